@@ -1,0 +1,148 @@
+#include "arch.h"
+
+#include "log.h"
+#include "strbuf.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#define ARCH_FIELDS 11
+
+static int copy_field(char *dst, size_t len, const char *src, const char *what)
+{
+	if (strlen(src) >= len)
+		return error("arch table: %s '%s' is too long", what, src);
+	memcpy(dst, src, strlen(src) + 1);
+	return 0;
+}
+
+static int split_pair(const char *src, char *a, size_t alen, char *b, size_t blen,
+		      const char *what)
+{
+	const char *slash = strchr(src, '/');
+	char head[64];
+	size_t n = slash ? (size_t)(slash - src) : strlen(src);
+
+	if (n >= sizeof(head))
+		return error("arch table: %s '%s' is too long", what, src);
+	memcpy(head, src, n);
+	head[n] = '\0';
+	if (copy_field(a, alen, head, what) < 0)
+		return -1;
+	return copy_field(b, blen, slash ? slash + 1 : "", what);
+}
+
+int arch_parse_line(const char *line, struct arch *out)
+{
+	char buf[512], *f[ARCH_FIELDS + 1], *save = NULL, *tok;
+	int n = 0;
+
+	while (*line == ' ' || *line == '\t')
+		line++;
+	if (!*line || *line == '#' || *line == '\n')
+		return 0;
+	if (strlen(line) >= sizeof(buf))
+		return error("arch table: line too long");
+	memcpy(buf, line, strlen(line) + 1);
+	for (tok = strtok_r(buf, " \t\r\n", &save); tok && n <= ARCH_FIELDS;
+	     tok = strtok_r(NULL, " \t\r\n", &save))
+		f[n++] = tok;
+	if (n != ARCH_FIELDS)
+		return error("arch table: expected %d fields, got %d in '%.40s'",
+			     ARCH_FIELDS, n, line);
+	memset(out, 0, sizeof(*out));
+	if (copy_field(out->name, sizeof(out->name), f[0], "name") < 0 ||
+	    split_pair(f[1], out->oci_arch, sizeof(out->oci_arch), out->oci_variant,
+		       sizeof(out->oci_variant), "oci platform") < 0 ||
+	    copy_field(out->debarch, sizeof(out->debarch), f[2], "debarch") < 0 ||
+	    copy_field(out->kernelpkg, sizeof(out->kernelpkg), f[3], "kernelpkg") < 0 ||
+	    copy_field(out->triple, sizeof(out->triple), f[4], "triple") < 0 ||
+	    split_pair(f[5], out->goarch, sizeof(out->goarch), out->goarm,
+		       sizeof(out->goarm), "goarch") < 0 ||
+	    copy_field(out->qemu, sizeof(out->qemu), f[6], "qemu") < 0 ||
+	    copy_field(out->machine, sizeof(out->machine), f[7], "machine") < 0 ||
+	    copy_field(out->cpu, sizeof(out->cpu), f[8], "cpu") < 0 ||
+	    copy_field(out->console, sizeof(out->console), f[9], "console") < 0)
+		return -1;
+	if (!strcmp(f[10], "pci"))
+		out->virtio_pci = 1;
+	else if (strcmp(f[10], "mmio"))
+		return error("arch table: virtio must be 'mmio' or 'pci', not '%s'", f[10]);
+	return 1;
+}
+
+static int for_each_arch(const char *table_path,
+			 int (*fn)(const struct arch *, void *), void *data)
+{
+	FILE *fp = fopen(table_path, "re");
+	char line[512];
+	int ret = 0;
+
+	if (!fp)
+		return error_errno("cannot open arch table '%s'", table_path);
+	while (fgets(line, sizeof(line), fp)) {
+		struct arch a;
+		int r = arch_parse_line(line, &a);
+
+		if (r < 0) {
+			ret = -1;
+			break;
+		}
+		if (r == 1 && (ret = fn(&a, data)) != 0)
+			break;
+	}
+	fclose(fp);
+	return ret;
+}
+
+struct names_ctx {
+	struct strbuf sb;
+};
+
+static int add_name(const struct arch *a, void *data)
+{
+	struct names_ctx *ctx = data;
+
+	strbuf_addf(&ctx->sb, "%s%s", ctx->sb.len ? " " : "", a->name);
+	return 0;
+}
+
+int arch_names(const char *table_path, char *buf, size_t len)
+{
+	struct names_ctx ctx = { STRBUF_INIT };
+	int ret = for_each_arch(table_path, add_name, &ctx);
+
+	snprintf(buf, len, "%s", strbuf_str(&ctx.sb));
+	strbuf_release(&ctx.sb);
+	return ret;
+}
+
+struct find_ctx {
+	const char *name;
+	struct arch *out;
+};
+
+static int match_name(const struct arch *a, void *data)
+{
+	struct find_ctx *ctx = data;
+
+	if (strcmp(a->name, ctx->name))
+		return 0;
+	*ctx->out = *a;
+	return 1;
+}
+
+int arch_lookup(const char *table_path, const char *name, struct arch *out)
+{
+	struct find_ctx ctx = { name, out };
+	char names[128];
+	int r = for_each_arch(table_path, match_name, &ctx);
+
+	if (r == 1)
+		return 0;
+	if (r < 0)
+		return -1;
+	arch_names(table_path, names, sizeof(names));
+	return error("unknown ARCH '%s' (valid: %s)", name, names);
+}

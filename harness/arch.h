@@ -1,0 +1,33 @@
+#ifndef TSCANARY_ARCH_H
+#define TSCANARY_ARCH_H
+
+#include <stddef.h>
+
+/* One arch under test, as vm/arches describes it. */
+struct arch {
+	char name[16];      /* ARCH value: armv7, arm64, amd64 */
+	char oci_arch[16];  /* OCI platform architecture: arm, arm64, amd64 */
+	char oci_variant[8];/* OCI platform variant ("v7") or "" */
+	char debarch[16];   /* Debian architecture */
+	char kernelpkg[64]; /* Debian kernel metapackage */
+	char triple[48];    /* cross toolchain prefix */
+	char goarch[16];    /* GOARCH */
+	char goarm[4];      /* GOARM or "" */
+	char qemu[48];      /* QEMU system emulator binary */
+	char machine[16];   /* QEMU machine */
+	char cpu[32];       /* QEMU CPU model */
+	char console[16];   /* guest console device */
+	int virtio_pci;     /* 1: virtio-*-pci devices, 0: virtio-*-device (mmio) */
+};
+
+/*
+ * Parse one line of vm/arches. Returns 1 for an arch line, 0 for a blank
+ * or comment line, -1 for a malformed line (reported).
+ */
+int arch_parse_line(const char *line, struct arch *out);
+/* Find arch name in the table file; -1 (with the valid names) if unknown. */
+int arch_lookup(const char *table_path, const char *name, struct arch *out);
+/* Write the table's arch names, space separated, into buf. */
+int arch_names(const char *table_path, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,51 @@
+#ifndef TSCANARY_STRBUF_H
+#define TSCANARY_STRBUF_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+/* A growable, always NUL-terminated byte buffer (binary-safe through len). */
+struct strbuf {
+	char *buf;
+	size_t len;
+	size_t alloc;
+};
+
+#define STRBUF_INIT { NULL, 0, 0 }
+
+/* Make room for at least extra more bytes; aborts on out-of-memory. */
+void strbuf_grow(struct strbuf *sb, size_t extra);
+/* Append len bytes. */
+void strbuf_add(struct strbuf *sb, const void *data, size_t len);
+/* Append a NUL-terminated string. */
+void strbuf_addstr(struct strbuf *sb, const char *s);
+/* Append one byte. */
+void strbuf_addch(struct strbuf *sb, char c);
+/* Append printf-formatted text. */
+void strbuf_addf(struct strbuf *sb, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Append printf-formatted text from a va_list. */
+void strbuf_vaddf(struct strbuf *sb, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
+/* Empty the buffer, keeping its memory. */
+void strbuf_reset(struct strbuf *sb);
+/* Remove trailing whitespace. */
+void strbuf_rtrim(struct strbuf *sb);
+/* Free the memory and make sb empty again. */
+void strbuf_release(struct strbuf *sb);
+/* Hand the buffer to the caller (never NULL) and make sb empty. */
+char *strbuf_detach(struct strbuf *sb, size_t *len);
+/* Return the buffer as a C string ("" when empty). */
+const char *strbuf_str(const struct strbuf *sb);
+/* Read a whole file into sb; returns 0 or -1 with errno set. */
+int strbuf_read_file(struct strbuf *sb, const char *path);
+
+/* Allocation helpers that abort on out-of-memory. */
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+/* printf into a new heap string. */
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif
