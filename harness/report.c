@@ -23,6 +23,7 @@ void report_release(struct report *r)
 		struct canary_result *c = &r->canaries[i];
 
 		free(c->name);
+		free(c->signature);
 		free(c->summary);
 		free(c->detail);
 		json_decref(c->figures);
@@ -39,8 +40,8 @@ void report_release(struct report *r)
 }
 
 void report_add(struct report *r, const char *name, enum verdict v, int timed_out,
-		double duration_s, const char *summary, const char *detail,
-		json_t *figures)
+		double duration_s, const char *signature, const char *summary,
+		const char *detail, json_t *figures)
 {
 	struct canary_result *c;
 
@@ -50,6 +51,7 @@ void report_add(struct report *r, const char *name, enum verdict v, int timed_ou
 	c->verdict = v;
 	c->timed_out = timed_out;
 	c->duration_s = duration_s;
+	c->signature = xstrdup(signature ? signature : "");
 	c->summary = xstrdup(summary ? summary : "");
 	c->detail = xstrdup(detail ? detail : "");
 	c->figures = figures;
@@ -272,6 +274,8 @@ json_t *report_to_json(const struct report *r)
 		json_object_set_new(e, "duration_s", json_real(c->duration_s));
 		if (c->timed_out)
 			json_object_set_new(e, "timed_out", json_true());
+		if (*c->signature)
+			json_object_set_new(e, "signature", json_string(c->signature));
 		json_object_set_new(e, "summary", json_string(c->summary));
 		json_object_set_new(e, "detail", json_string(c->detail));
 		if (c->figures)

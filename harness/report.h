@@ -18,6 +18,7 @@ struct canary_result {
 	enum verdict verdict;
 	int timed_out;        /* failed because its timeout expired */
 	double duration_s;
+	char *signature;      /* failure signature, e.g. "no-answer"; "" on pass */
 	char *summary;        /* one line: why it failed or was skipped */
 	char *detail;         /* evidence, may span lines */
 	json_t *figures;      /* object of measured figures, may be NULL */
@@ -42,8 +43,8 @@ void report_init(struct report *r, const char *arch, const char *variant);
 void report_release(struct report *r);
 /* Append a canary result (strings copied; figures reference taken over). */
 void report_add(struct report *r, const char *name, enum verdict v, int timed_out,
-		double duration_s, const char *summary, const char *detail,
-		json_t *figures);
+		double duration_s, const char *signature, const char *summary,
+		const char *detail, json_t *figures);
 /* Record a run-level error (kept first-come). */
 void report_set_error(struct report *r, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

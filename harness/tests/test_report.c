@@ -25,10 +25,10 @@ static char *render(int (*fn)(const struct report *, FILE *), const struct repor
 static void sample(struct report *r)
 {
 	report_init(r, "armv7", NULL);
-	report_add(r, "quad100-router", VERDICT_PASS, 0, 1.25, "", "udp rcode=NOERROR", NULL);
-	report_add(r, "peerapi-doh", VERDICT_FAIL, 1, 10.0, "no answer within 3 s",
+	report_add(r, "quad100-router", VERDICT_PASS, 0, 1.25, NULL, "", "udp rcode=NOERROR", NULL);
+	report_add(r, "peerapi-doh", VERDICT_FAIL, 1, 10.0, "no-answer", "no answer within 3 s",
 		   "line1 <x>\nline2 & 'y'", NULL);
-	report_add(r, "flash-writes", VERDICT_SKIP, 0, 0, "needs client node", "", NULL);
+	report_add(r, "flash-writes", VERDICT_SKIP, 0, 0, NULL, "needs client node", "", NULL);
 }
 
 static void tap_has_plan_and_directives(void **state)
@@ -72,7 +72,7 @@ static void tap_description_cannot_inject_directives(void **state)
 
 	(void)state;
 	report_init(&r, "armv7", NULL);
-	report_add(&r, "evil # SKIP\nok 9", VERDICT_FAIL, 0, 0, "x", "", NULL);
+	report_add(&r, "evil # SKIP\nok 9", VERDICT_FAIL, 0, 0, NULL, "x", "", NULL);
 	tap = render(report_write_tap, &r);
 	assert_non_null(strstr(tap, "not ok 1 - evil   SKIP ok 9\n"));
 	free(tap);
@@ -136,9 +136,9 @@ static void passed_needs_all_pass_and_no_skip(void **state)
 	(void)state;
 	report_init(&r, "armv7", NULL);
 	assert_false(report_passed(&r)); /* nothing ran: not a pass */
-	report_add(&r, "a", VERDICT_PASS, 0, 0, NULL, NULL, NULL);
+	report_add(&r, "a", VERDICT_PASS, 0, 0, NULL, NULL, NULL, NULL);
 	assert_true(report_passed(&r));
-	report_add(&r, "b", VERDICT_SKIP, 0, 0, "why", NULL, NULL);
+	report_add(&r, "b", VERDICT_SKIP, 0, 0, NULL, "why", NULL, NULL);
 	assert_false(report_passed(&r));
 	report_release(&r);
 }
