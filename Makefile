@@ -11,7 +11,7 @@ CC ?= cc
 WARN := -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes -Wstrict-prototypes \
 	-Wwrite-strings -Wvla -Wformat-security -fno-common
 CFLAGS ?= -O2 -g
-ALL_CFLAGS = -std=gnu11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -MMD -MP -Iharness -Icanaries
+ALL_CFLAGS = -std=gnu11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -MMD -MP -Iharness -Icanaries/host
 SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 HOST_LIBS := -lldns -lcurl -ljansson -lcrypto
 
@@ -35,8 +35,15 @@ help:
 
 harness: $(BUILD)/tscanary
 
-$(BUILD)/tscanary: $(BUILD)/host/harness/main.o $(LIB_OBJS)
+$(BUILD)/tscanary: $(BUILD)/host/harness/main.o $(BUILD)/host/libharness.a
 	$(CC) $(CFLAGS) -o $@ $^ $(HOST_LIBS)
+
+# Archives: a binary pulls in only the objects it needs.
+$(BUILD)/host/libharness.a: $(LIB_OBJS)
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/asan/libharness.a: $(SAN_OBJS)
+	rm -f $@ && ar rcs $@ $^
 
 $(BUILD)/host/%.o: %.c
 	@mkdir -p $(@D)
@@ -46,7 +53,7 @@ $(BUILD)/asan/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(SAN) -O1 -c -o $@ $<
 
-$(BUILD)/tests/%: $(BUILD)/asan/harness/tests/%.o $(SAN_OBJS)
+$(BUILD)/tests/%: $(BUILD)/asan/harness/tests/%.o $(BUILD)/asan/libharness.a
 	@mkdir -p $(@D)
 	$(CC) $(SAN) -o $@ $^ -lcmocka $(HOST_LIBS)
 
@@ -55,7 +62,7 @@ unit: $(TEST_BINS)
 		ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 		CMOCKA_MESSAGE_OUTPUT=stdout $$t; done
 
--include image/image.mk vm/vm.mk vm/guest/guest.mk lab/lab.mk canaries/canaries.mk
+-include image/image.mk vm/vm.mk vm/guest/guest.mk lab/lab.mk lab/headscale.mk canaries/canaries.mk
 
 clean:
 	rm -rf $(BUILD) out

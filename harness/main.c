@@ -1,1 +1,206 @@
-int main(void){return 0;}
+/*
+ * tscanary: the gate for the RouterOS Tailscale image. `make test` drives
+ * `tscanary run`; see `tscanary --help`.
+ */
+#include "canary.h"
+#include "log.h"
+#include "run.h"
+#include "strbuf.h"
+#include "undo.h"
+#include "variant.h"
+
+#include <curl/curl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char usage_text[] =
+	"usage: tscanary run --arch ARCH --image PATH --kernel-dir DIR --overlay FILE\n"
+	"                    --headscale BIN --dnsd BIN [--out DIR] [--variant NAME]\n"
+	"                    [--canary NAME]... [--timeout-scale X] [--keep] [-v]\n"
+	"       tscanary judge --variant NAME [--fixtures DIR] SUMMARY.json\n"
+	"       tscanary list [--markdown]\n"
+	"       tscanary --help\n"
+	"\n"
+	"run      boot the image for ARCH under QEMU in a sealed lab, join a real\n"
+	"         headscale tailnet and run the canaries; writes summary.json,\n"
+	"         report.tap, junit.xml and logs/ under --out (default out/ARCH).\n"
+	"         Exit: 0 all passed, 1 a canary failed, 2 usage, 3 machine cannot\n"
+	"         run the lab, 4 bad image, 5 lab/VM/control did not come up,\n"
+	"         130 interrupted. --keep leaves a failed run's lab up until Ctrl-C.\n"
+	"judge    exit 0 only if the run in SUMMARY.json caught known-bad variant\n"
+	"         NAME (fixtures/variants/NAME): preconditions held, every claiming\n"
+	"         canary failed with its declared signature, nothing else failed.\n"
+	"list     the canaries: name, where it runs, what a pass proves, what it guards.\n";
+
+static int usage(int code)
+{
+	fputs(usage_text, code ? stderr : stdout);
+	return code;
+}
+
+static int cmd_list(int argc, char **argv)
+{
+	int markdown = argc > 1 && !strcmp(argv[1], "--markdown");
+
+	if (markdown) {
+		printf("| canary | runs on | a pass proves | must fail on |\n");
+		printf("| --- | --- | --- | --- |\n");
+	}
+	for (size_t i = 0; i < canary_count; i++) {
+		const struct canary *c = &canary_registry[i];
+
+		if (markdown)
+			printf("| `%s` | %s | %s | %s |\n", c->name, canary_where_name(c->where),
+			       c->proves, c->guards);
+		else
+			printf("%-20s %-7s %s (guards: %s)\n", c->name, canary_where_name(c->where),
+			       c->proves, c->guards);
+	}
+	return 0;
+}
+
+static int cmd_judge(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "variant", required_argument, NULL, 'V' },
+		{ "fixtures", required_argument, NULL, 'F' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *name = NULL, *fixtures = "fixtures";
+	struct strbuf why = STRBUF_INIT;
+	struct variant v;
+	json_error_t jerr;
+	json_t *summary;
+	char *dir;
+	int c, caught;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c == 'V')
+			name = optarg;
+		else if (c == 'F')
+			fixtures = optarg;
+		else
+			return usage(RUN_USAGE);
+	}
+	if (!name || optind != argc - 1)
+		return usage(RUN_USAGE);
+	dir = xasprintf("%s/variants", fixtures);
+	if (variant_load(&v, dir, name) < 0) {
+		free(dir);
+		return RUN_USAGE;
+	}
+	free(dir);
+	summary = json_load_file(argv[optind], 0, &jerr);
+	if (!summary) {
+		error("cannot read summary '%s': %s", argv[optind], jerr.text);
+		variant_release(&v);
+		return RUN_USAGE;
+	}
+	caught = variant_judge(&v, summary, &why);
+	printf("variant %s: %s\n%s", name, caught ? "CAUGHT" : "NOT CAUGHT", strbuf_str(&why));
+	json_decref(summary);
+	variant_release(&v);
+	strbuf_release(&why);
+	return caught ? 0 : RUN_FAIL;
+}
+
+static int cmd_run(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "arch", required_argument, NULL, 'a' },
+		{ "image", required_argument, NULL, 'i' },
+		{ "out", required_argument, NULL, 'o' },
+		{ "variant", required_argument, NULL, 'V' },
+		{ "kernel-dir", required_argument, NULL, 'k' },
+		{ "overlay", required_argument, NULL, 'O' },
+		{ "headscale", required_argument, NULL, 'H' },
+		{ "dnsd", required_argument, NULL, 'D' },
+		{ "fixtures", required_argument, NULL, 'F' },
+		{ "vm-dir", required_argument, NULL, 'M' },
+		{ "canary", required_argument, NULL, 'c' },
+		{ "timeout-scale", required_argument, NULL, 't' },
+		{ "keep", no_argument, NULL, 'K' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct run_opts o = { .fixtures = "fixtures", .vm_dir = "vm", .timeout_scale = 1.0 };
+	const char **names = NULL;
+	char *out = NULL, *end;
+	int c, code;
+
+	while ((c = getopt_long(argc, argv, "v", opts, NULL)) != -1) {
+		switch (c) {
+		case 'a': o.arch = optarg; break;
+		case 'i': o.image = optarg; break;
+		case 'o': o.out_dir = optarg; break;
+		case 'V': o.variant = *optarg ? optarg : NULL; break;
+		case 'k': o.kernel_dir = optarg; break;
+		case 'O': o.overlay = optarg; break;
+		case 'H': o.headscale = optarg; break;
+		case 'D': o.dnsd = optarg; break;
+		case 'F': o.fixtures = optarg; break;
+		case 'M': o.vm_dir = optarg; break;
+		case 'K': o.keep = 1; break;
+		case 'v': log_set_level(LOG_DEBUG); break;
+		case 'c':
+			if (!canary_find(optarg)) {
+				error("unknown canary '%s' (see tscanary list)", optarg);
+				free(names);
+				return RUN_USAGE;
+			}
+			names = xrealloc(names, (o.ncanaries + 1) * sizeof(*names));
+			names[o.ncanaries++] = optarg;
+			break;
+		case 't':
+			o.timeout_scale = strtod(optarg, &end);
+			if (*end || o.timeout_scale < 0.1 || o.timeout_scale > 100) {
+				error("--timeout-scale wants a number from 0.1 to 100, not '%s'", optarg);
+				free(names);
+				return RUN_USAGE;
+			}
+			break;
+		default:
+			free(names);
+			return usage(RUN_USAGE);
+		}
+	}
+	o.canaries = names;
+	if (optind != argc || !o.arch || !o.image || !o.kernel_dir || !o.overlay ||
+	    !o.headscale || !o.dnsd) {
+		free(names);
+		error("run needs --arch, --image, --kernel-dir, --overlay, --headscale and --dnsd");
+		return usage(RUN_USAGE);
+	}
+	if (!o.out_dir) {
+		out = o.variant ? xasprintf("out/%s-%s", o.arch, o.variant) : xasprintf("out/%s", o.arch);
+		o.out_dir = out;
+	}
+	code = run_gate(&o);
+	free(out);
+	free(names);
+	return code;
+}
+
+int main(int argc, char **argv)
+{
+	log_start();
+	undo_install();
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		error("cannot initialise libcurl");
+		return RUN_ENV;
+	}
+	if (argc < 2)
+		return usage(RUN_USAGE);
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help"))
+		return usage(0);
+	if (!strcmp(argv[1], "run"))
+		return cmd_run(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "judge"))
+		return cmd_judge(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "list"))
+		return cmd_list(argc - 1, argv + 1);
+	error("unknown command '%s'", argv[1]);
+	return usage(RUN_USAGE);
+}

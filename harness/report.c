@@ -15,6 +15,12 @@ void report_init(struct report *r, const char *arch, const char *variant)
 	r->timings = json_object();
 	r->metrics = json_object();
 	r->versions = json_object();
+	r->extra = json_object();
+}
+
+void report_extra(struct report *r, const char *key, json_t *value)
+{
+	json_object_set(r->extra, key, value);
 }
 
 void report_release(struct report *r)
@@ -36,6 +42,7 @@ void report_release(struct report *r)
 	json_decref(r->timings);
 	json_decref(r->metrics);
 	json_decref(r->versions);
+	json_decref(r->extra);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -265,6 +272,7 @@ json_t *report_to_json(const struct report *r)
 	json_object_set(o, "timings", r->timings);
 	json_object_set(o, "metrics", r->metrics);
 	json_object_set(o, "versions", r->versions);
+	json_object_update(o, r->extra);
 	for (size_t i = 0; i < r->ncanaries; i++) {
 		const struct canary_result *c = &r->canaries[i];
 		json_t *e = json_object();

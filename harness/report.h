@@ -33,6 +33,7 @@ struct report {
 	json_t *timings;      /* object: total_s, boot_s, online_s, steps... */
 	json_t *metrics;      /* object: rootfs_bytes, binary_bytes, ... */
 	json_t *versions;     /* object: kernel, busybox, headscale, ... */
+	json_t *extra;        /* object: more top-level summary fields */
 	struct canary_result *canaries;
 	size_t ncanaries;
 };
@@ -45,6 +46,8 @@ void report_release(struct report *r);
 void report_add(struct report *r, const char *name, enum verdict v, int timed_out,
 		double duration_s, const char *signature, const char *summary,
 		const char *detail, json_t *figures);
+/* Set a top-level summary field (a reference to value is taken). */
+void report_extra(struct report *r, const char *key, json_t *value);
 /* Record a run-level error (kept first-come). */
 void report_set_error(struct report *r, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

@@ -65,6 +65,13 @@ size_t undo_depth(void)
 
 void undo_unwind(size_t to)
 {
+	/*
+	 * Inverses must run after the signal that ended the run too (each is
+	 * bounded by its own timeout); a second signal abandons the rest.
+	 */
+	sig_atomic_t sig = got_signal;
+
+	got_signal = 0;
 	while (depth > to) {
 		struct undo_entry *e = &stack[--depth];
 
@@ -73,6 +80,8 @@ void undo_unwind(size_t to)
 		free(e->arg);
 		free(e->what);
 	}
+	if (!got_signal)
+		got_signal = sig;
 }
 
 void undo_all(void)

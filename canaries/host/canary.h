@@ -1,0 +1,53 @@
+#ifndef TSCANARY_CANARY_H
+#define TSCANARY_CANARY_H
+
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "report.h"
+#include "scenario.h"
+#include "strbuf.h"
+
+/* Where a canary's action runs. */
+enum canary_where {
+	CANARY_ROUTER, /* inside the router VM, through the guest agent */
+	CANARY_CLIENT, /* on the client node */
+	CANARY_HOST,   /* in the harness itself */
+};
+
+/* What a canary hands back: a verdict with its evidence and figures. */
+struct canary_outcome {
+	enum verdict verdict;
+	int timed_out;
+	struct strbuf signature; /* failure signature, e.g. "no-answer" */
+	struct strbuf summary;   /* one line */
+	struct strbuf detail;    /* evidence */
+	json_t *figures;         /* object, created empty */
+};
+
+/* The contract every canary fulfils (DESIGN.md "Canary contract"). */
+struct canary {
+	const char *name;
+	enum canary_where where;
+	/* Act and judge; 0 when the verdict is set, -1 on a harness error. */
+	int (*run)(struct scenario *s, struct canary_outcome *out);
+	int timeout_s;          /* before timeout_scale */
+	const char *proves;     /* one sentence: what a pass proves */
+	const char *guards;     /* known-bad variants it must fail on */
+};
+
+/* The registry, in run order. */
+extern const struct canary canary_registry[];
+/* Number of registry entries. */
+extern const size_t canary_count;
+
+/* Find a canary by name, or NULL. */
+const struct canary *canary_find(const char *name);
+/* "router", "client" or "host". */
+const char *canary_where_name(enum canary_where w);
+/* Mark the outcome failed with a signature and a one-line summary. */
+void canary_fail(struct canary_outcome *out, const char *signature, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+#endif

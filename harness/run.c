@@ -1,0 +1,827 @@
+/*
+ * One run of the gate: image -> VM -> lab -> boot -> join -> canaries ->
+ * report -> teardown (DESIGN.md "The flow of one run"). Every create
+ * pushes its inverse on the undo stack, so each exit path tears down.
+ */
+#include "run.h"
+
+#include "agent.h"
+#include "canary.h"
+#include "headscale.h"
+#include "image.h"
+#include "lab.h"
+#include "log.h"
+#include "pki.h"
+#include "proc.h"
+#include "qemu.h"
+#include "report.h"
+#include "scenario.h"
+#include "strbuf.h"
+#include "undo.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define GUEST_BUSYBOX GUEST_DIR "/bin/busybox"
+#define GUEST_RUN GUEST_DIR "/run"
+#define GUEST_CA GUEST_RUN "/lab-ca.crt"
+#define GUEST_TS_LOG GUEST_RUN "/tailscaled.log"
+#define TS_SOCKET "/var/run/tailscale/tailscaled.sock"
+#define TS_CLI "/usr/local/bin/tailscale"
+/* RouterOS restart-interval=10s with restart-policy=on-failure. */
+#define RESTART_MS 10000
+
+/* Everything one run holds; torn down by the undo stack. */
+struct run {
+	const struct run_opts *o;
+	struct report rep;
+	struct scenario s;
+	struct lab lab;
+	struct headscale hs;
+	struct image img;
+	int have_img;
+	struct proc *qemu;
+	char *workdir;
+	char *logdir;
+	char hostname[64];
+	pid_t ts_pid;
+	double t_step;
+	json_t *pre;      /* preconditions object inside the summary */
+	json_t *health;   /* warnings tailscale status reported */
+};
+
+static double now_s(void)
+{
+	return log_elapsed_s();
+}
+
+static int scaled(const struct run *r, int ms)
+{
+	return (int)(ms * r->o->timeout_scale);
+}
+
+static void step_begin(struct run *r, const char *name, const char *what)
+{
+	r->t_step = now_s();
+	progress(name, "%s", what);
+}
+
+static void step_end(struct run *r, const char *name)
+{
+	char key[64];
+	double d = now_s() - r->t_step;
+
+	snprintf(key, sizeof(key), "%s_s", name);
+	json_object_set_new(r->rep.timings, key, json_real(d));
+	progress(name, "done in %.1f s", d);
+}
+
+static void rm_rf(void *arg)
+{
+	char **dir = arg;
+	const char *argv[] = { "rm", "-rf", "--one-file-system", *dir, NULL };
+
+	run_argv(60000, argv);
+	free(*dir);
+}
+
+static int make_workdir(struct run *r)
+{
+	const char *tmp = getenv("TMPDIR");
+	char *tmpl = xasprintf("%s/tscanary-%s-XXXXXX", tmp && *tmp ? tmp : "/tmp",
+			       r->o->arch);
+	char **slot;
+
+	if (!mkdtemp(tmpl)) {
+		error_errno("cannot create work dir '%s'", tmpl);
+		free(tmpl);
+		return -1;
+	}
+	r->workdir = tmpl;
+	if (!r->o->keep) {
+		slot = xmalloc(sizeof(*slot));
+		*slot = xstrdup(tmpl);
+		undo_push(rm_rf, slot, "remove work dir");
+	}
+	return 0;
+}
+
+static int mkdir_p(const char *path)
+{
+	const char *argv[] = { "mkdir", "-p", path, NULL };
+
+	return run_argv(10000, argv);
+}
+
+static int prepare_outdir(struct run *r)
+{
+	const char *rm[] = { "rm", "-rf", NULL, NULL };
+	char *old;
+
+	r->logdir = xasprintf("%s/logs", r->o->out_dir);
+	old = xstrdup(r->logdir);
+	rm[2] = old;
+	if (run_argv(30000, rm) < 0 || mkdir_p(r->logdir) < 0) {
+		free(old);
+		return -1;
+	}
+	free(old);
+	return 0;
+}
+
+static char *logpath(const struct run *r, const char *name)
+{
+	return xasprintf("%s/%s", r->logdir, name);
+}
+
+/* Run a busybox shell script in the guest; requires exit 0. */
+static int guest_sh(struct run *r, const char *script, int timeout_ms, struct strbuf *out)
+{
+	const char *argv[] = { GUEST_BUSYBOX, "sh", "-c", script, NULL };
+	struct agent_cmd cmd = { .argv = argv, .timeout_ms = timeout_ms };
+	struct agent_result res = AGENT_RESULT_INIT;
+	int ret = 0;
+
+	if (agent_exec(r->s.router, &cmd, &res) < 0)
+		return -1;
+	if (res.status != 0 || res.timed_out) {
+		strbuf_rtrim(&res.err);
+		ret = error("guest command failed (%s%s): %s: %s", res.timed_out ? "timed out, " : "",
+			    res.timed_out ? "" : "non-zero status", script, strbuf_str(&res.err));
+	} else if (out) {
+		strbuf_add(out, res.out.buf ? res.out.buf : "", res.out.len);
+	}
+	agent_result_release(&res);
+	return ret;
+}
+
+/* Concatenate the image rootfs archive and the overlay: the kernel takes both. */
+static int build_initrd(struct run *r, char **initrd)
+{
+	char *rootfs_cpio = xasprintf("%s/rootfs.cpio.gz", r->workdir);
+	char *script = xasprintf("%s/initramfs.sh", r->o->vm_dir);
+	const char *pack[] = { script, "--rootfs", r->img.rootfs, "--out", rootfs_cpio, NULL };
+	struct strbuf cmd = STRBUF_INIT;
+	int ret;
+
+	*initrd = xasprintf("%s/initrd.cpio.gz", r->workdir);
+	ret = run_argv(scaled(r, 120000), pack);
+	if (!ret) {
+		strbuf_addf(&cmd, "cat '%s' '%s' > '%s'", rootfs_cpio, r->o->overlay, *initrd);
+		const char *cat[] = { "sh", "-c", cmd.buf, NULL };
+
+		ret = run_argv(60000, cat);
+	}
+	strbuf_release(&cmd);
+	free(script);
+	free(rootfs_cpio);
+	return ret;
+}
+
+static int make_flash(struct run *r, char **flash)
+{
+	char *script = xasprintf("%s/flash.sh", r->o->vm_dir);
+	int ret;
+
+	*flash = xasprintf("%s/flash.img", r->workdir);
+	const char *argv[] = { script, *flash, NULL };
+
+	ret = run_argv(60000, argv);
+	free(script);
+	return ret;
+}
+
+static void random_suffix(char *buf, size_t len)
+{
+	static const char chars[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+	unsigned char rnd[16];
+	int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0 || read(fd, rnd, sizeof(rnd)) != (ssize_t)sizeof(rnd)) {
+		for (size_t i = 0; i < sizeof(rnd); i++)
+			rnd[i] = (unsigned char)(getpid() * 31 + (int)i * 7 + (int)time(NULL));
+	}
+	if (fd >= 0)
+		close(fd);
+	for (size_t i = 0; i + 1 < len && i < sizeof(rnd); i++) {
+		buf[i] = chars[rnd[i] % (sizeof(chars) - 1)];
+		buf[i + 1] = '\0';
+	}
+}
+
+/* The image: unpack, check its platform, measure it. */
+static int step_image(struct run *r)
+{
+	char *bin;
+	struct stat st;
+
+	step_begin(r, "image", r->o->image);
+	if (image_open(&r->img, r->o->image, &r->s.arch, r->workdir) < 0)
+		return -1;
+	r->have_img = 1;
+	json_object_set_new(r->rep.metrics, "rootfs_bytes", json_integer((json_int_t)r->img.rootfs_bytes));
+	bin = xasprintf("%s/usr/local/bin/tailscale.combined", r->img.rootfs);
+	if (lstat(bin, &st) == 0 && S_ISREG(st.st_mode))
+		json_object_set_new(r->rep.metrics, "binary_bytes", json_integer((json_int_t)st.st_size));
+	else
+		warning("image has no regular /usr/local/bin/tailscale.combined");
+	free(bin);
+	if (*r->img.config.version) {
+		free(r->rep.tailscale_version);
+		r->rep.tailscale_version = xstrdup(r->img.config.version);
+	}
+	json_object_set_new(r->pre, "image", json_true());
+	step_end(r, "image");
+	return 0;
+}
+
+static int step_lab(struct run *r)
+{
+	char *zone, *dnslog;
+	struct proc *dns;
+
+	step_begin(r, "lab", "namespaces, bridges, tap, NAT");
+	if (lab_init(&r->lab, NULL) < 0 || lab_up_router(&r->lab) < 0)
+		return -1;
+	r->s.lab = &r->lab;
+	zone = xasprintf("%s/zones/canary.test.zone", r->o->fixtures);
+	dnslog = logpath(r, "dns-upstream.log");
+	dns = lab_start_dnsd(r->o->dnsd, r->lab.inet, LAB_DNS_UPSTREAM, zone, dnslog, LAB_DNSD_RA);
+	free(zone);
+	free(dnslog);
+	if (!dns)
+		return -1;
+	step_end(r, "lab");
+	return 0;
+}
+
+static int step_qemu(struct run *r, const char *initrd, const char *flash)
+{
+	struct qemu_config cfg = { 0 };
+	char *kernel = xasprintf("%s/vmlinuz", r->o->kernel_dir);
+	char *sock = xasprintf("%s/agent.sock", r->workdir);
+	char *console = logpath(r, "console.log");
+	char *qlog = logpath(r, "qemu.log");
+	int ret = 0;
+
+	cfg.kernel = kernel;
+	cfg.initrd = initrd;
+	cfg.flash = flash;
+	cfg.tap = r->lab.tap;
+	cfg.mac = "52:54:00:12:34:56";
+	cfg.agent_socket = sock;
+	cfg.console_log = console;
+	cfg.accel = QEMU_ACCEL_TCG;
+	step_begin(r, "boot", "starting the router VM");
+	r->qemu = qemu_start(&r->s.arch, &cfg, r->lab.routeros, qlog);
+	if (!r->qemu)
+		ret = -1;
+	free(kernel);
+	free(console);
+	free(qlog);
+	if (!ret) {
+		r->s.router = agent_connect(sock, scaled(r, 120000));
+		if (!r->s.router)
+			ret = error("router VM did not bring up its agent (see logs/console.log)");
+	}
+	free(sock);
+	if (ret)
+		return -1;
+	info("guest: %s", agent_hello(r->s.router)->uname);
+	json_object_set_new(r->rep.timings, "boot_s", json_real(now_s() - r->t_step));
+	json_object_set_new(r->pre, "boot", json_true());
+	step_end(r, "boot");
+	return 0;
+}
+
+static int step_headscale(struct run *r, char **authkey)
+{
+	struct headscale_spec spec = { 0 };
+	char *state = xasprintf("%s/headscale", r->workdir);
+	char *tls = xasprintf("%s/pki", r->workdir);
+	char *tmpl = xasprintf("%s/headscale/config.yaml.in", r->o->fixtures);
+	char *policy = xasprintf("%s/headscale/policy.hujson", r->o->fixtures);
+	char *hlog = logpath(r, "headscale.log");
+	uint64_t uid;
+	int ret = -1;
+
+	step_begin(r, "control", "per-run CA, headscale with embedded DERP");
+	if (mkdir_p(state) < 0 || pki_make(tls, LAB_INET_GW) < 0)
+		goto out;
+	spec.binary = r->o->headscale;
+	spec.netns = r->lab.inet;
+	spec.state_dir = state;
+	spec.tls_dir = tls;
+	spec.template_path = tmpl;
+	spec.policy_path = policy;
+	spec.log_path = hlog;
+	spec.timeout_ms = scaled(r, 60000);
+	if (headscale_start(&r->hs, &spec) < 0)
+		goto out;
+	r->s.hs = &r->hs;
+	if (headscale_create_user(&r->hs, "routeros", &uid) < 0 ||
+	    headscale_create_authkey(&r->hs, uid, 0, "1h", authkey) < 0)
+		goto out;
+	step_end(r, "control");
+	ret = 0;
+out:
+	free(state);
+	free(tls);
+	free(tmpl);
+	free(policy);
+	free(hlog);
+	return ret;
+}
+
+/* The "container host" part: network, resolv.conf, hostname, CA, as RouterOS gives. */
+static int step_configure_guest(struct run *r)
+{
+	struct strbuf sb = STRBUF_INIT, ca = STRBUF_INIT;
+	char *ca_path = xasprintf("%s/pki/ca.crt", r->workdir);
+	int ret;
+
+	strbuf_addf(&sb,
+		    "set -e; bb=%s; $bb ip link set lo up; $bb ip link set eth0 up; "
+		    "$bb ip addr add %s/24 dev eth0; $bb ip route add default via %s; "
+		    "$bb hostname %s",
+		    GUEST_BUSYBOX, LAB_ROUTER_VM, LAB_CTR_GW, r->hostname);
+	ret = guest_sh(r, sb.buf, 20000, NULL);
+	strbuf_reset(&sb);
+	strbuf_addf(&sb, "nameserver %s\n", LAB_DNS_UPSTREAM);
+	if (!ret)
+		ret = agent_write_file(r->s.router, "/etc/resolv.conf", 0644, sb.buf, sb.len);
+	strbuf_reset(&sb);
+	strbuf_addf(&sb, "%s\n", r->hostname);
+	if (!ret)
+		ret = agent_write_file(r->s.router, "/etc/hostname", 0644, sb.buf, sb.len);
+	if (!ret && strbuf_read_file(&ca, ca_path) < 0)
+		ret = error_errno("cannot read '%s'", ca_path);
+	if (!ret)
+		ret = agent_write_file(r->s.router, GUEST_CA, 0644, ca.buf, ca.len);
+	strbuf_release(&sb);
+	strbuf_release(&ca);
+	free(ca_path);
+	return ret;
+}
+
+/* Start the image's ENTRYPOINT + CMD with its ENV plus the container envs. */
+static int step_start_entrypoint(struct run *r)
+{
+	size_t n = 0, ne = 0;
+	const char **env;
+	struct agent_child child = { 0 };
+	int ret;
+
+	for (char **e = r->img.config.env; e && *e; e++)
+		n++;
+	env = xcalloc(n + 3, sizeof(*env));
+	for (char **e = r->img.config.env; e && *e; e++)
+		env[ne++] = *e;
+	/* RouterOS container envs: the run CA, and a tripwire against real control */
+	env[ne++] = "SSL_CERT_FILE=" GUEST_CA;
+	env[ne++] = "TS_PANIC_IF_HIT_MAIN_CONTROL=1";
+	env[ne] = NULL;
+	if (!r->img.config.argv || !r->img.config.argv[0]) {
+		free(env);
+		return error("image has no ENTRYPOINT or CMD");
+	}
+	child.argv = (const char *const *)r->img.config.argv;
+	child.env = env;
+	child.log_path = GUEST_TS_LOG;
+	child.restart_ms = RESTART_MS;
+	ret = agent_start(r->s.router, &child, &r->ts_pid);
+	free(env);
+	if (!ret)
+		info("entrypoint started as guest pid %d", (int)r->ts_pid);
+	return ret;
+}
+
+static int wait_guest_socket(struct run *r, int timeout_ms)
+{
+	double deadline = now_s() + timeout_ms / 1000.0;
+	const char *argv[] = { GUEST_BUSYBOX, "test", "-S", TS_SOCKET, NULL };
+
+	while (now_s() < deadline && !interrupted()) {
+		struct agent_cmd cmd = { .argv = argv, .timeout_ms = 5000 };
+		struct agent_result res = AGENT_RESULT_INIT;
+		int ok;
+
+		if (agent_exec(r->s.router, &cmd, &res) < 0)
+			return -1;
+		ok = res.status == 0;
+		agent_result_release(&res);
+		if (ok)
+			return 0;
+		/* the agent round trip paces this loop (tens of ms under TCG) */
+	}
+	return error("tailscaled socket %s did not appear within %d s", TS_SOCKET,
+		     timeout_ms / 1000);
+}
+
+/* `tailscale status --json` from inside the router. */
+static json_t *router_status(struct run *r)
+{
+	const char *argv[] = { TS_CLI, "status", "--json", NULL };
+	struct agent_cmd cmd = { .argv = argv, .timeout_ms = 15000 };
+	struct agent_result res = AGENT_RESULT_INIT;
+	json_error_t jerr;
+	json_t *j = NULL;
+
+	if (agent_exec(r->s.router, &cmd, &res) == 0 && res.status == 0) {
+		j = json_loadb(res.out.buf ? res.out.buf : "", res.out.len, 0, &jerr);
+		if (!j)
+			warning("cannot parse tailscale status --json: %s", jerr.text);
+	}
+	agent_result_release(&res);
+	return j;
+}
+
+/* A health warning about control, DERP or DNS means the join is not sound. */
+static int health_blocks_online(const char *w)
+{
+	static const char *const words[] = { "control", "coordination", "DERP", "derp",
+					     "DNS", "dns", "relay" };
+
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (strstr(w, words[i]))
+			return 1;
+	return 0;
+}
+
+static int step_join(struct run *r, const char *authkey)
+{
+	char *key_arg = xasprintf("--authkey=%s", authkey);
+	const char *argv[] = { TS_CLI, "up", "--login-server=" HEADSCALE_URL, key_arg,
+			       "--accept-routes", "--snat-subnet-routes=false",
+			       "--advertise-routes=" LAB_CTR_NET, "--advertise-exit-node", NULL };
+	struct agent_cmd cmd = { .argv = argv, .timeout_ms = scaled(r, 90000) };
+	struct agent_result res = AGENT_RESULT_INIT;
+	double t0, deadline;
+	struct hs_node node = { 0 };
+	int ret = -1, online = 0;
+	char how[32];
+
+	step_begin(r, "online", "tailscale up, as a RouterOS user runs it");
+	t0 = now_s();
+	if (step_start_entrypoint(r) < 0 || wait_guest_socket(r, scaled(r, 60000)) < 0)
+		goto out;
+	if (agent_exec(r->s.router, &cmd, &res) < 0)
+		goto out;
+	if (res.status != 0 || res.timed_out) {
+		strbuf_rtrim(&res.err);
+		error("tailscale up failed (%s): %s", res.timed_out ? "timed out" :
+		      proc_describe_status(res.status, how, sizeof(how)), strbuf_str(&res.err));
+		goto out;
+	}
+	deadline = now_s() + scaled(r, 90000) / 1000.0;
+	while (!online && now_s() < deadline && !interrupted()) {
+		json_t *st;
+		const char *state;
+		json_t *health, *w;
+		size_t i;
+		int blocked = 0;
+
+		hs_node_release(&node);
+		memset(&node, 0, sizeof(node));
+		if (headscale_wait_online(&r->hs, r->hostname, scaled(r, 30000), &node) < 0)
+			continue;
+		st = router_status(r);
+		if (!st)
+			continue;
+		state = json_string_value(json_object_get(st, "BackendState"));
+		health = json_object_get(st, "Health");
+		json_array_clear(r->health);
+		json_array_foreach(health, i, w) {
+			const char *text = json_string_value(w);
+
+			if (!text)
+				continue;
+			json_array_append(r->health, w);
+			blocked |= health_blocks_online(text);
+		}
+		online = state && !strcmp(state, "Running") && !blocked;
+		if (!online)
+			debug("not online yet: BackendState=%s, %zu health warnings",
+			      state ? state : "?", json_array_size(r->health));
+		json_decref(st);
+	}
+	if (!online) {
+		error("router did not come online within %d s (headscale online + BackendState "
+		      "Running + no control/DERP/DNS health warning)", scaled(r, 90000) / 1000);
+		goto out;
+	}
+	snprintf(r->s.router_fqdn, sizeof(r->s.router_fqdn), "%s.%s", node.given_name,
+		 HEADSCALE_BASE_DOMAIN);
+	snprintf(r->s.router_ip4, sizeof(r->s.router_ip4), "%s", node.ipv4);
+	snprintf(r->s.router_ip6, sizeof(r->s.router_ip6), "%s", node.ipv6);
+	r->s.router_node_id = node.id;
+	info("router online as %s (%s, node %llu)", r->s.router_fqdn, r->s.router_ip4,
+	     (unsigned long long)node.id);
+	json_object_set_new(r->rep.timings, "online_s", json_real(now_s() - t0));
+	json_object_set_new(r->pre, "online", json_true());
+	step_end(r, "online");
+	ret = 0;
+out:
+	hs_node_release(&node);
+	agent_result_release(&res);
+	free(key_arg);
+	return ret;
+}
+
+static int selected(const struct run_opts *o, const char *name)
+{
+	if (!o->ncanaries)
+		return 1;
+	for (size_t i = 0; i < o->ncanaries; i++)
+		if (!strcmp(o->canaries[i], name))
+			return 1;
+	return 0;
+}
+
+static void run_canaries(struct run *r)
+{
+	for (size_t i = 0; i < canary_count; i++) {
+		const struct canary *c = &canary_registry[i];
+		struct canary_outcome out = { 0 };
+		double t0, d;
+		int ret;
+
+		if (!selected(r->o, c->name))
+			continue;
+		out.figures = json_object();
+		progress("canary", "%s (%s)", c->name, canary_where_name(c->where));
+		t0 = now_s();
+		ret = c->run(&r->s, &out);
+		d = now_s() - t0;
+		if (ret < 0)
+			canary_fail(&out, "harness-error", "the canary could not run (see run.log)");
+		if (d > c->timeout_s * r->o->timeout_scale) {
+			out.timed_out = 1;
+			canary_fail(&out, "timeout", "exceeded its %d s timeout",
+				    (int)(c->timeout_s * r->o->timeout_scale));
+		}
+		progress("canary", "%s: %s%s%s (%.1f s)", c->name, verdict_name(out.verdict),
+			 out.summary.len ? ": " : "", strbuf_str(&out.summary), d);
+		report_add(&r->rep, c->name, out.verdict, out.timed_out, d,
+			   strbuf_str(&out.signature), strbuf_str(&out.summary),
+			   strbuf_str(&out.detail), out.figures);
+		strbuf_release(&out.signature);
+		strbuf_release(&out.summary);
+		strbuf_release(&out.detail);
+	}
+}
+
+/* Collect lines of text holding needle (at most 10). */
+static int grep_lines(const char *text, const char *needle, struct strbuf *hits)
+{
+	int n = 0;
+
+	for (const char *p = strstr(text, needle); p && n < 10; p = strstr(p + 1, needle)) {
+		const char *bol = p, *eol = strchr(p, '\n');
+
+		while (bol > text && bol[-1] != '\n')
+			bol--;
+		strbuf_add(hits, bol, eol ? (size_t)(eol - bol) : strlen(bol));
+		strbuf_addch(hits, '\n');
+		n++;
+		if (!eol)
+			break;
+		p = eol;
+	}
+	return n;
+}
+
+/* The run-level sentinel: one tailscaled pid throughout, no panic in its log. */
+static void check_sentinel(struct run *r)
+{
+	struct agent_status st;
+	struct strbuf log = STRBUF_INIT, detail = STRBUF_INIT, hits = STRBUF_INIT;
+	const char *sig = NULL;
+	char *path;
+	FILE *fp;
+	int ok = 1;
+
+	if (agent_status(r->s.router, NULL, &st) < 0) {
+		report_add(&r->rep, "sentinel", VERDICT_FAIL, 0, 0, "agent-lost",
+			   "the guest agent did not answer at the end of the run", "", NULL);
+		return;
+	}
+	strbuf_addf(&detail, "first pid %d, now pid %d, starts %u, exits %u, VmRSS %ld KiB, VmHWM %ld KiB\n",
+		    (int)r->ts_pid, (int)st.pid, st.start_count, st.exits, st.vmrss_kib, st.vmhwm_kib);
+	if (st.vmrss_kib >= 0)
+		json_object_set_new(r->rep.metrics, "tailscaled_rss_kib", json_integer(st.vmrss_kib));
+	if (st.vmhwm_kib >= 0)
+		json_object_set_new(r->rep.metrics, "tailscaled_hwm_kib", json_integer(st.vmhwm_kib));
+	if (st.pid != r->ts_pid || st.start_count != 1 || st.exits != 0) {
+		ok = 0;
+		sig = "restart";
+	}
+	if (agent_read_file(r->s.router, GUEST_TS_LOG, 64 << 20, &log, NULL) == 0) {
+		path = logpath(r, "tailscaled.log");
+		fp = fopen(path, "we");
+		if (fp) {
+			fwrite(log.buf ? log.buf : "", 1, log.len, fp);
+			fclose(fp);
+		}
+		free(path);
+		if (grep_lines(strbuf_str(&log), "panic:", &hits) +
+		    grep_lines(strbuf_str(&log), "fatal error:", &hits) > 0) {
+			ok = 0;
+			sig = "panic";
+			strbuf_addf(&detail, "log lines:\n%s", hits.buf);
+		}
+	} else {
+		ok = 0;
+		sig = "no-log";
+	}
+	report_add(&r->rep, "sentinel", ok ? VERDICT_PASS : VERDICT_FAIL, 0, 0, ok ? NULL : sig,
+		   ok ? "" : (!strcmp(sig, "panic") ? "tailscaled panicked (see detail)" :
+			      !strcmp(sig, "restart") ? "tailscaled restarted during the run" :
+			      "tailscaled's log could not be read"),
+		   detail.buf, NULL);
+	strbuf_release(&log);
+	strbuf_release(&detail);
+	strbuf_release(&hits);
+}
+
+static void save_status(struct run *r)
+{
+	json_t *st = router_status(r);
+	char *path = logpath(r, "router-status.json");
+
+	if (st) {
+		json_dump_file(st, path, JSON_INDENT(2));
+		json_decref(st);
+	}
+	free(path);
+}
+
+static void power_off(struct run *r)
+{
+	if (!r->s.router)
+		return;
+	if (agent_poweroff(r->s.router) == 0 && r->qemu)
+		proc_wait(r->qemu, 15000, NULL);
+	agent_close(r->s.router);
+	r->s.router = NULL;
+}
+
+static void keep_until_interrupted(struct run *r)
+{
+	fprintf(stderr,
+		"\n--keep: the lab stays up. Enter it with:\n"
+		"  ip netns exec %s sh      # stand-in internet (headscale, DNS)\n"
+		"  ip netns exec %s sh      # the RouterOS host (bridge, tap)\n"
+		"work dir: %s\nlogs: %s\nPress Ctrl-C to tear everything down.\n",
+		r->lab.inet, r->lab.routeros, r->workdir, r->logdir);
+	while (!interrupted())
+		pause();
+}
+
+int run_gate(const struct run_opts *o)
+{
+	struct run r;
+	char *initrd = NULL, *flash = NULL, *authkey = NULL;
+	struct strbuf before = STRBUF_INIT, after = STRBUF_INIT, diff = STRBUF_INIT;
+	size_t base = undo_depth();
+	int code = RUN_INFRA, snap = 0;
+	char *runlog;
+	FILE *logfp;
+
+	memset(&r, 0, sizeof(r));
+	r.o = o;
+	r.hs = (struct headscale)HEADSCALE_INIT;
+	r.s.timeout_scale = o->timeout_scale;
+	r.s.fixtures_dir = o->fixtures;
+	report_init(&r.rep, o->arch, o->variant);
+	r.pre = json_object();
+	r.health = json_array();
+	random_suffix(r.hostname + 7, 7);
+	memcpy(r.hostname, "router-", 7);
+
+	if (prepare_outdir(&r) < 0)
+		return RUN_ENV;
+	r.s.logdir = r.logdir;
+	runlog = logpath(&r, "run.log");
+	logfp = fopen(runlog, "we");
+	free(runlog);
+	log_set_file(logfp);
+	{
+		char *archtab = xasprintf("%s/arches", o->vm_dir);
+		int bad = arch_lookup(archtab, o->arch, &r.s.arch);
+
+		free(archtab);
+		if (bad) {
+			code = RUN_USAGE;
+			goto report;
+		}
+	}
+	if (lab_preflight() < 0) {
+		code = RUN_ENV;
+		report_set_error(&r.rep, "this machine cannot run the lab (see run.log)");
+		goto report;
+	}
+	if (lab_host_snapshot(&before) == 0)
+		snap = 1;
+	if (make_workdir(&r) < 0) {
+		code = RUN_ENV;
+		goto report;
+	}
+	if (step_image(&r) < 0) {
+		code = RUN_BAD_IMAGE;
+		report_set_error(&r.rep, "image '%s' cannot be used for ARCH=%s", o->image, o->arch);
+		goto report;
+	}
+	step_begin(&r, "initrd", "image rootfs + harness overlay, flash disk");
+	if (build_initrd(&r, &initrd) < 0 || make_flash(&r, &flash) < 0) {
+		report_set_error(&r.rep, "cannot build the VM's initrd or flash disk");
+		goto report;
+	}
+	step_end(&r, "initrd");
+	if (step_lab(&r) < 0) {
+		report_set_error(&r.rep, "cannot build the lab");
+		goto report;
+	}
+	/* QEMU boots while headscale starts: the two overlap */
+	if (step_qemu(&r, initrd, flash) < 0) {
+		report_set_error(&r.rep, "the router VM did not boot");
+		goto report;
+	}
+	if (step_headscale(&r, &authkey) < 0) {
+		report_set_error(&r.rep, "headscale did not become ready");
+		goto report;
+	}
+	if (step_configure_guest(&r) < 0) {
+		report_set_error(&r.rep, "cannot configure the router's container environment");
+		goto report;
+	}
+	if (step_join(&r, authkey) < 0) {
+		report_set_error(&r.rep, "the router did not come online");
+		goto report;
+	}
+	run_canaries(&r);
+	check_sentinel(&r);
+	code = report_passed(&r.rep) ? RUN_PASS : RUN_FAIL;
+report:
+	if (interrupted()) {
+		report_set_error(&r.rep, "interrupted by signal %d", interrupt_signal());
+		code = RUN_INTERRUPTED;
+	}
+	if (r.s.router) {
+		if (!json_object_get(r.pre, "online") && !r.rep.ncanaries)
+			check_sentinel(&r); /* keep the log and restart evidence */
+		save_status(&r);
+	}
+	if (json_object_size(r.pre) < 3 && code != RUN_USAGE)
+		for (size_t i = 0; i < canary_count; i++)
+			if (selected(o, canary_registry[i].name))
+				report_add(&r.rep, canary_registry[i].name, VERDICT_SKIP, 0, 0, NULL,
+					   "precondition failed: the router never came online", "", NULL);
+	if (o->keep && code != RUN_PASS && !interrupted())
+		keep_until_interrupted(&r);
+	power_off(&r);
+	step_begin(&r, "teardown", "VM, lab, work dir");
+	undo_unwind(base);
+	step_end(&r, "teardown");
+	if (snap && lab_host_snapshot(&after) == 0 &&
+	    lab_host_compare(before.buf, after.buf, &diff) != 0) {
+		report_set_error(&r.rep, "the run changed the machine: %s", strbuf_str(&diff));
+		if (code == RUN_PASS)
+			code = RUN_FAIL;
+	}
+	json_object_set_new(r.rep.timings, "total_s", json_real(now_s()));
+	report_extra(&r.rep, "preconditions", r.pre);
+	report_extra(&r.rep, "health_warnings", r.health);
+	if (report_write_all(&r.rep, o->out_dir) < 0 && code == RUN_PASS)
+		code = RUN_FAIL;
+	else
+		report_write_tap(&r.rep, stdout);
+	if (r.have_img)
+		image_release(&r.img);
+	headscale_release(&r.hs);
+	free(authkey);
+	free(initrd);
+	free(flash);
+	if (r.rep.error)
+		error("%s", r.rep.error);
+	progress("result", "%s: %s (exit %d), reports in %s", o->arch,
+		 code == RUN_PASS ? "PASS" : "FAIL", code, o->out_dir);
+	log_set_file(NULL);
+	if (logfp)
+		fclose(logfp);
+	report_release(&r.rep);
+	json_decref(r.pre);
+	json_decref(r.health);
+	free(r.logdir);
+	free(r.workdir);
+	strbuf_release(&before);
+	strbuf_release(&after);
+	strbuf_release(&diff);
+	return code;
+}

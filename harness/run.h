@@ -1,0 +1,38 @@
+#ifndef TSCANARY_RUN_H
+#define TSCANARY_RUN_H
+
+#include <stddef.h>
+
+/* Exit codes of `tscanary run`, distinct per cause. */
+enum run_exit {
+	RUN_PASS = 0,         /* every selected canary passed */
+	RUN_FAIL = 1,         /* a canary or the sentinel failed */
+	RUN_USAGE = 2,        /* bad arguments, unknown ARCH or canary */
+	RUN_ENV = 3,          /* this machine cannot run the lab (root, netns, tun, tools) */
+	RUN_BAD_IMAGE = 4,    /* IMAGE missing, corrupt or of another platform */
+	RUN_INFRA = 5,        /* the lab, VM or control server did not come up */
+	RUN_INTERRUPTED = 130,
+};
+
+/* What `tscanary run` was asked to do. */
+struct run_opts {
+	const char *arch;
+	const char *image;        /* OCI archive, OCI layout or docker save tarball */
+	const char *variant;      /* label of a known-bad variant, or NULL */
+	const char *out_dir;      /* out/<arch>[-<variant>] */
+	const char *kernel_dir;   /* from vm/kernel.sh */
+	const char *overlay;      /* harness overlay cpio.gz from vm/initramfs.sh */
+	const char *headscale;    /* headscale binary */
+	const char *dnsd;         /* lab DNS server binary */
+	const char *fixtures;     /* fixtures/ */
+	const char *vm_dir;       /* vm/ (arches, initramfs.sh, flash.sh) */
+	const char **canaries;    /* selected canary names; NULL: all */
+	size_t ncanaries;
+	double timeout_scale;     /* multiplies every timeout */
+	int keep;                 /* keep the lab and work dir for inspection */
+};
+
+/* Run the gate once; returns an enum run_exit value. */
+int run_gate(const struct run_opts *o);
+
+#endif

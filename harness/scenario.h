@@ -1,0 +1,31 @@
+#ifndef TSCANARY_SCENARIO_H
+#define TSCANARY_SCENARIO_H
+
+#include "arch.h"
+#include "lab.h"
+
+struct agent;
+struct headscale;
+struct lab;
+
+/* Tailscale's service address: MagicDNS lives here. */
+#define LAB_QUAD100 "100.100.100.100"
+/* Where the guest overlay keeps its own programs (off the image's PATH). */
+#define GUEST_DIR "/.tscanary"
+
+/* The state of one run that canaries read: what is up and where. */
+struct scenario {
+	struct arch arch;
+	struct lab *lab;
+	struct headscale *hs;
+	struct agent *router;      /* guest agent of the router VM */
+	const char *fixtures_dir;  /* fixtures/ */
+	const char *logdir;        /* out/<arch>/logs */
+	double timeout_scale;      /* >1 on slow emulation */
+	char router_fqdn[256];     /* router's MagicDNS name, from headscale */
+	char router_ip4[64];       /* router's tailnet IPv4, from headscale */
+	char router_ip6[64];       /* router's tailnet IPv6, from headscale */
+	unsigned long long router_node_id;
+};
+
+#endif

@@ -1,0 +1,275 @@
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "arch.h"
+#include "qemu.h"
+
+static struct arch arch_of(const char *line)
+{
+	struct arch a;
+
+	assert_int_equal(arch_parse_line(line, &a), 1);
+	return a;
+}
+
+static struct arch armv7(void)
+{
+	return arch_of("armv7 arm/v7 armhf linux-image-armmp-lpae arm-linux-gnueabihf "
+		       "arm/7 qemu-system-arm virt cortex-a15 ttyAMA0 mmio");
+}
+
+static struct arch amd64(void)
+{
+	return arch_of("amd64 amd64 amd64 linux-image-cloud-amd64 x86_64-linux-gnu "
+		       "amd64 qemu-system-x86_64 q35 max ttyS0 pci");
+}
+
+static struct qemu_config base_config(void)
+{
+	struct qemu_config c = {
+		.kernel = "/cache/kernel/vmlinuz",
+		.initrd = "/run/x/initrd",
+		.flash = "/run/x/flash.img",
+		.tap = "tsc-tap0",
+		.mac = "52:54:00:12:34:56",
+		.agent_socket = "/run/x/agent.sock",
+		.console_log = "/run/x/console.log",
+	};
+	return c;
+}
+
+/* Index of the first argument equal to s, or -1. */
+static int find_arg(const struct qemu_argv *a, const char *s)
+{
+	for (size_t i = 0; i < a->n; i++)
+		if (!strcmp(a->v[i], s))
+			return (int)i;
+	return -1;
+}
+
+/* The value after flag whose text starts with prefix, or NULL. */
+static const char *value_of(const struct qemu_argv *a, const char *flag, const char *prefix)
+{
+	for (size_t i = 0; i + 1 < a->n; i++)
+		if (!strcmp(a->v[i], flag) && !strncmp(a->v[i + 1], prefix, strlen(prefix)))
+			return a->v[i + 1];
+	return NULL;
+}
+
+static void assert_no_holes(const struct qemu_argv *a)
+{
+	assert_non_null(a->v);
+	for (size_t i = 0; i < a->n; i++) {
+		assert_non_null(a->v[i]);
+		assert_true(a->v[i][0] != '\0');
+	}
+	assert_null(a->v[a->n]);
+}
+
+static void armv7_uses_mmio_devices(void **state)
+{
+	struct arch a = armv7();
+	struct qemu_config c = base_config();
+	struct qemu_argv v = QEMU_ARGV_INIT;
+
+	(void)state;
+	assert_int_equal(qemu_build_argv(&a, &c, &v), 0);
+	assert_no_holes(&v);
+	assert_string_equal(v.v[0], "qemu-system-arm");
+	assert_string_equal(value_of(&v, "-M", ""), "virt");
+	assert_string_equal(value_of(&v, "-cpu", ""), "cortex-a15");
+	assert_string_equal(value_of(&v, "-accel", ""), "tcg,thread=multi");
+	assert_string_equal(value_of(&v, "-m", ""), "256");
+	assert_string_equal(value_of(&v, "-smp", ""), "2");
+	assert_string_equal(value_of(&v, "-kernel", ""), "/cache/kernel/vmlinuz");
+	assert_string_equal(value_of(&v, "-initrd", ""), "/run/x/initrd");
+	assert_string_equal(value_of(&v, "-append", ""),
+			    "console=ttyAMA0 rdinit=/.tscanary/init panic=-1");
+	assert_string_equal(value_of(&v, "-device", "virtio-net"),
+			    "virtio-net-device,netdev=net0,mac=52:54:00:12:34:56");
+	assert_string_equal(value_of(&v, "-device", "virtio-blk"),
+			    "virtio-blk-device,drive=flash");
+	assert_string_equal(value_of(&v, "-device", "virtio-serial"), "virtio-serial-device");
+	assert_string_equal(value_of(&v, "-device", "virtio-rng"), "virtio-rng-device,rng=rng0");
+	assert_string_equal(value_of(&v, "-device", "virtserialport"),
+			    "virtserialport,chardev=agent,name=tscanary.agent");
+	assert_null(value_of(&v, "-device", "virtio-net-pci"));
+	assert_int_equal(find_arg(&v, "-enable-kvm"), -1);
+	qemu_argv_release(&v);
+}
+
+static void amd64_uses_pci_devices(void **state)
+{
+	struct arch a = amd64();
+	struct qemu_config c = base_config();
+	struct qemu_argv v = QEMU_ARGV_INIT;
+
+	(void)state;
+	c.memory_mib = 512;
+	c.smp = 1;
+	c.accel = QEMU_ACCEL_KVM;
+	assert_int_equal(qemu_build_argv(&a, &c, &v), 0);
+	assert_no_holes(&v);
+	assert_string_equal(v.v[0], "qemu-system-x86_64");
+	assert_string_equal(value_of(&v, "-M", ""), "q35");
+	assert_string_equal(value_of(&v, "-cpu", ""), "max");
+	assert_string_equal(value_of(&v, "-accel", ""), "kvm");
+	assert_string_equal(value_of(&v, "-m", ""), "512");
+	assert_string_equal(value_of(&v, "-smp", ""), "1");
+	assert_string_equal(value_of(&v, "-append", ""),
+			    "console=ttyS0 rdinit=/.tscanary/init panic=-1");
+	assert_string_equal(value_of(&v, "-device", "virtio-net"),
+			    "virtio-net-pci,netdev=net0,mac=52:54:00:12:34:56");
+	assert_string_equal(value_of(&v, "-device", "virtio-blk"), "virtio-blk-pci,drive=flash");
+	assert_string_equal(value_of(&v, "-device", "virtio-serial"), "virtio-serial-pci");
+	assert_string_equal(value_of(&v, "-device", "virtio-rng"), "virtio-rng-pci,rng=rng0");
+	assert_null(value_of(&v, "-device", "virtio-net-device"));
+	qemu_argv_release(&v);
+}
+
+static void sealed_and_self_terminating(void **state)
+{
+	struct arch a = armv7();
+	struct qemu_config c = base_config();
+	struct qemu_argv v = QEMU_ARGV_INIT;
+
+	(void)state;
+	assert_int_equal(qemu_build_argv(&a, &c, &v), 0);
+	/* No default NIC (user-mode networking), no monitor, no reboot loop. */
+	assert_true(find_arg(&v, "-nodefaults") > 0);
+	assert_true(find_arg(&v, "-no-user-config") > 0);
+	assert_true(find_arg(&v, "-no-reboot") > 0);
+	assert_string_equal(value_of(&v, "-display", ""), "none");
+	assert_null(value_of(&v, "-netdev", "user"));
+	assert_null(value_of(&v, "-nic", ""));
+	for (size_t i = 0; i < v.n; i++)
+		assert_null(strstr(v.v[i], "type=user"));
+	assert_string_equal(value_of(&v, "-netdev", "tap"),
+			    "tap,id=net0,ifname=tsc-tap0,script=no,downscript=no");
+	assert_string_equal(value_of(&v, "-chardev", "socket"),
+			    "socket,id=agent,path=/run/x/agent.sock,server=on,wait=off");
+	assert_string_equal(value_of(&v, "-chardev", "file"),
+			    "file,id=console,path=/run/x/console.log");
+	assert_string_equal(value_of(&v, "-serial", ""), "chardev:console");
+	assert_string_equal(value_of(&v, "-drive", ""),
+			    "file=/run/x/flash.img,format=raw,if=none,id=flash");
+	qemu_argv_release(&v);
+}
+
+static void no_tap_gives_an_isolated_nic(void **state)
+{
+	struct arch a = armv7();
+	struct qemu_config c = base_config();
+	struct qemu_argv v = QEMU_ARGV_INIT;
+
+	(void)state;
+	c.tap = NULL;
+	c.mac = NULL;
+	c.append = "quiet tscanary.x=1";
+	assert_int_equal(qemu_build_argv(&a, &c, &v), 0);
+	assert_no_holes(&v);
+	assert_string_equal(value_of(&v, "-netdev", ""), "hubport,id=net0,hubid=0");
+	assert_string_equal(value_of(&v, "-device", "virtio-net"),
+			    "virtio-net-device,netdev=net0");
+	assert_string_equal(value_of(&v, "-append", ""),
+			    "console=ttyAMA0 rdinit=/.tscanary/init panic=-1 quiet tscanary.x=1");
+	qemu_argv_release(&v);
+}
+
+static void commas_in_paths_are_escaped(void **state)
+{
+	struct arch a = armv7();
+	struct qemu_config c = base_config();
+	struct qemu_argv v = QEMU_ARGV_INIT;
+
+	(void)state;
+	c.flash = "/tmp/a,format=qcow2/flash.img";
+	c.console_log = "/tmp/con,sole.log";
+	assert_int_equal(qemu_build_argv(&a, &c, &v), 0);
+	assert_string_equal(value_of(&v, "-drive", ""),
+			    "file=/tmp/a,,format=qcow2/flash.img,format=raw,if=none,id=flash");
+	assert_string_equal(value_of(&v, "-chardev", "file"),
+			    "file,id=console,path=/tmp/con,,sole.log");
+	qemu_argv_release(&v);
+}
+
+static void rejects_bad_configs(void **state)
+{
+	struct arch a = armv7();
+	struct qemu_config c;
+	struct qemu_argv v = QEMU_ARGV_INIT;
+	char longpath[200];
+
+	(void)state;
+	c = base_config();
+	c.kernel = NULL;
+	assert_int_equal(qemu_build_argv(&a, &c, &v), -1);
+	c = base_config();
+	c.flash = NULL;
+	assert_int_equal(qemu_build_argv(&a, &c, &v), -1);
+	c = base_config();
+	c.mac = "52:54:00:12:34";
+	assert_int_equal(qemu_build_argv(&a, &c, &v), -1);
+	c.mac = "53:54:00:12:34:56"; /* multicast */
+	assert_int_equal(qemu_build_argv(&a, &c, &v), -1);
+	c.mac = "52:54:00:12:34:56,x";
+	assert_int_equal(qemu_build_argv(&a, &c, &v), -1);
+	c = base_config();
+	c.tap = "a-very-long-interface-name";
+	assert_int_equal(qemu_build_argv(&a, &c, &v), -1);
+	c.tap = "";
+	assert_int_equal(qemu_build_argv(&a, &c, &v), -1);
+	c = base_config();
+	memset(longpath, 'x', sizeof(longpath) - 1);
+	longpath[0] = '/';
+	longpath[sizeof(longpath) - 1] = '\0';
+	c.agent_socket = longpath;
+	assert_int_equal(qemu_build_argv(&a, &c, &v), -1);
+	c = base_config();
+	c.append = "a\nb";
+	assert_int_equal(qemu_build_argv(&a, &c, &v), -1);
+	/* Nothing half-built is left behind. */
+	assert_int_equal(v.n, 0);
+	qemu_argv_release(&v);
+}
+
+static void argv_grows_and_stays_terminated(void **state)
+{
+	struct qemu_argv v = QEMU_ARGV_INIT;
+	char want[16];
+
+	(void)state;
+	assert_null(qemu_argv_get(&v)[0]);
+	for (int i = 0; i < 1000; i++)
+		qemu_argv_pushf(&v, "arg%d", i);
+	assert_int_equal(v.n, 1000);
+	assert_no_holes(&v);
+	for (int i = 0; i < 1000; i += 97) {
+		snprintf(want, sizeof(want), "arg%d", i);
+		assert_string_equal(qemu_argv_get(&v)[i], want);
+	}
+	qemu_argv_release(&v);
+	assert_null(v.v);
+	assert_int_equal(v.n, 0);
+	qemu_argv_release(&v);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(armv7_uses_mmio_devices),
+		cmocka_unit_test(amd64_uses_pci_devices),
+		cmocka_unit_test(sealed_and_self_terminating),
+		cmocka_unit_test(no_tap_gives_an_isolated_nic),
+		cmocka_unit_test(commas_in_paths_are_escaped),
+		cmocka_unit_test(rejects_bad_configs),
+		cmocka_unit_test(argv_grows_and_stays_terminated),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,35 @@
+# The guest agent: one static binary per arch (build/<arch>/agent), plus a
+# native build for the host's unit tests (build/host/agent-native).
+#   make agent ARCH=arm64        build/arm64/agent
+#   make build/armv7/agent       any arch named in vm/arches
+#   make agent-all               every arch in vm/arches
+
+AGENT_SRCS := vm/guest/agent.c harness/frame.c
+AGENT_DEPS := $(AGENT_SRCS) harness/frame.h vm/guest/guest.mk
+AGENT_CFLAGS = -std=gnu11 -D_GNU_SOURCE $(WARN) -Iharness
+AGENT_ARCHES := $(shell awk '$$1 ~ /^[a-z0-9]+$$/ { print $$1 }' vm/arches)
+HOST_TRIPLE := $(shell gcc -dumpmachine 2>/dev/null)
+
+# The C compiler for arch $(1): the cross gcc from vm/arches, or plain gcc
+# when that triple is the host's own.
+agent_cc = $(strip $(foreach t,$(shell awk -v a='$(1)' '$$1 == a { print $$5 }' vm/arches),\
+	$(if $(filter $(t),$(HOST_TRIPLE)),gcc,$(t)-gcc)))
+
+.PHONY: agent agent-all
+agent: $(BUILD)/$(ARCH)/agent
+agent-all: $(AGENT_ARCHES:%=$(BUILD)/%/agent)
+
+$(BUILD)/%/agent: $(AGENT_DEPS) vm/arches
+	@test -n '$(call agent_cc,$*)' || { echo "error: unknown ARCH '$*' (valid: $(AGENT_ARCHES))" >&2; exit 1; }
+	@mkdir -p $(@D)
+	$(call agent_cc,$*) $(AGENT_CFLAGS) -Os -static -s -o $@.tmp $(AGENT_SRCS)
+	@mv -f $@.tmp $@
+
+# Native, under the sanitizers, for harness/tests/test_agent.c.
+$(BUILD)/host/agent-native: $(AGENT_DEPS)
+	@mkdir -p $(@D)
+	$(CC) $(AGENT_CFLAGS) $(SAN) -O1 -g -o $@ $(AGENT_SRCS)
+
+unit: $(BUILD)/host/agent-native
+$(BUILD)/tests/test_agent: | $(BUILD)/host/agent-native
+export TSCANARY_AGENT_NATIVE := $(abspath $(BUILD)/host/agent-native)
