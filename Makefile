@@ -72,8 +72,53 @@ distclean: clean
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 
+# --- The gate -------------------------------------------------------------
+IMAGE ?=
+CANARY ?=
+KEEP ?=
+GATE_OUT = out/$(ARCH)$(if $(VARIANT),-$(VARIANT))
+GATE_IMAGE = $(or $(IMAGE),$(IMAGE_OUT)/image.oci.tar)
+# Guest canaries ride in the overlay under /.tscanary/canaries.
+GUEST_EXTRA = $(BUILD)/$(ARCH)/guest-extra
+VM_EXTRA = $(GUEST_EXTRA)
+
+$(GUEST_EXTRA)/.stamp: $(CANARY_BINS)
+	@mkdir -p $(GUEST_EXTRA)/canaries
+	cp -f $(CANARY_BINS) $(GUEST_EXTRA)/canaries/
+	@touch $@
+
+$(VM_OVERLAY): $(GUEST_EXTRA)/.stamp
+
+.PHONY: test negative-control
+test: $(BUILD)/tscanary $(DNSD) $(HEADSCALE_BIN) $(if $(IMAGE),,image) kernel $(VM_OVERLAY)
+	$(BUILD)/tscanary run --arch $(ARCH) --image $(GATE_IMAGE) \
+		--kernel-dir "$$(cat $(VM_KERNEL_REF))" --overlay $(VM_OVERLAY) \
+		--headscale $(HEADSCALE_BIN) --dnsd $(DNSD) --out $(GATE_OUT) \
+		$(if $(VARIANT),--variant $(VARIANT)) $(foreach c,$(CANARY),--canary $(c)) \
+		$(if $(KEEP),--keep)
+
+# A known-bad variant must be caught: it runs (and fails), then the judge
+# checks it failed for the declared reason with its preconditions held.
+NEGATIVE ?= no-netstack
+negative-control:
+	-$(MAKE) --no-print-directory test ARCH=$(ARCH) VARIANT=$(NEGATIVE)
+	$(BUILD)/tscanary judge --variant $(NEGATIVE) out/$(ARCH)-$(NEGATIVE)/summary.json
+
+# The README's canary table is generated from the registry, never by hand.
+.PHONY: readme readme-check
+readme: $(BUILD)/tscanary
+	@$(BUILD)/tscanary list --markdown >$(BUILD)/canaries.md
+	@awk -v f=$(BUILD)/canaries.md '/<!-- canaries:begin/ { print; while ((getline l < f) > 0) print l; skip = 1; next } \
+		/<!-- canaries:end/ { skip = 0 } !skip' README.md >$(BUILD)/README.md && mv $(BUILD)/README.md README.md
+readme-check: $(BUILD)/tscanary
+	@$(BUILD)/tscanary list --markdown >$(BUILD)/canaries.md
+	@awk '/<!-- canaries:begin/ { on = 1; next } /<!-- canaries:end/ { on = 0 } on' README.md | \
+		diff -u - $(BUILD)/canaries.md || { echo "README canary table is stale: run make readme" >&2; exit 1; }
+
 # The README's test command; grows with each landed slice.
-check: unit
+check: unit readme-check lab-check
+	$(MAKE) --no-print-directory test ARCH=armv7
+	$(MAKE) --no-print-directory negative-control ARCH=armv7
 
 deps:
 	.ci/install-deps

@@ -51,11 +51,16 @@ static int slice(long deadline)
 	return left > SLICE_MS ? SLICE_MS : (int)left;
 }
 
-/* From now on every call fails (fmt takes the socket path, then detail). */
+/*
+ * From now on every call fails (fmt takes the socket path, then detail);
+ * errno says how: ECONNRESET for a lost agent, EPROTO for a broken stream.
+ */
 static int mark_dead(struct agent *a, int how, const char *fmt, const char *detail)
 {
 	a->dead = how;
-	return error(fmt, a->path, detail);
+	error(fmt, a->path, detail);
+	errno = how == LOST ? ECONNRESET : EPROTO;
+	return -1;
 }
 
 static uint32_t new_id(struct agent *a)
@@ -84,11 +89,14 @@ static int send_all(struct agent *a, const unsigned char *p, size_t len, long de
 
 			return mark_dead(a, LOST, "cannot send to agent '%s': %s", strerror(e));
 		}
+		/* half a frame on the wire would garble whatever we send next */
 		if (interrupted())
-			return error("interrupted while sending to agent '%s'", a->path);
+			return off ? mark_dead(a, BROKEN, "interrupted while sending to agent '%s'%s", "")
+				   : error("interrupted while sending to agent '%s'", a->path);
 		if (now_ms() >= deadline)
-			return error("agent '%s' accepted no request for %ld ms", a->path,
-				     (long)a->timeout_ms);
+			return off ? mark_dead(a, BROKEN, "agent '%s' stopped taking a request%s", "")
+				   : error("agent '%s' accepted no request for %d ms", a->path,
+					   a->timeout_ms);
 		if (poll(&pfd, 1, slice(deadline)) < 0 && errno != EINTR)
 			return error_errno("cannot poll agent '%s'", a->path);
 	}
@@ -274,13 +282,14 @@ static int connect_once(const char *path)
 	return fd;
 }
 
-static int send_ping(struct agent *a, long deadline, uint32_t *id)
+/* The PING of a new connection: it also ends the previous host's work. */
+static int send_reset_ping(struct agent *a, long deadline)
 {
 	struct frame_builder b = { 0 };
 	int ret;
 
-	*id = new_id(a);
-	frame_begin(&b, FRAME_PING, *id);
+	frame_begin(&b, FRAME_PING, new_id(a));
+	frame_add_u64(&b, TAG_RESET, 1);
 	if (frame_finish(&b) < 0) {
 		frame_builder_release(&b);
 		return error_errno("cannot encode a ping");
@@ -291,20 +300,20 @@ static int send_ping(struct agent *a, long deadline, uint32_t *id)
 }
 
 /*
- * Wait for the HELLO of a new connection, or a PONG: a PING goes out at
- * once and then every HELLO_RETRY_MS, for a host that reconnects faster
- * than the agent notices (virtio-serial shows only the current state) gets
- * no HELLO. Extra PONGs and HELLOs that follow are told apart later.
+ * Wait for the HELLO of a new connection, or a PONG: a resetting PING goes
+ * out at once and then every HELLO_RETRY_MS, for a host that reconnects
+ * faster than the agent notices (virtio-serial shows only the current
+ * state) gets no HELLO. Extra PONGs and HELLOs that follow are told apart
+ * later (by id, and by the agent's pid).
  */
 static int await_hello(struct agent *a, long deadline)
 {
 	struct frame f;
-	uint32_t id;
 
 	for (;;) {
 		long next_ping = now_ms() + HELLO_RETRY_MS;
 
-		if (send_ping(a, deadline, &id) < 0)
+		if (send_reset_ping(a, deadline) < 0)
 			return -1;
 		while (now_ms() < next_ping) {
 			switch (recv_frame(a, next_ping < deadline ? next_ping : deadline, 1, &f)) {
@@ -360,6 +369,8 @@ struct agent *agent_connect(const char *sock_path, int timeout_ms)
 	a->fd = fd;
 	a->path = xstrdup(sock_path);
 	a->timeout_ms = DEFAULT_TIMEOUT_MS;
+	/* ids differ per connection: a late answer to an earlier one never matches */
+	a->next_id = (uint32_t)now_ms() * 2654435761u ^ (uint32_t)getpid() << 16;
 	frame_decoder_init(&a->dec, 0);
 	if (await_hello(a, deadline) < 0) {
 		agent_close(a);

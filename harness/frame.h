@@ -33,7 +33,7 @@
 /* Message types; each request names the replies it can get. */
 enum frame_type {
 	FRAME_HELLO = 1,  /* agent: on start, on every (re)connect */
-	FRAME_PING,       /* host: -> PONG (same fields as HELLO) */
+	FRAME_PING,       /* host: RESET -> PONG (same fields as HELLO), even while busy */
 	FRAME_PONG,
 	FRAME_EXEC,       /* host: ARG..., ENV..., STDIN, TIMEOUT_MS, CWD -> RESULT */
 	FRAME_RESULT,
@@ -83,6 +83,7 @@ enum frame_tag {
 	TAG_DEVICE,       /* STATUS: block device name (default "vda") */
 	TAG_DISKSTAT,     /* REPORT: contents of /sys/block/<device>/stat */
 	TAG_SIZE,         /* DATA: the file's full size */
+	TAG_RESET,        /* PING: 1 from a new connection: drop the old one's work */
 };
 
 /* A frame being built: header, then fields appended, then frame_finish(). */

@@ -79,7 +79,10 @@ int lab_up_router(struct lab *lab);
 /* Tear down everything pushed since lab_init(), in reverse order. */
 void lab_down(struct lab *lab);
 
-/* Create network namespace name with lo up; pushes its deletion. */
+/*
+ * Create network namespace name with lo up; pushes its deletion (which
+ * first kills any process still inside). Refuses a name that exists.
+ */
 int lab_add_netns(struct lab *lab, const char *name);
 /* Create bridge name (up, no STP, no forward delay) in netns. */
 int lab_add_bridge(struct lab *lab, const char *netns, const char *name);
@@ -138,8 +141,10 @@ struct proc *lab_start_dnsd(const char *dnsd, const char *netns, const char *add
 
 /*
  * Snapshot what a run must leave as it found it: routes and rules (v4 and
- * v6, all tables), the nftables ruleset (stateless), links, network
- * namespaces, forwarding sysctls and a checksum of every file under /etc.
+ * v6, all tables), links, addresses, the nftables ruleset (stateless),
+ * network namespaces, forwarding sysctls and the type, mode, size and
+ * sha256 of everything under /etc. Sorted "section: line" lines, with
+ * lifetimes that count down by themselves left out.
  */
 int lab_host_snapshot(struct strbuf *out);
 /* Compare two snapshots: 0 if equal, else 1 with the differing lines in diff. */

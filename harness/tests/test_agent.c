@@ -564,52 +564,215 @@ static void poweroff_in_test_mode_exits(void **state)
 	assert_int_equal(WEXITSTATUS(status), 0);
 }
 
+/* A raw client of the agent's socket, to put frames on the wire ourselves. */
+struct raw {
+	int fd;
+	struct frame_decoder dec;
+};
+
+static void raw_open(struct fixture *fx, struct raw *r)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+
+	/* the agent serves one client at a time: let the fixture's go */
+	agent_close(fx->a);
+	fx->a = NULL;
+	r->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_true(r->fd >= 0);
+	memcpy(sa.sun_path, fx->sock, strlen(fx->sock) + 1);
+	assert_int_equal(connect(r->fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	frame_decoder_init(&r->dec, 0);
+}
+
+static void raw_send(struct raw *r, struct frame_builder *b)
+{
+	assert_int_equal(frame_finish(b), 0);
+	assert_int_equal(write(r->fd, b->buf, b->len), (ssize_t)b->len);
+	frame_builder_release(b);
+}
+
+/* The next frame within ms: 1, or 0 on timeout. */
+static int raw_next(struct raw *r, struct frame *f, int ms)
+{
+	long deadline = now_ms() + ms;
+	unsigned char chunk[4096];
+
+	while (frame_decoder_next(&r->dec, f) != FRAME_READY) {
+		struct pollfd pfd = { .fd = r->fd, .events = POLLIN };
+		long left = deadline - now_ms();
+		ssize_t n;
+
+		if (left <= 0)
+			return 0;
+		assert_true(poll(&pfd, 1, (int)left) >= 0);
+		if (!pfd.revents)
+			continue;
+		n = read(r->fd, chunk, sizeof(chunk));
+		assert_true(n > 0);
+		assert_int_equal(frame_decoder_feed(&r->dec, chunk, (size_t)n), 0);
+	}
+	return 1;
+}
+
+static void raw_close(struct raw *r)
+{
+	frame_decoder_release(&r->dec);
+	close(r->fd);
+}
+
+static void send_exec(struct raw *r, uint32_t id, const char *script)
+{
+	struct frame_builder b = { 0 };
+
+	frame_begin(&b, FRAME_EXEC, id);
+	frame_add_str(&b, TAG_ARG, "sh");
+	frame_add_str(&b, TAG_ARG, "-c");
+	frame_add_str(&b, TAG_ARG, script);
+	frame_add_u64(&b, TAG_TIMEOUT_MS, 30000);
+	raw_send(r, &b);
+}
+
+static void send_ping(struct raw *r, uint32_t id, int reset)
+{
+	struct frame_builder b = { 0 };
+
+	frame_begin(&b, FRAME_PING, id);
+	if (reset)
+		frame_add_u64(&b, TAG_RESET, 1);
+	raw_send(r, &b);
+}
+
 static void junk_from_host_is_refused(void **state)
 {
 	struct fixture *fx = *state;
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	struct frame_builder b = { 0 };
-	struct frame_decoder d;
+	struct raw r;
 	struct frame f;
-	unsigned char chunk[4096];
-	int fd, got_err = 0, got_pong = 0, hello = 0;
-	long deadline = now_ms() + 5000;
+	int got_err = 0, got_pong = 0, hello = 0;
 
-	/* a second, raw client: the agent serves it after the first leaves */
-	agent_close(fx->a);
-	fx->a = NULL;
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	assert_true(fd >= 0);
-	memcpy(sa.sun_path, fx->sock, strlen(fx->sock) + 1);
-	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	assert_int_equal(write(fd, "garbage!", 8), 8);
-	frame_begin(&b, FRAME_PING, 42);
-	assert_int_equal(frame_finish(&b), 0);
-	assert_int_equal(write(fd, b.buf, b.len), (ssize_t)b.len);
-	frame_decoder_init(&d, 0);
-	while (!got_pong && now_ms() < deadline) {
-		struct pollfd pfd = { .fd = fd, .events = POLLIN };
-		ssize_t n;
-
-		assert_true(poll(&pfd, 1, 500) >= 0);
-		if (!pfd.revents)
-			continue;
-		n = read(fd, chunk, sizeof(chunk));
-		assert_true(n > 0);
-		assert_int_equal(frame_decoder_feed(&d, chunk, (size_t)n), 0);
-		while (frame_decoder_next(&d, &f) == FRAME_READY) {
-			hello += f.type == FRAME_HELLO;
-			got_err += f.type == FRAME_ERR && f.id == 0 &&
-				   frame_get_u64(&f, TAG_ERRNO, 0) == EPROTO;
-			got_pong += f.type == FRAME_PONG && f.id == 42;
-		}
+	raw_open(fx, &r);
+	assert_int_equal(write(r.fd, "garbage!", 8), 8);
+	send_ping(&r, 42, 0);
+	while (!got_pong && raw_next(&r, &f, 5000)) {
+		hello += f.type == FRAME_HELLO;
+		got_err += f.type == FRAME_ERR && f.id == 0 &&
+			   frame_get_u64(&f, TAG_ERRNO, 0) == EPROTO;
+		got_pong += f.type == FRAME_PONG && f.id == 42;
 	}
 	assert_int_equal(hello, 1);
 	assert_true(got_err >= 1);
 	assert_int_equal(got_pong, 1);
-	frame_decoder_release(&d);
-	frame_builder_release(&b);
-	close(fd);
+	raw_close(&r);
+}
+
+static void ping_answered_while_busy(void **state)
+{
+	struct fixture *fx = *state;
+	struct raw r;
+	struct frame f;
+	struct frame_field fld;
+
+	raw_open(fx, &r);
+	assert_true(raw_next(&r, &f, 5000));
+	assert_int_equal(f.type, FRAME_HELLO);
+	/* a slow command, a PING and a second command, back to back */
+	send_exec(&r, 1, "sleep 0.5; echo first");
+	send_ping(&r, 2, 0);
+	send_exec(&r, 3, "echo second");
+	assert_true(raw_next(&r, &f, 5000));
+	assert_int_equal(f.type, FRAME_PONG);
+	assert_int_equal(f.id, 2);
+	/* the queued command runs after the first, in order */
+	assert_true(raw_next(&r, &f, 5000));
+	assert_int_equal(f.type, FRAME_RESULT);
+	assert_int_equal(f.id, 1);
+	assert_int_equal(frame_find(&f, TAG_STDOUT, &fld), 1);
+	assert_memory_equal(fld.data, "first\n", 6);
+	assert_true(raw_next(&r, &f, 5000));
+	assert_int_equal(f.type, FRAME_RESULT);
+	assert_int_equal(f.id, 3);
+	assert_int_equal(frame_find(&f, TAG_STDOUT, &fld), 1);
+	assert_memory_equal(fld.data, "second\n", 7);
+	raw_close(&r);
+}
+
+static void reset_ping_abandons_old_work(void **state)
+{
+	struct fixture *fx = *state;
+	struct raw r;
+	struct frame f;
+	long t0;
+
+	raw_open(fx, &r);
+	assert_true(raw_next(&r, &f, 5000));
+	/*
+	 * What a host that reconnected faster than the agent looked sends: the
+	 * earlier connection's command must not hold up the new one.
+	 */
+	send_exec(&r, 1, "sleep 30");
+	send_exec(&r, 2, "echo queued-before-reset");
+	t0 = now_ms();
+	send_ping(&r, 3, 1);
+	send_exec(&r, 4, "echo after");
+	assert_true(raw_next(&r, &f, 5000));
+	assert_int_equal(f.type, FRAME_PONG);
+	assert_int_equal(f.id, 3);
+	assert_true(raw_next(&r, &f, 5000));
+	assert_int_equal(f.type, FRAME_RESULT);
+	assert_int_equal(f.id, 4);
+	assert_true(now_ms() - t0 < 3000);
+	/* nothing else: no RESULT for 1 or 2 */
+	assert_int_equal(raw_next(&r, &f, 300), 0);
+	raw_close(&r);
+}
+
+static void host_gone_mid_exec(void **state)
+{
+	struct fixture *fx = *state;
+	const char *echo[] = { "echo", "hi", NULL };
+	struct agent_result res = AGENT_RESULT_INIT;
+	struct raw r;
+	struct frame f;
+	long t0;
+
+	raw_open(fx, &r);
+	assert_true(raw_next(&r, &f, 5000));
+	send_exec(&r, 1, "sleep 30");
+	raw_close(&r);
+	/* the next host is served at once: the old command was dropped */
+	t0 = now_ms();
+	fx->a = agent_connect(fx->sock, 5000);
+	assert_non_null(fx->a);
+	run_ok(fx, echo, &res);
+	assert_string_equal(strbuf_str(&res.out), "hi\n");
+	assert_true(now_ms() - t0 < 3000);
+	agent_result_release(&res);
+}
+
+static void waits_stop_when_interrupted(void **state)
+{
+	struct fixture *fx = *state;
+	char *nosock = path_in(fx, "nobody.sock");
+	int status = -1;
+	pid_t pid;
+
+	/* in a child: the interrupted flag cannot be cleared again */
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		long t0;
+		int ok;
+
+		undo_install();
+		raise(SIGINT);
+		t0 = now_ms();
+		ok = agent_ping(fx->a) == -1 && agent_connect(nosock, 5000) == NULL;
+		_exit(ok && now_ms() - t0 < 1000 ? 0 : 1);
+	}
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	free(nosock);
 }
 
 static void connect_gives_up(void **state)
@@ -659,6 +822,10 @@ int main(void)
 		T(lost_agent_fails_fast),
 		T(poweroff_in_test_mode_exits),
 		T(junk_from_host_is_refused),
+		T(ping_answered_while_busy),
+		T(reset_ping_abandons_old_work),
+		T(host_gone_mid_exec),
+		T(waits_stop_when_interrupted),
 		T(connect_gives_up),
 #undef T
 	};

@@ -182,6 +182,7 @@ struct sup {
 	long started;
 	long restart_at; /* 0: no restart due */
 	int stopping;
+	int stop_reply; /* the host that asked still listens */
 	uint32_t stop_id;
 	long kill_at;
 };
@@ -765,9 +766,11 @@ static void sup_reaped(int status)
 	sup.pid = 0;
 	if (sup.stopping) {
 		uint32_t id = sup.stop_id;
+		int reply = sup.stop_reply;
 
 		sup_release();
-		send_ok(id);
+		if (reply)
+			send_ok(id);
 		return;
 	}
 	if (failed) {
@@ -792,6 +795,7 @@ static void sup_stop(const struct frame *f)
 	if (grace > 600000)
 		grace = 600000;
 	sup.stopping = 1;
+	sup.stop_reply = 1;
 	sup.stop_id = f->id;
 	sup.kill_at = now_ms() + (long)grace;
 	kill(-sup.pid, SIGTERM);
@@ -1066,9 +1070,63 @@ static void poweroff(const struct frame *f)
 
 /* ---- requests ---- */
 
+/*
+ * Requests that arrived while an EXEC or a STOP was still running. The port
+ * is read all the time, so a PING is answered at once whatever runs (a host
+ * that reconnected must learn the agent lives); other requests wait here.
+ */
+struct queued {
+	struct queued *next;
+	struct frame f;
+	unsigned char payload[];
+};
+
+static struct queued *queue_head, **queue_tail = &queue_head;
+
 static int busy(void)
 {
 	return job.pid > 0 || sup.stopping;
+}
+
+static void queue_push(const struct frame *f)
+{
+	struct queued *q = xrealloc(NULL, sizeof(*q) + f->len);
+
+	memcpy(q->payload, f->payload, f->len);
+	q->f = *f;
+	q->f.payload = q->payload;
+	q->next = NULL;
+	*queue_tail = q;
+	queue_tail = &q->next;
+}
+
+static void queue_drop(void)
+{
+	while (queue_head) {
+		struct queued *q = queue_head;
+
+		queue_head = q->next;
+		free(q);
+	}
+	queue_tail = &queue_head;
+}
+
+/*
+ * A new host connection (its first PING says so with TAG_RESET): whatever
+ * the previous host asked for is nobody's business any more. virtio-serial
+ * shows only whether a host is connected now, so a host that left and came
+ * back while we were not looking can only be recognised this way.
+ */
+static void connection_reset(void)
+{
+	queue_drop();
+	if (job.pid > 0 && !job.abandoned) {
+		say("abandoning the running command: its host is gone");
+		job.abandoned = 1;
+		kill(-job.pid, SIGKILL);
+		kill(job.pid, SIGKILL);
+	}
+	sup.stop_reply = 0;
 }
 
 static void handle(const struct frame *f)
@@ -1079,6 +1137,8 @@ static void handle(const struct frame *f)
 	}
 	switch (f->type) {
 	case FRAME_PING:
+		if (frame_get_u64(f, TAG_RESET, 0))
+			connection_reset();
 		send_hello(FRAME_PONG, f->id);
 		break;
 	case FRAME_EXEC:
@@ -1108,12 +1168,21 @@ static void handle(const struct frame *f)
 	}
 }
 
-/* Serve the requests already received, one at a time. */
+/* Serve what waited, then what came in: in order, one at a time. */
 static void process_frames(void)
 {
 	struct frame f;
 
-	while (link_.up && !busy()) {
+	while (link_.up && !busy() && queue_head) {
+		struct queued *q = queue_head;
+
+		queue_head = q->next;
+		if (!queue_head)
+			queue_tail = &queue_head;
+		handle(&q->f);
+		free(q);
+	}
+	while (link_.up) {
 		enum frame_result r = frame_decoder_next(&link_.dec, &f);
 
 		if (r == FRAME_NEED_MORE)
@@ -1123,7 +1192,10 @@ static void process_frames(void)
 			frame_decoder_resync(&link_.dec);
 			continue;
 		}
-		handle(&f);
+		if (f.type == FRAME_PING || (!busy() && !queue_head))
+			handle(&f);
+		else
+			queue_push(&f);
 	}
 }
 
@@ -1149,12 +1221,8 @@ static void link_down(const char *why)
 	if (link_.mode == LINK_LISTEN)
 		close_fd(&link_.fd);
 	link_.next_probe = now_ms() + PROBE_MS;
-	if (job.pid > 0 && !job.abandoned) {
-		/* nobody will read the answer */
-		job.abandoned = 1;
-		kill(-job.pid, SIGKILL);
-		kill(job.pid, SIGKILL);
-	}
+	/* nobody will read the answers */
+	connection_reset();
 }
 
 /* Port mode: is a host connected now? (POLLHUP says no) */
@@ -1313,7 +1381,7 @@ static void run(void)
 			pfd[i] = (struct pollfd){ .fd = -1 };
 		pfd[P_SIG] = (struct pollfd){ .fd = sig_fd, .events = POLLIN };
 		if (link_.up) {
-			short ev = busy() ? 0 : POLLIN; /* HUP shows regardless */
+			short ev = POLLIN;
 
 			if (link_.out_off < link_.out.len)
 				ev |= POLLOUT;
@@ -1380,8 +1448,8 @@ static void run(void)
 			if (!sup.stopping && sup.restart_at && now_ms() >= sup.restart_at)
 				sup_restart();
 		}
-		/* requests that arrived while an EXEC or a STOP ran */
-		if (link_.up && !busy())
+		/* requests that waited for an EXEC or a STOP */
+		if (link_.up && !busy() && queue_head)
 			process_frames();
 	}
 }

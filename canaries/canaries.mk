@@ -1,0 +1,87 @@
+# Guest-side canary programs: static binaries run inside the router VM,
+# built per arch into $(BUILD)/<arch>/canaries/, which holds nothing else
+# (pass it as VM_EXTRA: they land in /.tscanary/).  Objects, the resolved
+# library flags and lib-versions (the exact -dev package versions linked)
+# go to $(BUILD)/<arch>/canaries-obj/.  Cross arches link the static ldns
+# and libcrypto of the target's Debian -dev packages, unpacked into a
+# private sysroot in the cache by canaries/sysroot.sh; the build machine's
+# own arch links the installed ones (libldns-dev, libssl-dev).
+#
+#   make guest-canaries ARCH=armv7    build/armv7/canaries/{dnsprobe,httpget}
+#   make guest-canaries-all           the same for every arch in vm/arches
+#   make guest-canaries-check         build ARCH=$(ARCH) (and amd64) and
+#                                     test them in a throwaway netns (root)
+#
+# Needs: gcc-arm-linux-gnueabihf, gcc-aarch64-linux-gnu (their
+# libc6-dev-*-cross bring the static libc), libldns-dev, libssl-dev, and
+# dpkg foreign architectures armhf and arm64 with apt lists (for
+# `apt-get download`).  The check also uses ldnsutils (ldns-testns),
+# busybox-static (httpd) and, if installed, qemu-user-static.
+#
+# Static glibc makes the linker warn that getaddrinfo, dlopen and the
+# getserv*/getproto* calls need glibc's shared NSS at run time: libcrypto
+# and ldns's WKS text parser reference them, the probes never call them.
+
+CANARY_DIR := $(BUILD)/$(ARCH)/canaries
+CANARY_OBJ := $(BUILD)/$(ARCH)/canaries-obj
+CANARY_PROGS := dnsprobe httpget
+CANARY_BINS := $(CANARY_PROGS:%=$(CANARY_DIR)/%)
+CANARY_COMMON := probe netio
+CANARY_LIBPKGS := libldns-dev libssl-dev
+
+# Deferred (=): only a guest-canary build pays for reading the arch table.
+CANARY_ARCHLINE = $(shell awk -v a='$(ARCH)' '$$1 == a' vm/arches)
+CANARY_DEBARCH = $(word 3,$(CANARY_ARCHLINE))
+CANARY_TRIPLE = $(word 5,$(CANARY_ARCHLINE))
+CANARY_CC = $(CANARY_TRIPLE)-gcc
+CANARY_CFLAGS := -std=gnu11 -D_GNU_SOURCE $(WARN) -Os -ffunction-sections \
+	-fdata-sections -MMD -MP
+CANARY_LDFLAGS := -static -s -Wl,--gc-sections
+# dnsprobe needs ldns (and the libcrypto it was built with); httpget nothing.
+CANARY_LIBS_dnsprobe := -lldns -lcrypto
+CANARY_LIBS_httpget :=
+
+.PHONY: guest-canaries guest-canaries-all guest-canaries-check canaries-resolve
+guest-canaries: $(CANARY_BINS)
+
+guest-canaries-all:
+	@set -e; for a in $$(awk '!/^#/ && NF { print $$1 }' vm/arches); do \
+		$(MAKE) --no-print-directory ARCH=$$a guest-canaries; done
+
+guest-canaries-check: guest-canaries
+	$(if $(filter amd64,$(ARCH)),,$(MAKE) --no-print-directory ARCH=amd64 guest-canaries)
+	canaries/guest/tests/probes.sh $(BUILD)/amd64/canaries \
+		$(if $(filter amd64,$(ARCH)),,$(ARCH)=$(CANARY_DIR))
+
+# The include and library flags for this arch, and the exact library package
+# versions in lib-versions.  Resolved on every build (cheap unless a fetch is
+# due) and replaced only when they change, so objects rebuild only then.
+$(CANARY_OBJ)/libflags: canaries-resolve
+	$(if $(CANARY_TRIPLE),,$(error ARCH '$(ARCH)' is not in vm/arches))
+	@mkdir -p $(@D)
+	@set -e; \
+	if [ "$(CANARY_DEBARCH)" = "$$(dpkg --print-architecture)" ]; then \
+		dpkg-query -W -f='$${Package}:$${Architecture}=$${Version}\n' \
+			$(CANARY_LIBPKGS) >$@.versions; \
+		: >$@.tmp; \
+	else \
+		root=$$(canaries/sysroot.sh $(CANARY_DEBARCH)); \
+		cp "$$root/packages" $@.versions; \
+		echo "-isystem $$root/usr/include" \
+			"-isystem $$root/usr/include/$(CANARY_TRIPLE)" \
+			"-L$$root/usr/lib/$(CANARY_TRIPLE)" >$@.tmp; \
+	fi; \
+	if cmp -s $@.versions $(@D)/lib-versions; then rm $@.versions; \
+	else mv $@.versions $(@D)/lib-versions; fi; \
+	if cmp -s $@.tmp $@; then rm $@.tmp; else mv $@.tmp $@; fi
+
+$(CANARY_OBJ)/%.o: canaries/guest/%.c $(CANARY_OBJ)/libflags
+	$(CANARY_CC) $(CANARY_CFLAGS) $$(cat $(CANARY_OBJ)/libflags) -c -o $@ $<
+
+$(CANARY_BINS): $(CANARY_DIR)/%: $(CANARY_OBJ)/%.o \
+		$(CANARY_COMMON:%=$(CANARY_OBJ)/%.o) $(CANARY_OBJ)/libflags
+	@mkdir -p $(@D)
+	$(CANARY_CC) $(CANARY_LDFLAGS) -o $@ $(filter %.o,$^) \
+		$$(cat $(CANARY_OBJ)/libflags) $(CANARY_LIBS_$*)
+
+canaries-resolve:

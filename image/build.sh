@@ -1,0 +1,522 @@
+#!/usr/bin/env bash
+# Build the tscanary image for one arch natively (no Docker) and write an OCI
+# archive plus a manifest.json that says exactly what went into it.
+#
+#   image/build.sh --arch ARCH [--variant FILE|NAME] --out DIR
+#
+# Inputs: the recipe in image/ (allowlist, waived-deps, busybox-applets,
+# entrypoint.sh, image-config, verbosity_filter.go, rootfs/, go.mod/go.sum),
+# the arch facts in vm/arches, and optionally a known-bad variant from
+# fixtures/variants/. Sources: Tailscale from the Go module cache/proxy,
+# busybox-static and ca-certificates from Debian (apt). Results are cached by
+# content under ${TSCANARY_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/tscanary}.
+set -euo pipefail
+umask 022
+trap 'printf "image: error: unexpected failure (status %s) at %s line %s\n" "$?" "$0" "$LINENO" >&2' ERR
+
+prog=image/build.sh
+t0=$(date +%s)
+
+say() { printf 'image: [%4ss] %s\n' "$(($(date +%s) - t0))" "$*" >&2; }
+warn() { printf 'image: warning: %s\n' "$*" >&2; }
+die() {
+	printf 'image: error: %s\n' "$*" >&2
+	exit 1
+}
+usage() {
+	cat <<EOF
+usage: $prog --arch ARCH [--variant FILE|NAME] --out DIR
+
+  --arch ARCH       one of the arches in vm/arches
+  --variant FILE    a known-bad variant (key=value file); a bare NAME means
+                    fixtures/variants/NAME; without it the variant is "default"
+  --out DIR         where image.oci.tar and manifest.json are written
+
+Environment: TSCANARY_CACHE (cache root), SOURCE_DATE_EPOCH (file mtimes;
+default: the pinned tailscale.com module's release time).
+EOF
+}
+
+# --- arguments --------------------------------------------------------------
+arch='' variant_arg='' out=''
+need_value() { [ "$1" -ge 2 ] || die "'$2' needs a value"; }
+while [ $# -gt 0 ]; do
+	case $1 in
+	--arch) need_value $# "$1"; arch=$2; shift 2 ;;
+	--arch=*) arch=${1#*=}; shift ;;
+	--variant) need_value $# "$1"; variant_arg=$2; shift 2 ;;
+	--variant=*) variant_arg=${1#*=}; shift ;;
+	--out) need_value $# "$1"; out=$2; shift 2 ;;
+	--out=*) out=${1#*=}; shift ;;
+	-h | --help) usage; exit 0 ;;
+	*) usage >&2; die "unknown argument '$1'" ;;
+	esac
+done
+
+here=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)
+top=$(dirname -- "$here")
+
+# shellcheck disable=SC2034 # read by vm/arch.sh
+arch_table=$top/vm/arches
+[ -r "$arch_table" ] || die "cannot read arch table '$arch_table'"
+# shellcheck source=../vm/arch.sh disable=SC1091
+. "$top/vm/arch.sh"
+[ -n "$arch" ] || { usage >&2 && die "no --arch given (valid: $(arch_names))"; }
+[ -n "$out" ] || { usage >&2 && die "no --out given"; }
+arch_load "$arch" || exit 2
+
+oci_os=linux
+oci_arch=${ARCH_OCI%%/*}
+oci_variant=
+case $ARCH_OCI in */*) oci_variant=${ARCH_OCI#*/} ;; esac
+
+# --- tools ------------------------------------------------------------------
+need_tools() {
+	local t missing=
+	for t in "$@"; do
+		command -v "$t" >/dev/null 2>&1 || missing="$missing $t"
+	done
+	[ -z "$missing" ] || die "missing tools:$missing (Debian: golang or go.dev toolchain, umoci, skopeo, jq, upx-ucl, apt, dpkg, coreutils, tar, gawk/mawk)"
+}
+need_tools go umoci skopeo jq apt-get apt-cache dpkg-deb tar sha256sum basenc base64 awk find stat
+
+# --- variant ----------------------------------------------------------------
+variant=default variant_file='' v_desc='' v_omit='' v_drop='' v_upx=yes v_filter=yes
+if [ -n "$variant_arg" ]; then
+	if [ -f "$variant_arg" ]; then
+		variant_file=$variant_arg
+	elif [ -f "$top/fixtures/variants/$variant_arg" ]; then
+		variant_file=$top/fixtures/variants/$variant_arg
+	else
+		die "no variant file '$variant_arg' (nor '$top/fixtures/variants/$variant_arg'; have: $(cd "$top/fixtures/variants" 2>/dev/null && printf '%s ' *))"
+	fi
+	variant=$(basename -- "$variant_file")
+	lineno=0
+	while IFS= read -r line || [ -n "$line" ]; do
+		lineno=$((lineno + 1))
+		case $line in '' | \#* | [[:space:]]\#*) continue ;; esac
+		case $line in *=*) ;; *) die "'$variant_file':$lineno: not key=value: '$line'" ;; esac
+		key=${line%%=*} val=${line#*=}
+		key=${key//[[:space:]]/}
+		val=$(printf '%s' "$val" | sed -e 's/^[[:space:]]*//' -e 's/[[:space:]]*$//')
+		case $key in
+		description) v_desc=$val ;;
+		omit) v_omit=$val ;;
+		drop_allow) v_drop=$val ;;
+		upx | filter)
+			case $val in yes | no) ;; *) die "'$variant_file':$lineno: $key must be yes or no, not '$val'" ;; esac
+			if [ "$key" = upx ]; then v_upx=$val; else v_filter=$val; fi
+			;;
+		claims | collateral | signature.?*) ;; # for the harness, not the build
+		*) die "'$variant_file':$lineno: unknown key '$key'" ;;
+		esac
+	done <"$variant_file"
+fi
+[ "$v_upx" = no ] || need_tools upx
+
+# --- recipe -----------------------------------------------------------------
+# Print the names of a "name<TAB>reason" file, checking its format.
+read_feature_file() {
+	awk -F '\t' -v f="$1" '
+		/^[[:space:]]*(#|$)/ { next }
+		NF < 2 || $2 ~ /^[[:space:]]*$/ { printf "%s:%d: want name<TAB>reason\n", f, NR > "/dev/stderr"; bad = 1; next }
+		$1 !~ /^[a-z0-9_]+$/ { printf "%s:%d: bad feature name \"%s\"\n", f, NR, $1 > "/dev/stderr"; bad = 1; next }
+		seen[$1]++ { printf "%s:%d: \"%s\" listed twice\n", f, NR, $1 > "/dev/stderr"; bad = 1; next }
+		{ print $1 }
+		END { exit bad }' "$1"
+}
+allowlist=$(read_feature_file "$here/allowlist") || die "fix '$here/allowlist'"
+waived=$(read_feature_file "$here/waived-deps") || die "fix '$here/waived-deps'"
+applets=$(awk '/^[[:space:]]*(#|$)/ { next } { print $1 }' "$here/busybox-applets")
+[ -n "$allowlist" ] || die "'$here/allowlist' lists no feature"
+[ -n "$applets" ] || die "'$here/busybox-applets' lists no applet"
+
+# words (space or newline separated) -> sorted unique lines
+lines() { printf '%s\n' "$@" | tr ' ' '\n' | sed '/^$/d' | LC_ALL=C sort -u; }
+# lines in $1 that are not in $2
+minus() { LC_ALL=C comm -23 <(lines "$1") <(lines "$2"); }
+# lines in both
+both() { LC_ALL=C comm -12 <(lines "$1") <(lines "$2"); }
+
+# --- Go: version, module, feature tags -------------------------------------
+export GOFLAGS=-mod=readonly GOWORK=off
+unset GOAMD64 GOARM64 GOEXPERIMENT GO386
+gomod() { (cd "$here" && "$@"); }
+ts_version=$(gomod go list -m -f '{{.Version}}' tailscale.com) ||
+	die "cannot read the tailscale.com version from '$here/go.mod'"
+ts_dir=$(gomod go list -m -f '{{.Dir}}' tailscale.com)
+if [ -z "$ts_dir" ]; then
+	say "download tailscale.com@$ts_version (Go module proxy)"
+	gomod go mod download tailscale.com || die "cannot download tailscale.com@$ts_version"
+	ts_dir=$(gomod go list -m -f '{{.Dir}}' tailscale.com)
+fi
+[ -d "$ts_dir/cmd/tailscaled" ] || die "no cmd/tailscaled in '$ts_dir'"
+# The build reaches this directory through a workspace replace (below), which
+# skips go.sum: check it against go.sum here (h1: is x/mod dirhash Hash1).
+want_h1=$(awk -v v="$ts_version" '$1 == "tailscale.com" && $2 == v { print $3 }' "$here/go.sum")
+hex=$(cd "$(dirname -- "$ts_dir")" && find "$(basename -- "$ts_dir")" -type f | LC_ALL=C sort |
+	xargs -d '\n' sha256sum | sha256sum | cut -d' ' -f1)
+got_h1=h1:$(tr a-f A-F <<<"$hex" | tr -d '\n' | basenc --base16 -d | base64)
+[ "$got_h1" = "$want_h1" ] ||
+	die "'$ts_dir' hashes to $got_h1 but go.sum says '$want_h1' (go clean -modcache, then retry)"
+go_version=$(gomod go env GOVERSION)
+if [ -z "${SOURCE_DATE_EPOCH:-}" ]; then
+	SOURCE_DATE_EPOCH=$(gomod go list -m -f '{{with .Time}}{{.Unix}}{{end}}' tailscale.com)
+	: "${SOURCE_DATE_EPOCH:=0}"
+fi
+case $SOURCE_DATE_EPOCH in '' | *[!0-9]*) die "SOURCE_DATE_EPOCH must be a number of seconds" ;; esac
+created=$(date -u -d "@$SOURCE_DATE_EPOCH" +%Y-%m-%dT%H:%M:%SZ)
+
+# featuretags of the pinned version, for the host (its output is the same for
+# every GOOS/GOARCH); prints one tag a line.
+featuretags() {
+	(cd "$here" && GOOS='' GOARCH='' go tool featuretags "$@") | tr ',' '\n' | sed '/^$/d'
+}
+say "featuretags of tailscale.com@$ts_version ($go_version)"
+s=$(date +%s)
+base_tags=$(featuretags --min --add=osrouter) || die "'go tool featuretags --min --add=osrouter' failed"
+say "featuretags done ($(($(date +%s) - s))s)"
+base_omit=$(printf '%s\n' "$base_tags" | sed -n 's/^ts_omit_//p')
+# every omittable feature of this version: what --min omits, plus osrouter
+all_features=$(lines "$base_omit" osrouter)
+
+check_known() { # what file names...
+	local what=$1 unknown
+	shift
+	unknown=$(minus "$*" "$all_features")
+	[ -z "$unknown" ] || die "$what: unknown to tailscale.com@$ts_version featuretags: $(echo "$unknown" | tr '\n' ' ')(see: cd image && go tool featuretags --list)"
+}
+check_known "'$here/allowlist'" "$allowlist"
+check_known "'$here/waived-deps'" "$waived"
+[ -z "$(both "$allowlist" "$waived")" ] ||
+	die "features both allowed and waived: $(both "$allowlist" "$waived" | tr '\n' ' ')"
+
+# Features that must be in the build for these features to work: featuretags
+# resolves Deps for --add (the allowlist itself does not).
+closure() {
+	local add
+	add=$(lines osrouter "$@" | paste -sd, -)
+	minus "$all_features" "$(featuretags --min --add="$add" | sed -n 's/^ts_omit_//p')"
+}
+needed=$(minus "$(closure "$allowlist")" "$(lines "$allowlist" osrouter)")
+unwaived=$(minus "$needed" "$waived")
+[ -z "$unwaived" ] ||
+	die "allowlisted features depend on features in neither allowlist nor waived-deps: $(echo "$unwaived" | tr '\n' ' ')(add each to image/allowlist or image/waived-deps with a reason)"
+stale=$(minus "$waived" "$needed")
+[ -z "$stale" ] || warn "waived-deps lists features nothing allowlisted depends on: $(echo "$stale" | tr '\n' ' ')"
+
+# Apply the variant: drop_allow leaves the allowlist, omit stays listed but
+# gets its ts_omit_ tag back.
+check_known "variant '$variant' omit" "$v_omit"
+check_known "variant '$variant' drop_allow" "$v_drop"
+for f in $v_omit $v_drop; do
+	grep -qxF "$f" <<<"$allowlist" || die "variant '$variant': '$f' is not in the allowlist, so omitting it changes nothing"
+done
+eff_allow=$(minus "$allowlist" "$v_drop")
+omitted=$(lines "$(minus "$base_omit" "$eff_allow")" "$v_omit")
+kept=$(minus "$eff_allow" "$v_omit")
+broken=
+if [ "$variant" != default ]; then
+	broken=$(minus "$(minus "$(closure "$kept")" "$(lines "$kept" osrouter)")" "$waived")
+	[ -z "$broken" ] || say "variant '$variant' leaves out declared dependencies: $(echo "$broken" | tr '\n' ' ')(on purpose)"
+fi
+tags=$(printf 'ts_include_cli\n%s\n' "$(printf '%s\n' "$omitted" | sed '/^$/d; s/^/ts_omit_/')" | sed '/^$/d' | paste -sd, -)
+grep -qx logtail <<<"$omitted" || [ "$v_filter" = no ] ||
+	die "the verbosity filter needs ts_omit_logtail (logtail is allowlisted); set filter=no or leave logtail out"
+
+# --- Debian inputs (versions first: they are part of the cache key) ---------
+candidate() {
+	local v
+	v=$(apt-cache policy "$1" 2>/dev/null | awk '$1 == "Candidate:" { print $2 }')
+	case $v in '' | '(none)') return 1 ;; esac
+	printf '%s\n' "$v"
+}
+bb_pkg=busybox-static:$ARCH_DEBARCH
+bb_version=$(candidate "$bb_pkg") ||
+	die "apt knows no '$bb_pkg' (dpkg --add-architecture $ARCH_DEBARCH && apt-get update)"
+ca_version=$(candidate ca-certificates) || die "apt knows no 'ca-certificates' (apt-get update)"
+upx_version=none
+[ "$v_upx" = no ] || upx_version=$(upx --version 2>/dev/null | sed -n 1p)
+
+# --- cache key --------------------------------------------------------------
+cache_root=${TSCANARY_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/tscanary}
+mkdir -p "$cache_root/image" "$cache_root/debs" || die "cannot create cache '$cache_root'"
+recipe_files() {
+	(cd "$here" && find build.sh allowlist waived-deps busybox-applets entrypoint.sh \
+		image-config verbosity_filter.go go.mod go.sum rootfs -type f | LC_ALL=C sort)
+}
+recipe_list=$(recipe_files)
+recipe_hash=$(cd "$here" && printf '%s\n' "$recipe_list" | xargs -d '\n' sha256sum | sha256sum | cut -d' ' -f1)
+variant_hash=none
+[ -z "$variant_file" ] || variant_hash=$(sha256sum <"$variant_file" | cut -d' ' -f1)
+key=$(
+	printf '%s\n' "tscanary image cache v1" "tailscale=$ts_version" \
+		"arch=$(awk -v a="$arch" '$1 == a' "$arch_table")" "tags=$tags" \
+		"upx=$v_upx $upx_version" "filter=$v_filter" "recipe=$recipe_hash" \
+		"variant=$variant $variant_hash" "busybox=$bb_version" "ca=$ca_version" \
+		"go=$go_version" "epoch=$SOURCE_DATE_EPOCH" | sha256sum | cut -d' ' -f1
+)
+cached=$cache_root/image/$key
+
+deliver() {
+	mkdir -p "$out" || die "cannot create '$out'"
+	local f
+	for f in image.oci.tar manifest.json; do
+		if ! cp -- "$cached/$f" "$out/.$f.$$" || ! mv -f -- "$out/.$f.$$" "$out/$f"; then
+			die "cannot write '$out/$f'"
+		fi
+	done
+}
+if [ -f "$cached/manifest.json" ] && [ -f "$cached/image.oci.tar" ]; then
+	deliver
+	say "cached: $arch variant '$variant' (key ${key:0:16}) -> $out/image.oci.tar"
+	exit 0
+fi
+say "building $arch ($ARCH_OCI) variant '$variant', key ${key:0:16}"
+
+# Leftovers of killed runs (a day old) go; live runs own theirs.
+find "$cache_root/image" -maxdepth 1 -name '.tmp.*' -mmin +1440 -exec rm -rf {} + 2>/dev/null || true
+work=$(mktemp -d "$cache_root/image/.tmp.XXXXXX") || die "cannot create a work dir in '$cache_root/image'"
+trap 'rm -rf "$work"' EXIT
+trap 'exit 130' INT TERM
+
+# Fetch a Debian package into the cache once; print the .deb path.
+fetch_deb() { # pkg[:arch] version
+	local name=${1%%:*} deb d
+	case $1 in
+	*:*) deb=$cache_root/debs/${name}_${2//:/%3a}_${1#*:}.deb ;;
+	*) deb=$cache_root/debs/${name}_${2//:/%3a}.deb ;;
+	esac
+	if [ ! -f "$deb" ]; then
+		d=$(mktemp -d "$cache_root/debs/.tmp.XXXXXX")
+		(cd "$d" && apt-get -q -o APT::Sandbox::User=root download "$1=$2" >/dev/null) ||
+			{ rm -rf "$d" && die "cannot download '$1=$2' (apt-get download)"; }
+		mv -f "$d"/*.deb "$deb" && rm -rf "$d"
+	fi
+	printf '%s\n' "$deb"
+}
+
+# --- tailscale.combined -----------------------------------------------------
+# Go refuses -overlay for files under GOMODCACHE, so cmd/tailscaled is reached
+# through a workspace that replaces tailscale.com with a symlink to the same,
+# verified, read-only module directory; the overlay then adds our file there.
+ws=$work/ws
+mkdir -p "$ws" "$work/bin"
+ln -s "$ts_dir" "$ws/tailscale.com"
+printf 'go %s\n\nuse %s\n\nreplace tailscale.com %s => ./tailscale.com\n' \
+	"$(gomod go mod edit -json | jq -r .Go)" "$here" "$ts_version" >"$ws/go.work"
+overlay_args=()
+if [ "$v_filter" = yes ]; then
+	jq -n --arg from "$ws/tailscale.com/cmd/tailscaled/zz_tscanary_verbosity_filter.go" \
+		--arg to "$here/verbosity_filter.go" '{Replace: {($from): $to}}' >"$ws/overlay.json"
+	overlay_args=(-overlay "$ws/overlay.json")
+fi
+goflags_str='-mod=readonly -trimpath -gcflags=all=-l -ldflags="-s -w"'
+[ "$v_filter" = no ] || goflags_str="$goflags_str -overlay=<verbosity_filter.go as cmd/tailscaled/zz_tscanary_verbosity_filter.go>"
+say "go build tailscale.com/cmd/tailscaled for linux/$ARCH_GOARCH${ARCH_GOARM:+ GOARM=$ARCH_GOARM}"
+s=$(date +%s)
+(cd "$here" && GOWORK=$ws/go.work CGO_ENABLED=0 GOOS=linux GOARCH=$ARCH_GOARCH GOARM=$ARCH_GOARM \
+	go build -mod=readonly -trimpath -tags "$tags" -gcflags=all=-l -ldflags="-s -w" \
+	"${overlay_args[@]}" -o "$work/bin/tailscale.combined" tailscale.com/cmd/tailscaled) ||
+	die "go build of tailscale.com/cmd/tailscaled failed"
+say "go build done ($(($(date +%s) - s))s)"
+bi=$(go version -m "$work/bin/tailscale.combined")
+grep -qx "[[:space:]]*build[[:space:]]GOARCH=$ARCH_GOARCH" <<<"$bi" ||
+	die "built binary is not GOARCH=$ARCH_GOARCH"
+unpacked_bytes=$(stat -c %s "$work/bin/tailscale.combined")
+if [ "$v_upx" = yes ]; then
+	say "upx --lzma --best tailscale.combined ($unpacked_bytes bytes)"
+	s=$(date +%s)
+	upx -q --lzma --best "$work/bin/tailscale.combined" >/dev/null || die "upx failed"
+	upx -q -t "$work/bin/tailscale.combined" >/dev/null || die "upx -t: packed binary does not verify"
+	say "upx done ($(($(date +%s) - s))s)"
+fi
+binary_bytes=$(stat -c %s "$work/bin/tailscale.combined")
+
+# --- busybox ----------------------------------------------------------------
+say "busybox-static $bb_version ($ARCH_DEBARCH) from Debian"
+bb_deb=$(fetch_deb "$bb_pkg" "$bb_version") || exit 1
+got=$(dpkg-deb -f "$bb_deb" Version) || die "cannot read '$bb_deb'"
+[ "$got" = "$bb_version" ] || die "'$bb_deb' is version '$got', want '$bb_version'"
+dpkg-deb -x "$bb_deb" "$work/bb" || die "cannot unpack '$bb_deb'"
+[ -f "$work/bb/bin/busybox" ] || die "no bin/busybox in '$bb_deb'"
+# The applet names sit in the binary as one sorted, NUL-separated table
+# starting "[", "[[": read it rather than run a foreign-arch binary.
+has=$(LC_ALL=C tr '\0' '\n' <"$work/bb/bin/busybox" | LC_ALL=C awk '
+	found == 0 && prev == "[" && $0 == "[[" { found = 1; print "["; print; last = $0; next }
+	found == 1 { if ($0 > last && $0 ~ /^[a-z0-9_.[-]+$/) { print; last = $0 } else found = 2; next }
+	{ prev = $0 }')
+[ "$(printf '%s\n' "$has" | wc -l)" -gt 50 ] || die "cannot read the applet table of busybox in '$bb_deb'"
+lacking=$(minus "$applets" "$has")
+[ -z "$lacking" ] || die "busybox $bb_version ($ARCH_DEBARCH) lacks applets listed in image/busybox-applets: $(echo "$lacking" | tr '\n' ' ')"
+
+# --- CA certificates --------------------------------------------------------
+# Built from the package, not copied from this host: the host's bundle may
+# carry local CAs (/usr/local/share/ca-certificates).
+ca_deb=$(fetch_deb ca-certificates "$ca_version") || exit 1
+dpkg-deb -x "$ca_deb" "$work/ca" || die "cannot unpack '$ca_deb'"
+
+# --- rootfs -----------------------------------------------------------------
+say "assemble rootfs"
+r=$work/rootfs
+mkdir -p "$r"/{bin,etc/ssl/certs,usr/local/bin,var/lib/tailscale,var/run/tailscale,tmp,proc,sys,dev,root}
+cp -R "$here/rootfs/." "$r/"
+chmod -R go-w "$r"
+install -m 0755 "$work/bb/bin/busybox" "$r/bin/busybox"
+for a in $applets; do ln -s busybox "$r/bin/$a"; done
+install -m 0755 "$work/bin/tailscale.combined" "$r/usr/local/bin/tailscale.combined"
+ln -s tailscale.combined "$r/usr/local/bin/tailscale"
+ln -s tailscale.combined "$r/usr/local/bin/tailscaled"
+install -m 0755 "$here/entrypoint.sh" "$r/usr/local/bin/entrypoint.sh"
+find "$work/ca/usr/share/ca-certificates/mozilla" -name '*.crt' | LC_ALL=C sort |
+	while IFS= read -r c; do awk 1 "$c"; done >"$r/etc/ssl/certs/ca-certificates.crt"
+[ -s "$r/etc/ssl/certs/ca-certificates.crt" ] || die "empty CA bundle from '$ca_deb'"
+chmod 1777 "$r/tmp"
+chmod 0700 "$r/var/lib/tailscale" "$r/root"
+find "$r" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
+rootfs_bytes=$(find "$r" -type f -printf '%s\n' | awk '{ n += $1 } END { print n + 0 }')
+
+# --- OCI --------------------------------------------------------------------
+say "oci: umoci layout, layer, config"
+s=$(date +%s)
+ref=$ts_version-$arch
+[ "$variant" = default ] || ref=$ref-$variant
+layout=$work/oci
+rootless=()
+[ "$(id -u)" = 0 ] || rootless=(--rootless)
+if ! umoci init --layout "$layout" || ! umoci new --image "$layout:$ref" ||
+	! umoci unpack "${rootless[@]}" --image "$layout:$ref" "$work/bundle" >/dev/null; then
+	die "umoci could not start an image"
+fi
+cp -a "$r/." "$work/bundle/rootfs/"
+touch -h -d "@$SOURCE_DATE_EPOCH" "$work/bundle/rootfs"
+umoci repack "${rootless[@]}" --image "$layout:$ref" --history.created "$created" \
+	--history.created_by "tscanary image/build.sh" "$work/bundle" || die "umoci repack failed"
+
+cfg=(--os "$oci_os" --architecture "$oci_arch" --created "$created" --no-history)
+while read -r k v; do
+	case $k in '' | \#*) continue ;; esac
+	v=${v//@TAILSCALE_VERSION@/$ts_version}
+	case $k in
+	env) cfg+=(--config.env "$v") ;;
+	volume) cfg+=(--config.volume "$v") ;;
+	entrypoint) cfg+=(--config.entrypoint "$v") ;;
+	cmd) cfg+=(--config.cmd "$v") ;;
+	label) cfg+=(--config.label "$v") ;;
+	*) die "'$here/image-config': unknown key '$k'" ;;
+	esac
+done <"$here/image-config"
+umoci config --image "$layout:$ref" "${cfg[@]}" || die "umoci config failed"
+
+# umoci knows no platform variant: write it into the config, which changes
+# the config's digest, so the manifest that names it changes too.
+blob() { printf '%s/blobs/sha256/%s' "$layout" "${1#sha256:}"; }
+put_blob() { # file -> prints "digest size"
+	local d
+	d=$(sha256sum <"$1" | cut -d' ' -f1)
+	mv -f "$1" "$(blob "$d")"
+	printf 'sha256:%s %s\n' "$d" "$(stat -c %s "$(blob "$d")")"
+}
+mdesc=$(jq -c --arg r "$ref" '[.manifests[] | select(.annotations["org.opencontainers.image.ref.name"] == $r)] | if length == 1 then .[0] else error("want one manifest for " + $r) end' "$layout/index.json") ||
+	die "cannot find '$ref' in the layout index"
+mdigest=$(jq -r .digest <<<"$mdesc")
+cdigest=$(jq -r .config.digest "$(blob "$mdigest")")
+platform=$(jq -cn --arg os "$oci_os" --arg a "$oci_arch" --arg v "$oci_variant" \
+	'{architecture: $a, os: $os} + (if $v == "" then {} else {variant: $v} end)')
+jq -cj --arg v "$oci_variant" 'if $v == "" then del(.variant) else .variant = $v end' \
+	"$(blob "$cdigest")" >"$work/config.json"
+read -r cdigest csize < <(put_blob "$work/config.json")
+jq -cj --arg d "$cdigest" --argjson s "$csize" '.config.digest = $d | .config.size = $s' \
+	"$(blob "$mdigest")" >"$work/manifest.json"
+read -r mdigest msize < <(put_blob "$work/manifest.json")
+jq -c --arg r "$ref" --arg d "$mdigest" --argjson s "$msize" --argjson p "$platform" \
+	'.manifests |= map(if .annotations["org.opencontainers.image.ref.name"] == $r
+		then .digest = $d | .size = $s | .platform = $p else . end)' \
+	"$layout/index.json" >"$work/index.json" && mv -f "$work/index.json" "$layout/index.json"
+umoci gc --layout "$layout" || die "umoci gc failed"
+
+# skopeo writes the archive; it drops the index's platform, so put it back
+# and repack the archive deterministically.
+mkdir -p "$work/result" "$work/arc"
+skopeo copy -q "oci:$layout:$ref" "oci-archive:$work/skopeo.tar:$ref" >/dev/null ||
+	die "skopeo copy to an oci-archive failed"
+tar -C "$work/arc" -xf "$work/skopeo.tar" || die "cannot read skopeo's archive"
+jq -c --arg r "$ref" --argjson p "$platform" \
+	'.manifests |= map(if .annotations["org.opencontainers.image.ref.name"] == $r then .platform = $p else . end)' \
+	"$work/arc/index.json" >"$work/index.json" && mv -f "$work/index.json" "$work/arc/index.json"
+(cd "$work/arc" && find . -mindepth 1 -printf '%P\n' | LC_ALL=C sort |
+	tar --format=ustar --no-recursion --owner=0 --group=0 --numeric-owner \
+		--mtime="@$SOURCE_DATE_EPOCH" --mode=go-w -cf "$work/result/image.oci.tar" -T -) ||
+	die "cannot write the OCI archive"
+say "oci done ($(($(date +%s) - s))s)"
+
+# --- verify the archive as a consumer would ---------------------------------
+say "verify archive (skopeo inspect, umoci unpack)"
+arc=oci-archive:$work/result/image.oci.tar
+got=$(skopeo inspect --config "$arc" | jq -r '[.os, .architecture, .variant // ""] | join("/")') ||
+	die "skopeo cannot inspect the archive"
+[ "$got" = "$oci_os/$oci_arch/$oci_variant" ] || die "archive config says '$got', want '$oci_os/$oci_arch/$oci_variant'"
+got=$(skopeo inspect --raw "$arc" | jq -r .config.digest)
+[ "$got" = "$cdigest" ] || die "archive manifest names config '$got', want '$cdigest'"
+mkdir -p "$work/check"
+tar -C "$work/check" -xf "$work/result/image.oci.tar"
+got=$(jq -c '.manifests[0].platform' "$work/check/index.json")
+[ "$got" = "$platform" ] || die "archive index platform is '$got', want '$platform'"
+for b in "$work"/check/blobs/sha256/*; do
+	[ "$(sha256sum <"$b" | cut -d' ' -f1)" = "$(basename "$b")" ] || die "blob '$(basename "$b")' does not match its digest"
+done
+umoci unpack "${rootless[@]}" --image "$work/check:$ref" "$work/check-bundle" >/dev/null ||
+	die "umoci cannot unpack the archive"
+for p in usr/local/bin/tailscale.combined usr/local/bin/tailscaled usr/local/bin/tailscale \
+	usr/local/bin/entrypoint.sh bin/busybox bin/sh etc/ssl/certs/ca-certificates.crt; do
+	[ -e "$work/check-bundle/rootfs/$p" ] || die "unpacked image lacks '/$p'"
+done
+cmp -s "$work/check-bundle/rootfs/usr/local/bin/tailscale.combined" "$r/usr/local/bin/tailscale.combined" ||
+	die "unpacked tailscale.combined differs from the built one"
+archive_bytes=$(stat -c %s "$work/result/image.oci.tar")
+
+# --- manifest.json ----------------------------------------------------------
+jarr() { lines "$@" | jq -R . | jq -sc .; }
+jq -n \
+	--arg tailscale_version "$ts_version" --arg arch "$arch" --arg variant "$variant" \
+	--arg variant_description "$v_desc" --arg variant_sha256 "$variant_hash" \
+	--argjson platform "$platform" --arg ref "$ref" \
+	--arg tags "$tags" --argjson omitted "$(jarr "$omitted")" \
+	--argjson allowlist "$(jarr "$eff_allow")" --argjson waived "$(jarr "$waived")" \
+	--argjson v_omit "$(jarr "$v_omit")" --argjson v_drop "$(jarr "$v_drop")" \
+	--argjson broken "$(jarr "$broken")" \
+	--arg go_version "$go_version" --arg goflags "$goflags_str" \
+	--arg goenv "CGO_ENABLED=0 GOOS=linux GOARCH=$ARCH_GOARCH${ARCH_GOARM:+ GOARM=$ARCH_GOARM}" \
+	--arg bb_version "$bb_version" --argjson bb_bytes "$(stat -c %s "$r/bin/busybox")" \
+	--argjson applets "$(jarr "$applets")" \
+	--arg ca_version "$ca_version" --argjson upx "$([ "$v_upx" = yes ] && echo true || echo false)" \
+	--arg upx_version "$upx_version" --argjson filter "$([ "$v_filter" = yes ] && echo true || echo false)" \
+	--argjson binary_bytes "$binary_bytes" --argjson binary_unpacked_bytes "$unpacked_bytes" \
+	--argjson rootfs_bytes "$rootfs_bytes" --argjson archive_bytes "$archive_bytes" \
+	--arg recipe_hash "$recipe_hash" --arg cache_key "$key" --argjson epoch "$SOURCE_DATE_EPOCH" \
+	--arg config_digest "$cdigest" --arg manifest_digest "$mdigest" '{
+	tailscale_version: $tailscale_version, arch: $arch, variant: $variant,
+	variant_description: $variant_description, variant_sha256: $variant_sha256,
+	variant_changes: {omit: $v_omit, drop_allow: $v_drop, breaks_deps: $broken},
+	platform: $platform, ref: $ref,
+	tags: $tags, omitted_features: $omitted, allowlist: $allowlist, waived_deps: $waived,
+	go_version: $go_version, goflags: $goflags, goenv: $goenv,
+	verbosity_filter: $filter,
+	busybox: {source: "debian busybox-static", version: $bb_version, upx: false,
+		note: "the Debian binary as shipped: glibc static with all Debian applets, not UPX-packed and not the allnoconfig build upstream uses; only the listed applets get links",
+		bytes: $bb_bytes, applets: $applets},
+	ca_certificates_version: $ca_version,
+	upx: $upx, upx_version: $upx_version,
+	sizes: {binary_bytes: $binary_bytes, binary_unpacked_bytes: $binary_unpacked_bytes,
+		rootfs_bytes: $rootfs_bytes, archive_bytes: $archive_bytes},
+	config_digest: $config_digest, manifest_digest: $manifest_digest,
+	source_date_epoch: $epoch, recipe_hash: $recipe_hash, cache_key: $cache_key
+	}' >"$work/result/manifest.json" || die "cannot write manifest.json"
+
+# --- publish to the cache, then to --out ------------------------------------
+if ! mv -T "$work/result" "$cached" 2>/dev/null; then
+	[ -f "$cached/manifest.json" ] || die "cannot store the result in '$cached'"
+	say "a concurrent run stored the same key first; using it"
+fi
+deliver
+say "built $arch variant '$variant': tailscale.combined $binary_bytes bytes (unpacked $unpacked_bytes), rootfs $rootfs_bytes, archive $archive_bytes -> $out/image.oci.tar"

@@ -1,0 +1,23 @@
+# The lab's host programs: dnsd (the lab's authoritative DNS server, run in
+# the inet namespace) and labtest (the root-only end-to-end check of the lab:
+# topology, PKI, DNS, and that the machine is left as it was found).
+
+DNSD := $(BUILD)/host/dnsd
+LABTEST := $(BUILD)/host/labtest
+
+.PHONY: dnsd labtest lab-check
+all: dnsd
+
+dnsd: $(DNSD)
+
+$(DNSD): $(BUILD)/host/lab/dnsd.o
+	$(CC) $(CFLAGS) -o $@ $^ -lldns
+
+labtest: $(LABTEST)
+
+$(LABTEST): $(BUILD)/host/lab/labtest.o $(BUILD)/host/libharness.a
+	$(CC) $(CFLAGS) -o $@ $^ $(HOST_LIBS)
+
+# Needs root; prints TAP and "N passed, N failed".
+lab-check: $(DNSD) $(LABTEST)
+	$(LABTEST) --dnsd $(DNSD)
