@@ -215,6 +215,76 @@ static void random_suffix(char *buf, size_t len)
 	}
 }
 
+/* Copy "key=value" lines of a file into obj (only the keys listed). */
+static void read_kv_file(const char *path, const char *const *keys, const char *prefix,
+			 json_t *obj)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	if (strbuf_read_file(&sb, path) < 0) {
+		debug("no version file '%s'", path);
+		return;
+	}
+	for (char *line = sb.buf; line && *line;) {
+		char *nl = strchr(line, '\n'), *eq = strchr(line, '=');
+
+		if (nl)
+			*nl = '\0';
+		if (eq) {
+			*eq = '\0';
+			for (const char *const *k = keys; *k; k++) {
+				if (!strcmp(line, *k)) {
+					char *key = xasprintf("%s%s", prefix, line);
+
+					json_object_set_new(obj, key, json_string(eq + 1));
+					free(key);
+				}
+			}
+		}
+		line = nl ? nl + 1 : NULL;
+	}
+	strbuf_release(&sb);
+}
+
+/* What went into this run: kernel, busybox copies, build tags, sizes. */
+static void record_versions(struct run *r)
+{
+	static const char *const kernel_keys[] = { "package", "version", "release", NULL };
+	static const char *const overlay_keys[] = { "busybox_version", NULL };
+	char *path = xasprintf("%s/version", r->o->kernel_dir);
+	char *dir = xstrdup(r->o->image), *slash;
+	const char *hs = strrchr(r->o->headscale, '-');
+	struct stat st;
+	json_t *m;
+
+	read_kv_file(path, kernel_keys, "kernel_", r->rep.versions);
+	free(path);
+	path = xasprintf("%s.versions", r->o->overlay);
+	read_kv_file(path, overlay_keys, "harness_", r->rep.versions);
+	free(path);
+	if (hs && hs[1] == 'v')
+		json_object_set_new(r->rep.versions, "headscale", json_string(hs + 1));
+	if (stat(r->o->image, &st) == 0 && S_ISREG(st.st_mode))
+		json_object_set_new(r->rep.metrics, "image_archive_bytes", json_integer(st.st_size));
+	/* the native build writes manifest.json beside the archive */
+	slash = strrchr(dir, '/');
+	path = slash ? (*slash = '\0', xasprintf("%s/manifest.json", dir)) : xstrdup("manifest.json");
+	m = json_load_file(path, 0, NULL);
+	if (m) {
+		json_t *bb = json_object_get(m, "busybox");
+
+		json_object_set(r->rep.versions, "image_busybox", json_object_get(bb, "version"));
+		json_object_set(r->rep.versions, "image_busybox_source", json_object_get(bb, "source"));
+		json_object_set(r->rep.versions, "build_tags", json_object_get(m, "tags"));
+		json_object_set(r->rep.versions, "go", json_object_get(m, "go_version"));
+		json_object_set(r->rep.metrics, "binary_unpacked_bytes",
+				json_object_get(json_object_get(m, "sizes"), "binary_unpacked_bytes"));
+		json_decref(m);
+	}
+	free(path);
+	free(dir);
+}
+
 /* The image: unpack, check its platform, measure it. */
 static int step_image(struct run *r)
 {
@@ -236,6 +306,7 @@ static int step_image(struct run *r)
 		free(r->rep.tailscale_version);
 		r->rep.tailscale_version = xstrdup(r->img.config.version);
 	}
+	record_versions(r);
 	json_object_set_new(r->pre, "image", json_true());
 	step_end(r, "image");
 	return 0;
