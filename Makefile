@@ -104,6 +104,14 @@ negative-control:
 	-$(MAKE) --no-print-directory test ARCH=$(ARCH) VARIANT=$(NEGATIVE)
 	$(BUILD)/tscanary judge --variant $(NEGATIVE) out/$(ARCH)-$(NEGATIVE)/summary.json
 
+# Every known-bad variant, built and run, then judged into out/ARCH/mutants.json.
+VARIANTS = $(notdir $(wildcard fixtures/variants/*))
+.PHONY: mutants
+mutants: $(BUILD)/tscanary
+	@for v in $(VARIANTS); do \
+		$(MAKE) --no-print-directory test ARCH=$(ARCH) VARIANT=$$v || true; done
+	$(BUILD)/tscanary mutants --arch $(ARCH)
+
 # The README's canary table is generated from the registry, never by hand.
 .PHONY: readme readme-check
 readme: $(BUILD)/tscanary

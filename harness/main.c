@@ -4,12 +4,14 @@
  */
 #include "canary.h"
 #include "log.h"
+#include "proc.h"
 #include "run.h"
 #include "strbuf.h"
 #include "undo.h"
 #include "variant.h"
 
 #include <curl/curl.h>
+#include <dirent.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +22,7 @@ static const char usage_text[] =
 	"                    --headscale BIN --dnsd BIN [--out DIR] [--variant NAME]\n"
 	"                    [--canary NAME]... [--timeout-scale X] [--keep] [-v]\n"
 	"       tscanary judge --variant NAME [--fixtures DIR] SUMMARY.json\n"
+	"       tscanary mutants --arch ARCH [--fixtures DIR] [--out-root DIR]\n"
 	"       tscanary list [--markdown]\n"
 	"       tscanary --help\n"
 	"\n"
@@ -32,6 +35,9 @@ static const char usage_text[] =
 	"judge    exit 0 only if the run in SUMMARY.json caught known-bad variant\n"
 	"         NAME (fixtures/variants/NAME): preconditions held, every claiming\n"
 	"         canary failed with its declared signature, nothing else failed.\n"
+	"mutants  judge every variant in fixtures/variants/ from its run's\n"
+	"         out/ARCH-VARIANT/summary.json, write out/ARCH/mutants.json, exit 0\n"
+	"         only if every variant was caught.\n"
 	"list     the canaries: name, where it runs, what a pass proves, what it guards.\n";
 
 static int usage(int code)
@@ -104,6 +110,93 @@ static int cmd_judge(int argc, char **argv)
 	variant_release(&v);
 	strbuf_release(&why);
 	return caught ? 0 : RUN_FAIL;
+}
+
+static int by_name(const struct dirent **a, const struct dirent **b)
+{
+	return strcmp((*a)->d_name, (*b)->d_name);
+}
+
+static int cmd_mutants(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "arch", required_argument, NULL, 'a' },
+		{ "fixtures", required_argument, NULL, 'F' },
+		{ "out-root", required_argument, NULL, 'o' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *arch = NULL, *fixtures = "fixtures", *root = "out";
+	struct dirent **ents = NULL;
+	json_t *list = json_array(), *doc;
+	char *dir, *path;
+	int c, n, all = 1, code = 0;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c == 'a')
+			arch = optarg;
+		else if (c == 'F')
+			fixtures = optarg;
+		else if (c == 'o')
+			root = optarg;
+		else
+			return usage(RUN_USAGE);
+	}
+	if (!arch || optind != argc) {
+		json_decref(list);
+		return usage(RUN_USAGE);
+	}
+	dir = xasprintf("%s/variants", fixtures);
+	n = scandir(dir, &ents, NULL, by_name);
+	if (n < 0) {
+		error_errno("cannot list '%s'", dir);
+		free(dir);
+		json_decref(list);
+		return RUN_USAGE;
+	}
+	for (int i = 0; i < n; i++) {
+		struct variant v;
+		json_t *summary, *entry;
+
+		if (ents[i]->d_name[0] == '.' || variant_load(&v, dir, ents[i]->d_name) < 0) {
+			if (ents[i]->d_name[0] != '.')
+				code = RUN_USAGE;
+			free(ents[i]);
+			continue;
+		}
+		path = xasprintf("%s/%s-%s/summary.json", root, arch, v.name);
+		summary = json_load_file(path, 0, NULL);
+		entry = variant_report(&v, summary);
+		printf("%-22s %s\n", v.name, json_is_true(json_object_get(entry, "caught")) ?
+		       "caught" : "NOT CAUGHT");
+		for (size_t k = 0; k < json_array_size(json_object_get(entry, "why")); k++)
+			printf("    %s\n", json_string_value(json_array_get(json_object_get(entry, "why"), k)));
+		all &= json_is_true(json_object_get(entry, "caught"));
+		json_array_append_new(list, entry);
+		json_decref(summary);
+		free(path);
+		variant_release(&v);
+		free(ents[i]);
+	}
+	free(ents);
+	free(dir);
+	doc = json_pack("{s:s,s:o,s:b}", "arch", arch, "variants", list, "all_caught", all);
+	dir = xasprintf("%s/%s", root, arch);
+	path = xasprintf("%s/mutants.json", dir);
+	{
+		const char *mk[] = { "mkdir", "-p", dir, NULL };
+
+		if (run_argv(10000, mk) < 0 || json_dump_file(doc, path, JSON_INDENT(2)) < 0) {
+			error("cannot write '%s'", path);
+			code = RUN_ENV;
+		}
+	}
+	printf("mutants: %s, written to %s\n", all ? "all caught" : "NOT all caught", path);
+	json_decref(doc);
+	free(path);
+	free(dir);
+	if (code)
+		return code;
+	return all ? 0 : RUN_FAIL;
 }
 
 static int cmd_run(int argc, char **argv)
@@ -199,6 +292,8 @@ int main(int argc, char **argv)
 		return cmd_run(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "judge"))
 		return cmd_judge(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "mutants"))
+		return cmd_mutants(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "list"))
 		return cmd_list(argc - 1, argv + 1);
 	error("unknown command '%s'", argv[1]);

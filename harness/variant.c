@@ -256,3 +256,45 @@ int variant_judge(const struct variant *v, json_t *summary, struct strbuf *why)
 	}
 	return caught;
 }
+
+json_t *variant_report(const struct variant *v, json_t *summary)
+{
+	struct strbuf why = STRBUF_INIT;
+	json_t *o = json_object(), *claims = json_array(), *failed = json_array();
+	json_t *reasons = json_array(), *e;
+	int caught = 0;
+	size_t i;
+
+	json_object_set_new(o, "variant", json_string(v->name));
+	json_object_set_new(o, "description", json_string(v->description ? v->description : ""));
+	for (i = 0; i < v->nclaims; i++)
+		json_array_append_new(claims, json_pack("{s:s,s:s}", "canary", v->claims[i].canary,
+						       "signature", v->claims[i].signature));
+	json_object_set_new(o, "claims", claims);
+	if (summary) {
+		caught = variant_judge(v, summary, &why);
+		json_object_set(o, "preconditions", json_object_get(summary, "preconditions"));
+		json_array_foreach(json_object_get(summary, "canaries"), i, e) {
+			if (strcmp(str_or(e, "result", "?"), "pass"))
+				json_array_append_new(failed, json_pack(
+					"{s:s,s:s,s:s,s:s,s:s}", "name", str_or(e, "name", "?"),
+					"result", str_or(e, "result", "?"),
+					"signature", str_or(e, "signature", ""),
+					"summary", str_or(e, "summary", ""),
+					"detail", str_or(e, "detail", "")));
+		}
+	} else {
+		strbuf_addstr(&why, "the variant's run left no summary.json (it did not run)\n");
+	}
+	json_object_set_new(o, "failed", failed);
+	for (char *line = why.buf; line && *line;) {
+		char *nl = strchr(line, '\n');
+
+		json_array_append_new(reasons, json_stringn(line, nl ? (size_t)(nl - line) : strlen(line)));
+		line = nl ? nl + 1 : NULL;
+	}
+	json_object_set_new(o, "why", reasons);
+	json_object_set_new(o, "caught", json_boolean(caught));
+	strbuf_release(&why);
+	return o;
+}

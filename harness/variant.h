@@ -38,4 +38,11 @@ void variant_release(struct variant *v);
  */
 int variant_judge(const struct variant *v, json_t *summary, struct strbuf *why);
 
+/*
+ * The mutants.json entry for one variant: its claims, the canaries that
+ * failed with their evidence, the preconditions, "caught" and the reasons.
+ * summary may be NULL (the variant's run left no summary: not caught).
+ */
+json_t *variant_report(const struct variant *v, json_t *summary);
+
 #endif

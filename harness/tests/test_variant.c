@@ -121,6 +121,35 @@ static void not_caught_on_unclaimed_failure_or_missing_claim(void **state)
 	strbuf_release(&why);
 }
 
+static void report_lists_claims_failures_and_verdict(void **state)
+{
+	struct variant v;
+	json_t *s = summary("[{\"name\":\"quad100-router\",\"result\":\"fail\",\"signature\":\"no-answer\","
+			    "\"summary\":\"no answer\",\"detail\":\"q1 timeout\"},"
+			    " {\"name\":\"no-panic\",\"result\":\"fail\",\"signature\":\"panic\"},"
+			    " {\"name\":\"sentinel\",\"result\":\"fail\"},"
+			    " {\"name\":\"subnet-route\",\"result\":\"pass\"}]", 1);
+	json_t *r, *none;
+
+	(void)state;
+	assert_int_equal(variant_parse(&v, "no-netstack", no_netstack), 0);
+	r = variant_report(&v, s);
+	assert_true(json_is_true(json_object_get(r, "caught")));
+	assert_int_equal(json_array_size(json_object_get(r, "claims")), 2);
+	assert_int_equal(json_array_size(json_object_get(r, "failed")), 3);
+	assert_string_equal(json_string_value(json_object_get(
+		json_array_get(json_object_get(r, "failed"), 0), "detail")), "q1 timeout");
+	assert_true(json_array_size(json_object_get(r, "why")) >= 2);
+	none = variant_report(&v, NULL);
+	assert_true(json_is_false(json_object_get(none, "caught")));
+	assert_non_null(strstr(json_string_value(json_array_get(json_object_get(none, "why"), 0)),
+			       "did not run"));
+	json_decref(r);
+	json_decref(none);
+	json_decref(s);
+	variant_release(&v);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -130,6 +159,7 @@ int main(void)
 		cmocka_unit_test(not_caught_on_wrong_signature),
 		cmocka_unit_test(not_caught_when_offline_or_green),
 		cmocka_unit_test(not_caught_on_unclaimed_failure_or_missing_claim),
+		cmocka_unit_test(report_lists_claims_failures_and_verdict),
 	};
 
 	return cmocka_run_group_tests_name("variant", tests, NULL, NULL);
