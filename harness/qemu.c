@@ -92,7 +92,8 @@ static int valid_ifname(const char *name)
 	if (len == 0 || len >= 16)
 		return 0;
 	for (const char *p = name; *p; p++)
-		if (*p == '/' || *p == ':' || isspace((unsigned char)*p) || !isprint((unsigned char)*p))
+		if (*p == '/' || *p == ':' || isspace((unsigned char)*p) ||
+		    !isprint((unsigned char)*p))
 			return 0;
 	return 1;
 }
@@ -102,18 +103,17 @@ static int check_config(const struct arch *arch, const struct qemu_config *cfg)
 	struct sockaddr_un sun;
 
 	if (!arch->qemu[0] || !arch->machine[0] || !arch->cpu[0] || !arch->console[0])
-		return error("arch '%s' lacks a QEMU binary, machine, CPU or console",
-			     arch->name);
-	if (!cfg->kernel || !cfg->initrd || !cfg->flash || !cfg->agent_socket ||
-	    !cfg->console_log)
+		return error("arch '%s' lacks a QEMU binary, machine, CPU or console", arch->name);
+	if (!cfg->kernel || !cfg->initrd || !cfg->flash || !cfg->agent_socket || !cfg->console_log)
 		return error("qemu config for '%s' lacks a kernel, initrd, flash image, "
-			     "agent socket or console log", arch->name);
+			     "agent socket or console log",
+			     arch->name);
 	if (strlen(cfg->agent_socket) >= sizeof(sun.sun_path))
 		return error("agent socket path '%s' is longer than a unix socket allows "
-			     "(%zu bytes)", cfg->agent_socket, sizeof(sun.sun_path) - 1);
+			     "(%zu bytes)",
+			     cfg->agent_socket, sizeof(sun.sun_path) - 1);
 	if (cfg->mac && !valid_mac(cfg->mac))
-		return error("'%s' is not a unicast MAC address like 52:54:00:12:34:56",
-			     cfg->mac);
+		return error("'%s' is not a unicast MAC address like 52:54:00:12:34:56", cfg->mac);
 	if (cfg->tap && !valid_ifname(cfg->tap))
 		return error("'%s' is not a valid interface name", cfg->tap);
 	if (cfg->append && strpbrk(cfg->append, "\n\r"))
@@ -121,8 +121,7 @@ static int check_config(const struct arch *arch, const struct qemu_config *cfg)
 	return 0;
 }
 
-int qemu_build_argv(const struct arch *arch, const struct qemu_config *cfg,
-		    struct qemu_argv *out)
+int qemu_build_argv(const struct arch *arch, const struct qemu_config *cfg, struct qemu_argv *out)
 {
 	const char *dev = arch->virtio_pci ? "pci" : "device";
 	struct strbuf sb = STRBUF_INIT;
@@ -154,8 +153,8 @@ int qemu_build_argv(const struct arch *arch, const struct qemu_config *cfg,
 	qemu_argv_push(out, cfg->initrd);
 	qemu_argv_push(out, "-append");
 	/* panic=-1 with -no-reboot: a guest that panics ends QEMU at once. */
-	qemu_argv_pushf(out, "console=%s rdinit=%s panic=-1%s%s", arch->console,
-			QEMU_GUEST_INIT, cfg->append ? " " : "", cfg->append ? cfg->append : "");
+	qemu_argv_pushf(out, "console=%s rdinit=%s panic=-1%s%s", arch->console, QEMU_GUEST_INIT,
+			cfg->append ? " " : "", cfg->append ? cfg->append : "");
 
 	strbuf_addstr(&sb, "file");
 	add_opt(&sb, "id", "console");
@@ -207,11 +206,11 @@ int qemu_build_argv(const struct arch *arch, const struct qemu_config *cfg,
 	return 0;
 }
 
-struct proc *qemu_start(const struct arch *arch, const struct qemu_config *cfg,
-			const char *netns, const char *log_path)
+struct proc *qemu_start(const struct arch *arch, const struct qemu_config *cfg, const char *netns,
+			const char *log_path)
 {
 	struct qemu_argv argv = QEMU_ARGV_INIT;
-	struct proc_spec spec = { 0 };
+	struct proc_spec spec = {0};
 	struct proc *p;
 	char name[32];
 

@@ -755,7 +755,8 @@ static void power_off(struct run *r)
 {
 	if (!r->s.router)
 		return;
-	if (agent_poweroff(r->s.router) == 0 && r->qemu)
+	/* after a signal the undo stack kills QEMU; asking the guest only waits */
+	if (!interrupted() && agent_poweroff(r->s.router) == 0 && r->qemu)
 		proc_wait(r->qemu, 15000, NULL);
 	agent_close(r->s.router);
 	r->s.router = NULL;
@@ -862,7 +863,7 @@ report:
 		report_set_error(&r.rep, "interrupted by signal %d", interrupt_signal());
 		code = RUN_INTERRUPTED;
 	}
-	if (r.s.router) {
+	if (r.s.router && !interrupted()) {
 		if (!json_object_get(r.pre, "online") && r.ts_pid)
 			check_sentinel(&r); /* keep the log and restart evidence */
 		save_status(&r);

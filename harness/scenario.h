@@ -21,6 +21,7 @@ struct scenario {
 	struct agent *router;      /* guest agent of the router VM */
 	const char *fixtures_dir;  /* fixtures/ */
 	const char *logdir;        /* out/<arch>/logs */
+	const char *host_probes;   /* host (amd64) builds of the probe programs */
 	double timeout_scale;      /* >1 on slow emulation */
 	char router_fqdn[256];     /* router's MagicDNS name, from headscale */
 	char router_ip4[64];       /* router's tailnet IPv4, from headscale */

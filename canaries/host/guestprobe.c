@@ -3,8 +3,10 @@
 #include "agent.h"
 #include "kv.h"
 #include "log.h"
+#include "proc.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 
@@ -22,53 +24,107 @@ const char *guestprobe_signature(int exit_code)
 	}
 }
 
-int guest_dnsprobe(struct scenario *s, struct canary_outcome *out, const char *label,
-		   const char *server, const char *name, const char *transport,
-		   const char *expect, int timeout_ms, struct guestprobe *res)
+/* Run prog with args at the site; fill res and the detail. */
+static int run_probe(struct scenario *s, const struct probe_site *where,
+		     struct canary_outcome *out, const char *label, const char *prog,
+		     const char **args, int timeout_ms, struct guestprobe *res)
 {
-	char wait_ms[16];
-	const char *argv[16];
-	struct agent_result r = AGENT_RESULT_INIT;
-	struct agent_cmd cmd = { .argv = argv, .timeout_ms = timeout_ms + 5000 };
+	const char *argv[24];
+	struct strbuf o = STRBUF_INIT, e = STRBUF_INIT;
 	size_t n = 0;
-	int ret = 0;
+	int status = 0, timed_out = 0, ret = 0;
+	char *path;
 
-	snprintf(wait_ms, sizeof(wait_ms), "%d", timeout_ms);
-	argv[n++] = GUEST_DIR "/canaries/dnsprobe";
-	argv[n++] = "-s";
-	argv[n++] = server;
-	argv[n++] = "-n";
-	argv[n++] = name;
-	argv[n++] = "-T";
-	argv[n++] = transport;
-	argv[n++] = "-w";
-	argv[n++] = wait_ms;
-	if (expect) {
-		argv[n++] = "-e";
-		argv[n++] = expect;
-	}
+	if (where && where->netns)
+		path = xasprintf("%s/%s", s->host_probes, prog);
+	else
+		path = xasprintf("%s/canaries/%s", GUEST_DIR, prog);
+	argv[n++] = path;
+	for (; *args && n < 23; args++)
+		argv[n++] = *args;
 	argv[n] = NULL;
 
 	memset(res, 0, sizeof(*res));
 	res->latency_ms = -1;
-	if (agent_exec(s->router, &cmd, &r) < 0) {
+	if (where && where->netns) {
+		struct proc_spec spec = { .name = prog, .argv = argv, .netns = where->netns };
+
+		if (run_capture(&spec, timeout_ms + 5000, &o, &e, &status) < 0)
+			ret = -1;
+	} else {
+		struct agent_result r = AGENT_RESULT_INIT;
+		struct agent_cmd cmd = { .argv = argv, .timeout_ms = timeout_ms + 5000 };
+
+		if (agent_exec(s->router, &cmd, &r) < 0) {
+			ret = -1;
+		} else {
+			status = r.status;
+			timed_out = r.timed_out;
+			strbuf_add(&o, strbuf_str(&r.out), r.out.len);
+			strbuf_add(&e, strbuf_str(&r.err), r.err.len);
+		}
+		agent_result_release(&r);
+	}
+	if (ret < 0) {
 		res->exit_code = -1;
-		strbuf_addf(&out->detail, "%s: agent lost while probing\n", label);
-		return -1;
+		strbuf_addf(&out->detail, "%s: %s could not be run\n", label, prog);
+	} else {
+		res->exit_code = timed_out ? 2 : WIFEXITED(status) ? WEXITSTATUS(status) : 3;
+		strbuf_rtrim(&o);
+		/* the evidence is the first line; httpget prints the body after it */
+		snprintf(res->line, sizeof(res->line), "%.*s", (int)strcspn(strbuf_str(&o), "\n"),
+			 strbuf_str(&o));
+		kv_get_double(res->line, "latency_ms", &res->latency_ms);
+		strbuf_addf(&out->detail, "%s: %s\n", label, *res->line ? res->line : "(no output)");
+		if (e.len) {
+			strbuf_rtrim(&e);
+			strbuf_addf(&out->detail, "%s stderr: %s\n", label, e.buf);
+		}
 	}
-	res->exit_code = WIFEXITED(r.status) ? WEXITSTATUS(r.status) : 3;
-	strbuf_rtrim(&r.out);
-	snprintf(res->line, sizeof(res->line), "%s", strbuf_str(&r.out));
-	kv_get_double(res->line, "latency_ms", &res->latency_ms);
-	strbuf_addf(&out->detail, "%s: %s\n", label, *res->line ? res->line : "(no output)");
-	if (r.err.len) {
-		strbuf_rtrim(&r.err);
-		strbuf_addf(&out->detail, "%s stderr: %s\n", label, r.err.buf);
-	}
-	if (r.timed_out) {
-		ret = 0;
-		res->exit_code = 2;
-	}
-	agent_result_release(&r);
+	strbuf_release(&o);
+	strbuf_release(&e);
+	free(path);
 	return ret;
+}
+
+int probe_dns(struct scenario *s, const struct probe_site *where, struct canary_outcome *out,
+	      const char *label, const char *server, const char *name, const char *transport,
+	      const char *expect, int timeout_ms, struct guestprobe *res)
+{
+	char wait_ms[16];
+	const char *args[12];
+	size_t n = 0;
+
+	snprintf(wait_ms, sizeof(wait_ms), "%d", timeout_ms);
+	args[n++] = "-s";
+	args[n++] = server;
+	args[n++] = "-n";
+	args[n++] = name;
+	args[n++] = "-T";
+	args[n++] = transport;
+	args[n++] = "-w";
+	args[n++] = wait_ms;
+	if (expect) {
+		args[n++] = "-e";
+		args[n++] = expect;
+	}
+	args[n] = NULL;
+	return run_probe(s, where, out, label, "dnsprobe", args, timeout_ms, res);
+}
+
+int probe_http(struct scenario *s, const struct probe_site *where, struct canary_outcome *out,
+	       const char *label, const char *url, int timeout_ms, struct guestprobe *res)
+{
+	char wait_ms[16];
+	const char *args[] = { "-u", url, "-w", wait_ms, NULL };
+
+	snprintf(wait_ms, sizeof(wait_ms), "%d", timeout_ms);
+	return run_probe(s, where, out, label, "httpget", args, timeout_ms, res);
+}
+
+int guest_dnsprobe(struct scenario *s, struct canary_outcome *out, const char *label,
+		   const char *server, const char *name, const char *transport,
+		   const char *expect, int timeout_ms, struct guestprobe *res)
+{
+	return probe_dns(s, NULL, out, label, server, name, transport, expect, timeout_ms, res);
 }

@@ -3,18 +3,36 @@
 
 #include "canary.h"
 
-/* One run of a guest probe program (canaries/guest/) through the agent. */
+/*
+ * Probe programs (canaries/guest/: dnsprobe, httpget) run either in the
+ * router through the agent, or on the host inside a lab namespace (the
+ * amd64 build), so both sides produce the same evidence lines.
+ */
+
+/* One run of a probe program. */
 struct guestprobe {
 	int exit_code;       /* 0 pass, 1 mismatch, 2 no answer, 3 error; -1 lost */
 	char line[1024];     /* its evidence line */
 	double latency_ms;   /* from the evidence, -1 if absent */
 };
 
+/* Where a probe runs: the router (netns NULL) or a lab namespace. */
+struct probe_site {
+	const char *netns;   /* NULL: inside the router VM */
+};
+
 /*
- * Run GUEST_DIR/canaries/dnsprobe in the router for one query and record
- * the evidence line in out->detail. expect may be NULL (rcode only).
- * Returns 0 when the probe ran, -1 when the agent could not run it.
+ * Run dnsprobe for one query and record the evidence line in out->detail
+ * under label. expect may be NULL (rcode only). Returns 0 when the probe
+ * ran, -1 when it could not be run at all.
  */
+int probe_dns(struct scenario *s, const struct probe_site *where, struct canary_outcome *out,
+	      const char *label, const char *server, const char *name, const char *transport,
+	      const char *expect, int timeout_ms, struct guestprobe *res);
+/* Run httpget for url (expecting HTTP 200); evidence as for probe_dns(). */
+int probe_http(struct scenario *s, const struct probe_site *where, struct canary_outcome *out,
+	       const char *label, const char *url, int timeout_ms, struct guestprobe *res);
+/* The router's dnsprobe (kept for the router canaries' brevity). */
 int guest_dnsprobe(struct scenario *s, struct canary_outcome *out, const char *label,
 		   const char *server, const char *name, const char *transport,
 		   const char *expect, int timeout_ms, struct guestprobe *res);
