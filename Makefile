@@ -62,7 +62,7 @@ unit: $(TEST_BINS)
 		ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 		CMOCKA_MESSAGE_OUTPUT=stdout $$t; done
 
--include image/image.mk vm/vm.mk vm/guest/guest.mk lab/lab.mk lab/headscale.mk canaries/canaries.mk
+-include image/image.mk vm/vm.mk vm/guest/guest.mk lab/lab.mk lab/headscale.mk lab/nodes.mk canaries/canaries.mk
 
 clean:
 	rm -rf $(BUILD) out
@@ -90,10 +90,19 @@ $(GUEST_EXTRA)/.stamp: $(CANARY_BINS)
 $(VM_OVERLAY): $(GUEST_EXTRA)/.stamp
 
 .PHONY: test negative-control
-test: $(BUILD)/tscanary $(DNSD) $(HEADSCALE_BIN) $(if $(IMAGE),,image) kernel $(VM_OVERLAY)
+# Host-side probes (client canaries) are the amd64 builds of the guest ones.
+HOST_PROBES = $(BUILD)/amd64/canaries
+host-probes:
+	$(MAKE) --no-print-directory ARCH=amd64 guest-canaries
+
+.PHONY: host-probes
+test: $(BUILD)/tscanary $(DNSD) $(HTTPD) $(HEADSCALE_BIN) $(TS_HOST_TAILSCALED) host-probes \
+		$(if $(IMAGE),,image) kernel $(VM_OVERLAY)
 	$(BUILD)/tscanary run --arch $(ARCH) --image $(GATE_IMAGE) \
 		--kernel-dir "$$(cat $(VM_KERNEL_REF))" --overlay $(VM_OVERLAY) \
-		--headscale $(HEADSCALE_BIN) --dnsd $(DNSD) --out $(GATE_OUT) \
+		--headscale $(HEADSCALE_BIN) --dnsd $(DNSD) --httpd $(HTTPD) \
+		--ts-host-dir $(TS_HOST_DIR) --host-probes $(HOST_PROBES) --out $(GATE_OUT) \
+		--cache $(TSCANARY_CACHE) \
 		$(if $(VARIANT),--variant $(VARIANT)) $(foreach c,$(CANARY),--canary $(c)) \
 		$(if $(KEEP),--keep)
 

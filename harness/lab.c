@@ -488,13 +488,18 @@ int lab_up_router(struct lab *lab)
 	char *nat;
 	int ret;
 
+	/*
+	 * As RouterOS's default configuration does: masquerade whatever leaves
+	 * through the WAN, whichever source (the container's own address, and
+	 * tailnet addresses an exit node forwards with --snat-subnet-routes=false).
+	 */
 	nat = xasprintf("table ip tscanary {\n"
 			"  chain srcnat {\n"
 			"    type nat hook postrouting priority srcnat; policy accept;\n"
-			"    ip saddr %s oifname \"%s\" masquerade\n"
+			"    oifname \"%s\" masquerade\n"
 			"  }\n"
 			"}\n",
-			LAB_CTR_NET, lab->wan);
+			lab->wan);
 	ret = lab_add_netns(lab, lab->inet) ||
 	      lab_add_bridge(lab, lab->inet, lab->inet_br) ||
 	      lab_add_addr(lab, lab->inet, lab->inet_br, LAB_INET_GW "/24") ||

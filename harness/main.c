@@ -19,7 +19,8 @@
 
 static const char usage_text[] =
 	"usage: tscanary run --arch ARCH --image PATH --kernel-dir DIR --overlay FILE\n"
-	"                    --headscale BIN --dnsd BIN [--out DIR] [--variant NAME]\n"
+	"                    --headscale BIN --dnsd BIN --httpd BIN --ts-host-dir DIR\n"
+	"                    --host-probes DIR [--out DIR] [--variant NAME]\n"
 	"                    [--canary NAME]... [--timeout-scale X] [--keep] [-v]\n"
 	"       tscanary judge --variant NAME [--fixtures DIR] SUMMARY.json\n"
 	"       tscanary mutants --arch ARCH [--fixtures DIR] [--out-root DIR]\n"
@@ -210,6 +211,10 @@ static int cmd_run(int argc, char **argv)
 		{ "overlay", required_argument, NULL, 'O' },
 		{ "headscale", required_argument, NULL, 'H' },
 		{ "dnsd", required_argument, NULL, 'D' },
+		{ "httpd", required_argument, NULL, 'W' },
+		{ "ts-host-dir", required_argument, NULL, 'T' },
+		{ "host-probes", required_argument, NULL, 'P' },
+		{ "cache", required_argument, NULL, 'C' },
 		{ "fixtures", required_argument, NULL, 'F' },
 		{ "vm-dir", required_argument, NULL, 'M' },
 		{ "canary", required_argument, NULL, 'c' },
@@ -233,6 +238,10 @@ static int cmd_run(int argc, char **argv)
 		case 'O': o.overlay = optarg; break;
 		case 'H': o.headscale = optarg; break;
 		case 'D': o.dnsd = optarg; break;
+		case 'W': o.httpd = optarg; break;
+		case 'T': o.ts_bindir = optarg; break;
+		case 'P': o.host_probes = optarg; break;
+		case 'C': o.cache_dir = optarg; break;
 		case 'F': o.fixtures = optarg; break;
 		case 'M': o.vm_dir = optarg; break;
 		case 'K': o.keep = 1; break;
@@ -261,9 +270,10 @@ static int cmd_run(int argc, char **argv)
 	}
 	o.canaries = names;
 	if (optind != argc || !o.arch || !o.image || !o.kernel_dir || !o.overlay ||
-	    !o.headscale || !o.dnsd) {
+	    !o.headscale || !o.dnsd || !o.httpd || !o.ts_bindir || !o.host_probes) {
 		free(names);
-		error("run needs --arch, --image, --kernel-dir, --overlay, --headscale and --dnsd");
+		error("run needs --arch, --image, --kernel-dir, --overlay, --headscale, --dnsd, "
+		      "--httpd, --ts-host-dir and --host-probes");
 		return usage(RUN_USAGE);
 	}
 	if (!o.out_dir) {

@@ -13,10 +13,11 @@ struct proc;
  * exit node): the host build of the image's Tailscale version, in a lab
  * network namespace and a private mount namespace whose /etc is the node's
  * own directory, so what tailscaled writes there (resolv.conf, its backup,
- * temp files) never reaches the machine's /etc. Its own state dir, socket
+ * temp files) never reaches the machine's /etc. Its own state dir (which
+ * also takes the log config that would go to /var/lib/tailscale), socket
  * and TUN; the nftables firewall mode (like the image, which has no
- * iptables binary); no log upload; no port mapping; no system D-Bus; a
- * panic if it ever dials the public control plane.
+ * iptables binary); no log upload; no port mapping; no system D-Bus; no
+ * TPM; a panic if it ever dials the public control plane.
  */
 
 /* Longest node name: the TUN is "ts-<name>" and must fit IFNAMSIZ. */
@@ -31,7 +32,14 @@ struct node_spec {
 	const char *ca_path;     /* the run CA (SSL_CERT_FILE) */
 	const char *resolv_conf; /* text of its /etc/resolv.conf ("" for no resolver) */
 	const char *log_path;    /* tailscaled's stdout and stderr (appended) */
-	const char *const *env;  /* extra "KEY=VALUE" for tailscaled; NULL: none */
+	const char *const *env;  /* extra "KEY=VALUE" for tailscaled (win over ours); NULL: none */
+	/*
+	 * --port (WireGuard UDP); 0: tailscaled's default, a random port per
+	 * start, so peers keep dialing the old one after node_restart() and
+	 * reach the node only after a 5 s handshake retry; a fixed port
+	 * (41641, Debian's unit default) avoids that.
+	 */
+	unsigned port;
 	int timeout_ms;          /* deadline for the LocalAPI (and Running on restart); 0: 30 s */
 };
 
@@ -50,12 +58,14 @@ struct node {
 	char *resolv_conf; /* text of the private /etc/resolv.conf tailscaled starts with */
 	char *ca_env;     /* "SSL_CERT_FILE=<ca>" */
 	char *dbus_env;   /* DBUS_SYSTEM_BUS_ADDRESS pointing nowhere */
+	char *logs_env;   /* TS_LOGS_DIR=<state> */
 	char **extra_env; /* copy of spec->env */
+	unsigned port;
 	int timeout_ms;
 	struct proc *proc;
 	double start_s;   /* node_start(): spawn to a LocalAPI answer */
 	double up_s;      /* node_up(): `tailscale up` to BackendState Running */
-	double restart_s; /* node_restart(): stop to Running again */
+	double restart_s; /* node_restart(): SIGTERM to Running again */
 };
 
 #define NODE_INIT { 0 }
@@ -64,8 +74,14 @@ struct node {
  * Write the private /etc (resolv.conf from spec, hosts, nsswitch.conf,
  * passwd, group, os-release: generated, nothing copied from the machine),
  * start tailscaled in spec->netns with it over /etc, and wait until
- * `tailscale status --json` answers. The caller enables forwarding in the
- * netns of a node that will be an exit node (lab_sysctl).
+ * `tailscale status --json` answers. On failure n is released.
+ *
+ * For an exit node the caller enables forwarding in its netns (lab_sysctl:
+ * a new netns starts with it off, and tailscaled only warns). An exit node
+ * forwards nothing into the subnets of its own interfaces ("guest wifi",
+ * shrinkDefaultRoute in ipn/ipnlocal/local.go): on the flat inet bridge,
+ * give it LAB_EXIT/32 plus a device route to LAB_INET_NET, or it refuses
+ * traffic to LAB_WEB (TSMP reject, "rejected due to acl" in the client log).
  */
 int node_start(struct node *n, const struct node_spec *spec);
 /*
@@ -77,7 +93,8 @@ int node_cli(struct node *n, const char *const *args, int timeout_ms, struct str
 	     struct strbuf *err, int *status);
 /*
  * `tailscale up --login-server=URL --authkey=KEY --hostname=<name> flags...`
- * (flags NULL-terminated or NULL), then wait for BackendState Running.
+ * (flags NULL-terminated or NULL; a later --hostname wins), then wait for
+ * BackendState Running; both within max(60 s, the spec's timeout).
  */
 int node_up(struct node *n, const char *login_server, const char *authkey,
 	    const char *const *flags);

@@ -24,8 +24,12 @@ struct run_opts {
 	const char *overlay;      /* harness overlay cpio.gz from vm/initramfs.sh */
 	const char *headscale;    /* headscale binary */
 	const char *dnsd;         /* lab DNS server binary */
+	const char *httpd;        /* lab web server binary */
+	const char *ts_bindir;    /* host tailscaled + tailscale (same version) */
+	const char *host_probes;  /* host builds of dnsprobe and httpget */
 	const char *fixtures;     /* fixtures/ */
 	const char *vm_dir;       /* vm/ (arches, initramfs.sh, flash.sh) */
+	const char *cache_dir;    /* $TSCANARY_CACHE: remembers the KVM probe */
 	const char **canaries;    /* selected canary names; NULL: all */
 	size_t ncanaries;
 	double timeout_scale;     /* multiplies every timeout */

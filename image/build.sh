@@ -311,12 +311,16 @@ if [ "$v_filter" = yes ]; then
 		--arg to "$here/verbosity_filter.go" '{Replace: {($from): $to}}' >"$ws/overlay.json"
 	overlay_args=(-overlay "$ws/overlay.json")
 fi
-goflags_str='-mod=readonly -trimpath -gcflags=all=-l -ldflags="-s -w"'
+# Stamp the version as Tailscale's release builds do: a build from the module
+# proxy has no VCS info, so it would otherwise call itself "x.y.z-ERR-BuildInfo"
+# to the control server and in `tailscale version`.
+ldflags="-s -w -X tailscale.com/version.longStamp=${ts_version#v} -X tailscale.com/version.shortStamp=${ts_version#v}"
+goflags_str="-mod=readonly -trimpath -gcflags=all=-l -ldflags=\"$ldflags\""
 [ "$v_filter" = no ] || goflags_str="$goflags_str -overlay=<verbosity_filter.go as cmd/tailscaled/zz_tscanary_verbosity_filter.go>"
 say "go build tailscale.com/cmd/tailscaled for linux/$ARCH_GOARCH${ARCH_GOARM:+ GOARM=$ARCH_GOARM}"
 s=$(date +%s)
 (cd "$here" && GOWORK=$ws/go.work CGO_ENABLED=0 GOOS=linux GOARCH=$ARCH_GOARCH GOARM=$ARCH_GOARM \
-	go build -mod=readonly -trimpath -tags "$tags" -gcflags=all=-l -ldflags="-s -w" \
+	go build -mod=readonly -trimpath -tags "$tags" -gcflags=all=-l -ldflags="$ldflags" \
 	"${overlay_args[@]}" -o "$work/bin/tailscale.combined" tailscale.com/cmd/tailscaled) ||
 	die "go build of tailscale.com/cmd/tailscaled failed"
 say "go build done ($(($(date +%s) - s))s)"

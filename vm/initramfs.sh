@@ -59,8 +59,10 @@ done
 [ -n "$out" ] || usage
 
 cache=${TSCANARY_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/tscanary}
-outdir=$(dirname -- "$out")
-mkdir -p "$outdir"
+mkdir -p "$(dirname -- "$out")"
+outdir=$(cd "$(dirname -- "$out")" && pwd)
+# Modes in the archive must not depend on who builds it.
+umask 022
 tmp=$(mktemp -d "$outdir/.initramfs.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 trap 'exit 130' INT TERM HUP
@@ -149,8 +151,8 @@ build_overlay() {
 		echo "init_sha256=$(hash_of "$t/init")"
 		echo "agent_sha256=$(hash_of "$t/bin/agent")"
 		if [ -n "$extra" ]; then
-			echo "extra_sha256=$(cd "$t" && find . -type f ! -path ./versions |
-				LC_ALL=C sort | xargs -r sha256sum | sha256sum | cut -d' ' -f1)"
+			echo "extra_sha256=$(cd "$extra" && find . -type f -print0 |
+				LC_ALL=C sort -z | xargs -0r sha256sum | sha256sum | cut -d' ' -f1)"
 		fi
 	} >"$t/versions"
 	chmod 0755 "$t" "$t/bin" "$t/modules"

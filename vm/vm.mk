@@ -10,6 +10,8 @@
 #   $(call vm_initrd,ROOTFS,OUT)     recipe line: rootfs cpio + overlay
 #   $(call vm_flash,OUT)             recipe line: a fresh flash image
 # Guest canaries go into the overlay with VM_EXTRA=DIR (under /.tscanary).
+# Cache keys: the kernel dir is keyed on the exact Debian version; the
+# overlay is byte-reproducible (sha256 of the file, inputs in its .versions).
 
 VM_DIR = $(BUILD)/$(ARCH)/vm
 VM_KERNEL_REF = $(VM_DIR)/kernel-dir
@@ -32,8 +34,9 @@ $(VM_KERNEL_REF): vm-force
 
 overlay: $(VM_OVERLAY)
 
-$(VM_OVERLAY): $(VM_KERNEL_REF) vm/guest/init vm/initramfs.sh vm/arches $(VM_AGENT) \
-		$(if $(VM_EXTRA),$(shell find $(VM_EXTRA) -type f 2>/dev/null))
+# Whoever fills VM_EXTRA adds a prerequisite to $(VM_OVERLAY) that changes
+# with its contents (the top Makefile uses a stamp file).
+$(VM_OVERLAY): $(VM_KERNEL_REF) vm/guest/init vm/initramfs.sh vm/arches $(VM_AGENT)
 	vm/initramfs.sh --arch $(ARCH) --kernel-dir "$$(cat $<)" --agent $(VM_AGENT) \
 		$(if $(VM_EXTRA),--extra $(VM_EXTRA)) --out $@
 

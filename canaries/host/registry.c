@@ -4,6 +4,12 @@
 #include <string.h>
 
 int canary_quad100_router(struct scenario *s, struct canary_outcome *out);
+int canary_peerapi_doh(struct scenario *s, struct canary_outcome *out);
+int canary_exitnode_dns_client(struct scenario *s, struct canary_outcome *out);
+int canary_exitnode_traffic(struct scenario *s, struct canary_outcome *out);
+int canary_subnet_route(struct scenario *s, struct canary_outcome *out);
+int canary_router_uses_exit(struct scenario *s, struct canary_outcome *out);
+int canary_no_panic(struct scenario *s, struct canary_outcome *out);
 
 const struct canary canary_registry[] = {
 	{
@@ -13,6 +19,61 @@ const struct canary canary_registry[] = {
 		.timeout_s = 40,
 		.proves = "MagicDNS on 100.100.100.100 answers inside the router over UDP and TCP: "
 			  "the router's own tailnet name and a name forwarded to the upstream resolver",
+		.guards = "no-netstack",
+	},
+	{
+		.name = "peerapi-doh",
+		.where = CANARY_CLIENT,
+		.run = canary_peerapi_doh,
+		.timeout_s = 40,
+		.proves = "the router's PeerAPI answers RFC 8484 DNS queries on /dns-query (GET ?dns= "
+			  "and POST application/dns-message) with the upstream answer",
+		.guards = "no-peerapiserver",
+	},
+	{
+		.name = "exitnode-dns-client",
+		.where = CANARY_CLIENT,
+		.run = canary_exitnode_dns_client,
+		.timeout_s = 120,
+		.proves = "a client using the router as exit node resolves public names through it "
+			  "(upstream sees the router's WAN address), with its own resolver and "
+			  "with none, as a phone",
+		.guards = "no-peerapiserver",
+	},
+	{
+		.name = "exitnode-traffic",
+		.where = CANARY_CLIENT,
+		.run = canary_exitnode_traffic,
+		.timeout_s = 60,
+		.proves = "a client's web traffic leaves through the router as exit node, seen "
+			  "upstream from the router's WAN address",
+		.guards = "-",
+	},
+	{
+		.name = "subnet-route",
+		.where = CANARY_CLIENT,
+		.run = canary_subnet_route,
+		.timeout_s = 30,
+		.proves = "a client reaches the LAN behind the router over the advertised "
+			  "172.20.0.0/24 route, and the LAN host sees the client's own tailnet address",
+		.guards = "-",
+	},
+	{
+		.name = "router-uses-exit",
+		.where = CANARY_ROUTER,
+		.run = canary_router_uses_exit,
+		.timeout_s = 90,
+		.proves = "the router can use another exit node: its web traffic and its MagicDNS "
+			  "lookups leave through that node",
+		.guards = "-",
+	},
+	{
+		.name = "no-panic",
+		.where = CANARY_ROUTER,
+		.run = canary_no_panic,
+		.timeout_s = 90,
+		.proves = "TSMP pings both ways (packets tailscaled injects) leave tailscaled running "
+			  "as the same process with no panic, and its LocalAPI answering",
 		.guards = "no-netstack",
 	},
 };

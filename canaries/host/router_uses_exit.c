@@ -1,0 +1,129 @@
+/*
+ * router-uses-exit: the router itself uses another node (the exit node at
+ * 198.51.100.30) as its exit node: its own traffic and its MagicDNS
+ * forwarding leave through that node. The router then resolves public
+ * names over the exit node's PeerAPI DoH, which needs the PeerAPI client.
+ */
+#include "canary.h"
+
+#include "guestprobe.h"
+#include "kv.h"
+#include "log.h"
+#include "node.h"
+#include "peers.h"
+#include "tailnet.h"
+#include "undo.h"
+#include "zone.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+int canary_router_uses_exit(struct scenario *s, struct canary_outcome *out);
+
+static double mono_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Wait until the router's own status shows ip (or none, for "") as its exit node. */
+static int router_exit_is(struct scenario *s, const char *ip, int timeout_ms)
+{
+	const char *args[] = { "status", "--json", NULL };
+	double deadline = mono_s() + timeout_ms / 1000.0;
+
+	while (mono_s() < deadline && !interrupted()) {
+		struct strbuf o = STRBUF_INIT;
+		json_t *st = NULL, *peer = NULL;
+		int done = 0;
+
+		if (router_cli(s, args, 15000, &o, NULL) == 0)
+			st = json_loadb(strbuf_str(&o), o.len, 0, NULL);
+		if (st && *ip) {
+			peer = node_status_peer(st, ip);
+			done = peer && node_peer_is_exit_node(peer);
+		} else if (st) {
+			done = !json_is_object(json_object_get(st, "ExitNodeStatus"));
+		}
+		json_decref(st);
+		strbuf_release(&o);
+		if (done)
+			return 0;
+	}
+	return error("the router did not switch its exit node to '%s' within %d s", ip,
+		     timeout_ms / 1000);
+}
+
+int canary_router_uses_exit(struct scenario *s, struct canary_outcome *out)
+{
+	char zone_path[512], zone_addr[128], flag[96], line[512];
+	const char *use[] = { "set", "--advertise-exit-node=false", flag, NULL };
+	const char *restore[] = { "set", "--exit-node=", "--advertise-exit-node=true", NULL };
+	const char *web_needles[] = { "src=" LAB_EXIT ":", "status=200", NULL };
+	const char *dns_needles[] = { "src=" LAB_EXIT ":", "qname=www.canary.test", NULL };
+	int timeout_ms = (int)(20000 * s->timeout_scale), ret = 0;
+	struct strbuf err = STRBUF_INIT;
+	struct guestprobe res;
+	size_t mark;
+
+	snprintf(zone_path, sizeof(zone_path), "%s/" ZONE_UPSTREAM, s->fixtures_dir);
+	if (zone_lookup(zone_path, "www.canary.test", 0, zone_addr, sizeof(zone_addr)) < 0)
+		return -1;
+	snprintf(flag, sizeof(flag), "--exit-node=%s", s->peers->exit_ip4);
+	out->verdict = VERDICT_PASS;
+	if (router_cli(s, use, timeout_ms, NULL, &err) < 0) {
+		strbuf_rtrim(&err);
+		canary_fail(out, "cli-error", "tailscale set %s failed: %s", flag, strbuf_str(&err));
+		strbuf_release(&err);
+		return 0;
+	}
+	strbuf_release(&err);
+	if (router_exit_is(s, s->peers->exit_ip4, timeout_ms) < 0) {
+		ret = -1;
+		goto restore;
+	}
+	mark = log_mark(s->peers->web_log);
+	if (probe_http(s, NULL, out, "router-get", "http://" LAB_WEB "/router-exit",
+		       (int)(8000 * s->timeout_scale), &res) < 0) {
+		ret = -1;
+		goto restore;
+	}
+	if (res.exit_code != 0)
+		canary_fail(out, res.exit_code == 2 ? "no-answer" : "wrong-answer",
+			    "GET http://%s/ from the router through the exit node failed", LAB_WEB);
+	else if (log_find_since(s->peers->web_log, mark, web_needles, line, sizeof(line)) < 0)
+		canary_fail(out, "not-via-exit", "the web server did not see the router's request "
+			    "from the exit node %s", LAB_EXIT);
+	else
+		strbuf_addf(&out->detail, "web log: %s\n", line);
+	mark = log_mark(s->upstream_dns_log);
+	if (probe_dns(s, NULL, out, "router-dns", LAB_QUAD100, "www.canary.test", "udp", zone_addr,
+		      (int)(5000 * s->timeout_scale), &res) < 0) {
+		ret = -1;
+		goto restore;
+	}
+	if (res.exit_code != 0) {
+		char rcode[32] = "";
+
+		/* SERVFAIL here is the forwarder's own answer: no upstream it can use */
+		kv_get(res.line, "rcode", rcode, sizeof(rcode));
+		canary_fail(out, !strcmp(rcode, "SERVFAIL") ? "servfail" :
+			    res.exit_code == 2 ? "no-answer" : "wrong-answer",
+			    "the router could not resolve www.canary.test via 100.100.100.100 while "
+			    "using the exit node (%s)", *rcode ? rcode : "no answer");
+	}
+	else if (log_find_since(s->upstream_dns_log, mark, dns_needles, line, sizeof(line)) < 0)
+		canary_fail(out, "not-via-exit", "upstream DNS did not see the router's query from "
+			    "the exit node %s", LAB_EXIT);
+	else
+		strbuf_addf(&out->detail, "upstream dns log: %s\n", line);
+restore:
+	if (router_cli(s, restore, timeout_ms, NULL, NULL) < 0 ||
+	    router_exit_is(s, "", timeout_ms) < 0)
+		ret = -1;
+	return ret;
+}

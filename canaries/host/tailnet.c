@@ -1,0 +1,185 @@
+#include "tailnet.h"
+
+#include "agent.h"
+#include "log.h"
+#include "node.h"
+#include "peers.h"
+#include "undo.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#define TS_CLI "/usr/local/bin/tailscale"
+
+int router_cli(struct scenario *s, const char *const *args, int timeout_ms,
+	       struct strbuf *out, struct strbuf *err)
+{
+	const char *argv[16];
+	struct agent_cmd cmd = { .argv = argv, .timeout_ms = timeout_ms };
+	struct agent_result res = AGENT_RESULT_INIT;
+	size_t n = 0;
+	int ret;
+
+	argv[n++] = TS_CLI;
+	for (; *args && n < 15; args++)
+		argv[n++] = *args;
+	argv[n] = NULL;
+	if (agent_exec(s->router, &cmd, &res) < 0)
+		return -1;
+	ret = res.status == 0 && !res.timed_out ? 0 : -1;
+	if (out)
+		strbuf_add(out, strbuf_str(&res.out), res.out.len);
+	if (err)
+		strbuf_add(err, strbuf_str(&res.err), res.err.len);
+	agent_result_release(&res);
+	return ret;
+}
+
+static double mono_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+int client_use_exit(struct scenario *s, const char *ip, int timeout_ms)
+{
+	char *flag = xasprintf("--exit-node=%s", ip);
+	const char *args[] = { "set", flag, NULL };
+	double deadline = mono_s() + timeout_ms / 1000.0;
+	int ret = -1;
+
+	if (node_cli(&s->peers->client, args, timeout_ms, NULL, NULL, NULL) < 0)
+		goto out;
+	while (mono_s() < deadline && !interrupted()) {
+		json_t *st = node_status(&s->peers->client);
+		json_t *peer = st && *ip ? node_status_peer(st, ip) : NULL;
+		int done = *ip ? peer && node_peer_is_exit_node(peer)
+			       : st && !json_is_object(json_object_get(st, "ExitNodeStatus"));
+
+		json_decref(st);
+		if (done) {
+			ret = 0;
+			goto out;
+		}
+	}
+	error("the client did not switch its exit node to '%s' within %d s", ip, timeout_ms / 1000);
+out:
+	free(flag);
+	return ret;
+}
+
+int client_reaches(struct scenario *s, const char *ip, int timeout_ms)
+{
+	char *tmo = xasprintf("--timeout=%ds", timeout_ms / 1000 > 1 ? timeout_ms / 1000 : 1);
+	/*
+	 * TSMP rides WireGuard: a restarted node's new disco key reaches its
+	 * peers only through control, so a disco ping can fail for a while
+	 * when the data path already works.
+	 */
+	const char *args[] = { "ping", "--tsmp", "--c=1", tmo, ip, NULL };
+	double deadline = mono_s() + timeout_ms / 1000.0;
+	int status = -1;
+
+	while (mono_s() < deadline && !interrupted()) {
+		if (node_cli(&s->peers->client, args, timeout_ms + 5000, NULL, NULL, &status) == 0 &&
+		    status == 0)
+			break;
+	}
+	free(tmo);
+	return status == 0 ? 0 : error("the client got no pong from %s within %d s", ip,
+				       timeout_ms / 1000);
+}
+
+size_t log_mark(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 ? (size_t)st.st_size : 0;
+}
+
+int log_find_since(const char *path, size_t offset, const char *const *needles,
+		   char *line, size_t len)
+{
+	struct strbuf sb = STRBUF_INIT;
+	int ret = -1;
+
+	if (strbuf_read_file(&sb, path) < 0 || sb.len < offset) {
+		strbuf_release(&sb);
+		return -1;
+	}
+	for (char *p = sb.buf + offset; p && *p;) {
+		char *nl = strchr(p, '\n');
+		int all = 1;
+
+		if (nl)
+			*nl = '\0';
+		for (const char *const *n = needles; *n && all; n++)
+			all = strstr(p, *n) != NULL;
+		if (all) {
+			snprintf(line, len, "%s", p);
+			ret = 0;
+			break;
+		}
+		p = nl ? nl + 1 : NULL;
+	}
+	strbuf_release(&sb);
+	return ret;
+}
+
+/* Append up to 10 lines of text holding needle to hits; how many. */
+static int grep_lines(const char *text, const char *needle, struct strbuf *hits)
+{
+	int n = 0;
+
+	for (const char *p = strstr(text, needle); p && n < 10; p = strstr(p, needle)) {
+		const char *bol = p, *eol = strchr(p, '\n');
+
+		while (bol > text && bol[-1] != '\n')
+			bol--;
+		strbuf_add(hits, bol, eol ? (size_t)(eol - bol) : strlen(bol));
+		strbuf_addch(hits, '\n');
+		n++;
+		if (!eol)
+			break;
+		p = eol;
+	}
+	return n;
+}
+
+int sentinel_holds(struct scenario *s, int first_pid, const char *log_path,
+		   struct strbuf *detail, const char **signature)
+{
+	struct agent_status st;
+	struct strbuf log = STRBUF_INIT, hits = STRBUF_INIT;
+	int holds = 1;
+
+	if (agent_status(s->router, NULL, &st) < 0) {
+		*signature = "agent-lost";
+		strbuf_addstr(detail, "the guest agent did not answer\n");
+		return -1;
+	}
+	strbuf_addf(detail, "first pid %d, now pid %d, starts %u, exits %u, VmRSS %ld KiB, "
+		    "VmHWM %ld KiB\n", first_pid, (int)st.pid, st.start_count, st.exits,
+		    st.vmrss_kib, st.vmhwm_kib);
+	if ((int)st.pid != first_pid || st.start_count != 1 || st.exits != 0) {
+		holds = 0;
+		*signature = "restart";
+	}
+	if (agent_read_file(s->router, log_path, 16 << 20, &log, NULL) < 0) {
+		holds = 0;
+		*signature = "no-log";
+	} else if (grep_lines(strbuf_str(&log), "panic:", &hits) +
+		   grep_lines(strbuf_str(&log), "fatal error:", &hits) > 0) {
+		holds = 0;
+		*signature = "panic";
+		strbuf_addf(detail, "log lines:\n%s", hits.buf);
+	}
+	strbuf_release(&log);
+	strbuf_release(&hits);
+	return holds;
+}

@@ -1,0 +1,34 @@
+#ifndef TSCANARY_TAILNET_H
+#define TSCANARY_TAILNET_H
+
+#include <stddef.h>
+
+#include "canary.h"
+
+/* Run `tailscale args...` inside the router; 0 when it exited 0. */
+int router_cli(struct scenario *s, const char *const *args, int timeout_ms,
+	       struct strbuf *out, struct strbuf *err);
+/* Select (ip) or clear (ip == "") the client's exit node and wait for it. */
+int client_use_exit(struct scenario *s, const char *ip, int timeout_ms);
+/*
+ * Wait until the client reaches ip over the tailnet (`tailscale ping --tsmp`
+ * gets a pong): after a restart the path is rebuilt before anything is asked.
+ */
+int client_reaches(struct scenario *s, const char *ip, int timeout_ms);
+/* Bytes in a log file now (0 if absent): where to look from afterwards. */
+size_t log_mark(const char *path);
+/*
+ * The first line written to path after offset holding every needle
+ * (NULL-terminated list), copied into line; 0 if found, -1 if not.
+ */
+int log_find_since(const char *path, size_t offset, const char *const *needles,
+		   char *line, size_t len);
+/*
+ * The run-level sentinel: tailscaled still runs as first_pid, was started
+ * once and never exited, and log_path (guest) holds no panic or fatal
+ * error. 1 holds, 0 broken (signature and detail filled), -1 agent lost.
+ */
+int sentinel_holds(struct scenario *s, int first_pid, const char *log_path,
+		   struct strbuf *detail, const char **signature);
+
+#endif
