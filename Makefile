@@ -89,13 +89,20 @@ $(GUEST_EXTRA)/.stamp: $(CANARY_BINS)
 
 $(VM_OVERLAY): $(GUEST_EXTRA)/.stamp
 
-.PHONY: test negative-control
+ARCHES := $(shell awk '!/^\#/ && NF { print $$1 }' vm/arches)
+
+.PHONY: test negative-control test-all
 # Host-side probes (client canaries) are the amd64 builds of the guest ones.
 HOST_PROBES = $(BUILD)/amd64/canaries
 host-probes:
 	$(MAKE) --no-print-directory ARCH=amd64 guest-canaries
 
 .PHONY: host-probes
+ifeq ($(ARCH),all)
+# Every arch, one after the other, then one summary line per arch; exits 0
+# only if all passed.
+test: test-all
+else
 test: $(BUILD)/tscanary $(DNSD) $(HTTPD) $(HEADSCALE_BIN) $(TS_HOST_TAILSCALED) host-probes \
 		$(if $(IMAGE),,image) kernel $(VM_OVERLAY)
 	$(BUILD)/tscanary run --arch $(ARCH) --image $(GATE_IMAGE) \
@@ -105,6 +112,13 @@ test: $(BUILD)/tscanary $(DNSD) $(HTTPD) $(HEADSCALE_BIN) $(TS_HOST_TAILSCALED) 
 		--cache $(TSCANARY_CACHE) \
 		$(if $(VARIANT),--variant $(VARIANT)) $(foreach c,$(CANARY),--canary $(c)) \
 		$(if $(KEEP),--keep)
+endif
+
+test-all: $(BUILD)/tscanary
+	@rc=0; for a in $(ARCHES); do \
+		$(MAKE) --no-print-directory test ARCH=$$a VARIANT= || rc=1; done; \
+	for a in $(ARCHES); do $(BUILD)/tscanary summary out/$$a/summary.json || rc=1; done; \
+	exit $$rc
 
 # A known-bad variant must be caught: it runs (and fails), then the judge
 # checks it failed for the declared reason with its preconditions held.
@@ -121,6 +135,17 @@ mutants: $(BUILD)/tscanary
 		$(MAKE) --no-print-directory test ARCH=$(ARCH) VARIANT=$$v || true; done
 	$(BUILD)/tscanary mutants --arch $(ARCH)
 
+# Repeated runs per arch into out/bench.json and a table (not part of check).
+BENCH_RUNS ?= 5
+BENCH_ARCHES ?= $(ARCHES)
+.PHONY: bench
+bench: $(BUILD)/tscanary
+	@rm -rf out/bench; for a in $(BENCH_ARCHES); do for i in $$(seq $(BENCH_RUNS)); do \
+		$(MAKE) --no-print-directory test ARCH=$$a VARIANT= || true; \
+		mkdir -p out/bench/$$a/$$i && cp out/$$a/summary.json out/bench/$$a/$$i/; \
+	done; done
+	$(BUILD)/tscanary bench --out out/bench.json out/bench/*/*/summary.json | tee out/bench.md
+
 # The README's canary table is generated from the registry, never by hand.
 .PHONY: readme readme-check
 readme: $(BUILD)/tscanary
@@ -135,7 +160,7 @@ readme-check: $(BUILD)/tscanary
 # The README's test command; grows with each landed slice.
 check: unit readme-check lab-check
 	$(MAKE) --no-print-directory test ARCH=armv7
-	$(MAKE) --no-print-directory negative-control ARCH=armv7
+	$(MAKE) --no-print-directory mutants ARCH=armv7
 
 deps:
 	.ci/install-deps

@@ -2,6 +2,7 @@
  * tscanary: the gate for the RouterOS Tailscale image. `make test` drives
  * `tscanary run`; see `tscanary --help`.
  */
+#include "bench.h"
 #include "canary.h"
 #include "log.h"
 #include "proc.h"
@@ -24,6 +25,8 @@ static const char usage_text[] =
 	"                    [--canary NAME]... [--timeout-scale X] [--keep] [-v]\n"
 	"       tscanary judge --variant NAME [--fixtures DIR] SUMMARY.json\n"
 	"       tscanary mutants --arch ARCH [--fixtures DIR] [--out-root DIR]\n"
+	"       tscanary summary SUMMARY.json\n"
+	"       tscanary bench --out FILE SUMMARY.json...\n"
 	"       tscanary list [--markdown]\n"
 	"       tscanary --help\n"
 	"\n"
@@ -39,6 +42,9 @@ static const char usage_text[] =
 	"mutants  judge every variant in fixtures/variants/ from its run's\n"
 	"         out/ARCH-VARIANT/summary.json, write out/ARCH/mutants.json, exit 0\n"
 	"         only if every variant was caught.\n"
+	"summary  one line for a run (arch, verdict, timings, canaries); exit 0 if it passed.\n"
+	"bench    median and min-max of boot_s, online_s, total_s and tailscaled RSS\n"
+	"         per arch over many runs' summaries: JSON to FILE, a table on stdout.\n"
 	"list     the canaries: name, where it runs, what a pass proves, what it guards.\n";
 
 static int usage(int code)
@@ -200,6 +206,70 @@ static int cmd_mutants(int argc, char **argv)
 	return all ? 0 : RUN_FAIL;
 }
 
+static const char *str_field(json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+
+	return s ? s : "";
+}
+
+static int cmd_summary(int argc, char **argv)
+{
+	json_error_t jerr;
+	json_t *s, *c, *t;
+	size_t i, passed = 0;
+	int ok;
+
+	if (argc != 2)
+		return usage(RUN_USAGE);
+	s = json_load_file(argv[1], 0, &jerr);
+	if (!s) {
+		printf("%s: no result (%s)\n", argv[1], jerr.text);
+		return RUN_FAIL;
+	}
+	json_array_foreach(json_object_get(s, "canaries"), i, c)
+		passed += !strcmp(str_field(c, "result"), "pass");
+	t = json_object_get(s, "timings");
+	ok = !strcmp(str_field(s, "result"), "pass");
+	printf("%-6s %s  %zu/%zu passed  total %.1f s (boot %.1f s, online %.1f s)%s%s\n",
+	       str_field(s, "arch"), ok ? "PASS" : "FAIL", passed,
+	       json_array_size(json_object_get(s, "canaries")),
+	       json_number_value(json_object_get(t, "total_s")),
+	       json_number_value(json_object_get(t, "boot_s")),
+	       json_number_value(json_object_get(t, "online_s")),
+	       *str_field(s, "error") ? "  error: " : "", str_field(s, "error"));
+	json_decref(s);
+	return ok ? 0 : RUN_FAIL;
+}
+
+static int cmd_bench(int argc, char **argv)
+{
+	json_t **runs, *rep;
+	size_t n = 0;
+
+	if (argc < 4 || strcmp(argv[1], "--out"))
+		return usage(RUN_USAGE);
+	runs = xcalloc((size_t)argc, sizeof(*runs));
+	for (int i = 3; i < argc; i++) {
+		json_error_t jerr;
+
+		runs[n] = json_load_file(argv[i], 0, &jerr);
+		if (runs[n])
+			n++;
+		else
+			warning("skipping '%s': %s", argv[i], jerr.text);
+	}
+	rep = bench_report(runs, n);
+	if (json_dump_file(rep, argv[2], JSON_INDENT(2)) < 0)
+		error("cannot write '%s'", argv[2]);
+	bench_table(rep, stdout);
+	json_decref(rep);
+	for (size_t k = 0; k < n; k++)
+		json_decref(runs[k]);
+	free(runs);
+	return n ? 0 : RUN_USAGE;
+}
+
 static int cmd_run(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -302,6 +372,10 @@ int main(int argc, char **argv)
 		return cmd_run(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "judge"))
 		return cmd_judge(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "summary"))
+		return cmd_summary(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "bench"))
+		return cmd_bench(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "mutants"))
 		return cmd_mutants(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "list"))

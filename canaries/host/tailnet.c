@@ -131,22 +131,22 @@ int log_find_since(const char *path, size_t offset, const char *const *needles,
 	return ret;
 }
 
-/* Append up to 10 lines of text holding needle to hits; how many. */
-static int grep_lines(const char *text, const char *needle, struct strbuf *hits)
+int log_grep(const char *text, size_t len, const char *needle, struct strbuf *hits)
 {
+	size_t nlen = strlen(needle);
+	const char *end = text + len, *p = text;
 	int n = 0;
 
-	for (const char *p = strstr(text, needle); p && n < 10; p = strstr(p, needle)) {
-		const char *bol = p, *eol = strchr(p, '\n');
+	/* binary-safe: tailscaled's log holds NUL bytes ("[v\0JSON]" lines) */
+	while (n < 10 && p < end && (p = memmem(p, (size_t)(end - p), needle, nlen))) {
+		const char *bol = p, *eol = memchr(p, '\n', (size_t)(end - p));
 
 		while (bol > text && bol[-1] != '\n')
 			bol--;
-		strbuf_add(hits, bol, eol ? (size_t)(eol - bol) : strlen(bol));
+		strbuf_add(hits, bol, (size_t)((eol ? eol : end) - bol));
 		strbuf_addch(hits, '\n');
 		n++;
-		if (!eol)
-			break;
-		p = eol;
+		p = eol ? eol + 1 : end;
 	}
 	return n;
 }
@@ -173,8 +173,8 @@ int sentinel_holds(struct scenario *s, int first_pid, const char *log_path,
 	if (agent_read_file(s->router, log_path, 16 << 20, &log, NULL) < 0) {
 		holds = 0;
 		*signature = "no-log";
-	} else if (grep_lines(strbuf_str(&log), "panic:", &hits) +
-		   grep_lines(strbuf_str(&log), "fatal error:", &hits) > 0) {
+	} else if (log_grep(strbuf_str(&log), log.len, "panic:", &hits) +
+		   log_grep(strbuf_str(&log), log.len, "fatal error:", &hits) > 0) {
 		holds = 0;
 		*signature = "panic";
 		strbuf_addf(detail, "log lines:\n%s", hits.buf);

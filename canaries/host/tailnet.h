@@ -24,6 +24,11 @@ size_t log_mark(const char *path);
 int log_find_since(const char *path, size_t offset, const char *const *needles,
 		   char *line, size_t len);
 /*
+ * Append to hits each line (at most 10) of text[0..len) holding needle;
+ * binary-safe. Returns how many.
+ */
+int log_grep(const char *text, size_t len, const char *needle, struct strbuf *hits);
+/*
  * The run-level sentinel: tailscaled still runs as first_pid, was started
  * once and never exited, and log_path (guest) holds no panic or fatal
  * error. 1 holds, 0 broken (signature and detail filled), -1 agent lost.
