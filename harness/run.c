@@ -58,6 +58,7 @@ struct run {
 	pid_t ts_pid;
 	double t_step;
 	double t_boot;
+	double scale;     /* every timeout's factor: user's times the arch's speed */
 	enum qemu_accel accel;
 	int accel_probing;
 	char *accel_cache, *initrd, *flash;
@@ -72,7 +73,7 @@ static double now_s(void)
 
 static int scaled(const struct run *r, int ms)
 {
-	return (int)(ms * r->o->timeout_scale);
+	return (int)(ms * r->scale);
 }
 
 static void step_begin(struct run *r, const char *name, const char *what)
@@ -462,6 +463,95 @@ static int step_qemu(struct run *r, const char *initrd, const char *flash)
 	return r->qemu ? 0 : -1;
 }
 
+/*
+ * Timeouts follow the arch's measured speed: each boot's time is kept per
+ * arch in the cache (the last few), and every timeout of a run scales by
+ * the median over BOOT_REF_S, never below 1 nor above 4, times any
+ * --timeout-scale the user gave.
+ */
+#define BOOT_REF_S 6.0
+#define SPEED_KEEP 5
+
+static char *speed_path(const struct run *r)
+{
+	return r->o->cache_dir ? xasprintf("%s/speed/%s", r->o->cache_dir, r->s.arch.name) : NULL;
+}
+
+static int cmp_dbl(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+static size_t speed_load(const struct run *r, double *v, size_t max)
+{
+	char *path = speed_path(r);
+	struct strbuf sb = STRBUF_INIT;
+	size_t n = 0;
+
+	if (path && strbuf_read_file(&sb, path) == 0) {
+		for (char *p = sb.buf, *end; p && *p && n < max; p = end) {
+			double d = strtod(p, &end);
+
+			if (end == p)
+				break;
+			if (d > 0 && d < 3600)
+				v[n++] = d;
+		}
+	}
+	strbuf_release(&sb);
+	free(path);
+	return n;
+}
+
+static void speed_scale(struct run *r)
+{
+	double v[SPEED_KEEP], f = 1.0;
+	size_t n = speed_load(r, v, SPEED_KEEP);
+
+	if (n) {
+		qsort(v, n, sizeof(v[0]), cmp_dbl);
+		f = v[n / 2] / BOOT_REF_S;
+		f = f < 1 ? 1 : f > 4 ? 4 : f;
+	}
+	r->scale = r->o->timeout_scale * f;
+	r->s.timeout_scale = r->scale;
+	json_object_set_new(r->rep.timings, "timeout_scale", json_real(r->scale));
+	info("timeouts scaled by %.2f (%s)", r->scale,
+	     n ? "median of this arch's recent boots" : "no boots measured yet");
+}
+
+static void speed_record(struct run *r, double boot_s)
+{
+	double v[SPEED_KEEP];
+	size_t n = speed_load(r, v, SPEED_KEEP);
+	char *path = speed_path(r), *tmp;
+	FILE *fp;
+
+	if (!path)
+		return;
+	tmp = xasprintf("%s.tmp.%d", path, (int)getpid());
+	{
+		char *dir = xstrdup(path);
+
+		*strrchr(dir, '/') = '\0';
+		mkdir_p(dir);
+		free(dir);
+	}
+	fp = fopen(tmp, "we");
+	if (fp) {
+		/* keep the newest SPEED_KEEP - 1 plus this one */
+		for (size_t i = n >= SPEED_KEEP ? 1 : 0; i < n; i++)
+			fprintf(fp, "%.3f\n", v[i]);
+		fprintf(fp, "%.3f\n", boot_s);
+		if (fclose(fp) == 0)
+			rename(tmp, path);
+	}
+	free(tmp);
+	free(path);
+}
+
 /* Wait for the guest agent: the VM has booted when it says hello. */
 static int step_boot_wait(struct run *r)
 {
@@ -470,7 +560,8 @@ static int step_boot_wait(struct run *r)
 
 	if (r->accel_probing) {
 		/* a broken KVM makes QEMU die at once; a working one boots in seconds */
-		r->s.router = agent_connect(sock, scaled(r, 30000));
+		if (proc_wait(r->qemu, 2000, NULL) == 1)
+			r->s.router = agent_connect(sock, scaled(r, 30000));
 		if (!r->s.router) {
 			warning("accel: KVM did not boot this guest; falling back to TCG");
 			accel_remember(r, "tcg");
@@ -492,6 +583,7 @@ static int step_boot_wait(struct run *r)
 		return error("router VM did not bring up its agent (see logs/console.log)");
 	info("guest: %s", agent_hello(r->s.router)->uname);
 	json_object_set_new(r->rep.timings, "boot_s", json_real(now_s() - r->t_boot));
+	speed_record(r, now_s() - r->t_boot);
 	json_object_set_new(r->pre, "boot", json_true());
 	progress("boot", "agent ready after %.1f s", now_s() - r->t_boot);
 	return 0;
@@ -794,10 +886,10 @@ static void run_canaries(struct run *r)
 		d = now_s() - t0;
 		if (ret < 0)
 			canary_fail(&out, "harness-error", "the canary could not run (see run.log)");
-		if (d > c->timeout_s * r->o->timeout_scale) {
+		if (d > c->timeout_s * r->scale) {
 			out.timed_out = 1;
 			canary_fail(&out, "timeout", "exceeded its %d s timeout",
-				    (int)(c->timeout_s * r->o->timeout_scale));
+				    (int)(c->timeout_s * r->scale));
 		}
 		progress("canary", "%s: %s%s%s (%.1f s)", c->name, verdict_name(out.verdict),
 			 out.summary.len ? ": " : "", strbuf_str(&out.summary), d);
@@ -895,7 +987,6 @@ int run_gate(const struct run_opts *o)
 	memset(&r, 0, sizeof(r));
 	r.o = o;
 	r.hs = (struct headscale)HEADSCALE_INIT;
-	r.s.timeout_scale = o->timeout_scale;
 	r.s.fixtures_dir = o->fixtures;
 	r.s.host_probes = o->host_probes;
 	report_init(&r.rep, o->arch, o->variant);
@@ -921,6 +1012,8 @@ int run_gate(const struct run_opts *o)
 			goto report;
 		}
 	}
+	r.scale = o->timeout_scale;
+	speed_scale(&r);
 	if (lab_preflight() < 0) {
 		code = RUN_ENV;
 		report_set_error(&r.rep, "this machine cannot run the lab (see run.log)");

@@ -32,6 +32,12 @@ static int lookup_via_exit(struct scenario *s, struct canary_outcome *out, const
 	if (probe_dns(s, &client, out, label, LAB_QUAD100, "www.canary.test", "udp", zone_addr,
 		      (int)(5000 * s->timeout_scale), &res) < 0)
 		return -1;
+	if (res.latency_ms >= 0) {
+		char key[64];
+
+		snprintf(key, sizeof(key), "%s_latency_ms", label);
+		json_object_set_new(out->figures, key, json_real(res.latency_ms));
+	}
 	if (res.exit_code != 0) {
 		canary_fail(out, "not-via-exit", "%s: the client did not get the upstream answer "
 			    "through the router (%s)", label,

@@ -106,6 +106,8 @@ int canary_router_uses_exit(struct scenario *s, struct canary_outcome *out)
 		ret = -1;
 		goto restore;
 	}
+	if (res.latency_ms >= 0)
+		json_object_set_new(out->figures, "dns_latency_ms", json_real(res.latency_ms));
 	if (res.exit_code != 0) {
 		char rcode[32] = "";
 
