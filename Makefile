@@ -142,7 +142,7 @@ BENCH_ARCHES ?= $(ARCHES)
 bench: $(BUILD)/tscanary
 	@rm -rf out/bench; for a in $(BENCH_ARCHES); do for i in $$(seq $(BENCH_RUNS)); do \
 		$(MAKE) --no-print-directory test ARCH=$$a VARIANT= || true; \
-		mkdir -p out/bench/$$a/$$i && cp out/$$a/summary.json out/bench/$$a/$$i/; \
+		mkdir -p out/bench/$$a && rm -rf out/bench/$$a/$$i && cp -r out/$$a out/bench/$$a/$$i; \
 	done; done
 	$(BUILD)/tscanary bench --out out/bench.json out/bench/*/*/summary.json | tee out/bench.md
 

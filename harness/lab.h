@@ -21,8 +21,9 @@ struct proc;
 #define LAB_INET_NET     "198.51.100.0/24" /* stand-in internet */
 #define LAB_INET_GW      "198.51.100.1"    /* inet bridge: headscale, DERP, STUN */
 #define LAB_ROUTER_WAN   "198.51.100.2"    /* the MikroTik host's WAN */
-#define LAB_CLIENT       "198.51.100.20"   /* netns client (later slice) */
+#define LAB_CLIENT       "198.51.100.20"   /* netns cli: the laptop */
 #define LAB_EXIT         "198.51.100.30"   /* netns exit (later slice) */
+#define LAB_PHONE        "198.51.100.21"   /* netns mob: a phone, no resolver of its own */
 #define LAB_DNS_UPSTREAM "198.51.100.53"   /* upstream DNS (zone canary.test) */
 #define LAB_DNS_CLIENT   "198.51.100.54"   /* the client's own resolver */
 #define LAB_WEB          "198.51.100.80"   /* web server */

@@ -33,7 +33,8 @@ int peers_up_lab(struct peers *p, struct lab *lab, const struct peers_spec *spec
 
 	if (lab_name(lab, "cli", p->client_ns, sizeof(p->client_ns)) < 0 ||
 	    lab_name(lab, "exit", p->exit_ns, sizeof(p->exit_ns)) < 0 ||
-	    lab_name(lab, "lan", p->lan_ns, sizeof(p->lan_ns)) < 0)
+	    lab_name(lab, "lan", p->lan_ns, sizeof(p->lan_ns)) < 0 ||
+	    lab_name(lab, "mob", p->phone_ns, sizeof(p->phone_ns)) < 0)
 		return -1;
 	/*
 	 * The exit node holds a /32 with a device route to the stand-in
@@ -42,6 +43,7 @@ int peers_up_lab(struct peers *p, struct lab *lab, const struct peers_spec *spec
 	 * 198.51.100.0/24 too.
 	 */
 	if (lab_add_host(lab, p->client_ns, lab->inet, lab->inet_br, LAB_CLIENT "/24", NULL) < 0 ||
+	    lab_add_host(lab, p->phone_ns, lab->inet, lab->inet_br, LAB_PHONE "/24", NULL) < 0 ||
 	    lab_add_host(lab, p->exit_ns, lab->inet, lab->inet_br, LAB_EXIT "/32", NULL) < 0 ||
 	    lab_name(lab, "eth", eth, sizeof(eth)) < 0 ||
 	    lab_add_route(lab, p->exit_ns, LAB_INET_NET, NULL, eth) < 0 ||
@@ -109,19 +111,26 @@ int peers_join(struct peers *p, struct headscale *hs, const struct peers_spec *s
 	/* the client's own resolver answers canary.test differently from upstream */
 	if (start_node(&p->client, "client", p->client_ns, "nameserver " LAB_DNS_CLIENT "\n",
 		       spec) < 0 ||
-	    start_node(&p->exit, "exit", p->exit_ns, "nameserver " LAB_DNS_UPSTREAM "\n", spec) < 0)
+	    start_node(&p->exit, "exit", p->exit_ns, "nameserver " LAB_DNS_UPSTREAM "\n", spec) < 0 ||
+	    start_node(&p->phone, "phone", p->phone_ns, "", spec) < 0)
 		return -1;
-	p->client_up = p->exit_up = 1;
+	p->client_up = p->exit_up = p->phone_up = 1;
 	if (headscale_create_user(hs, "laptops", &uid) < 0 ||
 	    headscale_create_authkey(hs, uid, HS_AUTHKEY_REUSABLE, "1h", &key) < 0)
 		goto out;
 	if (node_up(&p->client, HEADSCALE_URL, key, client_flags) < 0 ||
-	    node_up(&p->exit, HEADSCALE_URL, key, exit_flags) < 0)
+	    node_up(&p->exit, HEADSCALE_URL, key, exit_flags) < 0 ||
+	    node_up(&p->phone, HEADSCALE_URL, key, NULL) < 0)
 		goto out;
 	if (headscale_wait_online(hs, "client", spec->timeout_ms, &hn) < 0)
 		goto out;
 	p->client_id = hn.id;
 	snprintf(p->client_ip4, sizeof(p->client_ip4), "%s", hn.ipv4);
+	hs_node_release(&hn);
+	memset(&hn, 0, sizeof(hn));
+	if (headscale_wait_online(hs, "phone", spec->timeout_ms, &hn) < 0)
+		goto out;
+	snprintf(p->phone_ip4, sizeof(p->phone_ip4), "%s", hn.ipv4);
 	hs_node_release(&hn);
 	memset(&hn, 0, sizeof(hn));
 	if (headscale_wait_online(hs, "exit", spec->timeout_ms, &hn) < 0)
@@ -185,6 +194,8 @@ void peers_release(struct peers *p)
 		node_release(&p->client);
 	if (p->exit_up)
 		node_release(&p->exit);
+	if (p->phone_up)
+		node_release(&p->phone);
 	free(p->web_log);
 	free(p->lan_log);
 	free(p->client_dns_log);

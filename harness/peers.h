@@ -20,16 +20,16 @@ struct peers_spec {
 };
 
 /*
- * Everything around the router that issue-3 canaries use: the client
- * laptop and the exit node (full tailscaled, each in its own netns and
+ * Everything around the router that the canaries use: the client laptop,
+ * a phone (no resolver of its own: Tailscale owns its DNS) and the exit node (full tailscaled, each in its own netns and
  * private /etc), the LAN host behind the router, the web server on the
  * stand-in internet and the client's own resolver.
  */
 struct peers {
-	struct node client, exit;
-	int client_up, exit_up;
-	char client_ns[32], exit_ns[32], lan_ns[32];
-	char client_ip4[64], exit_ip4[64];
+	struct node client, exit, phone;
+	int client_up, exit_up, phone_up;
+	char client_ns[32], exit_ns[32], lan_ns[32], phone_ns[32];
+	char client_ip4[64], exit_ip4[64], phone_ip4[64];
 	unsigned long long client_id, exit_id;
 	char *web_log, *lan_log, *client_dns_log;
 };

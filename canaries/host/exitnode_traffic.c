@@ -5,6 +5,7 @@
 #include "canary.h"
 
 #include "guestprobe.h"
+#include "node.h"
 #include "peers.h"
 #include "tailnet.h"
 
@@ -22,7 +23,7 @@ int canary_exitnode_traffic(struct scenario *s, struct canary_outcome *out)
 	char line[512];
 
 	out->verdict = VERDICT_PASS;
-	if (client_use_exit(s, s->router_ip4, timeout_ms) < 0)
+	if (node_use_exit(&s->peers->client, s->router_ip4, timeout_ms) < 0)
 		return -1;
 	mark = log_mark(s->peers->web_log);
 	if (probe_http(s, &client, out, "get", "http://" LAB_WEB "/exit-traffic",
@@ -36,7 +37,7 @@ int canary_exitnode_traffic(struct scenario *s, struct canary_outcome *out)
 			    "the router's WAN address %s", LAB_ROUTER_WAN);
 	else
 		strbuf_addf(&out->detail, "web log: %s\n", line);
-	if (client_use_exit(s, "", timeout_ms) < 0)
+	if (node_use_exit(&s->peers->client, "", timeout_ms) < 0)
 		ret = -1;
 	return ret;
 }

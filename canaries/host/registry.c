@@ -35,9 +35,9 @@ const struct canary canary_registry[] = {
 		.where = CANARY_CLIENT,
 		.run = canary_exitnode_dns_client,
 		.timeout_s = 120,
-		.proves = "a client using the router as exit node resolves public names through it "
-			  "(upstream sees the router's WAN address), with its own resolver and "
-			  "with none, as a phone",
+		.proves = "devices using the router as exit node resolve public names through it "
+			  "(upstream sees the router's WAN address): a laptop with its own resolver "
+			  "and a phone with none",
 		.guards = "no-peerapiserver",
 	},
 	{

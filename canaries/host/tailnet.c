@@ -46,17 +46,17 @@ static double mono_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-int client_use_exit(struct scenario *s, const char *ip, int timeout_ms)
+int node_use_exit(struct node *n, const char *ip, int timeout_ms)
 {
 	char *flag = xasprintf("--exit-node=%s", ip);
 	const char *args[] = { "set", flag, NULL };
 	double deadline = mono_s() + timeout_ms / 1000.0;
 	int ret = -1;
 
-	if (node_cli(&s->peers->client, args, timeout_ms, NULL, NULL, NULL) < 0)
+	if (node_cli(n, args, timeout_ms, NULL, NULL, NULL) < 0)
 		goto out;
 	while (mono_s() < deadline && !interrupted()) {
-		json_t *st = node_status(&s->peers->client);
+		json_t *st = node_status(n);
 		json_t *peer = st && *ip ? node_status_peer(st, ip) : NULL;
 		int done = *ip ? peer && node_peer_is_exit_node(peer)
 			       : st && !json_is_object(json_object_get(st, "ExitNodeStatus"));
@@ -67,32 +67,11 @@ int client_use_exit(struct scenario *s, const char *ip, int timeout_ms)
 			goto out;
 		}
 	}
-	error("the client did not switch its exit node to '%s' within %d s", ip, timeout_ms / 1000);
+	error("node '%s' did not switch its exit node to '%s' within %d s", n->name, ip,
+	      timeout_ms / 1000);
 out:
 	free(flag);
 	return ret;
-}
-
-int client_reaches(struct scenario *s, const char *ip, int timeout_ms)
-{
-	char *tmo = xasprintf("--timeout=%ds", timeout_ms / 1000 > 1 ? timeout_ms / 1000 : 1);
-	/*
-	 * TSMP rides WireGuard: a restarted node's new disco key reaches its
-	 * peers only through control, so a disco ping can fail for a while
-	 * when the data path already works.
-	 */
-	const char *args[] = { "ping", "--tsmp", "--c=1", tmo, ip, NULL };
-	double deadline = mono_s() + timeout_ms / 1000.0;
-	int status = -1;
-
-	while (mono_s() < deadline && !interrupted()) {
-		if (node_cli(&s->peers->client, args, timeout_ms + 5000, NULL, NULL, &status) == 0 &&
-		    status == 0)
-			break;
-	}
-	free(tmo);
-	return status == 0 ? 0 : error("the client got no pong from %s within %d s", ip,
-				       timeout_ms / 1000);
 }
 
 size_t log_mark(const char *path)

@@ -8,13 +8,10 @@
 /* Run `tailscale args...` inside the router; 0 when it exited 0. */
 int router_cli(struct scenario *s, const char *const *args, int timeout_ms,
 	       struct strbuf *out, struct strbuf *err);
-/* Select (ip) or clear (ip == "") the client's exit node and wait for it. */
-int client_use_exit(struct scenario *s, const char *ip, int timeout_ms);
-/*
- * Wait until the client reaches ip over the tailnet (`tailscale ping --tsmp`
- * gets a pong): after a restart the path is rebuilt before anything is asked.
- */
-int client_reaches(struct scenario *s, const char *ip, int timeout_ms);
+struct node;
+
+/* Select (ip) or clear (ip == "") node n's exit node and wait until it shows. */
+int node_use_exit(struct node *n, const char *ip, int timeout_ms);
 /* Bytes in a log file now (0 if absent): where to look from afterwards. */
 size_t log_mark(const char *path);
 /*
