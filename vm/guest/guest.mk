@@ -22,8 +22,16 @@ agent-all: $(AGENT_ARCHES:%=$(BUILD)/%/agent)
 $(BUILD)/%/agent: $(AGENT_DEPS) vm/arches
 	@test -n '$(call agent_cc,$*)' || { echo "error: unknown ARCH '$*' (valid: $(AGENT_ARCHES))" >&2; exit 1; }
 	@mkdir -p $(@D)
-	$(call agent_cc,$*) $(AGENT_CFLAGS) -Os -static -s -o $@.tmp $(AGENT_SRCS)
-	@mv -f $@.tmp $@
+	@# cached by content: sources, this fragment, the arch table, flags, compiler
+	@set -e; cc='$(call agent_cc,$*)'; \
+	key=$$( { cat $(AGENT_DEPS) vm/arches; $$cc --version | head -n 1; \
+		echo '$(AGENT_CFLAGS)'; } | sha256sum | cut -c1-16); \
+	c='$(TSCANARY_CACHE)/guest/$*/agent-'$$key; \
+	if [ -x "$$c" ]; then echo "agent $*: cached ($$key)"; else \
+		mkdir -p "$${c%/*}"; \
+		$$cc $(AGENT_CFLAGS) -Os -static -s -o "$$c.tmp.$$$$" $(AGENT_SRCS); \
+		mv -f "$$c.tmp.$$$$" "$$c"; echo "agent $*: built ($$key)"; fi; \
+	cp -f "$$c" $@.tmp && mv -f $@.tmp $@
 
 # Native, under the sanitizers, for harness/tests/test_agent.c.
 $(BUILD)/host/agent-native: $(AGENT_DEPS)
