@@ -75,13 +75,24 @@ $(CANARY_OBJ)/libflags: canaries-resolve
 	else mv $@.versions $(@D)/lib-versions; fi; \
 	if cmp -s $@.tmp $@; then rm $@.tmp; else mv $@.tmp $@; fi
 
-$(CANARY_OBJ)/%.o: canaries/guest/%.c $(CANARY_OBJ)/libflags
-	$(CANARY_CC) $(CANARY_CFLAGS) $$(cat $(CANARY_OBJ)/libflags) -c -o $@ $<
+# Each probe is one compile-and-link of its sources, cached by content: the
+# sources and headers, the library versions and flags, the compiler and
+# this fragment. A fresh clone with the same inputs copies it from the cache.
+CANARY_HDRS := $(wildcard canaries/guest/*.h)
+CANARY_BUILD_CFLAGS := $(filter-out -MMD -MP,$(CANARY_CFLAGS))
 
-$(CANARY_BINS): $(CANARY_DIR)/%: $(CANARY_OBJ)/%.o \
-		$(CANARY_COMMON:%=$(CANARY_OBJ)/%.o) $(CANARY_OBJ)/libflags
+$(CANARY_BINS): $(CANARY_DIR)/%: canaries/guest/%.c $(CANARY_COMMON:%=canaries/guest/%.c) \
+		$(CANARY_HDRS) $(CANARY_OBJ)/libflags canaries/canaries.mk
 	@mkdir -p $(@D)
-	$(CANARY_CC) $(CANARY_LDFLAGS) -o $@ $(filter %.o,$^) \
-		$$(cat $(CANARY_OBJ)/libflags) $(CANARY_LIBS_$*)
+	@set -e; key=$$( { cat $(filter %.c %.h,$^) $(CANARY_OBJ)/libflags \
+		$(CANARY_OBJ)/lib-versions canaries/canaries.mk; $(CANARY_CC) --version | head -n 1; } | \
+		sha256sum | cut -c1-16); \
+	c='$(TSCANARY_CACHE)/guest/$(ARCH)/$*-'$$key; \
+	if [ -x "$$c" ]; then echo "$* $(ARCH): cached ($$key)"; else \
+		mkdir -p "$${c%/*}"; \
+		$(CANARY_CC) $(CANARY_BUILD_CFLAGS) $(CANARY_LDFLAGS) $$(cat $(CANARY_OBJ)/libflags) \
+			-o "$$c.tmp.$$$$" $(filter %.c,$^) $(CANARY_LIBS_$*); \
+		mv -f "$$c.tmp.$$$$" "$$c"; echo "$* $(ARCH): built ($$key)"; fi; \
+	cp -f "$$c" $@.tmp && mv -f $@.tmp $@
 
 canaries-resolve:
