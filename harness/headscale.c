@@ -126,42 +126,6 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* Append the last n lines of the file at path, each indented, to sb. */
-static void add_log_tail(struct strbuf *sb, const char *path, int n)
-{
-	struct strbuf log = STRBUF_INIT;
-	const char *start;
-
-	if (strbuf_read_file(&log, path) < 0) {
-		strbuf_addf(sb, "\n    (cannot read '%s': %s)", path, strerror(errno));
-		return;
-	}
-	strbuf_rtrim(&log);
-	if (!log.len) {
-		strbuf_addf(sb, "\n    (log '%s' is empty)", path);
-		strbuf_release(&log);
-		return;
-	}
-	start = log.buf + log.len;
-	while (start > log.buf && n > 0) {
-		start--;
-		if (*start == '\n' && --n == 0) {
-			start++;
-			break;
-		}
-	}
-	strbuf_addf(sb, "\nlast lines of '%s':", path);
-	while (*start) {
-		const char *nl = strchr(start, '\n');
-		size_t len = nl ? (size_t)(nl - start) : strlen(start);
-
-		strbuf_addstr(sb, "\n    ");
-		strbuf_add(sb, start, len);
-		start += len + (nl ? 1 : 0);
-	}
-	strbuf_release(&log);
-}
-
 static int write_file(const char *path, const char *data, size_t len, mode_t mode)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
@@ -305,7 +269,7 @@ static int wait_healthy(struct headscale *hs, int timeout_ms, double t0)
 		if (now_s() >= deadline) {
 			strbuf_addf(&msg, "headscale not healthy at '%s' within %d ms: %s",
 				    url, timeout_ms, strbuf_str(&why));
-			add_log_tail(&msg, hs->log_path, LOG_TAIL_LINES);
+			strbuf_add_log_tail(&msg, hs->log_path, LOG_TAIL_LINES);
 			error("%s", strbuf_str(&msg));
 			break;
 		}
@@ -316,7 +280,7 @@ static int wait_healthy(struct headscale *hs, int timeout_ms, double t0)
 		if (ok == 0) {
 			strbuf_addf(&msg, "headscale exited (%s) before it was healthy",
 				    proc_describe_status(status, how, sizeof(how)));
-			add_log_tail(&msg, hs->log_path, LOG_TAIL_LINES);
+			strbuf_add_log_tail(&msg, hs->log_path, LOG_TAIL_LINES);
 			error("%s", strbuf_str(&msg));
 			break;
 		}

@@ -113,37 +113,6 @@ out:
 	return ret;
 }
 
-/* Append the last n lines of the file at path, indented, to sb. */
-static void add_log_tail(struct strbuf *sb, const char *path, int n)
-{
-	struct strbuf log = STRBUF_INIT;
-	const char *start;
-
-	if (strbuf_read_file(&log, path) < 0) {
-		strbuf_addf(sb, "\n    (cannot read '%s': %s)", path, strerror(errno));
-		return;
-	}
-	strbuf_rtrim(&log);
-	start = log.buf ? log.buf + log.len : "";
-	while (log.buf && start > log.buf && n > 0) {
-		start--;
-		if (*start == '\n' && --n == 0) {
-			start++;
-			break;
-		}
-	}
-	strbuf_addf(sb, "\nlast lines of '%s':", path);
-	while (*start) {
-		const char *nl = strchr(start, '\n');
-		size_t len = nl ? (size_t)(nl - start) : strlen(start);
-
-		strbuf_addstr(sb, "\n    ");
-		strbuf_add(sb, start, len);
-		start += len + (nl ? 1 : 0);
-	}
-	strbuf_release(&log);
-}
-
 /* Report that tailscaled of n exited, with its status and the end of its log. */
 static int report_exit(struct node *n, int status, const char *while_)
 {
@@ -152,7 +121,7 @@ static int report_exit(struct node *n, int status, const char *while_)
 
 	strbuf_addf(&msg, "tailscaled of node '%s' exited (%s) %s", n->name,
 		    proc_describe_status(status, how, sizeof(how)), while_);
-	add_log_tail(&msg, n->log_path, LOG_TAIL_LINES);
+	strbuf_add_log_tail(&msg, n->log_path, LOG_TAIL_LINES);
 	error("%s", strbuf_str(&msg));
 	strbuf_release(&msg);
 	return -1;
@@ -502,7 +471,7 @@ int node_wait_state(struct node *n, const char *state, int timeout_ms)
 
 			strbuf_addf(&msg, "node '%s' not %s within %d ms (BackendState %s)",
 				    n->name, state, timeout_ms, last);
-			add_log_tail(&msg, n->log_path, LOG_TAIL_LINES);
+			strbuf_add_log_tail(&msg, n->log_path, LOG_TAIL_LINES);
 			error("%s", strbuf_str(&msg));
 			strbuf_release(&msg);
 			return -1;
@@ -545,7 +514,7 @@ int node_up(struct node *n, const char *login_server, const char *authkey,
 		/* the command line holds the auth key: name only the flags */
 		strbuf_addf(&msg, "'tailscale up' on node '%s' failed (%s): %s", n->name,
 			    proc_describe_status(status, how, sizeof(how)), strbuf_str(&err));
-		add_log_tail(&msg, n->log_path, LOG_TAIL_LINES);
+		strbuf_add_log_tail(&msg, n->log_path, LOG_TAIL_LINES);
 		error("%s", strbuf_str(&msg));
 		strbuf_release(&msg);
 		goto out;

@@ -199,3 +199,38 @@ int strbuf_read_file(struct strbuf *sb, const char *path)
 	close(fd);
 	return 0;
 }
+
+void strbuf_add_log_tail(struct strbuf *sb, const char *path, int n)
+{
+	struct strbuf log = STRBUF_INIT;
+	const char *start;
+
+	if (strbuf_read_file(&log, path) < 0) {
+		strbuf_addf(sb, "\n    (cannot read '%s': %s)", path, strerror(errno));
+		return;
+	}
+	strbuf_rtrim(&log);
+	if (!log.len) {
+		strbuf_addf(sb, "\n    (log '%s' is empty)", path);
+		strbuf_release(&log);
+		return;
+	}
+	start = log.buf + log.len;
+	while (start > log.buf && n > 0) {
+		start--;
+		if (*start == '\n' && --n == 0) {
+			start++;
+			break;
+		}
+	}
+	strbuf_addf(sb, "\nlast lines of '%s':", path);
+	while (*start) {
+		const char *nl = strchr(start, '\n');
+		size_t len = nl ? (size_t)(nl - start) : strlen(start);
+
+		strbuf_addstr(sb, "\n    ");
+		strbuf_add(sb, start, len);
+		start += len + (nl ? 1 : 0);
+	}
+	strbuf_release(&log);
+}

@@ -40,6 +40,9 @@ const char *strbuf_str(const struct strbuf *sb);
 /* Read a whole file into sb; returns 0 or -1 with errno set. */
 int strbuf_read_file(struct strbuf *sb, const char *path);
 
+/* Append the last n lines of the file at path, indented, for error messages. */
+void strbuf_add_log_tail(struct strbuf *sb, const char *path, int n);
+
 /* Allocation helpers that abort on out-of-memory. */
 void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t size);
