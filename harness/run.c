@@ -990,6 +990,7 @@ int run_gate(const struct run_opts *o)
 	r.s.fixtures_dir = o->fixtures;
 	r.s.host_probes = o->host_probes;
 	report_init(&r.rep, o->arch, o->variant);
+	r.s.metrics = r.rep.metrics;
 	r.pre = json_object();
 	r.health = json_array();
 	random_suffix(r.hostname + 7, 7);

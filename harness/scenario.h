@@ -1,6 +1,8 @@
 #ifndef TSCANARY_SCENARIO_H
 #define TSCANARY_SCENARIO_H
 
+#include <jansson.h>
+
 #include "arch.h"
 #include "lab.h"
 
@@ -26,6 +28,7 @@ struct scenario {
 	const char *fixtures_dir;  /* fixtures/ */
 	const char *logdir;        /* out/<arch>/logs */
 	const char *host_probes;   /* host (amd64) builds of the probe programs */
+	json_t *metrics;           /* the run's measured figures (summary metrics) */
 	double timeout_scale;      /* >1 on slow emulation */
 	char router_fqdn[256];     /* router's MagicDNS name, from headscale */
 	char router_ip4[64];       /* router's tailnet IPv4, from headscale */

@@ -9,6 +9,7 @@ int canary_exitnode_dns_client(struct scenario *s, struct canary_outcome *out);
 int canary_exitnode_traffic(struct scenario *s, struct canary_outcome *out);
 int canary_subnet_route(struct scenario *s, struct canary_outcome *out);
 int canary_router_uses_exit(struct scenario *s, struct canary_outcome *out);
+int canary_footprint(struct scenario *s, struct canary_outcome *out);
 int canary_no_panic(struct scenario *s, struct canary_outcome *out);
 
 const struct canary canary_registry[] = {
@@ -66,6 +67,16 @@ const struct canary canary_registry[] = {
 		.proves = "the router can use another exit node: its web traffic and its MagicDNS "
 			  "lookups leave through that node",
 		.guards = "-",
+	},
+	{
+		.name = "footprint",
+		.where = CANARY_HOST,
+		.run = canary_footprint,
+		.timeout_s = 20,
+		.proves = "the packed binary, extracted rootfs, compressed image and the router's "
+			  "tailscaled VmRSS/VmHWM at steady state stay within the arch's budgets "
+			  "in fixtures/budgets/",
+		.guards = "no-upx",
 	},
 	{
 		.name = "no-panic",

@@ -1,0 +1,65 @@
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "budget.h"
+#include "strbuf.h"
+
+static void parses_budgets_with_provenance(void **state)
+{
+	struct budget b[4];
+
+	(void)state;
+	assert_int_equal(budget_parse("# comment\n\nbinary_bytes=3800000 measured=3594108 "
+				      "date=2026-11-25 source=UPX lzma\n"
+				      "tailscaled_rss_kib=40000 measured=25240 date=2026-11-25\n",
+				      b, 4), 2);
+	assert_string_equal(b[0].key, "binary_bytes");
+	assert_true(b[0].limit == 3800000 && b[0].measured == 3594108);
+	assert_string_equal(b[1].date, "2026-11-25");
+}
+
+static void rejects_budgets_without_source(void **state)
+{
+	struct budget b[4];
+
+	(void)state;
+	assert_int_equal(budget_parse("binary_bytes=3800000\n", b, 4), -1);
+	assert_int_equal(budget_parse("binary_bytes=lots measured=1 date=x\n", b, 4), -1);
+	assert_int_equal(budget_parse("=5 measured=1 date=x\n", b, 4), -1);
+	assert_int_equal(budget_parse("a=1 measured=1 date=x\nb=2 measured=1 date=x\n", b, 1), -1);
+}
+
+static void real_fixtures_parse(void **state)
+{
+	static const char *const arches[] = { "armv7", "arm64", "amd64" };
+
+	(void)state;
+	for (size_t i = 0; i < 3; i++) {
+		struct strbuf sb = STRBUF_INIT;
+		struct budget b[16];
+		char path[64];
+
+		snprintf(path, sizeof(path), "fixtures/budgets/%s", arches[i]);
+		assert_int_equal(strbuf_read_file(&sb, path), 0);
+		assert_int_equal(budget_parse(sb.buf, b, 16), 5);
+		for (int k = 0; k < 5; k++)
+			assert_true(b[k].limit >= b[k].measured); /* a budget the image met */
+		strbuf_release(&sb);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(parses_budgets_with_provenance),
+		cmocka_unit_test(rejects_budgets_without_source),
+		cmocka_unit_test(real_fixtures_parse),
+	};
+
+	return cmocka_run_group_tests_name("budget", tests, NULL, NULL);
+}
