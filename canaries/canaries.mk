@@ -59,21 +59,22 @@ guest-canaries-check: guest-canaries
 $(CANARY_OBJ)/libflags: canaries-resolve
 	$(if $(CANARY_TRIPLE),,$(error ARCH '$(ARCH)' is not in vm/arches))
 	@mkdir -p $(@D)
-	@set -e; \
+	@# per-process temp names: two runs in one checkout may resolve at once
+	@set -e; v=$@.versions.$$$$; t=$@.tmp.$$$$; \
 	if [ "$(CANARY_DEBARCH)" = "$$(dpkg --print-architecture)" ]; then \
 		dpkg-query -W -f='$${Package}:$${Architecture}=$${Version}\n' \
-			$(CANARY_LIBPKGS) >$@.versions; \
-		: >$@.tmp; \
+			$(CANARY_LIBPKGS) >$$v; \
+		: >$$t; \
 	else \
 		root=$$(canaries/sysroot.sh $(CANARY_DEBARCH)); \
-		cp "$$root/packages" $@.versions; \
+		cp "$$root/packages" $$v; \
 		echo "-isystem $$root/usr/include" \
 			"-isystem $$root/usr/include/$(CANARY_TRIPLE)" \
-			"-L$$root/usr/lib/$(CANARY_TRIPLE)" >$@.tmp; \
+			"-L$$root/usr/lib/$(CANARY_TRIPLE)" >$$t; \
 	fi; \
-	if cmp -s $@.versions $(@D)/lib-versions; then rm $@.versions; \
-	else mv $@.versions $(@D)/lib-versions; fi; \
-	if cmp -s $@.tmp $@; then rm $@.tmp; else mv $@.tmp $@; fi
+	if cmp -s $$v $(@D)/lib-versions; then rm -f $$v; \
+	else mv -f $$v $(@D)/lib-versions; fi; \
+	if cmp -s $$t $@; then rm -f $$t; else mv -f $$t $@; fi
 
 # Each probe is one compile-and-link of its sources, cached by content: the
 # sources and headers, the library versions and flags, the compiler and

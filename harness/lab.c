@@ -780,6 +780,17 @@ static int etc_entry(const char *path, const struct stat *st, int type, struct F
 	return 0;
 }
 
+/*
+ * Namespaces and links named tsc-* belong to some lab run, never to the
+ * machine: another run's may come and go while this one runs. This run's
+ * own leftovers are checked by lab_leftovers().
+ */
+static int is_lab_owned(const char *line)
+{
+	return (!strncmp(line, "netns: ", 7) || !strncmp(line, "link: ", 6)) &&
+	       strstr(line, "tsc-");
+}
+
 static int cmp_lines(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
@@ -857,10 +868,41 @@ int lab_host_snapshot(struct strbuf *out)
 	strbuf_reset(out);
 	n = sorted_lines(raw.buf ? raw.buf : (char *)"", &lines);
 	for (size_t i = 0; i < n; i++)
-		strbuf_addf(out, "%s\n", lines[i]);
+		if (!is_lab_owned(lines[i]))
+			strbuf_addf(out, "%s\n", lines[i]);
 	free(lines);
 	strbuf_release(&raw);
 	return 0;
+}
+
+int lab_leftovers(const char *suffix, struct strbuf *what)
+{
+	const char *netns[] = { "ip", "netns", "list", NULL };
+	const char *links[] = { "ip", "-o", "link", "show", NULL };
+	struct strbuf out = STRBUF_INIT;
+	int n = 0;
+
+	for (int k = 0; k < 2; k++) {
+		struct proc_spec spec = { .name = "ip", .argv = k ? links : netns };
+		int status = 0;
+
+		strbuf_reset(&out);
+		if (run_capture(&spec, 10000, &out, NULL, &status) < 0 || status != 0)
+			return error("cannot list %s", k ? "links" : "namespaces");
+		for (char *line = out.buf; line && *line;) {
+			char *nl = strchr(line, '\n');
+
+			if (nl)
+				*nl = '\0';
+			if (strstr(line, "tsc-") && strstr(line, suffix)) {
+				strbuf_addf(what, "%s%s", n ? "; " : "", line);
+				n++;
+			}
+			line = nl ? nl + 1 : NULL;
+		}
+	}
+	strbuf_release(&out);
+	return n;
 }
 
 int lab_host_compare(const char *before, const char *after, struct strbuf *diff)

@@ -150,5 +150,10 @@ struct proc *lab_start_dnsd(const char *dnsd, const char *netns, const char *add
 int lab_host_snapshot(struct strbuf *out);
 /* Compare two snapshots: 0 if equal, else 1 with the differing lines in diff. */
 int lab_host_compare(const char *before, const char *after, struct strbuf *diff);
+/*
+ * Namespaces and host links of the lab with this suffix that still exist,
+ * described into what; returns how many (0 after a clean teardown), -1 on error.
+ */
+int lab_leftovers(const char *suffix, struct strbuf *what);
 
 #endif

@@ -1105,6 +1105,16 @@ report:
 	step_begin(&r, "teardown", "VM, lab, work dir");
 	undo_unwind(base);
 	step_end(&r, "teardown");
+	if (r.lab.suffix[0]) {
+		struct strbuf left = STRBUF_INIT;
+
+		if (lab_leftovers(r.lab.suffix, &left) > 0) {
+			report_set_error(&r.rep, "teardown left: %s", left.buf);
+			if (code == RUN_PASS)
+				code = RUN_FAIL;
+		}
+		strbuf_release(&left);
+	}
 	if (snap && lab_host_snapshot(&after) == 0 &&
 	    lab_host_compare(before.buf, after.buf, &diff) != 0) {
 		report_set_error(&r.rep, "the run changed the machine: %s", strbuf_str(&diff));
