@@ -33,6 +33,14 @@ static int lookup_via_exit(struct scenario *s, struct canary_outcome *out, const
 
 	if (node_use_exit(dev, s->router_ip4, timeout_ms) < 0)
 		return -1;
+	/*
+	 * The device routes DNS to the exit node's DoH once it has learnt the
+	 * router's PeerAPI services through control; let that settle (bounded),
+	 * then ask either way: without the PeerAPI server it never comes.
+	 */
+	if (node_wait_peerapi(dev, s->router_ip4, (int)(10000 * s->timeout_scale), NULL, 0) < 0)
+		strbuf_addf(&out->detail, "%s: no PeerAPI URL for the router after %d s\n", label,
+			    (int)(10 * s->timeout_scale));
 	mark = log_mark(s->upstream_dns_log);
 	if (probe_dns(s, &site, out, label, LAB_QUAD100, "www.canary.test", "udp", zone_addr,
 		      (int)(5000 * s->timeout_scale), &res) < 0) {

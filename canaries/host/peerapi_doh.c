@@ -8,6 +8,7 @@
 #include "doh.h"
 #include "node.h"
 #include "peers.h"
+#include "tailnet.h"
 #include "zone.h"
 
 #include <stdio.h>
@@ -17,26 +18,20 @@ int canary_peerapi_doh(struct scenario *s, struct canary_outcome *out);
 
 int canary_peerapi_doh(struct scenario *s, struct canary_outcome *out)
 {
-	char zone_path[512], zone_addr[128], url[256];
-	json_t *st, *peer;
-	const char *base;
+	char zone_path[512], zone_addr[128], url[256], base[200];
 	int timeout_ms = (int)(8000 * s->timeout_scale);
 
 	snprintf(zone_path, sizeof(zone_path), "%s/" ZONE_UPSTREAM, s->fixtures_dir);
 	if (zone_lookup(zone_path, "www.canary.test", 0, zone_addr, sizeof(zone_addr)) < 0)
 		return -1;
-	st = node_status(&s->peers->client);
-	peer = st ? node_status_peer(st, s->router_ip4) : NULL;
-	base = peer ? node_peer_api_url(peer) : NULL;
 	out->verdict = VERDICT_PASS;
-	if (!base || !*base) {
+	if (node_wait_peerapi(&s->peers->client, s->router_ip4, (int)(10000 * s->timeout_scale),
+			      base, sizeof(base)) < 0) {
 		canary_fail(out, "no-peerapi", "the client's status shows no PeerAPI URL for the "
-			    "router %s", s->router_ip4);
-		json_decref(st);
+			    "router %s within %d s", s->router_ip4, (int)(10 * s->timeout_scale));
 		return 0;
 	}
 	snprintf(url, sizeof(url), "%s/dns-query", base);
-	json_decref(st);
 	strbuf_addf(&out->detail, "url: %s\n", url);
 	for (int post = 0; post <= 1; post++) {
 		struct doh_result r;

@@ -74,6 +74,26 @@ out:
 	return ret;
 }
 
+int node_wait_peerapi(struct node *n, const char *peer_ip, int timeout_ms, char *url,
+		      size_t len)
+{
+	double deadline = mono_s() + timeout_ms / 1000.0;
+
+	do {
+		json_t *st = node_status(n);
+		json_t *peer = st ? node_status_peer(st, peer_ip) : NULL;
+		const char *u = peer ? node_peer_api_url(peer) : NULL;
+		int found = u && *u;
+
+		if (found && url)
+			snprintf(url, len, "%s", u);
+		json_decref(st);
+		if (found)
+			return 0;
+	} while (mono_s() < deadline && !interrupted());
+	return -1;
+}
+
 size_t log_mark(const char *path)
 {
 	struct stat st;

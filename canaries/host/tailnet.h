@@ -12,6 +12,14 @@ struct node;
 
 /* Select (ip) or clear (ip == "") node n's exit node and wait until it shows. */
 int node_use_exit(struct node *n, const char *ip, int timeout_ms);
+/*
+ * Wait up to timeout_ms until node n's status shows peer_ip's PeerAPI URL
+ * (copied into url when not NULL): a peer's services reach the others
+ * through control a little after it comes online. 0 found, -1 not (no
+ * error reported: a build without the PeerAPI server never shows one).
+ */
+int node_wait_peerapi(struct node *n, const char *peer_ip, int timeout_ms, char *url,
+		      size_t len);
 /* Bytes in a log file now (0 if absent): where to look from afterwards. */
 size_t log_mark(const char *path);
 /*
