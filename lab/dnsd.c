@@ -17,6 +17,8 @@
  * errors. "dnsd: listening on ..." marks readiness; SIGTERM or SIGINT ends
  * it with exit status 0.
  */
+#include "srvlog.h"
+
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
@@ -52,55 +54,8 @@ struct tcp_conn {
 	long deadline_ms;
 };
 
-static int log_fd = 2;
-static int set_ra;
-static volatile sig_atomic_t stop_signal;
 
-static void on_signal(int sig)
-{
-	stop_signal = sig;
-}
-
-static long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
-/* Write one whole line to the log at once (O_APPEND keeps lines whole). */
-static void __attribute__((format(printf, 1, 2))) logline(const char *fmt, ...)
-{
-	char line[1024];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(line, sizeof(line) - 1, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return;
-	if ((size_t)n > sizeof(line) - 2)
-		n = (int)sizeof(line) - 2;
-	line[n++] = '\n';
-	if (write(log_fd, line, (size_t)n) < 0) {
-		/* nowhere left to report it */
-	}
-}
-
-/* Report a fatal problem in the log (stderr until -l is open); returns -1. */
-static int __attribute__((format(printf, 1, 2))) fail(const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	logline("dnsd: error: %s", msg);
-	return -1;
-}
+static int set_ra; /* -r: answer with RA set */
 
 static const char *rcode_name(int rcode)
 {
@@ -146,7 +101,7 @@ static void log_query(const struct sockaddr_storage *peer, const char *proto,
 		for (char *c = qname; c && *c; c++)
 			*c = (char)tolower((unsigned char)*c);
 	}
-	logline("%lld.%03ld src=%s proto=%s qname=%s qtype=%s rcode=%s", (long long)ts.tv_sec,
+	srv_logline("%lld.%03ld src=%s proto=%s qname=%s qtype=%s rcode=%s", (long long)ts.tv_sec,
 		ts.tv_nsec / 1000000L, src, proto, qname ? qname : "-", qtype ? qtype : "-",
 		rcode_name(rcode));
 	free(qname);
@@ -164,24 +119,24 @@ static int load_zone(const char *path, const char *origin_str, struct zone *z)
 	if (origin_str) {
 		origin = ldns_dname_new_frm_str(origin_str);
 		if (!origin)
-			return fail("invalid origin '%s'", origin_str);
+			return srv_fail("dnsd", "invalid origin '%s'", origin_str);
 	}
 	fp = fopen(path, "re");
 	if (!fp) {
 		ldns_rdf_deep_free(origin);
-		return fail("cannot open zone file '%s': %s", path, strerror(errno));
+		return srv_fail("dnsd", "cannot open zone file '%s': %s", path, strerror(errno));
 	}
 	st = ldns_zone_new_frm_fp_l(&zone, fp, origin, 3600, LDNS_RR_CLASS_IN, &line);
 	fclose(fp);
 	if (st != LDNS_STATUS_OK) {
 		ldns_rdf_deep_free(origin);
-		return fail("cannot parse zone file '%s' near line %d: %s", path, line,
+		return srv_fail("dnsd", "cannot parse zone file '%s' near line %d: %s", path, line,
 			    ldns_get_errorstr_by_id(st));
 	}
 	if (!ldns_zone_soa(zone)) {
 		ldns_zone_deep_free(zone);
 		ldns_rdf_deep_free(origin);
-		return fail("zone file '%s' has no SOA record", path);
+		return srv_fail("dnsd", "zone file '%s' has no SOA record", path);
 	}
 	z->soa = ldns_rr_clone(ldns_zone_soa(zone));
 	z->rrs = ldns_rr_list_clone(ldns_zone_rrs(zone));
@@ -191,7 +146,7 @@ static int load_zone(const char *path, const char *origin_str, struct zone *z)
 	if (ldns_dname_compare(ldns_rr_owner(z->soa), z->origin) != 0) {
 		char *o = ldns_rdf2str(z->origin);
 
-		fail("the SOA of '%s' is not at the origin %s", path, o ? o : "?");
+		srv_fail("dnsd", "the SOA of '%s' is not at the origin %s", path, o ? o : "?");
 		free(o);
 		return -1;
 	}
@@ -410,7 +365,7 @@ static int parse_addr(const char *addr, unsigned port, struct sockaddr_storage *
 		*len = sizeof(*s6);
 		return 0;
 	}
-	return fail("invalid listen address '%s'", addr);
+	return srv_fail("dnsd", "invalid listen address '%s'", addr);
 }
 
 static int open_socket(const struct sockaddr_storage *ss, socklen_t len, int type)
@@ -419,19 +374,19 @@ static int open_socket(const struct sockaddr_storage *ss, socklen_t len, int typ
 
 	fd = socket(ss->ss_family, type | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
-		return fail("cannot create socket: %s", strerror(errno));
+		return srv_fail("dnsd", "cannot create socket: %s", strerror(errno));
 	if (type == SOCK_STREAM)
 		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (ss->ss_family == AF_INET6)
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
 	if (bind(fd, (const struct sockaddr *)ss, len) < 0) {
-		fail("cannot bind %s socket: %s", type == SOCK_STREAM ? "tcp" : "udp",
+		srv_fail("dnsd", "cannot bind %s socket: %s", type == SOCK_STREAM ? "tcp" : "udp",
 		     strerror(errno));
 		close(fd);
 		return -1;
 	}
 	if (type == SOCK_STREAM && listen(fd, 16) < 0) {
-		fail("cannot listen: %s", strerror(errno));
+		srv_fail("dnsd", "cannot listen: %s", strerror(errno));
 		close(fd);
 		return -1;
 	}
@@ -454,7 +409,7 @@ static void serve_udp(const struct zone *z, int fd)
 		out = handle(z, buf, (size_t)n, 0, &peer, &out_len);
 		if (out) {
 			if (sendto(fd, out, out_len, 0, (struct sockaddr *)&peer, plen) < 0)
-				logline("dnsd: warning: cannot send udp answer: %s", strerror(errno));
+				srv_logline("dnsd: warning: cannot send udp answer: %s", strerror(errno));
 			free(out);
 		}
 	}
@@ -469,7 +424,7 @@ static void close_conn(struct tcp_conn *c)
 
 static void send_all(struct tcp_conn *c, const uint8_t *data, size_t len)
 {
-	long deadline = now_ms() + 2000;
+	long deadline = srv_now_ms() + 2000;
 
 	while (len > 0) {
 		ssize_t n = send(c->fd, data, len, MSG_NOSIGNAL);
@@ -479,7 +434,7 @@ static void send_all(struct tcp_conn *c, const uint8_t *data, size_t len)
 			len -= (size_t)n;
 			continue;
 		}
-		if (n < 0 && (errno == EAGAIN || errno == EINTR) && now_ms() < deadline) {
+		if (n < 0 && (errno == EAGAIN || errno == EINTR) && srv_now_ms() < deadline) {
 			struct pollfd p = { .fd = c->fd, .events = POLLOUT };
 
 			poll(&p, 1, 100);
@@ -502,7 +457,7 @@ static void serve_tcp(const struct zone *z, struct tcp_conn *c)
 	if (n < 0)
 		return;
 	c->have += (size_t)n;
-	c->deadline_ms = now_ms() + TCP_IDLE_MS;
+	c->deadline_ms = srv_now_ms() + TCP_IDLE_MS;
 	while (c->fd >= 0 && c->have >= 2) {
 		size_t qlen = (size_t)c->buf[0] << 8 | c->buf[1], out_len = 0;
 		uint8_t *out;
@@ -542,11 +497,11 @@ static void accept_tcp(int lfd, struct tcp_conn *conns)
 			conns[i].fd = fd;
 			conns[i].peer = peer;
 			conns[i].have = 0;
-			conns[i].deadline_ms = now_ms() + TCP_IDLE_MS;
+			conns[i].deadline_ms = srv_now_ms() + TCP_IDLE_MS;
 			return;
 		}
 	}
-	logline("dnsd: warning: too many tcp connections, closing a new one");
+	srv_logline("dnsd: warning: too many tcp connections, closing a new one");
 	close(fd);
 }
 
@@ -556,7 +511,7 @@ static int serve(const struct zone *z, int ufd, int tfd, const sigset_t *run_mas
 
 	for (int i = 0; i < MAX_TCP; i++)
 		conns[i].fd = -1;
-	while (!stop_signal) {
+	while (!srv_stop_signal) {
 		struct pollfd pfd[2 + MAX_TCP];
 		struct timespec ts = { 1, 0 };
 		long now;
@@ -568,7 +523,7 @@ static int serve(const struct zone *z, int ufd, int tfd, const sigset_t *run_mas
 			pfd[2 + i] = (struct pollfd){ .fd = conns[i].fd, .events = POLLIN };
 		n = ppoll(pfd, 2 + MAX_TCP, &ts, run_mask);
 		if (n < 0 && errno != EINTR)
-			return fail("cannot poll: %s", strerror(errno));
+			return srv_fail("dnsd", "cannot poll: %s", strerror(errno));
 		if (n <= 0)
 			goto expire;
 		if (pfd[0].revents)
@@ -579,7 +534,7 @@ static int serve(const struct zone *z, int ufd, int tfd, const sigset_t *run_mas
 			if (conns[i].fd >= 0 && pfd[2 + i].fd == conns[i].fd && pfd[2 + i].revents)
 				serve_tcp(z, &conns[i]);
 expire:
-		now = now_ms();
+		now = srv_now_ms();
 		for (int i = 0; i < MAX_TCP; i++)
 			if (conns[i].fd >= 0 && now > conns[i].deadline_ms)
 				close_conn(&conns[i]);
@@ -646,15 +601,15 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	if (logpath) {
-		log_fd = open(logpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-		if (log_fd < 0) {
+		srv_log_fd = open(logpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+		if (srv_log_fd < 0) {
 			fprintf(stderr, "dnsd: cannot open log '%s': %s\n", logpath, strerror(errno));
 			return 1;
 		}
 	}
 	/* signals only arrive inside ppoll, so none is lost between checks */
 	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
+	sa.sa_handler = srv_on_signal;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
@@ -683,15 +638,15 @@ int main(int argc, char **argv)
 	{
 		char *o = ldns_rdf2str(z.origin);
 
-		logline("dnsd: listening on %s%s%s:%lu (udp, tcp), zone %s, %zu records%s",
+		srv_logline("dnsd: listening on %s%s%s:%lu (udp, tcp), zone %s, %zu records%s",
 			ss.ss_family == AF_INET6 ? "[" : "", addr,
 			ss.ss_family == AF_INET6 ? "]" : "", port, o ? o : "?",
 			ldns_rr_list_rr_count(z.rrs), set_ra ? ", RA set" : "");
 		free(o);
 	}
 	ret = serve(&z, ufd, tfd, &run_mask);
-	if (stop_signal)
-		logline("dnsd: exiting on signal %d", (int)stop_signal);
+	if (srv_stop_signal)
+		srv_logline("dnsd: exiting on signal %d", (int)srv_stop_signal);
 	close(ufd);
 	close(tfd);
 	free_zone(&z);

@@ -18,6 +18,8 @@
  * what did not parse), to LOGFILE (default: stderr), as are errors. "httpd: listening
  * on ..." marks readiness; SIGTERM or SIGINT ends it with exit status 0.
  */
+#include "srvlog.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -63,55 +65,7 @@ struct request {
 	int status;
 };
 
-static int log_fd = 2;
 static const char *name = "httpd";
-static volatile sig_atomic_t stop_signal;
-
-static void on_signal(int sig)
-{
-	stop_signal = sig;
-}
-
-static long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
-/* Write one whole line to the log at once (O_APPEND keeps lines whole). */
-static void __attribute__((format(printf, 1, 2))) logline(const char *fmt, ...)
-{
-	char line[1024];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(line, sizeof(line) - 1, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return;
-	if ((size_t)n > sizeof(line) - 2)
-		n = (int)sizeof(line) - 2;
-	line[n++] = '\n';
-	if (write(log_fd, line, (size_t)n) < 0) {
-		/* nowhere left to report it */
-	}
-}
-
-/* Report a fatal problem in the log; returns -1. */
-static int __attribute__((format(printf, 1, 2))) fail(const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	logline("httpd: error: %s", msg);
-	return -1;
-}
 
 static void format_peer(const struct sockaddr_storage *ss, char *buf, size_t len)
 {
@@ -262,7 +216,7 @@ static void respond(struct conn *c, const struct request *req)
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	format_peer(&c->peer, src, sizeof(src));
-	logline("%lld.%03ld src=%s method=%s path=%s status=%d", (long long)ts.tv_sec,
+	srv_logline("%lld.%03ld src=%s method=%s path=%s status=%d", (long long)ts.tv_sec,
 		ts.tv_nsec / 1000000L, src, req->method, req->path, req->status);
 	if (req->status != 200) {
 		with_body = 1;
@@ -289,12 +243,12 @@ static void respond(struct conn *c, const struct request *req)
 		/* a fresh socket's send buffer holds this whole answer */
 		if (sendmsg(c->fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT) < 0 && errno != EPIPE &&
 		    errno != ECONNRESET)
-			logline("httpd: warning: cannot send to %s: %s", src, strerror(errno));
+			srv_logline("httpd: warning: cannot send to %s: %s", src, strerror(errno));
 	}
 	/* closing with unread input would reset the connection and could lose the answer */
 	shutdown(c->fd, SHUT_WR);
 	c->state = CONN_DRAINING;
-	c->deadline_ms = now_ms() + DRAIN_MS;
+	c->deadline_ms = srv_now_ms() + DRAIN_MS;
 }
 
 static void serve_conn(struct conn *c)
@@ -345,7 +299,7 @@ static void accept_conn(int lfd, struct conn *conns)
 			conns[i].fd = fd;
 			conns[i].peer = peer;
 			conns[i].have = 0;
-			conns[i].deadline_ms = now_ms() + REQ_TIMEOUT_MS;
+			conns[i].deadline_ms = srv_now_ms() + REQ_TIMEOUT_MS;
 			return;
 		}
 	}
@@ -372,7 +326,7 @@ static int serve(int lfd, const sigset_t *run_mask)
 
 	for (int i = 0; i < MAX_CONN; i++)
 		conns[i].fd = -1;
-	while (!stop_signal) {
+	while (!srv_stop_signal) {
 		struct pollfd pfd[1 + MAX_CONN];
 		struct timespec ts = { 0, 250 * 1000000L };
 		int n, busy = 0;
@@ -386,7 +340,7 @@ static int serve(int lfd, const sigset_t *run_mask)
 		pfd[0] = (struct pollfd){ .fd = busy < MAX_CONN ? lfd : -1, .events = POLLIN };
 		n = ppoll(pfd, 1 + MAX_CONN, &ts, run_mask);
 		if (n < 0 && errno != EINTR)
-			return fail("cannot poll: %s", strerror(errno));
+			return srv_fail("httpd", "cannot poll: %s", strerror(errno));
 		if (n > 0) {
 			for (int i = 0; i < MAX_CONN; i++)
 				if (conns[i].state != CONN_FREE && pfd[1 + i].fd == conns[i].fd &&
@@ -395,7 +349,7 @@ static int serve(int lfd, const sigset_t *run_mask)
 			if (pfd[0].revents)
 				accept_conn(lfd, conns);
 		}
-		now = now_ms();
+		now = srv_now_ms();
 		for (int i = 0; i < MAX_CONN; i++)
 			expire(&conns[i], now);
 	}
@@ -424,7 +378,7 @@ static int parse_addr(const char *addr, unsigned port, struct sockaddr_storage *
 		*len = sizeof(*s6);
 		return 0;
 	}
-	return fail("invalid address '%s' (want an IPv4 or IPv6 literal)", addr);
+	return srv_fail("httpd", "invalid address '%s' (want an IPv4 or IPv6 literal)", addr);
 }
 
 static int open_listener(const struct sockaddr_storage *ss, socklen_t len)
@@ -433,17 +387,17 @@ static int open_listener(const struct sockaddr_storage *ss, socklen_t len)
 	int fd = socket(ss->ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 
 	if (fd < 0)
-		return fail("cannot create socket: %s", strerror(errno));
+		return srv_fail("httpd", "cannot create socket: %s", strerror(errno));
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (ss->ss_family == AF_INET6)
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
 	if (bind(fd, (const struct sockaddr *)ss, len) < 0) {
-		fail("cannot bind: %s", strerror(errno));
+		srv_fail("httpd", "cannot bind: %s", strerror(errno));
 		close(fd);
 		return -1;
 	}
 	if (listen(fd, 64) < 0) {
-		fail("cannot listen: %s", strerror(errno));
+		srv_fail("httpd", "cannot listen: %s", strerror(errno));
 		close(fd);
 		return -1;
 	}
@@ -503,15 +457,15 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	if (logpath) {
-		log_fd = open(logpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-		if (log_fd < 0) {
+		srv_log_fd = open(logpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+		if (srv_log_fd < 0) {
 			fprintf(stderr, "httpd: cannot open log '%s': %s\n", logpath, strerror(errno));
 			return 1;
 		}
 	}
 	/* signals only arrive inside ppoll, so none is lost between checks */
 	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
+	sa.sa_handler = srv_on_signal;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
@@ -528,12 +482,12 @@ int main(int argc, char **argv)
 	lfd = open_listener(&ss, sslen);
 	if (lfd < 0)
 		return 1;
-	logline("httpd: listening on %s%s%s:%lu (http), name %s",
+	srv_logline("httpd: listening on %s%s%s:%lu (http), name %s",
 		ss.ss_family == AF_INET6 ? "[" : "", addr, ss.ss_family == AF_INET6 ? "]" : "",
 		port, name);
 	ret = serve(lfd, &run_mask);
-	if (stop_signal)
-		logline("httpd: exiting on signal %d", (int)stop_signal);
+	if (srv_stop_signal)
+		srv_logline("httpd: exiting on signal %d", (int)srv_stop_signal);
 	close(lfd);
 	return ret < 0 ? 1 : 0;
 }
