@@ -17,7 +17,7 @@
  * errors. "dnsd: listening on ..." marks readiness; SIGTERM or SIGINT ends
  * it with exit status 0.
  */
-#include "srvlog.h"
+#include "srv.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -69,23 +69,6 @@ static const char *rcode_name(int rcode)
 	return "OTHER";
 }
 
-static void format_peer(const struct sockaddr_storage *ss, char *buf, size_t len)
-{
-	char ip[INET6_ADDRSTRLEN] = "?";
-
-	if (ss->ss_family == AF_INET6) {
-		const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)ss;
-
-		inet_ntop(AF_INET6, &s6->sin6_addr, ip, sizeof(ip));
-		snprintf(buf, len, "[%s]:%u", ip, ntohs(s6->sin6_port));
-	} else {
-		const struct sockaddr_in *s4 = (const struct sockaddr_in *)ss;
-
-		inet_ntop(AF_INET, &s4->sin_addr, ip, sizeof(ip));
-		snprintf(buf, len, "%s:%u", ip, ntohs(s4->sin_port));
-	}
-}
-
 static void log_query(const struct sockaddr_storage *peer, const char *proto,
 		      const ldns_rr *question, int rcode)
 {
@@ -94,7 +77,7 @@ static void log_query(const struct sockaddr_storage *peer, const char *proto,
 	char *qname = NULL, *qtype = NULL;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
-	format_peer(peer, src, sizeof(src));
+	srv_format_peer(peer, src, sizeof(src));
 	if (question) {
 		qname = ldns_rdf2str(ldns_rr_owner(question));
 		qtype = ldns_rr_type2str(ldns_rr_get_type(question));
@@ -346,53 +329,6 @@ static uint8_t *handle(const struct zone *z, const uint8_t *wire, size_t len, in
 	return out;
 }
 
-static int parse_addr(const char *addr, unsigned port, struct sockaddr_storage *ss,
-		      socklen_t *len)
-{
-	struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
-	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
-
-	memset(ss, 0, sizeof(*ss));
-	if (inet_pton(AF_INET, addr, &s4->sin_addr) == 1) {
-		s4->sin_family = AF_INET;
-		s4->sin_port = htons((uint16_t)port);
-		*len = sizeof(*s4);
-		return 0;
-	}
-	if (inet_pton(AF_INET6, addr, &s6->sin6_addr) == 1) {
-		s6->sin6_family = AF_INET6;
-		s6->sin6_port = htons((uint16_t)port);
-		*len = sizeof(*s6);
-		return 0;
-	}
-	return srv_fail("dnsd", "invalid listen address '%s'", addr);
-}
-
-static int open_socket(const struct sockaddr_storage *ss, socklen_t len, int type)
-{
-	int one = 1, fd;
-
-	fd = socket(ss->ss_family, type | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0)
-		return srv_fail("dnsd", "cannot create socket: %s", strerror(errno));
-	if (type == SOCK_STREAM)
-		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (ss->ss_family == AF_INET6)
-		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
-	if (bind(fd, (const struct sockaddr *)ss, len) < 0) {
-		srv_fail("dnsd", "cannot bind %s socket: %s", type == SOCK_STREAM ? "tcp" : "udp",
-		     strerror(errno));
-		close(fd);
-		return -1;
-	}
-	if (type == SOCK_STREAM && listen(fd, 16) < 0) {
-		srv_fail("dnsd", "cannot listen: %s", strerror(errno));
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
 static void serve_udp(const struct zone *z, int fd)
 {
 	/* a few datagrams per wakeup, then back to the others */
@@ -555,8 +491,7 @@ int main(int argc, char **argv)
 	const char *addr = NULL, *zonefile = NULL, *origin = NULL, *logpath = NULL;
 	unsigned long port = 53;
 	struct sockaddr_storage ss;
-	struct sigaction sa;
-	sigset_t block, run_mask;
+	sigset_t run_mask;
 	struct zone z = { 0 };
 	socklen_t sslen = 0;
 	int opt, ufd, tfd, ret;
@@ -600,35 +535,17 @@ int main(int argc, char **argv)
 		usage();
 		return 2;
 	}
-	if (logpath) {
-		srv_log_fd = open(logpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-		if (srv_log_fd < 0) {
-			fprintf(stderr, "dnsd: cannot open log '%s': %s\n", logpath, strerror(errno));
-			return 1;
-		}
-	}
-	/* signals only arrive inside ppoll, so none is lost between checks */
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = srv_on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
-	sigemptyset(&block);
-	sigaddset(&block, SIGTERM);
-	sigaddset(&block, SIGINT);
-	sigprocmask(SIG_BLOCK, &block, &run_mask);
-	sigdelset(&run_mask, SIGTERM);
-	sigdelset(&run_mask, SIGINT);
+	if (srv_start("dnsd", logpath, &run_mask) < 0)
+		return 1;
 
 	if (load_zone(zonefile, origin, &z) < 0)
 		return 1;
-	if (parse_addr(addr, (unsigned)port, &ss, &sslen) < 0) {
+	if (srv_parse_addr("dnsd", addr, (unsigned)port, &ss, &sslen) < 0) {
 		free_zone(&z);
 		return 1;
 	}
-	ufd = open_socket(&ss, sslen, SOCK_DGRAM);
-	tfd = ufd < 0 ? -1 : open_socket(&ss, sslen, SOCK_STREAM);
+	ufd = srv_open_socket("dnsd", &ss, sslen, SOCK_DGRAM, 0);
+	tfd = ufd < 0 ? -1 : srv_open_socket("dnsd", &ss, sslen, SOCK_STREAM, 16);
 	if (tfd < 0) {
 		if (ufd >= 0)
 			close(ufd);

@@ -18,7 +18,7 @@
  * what did not parse), to LOGFILE (default: stderr), as are errors. "httpd: listening
  * on ..." marks readiness; SIGTERM or SIGINT ends it with exit status 0.
  */
-#include "srvlog.h"
+#include "srv.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -66,23 +66,6 @@ struct request {
 };
 
 static const char *name = "httpd";
-
-static void format_peer(const struct sockaddr_storage *ss, char *buf, size_t len)
-{
-	char ip[INET6_ADDRSTRLEN] = "?";
-
-	if (ss->ss_family == AF_INET6) {
-		const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)ss;
-
-		inet_ntop(AF_INET6, &s6->sin6_addr, ip, sizeof(ip));
-		snprintf(buf, len, "[%s]:%u", ip, ntohs(s6->sin6_port));
-	} else {
-		const struct sockaddr_in *s4 = (const struct sockaddr_in *)ss;
-
-		inet_ntop(AF_INET, &s4->sin_addr, ip, sizeof(ip));
-		snprintf(buf, len, "%s:%u", ip, ntohs(s4->sin_port));
-	}
-}
 
 static const char *reason(int status)
 {
@@ -215,7 +198,7 @@ static void respond(struct conn *c, const struct request *req)
 	int n, with_body = strcmp(req->method, "HEAD") != 0;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
-	format_peer(&c->peer, src, sizeof(src));
+	srv_format_peer(&c->peer, src, sizeof(src));
 	srv_logline("%lld.%03ld src=%s method=%s path=%s status=%d", (long long)ts.tv_sec,
 		ts.tv_nsec / 1000000L, src, req->method, req->path, req->status);
 	if (req->status != 200) {
@@ -359,51 +342,6 @@ static int serve(int lfd, const sigset_t *run_mask)
 	return 0;
 }
 
-static int parse_addr(const char *addr, unsigned port, struct sockaddr_storage *ss,
-		      socklen_t *len)
-{
-	struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
-	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
-
-	memset(ss, 0, sizeof(*ss));
-	if (inet_pton(AF_INET, addr, &s4->sin_addr) == 1) {
-		s4->sin_family = AF_INET;
-		s4->sin_port = htons((uint16_t)port);
-		*len = sizeof(*s4);
-		return 0;
-	}
-	if (inet_pton(AF_INET6, addr, &s6->sin6_addr) == 1) {
-		s6->sin6_family = AF_INET6;
-		s6->sin6_port = htons((uint16_t)port);
-		*len = sizeof(*s6);
-		return 0;
-	}
-	return srv_fail("httpd", "invalid address '%s' (want an IPv4 or IPv6 literal)", addr);
-}
-
-static int open_listener(const struct sockaddr_storage *ss, socklen_t len)
-{
-	int one = 1;
-	int fd = socket(ss->ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-
-	if (fd < 0)
-		return srv_fail("httpd", "cannot create socket: %s", strerror(errno));
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (ss->ss_family == AF_INET6)
-		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
-	if (bind(fd, (const struct sockaddr *)ss, len) < 0) {
-		srv_fail("httpd", "cannot bind: %s", strerror(errno));
-		close(fd);
-		return -1;
-	}
-	if (listen(fd, 64) < 0) {
-		srv_fail("httpd", "cannot listen: %s", strerror(errno));
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
 static void usage(void)
 {
 	fprintf(stderr, "usage: httpd -a ADDR [-p PORT] [-l LOGFILE] [-n NAME]\n");
@@ -414,8 +352,7 @@ int main(int argc, char **argv)
 	const char *addr = NULL, *logpath = NULL;
 	unsigned long port = 80;
 	struct sockaddr_storage ss;
-	struct sigaction sa;
-	sigset_t block, run_mask;
+	sigset_t run_mask;
 	socklen_t sslen = 0;
 	int opt, lfd, ret;
 
@@ -456,30 +393,12 @@ int main(int argc, char **argv)
 		usage();
 		return 2;
 	}
-	if (logpath) {
-		srv_log_fd = open(logpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-		if (srv_log_fd < 0) {
-			fprintf(stderr, "httpd: cannot open log '%s': %s\n", logpath, strerror(errno));
-			return 1;
-		}
-	}
-	/* signals only arrive inside ppoll, so none is lost between checks */
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = srv_on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
-	sigemptyset(&block);
-	sigaddset(&block, SIGTERM);
-	sigaddset(&block, SIGINT);
-	sigprocmask(SIG_BLOCK, &block, &run_mask);
-	sigdelset(&run_mask, SIGTERM);
-	sigdelset(&run_mask, SIGINT);
-
-	if (parse_addr(addr, (unsigned)port, &ss, &sslen) < 0)
+	if (srv_start("httpd", logpath, &run_mask) < 0)
 		return 1;
-	lfd = open_listener(&ss, sslen);
+
+	if (srv_parse_addr("httpd", addr, (unsigned)port, &ss, &sslen) < 0)
+		return 1;
+	lfd = srv_open_socket("httpd", &ss, sslen, SOCK_STREAM, 64);
 	if (lfd < 0)
 		return 1;
 	srv_logline("httpd: listening on %s%s%s:%lu (http), name %s",

@@ -10,7 +10,7 @@ all: dnsd
 
 dnsd: $(DNSD)
 
-$(DNSD): $(BUILD)/host/lab/dnsd.o $(BUILD)/host/lab/srvlog.o
+$(DNSD): $(BUILD)/host/lab/dnsd.o $(BUILD)/host/lab/srv.o
 	$(CC) $(CFLAGS) -o $@ $^ -lldns
 
 labtest: $(LABTEST)

@@ -41,5 +41,5 @@ $(TS_HOST_TAILSCALED) $(TS_HOST_TAILSCALE) &:
 
 httpd: $(HTTPD)
 
-$(HTTPD): $(BUILD)/host/lab/httpd.o $(BUILD)/host/lab/srvlog.o
+$(HTTPD): $(BUILD)/host/lab/httpd.o $(BUILD)/host/lab/srv.o
 	$(CC) $(CFLAGS) -o $@ $^
