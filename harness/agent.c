@@ -1,5 +1,6 @@
 #include "agent.h"
 
+#include "clock.h"
 #include "frame.h"
 #include "log.h"
 #include "undo.h"
@@ -34,17 +35,9 @@ struct agent {
 /* Why a wait for a frame ended without one. */
 enum wait_end { WAIT_FRAME = 0, WAIT_TIMEOUT, WAIT_FAILED };
 
-static long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
 static int slice(long deadline)
 {
-	long left = deadline - now_ms();
+	long left = deadline - mono_ms();
 
 	if (left <= 0)
 		return 0;
@@ -93,7 +86,7 @@ static int send_all(struct agent *a, const unsigned char *p, size_t len, long de
 		if (interrupted())
 			return off ? mark_dead(a, BROKEN, "interrupted while sending to agent '%s'%s", "")
 				   : error("interrupted while sending to agent '%s'", a->path);
-		if (now_ms() >= deadline)
+		if (mono_ms() >= deadline)
 			return off ? mark_dead(a, BROKEN, "agent '%s' stopped taking a request%s", "")
 				   : error("agent '%s' accepted no request for %d ms", a->path,
 					   a->timeout_ms);
@@ -128,7 +121,7 @@ static enum wait_end recv_frame(struct agent *a, long deadline, int resync, stru
 			error("interrupted while waiting for agent '%s'", a->path);
 			return WAIT_FAILED;
 		}
-		if (now_ms() >= deadline)
+		if (mono_ms() >= deadline)
 			return WAIT_TIMEOUT;
 		if (poll(&pfd, 1, slice(deadline)) < 0) {
 			if (errno == EINTR)
@@ -206,12 +199,12 @@ static int call(struct agent *a, struct frame_builder *b, uint32_t id, unsigned 
 		frame_builder_release(b);
 		return -1;
 	}
-	deadline = now_ms() + a->timeout_ms;
+	deadline = mono_ms() + a->timeout_ms;
 	ret = send_all(a, b->buf, b->len, deadline);
 	frame_builder_release(b);
 	if (ret < 0)
 		return -1;
-	deadline = now_ms() + wait_ms;
+	deadline = mono_ms() + wait_ms;
 	for (;;) {
 		switch (recv_frame(a, deadline, 0, reply)) {
 		case WAIT_FRAME:
@@ -311,11 +304,11 @@ static int await_hello(struct agent *a, long deadline)
 	struct frame f;
 
 	for (;;) {
-		long next_ping = now_ms() + HELLO_RETRY_MS;
+		long next_ping = mono_ms() + HELLO_RETRY_MS;
 
 		if (send_reset_ping(a, deadline) < 0)
 			return -1;
-		while (now_ms() < next_ping) {
+		while (mono_ms() < next_ping) {
 			switch (recv_frame(a, next_ping < deadline ? next_ping : deadline, 1, &f)) {
 			case WAIT_FRAME:
 				if (f.type == FRAME_HELLO || f.type == FRAME_PONG) {
@@ -330,7 +323,7 @@ static int await_hello(struct agent *a, long deadline)
 			default:
 				return -1;
 			}
-			if (now_ms() >= deadline)
+			if (mono_ms() >= deadline)
 				return error("agent '%s' did not say hello within the deadline",
 					     a->path);
 		}
@@ -339,7 +332,7 @@ static int await_hello(struct agent *a, long deadline)
 
 struct agent *agent_connect(const char *sock_path, int timeout_ms)
 {
-	long start = now_ms(), deadline = start + timeout_ms;
+	long start = mono_ms(), deadline = start + timeout_ms;
 	struct agent *a;
 	int fd, last = 0;
 
@@ -358,7 +351,7 @@ struct agent *agent_connect(const char *sock_path, int timeout_ms)
 			error("interrupted while connecting to agent '%s'", sock_path);
 			return NULL;
 		}
-		if (now_ms() >= deadline) {
+		if (mono_ms() >= deadline) {
 			errno = last;
 			error_errno("no agent socket '%s' within %d ms", sock_path, timeout_ms);
 			return NULL;
@@ -370,14 +363,14 @@ struct agent *agent_connect(const char *sock_path, int timeout_ms)
 	a->path = xstrdup(sock_path);
 	a->timeout_ms = DEFAULT_TIMEOUT_MS;
 	/* ids differ per connection: a late answer to an earlier one never matches */
-	a->next_id = (uint32_t)now_ms() * 2654435761u ^ (uint32_t)getpid() << 16;
+	a->next_id = (uint32_t)mono_ms() * 2654435761u ^ (uint32_t)getpid() << 16;
 	frame_decoder_init(&a->dec, 0);
 	if (await_hello(a, deadline) < 0) {
 		agent_close(a);
 		return NULL;
 	}
 	debug("agent '%s': %s on %s, guest up %llu ms, hello after %ld ms", sock_path,
-	      a->hello.version, a->hello.uname, a->hello.uptime_ms, now_ms() - start);
+	      a->hello.version, a->hello.uname, a->hello.uptime_ms, mono_ms() - start);
 	return a;
 }
 

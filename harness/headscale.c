@@ -1,5 +1,6 @@
 #include "headscale.h"
 
+#include "clock.h"
 #include "lab.h"
 #include "log.h"
 #include "proc.h"
@@ -117,14 +118,6 @@ int headscale_render_config(const char *tmpl, const struct headscale_conf *conf,
 }
 
 /* ---- small helpers ---- */
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static int write_file(const char *path, const char *data, size_t len, mode_t mode)
 {
@@ -250,7 +243,7 @@ static int wait_healthy(struct headscale *hs, int timeout_ms, double t0)
 
 	for (;;) {
 		/* one probe may not overrun the deadline by much */
-		long left_ms = (long)((deadline - now_s()) * 1000.0);
+		long left_ms = (long)((deadline - mono_s()) * 1000.0);
 		int ok;
 
 		strbuf_reset(&why);
@@ -266,7 +259,7 @@ static int wait_healthy(struct headscale *hs, int timeout_ms, double t0)
 			error("interrupted while waiting for headscale");
 			break;
 		}
-		if (now_s() >= deadline) {
+		if (mono_s() >= deadline) {
 			strbuf_addf(&msg, "headscale not healthy at '%s' within %d ms: %s",
 				    url, timeout_ms, strbuf_str(&why));
 			strbuf_add_log_tail(&msg, hs->log_path, LOG_TAIL_LINES);
@@ -406,7 +399,7 @@ int headscale_start(struct headscale *hs, const struct headscale_spec *spec)
 		.cwd = state_dir,
 	};
 
-	t0 = now_s();
+	t0 = mono_s();
 	hs->proc = proc_spawn(&ps);
 	if (!hs->proc)
 		goto fail;
@@ -415,7 +408,7 @@ int headscale_start(struct headscale *hs, const struct headscale_spec *spec)
 		proc_stop(hs->proc, 3000);
 		goto fail;
 	}
-	hs->ready_s = now_s() - t0;
+	hs->ready_s = mono_s() - t0;
 	info("headscale healthy at %s after %.2f s (pid %d, log '%s')", HEADSCALE_URL,
 	     hs->ready_s, (int)proc_pid(hs->proc), hs->log_path);
 	free(state_dir);
@@ -582,7 +575,7 @@ static void node_copy(struct hs_node *dst, const struct hs_node *src)
 int headscale_wait_online(struct headscale *hs, const char *name, int timeout_ms,
 			  struct hs_node *out)
 {
-	double deadline = now_s() + timeout_ms / 1000.0;
+	double deadline = mono_s() + timeout_ms / 1000.0;
 	int seen = 0;
 
 	for (;;) {
@@ -607,7 +600,7 @@ int headscale_wait_online(struct headscale *hs, const char *name, int timeout_ms
 			return 0;
 		if (interrupted())
 			return error("interrupted while waiting for node '%s'", name);
-		if (now_s() >= deadline)
+		if (mono_s() >= deadline)
 			return error("node '%s' %s within %d ms", name,
 				     seen ? "registered but not online" : "not registered",
 				     timeout_ms);

@@ -1,5 +1,6 @@
 #include "lab.h"
 
+#include "clock.h"
 #include "log.h"
 #include "proc.h"
 #include "undo.h"
@@ -23,14 +24,6 @@
 #include <unistd.h>
 
 #define CMD_TIMEOUT_MS 10000
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static int is_name_char(char c)
 {
@@ -484,7 +477,7 @@ int lab_nft(struct lab *lab, const char *netns, const char *ruleset)
 int lab_up_router(struct lab *lab)
 {
 	size_t depth = undo_depth();
-	double t0 = now_s();
+	double t0 = mono_s();
 	char *nat;
 	int ret;
 
@@ -522,17 +515,17 @@ int lab_up_router(struct lab *lab)
 		undo_unwind(depth);
 		return error("cannot build the router lab (suffix %s)", lab->suffix);
 	}
-	lab->up_s = now_s() - t0;
+	lab->up_s = mono_s() - t0;
 	debug("lab %s up in %.3f s", lab->suffix, lab->up_s);
 	return 0;
 }
 
 void lab_down(struct lab *lab)
 {
-	double t0 = now_s();
+	double t0 = mono_s();
 
 	undo_unwind(lab->undo_base);
-	lab->down_s = now_s() - t0;
+	lab->down_s = mono_s() - t0;
 	debug("lab %s down in %.3f s", lab->suffix, lab->down_s);
 }
 
@@ -603,7 +596,7 @@ int lab_preflight(void)
 int lab_wait_log(const char *path, size_t from, const char *needle, int timeout_ms,
 		 struct proc *p)
 {
-	double deadline = now_s() + timeout_ms / 1000.0;
+	double deadline = mono_s() + timeout_ms / 1000.0;
 	struct strbuf sb = STRBUF_INIT;
 	int status, ret = -1;
 
@@ -627,7 +620,7 @@ int lab_wait_log(const char *path, size_t from, const char *needle, int timeout_
 			error("interrupted by signal %d waiting for '%s'", interrupt_signal(), needle);
 			break;
 		}
-		if (now_s() >= deadline) {
+		if (mono_s() >= deadline) {
 			error("timed out after %d ms waiting for '%s' in '%s'", timeout_ms, needle,
 			      path);
 			break;

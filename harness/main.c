@@ -4,8 +4,8 @@
  */
 #include "bench.h"
 #include "canary.h"
+#include "files.h"
 #include "log.h"
-#include "proc.h"
 #include "run.h"
 #include "strbuf.h"
 #include "undo.h"
@@ -189,13 +189,9 @@ static int cmd_mutants(int argc, char **argv)
 	doc = json_pack("{s:s,s:o,s:b}", "arch", arch, "variants", list, "all_caught", all);
 	dir = xasprintf("%s/%s", root, arch);
 	path = xasprintf("%s/mutants.json", dir);
-	{
-		const char *mk[] = { "mkdir", "-p", dir, NULL };
-
-		if (run_argv(10000, mk) < 0 || json_dump_file(doc, path, JSON_INDENT(2)) < 0) {
-			error("cannot write '%s'", path);
-			code = RUN_ENV;
-		}
+	if (mkdir_p(dir) < 0 || json_dump_file(doc, path, JSON_INDENT(2)) < 0) {
+		error("cannot write '%s'", path);
+		code = RUN_ENV;
 	}
 	printf("mutants: %s, written to %s\n", all ? "all caught" : "NOT all caught", path);
 	json_decref(doc);

@@ -1,5 +1,6 @@
 #include "node.h"
 
+#include "clock.h"
 #include "lab.h"
 #include "log.h"
 #include "proc.h"
@@ -30,17 +31,9 @@
 
 /* ---- small helpers ---- */
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static int ms_left(double deadline)
 {
-	double left = (deadline - now_s()) * 1000.0;
+	double left = (deadline - mono_s()) * 1000.0;
 
 	return left <= 0 ? 0 : left > 1e9 ? 1000000000 : (int)left;
 }
@@ -273,7 +266,7 @@ static int wait_localapi(struct node *n, double deadline)
 				json_decref(j);
 			}
 		}
-		if (now_s() >= deadline) {
+		if (mono_s() >= deadline) {
 			strbuf_rtrim(&err);
 			error("LocalAPI of node '%s' at '%s' did not answer in time%s%s", n->name,
 			      n->sock, err.len ? ": " : "", strbuf_str(&err));
@@ -367,14 +360,14 @@ int node_start(struct node *n, const struct node_spec *spec)
 	free(run);
 	if (ret || write_etc(n) < 0)
 		goto fail;
-	t0 = now_s();
+	t0 = mono_s();
 	if (spawn_tailscaled(n) < 0)
 		goto fail;
 	if (wait_localapi(n, t0 + n->timeout_ms / 1000.0) < 0) {
 		error("cannot start node '%s'", n->name);
 		goto fail;
 	}
-	n->start_s = now_s() - t0;
+	n->start_s = mono_s() - t0;
 	info("node '%s' started in %.2f s (netns %s, tun %s)", n->name, n->start_s, n->netns,
 	     n->tun);
 	return 0;
@@ -454,7 +447,7 @@ json_t *node_status(struct node *n)
 
 int node_wait_state(struct node *n, const char *state, int timeout_ms)
 {
-	double deadline = now_s() + timeout_ms / 1000.0;
+	double deadline = mono_s() + timeout_ms / 1000.0;
 	char last[32] = "unknown";
 
 	for (;;) {
@@ -466,7 +459,7 @@ int node_wait_state(struct node *n, const char *state, int timeout_ms)
 		json_decref(j);
 		if (!strcmp(last, state))
 			return 0;
-		if (now_s() >= deadline) {
+		if (mono_s() >= deadline) {
 			struct strbuf msg = STRBUF_INIT;
 
 			strbuf_addf(&msg, "node '%s' not %s within %d ms (BackendState %s)",
@@ -490,7 +483,7 @@ int node_up(struct node *n, const char *login_server, const char *authkey,
 	char *host = xasprintf("--hostname=%s", n->name);
 	size_t k = 0, i = 0;
 	const char **args;
-	double t0 = now_s();
+	double t0 = mono_s();
 	double deadline = t0 + (n->timeout_ms > UP_TIMEOUT_MS ? n->timeout_ms : UP_TIMEOUT_MS) / 1000.0;
 	int status = 0, ret = -1;
 
@@ -523,7 +516,7 @@ int node_up(struct node *n, const char *login_server, const char *authkey,
 		debug("node '%s': tailscale up says: %s", n->name, strbuf_str(&err));
 	if (node_wait_state(n, "Running", ms_left(deadline)) < 0)
 		goto out;
-	n->up_s = now_s() - t0;
+	n->up_s = mono_s() - t0;
 	info("node '%s' up (Running) in %.2f s", n->name, n->up_s);
 	ret = 0;
 out:
@@ -538,7 +531,7 @@ out:
 
 int node_restart(struct node *n, const char *resolv_conf)
 {
-	double t0 = now_s(), deadline;
+	double t0 = mono_s(), deadline;
 	int status = 0;
 	char how[32];
 
@@ -552,14 +545,14 @@ int node_restart(struct node *n, const char *resolv_conf)
 	proc_stop(n->proc, STOP_GRACE_MS);
 	if (!proc_running(n->proc, &status))
 		debug("node '%s': tailscaled stopped (%s) in %.2f s", n->name,
-		      proc_describe_status(status, how, sizeof(how)), now_s() - t0);
+		      proc_describe_status(status, how, sizeof(how)), mono_s() - t0);
 	if (write_resolv(n, n->resolv_conf) < 0)
 		return -1;
-	deadline = now_s() + n->timeout_ms / 1000.0;
+	deadline = mono_s() + n->timeout_ms / 1000.0;
 	if (spawn_tailscaled(n) < 0 || wait_localapi(n, deadline) < 0 ||
 	    node_wait_state(n, "Running", ms_left(deadline)) < 0)
 		return error("cannot restart node '%s'", n->name);
-	n->restart_s = now_s() - t0;
+	n->restart_s = mono_s() - t0;
 	info("node '%s' restarted, Running again %.2f s after the stop", n->name, n->restart_s);
 	return 0;
 }

@@ -1,5 +1,6 @@
 #include "proc.h"
 
+#include "clock.h"
 #include "log.h"
 #include "undo.h"
 
@@ -25,14 +26,6 @@ struct proc {
 	int status;
 	char *name;
 };
-
-static long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
 
 static int pidfd_open_(pid_t pid)
 {
@@ -204,14 +197,14 @@ int proc_running(struct proc *p, int *status)
 
 int proc_wait(struct proc *p, int timeout_ms, int *status)
 {
-	long deadline = now_ms() + timeout_ms;
+	long deadline = mono_ms() + timeout_ms;
 
 	for (;;) {
 		long left;
 
 		if (!proc_running(p, status))
 			return 0;
-		left = deadline - now_ms();
+		left = deadline - mono_ms();
 		if (left <= 0)
 			return 1;
 		if (p->pidfd >= 0) {
@@ -263,7 +256,7 @@ int run_capture(const struct proc_spec *spec, int timeout_ms,
 		struct strbuf *out, struct strbuf *err, int *status)
 {
 	int po[2], pe[2], oopen = 1, eopen = 1, ret = 0;
-	long deadline = now_ms() + timeout_ms;
+	long deadline = mono_ms() + timeout_ms;
 	struct proc *p;
 
 	if (pipe2(po, O_CLOEXEC) < 0)
@@ -286,7 +279,7 @@ int run_capture(const struct proc_spec *spec, int timeout_ms,
 			{ .fd = oopen ? po[0] : -1, .events = POLLIN },
 			{ .fd = eopen ? pe[0] : -1, .events = POLLIN },
 		};
-		long left = deadline - now_ms();
+		long left = deadline - mono_ms();
 
 		if (left <= 0 || interrupted())
 			break;
@@ -311,7 +304,7 @@ int run_capture(const struct proc_spec *spec, int timeout_ms,
 		else
 			ret = error("'%s' timed out after %d ms", p->name, timeout_ms);
 	} else {
-		long left = deadline - now_ms();
+		long left = deadline - mono_ms();
 
 		if (proc_wait(p, left > 0 ? (int)left : 0, NULL) != 0) {
 			kill(-p->pid, SIGKILL);

@@ -6,7 +6,9 @@
 #include "run.h"
 
 #include "agent.h"
+#include "bench.h"
 #include "canary.h"
+#include "files.h"
 #include "headscale.h"
 #include "image.h"
 #include "lab.h"
@@ -92,12 +94,11 @@ static void step_end(struct run *r, const char *name)
 	progress(name, "done in %.1f s", d);
 }
 
-static void rm_rf(void *arg)
+static void undo_rm_rf(void *arg)
 {
 	char **dir = arg;
-	const char *argv[] = { "rm", "-rf", "--one-file-system", *dir, NULL };
 
-	run_argv(60000, argv);
+	rm_rf(*dir);
 	free(*dir);
 }
 
@@ -117,31 +118,17 @@ static int make_workdir(struct run *r)
 	if (!r->o->keep) {
 		slot = xmalloc(sizeof(*slot));
 		*slot = xstrdup(tmpl);
-		undo_push(rm_rf, slot, "remove work dir");
+		undo_push(undo_rm_rf, slot, "remove work dir");
 	}
 	return 0;
 }
 
-static int mkdir_p(const char *path)
-{
-	const char *argv[] = { "mkdir", "-p", path, NULL };
-
-	return run_argv(10000, argv);
-}
-
 static int prepare_outdir(struct run *r)
 {
-	const char *rm[] = { "rm", "-rf", NULL, NULL };
-	char *old;
-
 	r->logdir = xasprintf("%s/logs", r->o->out_dir);
-	old = xstrdup(r->logdir);
-	rm[2] = old;
-	if (run_argv(30000, rm) < 0 || mkdir_p(r->logdir) < 0) {
-		free(old);
+	/* a previous run's logs must not be mistaken for this one's */
+	if (rm_rf(r->logdir) < 0 || mkdir_p(r->logdir) < 0)
 		return -1;
-	}
-	free(old);
 	return 0;
 }
 
@@ -477,13 +464,6 @@ static char *speed_path(const struct run *r)
 	return r->o->cache_dir ? xasprintf("%s/speed/%s", r->o->cache_dir, r->s.arch.name) : NULL;
 }
 
-static int cmp_dbl(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
 static size_t speed_load(const struct run *r, double *v, size_t max)
 {
 	char *path = speed_path(r);
@@ -509,10 +489,10 @@ static void speed_scale(struct run *r)
 {
 	double v[SPEED_KEEP], f = 1.0;
 	size_t n = speed_load(r, v, SPEED_KEEP);
+	struct bench_stats st;
 
-	if (n) {
-		qsort(v, n, sizeof(v[0]), cmp_dbl);
-		f = v[n / 2] / BOOT_REF_S;
+	if (bench_stats(v, n, &st) == 0) {
+		f = st.median / BOOT_REF_S;
 		f = f < 1 ? 1 : f > 4 ? 4 : f;
 	}
 	r->scale = r->o->timeout_scale * f;

@@ -40,6 +40,8 @@ const char *strbuf_str(const struct strbuf *sb);
 /* Read a whole file into sb; returns 0 or -1 with errno set. */
 int strbuf_read_file(struct strbuf *sb, const char *path);
 
+/* Sort v[0..n) in place and append it joined by sep (answer sets compare as text). */
+void strbuf_add_sorted(struct strbuf *sb, char **v, size_t n, const char *sep);
 /* Append the last n lines of the file at path, indented, for error messages. */
 void strbuf_add_log_tail(struct strbuf *sb, const char *path, int n);
 

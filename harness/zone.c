@@ -9,11 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 int zone_lookup(const char *zone_path, const char *name, int want_aaaa,
 		char *buf, size_t len)
 {
@@ -48,9 +43,7 @@ int zone_lookup(const char *zone_path, const char *name, int want_aaaa,
 	if (n) {
 		struct strbuf sb = STRBUF_INIT;
 
-		qsort(found, n, sizeof(found[0]), cmp_str);
-		for (size_t i = 0; i < n; i++)
-			strbuf_addf(&sb, "%s%s", i ? "," : "", found[i]);
+		strbuf_add_sorted(&sb, found, n, ",");
 		if (sb.len < len) {
 			memcpy(buf, sb.buf, sb.len + 1);
 			ret = 0;

@@ -39,11 +39,6 @@ void doh_base64url(const uint8_t *data, size_t len, struct strbuf *out)
 	}
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 int doh_parse_reply(const uint8_t *wire, size_t len, uint16_t want_id,
 		    struct doh_result *res)
 {
@@ -51,7 +46,8 @@ int doh_parse_reply(const uint8_t *wire, size_t len, uint16_t want_id,
 	ldns_rr_list *an;
 	ldns_lookup_table *rc;
 	char *addrs[32];
-	size_t n = 0, used = 0;
+	struct strbuf joined = STRBUF_INIT;
+	size_t n = 0;
 
 	res->rcode[0] = res->answers[0] = '\0';
 	res->id_match = 0;
@@ -67,15 +63,11 @@ int doh_parse_reply(const uint8_t *wire, size_t len, uint16_t want_id,
 		if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_A || ldns_rr_get_type(rr) == LDNS_RR_TYPE_AAAA)
 			addrs[n++] = ldns_rdf2str(ldns_rr_rdf(rr, 0));
 	}
-	qsort(addrs, n, sizeof(addrs[0]), cmp_str);
-	for (size_t i = 0; i < n; i++) {
-		int w = snprintf(res->answers + used, sizeof(res->answers) - used, "%s%s",
-				 i ? "," : "", addrs[i]);
-
-		if (w > 0 && (size_t)w < sizeof(res->answers) - used)
-			used += (size_t)w;
+	strbuf_add_sorted(&joined, addrs, n, ",");
+	snprintf(res->answers, sizeof(res->answers), "%s", strbuf_str(&joined));
+	strbuf_release(&joined);
+	for (size_t i = 0; i < n; i++)
 		free(addrs[i]);
-	}
 	ldns_pkt_free(pkt);
 	return 0;
 }

@@ -6,6 +6,7 @@
  */
 #include "canary.h"
 
+#include "clock.h"
 #include "guestprobe.h"
 #include "kv.h"
 #include "log.h"
@@ -21,14 +22,6 @@
 #include <time.h>
 
 int canary_router_uses_exit(struct scenario *s, struct canary_outcome *out);
-
-static double mono_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* Wait until the router's own status shows ip (or none, for "") as its exit node. */
 static int router_exit_is(struct scenario *s, const char *ip, int timeout_ms)

@@ -1,5 +1,6 @@
 #include "tailnet.h"
 
+#include "clock.h"
 #include "agent.h"
 #include "log.h"
 #include "node.h"
@@ -36,14 +37,6 @@ int router_cli(struct scenario *s, const char *const *args, int timeout_ms,
 		strbuf_add(err, strbuf_str(&res.err), res.err.len);
 	agent_result_release(&res);
 	return ret;
-}
-
-static double mono_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 int node_use_exit(struct node *n, const char *ip, int timeout_ms)

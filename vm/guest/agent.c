@@ -885,23 +885,33 @@ static void sup_report(const struct frame *f)
 
 /* ---- files ---- */
 
+/* The request's path (heap), or NULL after answering why there is none. */
+static char *request_path(const struct frame *f)
+{
+	struct frame_field pf;
+	char *path;
+
+	if (frame_find(f, TAG_PATH, &pf) != 1 || !pf.len) {
+		send_err(f->id, EINVAL, "no path given");
+		return NULL;
+	}
+	path = frame_field_strdup(&pf);
+	if (!path)
+		send_err(f->id, EINVAL, "path holds a NUL byte");
+	return path;
+}
+
 static void write_file(const struct frame *f)
 {
-	struct frame_field pf, df;
+	struct frame_field df;
 	uint64_t mode = frame_get_u64(f, TAG_MODE, 0644) & 07777;
 	char *path;
 	int fd;
 	struct stat st;
 
-	if (frame_find(f, TAG_PATH, &pf) != 1 || !pf.len) {
-		send_err(f->id, EINVAL, "no path given");
+	path = request_path(f);
+	if (!path)
 		return;
-	}
-	path = frame_field_strdup(&pf);
-	if (!path) {
-		send_err(f->id, EINVAL, "path holds a NUL byte");
-		return;
-	}
 	if (frame_find(f, TAG_DATA, &df) != 1)
 		df.len = 0;
 	if (make_parents(path) < 0) {
@@ -944,7 +954,6 @@ out:
 
 static void read_file(const struct frame *f)
 {
-	struct frame_field pf;
 	uint64_t max = frame_get_u64(f, TAG_MAX_BYTES, READ_CAP);
 	struct buf data = { 0 };
 	struct frame_builder b = { 0 };
@@ -953,15 +962,9 @@ static void read_file(const struct frame *f)
 	char *path;
 	struct stat st;
 
-	if (frame_find(f, TAG_PATH, &pf) != 1 || !pf.len) {
-		send_err(f->id, EINVAL, "no path given");
+	path = request_path(f);
+	if (!path)
 		return;
-	}
-	path = frame_field_strdup(&pf);
-	if (!path) {
-		send_err(f->id, EINVAL, "path holds a NUL byte");
-		return;
-	}
 	if (max > READ_CAP)
 		max = READ_CAP;
 	/* O_NONBLOCK: a FIFO without a writer must not hang the agent */
