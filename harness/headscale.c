@@ -521,6 +521,36 @@ int headscale_create_authkey(struct headscale *hs, uint64_t user_id,
 	return ret;
 }
 
+int headscale_expire_authkey(struct headscale *hs, const char *key)
+{
+	const char *list[] = { "preauthkeys", "list", NULL };
+	struct strbuf out = STRBUF_INIT;
+	uint64_t id = 0;
+	long long expires = 0;
+	char ids[32];
+	int ret;
+
+	ret = hs_cli(hs, list, &out);
+	if (!ret && hs_parse_authkey_entry(out.buf, out.len, key, &id, &expires) < 0)
+		ret = error("headscale does not list the pre-auth key to expire");
+	if (!ret) {
+		const char *expire[] = { "preauthkeys", "expire", "-i", ids, NULL };
+
+		snprintf(ids, sizeof(ids), "%" PRIu64, id);
+		ret = hs_cli(hs, expire, &out);
+	}
+	if (!ret)
+		ret = hs_cli(hs, list, &out);
+	if (!ret && hs_parse_authkey_entry(out.buf, out.len, key, &id, &expires) < 0)
+		ret = error("the expired pre-auth key is gone from headscale's list");
+	if (!ret && (expires <= 0 || expires > (long long)time(NULL)))
+		ret = error("pre-auth key %" PRIu64 " still not expired (expiry %lld)", id, expires);
+	if (!ret)
+		debug("pre-auth key %" PRIu64 " expired at %lld", id, expires);
+	strbuf_release(&out);
+	return ret;
+}
+
 int headscale_list_nodes(struct headscale *hs, struct hs_node **nodes, size_t *n)
 {
 	const char *args[] = { "nodes", "list", NULL };
@@ -783,6 +813,43 @@ int hs_parse_authkey(const char *json, size_t len, char **key)
 		ret = error("headscale preauthkey JSON has no 'key'");
 	else
 		*key = xstrdup(json_string_value(k));
+	json_decref(j);
+	return ret;
+}
+
+/* "hskey-auth-<prefix>-***" names key when key starts with everything but "***". */
+static int authkey_shown_as(const char *shown, const char *key)
+{
+	size_t n = strlen(shown);
+
+	if (n > 3 && !strcmp(shown + n - 3, "***"))
+		return n - 3 > 0 && !strncmp(shown, key, n - 3) && strlen(key) > n - 3;
+	return !strcmp(shown, key); /* legacy keys are listed in full */
+}
+
+int hs_parse_authkey_entry(const char *json, size_t len, const char *key, uint64_t *id,
+			   long long *expires)
+{
+	json_t *j = load_json(json, len, "headscale preauthkeys list");
+	json_t *e;
+	size_t i;
+	int ret = -1;
+
+	if (!j)
+		return -1;
+	json_array_foreach(j, i, e) {
+		const char *shown = json_string_value(json_object_get(e, "key"));
+		json_t *exp = json_object_get(e, "expiration");
+
+		if (!shown || !authkey_shown_as(shown, key))
+			continue;
+		if (get_id(e, "headscale preauthkey", id) < 0)
+			break;
+		/* a protobuf Timestamp through encoding/json: {"seconds": N, "nanos": N} */
+		*expires = json_is_object(exp) ? json_integer_value(json_object_get(exp, "seconds")) : 0;
+		ret = 0;
+		break;
+	}
 	json_decref(j);
 	return ret;
 }

@@ -104,6 +104,11 @@ int headscale_create_user(struct headscale *hs, const char *name, uint64_t *id);
 int headscale_create_authkey(struct headscale *hs, uint64_t user_id,
 			     enum hs_authkey_flags flags, const char *expiry,
 			     char **key);
+/*
+ * Expire key (the full key as created) with `preauthkeys expire -i ID`, its
+ * id found in `preauthkeys list`; then check the list shows it expired.
+ */
+int headscale_expire_authkey(struct headscale *hs, const char *key);
 /* `nodes list`: an array of *n nodes into *nodes (free: hs_nodes_free). */
 int headscale_list_nodes(struct headscale *hs, struct hs_node **nodes, size_t *n);
 /* `nodes approve-routes`: replace node id's approved set with routes (NULL-terminated). */
@@ -123,6 +128,13 @@ int hs_parse_nodes(const char *json, size_t len, struct hs_node **nodes, size_t 
 int hs_parse_user_id(const char *json, size_t len, uint64_t *id);
 /* Parse `preauthkeys create -o json` output: the key (heap string). */
 int hs_parse_authkey(const char *json, size_t len, char **key);
+/*
+ * Find key in `preauthkeys list -o json` output, which shows new keys as
+ * "hskey-auth-<prefix>-***": its id, and its expiry (unix seconds, 0 when
+ * none). 0 found, -1 not (or bad JSON).
+ */
+int hs_parse_authkey_entry(const char *json, size_t len, const char *key, uint64_t *id,
+			   long long *expires);
 /* Free one node's fields. */
 void hs_node_release(struct hs_node *node);
 /* Free an array from hs_parse_nodes() or headscale_list_nodes(). */

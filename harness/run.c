@@ -24,6 +24,8 @@
 #include "undo.h"
 
 #include <errno.h>
+#include <poll.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,7 +68,19 @@ struct run {
 	char *accel_cache, *initrd, *flash;
 	json_t *pre;      /* preconditions object inside the summary */
 	json_t *health;   /* warnings tailscale status reported */
+	unsigned boots;   /* VM boots so far (restart-persistence boots it again) */
+	unsigned lives;   /* tailscaled lives ended by a planned restart */
+	const char *life_sig;        /* the first ended life's sentinel failure */
+	struct strbuf life_detail;   /* every ended life's sentinel evidence */
 };
+
+static void power_off(struct run *r);
+
+/* The run that owns a scenario (canaries get the scenario only). */
+static struct run *run_of(struct scenario *s)
+{
+	return (struct run *)((char *)s - offsetof(struct run, s));
+}
 
 static double now_s(void)
 {
@@ -422,7 +436,8 @@ static int step_qemu(struct run *r, const char *initrd, const char *flash)
 	struct qemu_config cfg = { 0 };
 	char *kernel = xasprintf("%s/vmlinuz", r->o->kernel_dir);
 	char *sock = xasprintf("%s/agent.sock", r->workdir);
-	char *console = logpath(r, "console.log");
+	char *console = r->boots ? xasprintf("%s/console.boot%u.log", r->logdir, r->boots + 1)
+				 : logpath(r, "console.log");
 	char *qlog = logpath(r, "qemu.log");
 
 	if (!r->initrd) {
@@ -440,7 +455,8 @@ static int step_qemu(struct run *r, const char *initrd, const char *flash)
 	cfg.accel = r->accel;
 	json_object_set_new(r->rep.versions, "accel",
 			    json_string(r->accel == QEMU_ACCEL_KVM ? "kvm" : "tcg"));
-	progress("boot", "starting the router VM (%s)", r->accel == QEMU_ACCEL_KVM ? "kvm" : "tcg");
+	progress("boot", "starting the router VM (%s)%s", r->accel == QEMU_ACCEL_KVM ? "kvm" : "tcg",
+		 r->boots ? ", again with the same flash" : "");
 	r->t_boot = now_s();
 	r->qemu = qemu_start(&r->s.arch, &cfg, r->lab.routeros, qlog);
 	free(kernel);
@@ -562,9 +578,11 @@ static int step_boot_wait(struct run *r)
 	if (!r->s.router)
 		return error("router VM did not bring up its agent (see logs/console.log)");
 	info("guest: %s", agent_hello(r->s.router)->uname);
-	json_object_set_new(r->rep.timings, "boot_s", json_real(now_s() - r->t_boot));
-	speed_record(r, now_s() - r->t_boot);
-	json_object_set_new(r->pre, "boot", json_true());
+	if (!r->boots++) {
+		json_object_set_new(r->rep.timings, "boot_s", json_real(now_s() - r->t_boot));
+		speed_record(r, now_s() - r->t_boot);
+		json_object_set_new(r->pre, "boot", json_true());
+	}
 	progress("boot", "agent ready after %.1f s", now_s() - r->t_boot);
 	return 0;
 }
@@ -662,7 +680,7 @@ static int step_configure_guest(struct run *r)
 }
 
 /* Start the image's ENTRYPOINT + CMD with its ENV plus the container envs. */
-static int step_start_entrypoint(struct run *r)
+static int step_start_entrypoint(struct run *r, const char *const *extra_env)
 {
 	size_t n = 0, ne = 0;
 	const char **env;
@@ -671,12 +689,16 @@ static int step_start_entrypoint(struct run *r)
 
 	for (char **e = r->img.config.env; e && *e; e++)
 		n++;
+	for (const char *const *e = extra_env; e && *e; e++)
+		n++;
 	env = xcalloc(n + 3, sizeof(*env));
 	for (char **e = r->img.config.env; e && *e; e++)
 		env[ne++] = *e;
 	/* RouterOS container envs: the run CA, and a tripwire against real control */
 	env[ne++] = "SSL_CERT_FILE=" GUEST_CA;
 	env[ne++] = "TS_PANIC_IF_HIT_MAIN_CONTROL=1";
+	for (const char *const *e = extra_env; e && *e; e++)
+		env[ne++] = *e;
 	env[ne] = NULL;
 	if (!r->img.config.argv || !r->img.config.argv[0]) {
 		free(env);
@@ -748,6 +770,69 @@ static int health_blocks_online(const char *w)
 	return 0;
 }
 
+/*
+ * Online: tailscaled reports BackendState Running with no control/DERP/DNS
+ * health warning, and headscale sees the router online. Its headscale
+ * entry goes into *node, the last BackendState into state_out. With
+ * login_grace_ms, give up once tailscaled has said NeedsLogin that long:
+ * after a restart without a key nothing else will log it in.
+ */
+#define ONLINE_POLL_MS 250
+static int wait_online(struct run *r, int timeout_ms, int login_grace_ms, struct hs_node *node,
+		       char *state_out, size_t state_len)
+{
+	double t0 = now_s(), deadline = t0 + timeout_ms / 1000.0, login_since = 0;
+	char state_buf[32] = "";
+	int online = 0;
+
+	while (!online && now_s() < deadline && !interrupted()) {
+		json_t *st = router_status(r);
+		const char *state = json_string_value(json_object_get(st, "BackendState"));
+		json_t *w;
+		size_t i;
+		int blocked = 0;
+
+		snprintf(state_buf, sizeof(state_buf), "%s", state ? state : "");
+		json_array_clear(r->health);
+		json_array_foreach(json_object_get(st, "Health"), i, w) {
+			const char *text = json_string_value(w);
+
+			if (!text)
+				continue;
+			json_array_append(r->health, w);
+			blocked |= health_blocks_online(text);
+		}
+		json_decref(st);
+		if (!strcmp(state_buf, "Running") && !blocked) {
+			/* the daemon says so: control must agree */
+			hs_node_release(node);
+			memset(node, 0, sizeof(*node));
+			online = headscale_wait_online(&r->hs, r->hostname, scaled(r, 10000), node) == 0;
+			continue;
+		}
+		debug("not online yet: BackendState=%s, %zu health warnings",
+		      state_buf[0] ? state_buf : "?", json_array_size(r->health));
+		if (strcmp(state_buf, "NeedsLogin"))
+			login_since = 0;
+		else if (!login_since)
+			login_since = now_s();
+		if (login_grace_ms && login_since && now_s() - login_since > login_grace_ms / 1000.0) {
+			warning("tailscaled has needed a login for %.0f s: it lost its state",
+				now_s() - login_since);
+			break;
+		}
+		/* pace the polls: the guest is slow under TCG and tailscaled is starting */
+		poll(NULL, 0, ONLINE_POLL_MS);
+	}
+	if (state_out && state_len)
+		snprintf(state_out, state_len, "%s", state_buf);
+	if (!online)
+		return error("router did not come online within %.0f s (BackendState %s; wanted "
+			     "Running, no control/DERP/DNS health warning, online in headscale)",
+			     now_s() - t0, state_buf[0] ? state_buf : "unknown");
+	return 0;
+}
+
 static int step_join(struct run *r, const char *authkey)
 {
 	char *key_arg = xasprintf("--authkey=%s", authkey);
@@ -756,14 +841,14 @@ static int step_join(struct run *r, const char *authkey)
 			       "--advertise-routes=" LAB_CTR_NET, "--advertise-exit-node", NULL };
 	struct agent_cmd cmd = { .argv = argv, .timeout_ms = scaled(r, 90000) };
 	struct agent_result res = AGENT_RESULT_INIT;
-	double t0, deadline;
+	double t0;
 	struct hs_node node = { 0 };
-	int ret = -1, online = 0;
+	int ret = -1;
 	char how[32];
 
 	step_begin(r, "online", "tailscale up, as a RouterOS user runs it");
 	t0 = now_s();
-	if (step_start_entrypoint(r) < 0 || wait_guest_socket(r, scaled(r, 60000)) < 0)
+	if (step_start_entrypoint(r, NULL) < 0 || wait_guest_socket(r, scaled(r, 60000)) < 0)
 		goto out;
 	if (agent_exec(r->s.router, &cmd, &res) < 0)
 		goto out;
@@ -784,43 +869,8 @@ static int step_join(struct run *r, const char *authkey)
 			json_decref(j);
 		}
 	}
-	deadline = now_s() + scaled(r, 90000) / 1000.0;
-	while (!online && now_s() < deadline && !interrupted()) {
-		json_t *st;
-		const char *state;
-		json_t *health, *w;
-		size_t i;
-		int blocked = 0;
-
-		hs_node_release(&node);
-		memset(&node, 0, sizeof(node));
-		if (headscale_wait_online(&r->hs, r->hostname, scaled(r, 30000), &node) < 0)
-			continue;
-		st = router_status(r);
-		if (!st)
-			continue;
-		state = json_string_value(json_object_get(st, "BackendState"));
-		health = json_object_get(st, "Health");
-		json_array_clear(r->health);
-		json_array_foreach(health, i, w) {
-			const char *text = json_string_value(w);
-
-			if (!text)
-				continue;
-			json_array_append(r->health, w);
-			blocked |= health_blocks_online(text);
-		}
-		online = state && !strcmp(state, "Running") && !blocked;
-		if (!online)
-			debug("not online yet: BackendState=%s, %zu health warnings",
-			      state ? state : "?", json_array_size(r->health));
-		json_decref(st);
-	}
-	if (!online) {
-		error("router did not come online within %d s (headscale online + BackendState "
-		      "Running + no control/DERP/DNS health warning)", scaled(r, 90000) / 1000);
+	if (wait_online(r, scaled(r, 90000), 0, &node, NULL, 0) < 0)
 		goto out;
-	}
 	snprintf(r->s.router_fqdn, sizeof(r->s.router_fqdn), "%s.%s", node.given_name,
 		 HEADSCALE_BASE_DOMAIN);
 	snprintf(r->s.router_ip4, sizeof(r->s.router_ip4), "%s", node.ipv4);
@@ -882,15 +932,44 @@ static void run_canaries(struct run *r)
 	}
 }
 
-/* The run-level sentinel: one tailscaled pid throughout, no panic in its log. */
-static void check_sentinel(struct run *r)
+/* Keep the guest's tailscaled log with the run's logs, as logs/<name>. */
+static void keep_ts_log(struct run *r, const char *name, struct strbuf *log)
 {
-	struct strbuf log = STRBUF_INIT, detail = STRBUF_INIT;
-	struct agent_status st;
-	const char *sig = NULL;
-	int holds = sentinel_holds(&r->s, (int)r->ts_pid, GUEST_TS_LOG, &detail, &sig);
 	char *path;
 	FILE *fp;
+
+	if (agent_read_file(r->s.router, GUEST_TS_LOG, 16 << 20, log, NULL) < 0)
+		return;
+	path = logpath(r, name);
+	fp = fopen(path, "we");
+	if (fp) {
+		fwrite(strbuf_str(log), 1, log->len, fp);
+		fclose(fp);
+	}
+	free(path);
+}
+
+/* The sentinel's judgement of the running tailscaled life; 1 when it holds. */
+static int judge_life(struct run *r, const char *log_name, struct strbuf *detail, const char **sig)
+{
+	struct strbuf log = STRBUF_INIT;
+	int holds = sentinel_holds(&r->s, (int)r->ts_pid, GUEST_TS_LOG, detail, sig);
+
+	keep_ts_log(r, log_name, &log);
+	strbuf_release(&log);
+	return holds > 0;
+}
+
+/*
+ * The run-level sentinel: each tailscaled life (one per planned restart)
+ * kept one pid and logged no panic; the last one still runs.
+ */
+static void check_sentinel(struct run *r)
+{
+	struct strbuf detail = STRBUF_INIT;
+	struct agent_status st;
+	const char *sig = NULL;
+	int holds;
 
 	if (agent_status(r->s.router, NULL, &st) == 0) {
 		if (st.vmrss_kib >= 0)
@@ -898,24 +977,89 @@ static void check_sentinel(struct run *r)
 		if (st.vmhwm_kib >= 0)
 			json_object_set_new(r->rep.metrics, "tailscaled_hwm_kib", json_integer(st.vmhwm_kib));
 	}
-	/* keep the guest's tailscaled log with the run's logs */
-	if (agent_read_file(r->s.router, GUEST_TS_LOG, 16 << 20, &log, NULL) == 0) {
-		path = logpath(r, "tailscaled.log");
-		fp = fopen(path, "we");
-		if (fp) {
-			fwrite(strbuf_str(&log), 1, log.len, fp);
-			fclose(fp);
+	if (r->lives)
+		strbuf_addf(&detail, "%slife %u (logs/tailscaled.log): ", r->life_detail.buf,
+			    r->lives + 1);
+	holds = judge_life(r, "tailscaled.log", &detail, &sig);
+	if (r->lives) {
+		if (holds && r->life_sig) {
+			holds = 0;
+			sig = r->life_sig;
 		}
-		free(path);
 	}
-	report_add(&r->rep, "sentinel", holds > 0 ? VERDICT_PASS : VERDICT_FAIL, 0, 0,
-		   holds > 0 ? NULL : sig,
-		   holds > 0 ? "" : !strcmp(sig, "panic") ? "tailscaled panicked (see detail)" :
+	report_add(&r->rep, "sentinel", holds ? VERDICT_PASS : VERDICT_FAIL, 0, 0,
+		   holds ? NULL : sig,
+		   holds ? "" : !strcmp(sig, "panic") ? "tailscaled panicked (see detail)" :
 		   !strcmp(sig, "restart") ? "tailscaled restarted during the run" :
 		   !strcmp(sig, "agent-lost") ? "the guest agent did not answer" :
 		   "tailscaled's log could not be read", detail.buf, NULL);
-	strbuf_release(&log);
 	strbuf_release(&detail);
+}
+
+/* A planned restart ends a tailscaled life: judge it now, keep its log. */
+static void end_life(struct run *r)
+{
+	struct strbuf detail = STRBUF_INIT;
+	const char *sig = NULL;
+	char name[64];
+
+	r->lives++;
+	snprintf(name, sizeof(name), "tailscaled.life%u.log", r->lives);
+	if (!judge_life(r, name, &detail, &sig) && !r->life_sig)
+		r->life_sig = sig;
+	strbuf_rtrim(&detail);
+	strbuf_addf(&r->life_detail, "life %u (logs/%s): %s\n", r->lives, name, detail.buf);
+	strbuf_release(&detail);
+}
+
+static int restart_router(struct scenario *s, const struct router_restart *rq,
+			  struct router_restart_result *res)
+{
+	struct run *r = run_of(s);
+	struct hs_node node = { 0 };
+	double t0;
+	int ret = -1;
+
+	memset(res, 0, sizeof(*res));
+	end_life(r);
+	if (rq->reboot) {
+		char *sock = xasprintf("%s/agent.sock", r->workdir);
+
+		progress("restart", "powering the router VM off (flash kept)");
+		power_off(r);
+		if (r->qemu && proc_wait(r->qemu, 1000, NULL) != 1)
+			proc_stop(r->qemu, 5000);
+		unlink(sock);
+		free(sock);
+		t0 = now_s();
+		if (step_qemu(r, r->initrd, r->flash) < 0 || step_boot_wait(r) < 0 ||
+		    step_configure_guest(r) < 0)
+			return -1;
+		res->boot_s = now_s() - t0;
+	} else {
+		const char *const empty = "";
+
+		progress("restart", "restarting the router's container");
+		if (agent_stop_child(r->s.router, 10000) < 0 ||
+		    agent_write_file(r->s.router, GUEST_TS_LOG, 0644, empty, 0) < 0)
+			return -1;
+	}
+	t0 = now_s();
+	if (step_start_entrypoint(r, rq->extra_env) < 0 ||
+	    wait_guest_socket(r, scaled(r, 60000)) < 0)
+		return -1;
+	if (wait_online(r, scaled(r, 90000), scaled(r, 15000), &node, res->backend_state,
+			sizeof(res->backend_state)) == 0) {
+		res->online = 1;
+		res->node_id = node.id;
+		snprintf(res->ip4, sizeof(res->ip4), "%s", node.ipv4 ? node.ipv4 : "");
+	}
+	res->online_s = now_s() - t0;
+	progress("restart", "router %s after %.1f s (%s)", res->online ? "online" : "NOT online",
+		 res->online_s, res->backend_state[0] ? res->backend_state : "no state");
+	ret = 0;
+	hs_node_release(&node);
+	return ret;
 }
 
 static void save_status(struct run *r)
@@ -969,12 +1113,14 @@ int run_gate(const struct run_opts *o)
 	r.hs = (struct headscale)HEADSCALE_INIT;
 	r.s.fixtures_dir = o->fixtures;
 	r.s.host_probes = o->host_probes;
+	r.s.restart_router = restart_router;
 	report_init(&r.rep, o->arch, o->variant);
 	r.s.metrics = r.rep.metrics;
 	r.pre = json_object();
 	r.health = json_array();
 	random_suffix(r.hostname + 7, 7);
 	memcpy(r.hostname, "router-", 7);
+	r.s.router_hostname = r.hostname;
 
 	if (prepare_outdir(&r) < 0)
 		return RUN_ENV;
@@ -1034,6 +1180,7 @@ int run_gate(const struct run_opts *o)
 		report_set_error(&r.rep, "headscale did not become ready");
 		goto report;
 	}
+	r.s.authkey = authkey;
 	ps.ca_path = ca_path = xasprintf("%s/pki/ca.crt", r.workdir);
 	step_begin(&r, "peers", "client laptop and exit node join");
 	if (peers_join(&r.peers, &r.hs, &ps) < 0) {
@@ -1136,5 +1283,6 @@ report:
 	strbuf_release(&before);
 	strbuf_release(&after);
 	strbuf_release(&diff);
+	strbuf_release(&r.life_detail);
 	return code;
 }

@@ -18,6 +18,22 @@ struct peers;
 /* The upstream zone's fixture, relative to the fixtures dir. */
 #define ZONE_UPSTREAM "zones/canary.test.zone"
 
+/* A planned restart of the router, as its owner would do it. */
+struct router_restart {
+	int reboot;                   /* power the VM off, boot it again on the same flash */
+	const char *const *extra_env; /* NULL, or added to the container's environment */
+};
+
+/* What a planned restart saw. */
+struct router_restart_result {
+	double boot_s;               /* power-on to the guest agent (reboot only) */
+	double online_s;             /* container start to online, or to giving up */
+	int online;                  /* 1 when it came online within the timeout */
+	char backend_state[32];      /* tailscaled's last BackendState */
+	unsigned long long node_id;  /* headscale's entry for the router's hostname */
+	char ip4[64];
+};
+
 /* The state of one run that canaries read: what is up and where. */
 struct scenario {
 	struct arch arch;
@@ -30,6 +46,8 @@ struct scenario {
 	const char *host_probes;   /* host (amd64) builds of the probe programs */
 	json_t *metrics;           /* the run's measured figures (summary metrics) */
 	double timeout_scale;      /* >1 on slow emulation */
+	const char *router_hostname; /* the hostname the router registered with */
+	const char *authkey;       /* the pre-auth key the router joined with */
 	char router_fqdn[256];     /* router's MagicDNS name, from headscale */
 	char router_ip4[64];       /* router's tailnet IPv4, from headscale */
 	char router_ip6[64];       /* router's tailnet IPv6, from headscale */
@@ -37,6 +55,14 @@ struct scenario {
 	int router_ts_pid;         /* tailscaled's first pid in the guest */
 	const char *router_ts_log; /* its log inside the guest */
 	char *upstream_dns_log;    /* queries the upstream DNS saw */
+	/*
+	 * Restart the router's container, or reboot its VM, and wait for it to
+	 * come online again (no `tailscale up`: state must carry it). The
+	 * sentinel judges the ended tailscaled life too. 0 when tailscaled
+	 * started again (res says whether it came online), -1 when it could not.
+	 */
+	int (*restart_router)(struct scenario *s, const struct router_restart *rq,
+			      struct router_restart_result *res);
 };
 
 #endif

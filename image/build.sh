@@ -82,6 +82,7 @@ need_tools go umoci skopeo jq apt-get apt-cache dpkg-deb tar sha256sum basenc ba
 
 # --- variant ----------------------------------------------------------------
 variant=default variant_file='' v_desc='' v_omit='' v_drop='' v_upx=yes v_filter=yes
+v_cfg_drop=() v_cfg_add=()
 if [ -n "$variant_arg" ]; then
 	if [ -f "$variant_arg" ]; then
 		variant_file=$variant_arg
@@ -107,6 +108,9 @@ if [ -n "$variant_arg" ]; then
 			case $val in yes | no) ;; *) die "'$variant_file':$lineno: $key must be yes or no, not '$val'" ;; esac
 			if [ "$key" = upx ]; then v_upx=$val; else v_filter=$val; fi
 			;;
+		# one image-config line (verbatim) to remove, or to append
+		config_drop) v_cfg_drop+=("$val") ;;
+		config_add) v_cfg_add+=("$val") ;;
 		claims | collateral | signature.?*) ;; # for the harness, not the build
 		*) die "'$variant_file':$lineno: unknown key '$key'" ;;
 		esac
@@ -398,6 +402,14 @@ umoci repack "${rootless[@]}" --image "$layout:$ref" --history.created "$created
 	--history.created_by "tscanary image/build.sh" "$work/bundle" || die "umoci repack failed"
 
 cfg=(--os "$oci_os" --architecture "$oci_arch" --created "$created" --no-history)
+# The image config as data, with a variant's edits: each dropped line must
+# be there (a variant that changes nothing proves nothing).
+config_text=$(cat "$here/image-config")
+for l in "${v_cfg_drop[@]}"; do
+	grep -qxF -- "$l" <<<"$config_text" || die "variant '$variant': config_drop '$l' is not a line of '$here/image-config'"
+	config_text=$(grep -vxF -- "$l" <<<"$config_text")
+done
+for l in "${v_cfg_add[@]}"; do config_text=$config_text$'\n'$l; done
 while read -r k v; do
 	case $k in '' | \#*) continue ;; esac
 	v=${v//@TAILSCALE_VERSION@/$ts_version}
@@ -409,7 +421,7 @@ while read -r k v; do
 	label) cfg+=(--config.label "$v") ;;
 	*) die "'$here/image-config': unknown key '$k'" ;;
 	esac
-done <"$here/image-config"
+done <<<"$config_text"
 umoci config --image "$layout:$ref" "${cfg[@]}" || die "umoci config failed"
 
 # umoci knows no platform variant: write it into the config, which changes
@@ -489,6 +501,8 @@ jq -n \
 	--argjson allowlist "$(jarr "$eff_allow")" --argjson waived "$(jarr "$waived")" \
 	--argjson v_omit "$(jarr "$v_omit")" --argjson v_drop "$(jarr "$v_drop")" \
 	--argjson broken "$(jarr "$broken")" \
+	--argjson cfg_drop "$(printf '%s\n' "${v_cfg_drop[@]}" | sed '/^$/d' | jq -R . | jq -sc .)" \
+	--argjson cfg_add "$(printf '%s\n' "${v_cfg_add[@]}" | sed '/^$/d' | jq -R . | jq -sc .)" \
 	--arg go_version "$go_version" --arg goflags "$goflags_str" \
 	--arg goenv "CGO_ENABLED=0 GOOS=linux GOARCH=$ARCH_GOARCH${ARCH_GOARM:+ GOARM=$ARCH_GOARM}" \
 	--arg bb_version "$bb_version" --argjson bb_bytes "$(stat -c %s "$r/bin/busybox")" \
@@ -501,7 +515,8 @@ jq -n \
 	--arg config_digest "$cdigest" --arg manifest_digest "$mdigest" '{
 	tailscale_version: $tailscale_version, arch: $arch, variant: $variant,
 	variant_description: $variant_description, variant_sha256: $variant_sha256,
-	variant_changes: {omit: $v_omit, drop_allow: $v_drop, breaks_deps: $broken},
+	variant_changes: {omit: $v_omit, drop_allow: $v_drop, breaks_deps: $broken,
+		config_drop: $cfg_drop, config_add: $cfg_add},
 	platform: $platform, ref: $ref,
 	tags: $tags, omitted_features: $omitted, allowlist: $allowlist, waived_deps: $waived,
 	go_version: $go_version, goflags: $goflags, goenv: $goenv,

@@ -11,6 +11,8 @@ int canary_subnet_route(struct scenario *s, struct canary_outcome *out);
 int canary_router_uses_exit(struct scenario *s, struct canary_outcome *out);
 int canary_footprint(struct scenario *s, struct canary_outcome *out);
 int canary_no_panic(struct scenario *s, struct canary_outcome *out);
+int canary_log_verbosity(struct scenario *s, struct canary_outcome *out);
+int canary_restart_persistence(struct scenario *s, struct canary_outcome *out);
 
 const struct canary canary_registry[] = {
 	{
@@ -86,6 +88,26 @@ const struct canary canary_registry[] = {
 		.proves = "TSMP pings both ways (packets tailscaled injects) leave tailscaled running "
 			  "as the same process with no panic, and its LocalAPI answering",
 		.guards = "no-netstack",
+	},
+	/* the two that restart tailscaled come last: a restart resets peers' sessions */
+	{
+		.name = "log-verbosity",
+		.where = CANARY_ROUTER,
+		.run = canary_log_verbosity,
+		.timeout_s = 90,
+		.proves = "with the image's defaults tailscaled logs no [v1]/[v2]/[v3] lines, and "
+			  "restarted with TS_LOG_VERBOSITY=1 it logs them for the same events",
+		.guards = "no-filter",
+	},
+	{
+		.name = "restart-persistence",
+		.where = CANARY_ROUTER,
+		.run = canary_restart_persistence,
+		.timeout_s = 120,
+		.proves = "with its pre-auth key expired, the router powered off and booted on the "
+			  "same flash comes back online by itself as the same node (id, address, no "
+			  "second node) and MagicDNS answers again",
+		.guards = "state-in-memory",
 	},
 };
 

@@ -175,3 +175,27 @@ int sentinel_holds(struct scenario *s, int first_pid, const char *log_path,
 	strbuf_release(&hits);
 	return holds;
 }
+
+size_t log_count_verbose(const char *text, size_t len, size_t from, struct strbuf *examples)
+{
+	static const char *const tags[] = { "[v1]", "[v2]", "[v3]" };
+	const char *p = text ? text + (from < len ? from : len) : "";
+	const char *end = text ? text + len : p;
+	size_t count = 0;
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+
+		for (size_t i = 0; i < sizeof(tags) / sizeof(tags[0]); i++) {
+			if (!memmem(p, n, tags[i], strlen(tags[i])))
+				continue;
+			if (examples && count < 5)
+				strbuf_addf(examples, "  %.*s\n", (int)(n > 160 ? 160 : n), p);
+			count++;
+			break;
+		}
+		p += n + 1;
+	}
+	return count;
+}

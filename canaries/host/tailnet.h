@@ -34,6 +34,11 @@ int log_find_since(const char *path, size_t offset, const char *const *needles,
  */
 int log_grep(const char *text, size_t len, const char *needle, struct strbuf *hits);
 /*
+ * Lines of text[from..len) tagged [v1], [v2] or [v3] (tailscaled's verbose
+ * levels); the first five, cut at 160 bytes, into examples when not NULL.
+ */
+size_t log_count_verbose(const char *text, size_t len, size_t from, struct strbuf *examples);
+/*
  * The run-level sentinel: tailscaled still runs as first_pid, was started
  * once and never exited, and log_path (guest) holds no panic or fatal
  * error. 1 holds, 0 broken (signature and detail filled), -1 agent lost.

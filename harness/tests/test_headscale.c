@@ -244,10 +244,44 @@ static void parses_user_and_key(void **state)
 	strbuf_release(&json);
 }
 
+static void finds_listed_authkey(void **state)
+{
+	/* `preauthkeys list -o json` of headscale v0.29: new keys shown by prefix */
+	static const char list[] =
+		"[{\"user\":{\"id\":1,\"name\":\"routeros\"},\"id\":1,"
+		"\"key\":\"hskey-auth-abcdEFGH1234-***\",\"reusable\":false,\"used\":true,"
+		"\"expiration\":{\"seconds\":1795000000,\"nanos\":5},\"created_at\":{\"seconds\":1}},"
+		"{\"id\":2,\"key\":\"hskey-auth-zzzzYYYY9999-***\",\"used\":false},"
+		"{\"id\":3,\"key\":\"legacyplaintextkey\",\"expiration\":{\"seconds\":7}}]";
+	uint64_t id = 0;
+	long long exp = -1;
+
+	(void)state;
+	assert_int_equal(hs_parse_authkey_entry(list, sizeof(list) - 1,
+						"hskey-auth-abcdEFGH1234-secretpart", &id, &exp), 0);
+	assert_int_equal(id, 1);
+	assert_int_equal(exp, 1795000000LL);
+	assert_int_equal(hs_parse_authkey_entry(list, sizeof(list) - 1,
+						"hskey-auth-zzzzYYYY9999-other", &id, &exp), 0);
+	assert_int_equal(id, 2);
+	assert_int_equal(exp, 0);
+	assert_int_equal(hs_parse_authkey_entry(list, sizeof(list) - 1, "legacyplaintextkey", &id,
+						&exp), 0);
+	assert_int_equal(id, 3);
+	/* a prefix alone is not a key; another key is not this one */
+	assert_int_equal(hs_parse_authkey_entry(list, sizeof(list) - 1, "hskey-auth-abcdEFGH1234-",
+						&id, &exp), -1);
+	assert_int_equal(hs_parse_authkey_entry(list, sizeof(list) - 1, "hskey-auth-other-x", &id,
+						&exp), -1);
+	assert_int_equal(hs_parse_authkey_entry("null", 4, "k", &id, &exp), -1);
+	assert_int_equal(hs_parse_authkey_entry("{", 1, "k", &id, &exp), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(renders_every_placeholder),
+		cmocka_unit_test(finds_listed_authkey),
 		cmocka_unit_test(copies_other_at_signs),
 		cmocka_unit_test(rejects_unknown_placeholder),
 		cmocka_unit_test(rejects_unset_placeholder),

@@ -36,9 +36,50 @@ static void counts_each_line_and_caps(void **state)
 	strbuf_release(&hits);
 }
 
+static void counts_verbose_lines_once_each(void **state)
+{
+	static const char log[] =
+		"2026/11/25 a: [v1] one\n"
+		"2026/11/25 b: plain\n"
+		"2026/11/25 c: [v2] two [v1] both tags, one line\n"
+		"2026/11/25 d: [v3] three\n"
+		"2026/11/25 e: [v4] not a verbosity tailscaled uses\n"
+		"2026/11/25 f: [v1] no newline at the end";
+	struct strbuf ex = STRBUF_INIT;
+
+	(void)state;
+	assert_int_equal(log_count_verbose(log, sizeof(log) - 1, 0, &ex), 4);
+	assert_non_null(strstr(ex.buf, "[v1] one"));
+	assert_null(strstr(ex.buf, "plain"));
+	/* from an offset: only what follows (the mark of a driven event) */
+	assert_int_equal(log_count_verbose(log, sizeof(log) - 1, (size_t)(strstr(log, "d:") - log), NULL), 2);
+	assert_int_equal(log_count_verbose(log, sizeof(log) - 1, sizeof(log) + 5, NULL), 0);
+	assert_int_equal(log_count_verbose(NULL, 0, 0, NULL), 0);
+	strbuf_release(&ex);
+}
+
+static void keeps_five_examples(void **state)
+{
+	struct strbuf text = STRBUF_INIT, ex = STRBUF_INIT;
+	size_t lines = 0;
+
+	(void)state;
+	for (int i = 0; i < 9; i++)
+		strbuf_addf(&text, "x [v1] line %d %0200d\n", i, 0);
+	assert_int_equal(log_count_verbose(text.buf, text.len, 0, &ex), 9);
+	for (const char *p = ex.buf; (p = strchr(p, '\n')); p++)
+		lines++;
+	assert_int_equal(lines, 5);
+	assert_null(strstr(ex.buf, "line 5"));
+	strbuf_release(&text);
+	strbuf_release(&ex);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(counts_verbose_lines_once_each),
+		cmocka_unit_test(keeps_five_examples),
 		cmocka_unit_test(finds_panic_after_nul_bytes),
 		cmocka_unit_test(counts_each_line_and_caps),
 	};

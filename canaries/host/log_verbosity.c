@@ -1,0 +1,151 @@
+/*
+ * log-verbosity: without logtail, tailscaled's [v1]/[v2]/[v3] lines go
+ * straight to the container log, several a minute, onto the router's
+ * flash or memory. The image's filter drops them unless TS_LOG_VERBOSITY
+ * is 1 or more. The same events are driven twice: with the image's
+ * defaults no verbose line may appear; restarted with TS_LOG_VERBOSITY=1
+ * in the container environment they must (which shows they occur).
+ */
+#include "canary.h"
+
+#include "agent.h"
+#include "clock.h"
+#include "guestprobe.h"
+#include "log.h"
+#include "peers.h"
+#include "tailnet.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define LOG_MAX (16 << 20)
+
+int canary_log_verbosity(struct scenario *s, struct canary_outcome *out);
+
+/* The running tailscaled's log (reset at each planned restart). */
+static int read_log(struct scenario *s, struct strbuf *log)
+{
+	strbuf_reset(log);
+	return agent_read_file(s->router, s->router_ts_log, LOG_MAX, log, NULL);
+}
+
+/*
+ * Drive events that tailscaled logs at verbose levels (a prefs change and
+ * the reconfiguration it causes; DNS through quad-100; a disco ping), then
+ * wait until the log shows the change happened ("EditPrefs:", a default-
+ * level line) and, with want_verbose, a verbose line after it; without,
+ * give verbose lines QUIET_MS to appear. Verbose lines since the start
+ * into *n, since the events into *n_after, the first few into examples;
+ * *seen says the events were logged.
+ */
+#define QUIET_MS 3000
+static int drive_events(struct scenario *s, struct canary_outcome *out, const char *label,
+			int want_verbose, size_t *n, size_t *n_after, int *seen,
+			struct strbuf *examples)
+{
+	const char *off[] = { "set", "--accept-routes=false", NULL };
+	const char *on[] = { "set", "--accept-routes=true", NULL };
+	const char *ping[] = { "ping", "--c=2", "--timeout=2s", s->peers->client_ip4, NULL };
+	struct strbuf log = STRBUF_INIT, o = STRBUF_INIT, e = STRBUF_INIT;
+	double t0, quiet_from = 0, limit = 10.0 * s->timeout_scale;
+	struct guestprobe res;
+	size_t mark;
+	int ret = -1;
+	char l[64];
+
+	*n = 0;
+	*seen = 0;
+	if (read_log(s, &log) < 0)
+		goto out;
+	mark = log.len;
+	if (router_cli(s, off, (int)(20000 * s->timeout_scale), &o, &e) < 0 ||
+	    router_cli(s, on, (int)(20000 * s->timeout_scale), &o, &e) < 0) {
+		strbuf_rtrim(&e);
+		error("tailscale set --accept-routes in the router failed: %s", strbuf_str(&e));
+		goto out;
+	}
+	for (int i = 0; i < 2; i++) {
+		snprintf(l, sizeof(l), "%s-dns%d", label, i);
+		if (guest_dnsprobe(s, out, l, LAB_QUAD100, i ? "www.canary.test" : s->router_fqdn,
+				   "udp", NULL, (int)(5000 * s->timeout_scale), &res) < 0)
+			goto out;
+	}
+	/* disco pings may go unanswered: they only need to happen */
+	router_cli(s, ping, (int)(20000 * s->timeout_scale), &o, &e);
+	for (t0 = mono_s(); mono_s() - t0 < limit;) {
+		if (read_log(s, &log) < 0)
+			goto out;
+		if (!*seen && log.len > mark &&
+		    memmem(log.buf + mark, log.len - mark, "EditPrefs:", 10)) {
+			*seen = 1;
+			quiet_from = mono_s();
+		}
+		if (*seen && want_verbose && log_count_verbose(log.buf, log.len, mark, NULL))
+			break;
+		if (*seen && !want_verbose && mono_s() - quiet_from > QUIET_MS / 1000.0)
+			break;
+		/* each read is an agent round trip: that paces the loop */
+	}
+	*n_after = log_count_verbose(log.buf, log.len, mark, NULL);
+	strbuf_addf(&out->detail, "%s: the prefs change %s logged; %zu verbose lines after it\n",
+		    label, *seen ? "was" : "was NOT", *n_after);
+	*n = log_count_verbose(log.buf, log.len, 0, examples);
+	ret = 0;
+out:
+	strbuf_release(&log);
+	strbuf_release(&o);
+	strbuf_release(&e);
+	return ret;
+}
+
+int canary_log_verbosity(struct scenario *s, struct canary_outcome *out)
+{
+	static const char *const verbose_env[] = { "TS_LOG_VERBOSITY=1", NULL };
+	struct router_restart rq = { .reboot = 0, .extra_env = verbose_env };
+	struct router_restart_result res;
+	struct strbuf ex0 = STRBUF_INIT, ex1 = STRBUF_INIT;
+	size_t n0 = 0, n1 = 0, a0 = 0, a1 = 0;
+	int seen0 = 0, seen1 = 0, ret = -1;
+
+	if (!s->restart_router || !s->peers)
+		return error("log-verbosity needs the run's restart hook and the client node");
+	out->verdict = VERDICT_PASS;
+	/* 1: the image's defaults, the life the whole suite ran in so far */
+	if (drive_events(s, out, "defaults", 0, &n0, &a0, &seen0, &ex0) < 0)
+		goto done;
+	json_object_set_new(out->figures, "default_verbose_lines", json_integer((json_int_t)n0));
+	strbuf_addf(&out->detail, "image defaults: %zu verbose lines in this tailscaled's whole log\n%s",
+		    n0, strbuf_str(&ex0));
+	if (!seen0)
+		canary_fail(out, "events-not-seen", "the driven prefs change never reached the log");
+	else if (n0)
+		canary_fail(out, "verbose-by-default", "%zu [v1]/[v2]/[v3] lines with the image's "
+			    "defaults", n0);
+	/* 2: the same container restarted with TS_LOG_VERBOSITY=1 */
+	if (s->restart_router(s, &rq, &res) < 0)
+		goto done;
+	strbuf_addf(&out->detail, "restarted with TS_LOG_VERBOSITY=1: %s after %.1f s\n",
+		    res.online ? "online" : "NOT online", res.online_s);
+	if (!res.online) {
+		canary_fail(out, "not-online", "restarted with TS_LOG_VERBOSITY=1, the router did "
+			    "not come online (BackendState %s)", res.backend_state);
+		ret = 0;
+		goto done;
+	}
+	if (drive_events(s, out, "TS_LOG_VERBOSITY=1", 1, &n1, &a1, &seen1, &ex1) < 0)
+		goto done;
+	json_object_set_new(out->figures, "verbose_lines", json_integer((json_int_t)n1));
+	json_object_set_new(out->figures, "verbose_lines_from_events", json_integer((json_int_t)a1));
+	strbuf_addf(&out->detail, "TS_LOG_VERBOSITY=1: %zu verbose lines in its whole log, e.g.\n%s",
+		    n1, strbuf_str(&ex1));
+	if (!seen1)
+		canary_fail(out, "events-not-seen", "the driven prefs change never reached the log");
+	else if (!a1)
+		canary_fail(out, "no-verbose-lines", "with TS_LOG_VERBOSITY=1 the same events "
+			    "logged no verbose line: the filter ignores the setting");
+	ret = 0;
+done:
+	strbuf_release(&ex0);
+	strbuf_release(&ex1);
+	return ret;
+}
