@@ -586,6 +586,49 @@ int headscale_approve_routes(struct headscale *hs, uint64_t node_id,
 	return ret;
 }
 
+int headscale_delete_node(struct headscale *hs, uint64_t node_id)
+{
+	struct strbuf out = STRBUF_INIT;
+	char id[32];
+	int ret;
+
+	snprintf(id, sizeof(id), "%" PRIu64, node_id);
+
+	const char *args[] = { "nodes", "delete", "-i", id, "--force", NULL };
+
+	ret = hs_cli(hs, args, &out);
+	if (!ret)
+		info("headscale deleted node %s", id);
+	strbuf_release(&out);
+	return ret;
+}
+
+int headscale_set_extra_records(struct headscale *hs, const char *json)
+{
+	/* write_config() puts the file beside the config */
+	const char *slash = strrchr(hs->config_path, '/');
+	int dir_len = slash ? (int)(slash - hs->config_path) : 1;
+	const char *dir = slash ? hs->config_path : ".";
+	char *path = xasprintf("%.*s/extra-records.json", dir_len, dir);
+	char *tmp = xasprintf("%s.tmp", path);
+	int ret = -1;
+
+	/* a rename, not an in-place write: headscale never reads half a file */
+	if (write_file(tmp, json, strlen(json), 0644) < 0)
+		goto out;
+	if (rename(tmp, path) < 0) {
+		error_errno("cannot rename '%s' to '%s'", tmp, path);
+		unlink(tmp);
+		goto out;
+	}
+	debug("headscale extra records now: %s", json);
+	ret = 0;
+out:
+	free(path);
+	free(tmp);
+	return ret;
+}
+
 static void node_copy(struct hs_node *dst, const struct hs_node *src)
 {
 	*dst = *src;

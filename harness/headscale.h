@@ -114,6 +114,14 @@ int headscale_list_nodes(struct headscale *hs, struct hs_node **nodes, size_t *n
 /* `nodes approve-routes`: replace node id's approved set with routes (NULL-terminated). */
 int headscale_approve_routes(struct headscale *hs, uint64_t node_id,
 			     const char *const *routes);
+/* `nodes delete -i ID --force`: peers then drop the node from their netmaps. */
+int headscale_delete_node(struct headscale *hs, uint64_t node_id);
+/*
+ * Replace the file headscale serves DNS extra records from
+ * (dns.extra_records_path, which it watches) with json: a JSON array of
+ * {"name", "type", "value"}; "[]" for none. Written beside it, then renamed.
+ */
+int headscale_set_extra_records(struct headscale *hs, const char *json);
 /*
  * Poll `nodes list` until the node whose name or given name is name is
  * online, up to timeout_ms; its entry is copied into *out when non-NULL

@@ -599,6 +599,7 @@ static int step_peers_lab(struct run *r, struct peers_spec *ps)
 	ps->timeout_ms = scaled(r, 30000);
 	r->have_peers = 1;
 	r->s.peers = &r->peers;
+	r->s.peers_spec = ps;
 	return peers_up_lab(&r->peers, &r->lab, ps);
 }
 

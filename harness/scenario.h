@@ -10,6 +10,7 @@ struct agent;
 struct headscale;
 struct lab;
 struct peers;
+struct peers_spec;
 
 /* Tailscale's service address: MagicDNS lives here. */
 #define LAB_QUAD100 "100.100.100.100"
@@ -41,6 +42,7 @@ struct scenario {
 	struct headscale *hs;
 	struct agent *router;      /* guest agent of the router VM */
 	struct peers *peers;       /* client, exit node, LAN host, web servers */
+	const struct peers_spec *peers_spec; /* how they were started: a canary may add a node */
 	const char *fixtures_dir;  /* fixtures/ */
 	const char *logdir;        /* out/<arch>/logs */
 	const char *host_probes;   /* host (amd64) builds of the probe programs */

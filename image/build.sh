@@ -81,7 +81,7 @@ need_tools() {
 need_tools go umoci skopeo jq apt-get apt-cache dpkg-deb tar sha256sum basenc base64 awk find stat
 
 # --- variant ----------------------------------------------------------------
-variant=default variant_file='' v_desc='' v_omit='' v_drop='' v_upx=yes v_filter=yes
+variant=default variant_file='' v_desc='' v_omit='' v_drop='' v_add='' v_upx=yes v_filter=yes
 v_cfg_drop=() v_cfg_add=()
 if [ -n "$variant_arg" ]; then
 	if [ -f "$variant_arg" ]; then
@@ -104,6 +104,7 @@ if [ -n "$variant_arg" ]; then
 		description) v_desc=$val ;;
 		omit) v_omit=$val ;;
 		drop_allow) v_drop=$val ;;
+		add) v_add=$val ;;
 		upx | filter)
 			case $val in yes | no) ;; *) die "'$variant_file':$lineno: $key must be yes or no, not '$val'" ;; esac
 			if [ "$key" = upx ]; then v_upx=$val; else v_filter=$val; fi
@@ -210,15 +211,29 @@ stale=$(minus "$waived" "$needed")
 [ -z "$stale" ] || warn "waived-deps lists features nothing allowlisted depends on: $(echo "$stale" | tr '\n' ' ')"
 
 # Apply the variant: drop_allow leaves the allowlist, omit stays listed but
-# gets its ts_omit_ tag back.
+# gets its ts_omit_ tag back, add builds in a feature the allowlist leaves
+# out (its ts_omit_ tag goes; every Deps entry must be built in too).
 check_known "variant '$variant' omit" "$v_omit"
 check_known "variant '$variant' drop_allow" "$v_drop"
+check_known "variant '$variant' add" "$v_add"
 for f in $v_omit $v_drop; do
 	grep -qxF "$f" <<<"$allowlist" || die "variant '$variant': '$f' is not in the allowlist, so omitting it changes nothing"
 done
+for f in $v_add; do
+	grep -qxF "$f" <<<"$base_omit" || die "variant '$variant': '$f' is built in already (allowlisted or not omittable), so adding it changes nothing"
+	! grep -qxF "$f" <<<"$allowlist" || die "variant '$variant': '$f' is in the allowlist, so adding it changes nothing"
+done
+[ -z "$(both "$v_add" "$(lines "$v_omit" "$v_drop")")" ] ||
+	die "variant '$variant': features both added and omitted: $(both "$v_add" "$(lines "$v_omit" "$v_drop")" | tr '\n' ' ')"
 eff_allow=$(minus "$allowlist" "$v_drop")
-omitted=$(lines "$(minus "$base_omit" "$eff_allow")" "$v_omit")
+omitted=$(minus "$(lines "$(minus "$base_omit" "$eff_allow")" "$v_omit")" "$v_add")
 kept=$(minus "$eff_allow" "$v_omit")
+if [ -n "$v_add" ]; then
+	add_deps=$(minus "$(closure "$v_add")" "$(lines "$v_add" osrouter)")
+	add_missing=$(minus "$add_deps" "$(lines "$kept" "$v_add")")
+	[ -z "$add_missing" ] ||
+		die "variant '$variant' adds features whose dependencies stay omitted: $(echo "$add_missing" | tr '\n' ' ')(add them too)"
+fi
 broken=
 if [ "$variant" != default ]; then
 	broken=$(minus "$(minus "$(closure "$kept")" "$(lines "$kept" osrouter)")" "$waived")
@@ -500,6 +515,7 @@ jq -n \
 	--arg tags "$tags" --argjson omitted "$(jarr "$omitted")" \
 	--argjson allowlist "$(jarr "$eff_allow")" --argjson waived "$(jarr "$waived")" \
 	--argjson v_omit "$(jarr "$v_omit")" --argjson v_drop "$(jarr "$v_drop")" \
+	--argjson v_add "$(jarr "$v_add")" \
 	--argjson broken "$(jarr "$broken")" \
 	--argjson cfg_drop "$(printf '%s\n' "${v_cfg_drop[@]}" | sed '/^$/d' | jq -R . | jq -sc .)" \
 	--argjson cfg_add "$(printf '%s\n' "${v_cfg_add[@]}" | sed '/^$/d' | jq -R . | jq -sc .)" \
@@ -515,7 +531,7 @@ jq -n \
 	--arg config_digest "$cdigest" --arg manifest_digest "$mdigest" '{
 	tailscale_version: $tailscale_version, arch: $arch, variant: $variant,
 	variant_description: $variant_description, variant_sha256: $variant_sha256,
-	variant_changes: {omit: $v_omit, drop_allow: $v_drop, breaks_deps: $broken,
+	variant_changes: {omit: $v_omit, drop_allow: $v_drop, add: $v_add, breaks_deps: $broken,
 		config_drop: $cfg_drop, config_add: $cfg_add},
 	platform: $platform, ref: $ref,
 	tags: $tags, omitted_features: $omitted, allowlist: $allowlist, waived_deps: $waived,

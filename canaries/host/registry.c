@@ -11,6 +11,7 @@ int canary_subnet_route(struct scenario *s, struct canary_outcome *out);
 int canary_router_uses_exit(struct scenario *s, struct canary_outcome *out);
 int canary_footprint(struct scenario *s, struct canary_outcome *out);
 int canary_no_panic(struct scenario *s, struct canary_outcome *out);
+int canary_flash_writes(struct scenario *s, struct canary_outcome *out);
 int canary_log_verbosity(struct scenario *s, struct canary_outcome *out);
 int canary_restart_persistence(struct scenario *s, struct canary_outcome *out);
 
@@ -88,6 +89,17 @@ const struct canary canary_registry[] = {
 		.proves = "TSMP pings both ways (packets tailscaled injects) leave tailscaled running "
 			  "as the same process with no panic, and its LocalAPI answering",
 		.guards = "no-netstack",
+	},
+	{
+		.name = "flash-writes",
+		.where = CANARY_ROUTER,
+		.run = canary_flash_writes,
+		.timeout_s = 60,
+		.proves = "tailscaled writes nothing to the router's flash while its netmap changes "
+			  "(a node joins and leaves, a route is approved and removed, a DNS record "
+			  "is added and removed), and keeps nothing there but tailscaled.state and "
+			  "derpmap.cached.json; the counter is shown to see a persisted pref change",
+		.guards = "netmap-cache",
 	},
 	/* the two that restart tailscaled come last: a restart resets peers' sessions */
 	{

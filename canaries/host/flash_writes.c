@@ -1,0 +1,496 @@
+/*
+ * flash-writes: /var/lib/tailscale is the router's flash (the VM's
+ * virtio-blk disk). A router's netmap changes all day; a build that writes
+ * on each one (the netmap cache) wears the flash out. First the
+ * measurement is shown to mean something: the state dir is on the measured
+ * disk, and a prefs change raises its written sectors. Then, from steady
+ * state, six netmap changes, each one seen by the router: a node joins,
+ * its route is approved, a DNS record is added through headscale's
+ * extra-records file, the route is removed, the record is removed, the
+ * node leaves. Pass only if the disk wrote no sector and the state dir
+ * holds nothing but the files tailscaled must keep.
+ */
+#include "canary.h"
+
+#include "agent.h"
+#include "clock.h"
+#include "flash.h"
+#include "guestprobe.h"
+#include "headscale.h"
+#include "lab.h"
+#include "log.h"
+#include "node.h"
+#include "peers.h"
+#include "tailnet.h"
+#include "undo.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The flash as the guest names it (vm/guest/init mounts it). */
+#define FLASH_DEV "vda"
+#define GUEST_BB  GUEST_DIR "/bin/busybox"
+/* A preference the daemon persists and nothing else reads: the profile's nickname. */
+#define NICKNAME "tscanary-flash"
+/*
+ * The joining node: its own namespace on the stand-in internet, at an
+ * address and with a route nothing else in the lab plan (lab.h) uses.
+ */
+#define PEER_NAME  "flashpeer"
+#define PEER_ROLE  "fl"
+#define PEER_CIDR  "198.51.100.40/24"
+#define PEER_ROUTE "198.51.100.199/32"
+/* The extra DNS record: under the MagicDNS domain, so quad-100 answers it. */
+#define REC_NAME "flash-rec." HEADSCALE_BASE_DOMAIN
+#define REC_ADDR "198.51.100.201"
+#define REC_JSON "[{\"name\": \"" REC_NAME "\", \"type\": \"A\", \"value\": \"" REC_ADDR "\"}]\n"
+
+int canary_flash_writes(struct scenario *s, struct canary_outcome *out);
+
+static int scaled(const struct scenario *s, int ms)
+{
+	return (int)(ms * s->timeout_scale);
+}
+
+/* Run a busybox shell script in the router; stdout into o; 0 only on exit 0. */
+static int guest_sh(struct scenario *s, const char *script, struct strbuf *o)
+{
+	const char *argv[] = { GUEST_BB, "sh", "-c", script, NULL };
+	struct agent_cmd cmd = { .argv = argv, .timeout_ms = scaled(s, 20000) };
+	struct agent_result res = AGENT_RESULT_INIT;
+	int ret = 0;
+
+	if (agent_exec(s->router, &cmd, &res) < 0)
+		return -1;
+	if (res.status != 0 || res.timed_out) {
+		strbuf_rtrim(&res.err);
+		ret = error("guest script failed (%s): %s: %s",
+			    res.timed_out ? "timed out" : "non-zero status", script,
+			    strbuf_str(&res.err));
+	} else if (o) {
+		strbuf_add(o, strbuf_str(&res.out), res.out.len);
+	}
+	agent_result_release(&res);
+	return ret;
+}
+
+/* sync in the guest (page cache to the disk), then the flash's written sectors. */
+static int written_sectors(struct scenario *s, unsigned long long *sectors)
+{
+	struct agent_status st;
+
+	if (guest_sh(s, GUEST_BB " sync", NULL) < 0 || agent_status(s->router, FLASH_DEV, &st) < 0)
+		return -1;
+	if (st.disk_fields <= AGENT_DISK_WRITE_SECTORS)
+		return error("no write counter in /sys/block/" FLASH_DEV "/stat: '%s'",
+			     st.diskstat);
+	*sectors = st.disk[AGENT_DISK_WRITE_SECTORS];
+	return 0;
+}
+
+/*
+ * The counter once it stands still: two readings in a row agree. What an
+ * earlier step wrote is then on the disk and counted, not still in flight.
+ */
+static int settled_sectors(struct scenario *s, unsigned long long *sectors)
+{
+	double deadline = mono_s() + scaled(s, 10000) / 1000.0;
+	unsigned long long prev, now;
+
+	if (written_sectors(s, &prev) < 0)
+		return -1;
+	for (;;) {
+		if (written_sectors(s, &now) < 0)
+			return -1;
+		if (now == prev) {
+			*sectors = now;
+			return 0;
+		}
+		if (mono_s() >= deadline || interrupted())
+			return error("the flash kept writing (%llu then %llu sectors) for %d s",
+				     prev, now, scaled(s, 10000) / 1000);
+		prev = now;
+	}
+}
+
+/*
+ * The state dir must live on the disk whose counters we read: its st_dev
+ * against /sys/block/<dev>/dev. 1 yes, 0 no (outcome failed), -1 error.
+ */
+static int check_device(struct scenario *s, struct canary_outcome *out)
+{
+	struct strbuf devnum = STRBUF_INIT, stdev = STRBUF_INIT, mnt = STRBUF_INIT;
+	unsigned major, minor, got_major = 0, got_minor = 0;
+	int match = -1;
+
+	if (agent_read_file(s->router, "/sys/block/" FLASH_DEV "/dev", 64, &devnum, NULL) < 0 ||
+	    flash_parse_devnum(strbuf_str(&devnum), &major, &minor) < 0 ||
+	    guest_sh(s, GUEST_BB " stat -c %d " FLASH_STATE_DIR, &stdev) < 0 ||
+	    guest_sh(s, GUEST_BB " grep ' " FLASH_STATE_DIR " ' /proc/mounts || true", &mnt) < 0)
+		goto out;
+	match = flash_dev_matches(strbuf_str(&stdev), major, minor, &got_major, &got_minor);
+	if (match < 0)
+		goto out;
+	strbuf_rtrim(&mnt);
+	strbuf_rtrim(&stdev);
+	strbuf_addf(&out->detail, "state dir %s: st_dev %s (%u:%u), /dev/%s is %u:%u; mount: %s\n",
+		    FLASH_STATE_DIR, strbuf_str(&stdev), got_major, got_minor, FLASH_DEV, major,
+		    minor, mnt.len ? mnt.buf : "(not a mount point)");
+	if (!match)
+		canary_fail(out, "not-on-flash", "%s is on device %u:%u, not on the measured "
+			    "flash /dev/%s (%u:%u)", FLASH_STATE_DIR, got_major, got_minor,
+			    FLASH_DEV, major, minor);
+out:
+	strbuf_release(&devnum);
+	strbuf_release(&stdev);
+	strbuf_release(&mnt);
+	return match;
+}
+
+/*
+ * The counter sees tailscaled's writes: a persisted pref change (the
+ * nickname, then back) must raise the written sectors. 1 yes, 0 no, -1 error.
+ */
+static int check_counter(struct scenario *s, struct canary_outcome *out,
+			 unsigned long long *prefs_sectors)
+{
+	const char *set[] = { "set", "--nickname=" NICKNAME, NULL };
+	const char *unset[] = { "set", "--nickname=", NULL };
+	struct strbuf err = STRBUF_INIT;
+	unsigned long long before, after;
+	long long delta;
+	int ret = -1;
+
+	if (settled_sectors(s, &before) < 0)
+		return -1;
+	if (router_cli(s, set, scaled(s, 15000), NULL, &err) < 0) {
+		strbuf_rtrim(&err);
+		error("tailscale set --nickname failed in the router: %s", strbuf_str(&err));
+		goto out;
+	}
+	if (written_sectors(s, &after) < 0)
+		goto restore;
+	delta = flash_sectors_delta(before, after);
+	*prefs_sectors = delta > 0 ? (unsigned long long)delta : 0;
+	strbuf_addf(&out->detail, "counter check: tailscale set --nickname=%s wrote %lld sectors "
+		    "(%llu -> %llu)\n", NICKNAME, delta, before, after);
+	ret = 1;
+	if (delta <= 0) {
+		canary_fail(out, "counter-dead", "a persisted pref change wrote no sector to "
+			    "/dev/%s: the counter cannot show tailscaled's writes", FLASH_DEV);
+		ret = 0;
+	}
+restore:
+	if (router_cli(s, unset, scaled(s, 15000), NULL, NULL) < 0)
+		ret = error("cannot clear the router's nickname again");
+out:
+	strbuf_release(&err);
+	return ret;
+}
+
+/* What the router's netmap must show for a change to count as seen. */
+enum router_view {
+	VIEW_PEER,     /* the peer is listed */
+	VIEW_NO_PEER,  /* the peer is gone */
+	VIEW_ROUTE,    /* the peer is primary for PEER_ROUTE */
+	VIEW_NO_ROUTE, /* the peer is listed without PEER_ROUTE */
+	VIEW_REC,      /* quad-100 answers REC_NAME with REC_ADDR */
+	VIEW_NO_REC,   /* quad-100 answers REC_NAME, but not with REC_ADDR */
+};
+
+static int has_route(json_t *peer, const char *route)
+{
+	int found = 0;
+
+	for (int k = NODE_ROUTES_PRIMARY; k <= NODE_ROUTES_ALLOWED; k++) {
+		char **r = node_peer_routes(peer, (enum node_route_kind)k, NULL);
+
+		for (char **x = r; x && *x; x++)
+			found |= !strcmp(*x, route);
+		node_routes_free(r);
+	}
+	return found;
+}
+
+/* One look at the router's netmap through its CLI or its quad-100. */
+static int router_shows(struct scenario *s, const char *peer_ip, enum router_view v,
+			char *evidence, size_t len)
+{
+	const char *args[] = { "status", "--json", NULL };
+	struct strbuf o = STRBUF_INIT;
+	json_t *st = NULL, *peer;
+	int ok = 0;
+
+	if (v == VIEW_REC || v == VIEW_NO_REC) {
+		struct canary_outcome scratch = { 0 };
+		struct guestprobe res;
+
+		/* polled: only the last answer goes into the evidence */
+		if (guest_dnsprobe(s, &scratch, "dns", LAB_QUAD100, REC_NAME, "udp", REC_ADDR,
+				   scaled(s, 2000), &res) == 0) {
+			ok = v == VIEW_REC ? res.exit_code == 0 : res.exit_code == 1;
+			snprintf(evidence, len, "%s", res.line);
+		}
+		strbuf_release(&scratch.detail);
+		return ok;
+	}
+	if (router_cli(s, args, scaled(s, 15000), &o, NULL) == 0)
+		st = json_loadb(strbuf_str(&o), o.len, 0, NULL);
+	strbuf_release(&o);
+	if (!st)
+		return 0;
+	peer = node_status_peer(st, peer_ip);
+	switch (v) {
+	case VIEW_PEER: ok = peer != NULL; break;
+	case VIEW_NO_PEER: ok = peer == NULL; break;
+	case VIEW_ROUTE: ok = peer && has_route(peer, PEER_ROUTE); break;
+	case VIEW_NO_ROUTE: ok = peer && !has_route(peer, PEER_ROUTE); break;
+	default: break;
+	}
+	if (peer) {
+		char **r = node_peer_routes(peer, NODE_ROUTES_PRIMARY, NULL);
+		struct strbuf rs = STRBUF_INIT;
+
+		for (char **x = r; x && *x; x++)
+			strbuf_addf(&rs, "%s%s", x == r ? "" : ",", *x);
+		snprintf(evidence, len, "peer %s listed, PrimaryRoutes [%s]", peer_ip,
+			 strbuf_str(&rs));
+		strbuf_release(&rs);
+		node_routes_free(r);
+	} else {
+		snprintf(evidence, len, "peer %s not listed", peer_ip);
+	}
+	json_decref(st);
+	return ok;
+}
+
+/*
+ * Wait (bounded) until the router shows the change; record it in the
+ * detail. 1 seen, 0 not (outcome failed: without it "no writes" proves
+ * nothing).
+ */
+static int router_sees(struct scenario *s, struct canary_outcome *out, int *n_seen,
+		       const char *what, const char *peer_ip, enum router_view v)
+{
+	double t0 = mono_s(), deadline = t0 + scaled(s, 30000) / 1000.0;
+	char evidence[1024] = "";
+
+	for (;;) {
+		if (router_shows(s, peer_ip, v, evidence, sizeof(evidence))) {
+			(*n_seen)++;
+			strbuf_addf(&out->detail, "netmap change %d (%s): seen by the router after "
+				    "%.1f s: %s\n", *n_seen, what, mono_s() - t0, evidence);
+			return 1;
+		}
+		if (mono_s() >= deadline || interrupted())
+			break;
+		/* each look is a guest round trip (CLI or DNS query): it paces this loop */
+	}
+	strbuf_addf(&out->detail, "netmap change (%s): NOT seen by the router within %.0f s: "
+		    "%s\n", what, deadline - t0, evidence);
+	canary_fail(out, "change-unseen", "the router did not see the netmap change '%s', so "
+		    "no writes would prove nothing", what);
+	return 0;
+}
+
+/* The node that joins and leaves, and what must be undone if the canary stops early. */
+struct flash_peer {
+	struct node node;
+	int node_up;
+	uint64_t id;
+	int registered;
+	int logged_out;
+	int records_set;
+	char ip4[64];
+};
+
+static int peer_join(struct scenario *s, struct flash_peer *p)
+{
+	static const char *const env[] = { "TS_PANIC_IF_HIT_MAIN_CONTROL=1",
+					   "TS_DISABLE_PORTMAPPER=1", NULL };
+	static const char *const flags[] = { "--advertise-routes=" PEER_ROUTE, NULL };
+	const struct peers_spec *ps = s->peers_spec;
+	char netns[32], *log = NULL, *key = NULL;
+	struct hs_node hn = { 0 };
+	uint64_t uid;
+	int ret = -1;
+
+	if (!ps || !ps->ca_path)
+		return error("the run does not say how its host nodes were started");
+	if (lab_name(s->lab, PEER_ROLE, netns, sizeof(netns)) < 0 ||
+	    lab_add_host(s->lab, netns, s->lab->inet, s->lab->inet_br, PEER_CIDR, NULL) < 0)
+		return -1;
+	log = xasprintf("%s/tailscaled-" PEER_NAME ".log", s->logdir);
+
+	struct node_spec spec = {
+		.name = PEER_NAME,
+		.netns = netns,
+		.bindir = ps->ts_bindir,
+		.workdir = ps->workdir,
+		.ca_path = ps->ca_path,
+		.resolv_conf = "",
+		.log_path = log,
+		.env = env,
+		.timeout_ms = ps->timeout_ms,
+	};
+
+	if (node_start(&p->node, &spec) < 0)
+		goto out;
+	p->node_up = 1;
+	if (headscale_create_user(s->hs, "flash", &uid) < 0 ||
+	    headscale_create_authkey(s->hs, uid, 0, "1h", &key) < 0 ||
+	    node_up(&p->node, HEADSCALE_URL, key, flags) < 0)
+		goto out;
+	if (headscale_wait_online(s->hs, PEER_NAME, scaled(s, 30000), &hn) < 0)
+		goto out;
+	p->id = hn.id;
+	p->registered = 1;
+	snprintf(p->ip4, sizeof(p->ip4), "%s", hn.ipv4);
+	ret = 0;
+out:
+	hs_node_release(&hn);
+	free(log);
+	free(key);
+	return ret;
+}
+
+/* Log the node out and delete it in headscale: for its peers it is gone. */
+static int peer_leave(struct scenario *s, struct flash_peer *p)
+{
+	const char *logout[] = { "logout", NULL };
+	int ret = 0;
+
+	if (p->node_up && !p->logged_out) {
+		if (node_cli(&p->node, logout, scaled(s, 15000), NULL, NULL, NULL) < 0)
+			ret = -1;
+		else
+			p->logged_out = 1;
+	}
+	if (p->registered) {
+		if (headscale_delete_node(s->hs, p->id) < 0)
+			ret = -1;
+		else
+			p->registered = 0;
+	}
+	return ret;
+}
+
+/* Drive the netmap changes; each must be seen by the router. 1 all seen, 0 not, -1 error. */
+static int drive_changes(struct scenario *s, struct canary_outcome *out, struct flash_peer *p,
+			 int *n_seen)
+{
+	static const char *const none[] = { NULL };
+	const char *approve[] = { PEER_ROUTE, NULL };
+
+	if (peer_join(s, p) < 0)
+		return -1;
+	if (!router_sees(s, out, n_seen, "node " PEER_NAME " joins", p->ip4, VIEW_PEER))
+		return 0;
+	if (headscale_approve_routes(s->hs, p->id, approve) < 0)
+		return -1;
+	if (!router_sees(s, out, n_seen, "route " PEER_ROUTE " approved", p->ip4, VIEW_ROUTE))
+		return 0;
+	if (headscale_set_extra_records(s->hs, REC_JSON) < 0)
+		return -1;
+	p->records_set = 1;
+	if (!router_sees(s, out, n_seen, "DNS record " REC_NAME " added", NULL, VIEW_REC))
+		return 0;
+	if (headscale_approve_routes(s->hs, p->id, none) < 0)
+		return -1;
+	if (!router_sees(s, out, n_seen, "route " PEER_ROUTE " removed", p->ip4, VIEW_NO_ROUTE))
+		return 0;
+	if (headscale_set_extra_records(s->hs, "[]\n") < 0)
+		return -1;
+	p->records_set = 0;
+	if (!router_sees(s, out, n_seen, "DNS record " REC_NAME " removed", NULL, VIEW_NO_REC))
+		return 0;
+	if (peer_leave(s, p) < 0)
+		return -1;
+	if (!router_sees(s, out, n_seen, "node " PEER_NAME " leaves", p->ip4, VIEW_NO_PEER))
+		return 0;
+	return 1;
+}
+
+/* The state dir holds only the files tailscaled must keep. */
+static int check_listing(struct scenario *s, struct canary_outcome *out)
+{
+	struct strbuf listing = STRBUF_INIT, extra = STRBUF_INIT;
+	int has_state = 0, n;
+
+	if (guest_sh(s, GUEST_BB " find " FLASH_STATE_DIR " -mindepth 1 -exec " GUEST_BB
+		     " stat -c '%s %n' {} \\;", &listing) < 0) {
+		strbuf_release(&listing);
+		return -1;
+	}
+	strbuf_addf(&out->detail, "state dir listing (bytes path):\n%s", strbuf_str(&listing));
+	n = flash_judge_listing(strbuf_str(&listing), FLASH_STATE_DIR, &extra, &has_state);
+	if (n > 0)
+		canary_fail(out, "stray-files", "the state dir holds %d entr%s besides %s and %s: "
+			    "%.200s", n, n == 1 ? "y" : "ies", flash_allowed_files[0],
+			    flash_allowed_files[1], strbuf_str(&extra));
+	else if (n == 0 && !has_state)
+		canary_fail(out, "not-on-flash", "no %s in %s: tailscaled keeps its state "
+			    "elsewhere", flash_allowed_files[0], FLASH_STATE_DIR);
+	strbuf_release(&listing);
+	strbuf_release(&extra);
+	return n < 0 ? -1 : 0;
+}
+
+/* Whatever happened, leave no node, netns or DNS record behind for the next canary. */
+static void peer_cleanup(struct scenario *s, struct flash_peer *p, size_t undo_base)
+{
+	if (p->records_set)
+		headscale_set_extra_records(s->hs, "[]\n");
+	peer_leave(s, p);
+	undo_unwind(undo_base);
+	if (p->node_up)
+		node_release(&p->node);
+	p->node_up = 0;
+}
+
+int canary_flash_writes(struct scenario *s, struct canary_outcome *out)
+{
+	struct flash_peer p;
+	unsigned long long prefs = 0, before, after;
+	size_t undo_base = undo_depth();
+	long long delta;
+	int r, n_seen = 0, ret = 0;
+
+	memset(&p, 0, sizeof(p));
+	out->verdict = VERDICT_PASS;
+	r = check_device(s, out);
+	if (r <= 0)
+		return r;
+	r = check_counter(s, out, &prefs);
+	if (r <= 0)
+		return r;
+	json_object_set_new(out->figures, "flash_prefs_written_sectors",
+			    json_integer((json_int_t)prefs));
+	json_object_set_new(s->metrics, "flash_prefs_written_sectors",
+			    json_integer((json_int_t)prefs));
+	if (settled_sectors(s, &before) < 0)
+		return -1;
+	r = drive_changes(s, out, &p, &n_seen);
+	peer_cleanup(s, &p, undo_base);
+	json_object_set_new(out->figures, "flash_netmap_changes", json_integer(n_seen));
+	if (r <= 0)
+		return r;
+	if (settled_sectors(s, &after) < 0)
+		return -1;
+	delta = flash_sectors_delta(before, after);
+	if (delta < 0)
+		return error("the flash's write counter went backwards (%llu -> %llu)", before,
+			     after);
+	strbuf_addf(&out->detail, "flash /dev/%s over %d netmap changes: %lld sectors written "
+		    "(%llu -> %llu)\n", FLASH_DEV, n_seen, delta, before, after);
+	json_object_set_new(out->figures, "flash_written_sectors", json_integer(delta));
+	json_object_set_new(s->metrics, "flash_written_sectors", json_integer(delta));
+	if (delta > 0)
+		canary_fail(out, "wrote-flash", "tailscaled wrote %lld sectors (%lld KiB) to the "
+			    "flash over %d netmap changes", delta, delta / 2, n_seen);
+	if (check_listing(s, out) < 0)
+		ret = -1;
+	return ret;
+}
