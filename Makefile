@@ -99,7 +99,7 @@ host-probes:
 
 # Tools every arch's run shares live in one build dir: runs for several
 # arches at once (same checkout, same cache) build them under one lock.
-HOST_TOOLS = $(BUILD)/tscanary $(DNSD) $(HTTPD) $(HEADSCALE_BIN) $(TS_HOST_TAILSCALED)
+HOST_TOOLS = $(BUILD)/tscanary $(DNSD) $(HTTPD) $(HEADSCALE_BIN) $(TS_HOST_TAILSCALED) $(FEATURE_TABLE)
 host-tools:
 	@mkdir -p $(BUILD)
 	@flock $(BUILD)/.host-tools.lock $(MAKE) --no-print-directory host-tools-locked
@@ -116,7 +116,7 @@ test: host-tools $(if $(IMAGE),,image) kernel $(VM_OVERLAY)
 		--kernel-dir "$$(cat $(VM_KERNEL_REF))" --overlay $(VM_OVERLAY) \
 		--headscale $(HEADSCALE_BIN) --dnsd $(DNSD) --httpd $(HTTPD) \
 		--ts-host-dir $(TS_HOST_DIR) --host-probes $(HOST_PROBES) --out $(GATE_OUT) \
-		--cache $(TSCANARY_CACHE) \
+		--cache $(TSCANARY_CACHE) --feature-table $(FEATURE_TABLE) \
 		$(if $(VARIANT),--variant $(VARIANT)) $(foreach c,$(CANARY),--canary $(c)) \
 		$(if $(KEEP),--keep)
 endif

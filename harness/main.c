@@ -22,6 +22,7 @@ static const char usage_text[] =
 	"usage: tscanary run --arch ARCH --image PATH --kernel-dir DIR --overlay FILE\n"
 	"                    --headscale BIN --dnsd BIN --httpd BIN --ts-host-dir DIR\n"
 	"                    --host-probes DIR [--out DIR] [--variant NAME]\n"
+	"                    [--feature-table FILE] [--recipe-dir DIR]\n"
 	"                    [--canary NAME]... [--timeout-scale X] [--keep] [-v]\n"
 	"       tscanary judge --variant NAME [--fixtures DIR] SUMMARY.json\n"
 	"       tscanary mutants --arch ARCH [--fixtures DIR] [--out-root DIR]\n"
@@ -36,6 +37,9 @@ static const char usage_text[] =
 	"         Exit: 0 all passed, 1 a canary failed, 2 usage, 3 machine cannot\n"
 	"         run the lab, 4 bad image, 5 lab/VM/control did not come up,\n"
 	"         130 interrupted. --keep leaves a failed run's lab up until Ctrl-C.\n"
+	"         --feature-table: the pinned tailscale.com's feature table (JSON of\n"
+	"         image/featuretable.sh) that feature-deps judges the build against;\n"
+	"         --recipe-dir: where allowlist and waived-deps live (default image).\n"
 	"judge    exit 0 only if the run in SUMMARY.json caught known-bad variant\n"
 	"         NAME (fixtures/variants/NAME): preconditions held, every claiming\n"
 	"         canary failed with its declared signature, nothing else failed.\n"
@@ -283,13 +287,16 @@ static int cmd_run(int argc, char **argv)
 		{ "cache", required_argument, NULL, 'C' },
 		{ "fixtures", required_argument, NULL, 'F' },
 		{ "vm-dir", required_argument, NULL, 'M' },
+		{ "recipe-dir", required_argument, NULL, 'R' },
+		{ "feature-table", required_argument, NULL, 'f' },
 		{ "canary", required_argument, NULL, 'c' },
 		{ "timeout-scale", required_argument, NULL, 't' },
 		{ "keep", no_argument, NULL, 'K' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct run_opts o = { .fixtures = "fixtures", .vm_dir = "vm", .timeout_scale = 1.0 };
+	struct run_opts o = { .fixtures = "fixtures", .vm_dir = "vm", .recipe_dir = "image",
+			      .timeout_scale = 1.0 };
 	const char **names = NULL;
 	char *out = NULL, *end;
 	int c, code;
@@ -310,6 +317,8 @@ static int cmd_run(int argc, char **argv)
 		case 'C': o.cache_dir = optarg; break;
 		case 'F': o.fixtures = optarg; break;
 		case 'M': o.vm_dir = optarg; break;
+		case 'R': o.recipe_dir = optarg; break;
+		case 'f': o.feature_table = optarg; break;
 		case 'K': o.keep = 1; break;
 		case 'v': log_set_level(LOG_DEBUG); break;
 		case 'c':

@@ -8,6 +8,7 @@
 
 struct agent;
 struct headscale;
+struct image;
 struct lab;
 struct peers;
 
@@ -37,6 +38,9 @@ struct scenario {
 	int router_ts_pid;         /* tailscaled's first pid in the guest */
 	const char *router_ts_log; /* its log inside the guest */
 	char *upstream_dns_log;    /* queries the upstream DNS saw */
+	const struct image *image; /* the image under test, unpacked (rootfs, config, source) */
+	const char *recipe_dir;    /* image/: allowlist, waived-deps */
+	const char *feature_table; /* featuretags table of the pinned tailscale.com, or NULL */
 };
 
 #endif
