@@ -99,7 +99,7 @@ host-probes:
 
 # Tools every arch's run shares live in one build dir: runs for several
 # arches at once (same checkout, same cache) build them under one lock.
-HOST_TOOLS = $(BUILD)/tscanary $(DNSD) $(HTTPD) $(HEADSCALE_BIN) $(TS_HOST_TAILSCALED)
+HOST_TOOLS = $(BUILD)/tscanary $(DNSD) $(HTTPD) $(HEADSCALE_BIN) $(TS_HOST_TAILSCALED) $(FEATURE_TABLE)
 host-tools:
 	@mkdir -p $(BUILD)
 	@flock $(BUILD)/.host-tools.lock $(MAKE) --no-print-directory host-tools-locked
@@ -116,7 +116,7 @@ test: host-tools $(if $(IMAGE),,image) kernel $(VM_OVERLAY)
 		--kernel-dir "$$(cat $(VM_KERNEL_REF))" --overlay $(VM_OVERLAY) \
 		--headscale $(HEADSCALE_BIN) --dnsd $(DNSD) --httpd $(HTTPD) \
 		--ts-host-dir $(TS_HOST_DIR) --host-probes $(HOST_PROBES) --out $(GATE_OUT) \
-		--cache $(TSCANARY_CACHE) \
+		--cache $(TSCANARY_CACHE) --feature-table $(FEATURE_TABLE) \
 		$(if $(VARIANT),--variant $(VARIANT)) $(foreach c,$(CANARY),--canary $(c)) \
 		$(if $(KEEP),--keep)
 endif
@@ -166,16 +166,25 @@ bench: $(BUILD)/tscanary
 	done; done
 	$(BUILD)/tscanary bench --out out/bench.json out/bench/*/*/summary.json | tee out/bench.md
 
-# The README's canary table is generated from the registry, never by hand.
+# The README's canary and variant tables are generated (from the registry
+# and from fixtures/variants/), never written by hand.
+README_TABLES = canaries:list variants:variants
 .PHONY: readme readme-check
 readme: $(BUILD)/tscanary
-	@$(BUILD)/tscanary list --markdown >$(BUILD)/canaries.md
-	@awk -v f=$(BUILD)/canaries.md '/<!-- canaries:begin/ { print; while ((getline l < f) > 0) print l; skip = 1; next } \
-		/<!-- canaries:end/ { skip = 0 } !skip' README.md >$(BUILD)/README.md && mv $(BUILD)/README.md README.md
+	@cp README.md $(BUILD)/README.md
+	@for t in $(README_TABLES); do tag=$${t%%:*}; cmd=$${t#*:}; \
+		$(BUILD)/tscanary $$cmd --markdown >$(BUILD)/$$tag.md || exit 1; \
+		awk -v f=$(BUILD)/$$tag.md -v b="<!-- $$tag:begin" -v e="<!-- $$tag:end" \
+			'index($$0, b) == 1 { print; while ((getline l < f) > 0) print l; skip = 1; next } \
+			index($$0, e) == 1 { skip = 0 } !skip' $(BUILD)/README.md >$(BUILD)/README.md.new && \
+		mv $(BUILD)/README.md.new $(BUILD)/README.md; done
+	@mv $(BUILD)/README.md README.md
 readme-check: $(BUILD)/tscanary
-	@$(BUILD)/tscanary list --markdown >$(BUILD)/canaries.md
-	@awk '/<!-- canaries:begin/ { on = 1; next } /<!-- canaries:end/ { on = 0 } on' README.md | \
-		diff -u - $(BUILD)/canaries.md || { echo "README canary table is stale: run make readme" >&2; exit 1; }
+	@for t in $(README_TABLES); do tag=$${t%%:*}; cmd=$${t#*:}; \
+		$(BUILD)/tscanary $$cmd --markdown >$(BUILD)/$$tag.md || exit 1; \
+		awk -v b="<!-- $$tag:begin" -v e="<!-- $$tag:end" 'index($$0, b) == 1 { on = 1; next } \
+			index($$0, e) == 1 { on = 0 } on' README.md | diff -u - $(BUILD)/$$tag.md || \
+		{ echo "README $$tag table is stale: run make readme" >&2; exit 1; }; done
 
 # The README's test command; grows with each landed slice.
 check: unit readme-check lab-check

@@ -22,12 +22,14 @@ static const char usage_text[] =
 	"usage: tscanary run --arch ARCH --image PATH --kernel-dir DIR --overlay FILE\n"
 	"                    --headscale BIN --dnsd BIN --httpd BIN --ts-host-dir DIR\n"
 	"                    --host-probes DIR [--out DIR] [--variant NAME]\n"
+	"                    [--feature-table FILE] [--recipe-dir DIR]\n"
 	"                    [--canary NAME]... [--timeout-scale X] [--keep] [-v]\n"
 	"       tscanary judge --variant NAME [--fixtures DIR] SUMMARY.json\n"
 	"       tscanary mutants --arch ARCH [--fixtures DIR] [--out-root DIR]\n"
 	"       tscanary summary SUMMARY.json\n"
 	"       tscanary bench --out FILE SUMMARY.json...\n"
 	"       tscanary list [--markdown]\n"
+	"       tscanary variants [--markdown] [--fixtures DIR]\n"
 	"       tscanary --help\n"
 	"\n"
 	"run      boot the image for ARCH under QEMU in a sealed lab, join a real\n"
@@ -36,6 +38,9 @@ static const char usage_text[] =
 	"         Exit: 0 all passed, 1 a canary failed, 2 usage, 3 machine cannot\n"
 	"         run the lab, 4 bad image, 5 lab/VM/control did not come up,\n"
 	"         130 interrupted. --keep leaves a failed run's lab up until Ctrl-C.\n"
+	"         --feature-table: the pinned tailscale.com's feature table (JSON of\n"
+	"         image/featuretable.sh) that feature-deps judges the build against;\n"
+	"         --recipe-dir: where allowlist and waived-deps live (default image).\n"
 	"judge    exit 0 only if the run in SUMMARY.json caught known-bad variant\n"
 	"         NAME (fixtures/variants/NAME): preconditions held, every claiming\n"
 	"         canary failed with its declared signature, nothing else failed.\n"
@@ -45,7 +50,8 @@ static const char usage_text[] =
 	"summary  one line for a run (arch, verdict, timings, canaries); exit 0 if it passed.\n"
 	"bench    median and min-max of boot_s, online_s, total_s and tailscaled RSS\n"
 	"         per arch over many runs' summaries: JSON to FILE, a table on stdout.\n"
-	"list     the canaries: name, where it runs, what a pass proves, what it guards.\n";
+	"list     the canaries: name, where it runs, what a pass proves, what it guards.\n"
+	"variants the known-bad variants: what each re-creates, who must catch it.\n";
 
 static int usage(int code)
 {
@@ -72,6 +78,66 @@ static int cmd_list(int argc, char **argv)
 			       c->proves, c->guards);
 	}
 	return 0;
+}
+
+static int by_name(const struct dirent **a, const struct dirent **b);
+
+/* The known-bad variants with their claims, for the README's table. */
+static int cmd_variants(int argc, char **argv)
+{
+	const char *fixtures = "fixtures";
+	int markdown = 0, n, ret = 0;
+	struct dirent **ents = NULL;
+	char *dir;
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--markdown"))
+			markdown = 1;
+		else if (!strcmp(argv[i], "--fixtures") && i + 1 < argc)
+			fixtures = argv[++i];
+		else
+			return usage(RUN_USAGE);
+	}
+	dir = xasprintf("%s/variants", fixtures);
+	n = scandir(dir, &ents, NULL, by_name);
+	if (n < 0) {
+		error_errno("cannot list '%s'", dir);
+		free(dir);
+		return 1;
+	}
+	if (markdown) {
+		printf("| variant | what it re-creates | caught by (signature) | also fails (collateral) |\n");
+		printf("| --- | --- | --- | --- |\n");
+	}
+	for (int i = 0; i < n; i++) {
+		struct strbuf claims = STRBUF_INIT, coll = STRBUF_INIT;
+		struct variant v;
+
+		if (ents[i]->d_name[0] == '.')
+			goto next;
+		if (variant_load(&v, dir, ents[i]->d_name) < 0) {
+			ret = 1;
+			goto next;
+		}
+		for (size_t k = 0; k < v.nclaims; k++)
+			strbuf_addf(&claims, "%s`%s` (%s)", k ? ", " : "", v.claims[k].canary,
+				    v.claims[k].signature[0] ? v.claims[k].signature : "any failure");
+		for (size_t k = 0; k < v.ncollateral; k++)
+			strbuf_addf(&coll, "%s`%s`", k ? ", " : "", v.collateral[k]);
+		if (markdown)
+			printf("| `%s` | %s | %s | %s |\n", v.name, v.description, strbuf_str(&claims),
+			       coll.len ? coll.buf : "-");
+		else
+			printf("%-18s %s; caught by %s\n", v.name, v.description, strbuf_str(&claims));
+		variant_release(&v);
+next:
+		strbuf_release(&claims);
+		strbuf_release(&coll);
+		free(ents[i]);
+	}
+	free(ents);
+	free(dir);
+	return ret;
 }
 
 static int cmd_judge(int argc, char **argv)
@@ -283,13 +349,16 @@ static int cmd_run(int argc, char **argv)
 		{ "cache", required_argument, NULL, 'C' },
 		{ "fixtures", required_argument, NULL, 'F' },
 		{ "vm-dir", required_argument, NULL, 'M' },
+		{ "recipe-dir", required_argument, NULL, 'R' },
+		{ "feature-table", required_argument, NULL, 'f' },
 		{ "canary", required_argument, NULL, 'c' },
 		{ "timeout-scale", required_argument, NULL, 't' },
 		{ "keep", no_argument, NULL, 'K' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct run_opts o = { .fixtures = "fixtures", .vm_dir = "vm", .timeout_scale = 1.0 };
+	struct run_opts o = { .fixtures = "fixtures", .vm_dir = "vm", .recipe_dir = "image",
+			      .timeout_scale = 1.0 };
 	const char **names = NULL;
 	char *out = NULL, *end;
 	int c, code;
@@ -310,6 +379,8 @@ static int cmd_run(int argc, char **argv)
 		case 'C': o.cache_dir = optarg; break;
 		case 'F': o.fixtures = optarg; break;
 		case 'M': o.vm_dir = optarg; break;
+		case 'R': o.recipe_dir = optarg; break;
+		case 'f': o.feature_table = optarg; break;
 		case 'K': o.keep = 1; break;
 		case 'v': log_set_level(LOG_DEBUG); break;
 		case 'c':
@@ -374,6 +445,8 @@ int main(int argc, char **argv)
 		return cmd_bench(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "mutants"))
 		return cmd_mutants(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "variants"))
+		return cmd_variants(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "list"))
 		return cmd_list(argc - 1, argv + 1);
 	error("unknown command '%s'", argv[1]);

@@ -306,6 +306,7 @@ static int step_image(struct run *r)
 	if (image_open(&r->img, r->o->image, &r->s.arch, r->workdir) < 0)
 		return -1;
 	r->have_img = 1;
+	r->s.image = &r->img;
 	json_object_set_new(r->rep.metrics, "rootfs_bytes", json_integer((json_int_t)r->img.rootfs_bytes));
 	bin = xasprintf("%s/usr/local/bin/tailscale.combined", r->img.rootfs);
 	if (lstat(bin, &st) == 0 && S_ISREG(st.st_mode))
@@ -1115,6 +1116,8 @@ int run_gate(const struct run_opts *o)
 	r.s.fixtures_dir = o->fixtures;
 	r.s.host_probes = o->host_probes;
 	r.s.restart_router = restart_router;
+	r.s.recipe_dir = o->recipe_dir;
+	r.s.feature_table = o->feature_table;
 	report_init(&r.rep, o->arch, o->variant);
 	r.s.metrics = r.rep.metrics;
 	r.pre = json_object();

@@ -30,6 +30,8 @@ struct run_opts {
 	const char *fixtures;     /* fixtures/ */
 	const char *vm_dir;       /* vm/ (arches, initramfs.sh, flash.sh) */
 	const char *cache_dir;    /* $TSCANARY_CACHE: remembers the KVM probe */
+	const char *recipe_dir;   /* image/ (allowlist, waived-deps) */
+	const char *feature_table; /* featuretags table JSON (image/featuretable.sh), or NULL */
 	const char **canaries;    /* selected canary names; NULL: all */
 	size_t ncanaries;
 	double timeout_scale;     /* multiplies every timeout */

@@ -8,6 +8,7 @@
 
 struct agent;
 struct headscale;
+struct image;
 struct lab;
 struct peers;
 struct peers_spec;
@@ -65,6 +66,9 @@ struct scenario {
 	 */
 	int (*restart_router)(struct scenario *s, const struct router_restart *rq,
 			      struct router_restart_result *res);
+	const struct image *image; /* the image under test, unpacked (rootfs, config, source) */
+	const char *recipe_dir;    /* image/: allowlist, waived-deps */
+	const char *feature_table; /* featuretags table of the pinned tailscale.com, or NULL */
 };
 
 #endif

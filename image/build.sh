@@ -267,7 +267,10 @@ recipe_files() {
 recipe_list=$(recipe_files)
 recipe_hash=$(cd "$here" && printf '%s\n' "$recipe_list" | xargs -d '\n' sha256sum | sha256sum | cut -d' ' -f1)
 variant_hash=none
-[ -z "$variant_file" ] || variant_hash=$(sha256sum <"$variant_file" | cut -d' ' -f1)
+# Only the lines the build reads: editing a variant's claims or comments
+# must not rebuild its image.
+[ -z "$variant_file" ] || variant_hash=$(grep -E '^[[:space:]]*(omit|drop_allow|add|upx|filter|config_drop|config_add|env)[[:space:]]*=' "$variant_file" |
+	sed -e 's/^[[:space:]]*//' -e 's/[[:space:]]*$//' | sha256sum | cut -d' ' -f1)
 key=$(
 	printf '%s\n' "tscanary image cache v1" "tailscale=$ts_version" \
 		"arch=$(awk -v a="$arch" '$1 == a' "$arch_table")" "tags=$tags" \

@@ -11,3 +11,13 @@ IMAGE_OUT = out/$(ARCH)$(if $(VARIANT),-$(VARIANT))/image
 .PHONY: image
 image:
 	image/build.sh --arch $(ARCH) $(if $(VARIANT),--variant fixtures/variants/$(VARIANT)) --out $(IMAGE_OUT)
+
+# The feature table (featuretags) of the pinned tailscale.com, for the
+# feature-deps canary: cached by version and program hash, so cheap here.
+FEATURE_TABLE = $(BUILD)/feature-table.json
+
+.PHONY: feature-table
+feature-table: $(FEATURE_TABLE)
+
+$(FEATURE_TABLE): image/featuretable.sh image/featuretable/main.go image/go.mod image/go.sum
+	image/featuretable.sh --out $@

@@ -10,6 +10,7 @@ int canary_exitnode_traffic(struct scenario *s, struct canary_outcome *out);
 int canary_subnet_route(struct scenario *s, struct canary_outcome *out);
 int canary_router_uses_exit(struct scenario *s, struct canary_outcome *out);
 int canary_footprint(struct scenario *s, struct canary_outcome *out);
+int canary_feature_deps(struct scenario *s, struct canary_outcome *out);
 int canary_no_panic(struct scenario *s, struct canary_outcome *out);
 int canary_flash_writes(struct scenario *s, struct canary_outcome *out);
 int canary_log_verbosity(struct scenario *s, struct canary_outcome *out);
@@ -80,6 +81,17 @@ const struct canary canary_registry[] = {
 			  "tailscaled VmRSS/VmHWM at steady state stay within the arch's budgets "
 			  "in fixtures/budgets/",
 		.guards = "no-upx",
+	},
+	{
+		.name = "feature-deps",
+		.where = CANARY_HOST,
+		.run = canary_feature_deps,
+		.timeout_s = 30,
+		.proves = "every feature in the dependency closure of the allowlist (featuretags "
+			  "Deps of the pinned tailscale.com) is in the binary's build tags, read from "
+			  "the image's own tailscale.combined, or waived with a reason in "
+			  "image/waived-deps",
+		.guards = "no-peerapiserver, no-peerapiclient, no-netstack",
 	},
 	{
 		.name = "no-panic",
