@@ -111,15 +111,20 @@ ifeq ($(ARCH),all)
 # only if all passed.
 test: test-all
 else
+# What every run of ARCH needs besides --image and --out (run-args prints it
+# for scripts that call the harness directly, e.g. tests/bad-inputs.sh).
+RUN_ARGS = --arch $(ARCH) --kernel-dir "$$(cat $(VM_KERNEL_REF))" --overlay $(VM_OVERLAY) \
+	--headscale $(HEADSCALE_BIN) --dnsd $(DNSD) --httpd $(HTTPD) \
+	--ts-host-dir $(TS_HOST_DIR) --host-probes $(HOST_PROBES) \
+	--cache $(TSCANARY_CACHE) --feature-table $(FEATURE_TABLE)
 test: host-tools $(if $(IMAGE),,image) kernel $(VM_OVERLAY)
-	$(BUILD)/tscanary run --arch $(ARCH) --image $(GATE_IMAGE) \
-		--kernel-dir "$$(cat $(VM_KERNEL_REF))" --overlay $(VM_OVERLAY) \
-		--headscale $(HEADSCALE_BIN) --dnsd $(DNSD) --httpd $(HTTPD) \
-		--ts-host-dir $(TS_HOST_DIR) --host-probes $(HOST_PROBES) --out $(GATE_OUT) \
-		--cache $(TSCANARY_CACHE) --feature-table $(FEATURE_TABLE) \
+	$(BUILD)/tscanary run $(RUN_ARGS) --image $(GATE_IMAGE) --out $(GATE_OUT) \
 		$(if $(VARIANT),--variant $(VARIANT)) $(foreach c,$(CANARY),--canary $(c)) \
 		$(if $(KEEP),--keep)
 endif
+.PHONY: run-args
+run-args: host-tools kernel $(VM_OVERLAY)
+	@echo $(RUN_ARGS)
 
 # JOBS=1 (default): one arch after the other, output as it comes (what CI
 # runs: timings stay as measured alone). JOBS=3: all at once, each arch's

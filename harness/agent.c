@@ -30,7 +30,21 @@ struct agent {
 	enum { ALIVE, LOST, BROKEN } dead; /* LOST: stream ended; BROKEN: out of sync */
 	struct frame_decoder dec;
 	struct agent_hello hello;
+	agent_alive_fn alive;  /* during agent_connect_watch() only */
+	void *alive_arg;
 };
+
+/* 0 (and an error naming why) when the watched guest will never answer. */
+static int guest_gone(agent_alive_fn alive, void *arg)
+{
+	struct strbuf why = STRBUF_INIT;
+	int gone = alive && !alive(arg, &why);
+
+	if (gone)
+		error("%s", strbuf_str(&why));
+	strbuf_release(&why);
+	return gone;
+}
 
 /* Why a wait for a frame ended without one. */
 enum wait_end { WAIT_FRAME = 0, WAIT_TIMEOUT, WAIT_FAILED };
@@ -306,6 +320,8 @@ static int await_hello(struct agent *a, long deadline)
 	for (;;) {
 		long next_ping = mono_ms() + HELLO_RETRY_MS;
 
+		if (guest_gone(a->alive, a->alive_arg))
+			return -1;
 		if (send_reset_ping(a, deadline) < 0)
 			return -1;
 		while (mono_ms() < next_ping) {
@@ -332,7 +348,13 @@ static int await_hello(struct agent *a, long deadline)
 
 struct agent *agent_connect(const char *sock_path, int timeout_ms)
 {
-	long start = mono_ms(), deadline = start + timeout_ms;
+	return agent_connect_watch(sock_path, timeout_ms, NULL, NULL);
+}
+
+struct agent *agent_connect_watch(const char *sock_path, int timeout_ms, agent_alive_fn alive,
+				  void *arg)
+{
+	long start = mono_ms(), deadline = start + timeout_ms, next_check = start;
 	struct agent *a;
 	int fd, last = 0;
 
@@ -356,6 +378,11 @@ struct agent *agent_connect(const char *sock_path, int timeout_ms)
 			error_errno("no agent socket '%s' within %d ms", sock_path, timeout_ms);
 			return NULL;
 		}
+		if (mono_ms() >= next_check) {
+			if (guest_gone(alive, arg))
+				return NULL;
+			next_check = mono_ms() + HELLO_RETRY_MS;
+		}
 		poll(NULL, 0, slice(deadline) < 50 ? slice(deadline) : 50);
 	}
 	a = xcalloc(1, sizeof(*a));
@@ -365,10 +392,13 @@ struct agent *agent_connect(const char *sock_path, int timeout_ms)
 	/* ids differ per connection: a late answer to an earlier one never matches */
 	a->next_id = (uint32_t)mono_ms() * 2654435761u ^ (uint32_t)getpid() << 16;
 	frame_decoder_init(&a->dec, 0);
+	a->alive = alive;
+	a->alive_arg = arg;
 	if (await_hello(a, deadline) < 0) {
 		agent_close(a);
 		return NULL;
 	}
+	a->alive = NULL;
 	debug("agent '%s': %s on %s, guest up %llu ms, hello after %ld ms", sock_path,
 	      a->hello.version, a->hello.uname, a->hello.uptime_ms, mono_ms() - start);
 	return a;

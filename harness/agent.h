@@ -85,6 +85,15 @@ struct agent_status {
  * The caller owns the connection (agent_close()).
  */
 struct agent *agent_connect(const char *sock_path, int timeout_ms);
+/*
+ * A check agent_connect_watch() runs while it waits (about once a second):
+ * 1 while the guest may still come up; 0 (with the reason in why) when it
+ * never will, e.g. QEMU exited or the kernel panicked.
+ */
+typedef int (*agent_alive_fn)(void *arg, struct strbuf *why);
+/* agent_connect(), giving up as soon as alive() says the guest is gone. */
+struct agent *agent_connect_watch(const char *sock_path, int timeout_ms, agent_alive_fn alive,
+				  void *arg);
 /* Deadline for each call's answer (default 10 s; EXEC adds its own timeout). */
 void agent_set_timeout(struct agent *a, int timeout_ms);
 /* The HELLO of this connection. */

@@ -551,6 +551,13 @@ int headscale_expire_authkey(struct headscale *hs, const char *key)
 	return ret;
 }
 
+int headscale_nodes_json(struct headscale *hs, struct strbuf *out)
+{
+	const char *args[] = { "nodes", "list", NULL };
+
+	return hs_cli(hs, args, out);
+}
+
 int headscale_list_nodes(struct headscale *hs, struct hs_node **nodes, size_t *n)
 {
 	const char *args[] = { "nodes", "list", NULL };

@@ -109,6 +109,8 @@ int headscale_create_authkey(struct headscale *hs, uint64_t user_id,
  * id found in `preauthkeys list`; then check the list shows it expired.
  */
 int headscale_expire_authkey(struct headscale *hs, const char *key);
+/* `nodes list -o json` as headscale prints it, into out (for the logs). */
+int headscale_nodes_json(struct headscale *hs, struct strbuf *out);
 /* `nodes list`: an array of *n nodes into *nodes (free: hs_nodes_free). */
 int headscale_list_nodes(struct headscale *hs, struct hs_node **nodes, size_t *n);
 /* `nodes approve-routes`: replace node id's approved set with routes (NULL-terminated). */

@@ -13,6 +13,7 @@
 #include "image.h"
 #include "lab.h"
 #include "log.h"
+#include "node.h"
 #include "peers.h"
 #include "pki.h"
 #include "proc.h"
@@ -324,6 +325,54 @@ static int step_image(struct run *r)
 	return 0;
 }
 
+/*
+ * A pcap per lab bridge for the failure bundle: the stand-in internet's
+ * bridge sees control, DERP, STUN, DNS, web and every peer's WireGuard; the
+ * containers bridge sees the router's own traffic. Kept only when the run
+ * fails (or with --keep); capped at PCAP_MAX_MB each.
+ */
+#define PCAP_MAX_MB "32"
+static void start_captures(struct run *r)
+{
+	const struct {
+		const char *netns, *bridge, *name;
+	} c[] = {
+		{ r->lab.inet, r->lab.inet_br, "inet" },
+		{ r->lab.routeros, r->lab.containers, "containers" },
+	};
+	char *dir = logpath(r, "pcap");
+
+	if (mkdir_p(dir) < 0) {
+		warning("no packet captures: cannot create '%s'", dir);
+		free(dir);
+		return;
+	}
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		char *file = xasprintf("%s/%s.pcap", dir, c[i].name);
+		char *log = xasprintf("%s/%s.tcpdump.log", dir, c[i].name);
+		/* -Z root: Debian's tcpdump would drop to its own user and fail to write here */
+		const char *argv[] = { "tcpdump", "-i", c[i].bridge, "-n", "-U", "-Z", "root",
+				       "-C", PCAP_MAX_MB, "-W", "1", "-w", file, NULL };
+		struct proc_spec ps = { .name = "tcpdump", .argv = argv, .netns = c[i].netns,
+					.log_path = log };
+
+		if (!proc_spawn(&ps))
+			warning("no packet capture on %s (see %s)", c[i].bridge, log);
+		free(file);
+		free(log);
+	}
+	free(dir);
+}
+
+/* A passing run keeps no captures: they only serve a failure's reader. */
+static void drop_captures(struct run *r)
+{
+	char *dir = logpath(r, "pcap");
+
+	rm_rf(dir);
+	free(dir);
+}
+
 static int step_lab(struct run *r)
 {
 	char *zone, *dnslog;
@@ -333,6 +382,7 @@ static int step_lab(struct run *r)
 	if (lab_init(&r->lab, NULL) < 0 || lab_up_router(&r->lab) < 0)
 		return -1;
 	r->s.lab = &r->lab;
+	start_captures(r);
 	zone = xasprintf("%s/zones/canary.test.zone", r->o->fixtures);
 	dnslog = logpath(r, "dns-upstream.log");
 	dns = lab_start_dnsd(r->o->dnsd, r->lab.inet, LAB_DNS_UPSTREAM, zone, dnslog, LAB_DNSD_RA);
@@ -473,6 +523,39 @@ static int step_qemu(struct run *r, const char *initrd, const char *flash)
  * the median over BOOT_REF_S, never below 1 nor above 4, times any
  * --timeout-scale the user gave.
  */
+/*
+ * While waiting for the guest agent: a QEMU that exited, or a kernel that
+ * panicked on the console, will never answer; say so at once.
+ */
+static int guest_may_come_up(void *arg, struct strbuf *why)
+{
+	struct run *r = arg;
+	char *console = r->boots ? xasprintf("%s/console.boot%u.log", r->logdir, r->boots + 1)
+				 : logpath(r, "console.log");
+	struct strbuf text = STRBUF_INIT, hits = STRBUF_INIT;
+	int status, alive = 1;
+
+	if (r->qemu && proc_running(r->qemu, &status) == 0) {
+		char how[32], *qlog = logpath(r, "qemu.log");
+
+		strbuf_addf(why, "QEMU exited (%s) before the guest came up; its log:\n",
+			    proc_describe_status(status, how, sizeof(how)));
+		strbuf_add_log_tail(why, qlog, 5);
+		free(qlog);
+		alive = 0;
+	} else if (strbuf_read_file(&text, console) == 0 &&
+		   log_grep(text.buf, text.len, "Kernel panic", &hits) > 0) {
+		strbuf_rtrim(&hits);
+		strbuf_addf(why, "the router's kernel panicked while booting (logs/%s): %s",
+			    strrchr(console, '/') + 1, hits.buf);
+		alive = 0;
+	}
+	strbuf_release(&text);
+	strbuf_release(&hits);
+	free(console);
+	return alive;
+}
+
 #define BOOT_REF_S 6.0
 #define SPEED_KEEP 5
 
@@ -574,7 +657,8 @@ static int step_boot_wait(struct run *r)
 		}
 	}
 	if (!r->s.router)
-		r->s.router = agent_connect(sock, left > 1 ? (int)(left * 1000) : 1000);
+		r->s.router = agent_connect_watch(sock, left > 1 ? (int)(left * 1000) : 1000,
+						  guest_may_come_up, r);
 	free(sock);
 	if (!r->s.router)
 		return error("router VM did not bring up its agent (see logs/console.log)");
@@ -1029,7 +1113,7 @@ static int restart_router(struct scenario *s, const struct router_restart *rq,
 
 		progress("restart", "powering the router VM off (flash kept)");
 		power_off(r);
-		if (r->qemu && proc_wait(r->qemu, 1000, NULL) != 1)
+		if (r->qemu && proc_wait(r->qemu, 1000, NULL) == 1)
 			proc_stop(r->qemu, 5000);
 		unlink(sock);
 		free(sock);
@@ -1064,16 +1148,83 @@ static int restart_router(struct scenario *s, const struct router_restart *rq,
 	return ret;
 }
 
-static void save_status(struct run *r)
+static void dump_json(struct run *r, const char *name, json_t *j)
 {
-	json_t *st = router_status(r);
-	char *path = logpath(r, "router-status.json");
+	char *path = logpath(r, name);
 
-	if (st) {
-		json_dump_file(st, path, JSON_INDENT(2));
-		json_decref(st);
-	}
+	if (j && json_dump_file(j, path, JSON_INDENT(2)) < 0)
+		warning("cannot write '%s'", path);
+	json_decref(j);
 	free(path);
+}
+
+static void dump_text(struct run *r, const char *name, const struct strbuf *sb)
+{
+	char *path = logpath(r, name);
+	FILE *fp = fopen(path, "we");
+
+	if (!fp || fwrite(strbuf_str(sb), 1, sb->len, fp) != sb->len)
+		warning("cannot write '%s'", path);
+	if (fp)
+		fclose(fp);
+	free(path);
+}
+
+/*
+ * The failure bundle's live part: every tailscaled's `status --json`,
+ * headscale's node list, and on a failure both ends' netcheck, so a
+ * maintainer never needs to rerun to see what each side believed.
+ */
+static void save_status(struct run *r, int failed)
+{
+	struct {
+		const char *name;
+		struct node *n;
+		int up;
+	} host[] = {
+		{ "client", &r->peers.client, r->peers.client_up },
+		{ "exit", &r->peers.exit, r->peers.exit_up },
+		{ "phone", &r->peers.phone, r->peers.phone_up },
+	};
+	struct strbuf sb = STRBUF_INIT, err = STRBUF_INIT;
+	char name[64];
+
+	if (r->s.router)
+		dump_json(r, "router-status.json", router_status(r));
+	for (size_t i = 0; r->have_peers && i < sizeof(host) / sizeof(host[0]); i++) {
+		if (!host[i].up)
+			continue;
+		snprintf(name, sizeof(name), "%s-status.json", host[i].name);
+		dump_json(r, name, node_status(host[i].n));
+	}
+	if (r->s.hs && headscale_nodes_json(&r->hs, &sb) == 0)
+		dump_text(r, "headscale-nodes.json", &sb);
+	if (!failed)
+		goto out;
+	if (r->s.router) {
+		const char *argv[] = { TS_CLI, "netcheck", NULL };
+		struct agent_cmd cmd = { .argv = argv, .timeout_ms = scaled(r, 30000) };
+		struct agent_result res = AGENT_RESULT_INIT;
+
+		if (agent_exec(r->s.router, &cmd, &res) == 0) {
+			strbuf_add(&res.out, strbuf_str(&res.err), res.err.len);
+			dump_text(r, "router-netcheck.txt", &res.out);
+		}
+		agent_result_release(&res);
+	}
+	if (r->have_peers && r->peers.client_up) {
+		const char *args[] = { "netcheck", NULL };
+		int status;
+
+		strbuf_reset(&sb);
+		if (node_cli(&r->peers.client, args, scaled(r, 30000), &sb, &err, &status) == 0) {
+			strbuf_add(&sb, strbuf_str(&err), err.len);
+			dump_text(r, "client-netcheck.txt", &sb);
+		}
+	}
+out:
+	strbuf_release(&sb);
+	strbuf_release(&err);
 }
 
 static void power_off(struct run *r)
@@ -1089,12 +1240,31 @@ static void power_off(struct run *r)
 
 static void keep_until_interrupted(struct run *r)
 {
+	struct node *nodes[] = { &r->peers.client, &r->peers.exit, &r->peers.phone };
+
 	fprintf(stderr,
 		"\n--keep: the lab stays up. Enter it with:\n"
-		"  ip netns exec %s sh      # stand-in internet (headscale, DNS)\n"
-		"  ip netns exec %s sh      # the RouterOS host (bridge, tap)\n"
+		"  ip netns exec %s sh   # stand-in internet: headscale, DERP, DNS, web\n"
+		"  ip netns exec %s sh   # the RouterOS host: containers bridge, tap, NAT\n",
+		r->lab.inet, r->lab.routeros);
+	if (r->have_peers) {
+		fprintf(stderr, "  ip netns exec %s sh   # the LAN host 172.20.0.10\n",
+			r->peers.lan_ns);
+		for (size_t i = 0; i < sizeof(nodes) / sizeof(nodes[0]); i++)
+			if (nodes[i]->netns && nodes[i]->tailscale && nodes[i]->sock)
+				fprintf(stderr, "  ip netns exec %s %s --socket=%s status   # node %s\n",
+					nodes[i]->netns, nodes[i]->tailscale, nodes[i]->sock,
+					nodes[i]->name);
+	}
+	if (r->hs.config_path)
+		fprintf(stderr, "  ip netns exec %s %s -c %s nodes list   # headscale\n",
+			r->lab.inet, r->o->headscale, r->hs.config_path);
+	fprintf(stderr,
+		"  the router VM: its console is %s/console.log (live); its agent socket "
+		"%s/agent.sock\n"
+		"  pcaps (live, one per bridge): %s/pcap/\n"
 		"work dir: %s\nlogs: %s\nPress Ctrl-C to tear everything down.\n",
-		r->lab.inet, r->lab.routeros, r->workdir, r->logdir);
+		r->logdir, r->workdir, r->logdir, r->workdir, r->logdir);
 	while (!interrupted())
 		pause();
 }
@@ -1145,6 +1315,21 @@ int run_gate(const struct run_opts *o)
 	}
 	r.scale = o->timeout_scale;
 	speed_scale(&r);
+	{
+		/* before building anything: a VM needs its kernel */
+		char *kernel = xasprintf("%s/vmlinuz", o->kernel_dir);
+		int missing = access(kernel, R_OK) != 0;
+
+		if (missing) {
+			error_errno("no kernel '%s' for ARCH=%s (make kernel ARCH=%s fetches it)",
+				    kernel, o->arch, o->arch);
+			report_set_error(&r.rep, "no kernel '%s'", kernel);
+			code = RUN_INFRA;
+		}
+		free(kernel);
+		if (missing)
+			goto report;
+	}
 	if (lab_preflight() < 0) {
 		code = RUN_ENV;
 		report_set_error(&r.rep, "this machine cannot run the lab (see run.log)");
@@ -1220,10 +1405,10 @@ report:
 		report_set_error(&r.rep, "interrupted by signal %d", interrupt_signal());
 		code = RUN_INTERRUPTED;
 	}
-	if (r.s.router && !interrupted()) {
-		if (!json_object_get(r.pre, "online") && r.ts_pid)
+	if (!interrupted() && code != RUN_USAGE) {
+		if (r.s.router && !json_object_get(r.pre, "online") && r.ts_pid)
 			check_sentinel(&r); /* keep the log and restart evidence */
-		save_status(&r);
+		save_status(&r, code != RUN_PASS);
 	}
 	if (!json_object_get(r.pre, "routes") && code != RUN_USAGE)
 		for (size_t i = 0; i < canary_count; i++)
@@ -1236,6 +1421,8 @@ report:
 	step_begin(&r, "teardown", "VM, lab, work dir");
 	undo_unwind(base);
 	step_end(&r, "teardown");
+	if (code == RUN_PASS && !o->keep && r.logdir)
+		drop_captures(&r);
 	if (r.lab.suffix[0]) {
 		struct strbuf left = STRBUF_INIT;
 

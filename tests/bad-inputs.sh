@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# Bad input must end in a clear message and its own non-zero exit, never a
+# hang. Each case runs the harness (or the image build) the way a user would
+# get it wrong, under a hard timeout, and checks the exit code and that the
+# message names the cause.
+#
+#   tests/bad-inputs.sh ARCH_IMAGE OTHER_ARCH_IMAGE
+#
+# ARCH_IMAGE is a good armv7 OCI archive, OTHER_ARCH_IMAGE one of another
+# platform (arm64). Run as root from the repo root after `make run-args`
+# built what a run needs; `make bad-input-check` does all of that.
+set -uo pipefail
+
+[ $# -eq 2 ] || { echo "usage: $0 ARMV7_IMAGE ARM64_IMAGE" >&2; exit 2; }
+good=$1 other=$2
+for f in "$good" "$other"; do
+	[ -f "$f" ] || { echo "bad-inputs: no image '$f'" >&2; exit 2; }
+done
+
+limit=${BAD_INPUT_TIMEOUT:-120}
+tmp=$(mktemp -d /tmp/tscanary-badinput-XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
+trap 'exit 130' INT TERM
+
+read -r -a run_args <<<"$(make -s --no-print-directory run-args ARCH=armv7 | tail -n 1)"
+pass=0 fail=0
+t_all=$(date +%s)
+
+# expect NAME CODE REGEX -- COMMAND...: the command exits CODE within the
+# limit and its output matches REGEX (grep -E).
+expect() {
+	local name=$1 want=$2 re=$3 t0 code
+	shift 4
+	t0=$(date +%s)
+	timeout --kill-after=10 "$limit" "$@" >"$tmp/out" 2>&1
+	code=$?
+	local took=$(($(date +%s) - t0))
+	if [ "$code" = 124 ] || [ "$code" = 137 ]; then
+		echo "not ok - $name: no verdict within ${limit}s (a hang)"
+		fail=$((fail + 1))
+	elif [ "$code" != "$want" ]; then
+		echo "not ok - $name: exit $code, want $want"
+		sed 's/^/    /' "$tmp/out" | tail -n 8
+		fail=$((fail + 1))
+	elif ! grep -Eiq -- "$re" "$tmp/out"; then
+		echo "not ok - $name: exit $code but no message matching /$re/"
+		sed 's/^/    /' "$tmp/out" | tail -n 8
+		fail=$((fail + 1))
+	else
+		echo "ok - $name: exit $code in ${took}s: $(grep -Eim1 -- "$re" "$tmp/out" | sed 's/^[[:space:]]*//' | cut -c1-150)"
+		pass=$((pass + 1))
+	fi
+}
+
+tsc=(build/tscanary run "${run_args[@]}" --out "$tmp/o")
+
+# usage (2)
+expect "unknown ARCH" 2 "unknown arch|not in .*arches" -- \
+	build/tscanary run "${run_args[@]/armv7/mips}" --image "$good" --out "$tmp/o"
+expect "unknown canary" 2 "unknown canary" -- "${tsc[@]}" --image "$good" --canary no-such-canary
+# image (4)
+expect "IMAGE missing" 4 "no-such-image|No such file|does not exist" -- "${tsc[@]}" --image "$tmp/no-such-image.tar"
+head -c 200000 "$good" >"$tmp/truncated.tar"
+expect "IMAGE truncated" 4 "truncated|unexpected end|corrupt|cannot read|not a|invalid" -- \
+	"${tsc[@]}" --image "$tmp/truncated.tar"
+head -c 3000000 /dev/urandom >"$tmp/random.tar"
+expect "IMAGE garbage" 4 "not an OCI|not a|cannot read|invalid|unknown format|corrupt" -- \
+	"${tsc[@]}" --image "$tmp/random.tar"
+# a layer whose bytes no longer match its digest
+mkdir -p "$tmp/flip" && tar -C "$tmp/flip" -xf "$good"
+big=$(find "$tmp/flip/blobs/sha256" -type f -size +100k | head -n 1)
+printf 'X' | dd of="$big" bs=1 seek=4096 conv=notrunc status=none
+(cd "$tmp/flip" && tar -cf "$tmp/flipped.tar" .)
+expect "IMAGE blob corrupt" 4 "digest|checksum|corrupt|does not match" -- "${tsc[@]}" --image "$tmp/flipped.tar"
+expect "IMAGE of another platform" 4 "platform|arm64|no linux/arm/v7" -- "${tsc[@]}" --image "$other"
+# this machine (3)
+expect "no CAP_NET_ADMIN" 3 "CAP_NET_ADMIN" -- \
+	setpriv --inh-caps=-all --bounding-set=-net_admin,-sys_admin -- \
+	build/tscanary run "${run_args[@]}" --image "$good" --out "$tmp/o"
+# nobody may write its reports, so what stops it is the lab's own check
+chmod 0755 "$tmp" && mkdir -m 1777 "$tmp/nobody"
+expect "not root" 3 "CAP_NET_ADMIN" -- \
+	setpriv --reuid=65534 --regid=65534 --clear-groups -- \
+	build/tscanary run "${run_args[@]}" --image "$good" --out "$tmp/nobody/o"
+expect "no /dev/net/tun" 3 "/dev/net/tun" -- \
+	unshare --mount --propagation private sh -c \
+	'mount -t tmpfs tsc-no-tun /dev/net && exec "$@"' sh \
+	build/tscanary run "${run_args[@]}" --image "$good" --out "$tmp/o"
+# a missing kernel: the VM cannot start (5), named as such
+no_kernel=()
+for ((i = 0; i < ${#run_args[@]}; i++)); do
+	if [ "${run_args[i]}" = --kernel-dir ]; then
+		i=$((i + 1))
+		continue
+	fi
+	no_kernel+=("${run_args[i]}")
+done
+expect "missing kernel" 5 "vmlinuz|kernel" -- \
+	build/tscanary run "${no_kernel[@]}" --kernel-dir "$tmp/no-kernel" --image "$good" --out "$tmp/o"
+# a full disk under the cache: the image build stops at once, naming it
+mkdir -p "$tmp/full"
+cat >"$tmp/full.sh" <<'SH'
+set -e
+mount -t tmpfs -o size=256k tsc-full "$1"
+dd if=/dev/zero of="$1/fill" bs=4k 2>/dev/null || true
+export TSCANARY_CACHE="$1"
+shift
+exec "$@"
+SH
+expect "full disk in the cache" 1 "No space left|cannot (create|write)" -- \
+	unshare --mount --propagation private sh "$tmp/full.sh" "$tmp/full" \
+	image/build.sh --arch armv7 --out "$tmp/img"
+
+echo "bad inputs: $pass passed, $fail failed in $(($(date +%s) - t_all))s"
+[ "$fail" = 0 ]
