@@ -111,7 +111,7 @@ int variant_parse(struct variant *v, const char *name, const char *text)
 		} else if (!strncmp(key, "signature.", 10)) {
 			strbuf_addf(&sigs, "%s\t%s\t%d\n", key + 10, val, lineno);
 		} else if (!strcmp(key, "omit") || !strcmp(key, "drop_allow") ||
-			   !strcmp(key, "upx") || !strcmp(key, "filter")) {
+			   !strcmp(key, "upx") || !strcmp(key, "filter") || !strcmp(key, "env")) {
 			/* build-side keys: image/build.sh applies them */
 		} else {
 			ret = error("variant '%s' line %d: unknown key '%s'", name, lineno, key);

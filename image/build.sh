@@ -82,6 +82,7 @@ need_tools go umoci skopeo jq apt-get apt-cache dpkg-deb tar sha256sum basenc ba
 
 # --- variant ----------------------------------------------------------------
 variant=default variant_file='' v_desc='' v_omit='' v_drop='' v_upx=yes v_filter=yes
+v_env=() # env=NAME=VALUE lines: extra image config env, one a line
 if [ -n "$variant_arg" ]; then
 	if [ -f "$variant_arg" ]; then
 		variant_file=$variant_arg
@@ -103,6 +104,10 @@ if [ -n "$variant_arg" ]; then
 		description) v_desc=$val ;;
 		omit) v_omit=$val ;;
 		drop_allow) v_drop=$val ;;
+		env)
+			case $val in [A-Za-z_]*=*) ;; *) die "'$variant_file':$lineno: env wants NAME=VALUE, not '$val'" ;; esac
+			v_env+=("$val")
+			;;
 		upx | filter)
 			case $val in yes | no) ;; *) die "'$variant_file':$lineno: $key must be yes or no, not '$val'" ;; esac
 			if [ "$key" = upx ]; then v_upx=$val; else v_filter=$val; fi
@@ -410,6 +415,7 @@ while read -r k v; do
 	*) die "'$here/image-config': unknown key '$k'" ;;
 	esac
 done <"$here/image-config"
+for v in "${v_env[@]}"; do cfg+=(--config.env "$v"); done
 umoci config --image "$layout:$ref" "${cfg[@]}" || die "umoci config failed"
 
 # umoci knows no platform variant: write it into the config, which changes
@@ -489,6 +495,7 @@ jq -n \
 	--argjson allowlist "$(jarr "$eff_allow")" --argjson waived "$(jarr "$waived")" \
 	--argjson v_omit "$(jarr "$v_omit")" --argjson v_drop "$(jarr "$v_drop")" \
 	--argjson broken "$(jarr "$broken")" \
+	--argjson v_env "$(printf '%s\n' "${v_env[@]}" | sed '/^$/d' | jq -R . | jq -sc .)" \
 	--arg go_version "$go_version" --arg goflags "$goflags_str" \
 	--arg goenv "CGO_ENABLED=0 GOOS=linux GOARCH=$ARCH_GOARCH${ARCH_GOARM:+ GOARM=$ARCH_GOARM}" \
 	--arg bb_version "$bb_version" --argjson bb_bytes "$(stat -c %s "$r/bin/busybox")" \
@@ -501,7 +508,7 @@ jq -n \
 	--arg config_digest "$cdigest" --arg manifest_digest "$mdigest" '{
 	tailscale_version: $tailscale_version, arch: $arch, variant: $variant,
 	variant_description: $variant_description, variant_sha256: $variant_sha256,
-	variant_changes: {omit: $v_omit, drop_allow: $v_drop, breaks_deps: $broken},
+	variant_changes: {omit: $v_omit, drop_allow: $v_drop, env: $v_env, breaks_deps: $broken},
 	platform: $platform, ref: $ref,
 	tags: $tags, omitted_features: $omitted, allowlist: $allowlist, waived_deps: $waived,
 	go_version: $go_version, goflags: $goflags, goenv: $goenv,
