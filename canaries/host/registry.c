@@ -12,6 +12,7 @@ int canary_router_uses_exit(struct scenario *s, struct canary_outcome *out);
 int canary_footprint(struct scenario *s, struct canary_outcome *out);
 int canary_feature_deps(struct scenario *s, struct canary_outcome *out);
 int canary_no_panic(struct scenario *s, struct canary_outcome *out);
+int canary_derp_only(struct scenario *s, struct canary_outcome *out);
 int canary_flash_writes(struct scenario *s, struct canary_outcome *out);
 int canary_log_verbosity(struct scenario *s, struct canary_outcome *out);
 int canary_restart_persistence(struct scenario *s, struct canary_outcome *out);
@@ -101,6 +102,17 @@ const struct canary canary_registry[] = {
 		.proves = "TSMP pings both ways (packets tailscaled injects) leave tailscaled running "
 			  "as the same process with no panic, and its LocalAPI answering",
 		.guards = "no-netstack",
+	},
+	{
+		.name = "derp-only",
+		.where = CANARY_CLIENT,
+		.run = canary_derp_only,
+		.timeout_s = 90,
+		.proves = "with direct UDP between the client and the router dropped on the "
+			  "router's host (counters above zero), a direct path falls back to DERP "
+			  "and the router still carries the client's exit traffic and DNS; the "
+			  "path comes back direct once the drop goes",
+		.guards = "no-direct-udp",
 	},
 	{
 		.name = "flash-writes",

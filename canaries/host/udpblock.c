@@ -1,0 +1,170 @@
+#include "udpblock.h"
+
+#include "lab.h"
+#include "log.h"
+#include "proc.h"
+#include "strbuf.h"
+#include "undo.h"
+
+#include <arpa/inet.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define NFT_TIMEOUT_MS 10000
+
+/* "ip" or "ip6" for a bare address, NULL for anything else. */
+static const char *addr_family(const char *addr)
+{
+	unsigned char bin[16];
+
+	if (inet_pton(AF_INET, addr, bin) == 1)
+		return "ip";
+	if (inet_pton(AF_INET6, addr, bin) == 1)
+		return "ip6";
+	return NULL;
+}
+
+char *udpblock_ruleset(const char *peer, const char *local)
+{
+	const char *fam = addr_family(peer);
+
+	if (!fam || !addr_family(local) || strcmp(fam, addr_family(local)))
+		return NULL;
+	/*
+	 * "create" fails if the table exists: never merge into another block.
+	 * Inbound drops before conntrack (raw), so nothing half-made lingers;
+	 * outbound drops after srcnat, where a masqueraded packet already
+	 * carries local as its source.
+	 */
+	return xasprintf("create table inet " UDPBLOCK_TABLE "\n"
+			 "table inet " UDPBLOCK_TABLE " {\n"
+			 "  counter from_peer { }\n"
+			 "  counter to_peer { }\n"
+			 "  chain from_peer {\n"
+			 "    type filter hook prerouting priority raw; policy accept;\n"
+			 "    %s saddr %s %s daddr %s meta l4proto udp counter name \"from_peer\" drop\n"
+			 "  }\n"
+			 "  chain to_peer {\n"
+			 "    type filter hook postrouting priority srcnat + 10; policy accept;\n"
+			 "    %s saddr %s %s daddr %s meta l4proto udp counter name \"to_peer\" drop\n"
+			 "  }\n"
+			 "}\n",
+			 fam, peer, fam, local, fam, local, fam, peer);
+}
+
+int udpblock_parse_counters(const char *json, size_t len, struct udpblock_counts *c)
+{
+	json_error_t jerr;
+	json_t *root = json_loadb(json, len, 0, &jerr), *items, *item;
+	int seen = 0;
+	size_t i;
+
+	if (!root)
+		return error("cannot parse nft counters: %s", jerr.text);
+	items = json_object_get(root, "nftables");
+	json_array_foreach(items, i, item) {
+		json_t *ctr = json_object_get(item, "counter");
+		const char *name = json_string_value(json_object_get(ctr, "name"));
+		const char *table = json_string_value(json_object_get(ctr, "table"));
+		json_t *packets = json_object_get(ctr, "packets");
+
+		if (!name || !table || strcmp(table, UDPBLOCK_TABLE) || !json_is_integer(packets))
+			continue;
+		if (!strcmp(name, "from_peer")) {
+			c->from_peer = json_integer_value(packets);
+			seen |= 1;
+		} else if (!strcmp(name, "to_peer")) {
+			c->to_peer = json_integer_value(packets);
+			seen |= 2;
+		}
+	}
+	json_decref(root);
+	if (seen != 3)
+		return error("nft counters of table '%s' lack %s", UDPBLOCK_TABLE,
+			     seen & 1 ? "to_peer" : "from_peer");
+	return 0;
+}
+
+/* Run nft argv in netns (what names it in errors); stdout into out (may be NULL). */
+static int nft_ns(const char *netns, const char *what, const char *const *argv,
+		  struct strbuf *out)
+{
+	struct proc_spec spec = { .name = "nft", .argv = argv, .netns = netns };
+	struct strbuf err = STRBUF_INIT;
+	int status = 0, ret = 0;
+
+	if (run_capture(&spec, NFT_TIMEOUT_MS, out, &err, &status) < 0 || status != 0) {
+		strbuf_rtrim(&err);
+		ret = error("cannot %s in '%s': %s", what, netns, strbuf_str(&err));
+	}
+	strbuf_release(&err);
+	return ret;
+}
+
+int udpblock_add(struct udpblock *b, const char *netns, const char *peer, const char *local)
+{
+	const char *del[] = { "ip", "netns", "exec", netns, "nft", "delete", "table", "inet",
+			      UDPBLOCK_TABLE, NULL };
+	const char *load[] = { "nft", NULL, NULL };
+	char *ruleset, *what;
+	int ret;
+
+	memset(b, 0, sizeof(*b));
+	if (!lab_netns_ok(netns) || strlen(netns) >= sizeof(b->netns))
+		return error("refusing namespace '%s': not a lab namespace", netns);
+	if (!lab_addr_ok(peer) || !lab_addr_ok(local))
+		return error("refusing UDP block '%s' <-> '%s': outside the lab ranges", peer, local);
+	ruleset = udpblock_ruleset(peer, local);
+	if (!ruleset)
+		return error("cannot block UDP between '%s' and '%s': want two addresses of one "
+			     "family", peer, local);
+	load[1] = ruleset;
+	ret = nft_ns(netns, "load the nft table " UDPBLOCK_TABLE, load, NULL);
+	free(ruleset);
+	if (ret < 0)
+		return -1;
+	snprintf(b->netns, sizeof(b->netns), "%s", netns);
+	b->undo_depth = undo_depth();
+	what = xasprintf("delete nft table %s in %s", UDPBLOCK_TABLE, netns);
+	undo_push_argv(what, del);
+	free(what);
+	b->active = 1;
+	debug("udp block %s <-> %s in '%s'", peer, local, netns);
+	return 0;
+}
+
+int udpblock_read(const struct udpblock *b, struct udpblock_counts *c)
+{
+	const char *argv[] = { "nft", "-j", "list", "counters", "table", "inet", UDPBLOCK_TABLE,
+			       NULL };
+	struct strbuf out = STRBUF_INIT;
+	int ret;
+
+	if (!b->active)
+		return error("no UDP block to read");
+	ret = nft_ns(b->netns, "list nft counters", argv, &out);
+	if (ret == 0)
+		ret = udpblock_parse_counters(strbuf_str(&out), out.len, c);
+	strbuf_release(&out);
+	return ret;
+}
+
+int udpblock_remove(struct udpblock *b)
+{
+	const char *argv[] = { "nft", "list", "tables", NULL };
+	struct strbuf out = STRBUF_INIT;
+	int ret;
+
+	if (!b->active)
+		return 0;
+	undo_unwind(b->undo_depth);
+	b->active = 0;
+	ret = nft_ns(b->netns, "list nft tables", argv, &out);
+	if (ret == 0 && strstr(strbuf_str(&out), "inet " UDPBLOCK_TABLE "\n"))
+		ret = error("nft table '%s' is still in '%s' after its removal", UDPBLOCK_TABLE,
+			    b->netns);
+	strbuf_release(&out);
+	return ret;
+}
