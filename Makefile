@@ -191,9 +191,17 @@ readme-check: $(BUILD)/tscanary
 			index($$0, e) == 1 { on = 0 } on' README.md | diff -u - $(BUILD)/$$tag.md || \
 		{ echo "README $$tag table is stale: run make readme" >&2; exit 1; }; done
 
+# Bad input: a clear message and its own exit code, never a hang (needs a
+# good image of each arch: the gate's own, cached).
+.PHONY: bad-input-check
+bad-input-check: $(BUILD)/tscanary
+	@for a in $(ARCHES); do $(MAKE) --no-print-directory image ARCH=$$a >/dev/null || exit 1; done
+	tests/bad-inputs.sh $(foreach a,armv7 arm64 amd64,out/$(a)/image/image.oci.tar)
+
 # The README's test command; grows with each landed slice.
 check: unit readme-check lab-check
 	$(MAKE) --no-print-directory test ARCH=all
+	$(MAKE) --no-print-directory bad-input-check
 	$(MAKE) --no-print-directory mutants ARCH=armv7
 
 deps:

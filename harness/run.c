@@ -1315,6 +1315,11 @@ int run_gate(const struct run_opts *o)
 	}
 	r.scale = o->timeout_scale;
 	speed_scale(&r);
+	if (lab_preflight() < 0) {
+		code = RUN_ENV;
+		report_set_error(&r.rep, "this machine cannot run the lab (see run.log)");
+		goto report;
+	}
 	{
 		/* before building anything: a VM needs its kernel */
 		char *kernel = xasprintf("%s/vmlinuz", o->kernel_dir);
@@ -1330,11 +1335,7 @@ int run_gate(const struct run_opts *o)
 		if (missing)
 			goto report;
 	}
-	if (lab_preflight() < 0) {
-		code = RUN_ENV;
-		report_set_error(&r.rep, "this machine cannot run the lab (see run.log)");
-		goto report;
-	}
+
 	if (lab_host_snapshot(&before) == 0)
 		snap = 1;
 	if (make_workdir(&r) < 0) {
