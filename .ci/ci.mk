@@ -15,6 +15,7 @@
 ci-config-check: dockerfile-check renovate-check woodpecker-check ci-shellcheck
 
 dockerfile:
+	@mkdir -p $(BUILD)
 	@.ci/dockerfile-config >$(BUILD)/dockerfile-config.tmp
 	@awk -v f=$(BUILD)/dockerfile-config.tmp '/^# image-config:begin/ { print; while ((getline l < f) > 0) print l; skip = 1; next } \
 		/^# image-config:end/ { skip = 0 } !skip' Dockerfile >$(BUILD)/Dockerfile.tmp && mv $(BUILD)/Dockerfile.tmp Dockerfile
