@@ -62,7 +62,7 @@ unit: $(TEST_BINS)
 		ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 		CMOCKA_MESSAGE_OUTPUT=stdout $$t; done
 
--include image/image.mk vm/vm.mk vm/guest/guest.mk lab/lab.mk lab/headscale.mk lab/nodes.mk canaries/canaries.mk
+-include image/image.mk vm/vm.mk vm/guest/guest.mk lab/lab.mk lab/headscale.mk lab/nodes.mk canaries/canaries.mk .ci/ci.mk
 
 clean:
 	rm -rf $(BUILD) out
@@ -199,10 +199,11 @@ bad-input-check: $(BUILD)/tscanary
 	tests/bad-inputs.sh $(foreach a,armv7 arm64 amd64,out/$(a)/image/image.oci.tar)
 
 # The README's test command; grows with each landed slice.
-check: unit readme-check lab-check
+check: unit readme-check ci-config-check lab-check
 	$(MAKE) --no-print-directory test ARCH=all
 	$(MAKE) --no-print-directory bad-input-check
 	$(MAKE) --no-print-directory mutants ARCH=armv7
+	$(MAKE) --no-print-directory report-check
 
 deps:
 	.ci/install-deps

@@ -100,30 +100,133 @@ const char *verdict_name(enum verdict v)
 	return "?";
 }
 
+/*
+ * Length of the well-formed UTF-8 sequence at p that is also a character
+ * XML 1.0 and YAML allow (no surrogates, no U+FFFE/U+FFFF), or 0. Control
+ * characters are the callers' business.
+ */
+static size_t utf8_char_len(const unsigned char *p)
+{
+	unsigned int c;
+	size_t n;
+
+	if (p[0] < 0x80)
+		return 1;
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		n = 2, c = p[0] & 0x1f;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef)
+		n = 3, c = p[0] & 0x0f;
+	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+		n = 4, c = p[0] & 0x07;
+	else
+		return 0;
+	for (size_t i = 1; i < n; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		c = (c << 6) | (p[i] & 0x3f);
+	}
+	if ((n == 3 && c < 0x800) || (n == 4 && (c < 0x10000 || c > 0x10ffff)))
+		return 0;
+	if ((c >= 0xd800 && c <= 0xdfff) || c == 0xfffe || c == 0xffff)
+		return 0;
+	return n;
+}
+
+/*
+ * Append the next character of *s, or '?' for a byte that starts no valid
+ * one; advance *s. Reports must stay valid UTF-8 whatever a probe returned.
+ */
+static void add_utf8_char(struct strbuf *sb, const char **s)
+{
+	size_t n = utf8_char_len((const unsigned char *)*s);
+
+	if (!n) {
+		strbuf_addch(sb, '?');
+		(*s)++;
+		return;
+	}
+	strbuf_add(sb, *s, n);
+	*s += n;
+}
+
 /* TAP descriptions end at '#' and newlines: keep them on one plain line. */
 static void tap_text(struct strbuf *sb, const char *s)
 {
-	for (; *s; s++)
-		strbuf_addch(sb, (*s == '#' || *s == '\n' || *s == '\r') ? ' ' : *s);
+	while (*s) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '#' || c == '\n' || c == '\r' || c == '\t') {
+			strbuf_addch(sb, ' ');
+			s++;
+		} else if (c < 0x20 || c == 0x7f) {
+			strbuf_addch(sb, '?');
+			s++;
+		} else {
+			add_utf8_char(sb, &s);
+		}
+	}
 }
 
-/* A YAML block scalar line set, indented under the given key. */
+/*
+ * A YAML double-quoted scalar on one line: for text a block scalar cannot
+ * carry (its first line would set a deeper indentation than the rest).
+ */
+static void tap_quoted(struct strbuf *sb, const char *key, const char *text)
+{
+	const char *p = text;
+
+	strbuf_addf(sb, "  %s: \"", key);
+	while (*p) {
+		unsigned char c = (unsigned char)*p;
+
+		if (c == '"' || c == '\\') {
+			strbuf_addch(sb, '\\');
+			strbuf_addch(sb, (char)c);
+			p++;
+		} else if (c == '\n') {
+			strbuf_addstr(sb, "\\n");
+			p++;
+		} else if (c < 0x20 || c == 0x7f) {
+			strbuf_addf(sb, "\\x%02x", c);
+			p++;
+		} else {
+			add_utf8_char(sb, &p);
+		}
+	}
+	strbuf_addstr(sb, "\"\n");
+}
+
+/*
+ * A YAML literal block scalar, indented under the given key. Tabs and
+ * carriage returns become spaces, other control characters '?'.
+ */
 static void tap_block(struct strbuf *sb, const char *key, const char *text)
 {
 	const char *p = text;
 
 	if (!*text)
 		return;
+	if (*text == ' ' || *text == '\t' || *text == '\n' || *text == '\r') {
+		tap_quoted(sb, key, text);
+		return;
+	}
 	strbuf_addf(sb, "  %s: |\n", key);
 	while (*p) {
-		const char *nl = strchr(p, '\n');
-		size_t n = nl ? (size_t)(nl - p) : strlen(p);
-
 		strbuf_addstr(sb, "    ");
-		for (size_t i = 0; i < n; i++)
-			strbuf_addch(sb, p[i] == '\r' || p[i] == '\t' ? ' ' : p[i]);
+		while (*p && *p != '\n') {
+			unsigned char c = (unsigned char)*p;
+
+			if (c == '\r' || c == '\t') {
+				strbuf_addch(sb, ' ');
+				p++;
+			} else if (c < 0x20 || c == 0x7f) {
+				strbuf_addch(sb, '?');
+				p++;
+			} else {
+				add_utf8_char(sb, &p);
+			}
+		}
 		strbuf_addch(sb, '\n');
-		p += n;
 		if (*p == '\n')
 			p++;
 	}
@@ -188,11 +291,16 @@ void xml_escape(struct strbuf *sb, const char *s)
 			strbuf_addstr(sb, "&apos;");
 			break;
 		default:
-			/* XML 1.0 allows only \t \n \r below 0x20 */
-			if (*p < 0x20 && *p != '\t' && *p != '\n' && *p != '\r')
+			/* XML 1.0 allows only \t \n \r below 0x20, and only
+			 * characters: no stray bytes, surrogates, U+FFFE/F */
+			if (*p < 0x20 && *p != '\t' && *p != '\n' && *p != '\r') {
 				strbuf_addch(sb, '?');
-			else
-				strbuf_addch(sb, (char)*p);
+			} else {
+				const char *q = (const char *)p;
+
+				add_utf8_char(sb, &q);
+				p = (const unsigned char *)q - 1;
+			}
 		}
 	}
 }

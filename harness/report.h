@@ -65,7 +65,7 @@ json_t *report_to_json(const struct report *r);
 /* Write summary.json, report.tap and junit.xml into dir. */
 int report_write_all(const struct report *r, const char *dir);
 
-/* Append s to sb with XML escaping (also drops bytes XML 1.0 forbids). */
+/* Append s to sb with XML escaping; bytes XML 1.0 forbids and invalid UTF-8 become "?". */
 struct strbuf;
 void xml_escape(struct strbuf *sb, const char *s);
 

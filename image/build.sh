@@ -2,8 +2,12 @@
 # Build the tscanary image for one arch natively (no Docker) and write an OCI
 # archive plus a manifest.json that says exactly what went into it.
 #
-#   image/build.sh --arch ARCH [--variant FILE|NAME] --out DIR
+#   image/build.sh --arch ARCH [--variant FILE|NAME] --out DIR [--tar FILE]
+#   image/build.sh --platform OS/ARCH[/VARIANT] --rootfs DIR [--expect-version V]
 #
+# The second form is the recipe's build step for the top-level Dockerfile: it
+# builds the same rootfs (same tags, flags, version stamp, overlay, UPX,
+# busybox, CA bundle) and stops before the OCI packing, which Docker does.
 # Inputs: the recipe in image/ (allowlist, waived-deps, busybox-applets,
 # entrypoint.sh, image-config, verbosity_filter.go, rootfs/, go.mod/go.sum),
 # the arch facts in vm/arches, and optionally a known-bad variant from
@@ -25,12 +29,20 @@ die() {
 }
 usage() {
 	cat <<EOF
-usage: $prog --arch ARCH [--variant FILE|NAME] --out DIR
+usage: $prog --arch ARCH [--variant FILE|NAME] --out DIR [--tar FILE]
+       $prog --platform OS/ARCH[/VARIANT] --rootfs DIR [--expect-version V]
 
   --arch ARCH       one of the arches in vm/arches
+  --platform P      the arch whose OCI platform is P (e.g. linux/arm/v7, as
+                    Docker's TARGETPLATFORM), instead of --arch
   --variant FILE    a known-bad variant (key=value file); a bare NAME means
                     fixtures/variants/NAME; without it the variant is "default"
   --out DIR         where image.oci.tar and manifest.json are written
+  --tar FILE        also write the image as a \`docker save\` tarball, tagged
+                    tscanary:<version>-<arch>[-<variant>] (not cached)
+  --rootfs DIR      build the rootfs into DIR (must not exist) and stop: no
+                    OCI packing, no cache entry (the Dockerfile's step)
+  --expect-version V  fail unless the pinned tailscale.com version is V
 
 Environment: TSCANARY_CACHE (cache root), SOURCE_DATE_EPOCH (file mtimes;
 default: the pinned tailscale.com module's release time).
@@ -38,7 +50,7 @@ EOF
 }
 
 # --- arguments --------------------------------------------------------------
-arch='' variant_arg='' out=''
+arch='' variant_arg='' out='' platform_arg='' tar_out='' rootfs_out='' expect_version=''
 need_value() { [ "$1" -ge 2 ] || die "'$2' needs a value"; }
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -48,6 +60,14 @@ while [ $# -gt 0 ]; do
 	--variant=*) variant_arg=${1#*=}; shift ;;
 	--out) need_value $# "$1"; out=$2; shift 2 ;;
 	--out=*) out=${1#*=}; shift ;;
+	--platform) need_value $# "$1"; platform_arg=$2; shift 2 ;;
+	--platform=*) platform_arg=${1#*=}; shift ;;
+	--tar) need_value $# "$1"; tar_out=$2; shift 2 ;;
+	--tar=*) tar_out=${1#*=}; shift ;;
+	--rootfs) need_value $# "$1"; rootfs_out=$2; shift 2 ;;
+	--rootfs=*) rootfs_out=${1#*=}; shift ;;
+	--expect-version) need_value $# "$1"; expect_version=$2; shift 2 ;;
+	--expect-version=*) expect_version=${1#*=}; shift ;;
 	-h | --help) usage; exit 0 ;;
 	*) usage >&2; die "unknown argument '$1'" ;;
 	esac
@@ -61,8 +81,25 @@ arch_table=$top/vm/arches
 [ -r "$arch_table" ] || die "cannot read arch table '$arch_table'"
 # shellcheck source=../vm/arch.sh disable=SC1091
 . "$top/vm/arch.sh"
+if [ -n "$platform_arg" ]; then
+	[ -z "$arch" ] || die "give --arch or --platform, not both"
+	# linux/arm/v7 -> arm/v7, the oci column of vm/arches; a default
+	# variant (arm64/v8, amd64/v1) names the plain arch
+	case $platform_arg in
+	linux/*) p=${platform_arg#linux/} ;;
+	*) die "--platform '$platform_arg': only linux/... images exist" ;;
+	esac
+	case $p in arm64/v8 | amd64/v1) p=${p%/*} ;; esac
+	arch=$(awk -v p="$p" '!/^#/ && $2 == p { print $1 }' "$arch_table")
+	[ -n "$arch" ] || die "no arch in vm/arches has platform '$platform_arg' (have: $(awk '!/^#/ && NF { printf "linux/%s ", $2 }' "$arch_table"))"
+fi
 [ -n "$arch" ] || { usage >&2 && die "no --arch given (valid: $(arch_names))"; }
-[ -n "$out" ] || { usage >&2 && die "no --out given"; }
+if [ -n "$rootfs_out" ]; then
+	[ -z "$out$tar_out" ] || die "--rootfs builds only a rootfs: no --out or --tar with it"
+	[ ! -e "$rootfs_out" ] || die "--rootfs '$rootfs_out' already exists"
+else
+	[ -n "$out" ] || { usage >&2 && die "no --out given"; }
+fi
 arch_load "$arch" || exit 2
 
 oci_os=linux
@@ -78,7 +115,8 @@ need_tools() {
 	done
 	[ -z "$missing" ] || die "missing tools:$missing (Debian: golang or go.dev toolchain, umoci, skopeo, jq, upx-ucl, apt, dpkg, coreutils, tar, gawk/mawk)"
 }
-need_tools go umoci skopeo jq apt-get apt-cache dpkg-deb tar sha256sum basenc base64 awk find stat
+need_tools go jq apt-get apt-cache dpkg-deb tar sha256sum basenc base64 awk find stat
+[ -n "$rootfs_out" ] || need_tools umoci skopeo
 
 # --- variant ----------------------------------------------------------------
 variant=default variant_file='' v_desc='' v_omit='' v_drop='' v_add='' v_upx=yes v_filter=yes
@@ -149,6 +187,8 @@ unset GOAMD64 GOARM64 GOEXPERIMENT GO386
 gomod() { (cd "$here" && "$@"); }
 ts_version=$(gomod go list -m -f '{{.Version}}' tailscale.com) ||
 	die "cannot read the tailscale.com version from '$here/go.mod'"
+[ -z "$expect_version" ] || [ "$expect_version" = "$ts_version" ] ||
+	die "image/go.mod pins tailscale.com $ts_version, not '$expect_version'"
 ts_dir=$(gomod go list -m -f '{{.Dir}}' tailscale.com)
 if [ -z "$ts_dir" ]; then
 	say "download tailscale.com@$ts_version (Go module proxy)"
@@ -279,6 +319,8 @@ key=$(
 		"go=$go_version" "epoch=$SOURCE_DATE_EPOCH" | sha256sum | cut -d' ' -f1
 )
 cached=$cache_root/image/$key
+ref=$ts_version-$arch
+[ "$variant" = default ] || ref=$ref-$variant
 
 deliver() {
 	mkdir -p "$out" || die "cannot create '$out'"
@@ -288,8 +330,19 @@ deliver() {
 			die "cannot write '$out/$f'"
 		fi
 	done
+	[ -z "$tar_out" ] || write_docker_tar
 }
-if [ -f "$cached/manifest.json" ] && [ -f "$cached/image.oci.tar" ]; then
+# The same image as a `docker save` tarball (docker load, IMAGE=...).
+write_docker_tar() {
+	local tmp
+	tmp=$(dirname -- "$tar_out")/.$(basename -- "$tar_out").$$
+	rm -f -- "$tmp"
+	skopeo copy -q "oci-archive:$out/image.oci.tar:$ref" "docker-archive:$tmp:tscanary:$ref" >/dev/null ||
+		{ rm -f -- "$tmp" && die "skopeo copy to a docker-archive failed"; }
+	mv -f -- "$tmp" "$tar_out" || die "cannot write '$tar_out'"
+	say "docker save tarball (tscanary:$ref) -> $tar_out"
+}
+if [ -z "$rootfs_out" ] && [ -f "$cached/manifest.json" ] && [ -f "$cached/image.oci.tar" ]; then
 	deliver
 	say "cached: $arch variant '$variant' (key ${key:0:16}) -> $out/image.oci.tar"
 	exit 0
@@ -401,12 +454,17 @@ chmod 1777 "$r/tmp"
 chmod 0700 "$r/var/lib/tailscale" "$r/root"
 find "$r" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
 rootfs_bytes=$(find "$r" -type f -printf '%s\n' | awk '{ n += $1 } END { print n + 0 }')
+if [ -n "$rootfs_out" ]; then
+	if ! mkdir -p "$(dirname -- "$rootfs_out")" || ! cp -a "$r" "$rootfs_out"; then
+		die "cannot copy the rootfs to '$rootfs_out'"
+	fi
+	say "built $arch rootfs ($ARCH_OCI): tailscale.combined $binary_bytes bytes (unpacked $unpacked_bytes), rootfs $rootfs_bytes -> $rootfs_out"
+	exit 0
+fi
 
 # --- OCI --------------------------------------------------------------------
 say "oci: umoci layout, layer, config"
 s=$(date +%s)
-ref=$ts_version-$arch
-[ "$variant" = default ] || ref=$ref-$variant
 layout=$work/oci
 rootless=()
 [ "$(id -u)" = 0 ] || rootless=(--rootless)

@@ -105,6 +105,50 @@ static void xml_escape_drops_control_bytes(void **state)
 	strbuf_release(&sb);
 }
 
+static void xml_escape_keeps_utf8_replaces_stray_bytes(void **state)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	(void)state;
+	/* é and ✓ stay; a lone continuation byte, a truncated sequence, an
+	 * overlong '/', a surrogate and U+FFFE each become '?' */
+	xml_escape(&sb, "\xc3\xa9 \xe2\x9c\x93 \x80 \xe2\x9c \xc0\xaf \xed\xa0\x80 \xef\xbf\xbe.");
+	assert_string_equal(sb.buf, "\xc3\xa9 \xe2\x9c\x93 ? ?? ?? ??? ???.");
+	strbuf_release(&sb);
+}
+
+static void tap_yaml_quotes_text_a_block_cannot_hold(void **state)
+{
+	struct report r;
+	char *tap;
+
+	(void)state;
+	report_init(&r, "armv7", NULL);
+	/* a first line indented deeper than the rest would end a block scalar
+	 * early (YAML takes its indentation from the first line) */
+	report_add(&r, "a", VERDICT_FAIL, 0, 0, NULL, "s", "  indented \"q\" \\\nnext\x01", NULL);
+	report_add(&r, "b", VERDICT_FAIL, 0, 0, NULL, "s", "ok\x01\tx\n\xff", NULL);
+	tap = render(report_write_tap, &r);
+	assert_non_null(strstr(tap, "  detail: \"  indented \\\"q\\\" \\\\\\nnext\\x01\"\n"));
+	assert_non_null(strstr(tap, "  detail: |\n    ok? x\n    ?\n"));
+	free(tap);
+	report_release(&r);
+}
+
+static void tap_description_keeps_utf8_only(void **state)
+{
+	struct report r;
+	char *tap;
+
+	(void)state;
+	report_init(&r, "armv7", NULL);
+	report_add(&r, "caf\xc3\xa9\xff\x02", VERDICT_PASS, 0, 0, NULL, "", "", NULL);
+	tap = render(report_write_tap, &r);
+	assert_non_null(strstr(tap, "ok 1 - caf\xc3\xa9??\n"));
+	free(tap);
+	report_release(&r);
+}
+
 static void json_summary_fields(void **state)
 {
 	struct report r;
@@ -151,6 +195,9 @@ int main(void)
 		cmocka_unit_test(tap_description_cannot_inject_directives),
 		cmocka_unit_test(junit_escapes_and_counts),
 		cmocka_unit_test(xml_escape_drops_control_bytes),
+		cmocka_unit_test(xml_escape_keeps_utf8_replaces_stray_bytes),
+		cmocka_unit_test(tap_yaml_quotes_text_a_block_cannot_hold),
+		cmocka_unit_test(tap_description_keeps_utf8_only),
 		cmocka_unit_test(json_summary_fields),
 		cmocka_unit_test(passed_needs_all_pass_and_no_skip),
 	};

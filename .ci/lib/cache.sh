@@ -1,0 +1,23 @@
+# shellcheck shell=sh
+# Shared by the .ci/ tool setups: where the cache is, and how an entry is
+# published (built under a temp name, then renamed, so a killed or parallel
+# run never leaves a half-made entry behind).
+
+cache_root() {
+	printf '%s\n' "${TSCANARY_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/tscanary}"
+}
+
+# cache_key FILE...: a short content hash of the files (and the tool that
+# reads them, given as extra words in $CACHE_KEY_EXTRA).
+cache_key() {
+	{ cat -- "$@" && printf '%s\n' "${CACHE_KEY_EXTRA:-}"; } | sha256sum | cut -c1-16
+}
+
+# cache_publish TMPDIR FINALDIR: rename into place; if another run got there
+# first, keep theirs.
+cache_publish() {
+	if ! mv -T -- "$1" "$2" 2>/dev/null; then
+		rm -rf -- "$1"
+		[ -d "$2" ] || { echo "error: cannot store '$2'" >&2; return 1; }
+	fi
+}

@@ -1,0 +1,102 @@
+"""What tscanary's Woodpecker pipelines must do, beyond Woodpeckers schema.
+
+Run by .ci/check-woodpecker with the tools venv's Python (ruamel.yaml):
+    python woodpecker-rules.py TOP_DIR FILE...
+Prints one line per broken rule and exits 1 if any.
+"""
+import os
+import sys
+
+from ruamel.yaml import YAML
+
+
+def arches(top):
+    names = []
+    with open(os.path.join(top, "vm", "arches"), encoding="utf-8") as f:
+        for line in f:
+            words = line.split()
+            if words and not words[0].startswith("#"):
+                names.append(words[0])
+    return names
+
+
+def steps_of(doc):
+    steps = doc.get("steps") or []
+    if isinstance(steps, dict):
+        return [dict(s, name=n) for n, s in steps.items()]
+    return list(steps)
+
+
+def commands_of(step):
+    cmds = step.get("commands") or []
+    return [cmds] if isinstance(cmds, str) else [str(c) for c in cmds]
+
+
+def events_of(doc):
+    when = doc.get("when") or []
+    when = [when] if isinstance(when, dict) else when
+    out = set()
+    for cond in when:
+        ev = cond.get("event", [])
+        out.update([ev] if isinstance(ev, str) else ev)
+    return out
+
+
+def keeps_out_on_failure(step):
+    settings = step.get("settings") or {}
+    when = step.get("when") or []
+    when = [when] if isinstance(when, dict) else when
+    statuses = set()
+    for cond in when:
+        st = cond.get("status", [])
+        statuses.update([st] if isinstance(st, str) else st)
+    return str(settings.get("source", "")).startswith("out/") and {"success", "failure"} <= statuses
+
+
+def check(top, path, problems):
+    name = os.path.basename(path)
+    with open(path, encoding="utf-8") as f:
+        doc = YAML(typ="safe").load(f)
+
+    def bad(msg):
+        problems.append(f"{path}: {msg}")
+
+    if "pull_request" not in events_of(doc):
+        bad("does not run on pull_request events")
+    steps = steps_of(doc)
+    if not any(keeps_out_on_failure(s) for s in steps):
+        bad("no step keeps out/ on success and failure (when: status: [success, failure])")
+    for s in steps:
+        cmds = commands_of(s)
+        if any(c.startswith("make ") for c in cmds) and not s.get("privileged"):
+            bad(f"step {s.get('name')!r} runs the lab but is not privileged")
+        if cmds and cmds[0] != ".ci/install-deps":
+            bad(f"step {s.get('name')!r} does not start with .ci/install-deps")
+        for c in cmds:
+            word = c.split()[0]
+            if word.startswith(".ci/") and not os.access(os.path.join(top, word), os.X_OK):
+                bad(f"step {s.get('name')!r} runs {word}, which is not an executable in the tree")
+    if name.startswith("gate."):
+        got = (doc.get("matrix") or {}).get("ARCH", [])
+        if sorted(got) != sorted(arches(top)):
+            bad(f"matrix ARCH is {got}, vm/arches has {arches(top)}")
+        cmds = [c for s in steps for c in commands_of(s)]
+        for want in ("make test ARCH=${ARCH}", "make report-check", ".ci/pr-compare ${ARCH}"):
+            if not any(c.startswith(want) for c in cmds):
+                bad(f"no step runs '{want}'")
+
+
+def main():
+    top, files = sys.argv[1], sys.argv[2:]
+    problems = []
+    for path in files:
+        check(top, path, problems)
+    if not any(os.path.basename(p).startswith("gate.") for p in files):
+        problems.append("no gate workflow (.woodpecker/gate.yaml)")
+    for p in problems:
+        print(f"check-woodpecker: {p}", file=sys.stderr)
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
