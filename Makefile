@@ -31,6 +31,7 @@ help:
 	@echo 'make check                unit tests + the gate + its negative control (CI runs this)'
 	@echo 'make unit                 cmocka unit tests under ASan/UBSan'
 	@echo 'make image ARCH=armv7     build only the image (out/<arch>/image/)'
+	@echo 'make compare NEW=v1.102.3 [BASE=...]  the suite on two Tailscale versions, out/<arch>/compare.md'
 	@echo 'variables: ARCH=$(ARCH) VARIANT=$(VARIANT) CACHE=$(TSCANARY_CACHE)'
 
 harness: $(BUILD)/tscanary
@@ -207,3 +208,17 @@ check: unit readme-check ci-config-check lab-check
 
 deps:
 	.ci/install-deps
+
+# --- Old vs new: two Tailscale versions through the same lab ---------------
+# make compare ARCH=armv7 BASE=v1.98.5 NEW=v1.102.3: harness/compare.sh
+# builds both router images (image/build.sh --tailscale-version; BASE
+# defaults to the pinned version, which is then exactly the normal build),
+# runs the suite on each into out/ARCH/compare/{base,new}/, and writes
+# out/ARCH/compare.{json,md}. Peers and headscale stay pinned for both.
+BASE ?= $(TS_HOST_VERSION)
+NEW ?=
+.PHONY: compare
+compare: host-tools kernel $(VM_OVERLAY)
+	@test -n '$(NEW)' && test -n '$(BASE)' && test '$(ARCH)' != all || \
+		{ echo 'usage: make compare ARCH=armv7 NEW=vX.Y.Z [BASE=vX.Y.Z, default the pinned $(TS_HOST_VERSION)]' >&2; exit 2; }
+	MAKE='$(MAKE)' harness/compare.sh $(ARCH) $(BASE) $(NEW) $(TS_HOST_VERSION)

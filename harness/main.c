@@ -4,6 +4,7 @@
  */
 #include "bench.h"
 #include "canary.h"
+#include "compare.h"
 #include "files.h"
 #include "log.h"
 #include "run.h"
@@ -30,6 +31,8 @@ static const char usage_text[] =
 	"       tscanary bench --out FILE SUMMARY.json...\n"
 	"       tscanary list [--markdown]\n"
 	"       tscanary variants [--markdown] [--fixtures DIR]\n"
+	"       tscanary compare --arch ARCH --pinned V --base V --base-dir DIR\n"
+	"                        --new V --new-dir DIR --out DIR\n"
 	"       tscanary --help\n"
 	"\n"
 	"run      boot the image for ARCH under QEMU in a sealed lab, join a real\n"
@@ -51,7 +54,14 @@ static const char usage_text[] =
 	"bench    median and min-max of boot_s, online_s, total_s and tailscaled RSS\n"
 	"         per arch over many runs' summaries: JSON to FILE, a table on stdout.\n"
 	"list     the canaries: name, where it runs, what a pass proves, what it guards.\n"
-	"variants the known-bad variants: what each re-creates, who must catch it.\n";
+	"variants the known-bad variants: what each re-creates, who must catch it.\n"
+	"compare  BASE against NEW from the side directories `make compare` fills\n"
+	"         (build.status, build.log, image/manifest.json, run.status,\n"
+	"         summary.json): writes compare.json and compare.md under --out and\n"
+	"         prints the Markdown. Exit: 0 no regression, 1 NEW fails a canary\n"
+	"         BASE passes (or did not build or come online), 2 usage, 3 a version\n"
+	"         does not exist, 4 modules could not be verified, 5 inconclusive\n"
+	"         (proxy, machine or lab trouble; BASE has no result), 130 interrupted.\n";
 
 static int usage(int code)
 {
@@ -332,6 +342,78 @@ static int cmd_bench(int argc, char **argv)
 	return n ? 0 : RUN_USAGE;
 }
 
+static int write_compare(json_t *cmp, const char *dir)
+{
+	char *json_path = xasprintf("%s/compare.json", dir), *md_path = xasprintf("%s/compare.md", dir);
+	FILE *fp = NULL;
+	int ret = 0;
+
+	if (mkdir_p(dir) < 0 || json_dump_file(cmp, json_path, JSON_INDENT(2)) < 0)
+		ret = error("cannot write '%s'", json_path);
+	else if (!(fp = fopen(md_path, "we")))
+		ret = error_errno("cannot write '%s'", md_path);
+	if (fp) {
+		compare_markdown(cmp, fp);
+		if (fclose(fp) != 0)
+			ret = error_errno("cannot write '%s'", md_path);
+	}
+	free(json_path);
+	free(md_path);
+	return ret;
+}
+
+static int cmd_compare(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "arch", required_argument, NULL, 'a' },
+		{ "pinned", required_argument, NULL, 'p' },
+		{ "base", required_argument, NULL, 'b' },
+		{ "base-dir", required_argument, NULL, 'B' },
+		{ "new", required_argument, NULL, 'n' },
+		{ "new-dir", required_argument, NULL, 'N' },
+		{ "out", required_argument, NULL, 'o' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *arch = NULL, *pinned = NULL, *bv = NULL, *bdir = NULL, *nv = NULL;
+	const char *ndir = NULL, *out = NULL;
+	struct compare_side base, new;
+	json_t *cmp;
+	int c, code;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'a': arch = optarg; break;
+		case 'p': pinned = optarg; break;
+		case 'b': bv = optarg; break;
+		case 'B': bdir = optarg; break;
+		case 'n': nv = optarg; break;
+		case 'N': ndir = optarg; break;
+		case 'o': out = optarg; break;
+		default: return usage(COMPARE_USAGE);
+		}
+	}
+	if (optind != argc || !arch || !pinned || !bv || !bdir || !nv || !ndir || !out) {
+		error("compare needs --arch, --pinned, --base, --base-dir, --new, --new-dir and --out");
+		return usage(COMPARE_USAGE);
+	}
+	if (compare_side_load(&base, "base", bv, bdir) < 0)
+		return COMPARE_INFRA;
+	if (compare_side_load(&new, "new", nv, ndir) < 0) {
+		compare_side_release(&base);
+		return COMPARE_INFRA;
+	}
+	cmp = compare_sides(&base, &new, arch, pinned, &code);
+	if (write_compare(cmp, out) < 0 && code == COMPARE_SAME)
+		code = COMPARE_INFRA;
+	compare_markdown(cmp, stdout);
+	printf("\ncompare: %s (exit %d), written to %s/compare.json and compare.md\n",
+	       json_string_value(json_object_get(cmp, "verdict")), code, out);
+	json_decref(cmp);
+	compare_side_release(&base);
+	compare_side_release(&new);
+	return code;
+}
+
 static int cmd_run(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -449,6 +531,8 @@ int main(int argc, char **argv)
 		return cmd_variants(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "list"))
 		return cmd_list(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "compare"))
+		return cmd_compare(argc - 1, argv + 1);
 	error("unknown command '%s'", argv[1]);
 	return usage(RUN_USAGE);
 }

@@ -2,7 +2,7 @@
 # Build the tscanary image for one arch natively (no Docker) and write an OCI
 # archive plus a manifest.json that says exactly what went into it.
 #
-#   image/build.sh --arch ARCH [--variant FILE|NAME] --out DIR [--tar FILE]
+#   image/build.sh --arch ARCH [--variant FILE|NAME] [--tailscale-version V] --out DIR [--tar FILE]
 #   image/build.sh --platform OS/ARCH[/VARIANT] --rootfs DIR [--expect-version V]
 #
 # The second form is the recipe's build step for the top-level Dockerfile: it
@@ -27,9 +27,15 @@ die() {
 	printf 'image: error: %s\n' "$*" >&2
 	exit 1
 }
+die_code() { # status message...
+	local code=$1
+	shift
+	printf 'image: error: %s\n' "$*" >&2
+	exit "$code"
+}
 usage() {
 	cat <<EOF
-usage: $prog --arch ARCH [--variant FILE|NAME] --out DIR [--tar FILE]
+usage: $prog --arch ARCH [--variant FILE|NAME] [--tailscale-version V] --out DIR [--tar FILE]
        $prog --platform OS/ARCH[/VARIANT] --rootfs DIR [--expect-version V]
 
   --arch ARCH       one of the arches in vm/arches
@@ -37,6 +43,13 @@ usage: $prog --arch ARCH [--variant FILE|NAME] --out DIR [--tar FILE]
                     Docker's TARGETPLATFORM), instead of --arch
   --variant FILE    a known-bad variant (key=value file); a bare NAME means
                     fixtures/variants/NAME; without it the variant is "default"
+  --tailscale-version V
+                    build tailscale.com V (vX.Y.Z[-pre]) instead of the version
+                    image/go.mod pins, without touching image/go.mod: a private
+                    copy of go.mod/go.sum is moved to V with every new module
+                    checked against the checksum database (GOSUMDB, through the
+                    module proxy); the added go.sum lines go into manifest.json.
+                    V equal to the pinned version is exactly the normal build.
   --out DIR         where image.oci.tar and manifest.json are written
   --tar FILE        also write the image as a \`docker save\` tarball, tagged
                     tscanary:<version>-<arch>[-<variant>] (not cached)
@@ -45,13 +58,22 @@ usage: $prog --arch ARCH [--variant FILE|NAME] --out DIR [--tar FILE]
   --expect-version V  fail unless the pinned tailscale.com version is V
 
 Environment: TSCANARY_CACHE (cache root), SOURCE_DATE_EPOCH (file mtimes;
-default: the pinned tailscale.com module's release time).
+default: the tailscale.com module's release time), TSCANARY_GO_TIMEOUT
+(seconds each module-resolution step may take, default 600).
+
+Exit status: 0 built (or cached), 1 the build failed (recipe, tools, go build),
+2 usage, 3 --tailscale-version names a version the module proxy does not have,
+4 checksum verification is switched off for it (GOSUMDB=off, GONOSUMDB or
+GOPRIVATE covering a module, -insecure) so the build refuses, 5 the checksum
+database could not be reached or did not confirm a module, 6 the module proxy
+could not be reached or a resolution step timed out, 130 interrupted.
 EOF
 }
 
 # --- arguments --------------------------------------------------------------
-arch='' variant_arg='' out='' platform_arg='' tar_out='' rootfs_out='' expect_version=''
-need_value() { [ "$1" -ge 2 ] || die "'$2' needs a value"; }
+arch='' variant_arg='' out='' platform_arg='' tar_out='' rootfs_out='' expect_version='' ts_want=''
+# Argument errors exit 2 (usage), like an unknown ARCH does.
+need_value() { [ "$1" -ge 2 ] || { usage >&2 && die_code 2 "'$2' needs a value"; }; }
 while [ $# -gt 0 ]; do
 	case $1 in
 	--arch) need_value $# "$1"; arch=$2; shift 2 ;;
@@ -68,8 +90,10 @@ while [ $# -gt 0 ]; do
 	--rootfs=*) rootfs_out=${1#*=}; shift ;;
 	--expect-version) need_value $# "$1"; expect_version=$2; shift 2 ;;
 	--expect-version=*) expect_version=${1#*=}; shift ;;
+	--tailscale-version) need_value $# "$1"; ts_want=$2; shift 2 ;;
+	--tailscale-version=*) ts_want=${1#*=}; shift ;;
 	-h | --help) usage; exit 0 ;;
-	*) usage >&2; die "unknown argument '$1'" ;;
+	*) usage >&2; die_code 2 "unknown argument '$1'" ;;
 	esac
 done
 
@@ -100,6 +124,8 @@ if [ -n "$rootfs_out" ]; then
 else
 	[ -n "$out" ] || { usage >&2 && die "no --out given"; }
 fi
+[[ -z $ts_want || $ts_want =~ ^v[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?$ ]] ||
+	{ usage >&2 && die_code 2 "--tailscale-version wants a release version like v1.102.3, not '$ts_want'"; }
 arch_load "$arch" || exit 2
 
 oci_os=linux
@@ -181,12 +207,164 @@ minus() { LC_ALL=C comm -23 <(lines "$1") <(lines "$2"); }
 # lines in both
 both() { LC_ALL=C comm -12 <(lines "$1") <(lines "$2"); }
 
+# --- Tailscale module: the pinned one, or --tailscale-version ---------------
+# The rest of the build reads go.mod/go.sum from $mod: image/ itself, or, for
+# another version, a private copy moved to that version in which every module
+# new to go.sum was confirmed by the checksum database. Verification is never
+# skipped: settings that would skip it make the build refuse (exit 4), a
+# database that cannot be reached fails it (exit 5).
+mod=$here ts_override='' modwork='' mod_key='' mod_info=''
+if [ -n "$ts_want" ]; then
+	# go mod edit reads go.mod alone: no network before the bounded steps below
+	pinned=$(cd "$here" && go mod edit -json | jq -r '.Require[] | select(.Path == "tailscale.com") | .Version') ||
+		die "cannot read the tailscale.com version from '$here/go.mod'"
+	[ -n "$pinned" ] || die "'$here/go.mod' requires no tailscale.com"
+	if [ "$ts_want" = "$pinned" ]; then
+		say "tailscale.com $ts_want is the version image/go.mod pins: the normal build"
+	else
+		ts_override=$ts_want
+	fi
+fi
+
+go_timeout=${TSCANARY_GO_TIMEOUT:-600}
+case $go_timeout in '' | *[!0-9]* | 0) die_code 2 "TSCANARY_GO_TIMEOUT must be a whole number of seconds, not '$go_timeout'" ;; esac
+# Does the GONOSUMDB-style list $1 cover module path $2? As Go matches: each
+# comma-separated glob against as many leading path elements as it has.
+covers() {
+	local p n prefix pats
+	IFS=, read -ra pats <<<"$1"
+	for p in "${pats[@]}"; do
+		while [[ $p == */ ]]; do p=${p%/}; done
+		[ -n "$p" ] || continue
+		n=$(tr -cd / <<<"$p" | wc -c)
+		[ "$(tr -cd / <<<"$2" | wc -c)" -ge "$n" ] || continue
+		prefix=$(cut -d/ -f1-$((n + 1)) <<<"$2")
+		# shellcheck disable=SC2053 # the right side is a glob on purpose
+		[[ $prefix == $p ]] && return 0
+	done
+	return 1
+}
+# Run a go command (argv, may start with env VAR=value) in the private module
+# with a deadline: the proxy answers a missing version at once, a stalled
+# connection must not hang the build. Output goes to $modwork/go.log. Then
+# judge the log, even on success (-e keeps going past errors): exit 5 if the
+# checksum database could not vouch for a module, 6 if the proxy or the
+# network failed or time ran out, 130 if interrupted; else return go's status.
+mod_go() { # what argv...
+	local what=$1 rc=0
+	shift
+	(cd "$mod" && GOFLAGS=-mod=mod GOWORK=off timeout --foreground -k 10 "$go_timeout" "$@") \
+		>"$modwork/go.log" 2>&1 || rc=$?
+	case $rc in
+	124 | 137) die_code 6 "$what: no answer within ${go_timeout}s (TSCANARY_GO_TIMEOUT; GOPROXY=$goproxy)" ;;
+	130 | 143) exit 130 ;;
+	esac
+	if grep -Eq 'verifying (module|go\.mod)|SECURITY ERROR|checksum mismatch|GOSUMDB' "$modwork/go.log"; then
+		die_code 5 "$what: cannot verify with the checksum database ($sumdb), so nothing is built: $(go_err)"
+	fi
+	return "$rc"
+}
+go_err() { grep -Ev '^go: (downloading|finding) ' "$modwork/go.log" | sed -e 's/^go: //' | tail -n 6 | paste -sd' ' - | tr -s '[:blank:]' ' '; }
+# Did the module proxy or the network fail (as opposed to the module graph)?
+proxy_failed() { # [log]
+	grep -Eq 'reading (https?|file)://[^ ]*: [45][0-9][0-9]|dial tcp|no such host|i/o timeout|TLS handshake|connection (refused|reset)|GOPROXY=off' "${1:-$modwork/go.log}"
+}
+# The module versions the proxy refused, with its HTTP status.
+refused() { # log
+	grep -oE '[^[:space:]]+@v[^:[:space:]]+: reading [^ ]+: [45][0-9][0-9]' "$1" |
+		sed -E 's/: reading [^ ]+: ([0-9]+)$/ (\1)/' | LC_ALL=C sort -u | paste -sd' ' - || true
+}
+
+if [ -n "$ts_override" ]; then
+	command -v timeout >/dev/null 2>&1 || die "missing tools: timeout (coreutils)"
+	goenv=$(GOWORK=off go env -json GOSUMDB GONOSUMDB GOFLAGS GOPROXY) || die "'go env' failed"
+	sumdb=$(jq -r '.GOSUMDB // ""' <<<"$goenv") nosumdb=$(jq -r '.GONOSUMDB // ""' <<<"$goenv")
+	goproxy=$(jq -r '.GOPROXY // ""' <<<"$goenv") user_goflags=$(jq -r '.GOFLAGS // ""' <<<"$goenv")
+	refuse() { die_code 4 "refusing to build tailscale.com@$ts_override with checksum verification skipped: $*"; }
+	case $sumdb in '' | off) refuse "GOSUMDB='$sumdb' (unset it: the default, sum.golang.org, is reached through the module proxy)" ;; esac
+	[ -z "${GONOSUMCHECK:-}" ] || refuse "GONOSUMCHECK is set"
+	case " $user_goflags " in *" -insecure "* | *" -insecure="*) refuse "GOFLAGS has -insecure" ;; esac
+	! covers "$nosumdb" tailscale.com || refuse "GONOSUMDB (or GOPRIVATE) '$nosumdb' covers tailscale.com"
+
+	modwork=$(mktemp -d "${TMPDIR:-/tmp}/tscanary-mod.XXXXXX") || die "cannot create a temporary directory"
+	trap 'rm -rf "$modwork"' EXIT
+	trap 'exit 130' INT TERM
+	cp -- "$here/go.mod" "$here/go.sum" "$modwork/" || die "cannot copy '$here/go.mod' and go.sum"
+	mod=$modwork
+	# A newer go line may need a newer toolchain: let go fetch it through the
+	# proxy (golang.org/toolchain is always checked against the database).
+	export GOTOOLCHAIN=auto
+	say "resolve tailscale.com@$ts_override (GOPROXY=$goproxy, GOSUMDB=$sumdb)"
+	s=$(date +%s)
+	if ! mod_go "download tailscale.com@$ts_override" go mod download "tailscale.com@$ts_override"; then
+		why=$(go_err)
+		# The version is missing if the proxy lists the module's versions
+		# without it; anything else is the proxy's or the network's fault.
+		mod_go "list the versions of tailscale.com" go list -m -versions -retracted tailscale.com ||
+			die_code 6 "cannot reach the module proxy (GOPROXY=$goproxy): $why"
+		known=$(tr ' ' '\n' <"$modwork/go.log" | grep '^v' || true)
+		grep -qxF -- "$ts_override" <<<"$known" &&
+			die_code 6 "cannot download tailscale.com@$ts_override (GOPROXY=$goproxy): $why"
+		die_code 3 "tailscale.com has no version $ts_override (GOPROXY=$goproxy says: $why); newest releases: $(grep -v -- - <<<"$known" | sort -V | tail -n 3 | paste -sd' ' -)"
+	fi
+	# Its go line first, so that every later go command starts on a toolchain
+	# new enough (tidy -e would only note the mismatch).
+	need_go=$(awk '$1 == "go" { print $2; exit }' "$(go env GOMODCACHE)/cache/download/tailscale.com/@v/$ts_override.mod")
+	have_go=$(cd "$mod" && go mod edit -json | jq -r .Go)
+	[ -z "$need_go" ] || [ "$(printf '%s\n' "$have_go" "$need_go" | sort -V | tail -n 1)" = "$have_go" ] ||
+		(cd "$mod" && go mod edit -go="$need_go") || die "go mod edit -go=$need_go failed"
+	(cd "$mod" && go mod edit -require="tailscale.com@$ts_override") || die "go mod edit -require=tailscale.com@$ts_override failed"
+	# -e: a module only the tests of some dependency import must not stop the
+	# build; what the build needs is checked next, against go.sum alone.
+	mod_go "go mod tidy" go mod tidy -e || {
+		proxy_failed && die_code 6 "go mod tidy: the module proxy (GOPROXY=$goproxy) failed: $(go_err)"
+		die "go mod tidy for tailscale.com@$ts_override failed: $(go_err)"
+	}
+	cp -f "$modwork/go.log" "$modwork/tidy.log"
+	tidy_warnings=$(grep -Ev '^go: (downloading|finding) ' "$modwork/tidy.log" | grep -E '^go: ' || true)
+	[ -z "$tidy_warnings" ] ||
+		warn "go mod tidy -e left errors (whether the build needs them is checked next); the proxy refused: $(refused "$modwork/tidy.log")"
+	# Everything the build loads (tailscaled for this arch with every feature
+	# in, featuretags for this host) must come from go.sum; -mod=readonly, so
+	# nothing is added here.
+	deps_fmt='{{with .Error}}{{.}}{{"\n"}}{{end}}{{range .DepsErrors}}{{.}}{{"\n"}}{{end}}'
+	loads() { # GOOS GOARCH GOARM package
+		mod_go "go list -deps $4" env GOOS="$1" GOARCH="$2" GOARM="$3" \
+			go list -mod=readonly -e -deps -f "$deps_fmt" "$4" &&
+			! grep -Ev '^go: (downloading|finding) ' "$modwork/go.log" | grep -q . && return 0
+		proxy_failed && die_code 6 "the module proxy (GOPROXY=$goproxy) does not serve what $4 needs: $(go_err)"
+		! grep -q 'missing go.sum entry' "$modwork/go.log" || ! proxy_failed "$modwork/tidy.log" ||
+			die_code 6 "$4 needs modules the module proxy (GOPROXY=$goproxy) refused: $(refused "$modwork/tidy.log")"
+		die "tailscale.com@$ts_override: $4 cannot be loaded from the resolved modules: $(go_err)"
+	}
+	loads linux "$ARCH_GOARCH" "$ARCH_GOARM" tailscale.com/cmd/tailscaled
+	loads '' '' '' tailscale.com/cmd/featuretags
+	added=$(LC_ALL=C comm -13 <(LC_ALL=C sort -u "$here/go.sum") <(LC_ALL=C sort -u "$mod/go.sum"))
+	if [ -n "$nosumdb" ]; then
+		while read -r m; do
+			! covers "$nosumdb" "$m" || refuse "GONOSUMDB (or GOPRIVATE) '$nosumdb' covers $m, which go.sum did not pin"
+		done < <(awk '{ print $1 }' <<<"$added" | LC_ALL=C sort -u)
+	fi
+	mod_key=$(cat -- "$mod/go.mod" "$mod/go.sum" | sha256sum | cut -d' ' -f1)
+	mod_info=$(jq -n --arg requested "$ts_override" --arg pinned "$pinned" --arg gosumdb "$sumdb" \
+		--arg goproxy "$goproxy" --arg gotoolchain "$GOTOOLCHAIN" \
+		--arg go_line "$(cd "$mod" && go mod edit -json | jq -r .Go)" --arg modules_sha256 "$mod_key" \
+		--argjson added "$(printf '%s\n' "$added" | sed '/^$/d' | jq -R . | jq -sc .)" \
+		--argjson tidy "$(printf '%s\n' "$tidy_warnings" | sed '/^$/d' | jq -R . | jq -sc .)" '{
+		requested: $requested, pinned: $pinned, go_line: $go_line, gotoolchain: $gotoolchain,
+		gosumdb: $gosumdb, goproxy: $goproxy, modules_sha256: $modules_sha256,
+		go_sum_added: $added, tidy_warnings: $tidy,
+		note: "image/go.mod pins \($pinned); this build used a private copy moved to \($requested) with go mod tidy -e; every go_sum_added line was confirmed by the checksum database \($gosumdb)"}') ||
+		die "cannot record the module resolution"
+	say "resolved tailscale.com@$ts_override: $(grep -c . <<<"$added" || true) go.sum lines beyond image/go.sum, each confirmed by $sumdb ($(($(date +%s) - s))s)"
+fi
+
 # --- Go: version, module, feature tags -------------------------------------
 export GOFLAGS=-mod=readonly GOWORK=off
 unset GOAMD64 GOARM64 GOEXPERIMENT GO386
-gomod() { (cd "$here" && "$@"); }
+gomod() { (cd "$mod" && "$@"); }
 ts_version=$(gomod go list -m -f '{{.Version}}' tailscale.com) ||
-	die "cannot read the tailscale.com version from '$here/go.mod'"
+	die "cannot read the tailscale.com version from '$mod/go.mod'"
 [ -z "$expect_version" ] || [ "$expect_version" = "$ts_version" ] ||
 	die "image/go.mod pins tailscale.com $ts_version, not '$expect_version'"
 ts_dir=$(gomod go list -m -f '{{.Dir}}' tailscale.com)
@@ -198,7 +376,7 @@ fi
 [ -d "$ts_dir/cmd/tailscaled" ] || die "no cmd/tailscaled in '$ts_dir'"
 # The build reaches this directory through a workspace replace (below), which
 # skips go.sum: check it against go.sum here (h1: is x/mod dirhash Hash1).
-want_h1=$(awk -v v="$ts_version" '$1 == "tailscale.com" && $2 == v { print $3 }' "$here/go.sum")
+want_h1=$(awk -v v="$ts_version" '$1 == "tailscale.com" && $2 == v { print $3 }' "$mod/go.sum")
 hex=$(cd "$(dirname -- "$ts_dir")" && find "$(basename -- "$ts_dir")" -type f | LC_ALL=C sort |
 	xargs -d '\n' sha256sum | sha256sum | cut -d' ' -f1)
 got_h1=h1:$(tr a-f A-F <<<"$hex" | tr -d '\n' | basenc --base16 -d | base64)
@@ -215,7 +393,7 @@ created=$(date -u -d "@$SOURCE_DATE_EPOCH" +%Y-%m-%dT%H:%M:%SZ)
 # featuretags of the pinned version, for the host (its output is the same for
 # every GOOS/GOARCH); prints one tag a line.
 featuretags() {
-	(cd "$here" && GOOS='' GOARCH='' go tool featuretags "$@") | tr ',' '\n' | sed '/^$/d'
+	(cd "$mod" && GOOS='' GOARCH='' go tool featuretags "$@") | tr ',' '\n' | sed '/^$/d'
 }
 say "featuretags of tailscale.com@$ts_version ($go_version)"
 s=$(date +%s)
@@ -316,7 +494,7 @@ key=$(
 		"arch=$(awk -v a="$arch" '$1 == a' "$arch_table")" "tags=$tags" \
 		"upx=$v_upx $upx_version" "filter=$v_filter" "recipe=$recipe_hash" \
 		"variant=$variant $variant_hash" "busybox=$bb_version" "ca=$ca_version" \
-		"go=$go_version" "epoch=$SOURCE_DATE_EPOCH" | sha256sum | cut -d' ' -f1
+		"go=$go_version" "epoch=$SOURCE_DATE_EPOCH" ${ts_override:+"modules=$mod_key"} | sha256sum | cut -d' ' -f1
 )
 cached=$cache_root/image/$key
 ref=$ts_version-$arch
@@ -352,7 +530,7 @@ say "building $arch ($ARCH_OCI) variant '$variant', key ${key:0:16}"
 # Leftovers of killed runs (a day old) go; live runs own theirs.
 find "$cache_root/image" -maxdepth 1 -name '.tmp.*' -mmin +1440 -exec rm -rf {} + 2>/dev/null || true
 work=$(mktemp -d "$cache_root/image/.tmp.XXXXXX") || die "cannot create a work dir in '$cache_root/image'"
-trap 'rm -rf "$work"' EXIT
+trap 'rm -rf "$work" ${modwork:+"$modwork"}' EXIT
 trap 'exit 130' INT TERM
 
 # Fetch a Debian package into the cache once; print the .deb path.
@@ -379,7 +557,7 @@ ws=$work/ws
 mkdir -p "$ws" "$work/bin"
 ln -s "$ts_dir" "$ws/tailscale.com"
 printf 'go %s\n\nuse %s\n\nreplace tailscale.com %s => ./tailscale.com\n' \
-	"$(gomod go mod edit -json | jq -r .Go)" "$here" "$ts_version" >"$ws/go.work"
+	"$(gomod go mod edit -json | jq -r .Go)" "$mod" "$ts_version" >"$ws/go.work"
 overlay_args=()
 if [ "$v_filter" = yes ]; then
 	jq -n --arg from "$ws/tailscale.com/cmd/tailscaled/zz_tscanary_verbosity_filter.go" \
@@ -394,7 +572,7 @@ goflags_str="-mod=readonly -trimpath -gcflags=all=-l -ldflags=\"$ldflags\""
 [ "$v_filter" = no ] || goflags_str="$goflags_str -overlay=<verbosity_filter.go as cmd/tailscaled/zz_tscanary_verbosity_filter.go>"
 say "go build tailscale.com/cmd/tailscaled for linux/$ARCH_GOARCH${ARCH_GOARM:+ GOARM=$ARCH_GOARM}"
 s=$(date +%s)
-(cd "$here" && GOWORK=$ws/go.work CGO_ENABLED=0 GOOS=linux GOARCH=$ARCH_GOARCH GOARM=$ARCH_GOARM \
+(cd "$mod" && GOWORK=$ws/go.work CGO_ENABLED=0 GOOS=linux GOARCH=$ARCH_GOARCH GOARM=$ARCH_GOARM \
 	go build -mod=readonly -trimpath -tags "$tags" -gcflags=all=-l -ldflags="$ldflags" \
 	"${overlay_args[@]}" -o "$work/bin/tailscale.combined" tailscale.com/cmd/tailscaled) ||
 	die "go build of tailscale.com/cmd/tailscaled failed"
@@ -608,6 +786,14 @@ jq -n \
 	config_digest: $config_digest, manifest_digest: $manifest_digest,
 	source_date_epoch: $epoch, recipe_hash: $recipe_hash, cache_key: $cache_key
 	}' >"$work/result/manifest.json" || die "cannot write manifest.json"
+
+# --- manifest.json: the module resolution (--tailscale-version only) --------
+if [ -n "$ts_override" ]; then
+	if ! jq --argjson m "$mod_info" '. + {tailscale_module: $m}' "$work/result/manifest.json" >"$work/manifest.tmp" ||
+		! mv -f "$work/manifest.tmp" "$work/result/manifest.json"; then
+		die "cannot record the module resolution in manifest.json"
+	fi
+fi
 
 # --- publish to the cache, then to --out ------------------------------------
 if ! mv -T "$work/result" "$cached" 2>/dev/null; then

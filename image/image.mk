@@ -2,15 +2,19 @@
 # sets ARCH (and optionally VARIANT, a file name in fixtures/variants/).
 #   make image ARCH=armv7
 #   make image ARCH=armv7 VARIANT=no-netstack
+#   make image ARCH=armv7 TAILSCALE_VERSION=v1.102.3   (not the pinned version;
+#       image/go.mod stays as it is, see image/build.sh --help)
 # Writes out/$(ARCH)[-$(VARIANT)]/image/{image.oci.tar,manifest.json}; the
 # build is cached by content, so this target always runs and is cheap when
 # nothing changed.
 
 IMAGE_OUT = out/$(ARCH)$(if $(VARIANT),-$(VARIANT))/image
+TAILSCALE_VERSION ?=
 
 .PHONY: image
 image:
-	image/build.sh --arch $(ARCH) $(if $(VARIANT),--variant fixtures/variants/$(VARIANT)) --out $(IMAGE_OUT)
+	image/build.sh --arch $(ARCH) $(if $(VARIANT),--variant fixtures/variants/$(VARIANT)) \
+		$(if $(TAILSCALE_VERSION),--tailscale-version $(TAILSCALE_VERSION)) --out $(IMAGE_OUT)
 
 # The feature table (featuretags) of the pinned tailscale.com, for the
 # feature-deps canary: cached by version and program hash, so cheap here.

@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# `make compare`: one arch, two Tailscale versions, the same lab.
+#
+#   harness/compare.sh ARCH BASE NEW PINNED     (run from the checkout's top)
+#
+# Builds NEW's router image first (a missing version or unverifiable modules
+# then stop everything at once), then BASE's; runs the suite on each image
+# that built, one after the other, into out/ARCH/compare/{base,new}/; then
+# `tscanary compare` writes out/ARCH/compare.{json,md} and decides the exit
+# status (see `build/tscanary --help`). The lab's peers and headscale are the
+# pinned ones for both sides: only the router image differs. Each side's
+# directory keeps build.log and build.status (image/build.sh), image/, and
+# run.status (`make test`'s status) plus the run's own reports.
+set -euo pipefail
+
+[ $# -eq 4 ] || { echo "usage: $0 ARCH BASE NEW PINNED" >&2; exit 2; }
+arch=$1 base=$2 new=$3 pinned=$4
+make=${MAKE:-make}
+out=out/$arch/compare
+t0=$(date +%s)
+
+say() { printf '== compare: %s\n' "$*"; }
+# image/build.sh's status for a side: a verdict (0 built, 1 failed) or not.
+status() { cat "$out/$1/build.status" 2>/dev/null || echo -1; }
+is_verdict() { case $(status "$1") in 0 | 1) return 0 ;; *) return 1 ;; esac; }
+
+rm -rf "$out" "out/$arch/compare.json" "out/$arch/compare.md"
+mkdir -p "$out/base" "$out/new"
+
+build() { # side version
+	local d=$out/$1
+	say "image for $1 (tailscale $2)"
+	{
+		rc=0
+		image/build.sh --arch "$arch" --tailscale-version "$2" --out "$d/image" 2>&1 || rc=$?
+		echo "$rc" >"$d/build.status"
+	} | tee "$d/build.log"
+	[ "$(status "$1")" != 130 ] || exit 130
+}
+build new "$new"
+if is_verdict new; then
+	build base "$base"
+else
+	say "no base image: new stopped with image/build.sh exit $(status new)"
+fi
+
+if is_verdict new && is_verdict base; then
+	for side in base new; do
+		[ "$(status "$side")" = 0 ] || { say "no run for $side: its image did not build"; continue; }
+		say "suite on $side (tailscale ${!side})"
+		rc=0
+		"$make" --no-print-directory test ARCH="$arch" VARIANT= \
+			IMAGE="$out/$side/image/image.oci.tar" GATE_OUT="$out/$side" || rc=$?
+		echo "$rc" >"$out/$side/run.status"
+		[ "$rc" != 130 ] || exit 130
+	done
+fi
+
+rc=0
+build/tscanary compare --arch "$arch" --pinned "$pinned" --base "$base" --base-dir "$out/base" \
+	--new "$new" --new-dir "$out/new" --out "out/$arch" || rc=$?
+say "$(($(date +%s) - t0)) s in all"
+exit "$rc"
