@@ -117,7 +117,7 @@ else
 RUN_ARGS = --arch $(ARCH) --kernel-dir "$$(cat $(VM_KERNEL_REF))" --overlay $(VM_OVERLAY) \
 	--headscale $(HEADSCALE_BIN) --dnsd $(DNSD) --httpd $(HTTPD) \
 	--ts-host-dir $(TS_HOST_DIR) --host-probes $(HOST_PROBES) \
-	--cache $(TSCANARY_CACHE) --feature-table $(FEATURE_TABLE)
+	--cache $(TSCANARY_CACHE) --feature-table $(or $(RUN_FEATURE_TABLE),$(FEATURE_TABLE))
 test: host-tools $(if $(IMAGE),,image) kernel $(VM_OVERLAY)
 	$(BUILD)/tscanary run $(RUN_ARGS) --image $(GATE_IMAGE) --out $(GATE_OUT) \
 		$(if $(VARIANT),--variant $(VARIANT)) $(foreach c,$(CANARY),--canary $(c)) \

@@ -49,7 +49,11 @@ if is_verdict new && is_verdict base; then
 		[ "$(status "$side")" = 0 ] || { say "no run for $side: its image did not build"; continue; }
 		say "suite on $side (tailscale ${!side})"
 		rc=0
-		"$make" --no-print-directory test ARCH="$arch" VARIANT= \
+		# feature-deps judges each side against its own version's feature table
+		table=()
+		[ ! -f "$out/$side/image/feature-table.json" ] ||
+			table=(RUN_FEATURE_TABLE="$out/$side/image/feature-table.json")
+		"$make" --no-print-directory test ARCH="$arch" VARIANT= "${table[@]}" \
 			IMAGE="$out/$side/image/image.oci.tar" GATE_OUT="$out/$side" || rc=$?
 		echo "$rc" >"$out/$side/run.status"
 		[ "$rc" != 130 ] || exit 130

@@ -509,6 +509,22 @@ deliver() {
 		fi
 	done
 	[ -z "$tar_out" ] || write_docker_tar
+	[ -z "$ts_override" ] || write_feature_table
+}
+# Another version's feature table, for its feature-deps canary (make
+# compare): image/featuretable run against the very modules this build
+# resolved and verified; the pinned version's comes from featuretable.sh.
+write_feature_table() {
+	local tmp=$out/.feature-table.json.$$
+	mkdir -p "$mod/featuretable" || die "cannot stage the feature table program"
+	cp -- "$here/featuretable/main.go" "$mod/featuretable/main.go" || die "cannot stage the feature table program"
+	if ! (cd "$mod" && GOOS='' GOARCH='' GOARM='' go run -mod=readonly ./featuretable) >"$tmp" ||
+		! jq -e --arg v "$ts_version" '.tailscale_version == $v' "$tmp" >/dev/null ||
+		! mv -f -- "$tmp" "$out/feature-table.json"; then
+		rm -f -- "$tmp"
+		die "cannot write the feature table of tailscale.com@$ts_override"
+	fi
+}
 }
 # The same image as a `docker save` tarball (docker load, IMAGE=...).
 write_docker_tar() {
