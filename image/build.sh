@@ -525,7 +525,6 @@ write_feature_table() {
 		die "cannot write the feature table of tailscale.com@$ts_override"
 	fi
 }
-}
 # The same image as a `docker save` tarball (docker load, IMAGE=...).
 write_docker_tar() {
 	local tmp
