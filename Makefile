@@ -199,6 +199,13 @@ bad-input-check: $(BUILD)/tscanary
 	@for a in $(ARCHES); do $(MAKE) --no-print-directory image ARCH=$$a >/dev/null || exit 1; done
 	tests/bad-inputs.sh $(foreach a,armv7 arm64 amd64,out/$(a)/image/image.oci.tar)
 
+# A canary that never returns, a guest kernel panic, a frozen VM, a headscale
+# that never gets ready: each run ends in time with a verdict naming it (not
+# part of check: about 4 minutes; its figures are in the README).
+.PHONY: robustness-check
+robustness-check: host-tools kernel $(VM_OVERLAY) image
+	tests/robustness.sh $(ARCH)
+
 # The README's test command; grows with each landed slice.
 check: unit readme-check ci-config-check lab-check
 	$(MAKE) --no-print-directory test ARCH=all

@@ -28,6 +28,7 @@
 #include <poll.h>
 #include <stddef.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -535,19 +536,20 @@ static int guest_may_come_up(void *arg, struct strbuf *why)
 	struct strbuf text = STRBUF_INIT, hits = STRBUF_INIT;
 	int status, alive = 1;
 
-	if (r->qemu && proc_running(r->qemu, &status) == 0) {
+	/* a panic first: with panic=-1 the guest reboots, so QEMU exits after it */
+	if (strbuf_read_file(&text, console) == 0 &&
+	    log_grep(text.buf, text.len, "Kernel panic", &hits) > 0) {
+		strbuf_rtrim(&hits);
+		strbuf_addf(why, "the router's kernel panicked (logs/%s): %s",
+			    strrchr(console, '/') + 1, hits.buf);
+		alive = 0;
+	} else if (r->qemu && proc_running(r->qemu, &status) == 0) {
 		char how[32], *qlog = logpath(r, "qemu.log");
 
-		strbuf_addf(why, "QEMU exited (%s) before the guest came up; its log:\n",
+		strbuf_addf(why, "QEMU exited (%s) with the guest not answering; its log:\n",
 			    proc_describe_status(status, how, sizeof(how)));
 		strbuf_add_log_tail(why, qlog, 5);
 		free(qlog);
-		alive = 0;
-	} else if (strbuf_read_file(&text, console) == 0 &&
-		   log_grep(text.buf, text.len, "Kernel panic", &hits) > 0) {
-		strbuf_rtrim(&hits);
-		strbuf_addf(why, "the router's kernel panicked while booting (logs/%s): %s",
-			    strrchr(console, '/') + 1, hits.buf);
 		alive = 0;
 	}
 	strbuf_release(&text);
@@ -985,6 +987,33 @@ static int selected(const struct run_opts *o, const char *name)
 	return 0;
 }
 
+/*
+ * Fault injection for the harness's own robustness checks (tests/
+ * robustness.sh), never set in a gate run: TSCANARY_FAULT=hang:NAME makes
+ * canary NAME wait forever (only the watchdog ends it); panic:NAME crashes
+ * the router's kernel just before canary NAME runs; freeze:NAME stops the
+ * VM (SIGSTOP to QEMU) then.
+ */
+static const char *fault_for(const char *kind, const char *canary)
+{
+	const char *f = getenv("TSCANARY_FAULT");
+	size_t n = strlen(kind);
+
+	if (!f || strncmp(f, kind, n) || f[n] != ':' || strcmp(f + n + 1, canary))
+		return NULL;
+	warning("fault injection: %s", f);
+	return f;
+}
+
+static int hang_forever(struct scenario *s, struct canary_outcome *out)
+{
+	(void)s;
+	(void)out;
+	while (!interrupted())
+		poll(NULL, 0, 200);
+	return -1;
+}
+
 static void run_canaries(struct run *r)
 {
 	for (size_t i = 0; i < canary_count; i++) {
@@ -997,8 +1026,20 @@ static void run_canaries(struct run *r)
 			continue;
 		out.figures = json_object();
 		progress("canary", "%s (%s)", c->name, canary_where_name(c->where));
+		if (fault_for("panic", c->name) && r->s.router)
+			guest_sh(r, "echo c > /proc/sysrq-trigger", 3000, NULL);
+		if (fault_for("freeze", c->name) && r->qemu)
+			kill(proc_pid(r->qemu), SIGSTOP); /* the whole VM stops answering */
 		t0 = now_s();
-		ret = c->run(&r->s, &out);
+		/* the watchdog: a canary stuck past its timeout is stopped, not waited for */
+		deadline_arm(scaled(r, c->timeout_s * 1000));
+		ret = (fault_for("hang", c->name) ? hang_forever : c->run)(&r->s, &out);
+		if (deadline_expired()) {
+			out.timed_out = 1;
+			canary_fail(&out, "timeout", "did not finish within its %d s timeout: stopped",
+				    (int)(c->timeout_s * r->scale));
+		}
+		deadline_disarm();
 		d = now_s() - t0;
 		if (ret < 0)
 			canary_fail(&out, "harness-error", "the canary could not run (see run.log)");
@@ -1067,6 +1108,16 @@ static void check_sentinel(struct run *r)
 		strbuf_addf(&detail, "%slife %u (logs/tailscaled.log): ", r->life_detail.buf,
 			    r->lives + 1);
 	holds = judge_life(r, "tailscaled.log", &detail, &sig);
+	if (!holds && sig && !strcmp(sig, "agent-lost")) {
+		/* the agent went silent: say whether the guest's kernel died */
+		struct strbuf why = STRBUF_INIT;
+
+		if (!guest_may_come_up(r, &why) && strstr(why.buf, "panicked")) {
+			sig = "guest-panic";
+			strbuf_addf(&detail, "%s\n", why.buf);
+		}
+		strbuf_release(&why);
+	}
 	if (r->lives) {
 		if (holds && r->life_sig) {
 			holds = 0;
@@ -1078,6 +1129,7 @@ static void check_sentinel(struct run *r)
 		   holds ? "" : !strcmp(sig, "panic") ? "tailscaled panicked (see detail)" :
 		   !strcmp(sig, "restart") ? "tailscaled restarted during the run" :
 		   !strcmp(sig, "agent-lost") ? "the guest agent did not answer" :
+		   !strcmp(sig, "guest-panic") ? "the router's kernel panicked (see detail, console.log)" :
 		   "tailscaled's log could not be read", detail.buf, NULL);
 	strbuf_release(&detail);
 }

@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/time.h>
 
 struct undo_entry {
 	undo_fn *fn;
@@ -17,6 +18,7 @@ struct undo_entry {
 static struct undo_entry *stack;
 static size_t depth, alloc;
 static volatile sig_atomic_t got_signal;
+static volatile sig_atomic_t deadline_hit;
 
 void undo_push(undo_fn *fn, void *arg, const char *what)
 {
@@ -110,7 +112,45 @@ void undo_install(void)
 
 int interrupted(void)
 {
-	return got_signal != 0;
+	return got_signal != 0 || deadline_hit != 0;
+}
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+	deadline_hit = 1;
+}
+
+void deadline_arm(int ms)
+{
+	struct sigaction sa;
+	struct itimerval it;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_alarm; /* no SA_RESTART: a blocked call returns EINTR */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGALRM, &sa, NULL);
+	memset(&it, 0, sizeof(it));
+	it.it_value.tv_sec = ms / 1000;
+	it.it_value.tv_usec = (ms % 1000) * 1000;
+	/* again every second, for a call that retries on EINTR before looking */
+	it.it_interval.tv_sec = 1;
+	deadline_hit = 0;
+	setitimer(ITIMER_REAL, &it, NULL);
+}
+
+void deadline_disarm(void)
+{
+	struct itimerval it;
+
+	memset(&it, 0, sizeof(it));
+	setitimer(ITIMER_REAL, &it, NULL);
+	deadline_hit = 0;
+}
+
+int deadline_expired(void)
+{
+	return deadline_hit != 0;
 }
 
 int interrupt_signal(void)

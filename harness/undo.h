@@ -24,8 +24,20 @@ void undo_unwind(size_t depth);
 void undo_all(void);
 /* Install the signal handlers and the atexit hook. */
 void undo_install(void);
-/* Non-zero once SIGINT, SIGTERM or SIGHUP arrived: every wait must stop. */
+/*
+ * Non-zero once SIGINT, SIGTERM or SIGHUP arrived, or an armed deadline
+ * passed: every wait must stop.
+ */
 int interrupted(void);
+/*
+ * A watchdog for one bounded step (a canary): after ms, interrupted() turns
+ * true and SIGALRM breaks a blocking system call, so the step returns.
+ */
+void deadline_arm(int ms);
+/* Stop the watchdog; interrupted() again reports signals only. */
+void deadline_disarm(void);
+/* 1 when the armed deadline passed (since deadline_arm()). */
+int deadline_expired(void);
 /* The signal that interrupted the run, or 0. */
 int interrupt_signal(void);
 

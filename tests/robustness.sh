@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# The harness ends every run within its timeouts with a verdict naming the
+# cause, and leaves nothing behind, when a part of the lab misbehaves:
+# a canary that never returns, a guest kernel that panics, a VM that
+# freezes, a headscale that never becomes ready. Faults come from
+# TSCANARY_FAULT (harness/run.c) or from a stand-in binary.
+#
+#   tests/robustness.sh [ARCH]      (root; `make robustness-check`)
+set -uo pipefail
+
+arch=${1:-armv7}
+tmp=$(mktemp -d /tmp/tscanary-robust-XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
+trap 'exit 130' INT TERM
+read -r -a args <<<"$(make -s --no-print-directory run-args ARCH="$arch" | tail -n 1)"
+image=out/$arch/image/image.oci.tar
+[ -f "$image" ] || make --no-print-directory image ARCH="$arch" >/dev/null || exit 1
+pass=0 fail=0
+
+# case NAME CODE JQ-CHECK [ENV=VALUE...] -- [harness args...]: the run exits
+# CODE and its summary.json satisfies JQ-CHECK; nothing of it survives.
+check() {
+	local name=$1 want=$2 jqc=$3 t0 code out=$tmp/$1 env=()
+	shift 3
+	while [ "$1" != -- ]; do env+=("$1"); shift; done
+	shift
+	t0=$(date +%s)
+	env "${env[@]}" timeout --kill-after=10 600 build/tscanary run "${args[@]}" --image "$image" \
+		--out "$out" "$@" >"$tmp/$name.log" 2>&1
+	code=$?
+	local took=$(($(date +%s) - t0))
+	# the run itself checks that nothing with its suffix survived teardown
+	# and that the machine's routes, rules, nftables and /etc are unchanged
+	jqc="(.error // \"\" | test(\"teardown left|changed the machine\") | not) and ($jqc)"
+	if [ "$code" != "$want" ]; then
+		echo "not ok - $name: exit $code, want $want (${took}s)"; tail -n 5 "$tmp/$name.log" | sed 's/^/    /'
+		fail=$((fail + 1))
+	elif ! jq -e "$jqc" "$out/summary.json" >/dev/null 2>&1; then
+		echo "not ok - $name: exit $code but summary.json fails: $jqc"
+		fail=$((fail + 1))
+	else
+		echo "ok - $name: exit $code in ${took}s: $(jq -r '[.error // empty, (.canaries[] | select(.result != "pass") | "\(.name): \(.signature // "") \(.summary)")] | join("; ")' "$out/summary.json" | cut -c1-220)"
+		pass=$((pass + 1))
+	fi
+}
+
+check canary-hang 1 '.canaries[] | select(.name == "footprint") | .signature == "timeout"' \
+	TSCANARY_FAULT=hang:footprint -- --canary footprint --canary quad100-router
+check guest-panic 1 '.canaries[] | select(.name == "sentinel") | .signature == "guest-panic"' \
+	TSCANARY_FAULT=panic:footprint -- --canary footprint
+check vm-freeze 1 '[.canaries[] | select(.result != "pass")] | length > 0' \
+	TSCANARY_FAULT=freeze:footprint -- --canary footprint
+# a headscale that starts and never answers
+cat >"$tmp/headscale" <<'SH'
+#!/bin/sh
+exec sleep 100000
+SH
+chmod +x "$tmp/headscale"
+check headscale-never-ready 5 '.error | test("headscale")' -- --headscale "$tmp/headscale"
+
+echo "robustness: $pass passed, $fail failed"
+[ "$fail" = 0 ]
