@@ -30,6 +30,7 @@ struct agent {
 	enum { ALIVE, LOST, BROKEN } dead; /* LOST: stream ended; BROKEN: out of sync */
 	struct frame_decoder dec;
 	struct agent_hello hello;
+	int probing;           /* inside ping_quick() */
 	agent_alive_fn alive;  /* during agent_connect_watch() only */
 	void *alive_arg;
 };
@@ -198,6 +199,8 @@ static int remote_error(struct agent *a, const char *what, const struct frame *f
  * frame that answers it, of type want. The reply is valid until the next
  * call on a.
  */
+static int ping_quick(struct agent *a);
+
 static int call(struct agent *a, struct frame_builder *b, uint32_t id, unsigned want,
 		int wait_ms, const char *what, struct frame *reply)
 {
@@ -224,9 +227,14 @@ static int call(struct agent *a, struct frame_builder *b, uint32_t id, unsigned 
 		case WAIT_FRAME:
 			break;
 		case WAIT_TIMEOUT:
+			error("agent '%s' did not answer within %d ms: cannot %s", a->path, wait_ms,
+			      what);
+			/* a guest that stopped: say so once, then fail every call at once */
+			if (!a->probing && ping_quick(a) < 0)
+				return mark_dead(a, LOST, "agent '%s' stopped answering: %s",
+						 "the guest is frozen or gone");
 			errno = ETIMEDOUT;
-			return error("agent '%s' did not answer within %d ms: cannot %s",
-				     a->path, wait_ms, what);
+			return -1;
 		default:
 			return -1;
 		}
@@ -425,6 +433,20 @@ int agent_ping(struct agent *a)
 		return -1;
 	take_hello(a, &f);
 	return 0;
+}
+
+#define QUICK_PING_MS 3000
+/* After a call timed out: does the agent still answer a ping at all? */
+static int ping_quick(struct agent *a)
+{
+	int saved = a->timeout_ms, ret;
+
+	a->probing = 1;
+	a->timeout_ms = QUICK_PING_MS;
+	ret = agent_ping(a);
+	a->timeout_ms = saved;
+	a->probing = 0;
+	return ret;
 }
 
 static void add_strs(struct frame_builder *b, unsigned tag, const char *const *v)

@@ -516,20 +516,45 @@ static void reconnect_gets_hello(void **state)
 static void silent_agent_times_out(void **state)
 {
 	struct fixture *fx = *state;
+	char cont[64];
 	long t0;
 
+	/* stalled for a second: the call times out, the quick ping finds it back */
 	agent_set_timeout(fx->a, 400);
 	assert_int_equal(kill(proc_pid(fx->proc), SIGSTOP), 0);
+	snprintf(cont, sizeof(cont), "sleep 1; kill -CONT %d", (int)proc_pid(fx->proc));
+	{
+		const char *argv[] = { "sh", "-c", cont, NULL };
+		struct proc_spec ps = { .name = "cont", .argv = argv };
+
+		assert_non_null(proc_spawn(&ps));
+	}
 	t0 = now_ms();
 	errno = 0;
 	assert_int_equal(agent_ping(fx->a), -1);
 	assert_int_equal(errno, ETIMEDOUT);
-	assert_true(now_ms() - t0 >= 350 && now_ms() - t0 < 2000);
-	assert_int_equal(kill(proc_pid(fx->proc), SIGCONT), 0);
+	assert_true(now_ms() - t0 >= 350 && now_ms() - t0 < 5000);
 	/* the late PONG of the first ping is told apart from the new one */
 	agent_set_timeout(fx->a, 5000);
 	assert_int_equal(agent_ping(fx->a), 0);
 	assert_int_equal(agent_ping(fx->a), 0);
+}
+
+static void frozen_agent_is_given_up(void **state)
+{
+	struct fixture *fx = *state;
+	long t0;
+
+	/* stopped for good: one timeout plus the quick ping, then every call fails at once */
+	agent_set_timeout(fx->a, 400);
+	assert_int_equal(kill(proc_pid(fx->proc), SIGSTOP), 0);
+	t0 = now_ms();
+	assert_int_equal(agent_ping(fx->a), -1);
+	assert_true(now_ms() - t0 < 5000);
+	t0 = now_ms();
+	assert_int_equal(agent_ping(fx->a), -1);
+	assert_true(now_ms() - t0 < 100);
+	assert_int_equal(kill(proc_pid(fx->proc), SIGCONT), 0);
 }
 
 static void lost_agent_fails_fast(void **state)
@@ -819,6 +844,7 @@ int main(void)
 		T(status_reads_block_stat),
 		T(reconnect_gets_hello),
 		T(silent_agent_times_out),
+		T(frozen_agent_is_given_up),
 		T(lost_agent_fails_fast),
 		T(poweroff_in_test_mode_exits),
 		T(junk_from_host_is_refused),
