@@ -179,6 +179,7 @@ int sentinel_holds(struct scenario *s, int first_pid, const char *log_path,
 size_t log_count_verbose(const char *text, size_t len, size_t from, struct strbuf *examples)
 {
 	static const char *const tags[] = { "[v1]", "[v2]", "[v3]" };
+	static const char json_tag[] = "[v\0JSON]";
 	const char *p = text ? text + (from < len ? from : len) : "";
 	const char *end = text ? text + len : p;
 	size_t count = 0;
@@ -187,13 +188,30 @@ size_t log_count_verbose(const char *text, size_t len, size_t from, struct strbu
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
 
-		for (size_t i = 0; i < sizeof(tags) / sizeof(tags[0]); i++) {
-			if (!memmem(p, n, tags[i], strlen(tags[i])))
-				continue;
-			if (examples && count < 5)
-				strbuf_addf(examples, "  %.*s\n", (int)(n > 160 ? 160 : n), p);
+		int verbose = 0;
+
+		for (size_t i = 0; i < sizeof(tags) / sizeof(tags[0]) && !verbose; i++)
+			verbose = memmem(p, n, tags[i], strlen(tags[i])) != NULL;
+		if (!verbose) {
+			/* a structured record at verbosity 1-9: "[v\0JSON]1{...}" */
+			const char *j = memmem(p, n, json_tag, sizeof(json_tag) - 1);
+			size_t at = j ? (size_t)(j - p) + sizeof(json_tag) - 1 : n;
+
+			verbose = at < n && p[at] >= '1' && p[at] <= '9';
+		}
+		if (verbose) {
+			if (examples && count < 5) {
+				strbuf_addstr(examples, "  ");
+				/* NUL bytes shown as \0, so the example stays one text line */
+				for (size_t k = 0; k < (n > 160 ? 160 : n); k++) {
+					if (p[k])
+						strbuf_addch(examples, p[k]);
+					else
+						strbuf_addstr(examples, "\\0");
+				}
+				strbuf_addch(examples, '\n');
+			}
 			count++;
-			break;
 		}
 		p += n + 1;
 	}

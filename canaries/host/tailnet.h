@@ -35,7 +35,8 @@ int log_find_since(const char *path, size_t offset, const char *const *needles,
 int log_grep(const char *text, size_t len, const char *needle, struct strbuf *hits);
 /*
  * Lines of text[from..len) tagged [v1], [v2] or [v3] (tailscaled's verbose
- * levels); the first five, cut at 160 bytes, into examples when not NULL.
+ * levels), or structured records at verbosity 1-9 ("[v\0JSON]1{...}"); the
+ * first five, cut at 160 bytes (NUL shown as \0), into examples when not NULL.
  */
 size_t log_count_verbose(const char *text, size_t len, size_t from, struct strbuf *examples);
 /*

@@ -58,6 +58,23 @@ static void counts_verbose_lines_once_each(void **state)
 	strbuf_release(&ex);
 }
 
+static void counts_verbose_json_records(void **state)
+{
+	/* types/logger's Logf.JSON: "[v\0JSON]<level>{...}", NUL included */
+	static const char log[] =
+		"2026/11/26 a: [v\0JSON]1{\"Hostinfo\":{}}\n"
+		"2026/11/26 b: control: [v\0JSON]0{\"x\":1}\n"
+		"2026/11/26 c: control: [v\0JSON]2{\"controltime\":\"t\"}\n"
+		"2026/11/26 d: [v\0JSON]";
+	struct strbuf ex = STRBUF_INIT;
+
+	(void)state;
+	assert_int_equal(log_count_verbose(log, sizeof(log) - 1, 0, &ex), 2);
+	assert_non_null(strstr(ex.buf, "[v\\0JSON]1{"));
+	assert_null(strstr(ex.buf, "b: control"));
+	strbuf_release(&ex);
+}
+
 static void keeps_five_examples(void **state)
 {
 	struct strbuf text = STRBUF_INIT, ex = STRBUF_INIT;
@@ -80,6 +97,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(counts_verbose_lines_once_each),
 		cmocka_unit_test(keeps_five_examples),
+		cmocka_unit_test(counts_verbose_json_records),
 		cmocka_unit_test(finds_panic_after_nul_bytes),
 		cmocka_unit_test(counts_each_line_and_caps),
 	};
