@@ -3,6 +3,7 @@
 #include "log.h"
 
 #include <errno.h>
+#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/sysmacros.h>
@@ -114,6 +115,31 @@ int flash_judge_listing(const char *listing, const char *dir, struct strbuf *une
 			line++;
 	}
 	return n;
+}
+
+int flash_parse_dns_query(const char *json, size_t len, struct strbuf *rcode,
+			  struct strbuf *answers)
+{
+	json_error_t jerr;
+	json_t *j = json_loadb(json ? json : "", json ? len : 0, 0, &jerr), *a, *rc;
+	size_t i;
+
+	if (!j)
+		return error("cannot parse tailscale dns query --json: %s", jerr.text);
+	rc = json_object_get(j, "ResponseCode");
+	a = json_object_get(j, "Answers");
+	if (!json_is_string(rc) || (a && !json_is_null(a) && !json_is_array(a))) {
+		json_decref(j);
+		return error("tailscale dns query --json has no ResponseCode or a bad Answers");
+	}
+	strbuf_addstr(rcode, json_string_value(rc));
+	json_array_foreach(a, i, rc) {
+		const char *body = json_string_value(json_object_get(rc, "Body"));
+
+		strbuf_addf(answers, "%s%s", i ? "," : "", body ? body : "?");
+	}
+	json_decref(j);
+	return 0;
 }
 
 long long flash_sectors_delta(unsigned long long before, unsigned long long after)

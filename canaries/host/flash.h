@@ -8,6 +8,8 @@
  * /sys/block/<dev>/dev, `find -exec stat`); these functions decide.
  */
 
+#include <stddef.h>
+
 #include "strbuf.h"
 
 /* Where the image keeps tailscaled's state: the router's flash (image-config). */
@@ -35,6 +37,13 @@ int flash_dev_matches(const char *text, unsigned major, unsigned minor, unsigned
  */
 int flash_judge_listing(const char *listing, const char *dir, struct strbuf *unexpected,
 			int *has_state);
+/*
+ * Read `tailscale dns query --json NAME` output (the router's own resolver,
+ * asked through the LocalAPI): its ResponseCode ("RCodeSuccess", ...) into
+ * rcode and its answers' data, comma-separated, into answers. 0 or -1.
+ */
+int flash_parse_dns_query(const char *json, size_t len, struct strbuf *rcode,
+			  struct strbuf *answers);
 /*
  * Sectors written between two /sys/block/<dev>/stat readings (their write
  * sector fields): after - before, or -1 if the counter went backwards.

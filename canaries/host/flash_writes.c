@@ -15,7 +15,6 @@
 #include "agent.h"
 #include "clock.h"
 #include "flash.h"
-#include "guestprobe.h"
 #include "headscale.h"
 #include "lab.h"
 #include "log.h"
@@ -32,7 +31,10 @@
 /* The flash as the guest names it (vm/guest/init mounts it). */
 #define FLASH_DEV "vda"
 #define GUEST_BB  GUEST_DIR "/bin/busybox"
-/* A preference the daemon persists and nothing else reads: the profile's nickname. */
+/*
+ * A preference the daemon persists and nothing else reads: the profile's
+ * nickname. The run's `tailscale up` sets none, so "" restores it.
+ */
 #define NICKNAME "tscanary-flash"
 /*
  * The joining node: its own namespace on the stand-in internet, at an
@@ -42,7 +44,7 @@
 #define PEER_ROLE  "fl"
 #define PEER_CIDR  "198.51.100.40/24"
 #define PEER_ROUTE "198.51.100.199/32"
-/* The extra DNS record: under the MagicDNS domain, so quad-100 answers it. */
+/* The extra DNS record: under the MagicDNS domain, so MagicDNS answers it. */
 #define REC_NAME "flash-rec." HEADSCALE_BASE_DOMAIN
 #define REC_ADDR "198.51.100.201"
 #define REC_JSON "[{\"name\": \"" REC_NAME "\", \"type\": \"A\", \"value\": \"" REC_ADDR "\"}]\n"
@@ -194,10 +196,10 @@ out:
 enum router_view {
 	VIEW_PEER,     /* the peer is listed */
 	VIEW_NO_PEER,  /* the peer is gone */
-	VIEW_ROUTE,    /* the peer is primary for PEER_ROUTE */
-	VIEW_NO_ROUTE, /* the peer is listed without PEER_ROUTE */
-	VIEW_REC,      /* quad-100 answers REC_NAME with REC_ADDR */
-	VIEW_NO_REC,   /* quad-100 answers REC_NAME, but not with REC_ADDR */
+	VIEW_ROUTE,    /* the peer carries PEER_ROUTE (PrimaryRoutes or AllowedIPs) */
+	VIEW_NO_ROUTE, /* the peer is listed and carries PEER_ROUTE in neither */
+	VIEW_REC,      /* its resolver answers REC_NAME with REC_ADDR */
+	VIEW_NO_REC,   /* its resolver answers REC_NAME, but not with REC_ADDR */
 };
 
 static int has_route(json_t *peer, const char *route)
@@ -214,7 +216,37 @@ static int has_route(json_t *peer, const char *route)
 	return found;
 }
 
-/* One look at the router's netmap through its CLI or its quad-100. */
+/*
+ * Ask the router's own resolver (configured from its netmap) through the
+ * LocalAPI, not through 100.100.100.100: that address needs netstack,
+ * which this canary is not about. 1 when the answer is as wanted.
+ */
+static int router_resolves(struct scenario *s, int want_record, char *evidence, size_t len)
+{
+	const char *args[] = { "dns", "query", "--json", REC_NAME, "A", NULL };
+	struct strbuf o = STRBUF_INIT, rcode = STRBUF_INIT, answers = STRBUF_INIT;
+	int ok = 0;
+
+	if (router_cli(s, args, scaled(s, 15000), &o, NULL) == 0 &&
+	    flash_parse_dns_query(strbuf_str(&o), o.len, &rcode, &answers) == 0) {
+		int has = 0;
+
+		for (const char *a = answers.buf; a && *a; a += strcspn(a, ","), a += *a == ',')
+			has |= !strncmp(a, REC_ADDR, strcspn(a, ",")) &&
+			       strcspn(a, ",") == strlen(REC_ADDR);
+		has &= !strcmp(rcode.buf, "RCodeSuccess");
+
+		ok = want_record ? has : !has;
+		snprintf(evidence, len, "tailscale dns query %s: %s answers=[%s]", REC_NAME,
+			 rcode.buf, strbuf_str(&answers));
+	}
+	strbuf_release(&o);
+	strbuf_release(&rcode);
+	strbuf_release(&answers);
+	return ok;
+}
+
+/* One look at the router's netmap through its CLI. */
 static int router_shows(struct scenario *s, const char *peer_ip, enum router_view v,
 			char *evidence, size_t len)
 {
@@ -223,19 +255,8 @@ static int router_shows(struct scenario *s, const char *peer_ip, enum router_vie
 	json_t *st = NULL, *peer;
 	int ok = 0;
 
-	if (v == VIEW_REC || v == VIEW_NO_REC) {
-		struct canary_outcome scratch = { 0 };
-		struct guestprobe res;
-
-		/* polled: only the last answer goes into the evidence */
-		if (guest_dnsprobe(s, &scratch, "dns", LAB_QUAD100, REC_NAME, "udp", REC_ADDR,
-				   scaled(s, 2000), &res) == 0) {
-			ok = v == VIEW_REC ? res.exit_code == 0 : res.exit_code == 1;
-			snprintf(evidence, len, "%s", res.line);
-		}
-		strbuf_release(&scratch.detail);
-		return ok;
-	}
+	if (v == VIEW_REC || v == VIEW_NO_REC)
+		return router_resolves(s, v == VIEW_REC, evidence, len);
 	if (router_cli(s, args, scaled(s, 15000), &o, NULL) == 0)
 		st = json_loadb(strbuf_str(&o), o.len, 0, NULL);
 	strbuf_release(&o);
@@ -426,6 +447,9 @@ static int check_listing(struct scenario *s, struct canary_outcome *out)
 	}
 	strbuf_addf(&out->detail, "state dir listing (bytes path):\n%s", strbuf_str(&listing));
 	n = flash_judge_listing(strbuf_str(&listing), FLASH_STATE_DIR, &extra, &has_state);
+	if (n >= 0)
+		strbuf_addf(&out->detail, "entries besides %s and %s: %d\n", flash_allowed_files[0],
+			    flash_allowed_files[1], n);
 	if (n > 0)
 		canary_fail(out, "stray-files", "the state dir holds %d entr%s besides %s and %s: "
 			    "%.200s", n, n == 1 ? "y" : "ies", flash_allowed_files[0],

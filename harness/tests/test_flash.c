@@ -132,6 +132,41 @@ static void rejects_malformed_listings(void **state)
 	strbuf_release(&extra);
 }
 
+static void reads_dns_query_json(void **state)
+{
+	/* cmd/tailscale/cli/jsonoutput.DNSQueryResult, as the router printed it */
+	static const char found[] =
+		"{\n  \"Name\": \"flash-rec.tailnet.lab.test\",\n  \"QueryType\": \"A\",\n"
+		"  \"ResponseCode\": \"RCodeSuccess\",\n  \"Answers\": [\n    {\n"
+		"      \"Name\": \"flash-rec.tailnet.lab.test.\",\n      \"TTL\": 600,\n"
+		"      \"Class\": \"ClassINET\",\n      \"Type\": \"TypeA\",\n"
+		"      \"Body\": \"198.51.100.201\"\n    }\n  ]\n}\n";
+	static const char gone[] = "{\"Name\": \"flash-rec.tailnet.lab.test\", \"QueryType\": "
+				   "\"A\", \"ResponseCode\": \"RCodeNameError\"}";
+	static const char *const bad[] = {
+		"{\"Answers\": []}",
+		"failed to query DNS",
+		"{\"ResponseCode\": \"RCodeSuccess\", \"Answers\": 1}",
+	};
+	struct strbuf rcode = STRBUF_INIT, answers = STRBUF_INIT;
+
+	(void)state;
+	assert_int_equal(flash_parse_dns_query(found, sizeof(found) - 1, &rcode, &answers), 0);
+	assert_string_equal(rcode.buf, "RCodeSuccess");
+	assert_string_equal(answers.buf, "198.51.100.201");
+	strbuf_reset(&rcode);
+	strbuf_reset(&answers);
+	assert_int_equal(flash_parse_dns_query(gone, sizeof(gone) - 1, &rcode, &answers), 0);
+	assert_string_equal(rcode.buf, "RCodeNameError");
+	assert_int_equal(answers.len, 0);
+	strbuf_reset(&rcode);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(flash_parse_dns_query(bad[i], strlen(bad[i]), &rcode, &answers),
+				 -1);
+	strbuf_release(&rcode);
+	strbuf_release(&answers);
+}
+
 static void counts_sectors_forward_only(void **state)
 {
 	(void)state;
@@ -162,6 +197,7 @@ int main(void)
 		cmocka_unit_test(accepts_only_the_two_files),
 		cmocka_unit_test(lists_what_the_netmap_cache_left),
 		cmocka_unit_test(rejects_malformed_listings),
+		cmocka_unit_test(reads_dns_query_json),
 		cmocka_unit_test(counts_sectors_forward_only),
 		cmocka_unit_test(variant_claims_flash_writes),
 	};
