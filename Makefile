@@ -206,6 +206,13 @@ bad-input-check: $(BUILD)/tscanary
 robustness-check: host-tools kernel $(VM_OVERLAY) image
 	tests/robustness.sh $(ARCH)
 
+# SIGINT/SIGTERM at random moments of `make test`, N times (INTERRUPTS=20):
+# nothing of any run may survive (not part of check: minutes).
+INTERRUPTS ?= 20
+.PHONY: interrupt-check
+interrupt-check: host-tools kernel $(VM_OVERLAY) image
+	tests/interrupts.sh $(INTERRUPTS) $(ARCH)
+
 # The README's test command; grows with each landed slice.
 check: unit readme-check ci-config-check lab-check
 	$(MAKE) --no-print-directory test ARCH=all

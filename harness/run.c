@@ -71,6 +71,7 @@ struct run {
 	json_t *pre;      /* preconditions object inside the summary */
 	json_t *health;   /* warnings tailscale status reported */
 	unsigned boots;   /* VM boots so far (restart-persistence boots it again) */
+	char *console;    /* the running VM's console log */
 	unsigned lives;   /* tailscaled lives ended by a planned restart */
 	const char *life_sig;        /* the first ended life's sentinel failure */
 	struct strbuf life_detail;   /* every ended life's sentinel evidence */
@@ -492,6 +493,9 @@ static int step_qemu(struct run *r, const char *initrd, const char *flash)
 				 : logpath(r, "console.log");
 	char *qlog = logpath(r, "qemu.log");
 
+	free(r->console);
+	r->console = xstrdup(console); /* the live one, for guest_may_come_up() */
+
 	if (!r->initrd) {
 		r->initrd = xstrdup(initrd);
 		r->flash = xstrdup(flash);
@@ -531,8 +535,7 @@ static int step_qemu(struct run *r, const char *initrd, const char *flash)
 static int guest_may_come_up(void *arg, struct strbuf *why)
 {
 	struct run *r = arg;
-	char *console = r->boots ? xasprintf("%s/console.boot%u.log", r->logdir, r->boots + 1)
-				 : logpath(r, "console.log");
+	const char *console = r->console ? r->console : "";
 	struct strbuf text = STRBUF_INIT, hits = STRBUF_INIT;
 	int status, alive = 1;
 
@@ -554,7 +557,6 @@ static int guest_may_come_up(void *arg, struct strbuf *why)
 	}
 	strbuf_release(&text);
 	strbuf_release(&hits);
-	free(console);
 	return alive;
 }
 
@@ -1524,6 +1526,7 @@ report:
 	free(r.accel_cache);
 	free(r.initrd);
 	free(r.flash);
+	free(r.console);
 	strbuf_release(&before);
 	strbuf_release(&after);
 	strbuf_release(&diff);

@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Interrupt `make test` with SIGINT or SIGTERM (to its whole process group,
+# as a terminal's Ctrl-C or a CI runner's cancel does) at random moments,
+# N times, and check after each that nothing of that run survived: no
+# namespace or link with its suffix, no process it started (QEMU,
+# headscale, tailscaled, servers), no mount or work dir.
+#
+#   tests/interrupts.sh [N] [ARCH]     (root; `make interrupt-check`)
+set -uo pipefail
+
+n=${1:-20} arch=${2:-armv7}
+max_delay=${INTERRUPT_MAX_S:-70}
+tmp=$(mktemp -d /tmp/tscanary-intr-XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
+bad=0
+
+for i in $(seq 1 "$n"); do
+	sig=INT
+	[ $((i % 2)) = 0 ] && sig=TERM
+	delay=$((RANDOM % max_delay))
+	out=$tmp/run-$i
+	setsid make --no-print-directory test ARCH="$arch" GATE_OUT="$out" >"$tmp/make-$i.log" 2>&1 &
+	pid=$!
+	sleep "$delay"
+	pgid=$(ps -o pgid= -p "$pid" | tr -d ' ')
+	kill -s "$sig" -- "-${pgid:-$pid}" 2>/dev/null
+	t0=$(date +%s)
+	# every step must notice within its poll slice, teardown included
+	for _ in $(seq 1 120); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+	if kill -0 "$pid" 2>/dev/null; then
+		echo "not ok $i - SIG$sig after ${delay}s: still running 60 s later"
+		kill -KILL -- "-${pgid:-$pid}" 2>/dev/null
+		bad=$((bad + 1))
+		continue
+	fi
+	wait "$pid"
+	code=$?
+	log=$out/logs/run.log
+	step=build
+	[ -f "$log" ] && step=$(grep -o '\] [a-z]*:' "$log" | tail -n 1 | tr -d '] :')
+	suffix='' workdir=''
+	if [ -f "$log" ]; then
+		suffix=$(grep -o "netns tsc-inet-[a-z0-9]*" "$log" | head -n 1 | sed 's/.*-//')
+		workdir=$(grep -o '/tmp/tscanary-[a-z0-9]*-[A-Za-z0-9]*' "$log" | head -n 1)
+	fi
+	left=()
+	if [ -n "$suffix" ]; then
+		ip netns | grep -q -- "-$suffix\b" && left+=("netns")
+		ip -o link | grep -q -- "-$suffix" && left+=("link")
+		grep -q -- "$suffix" /proc/mounts && left+=("mount")
+	fi
+	if [ -f "$log" ]; then
+		while read -r p; do
+			[ -d "/proc/$p" ] && ! grep -qz 'make\|bash' "/proc/$p/cmdline" && left+=("pid $p ($(tr '\0' ' ' <"/proc/$p/cmdline" | cut -c1-40))")
+		done < <(grep -o "as pid [0-9]*" "$log" | awk '{ print $3 }')
+	fi
+	if [ -n "$workdir" ]; then
+		[ -e "$workdir" ] && left+=("workdir")
+		pgrep -f -- "$workdir" >/dev/null && left+=("process in $workdir")
+		grep -q -- "$workdir" /proc/mounts && left+=("mount of $workdir")
+	fi
+	took=$(($(date +%s) - t0))
+	if [ ${#left[@]} -gt 0 ]; then
+		echo "not ok $i - SIG$sig after ${delay}s during '$step': exit $code, left: ${left[*]}"
+		bad=$((bad + 1))
+	else
+		echo "ok $i - SIG$sig after ${delay}s during '${step:-build}': exit $code in ${took}s after the signal, nothing left (suffix ${suffix:--})"
+	fi
+done
+echo "interrupts: $((n - bad)) of $n clean"
+[ "$bad" = 0 ]
