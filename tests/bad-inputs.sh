@@ -97,6 +97,9 @@ for ((i = 0; i < ${#run_args[@]}; i++)); do
 done
 expect "missing kernel" 5 "error: no kernel .*vmlinuz" -- \
 	build/tscanary run "${no_kernel[@]}" --kernel-dir "$tmp/no-kernel" --image "$good" --out "$tmp/o"
+# a Tailscale version that does not exist: the module proxy says so at once
+expect "TAILSCALE_VERSION that does not exist" 3 "tailscale.com has no version v1\.999\.0" -- \
+	image/build.sh --arch armv7 --tailscale-version v1.999.0 --out "$tmp/img-none"
 # a full disk under the cache: the image build stops at once, naming it
 mkdir -p "$tmp/full"
 cat >"$tmp/full.sh" <<'SH'
