@@ -1207,6 +1207,31 @@ static int stage_docker(const struct image *img, const struct source *src,
 	return 0;
 }
 
+/* Write the chosen image as an OCI archive with gzip layers; keep its size. */
+static int measure_shipped(struct image *img, const char *layout_ref, const char *tmp)
+{
+	char *path = xasprintf("%s/shipped.tar", img->dir);
+	char *ref = xasprintf("oci-archive:%s:" LAYOUT_TAG, path);
+	const char *skopeo[] = { "skopeo", "--insecure-policy", "copy", "--quiet",
+				 "--dest-compress", "--dest-compress-format", "gzip",
+				 layout_ref, ref, NULL };
+	struct stat st;
+	int ret = -1;
+
+	if (run_tool("measure the image as shipped", tmp, SKOPEO_TIMEOUT_MS, skopeo) == 0) {
+		if (stat(path, &st) < 0) {
+			error_errno("cannot stat '%s'", path);
+		} else {
+			img->shipped_bytes = (unsigned long long)st.st_size;
+			ret = 0;
+		}
+	}
+	unlink(path);
+	free(path);
+	free(ref);
+	return ret;
+}
+
 static int convert_and_unpack(struct image *img, const char *src_ref)
 {
 	char *tmp = xasprintf("%s/tmp", img->dir);
@@ -1235,6 +1260,8 @@ static int convert_and_unpack(struct image *img, const char *src_ref)
 		goto out;
 	debug("image: umoci raw unpack %s %s", umoci_ref, img->rootfs);
 	if (run_tool("unpack the image", tmp, UMOCI_TIMEOUT_MS, umoci) < 0)
+		goto out;
+	if (!img->shipped_bytes && measure_shipped(img, dst_ref, tmp) < 0)
 		goto out;
 	ret = 0;
 out:
@@ -1318,6 +1345,13 @@ int image_open(struct image *img, const char *path, const struct arch *want, con
 	if (!img->config.argv[0]) {
 		error("image '%s' has neither Entrypoint nor Cmd: nothing to start", path);
 		goto out;
+	}
+	{
+		/* a single-platform OCI archive is shipped as it is */
+		struct stat st;
+
+		if (src.format == IMAGE_FORMAT_OCI_ARCHIVE && cands.n == 1 && stat(path, &st) == 0)
+			img->shipped_bytes = (unsigned long long)st.st_size;
 	}
 	if (src.format == IMAGE_FORMAT_DOCKER_ARCHIVE ? stage_docker(img, &src, cand, &ref) < 0
 						      : stage_oci(img, &src, cand, &ref) < 0)

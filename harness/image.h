@@ -87,6 +87,12 @@ struct image {
 	struct image_platform platform; /* the platform that was chosen */
 	struct image_config config;     /* its config */
 	unsigned long long rootfs_bytes; /* sum of regular file sizes, hard links once */
+	/*
+	 * The chosen image as an OCI archive with gzip layers, as a registry
+	 * ships it: the input file's size for an OCI archive, else measured
+	 * by writing one (a `docker save` tarball holds its layers uncompressed).
+	 */
+	unsigned long long shipped_bytes;
 };
 
 /* Write a platform as "os/arch[/variant]" into buf. */

@@ -268,7 +268,6 @@ static void record_versions(struct run *r)
 	char *path = xasprintf("%s/version", r->o->kernel_dir);
 	char *dir = xstrdup(r->o->image), *slash;
 	const char *hs = strrchr(r->o->headscale, '-');
-	struct stat st;
 	json_t *m;
 
 	read_kv_file(path, kernel_keys, "kernel_", r->rep.versions);
@@ -278,8 +277,9 @@ static void record_versions(struct run *r)
 	free(path);
 	if (hs && hs[1] == 'v')
 		json_object_set_new(r->rep.versions, "headscale", json_string(hs + 1));
-	if (stat(r->o->image, &st) == 0 && S_ISREG(st.st_mode))
-		json_object_set_new(r->rep.metrics, "image_archive_bytes", json_integer(st.st_size));
+	if (r->have_img && r->img.shipped_bytes)
+		json_object_set_new(r->rep.metrics, "image_archive_bytes",
+				    json_integer((json_int_t)r->img.shipped_bytes));
 	/* the native build writes manifest.json beside the archive */
 	slash = strrchr(dir, '/');
 	path = slash ? (*slash = '\0', xasprintf("%s/manifest.json", dir)) : xstrdup("manifest.json");
