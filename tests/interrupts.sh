@@ -22,6 +22,9 @@ for i in $(seq 1 "$n"); do
 	setsid make --no-print-directory test ARCH="$arch" GATE_OUT="$out" >"$tmp/make-$i.log" 2>&1 &
 	pid=$!
 	sleep "$delay"
+	# where the run is when the signal lands: its last progress line
+	at=build
+	[ -f "$out/logs/run.log" ] && at=$(grep -o '\] [a-z]*:' "$out/logs/run.log" | tail -n 1 | tr -d '] :')
 	pgid=$(ps -o pgid= -p "$pid" | tr -d ' ')
 	kill -s "$sig" -- "-${pgid:-$pid}" 2>/dev/null
 	t0=$(date +%s)
@@ -36,8 +39,7 @@ for i in $(seq 1 "$n"); do
 	wait "$pid"
 	code=$?
 	log=$out/logs/run.log
-	step=build
-	[ -f "$log" ] && step=$(grep -o '\] [a-z]*:' "$log" | tail -n 1 | tr -d '] :')
+	step=${at:-build}
 	suffix='' workdir=''
 	if [ -f "$log" ]; then
 		suffix=$(grep -o "netns tsc-inet-[a-z0-9]*" "$log" | head -n 1 | sed 's/.*-//')
@@ -64,7 +66,7 @@ for i in $(seq 1 "$n"); do
 		echo "not ok $i - SIG$sig after ${delay}s during '$step': exit $code, left: ${left[*]}"
 		bad=$((bad + 1))
 	else
-		echo "ok $i - SIG$sig after ${delay}s during '${step:-build}': exit $code in ${took}s after the signal, nothing left (suffix ${suffix:--})"
+		echo "ok $i - SIG$sig after ${delay}s during '$step': exit $code in ${took}s after the signal, nothing left (suffix ${suffix:--})"
 	fi
 done
 echo "interrupts: $((n - bad)) of $n clean"
