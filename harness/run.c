@@ -132,11 +132,10 @@ static int make_workdir(struct run *r)
 		return -1;
 	}
 	r->workdir = tmpl;
-	if (!r->o->keep) {
-		slot = xmalloc(sizeof(*slot));
-		*slot = xstrdup(tmpl);
-		undo_push(undo_rm_rf, slot, "remove work dir");
-	}
+	/* --keep holds the lab up until Ctrl-C; after that the work dir goes too */
+	slot = xmalloc(sizeof(*slot));
+	*slot = xstrdup(tmpl);
+	undo_push(undo_rm_rf, slot, "remove work dir");
 	return 0;
 }
 

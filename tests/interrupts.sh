@@ -12,6 +12,7 @@ n=${1:-20} arch=${2:-armv7}
 max_delay=${INTERRUPT_MAX_S:-70}
 tmp=$(mktemp -d /tmp/tscanary-intr-XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
+trap 'exit 130' INT TERM
 bad=0
 
 for i in $(seq 1 "$n"); do
