@@ -156,8 +156,10 @@ negative-control:
 # Every known-bad variant, built and run, then judged into out/ARCH/mutants.json.
 VARIANTS = $(notdir $(wildcard fixtures/variants/*))
 .PHONY: mutants
+# A variant's old summary.json goes before its build: one whose image does
+# not build is then judged "did not run", never on an earlier run.
 mutants: $(BUILD)/tscanary
-	@for v in $(VARIANTS); do \
+	@for v in $(VARIANTS); do rm -f out/$(ARCH)-$$v/summary.json; \
 		$(MAKE) --no-print-directory test ARCH=$(ARCH) VARIANT=$$v || true; done
 	$(BUILD)/tscanary mutants --arch $(ARCH)
 
@@ -232,7 +234,17 @@ deps:
 BASE ?= $(TS_HOST_VERSION)
 NEW ?=
 .PHONY: compare
+NEW_ALLOWLIST ?=
+ifeq ($(ARCH),all)
+# Every arch one after the other; exit 0 only if every arch's compare did.
+compare:
+	@rc=0; for a in $(ARCHES); do \
+		$(MAKE) --no-print-directory compare ARCH=$$a || rc=1; done; \
+	for a in $(ARCHES); do echo "== $$a: $$(jq -r '"\(.verdict) (exit \(.exit_code)): \(.why)"' out/$$a/compare.json 2>/dev/null || echo 'no compare.json')"; done; \
+	exit $$rc
+else
 compare: host-tools kernel $(VM_OVERLAY)
-	@test -n '$(NEW)' && test -n '$(BASE)' && test '$(ARCH)' != all || \
-		{ echo 'usage: make compare ARCH=armv7 NEW=vX.Y.Z [BASE=vX.Y.Z, default the pinned $(TS_HOST_VERSION)]' >&2; exit 2; }
-	MAKE='$(MAKE)' harness/compare.sh $(ARCH) $(BASE) $(NEW) $(TS_HOST_VERSION)
+	@test -n '$(NEW)' && test -n '$(BASE)' || \
+		{ echo 'usage: make compare ARCH=armv7|all NEW=vX.Y.Z [BASE=vX.Y.Z, default the pinned $(TS_HOST_VERSION)] [NEW_ALLOWLIST=FILE]' >&2; exit 2; }
+	MAKE='$(MAKE)' NEW_ALLOWLIST='$(NEW_ALLOWLIST)' harness/compare.sh $(ARCH) $(BASE) $(NEW) $(TS_HOST_VERSION)
+endif

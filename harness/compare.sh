@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `make compare`: one arch, two Tailscale versions, the same lab.
 #
-#   harness/compare.sh ARCH BASE NEW PINNED     (run from the checkout's top)
+#   [NEW_ALLOWLIST=FILE] harness/compare.sh ARCH BASE NEW PINNED  (from the checkout's top)
 #
 # Builds NEW's router image first (a missing version or unverifiable modules
 # then stop everything at once), then BASE's; runs the suite on each image
@@ -27,17 +27,20 @@ is_verdict() { case $(status "$1") in 0 | 1) return 0 ;; *) return 1 ;; esac; }
 rm -rf "$out" "out/$arch/compare.json" "out/$arch/compare.md"
 mkdir -p "$out/base" "$out/new"
 
-build() { # side version
-	local d=$out/$1
-	say "image for $1 (tailscale $2)"
+build() { # side version [build.sh args...]
+	local d=$out/$1 v=$2
+	shift 2
+	say "image for ${d##*/} (tailscale $v)"
 	{
 		rc=0
-		image/build.sh --arch "$arch" --tailscale-version "$2" --out "$d/image" 2>&1 || rc=$?
+		image/build.sh --arch "$arch" --tailscale-version "$v" "$@" --out "$d/image" 2>&1 || rc=$?
 		echo "$rc" >"$d/build.status"
 	} | tee "$d/build.log"
 	[ "$(status "$1")" != 130 ] || exit 130
 }
-build new "$new"
+# NEW_ALLOWLIST: try NEW with another allowlist (e.g. one a newer version's
+# feature table needs); BASE keeps the recipe's own.
+build new "$new" ${NEW_ALLOWLIST:+--allowlist "$NEW_ALLOWLIST"}
 if is_verdict new; then
 	build base "$base"
 else

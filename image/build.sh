@@ -23,8 +23,11 @@ t0=$(date +%s)
 
 say() { printf 'image: [%4ss] %s\n' "$(($(date +%s) - t0))" "$*" >&2; }
 warn() { printf 'image: warning: %s\n' "$*" >&2; }
+# A failure found after a deferred one (below: modules the proxy refused)
+# names both, so a maintainer sees every reason a version does not build.
+die_note=''
 die() {
-	printf 'image: error: %s\n' "$*" >&2
+	printf 'image: error: %s%s\n' "$*" "${die_note:+; also: $die_note}" >&2
 	exit 1
 }
 die_code() { # status message...
@@ -35,7 +38,7 @@ die_code() { # status message...
 }
 usage() {
 	cat <<EOF
-usage: $prog --arch ARCH [--variant FILE|NAME] [--tailscale-version V] --out DIR [--tar FILE]
+usage: $prog --arch ARCH [--variant FILE|NAME] [--tailscale-version V] [--allowlist FILE] --out DIR [--tar FILE]
        $prog --platform OS/ARCH[/VARIANT] --rootfs DIR [--expect-version V]
 
   --arch ARCH       one of the arches in vm/arches
@@ -50,6 +53,9 @@ usage: $prog --arch ARCH [--variant FILE|NAME] [--tailscale-version V] --out DIR
                     checked against the checksum database (GOSUMDB, through the
                     module proxy); the added go.sum lines go into manifest.json.
                     V equal to the pinned version is exactly the normal build.
+  --allowlist FILE  the features to build in, instead of image/allowlist (same
+                    format; e.g. a fixture that tries the recipe another
+                    version needs); it is recorded in manifest.json
   --out DIR         where image.oci.tar and manifest.json are written
   --tar FILE        also write the image as a \`docker save\` tarball, tagged
                     tscanary:<version>-<arch>[-<variant>] (not cached)
@@ -66,12 +72,16 @@ Exit status: 0 built (or cached), 1 the build failed (recipe, tools, go build),
 4 checksum verification is switched off for it (GOSUMDB=off, GONOSUMDB or
 GOPRIVATE covering a module, -insecure) so the build refuses, 5 the checksum
 database could not be reached or did not confirm a module, 6 the module proxy
-could not be reached or a resolution step timed out, 130 interrupted.
+could not be reached, refused a module the build needs (each one named) or a
+resolution step timed out, 130 interrupted. When the proxy refuses modules
+tailscaled needs, the recipe is still checked against that version's feature
+table first: a recipe that does not fit fails with 1 and names the refused
+modules too.
 EOF
 }
 
 # --- arguments --------------------------------------------------------------
-arch='' variant_arg='' out='' platform_arg='' tar_out='' rootfs_out='' expect_version='' ts_want=''
+arch='' variant_arg='' allowlist_arg='' out='' platform_arg='' tar_out='' rootfs_out='' expect_version='' ts_want=''
 # Argument errors exit 2 (usage), like an unknown ARCH does.
 need_value() { [ "$1" -ge 2 ] || { usage >&2 && die_code 2 "'$2' needs a value"; }; }
 while [ $# -gt 0 ]; do
@@ -80,6 +90,8 @@ while [ $# -gt 0 ]; do
 	--arch=*) arch=${1#*=}; shift ;;
 	--variant) need_value $# "$1"; variant_arg=$2; shift 2 ;;
 	--variant=*) variant_arg=${1#*=}; shift ;;
+	--allowlist) need_value $# "$1"; allowlist_arg=$2; shift 2 ;;
+	--allowlist=*) allowlist_arg=${1#*=}; shift ;;
 	--out) need_value $# "$1"; out=$2; shift 2 ;;
 	--out=*) out=${1#*=}; shift ;;
 	--platform) need_value $# "$1"; platform_arg=$2; shift 2 ;;
@@ -176,7 +188,7 @@ if [ -n "$variant_arg" ]; then
 		# one image-config line (verbatim) to remove, or to append
 		config_drop) v_cfg_drop+=("$val") ;;
 		config_add) v_cfg_add+=("$val") ;;
-		claims | collateral | signature.?*) ;; # for the harness, not the build
+		claims | collateral | side | signature.?*) ;; # for the harness, not the build
 		*) die "'$variant_file':$lineno: unknown key '$key'" ;;
 		esac
 	done <"$variant_file"
@@ -194,10 +206,12 @@ read_feature_file() {
 		{ print $1 }
 		END { exit bad }' "$1"
 }
-allowlist=$(read_feature_file "$here/allowlist") || die "fix '$here/allowlist'"
+allowlist_file=${allowlist_arg:-$here/allowlist}
+[ -r "$allowlist_file" ] || die_code 2 "cannot read allowlist '$allowlist_file'"
+allowlist=$(read_feature_file "$allowlist_file") || die "fix '$allowlist_file'"
 waived=$(read_feature_file "$here/waived-deps") || die "fix '$here/waived-deps'"
 applets=$(awk '/^[[:space:]]*(#|$)/ { next } { print $1 }' "$here/busybox-applets")
-[ -n "$allowlist" ] || die "'$here/allowlist' lists no feature"
+[ -n "$allowlist" ] || die "'$allowlist_file' lists no feature"
 [ -n "$applets" ] || die "'$here/busybox-applets' lists no applet"
 
 # words (space or newline separated) -> sorted unique lines
@@ -328,17 +342,30 @@ if [ -n "$ts_override" ]; then
 	# in, featuretags for this host) must come from go.sum; -mod=readonly, so
 	# nothing is added here.
 	deps_fmt='{{with .Error}}{{.}}{{"\n"}}{{end}}{{range .DepsErrors}}{{.}}{{"\n"}}{{end}}'
+	# 0 if it loads, 2 if it needs modules the proxy refused (they are
+	# in tidy.log); any other failure ends the build here. (One grep, no
+	# pipe into grep -q: under pipefail the writer's SIGPIPE made a long
+	# error list read as "loads".)
 	loads() { # GOOS GOARCH GOARM package
 		mod_go "go list -deps $4" env GOOS="$1" GOARCH="$2" GOARM="$3" \
 			go list -mod=readonly -e -deps -f "$deps_fmt" "$4" &&
-			! grep -Ev '^go: (downloading|finding) ' "$modwork/go.log" | grep -q . && return 0
+			! grep -Evq '^go: (downloading|finding) ' "$modwork/go.log" && return 0
 		proxy_failed && die_code 6 "the module proxy (GOPROXY=$goproxy) does not serve what $4 needs: $(go_err)"
-		! grep -q 'missing go.sum entry' "$modwork/go.log" || ! proxy_failed "$modwork/tidy.log" ||
-			die_code 6 "$4 needs modules the module proxy (GOPROXY=$goproxy) refused: $(refused "$modwork/tidy.log")"
+		! grep -q 'missing go.sum entry' "$modwork/go.log" || ! proxy_failed "$modwork/tidy.log" || return 2
 		die "tailscale.com@$ts_override: $4 cannot be loaded from the resolved modules: $(go_err)"
 	}
-	loads linux "$ARCH_GOARCH" "$ARCH_GOARM" tailscale.com/cmd/tailscaled
-	loads '' '' '' tailscale.com/cmd/featuretags
+	# Without tailscaled's modules nothing can be built, but featuretags
+	# may still load: then the recipe is checked against this version's
+	# feature table before the build stops on the refusal (exit 6).
+	tsd_refused=''
+	loads linux "$ARCH_GOARCH" "$ARCH_GOARM" tailscale.com/cmd/tailscaled ||
+		tsd_refused="tailscale.com/cmd/tailscaled needs modules the module proxy (GOPROXY=$goproxy) refused: $(refused "$modwork/tidy.log")"
+	loads '' '' '' tailscale.com/cmd/featuretags ||
+		die_code 6 "${tsd_refused:-tailscale.com/cmd/featuretags needs modules the module proxy (GOPROXY=$goproxy) refused: $(refused "$modwork/tidy.log")}"
+	if [ -n "$tsd_refused" ]; then
+		warn "$tsd_refused (checking the recipe against tailscale.com@$ts_override's feature table first)"
+		die_note=$tsd_refused
+	fi
 	added=$(LC_ALL=C comm -13 <(LC_ALL=C sort -u "$here/go.sum") <(LC_ALL=C sort -u "$mod/go.sum"))
 	if [ -n "$nosumdb" ]; then
 		while read -r m; do
@@ -409,7 +436,7 @@ check_known() { # what file names...
 	unknown=$(minus "$*" "$all_features")
 	[ -z "$unknown" ] || die "$what: unknown to tailscale.com@$ts_version featuretags: $(echo "$unknown" | tr '\n' ' ')(see: cd image && go tool featuretags --list)"
 }
-check_known "'$here/allowlist'" "$allowlist"
+check_known "'$allowlist_file'" "$allowlist"
 check_known "'$here/waived-deps'" "$waived"
 [ -z "$(both "$allowlist" "$waived")" ] ||
 	die "features both allowed and waived: $(both "$allowlist" "$waived" | tr '\n' ' ')"
@@ -460,6 +487,8 @@ fi
 tags=$(printf 'ts_include_cli\n%s\n' "$(printf '%s\n' "$omitted" | sed '/^$/d; s/^/ts_omit_/')" | sed '/^$/d' | paste -sd, -)
 grep -qx logtail <<<"$omitted" || [ "$v_filter" = no ] ||
 	die "the verbosity filter needs ts_omit_logtail (logtail is allowlisted); set filter=no or leave logtail out"
+# The recipe fits this version; only the refused modules stop the build.
+[ -z "${tsd_refused:-}" ] || die_code 6 "$tsd_refused (the recipe itself fits tailscale.com@$ts_override)"
 
 # --- Debian inputs (versions first: they are part of the cache key) ---------
 candidate() {
@@ -494,7 +523,8 @@ key=$(
 		"arch=$(awk -v a="$arch" '$1 == a' "$arch_table")" "tags=$tags" \
 		"upx=$v_upx $upx_version" "filter=$v_filter" "recipe=$recipe_hash" \
 		"variant=$variant $variant_hash" "busybox=$bb_version" "ca=$ca_version" \
-		"go=$go_version" "epoch=$SOURCE_DATE_EPOCH" ${ts_override:+"modules=$mod_key"} | sha256sum | cut -d' ' -f1
+		"go=$go_version" "epoch=$SOURCE_DATE_EPOCH" ${ts_override:+"modules=$mod_key"} \
+		${allowlist_arg:+"allowlist=$(printf '%s\n' "$allowlist" | sha256sum | cut -d' ' -f1)"} | sha256sum | cut -d' ' -f1
 )
 cached=$cache_root/image/$key
 ref=$ts_version-$arch
@@ -768,6 +798,7 @@ jq -n \
 	--argjson platform "$platform" --arg ref "$ref" \
 	--arg tags "$tags" --argjson omitted "$(jarr "$omitted")" \
 	--argjson allowlist "$(jarr "$eff_allow")" --argjson waived "$(jarr "$waived")" \
+	--arg allowlist_file "${allowlist_arg:-image/allowlist}" \
 	--argjson v_omit "$(jarr "$v_omit")" --argjson v_drop "$(jarr "$v_drop")" \
 	--argjson v_add "$(jarr "$v_add")" \
 	--argjson broken "$(jarr "$broken")" \
@@ -788,7 +819,8 @@ jq -n \
 	variant_changes: {omit: $v_omit, drop_allow: $v_drop, add: $v_add, breaks_deps: $broken,
 		config_drop: $cfg_drop, config_add: $cfg_add},
 	platform: $platform, ref: $ref,
-	tags: $tags, omitted_features: $omitted, allowlist: $allowlist, waived_deps: $waived,
+	tags: $tags, omitted_features: $omitted, allowlist: $allowlist, allowlist_file: $allowlist_file,
+	waived_deps: $waived,
 	go_version: $go_version, goflags: $goflags, goenv: $goenv,
 	verbosity_filter: $filter,
 	busybox: {source: "debian busybox-static", version: $bb_version, upx: false,
