@@ -483,6 +483,13 @@ static int decide(const struct compare_side *b, const struct compare_side *n, js
 	case SIDE_RAN:
 		break;
 	}
+	{
+		/* a `tailscale up` error only NEW shows is what a RouterOS user meets anew */
+		const char *jb = str(b->summary, "join_cli_error"), *jn = str(n->summary, "join_cli_error");
+
+		if (jn && (!jb || strcmp(jb, jn)))
+			json_array_append_new(regressions, json_string("tailscale-up"));
+	}
 	if (json_array_size(regressions)) {
 		strbuf_addf(why, "new (%s) fails what base (%s) passes:", n->version, b->version);
 		json_array_foreach(regressions, i, v)

@@ -216,6 +216,40 @@ static void new_fails_a_canary(void **state)
 	compare_side_release(&n);
 }
 
+/* A `tailscale up` error NEW has and BASE does not is a regression, even when tolerated. */
+static void new_cli_error_is_a_regression(void **state)
+{
+	struct compare_side b, n;
+	json_t *cmp, *sb = summary("v1.102.5", NULL, 1, 8, 1);
+	int code;
+	char *md;
+
+	(void)state;
+	json_object_del(sb, "join_cli_error");
+	side(&b, "base", "v1.102.5", 0, manifest("v1.102.5", 0), sb);
+	side(&n, "new", "v1.98.5", 0, manifest("v1.98.5", 1), summary("v1.98.5", NULL, 1, 8, 1));
+	cmp = compare_sides(&b, &n, "armv7", "v1.102.5", &code);
+	assert_int_equal(code, COMPARE_REGRESSION);
+	assert_string_equal(json_string_value(json_array_get(json_object_get(cmp, "regressions"), 0)),
+			    "tailscale-up");
+	md = markdown(cmp);
+	assert_non_null(strstr(md, "fails what base (v1.102.5) passes: tailscale-up."));
+	assert_non_null(strstr(md, "`tailscale up`: v1.102.5: clean; v1.98.5: exit 1: tailnet lock"));
+	free(md);
+	json_decref(cmp);
+	compare_side_release(&b);
+	compare_side_release(&n);
+
+	/* the same error on both sides is no news */
+	side(&b, "base", "v1.98.5", 0, manifest("v1.98.5", 0), summary("v1.98.5", NULL, 1, 8, 1));
+	side(&n, "new", "v1.98.6", 0, manifest("v1.98.6", 1), summary("v1.98.6", NULL, 1, 8, 1));
+	cmp = compare_sides(&b, &n, "armv7", "v1.98.5", &code);
+	assert_int_equal(code, COMPARE_SAME);
+	json_decref(cmp);
+	compare_side_release(&b);
+	compare_side_release(&n);
+}
+
 static void new_does_not_build_or_come_online(void **state)
 {
 	struct compare_side b, n;
@@ -339,6 +373,7 @@ int main(void)
 		cmocka_unit_test(build_error_from_log),
 		cmocka_unit_test(no_regression_figures_and_features),
 		cmocka_unit_test(new_fails_a_canary),
+		cmocka_unit_test(new_cli_error_is_a_regression),
 		cmocka_unit_test(new_does_not_build_or_come_online),
 		cmocka_unit_test(infrastructure_outcomes),
 		cmocka_unit_test(load_side_from_directory),

@@ -1,0 +1,87 @@
+#include "clierr.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "strbuf.h"
+#include "tsversion.h"
+
+static char *span_dup(const char *s, size_t n)
+{
+	char *d = xmalloc(n + 1);
+
+	memcpy(d, s, n);
+	d[n] = '\0';
+	return d;
+}
+
+int clierr_parse(struct clierr_rules *rules, const char *text, const char *what)
+{
+	const char *line = text;
+	int lineno = 0;
+
+	memset(rules, 0, sizeof(*rules));
+	while (*line) {
+		size_t len = strcspn(line, "\n");
+		const char *t1, *t2, *end = line + len;
+		struct clierr_rule r;
+
+		lineno++;
+		if (len && *line != '#') {
+			t1 = memchr(line, '\t', len);
+			t2 = t1 ? memchr(t1 + 1, '\t', (size_t)(end - t1 - 1)) : NULL;
+			if (!t1 || !t2 || t1 == line || t2 == t1 + 1 || t2 + 1 >= end) {
+				clierr_release(rules);
+				return error("%s:%d: want pattern<TAB>versions<TAB>why", what, lineno);
+			}
+			r.pattern = span_dup(line, (size_t)(t1 - line));
+			r.versions = span_dup(t1 + 1, (size_t)(t2 - t1 - 1));
+			r.why = span_dup(t2 + 1, (size_t)(end - t2 - 1));
+			rules->v = xrealloc(rules->v, (rules->n + 1) * sizeof(*rules->v));
+			rules->v[rules->n++] = r;
+			if (tsversion_in("v1.0.0", r.versions) < 0) {
+				error("%s:%d: bad versions '%s' (want e.g. '<v1.102.0' or "
+				      "'>=v1.80.0 <v1.102.0')", what, lineno, r.versions);
+				clierr_release(rules);
+				return -1;
+			}
+		}
+		line = *end ? end + 1 : end;
+	}
+	return 0;
+}
+
+int clierr_load(struct clierr_rules *rules, const char *path)
+{
+	struct strbuf sb = STRBUF_INIT;
+	int ret;
+
+	memset(rules, 0, sizeof(*rules));
+	if (strbuf_read_file(&sb, path) < 0)
+		return error_errno("cannot read '%s'", path);
+	ret = clierr_parse(rules, strbuf_str(&sb), path);
+	strbuf_release(&sb);
+	return ret;
+}
+
+void clierr_release(struct clierr_rules *rules)
+{
+	for (size_t i = 0; i < rules->n; i++) {
+		free(rules->v[i].pattern);
+		free(rules->v[i].versions);
+		free(rules->v[i].why);
+	}
+	free(rules->v);
+	memset(rules, 0, sizeof(*rules));
+}
+
+const struct clierr_rule *clierr_match(const struct clierr_rules *rules, const char *version,
+				       const char *message)
+{
+	for (size_t i = 0; i < rules->n; i++)
+		if (strstr(message, rules->v[i].pattern) &&
+		    tsversion_in(version, rules->v[i].versions) == 1)
+			return &rules->v[i];
+	return NULL;
+}

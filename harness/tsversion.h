@@ -1,0 +1,21 @@
+#ifndef TSCANARY_TSVERSION_H
+#define TSCANARY_TSVERSION_H
+
+/* A Tailscale release version: v1.102.5, 1.102.5 or v1.104.0-pre. */
+struct tsversion {
+	long major, minor, patch;
+	int pre; /* a pre-release sorts before its release */
+};
+
+/* Parse "[v]MAJOR.MINOR.PATCH[-anything]"; 0, or -1 if it is not one. */
+int tsversion_parse(struct tsversion *v, const char *s);
+/* <0, 0 or >0 as a is older than, the same as or newer than b. */
+int tsversion_cmp(const struct tsversion *a, const struct tsversion *b);
+/*
+ * Does version s satisfy every condition in spec, a space-separated list of
+ * <V, <=V, >=V, >V or =V ("*" or "" alone: any version)? 1 yes, 0 no, -1 if
+ * s or spec does not parse.
+ */
+int tsversion_in(const char *s, const char *spec);
+
+#endif
