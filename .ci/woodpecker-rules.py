@@ -86,11 +86,51 @@ def check(top, path, problems):
                 bad(f"no step runs '{want}'")
 
 
+def check_targets(top):
+    """The make targets `make check` runs: its prerequisites and the
+    targets of its `$(MAKE) ...` recipe lines (variables dropped)."""
+    targets, in_check = [], False
+    with open(os.path.join(top, "Makefile"), encoding="utf-8") as f:
+        for line in f:
+            if line.startswith("check:"):
+                in_check = True
+                targets += line.split(":", 1)[1].split()
+                continue
+            if in_check:
+                if not line.startswith("\t"):
+                    break
+                words = line.split()
+                if words and words[0] == "$(MAKE)":
+                    targets += [w for w in words[1:] if not w.startswith("-") and "=" not in w]
+    return targets
+
+
+def made_targets(files):
+    """Every target any pipeline step passes to make."""
+    out = set()
+    for path in files:
+        with open(path, encoding="utf-8") as f:
+            doc = YAML(typ="safe").load(f)
+        for s in steps_of(doc):
+            for c in commands_of(s):
+                words = c.split()
+                if words and words[0] == "make":
+                    out.update(w for w in words[1:] if not w.startswith("-") and "=" not in w)
+    return out
+
+
 def main():
     top, files = sys.argv[1], sys.argv[2:]
     problems = []
     for path in files:
         check(top, path, problems)
+    wanted = check_targets(top)
+    if not wanted:
+        problems.append("Makefile: no check target found")
+    made = made_targets(files)
+    for t in wanted:
+        if t not in made:
+            problems.append(f"make check runs '{t}', which no pipeline step runs")
     if not any(os.path.basename(p).startswith("gate.") for p in files):
         problems.append("no gate workflow (.woodpecker/gate.yaml)")
     for p in problems:

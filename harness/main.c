@@ -13,7 +13,6 @@
 #include "variant.h"
 
 #include <curl/curl.h>
-#include <dirent.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,7 +28,7 @@ static const char usage_text[] =
 	"       tscanary mutants --arch ARCH [--fixtures DIR] [--out-root DIR]\n"
 	"       tscanary summary SUMMARY.json\n"
 	"       tscanary bench --out FILE SUMMARY.json...\n"
-	"       tscanary list [--markdown]\n"
+	"       tscanary list [--markdown] [--fixtures DIR]\n"
 	"       tscanary variants [--markdown] [--fixtures DIR]\n"
 	"       tscanary compare --arch ARCH --pinned V --base V --base-dir DIR\n"
 	"                        --new V --new-dir DIR --out DIR\n"
@@ -45,15 +44,18 @@ static const char usage_text[] =
 	"         image/featuretable.sh) that feature-deps judges the build against;\n"
 	"         --recipe-dir: where allowlist and waived-deps live (default image).\n"
 	"judge    exit 0 only if the run in SUMMARY.json caught known-bad variant\n"
-	"         NAME (fixtures/variants/NAME): preconditions held, every claiming\n"
-	"         canary failed with its declared signature, nothing else failed.\n"
+	"         NAME (fixtures/variants/NAME): the summary is NAME's with no run\n"
+	"         error and every precondition true, every claiming canary failed\n"
+	"         with its declared signature and no harness error, every\n"
+	"         collateral canary ended in an allowed outcome, all else passed.\n"
 	"mutants  judge every variant in fixtures/variants/ from its run's\n"
 	"         out/ARCH-VARIANT/summary.json, write out/ARCH/mutants.json, exit 0\n"
 	"         only if every variant was caught.\n"
 	"summary  one line for a run (arch, verdict, timings, canaries); exit 0 if it passed.\n"
 	"bench    median and min-max of boot_s, online_s, total_s and tailscaled RSS\n"
 	"         per arch over many runs' summaries: JSON to FILE, a table on stdout.\n"
-	"list     the canaries: name, where it runs, what a pass proves, what it guards.\n"
+	"list     the canaries: name, where it runs, what a pass proves, the variants\n"
+	"         in fixtures/variants that claim it (exit 1 if a canary has none).\n"
 	"variants the known-bad variants: what each re-creates, who must catch it.\n"
 	"compare  BASE against NEW from the side directories `make compare` fills\n"
 	"         (build.status, build.log, image/manifest.json, run.status,\n"
@@ -69,10 +71,44 @@ static int usage(int code)
 	return code;
 }
 
+/*
+ * The options of the table commands ([--markdown] [--fixtures DIR]), then
+ * every variant of DIR/variants loaded: -1 usage (nothing loaded), 1 a
+ * variant did not parse (the rest are loaded), 0 all loaded.
+ */
+static int table_args(int argc, char **argv, int *markdown, char **dir, struct variant **v,
+		      size_t *nv)
+{
+	const char *fixtures = "fixtures";
+
+	*markdown = 0;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--markdown"))
+			*markdown = 1;
+		else if (!strcmp(argv[i], "--fixtures") && i + 1 < argc)
+			fixtures = argv[++i];
+		else
+			return -1;
+	}
+	*dir = xasprintf("%s/variants", fixtures);
+	return variant_load_all(*dir, v, nv) < 0 ? 1 : 0;
+}
+
+/*
+ * The canaries; "must fail on" is derived from the variants' claims, and a
+ * canary that no variant claims is an error (exit 1): it has no negative
+ * control, so nothing shows it can fail.
+ */
 static int cmd_list(int argc, char **argv)
 {
-	int markdown = argc > 1 && !strcmp(argv[1], "--markdown");
+	struct strbuf names = STRBUF_INIT;
+	struct variant *v;
+	size_t nv;
+	char *dir;
+	int markdown, ret = table_args(argc, argv, &markdown, &dir, &v, &nv);
 
+	if (ret < 0)
+		return usage(RUN_USAGE);
 	if (markdown) {
 		printf("| canary | runs on | a pass proves | must fail on |\n");
 		printf("| --- | --- | --- | --- |\n");
@@ -80,72 +116,56 @@ static int cmd_list(int argc, char **argv)
 	for (size_t i = 0; i < canary_count; i++) {
 		const struct canary *c = &canary_registry[i];
 
+		variant_claimants(v, nv, c->name, &names);
+		if (!names.len)
+			ret = error("canary '%s' has no negative control: no variant in '%s' claims it",
+				    c->name, dir);
 		if (markdown)
 			printf("| `%s` | %s | %s | %s |\n", c->name, canary_where_name(c->where),
-			       c->proves, c->guards);
+			       c->proves, names.len ? names.buf : "-");
 		else
-			printf("%-20s %-7s %s (guards: %s)\n", c->name, canary_where_name(c->where),
-			       c->proves, c->guards);
+			printf("%-20s %-7s %s (must fail on: %s)\n", c->name, canary_where_name(c->where),
+			       c->proves, names.len ? names.buf : "-");
 	}
-	return 0;
+	variant_release_all(v, nv);
+	strbuf_release(&names);
+	free(dir);
+	return ret ? 1 : 0;
 }
-
-static int by_name(const struct dirent **a, const struct dirent **b);
 
 /* The known-bad variants with their claims, for the README's table. */
 static int cmd_variants(int argc, char **argv)
 {
-	const char *fixtures = "fixtures";
-	int markdown = 0, n, ret = 0;
-	struct dirent **ents = NULL;
+	struct variant *vs;
+	size_t nv;
 	char *dir;
+	int markdown, ret = table_args(argc, argv, &markdown, &dir, &vs, &nv);
 
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--markdown"))
-			markdown = 1;
-		else if (!strcmp(argv[i], "--fixtures") && i + 1 < argc)
-			fixtures = argv[++i];
-		else
-			return usage(RUN_USAGE);
-	}
-	dir = xasprintf("%s/variants", fixtures);
-	n = scandir(dir, &ents, NULL, by_name);
-	if (n < 0) {
-		error_errno("cannot list '%s'", dir);
-		free(dir);
-		return 1;
-	}
+	if (ret < 0)
+		return usage(RUN_USAGE);
 	if (markdown) {
-		printf("| variant | what it re-creates | caught by (signature) | also fails (collateral) |\n");
-		printf("| --- | --- | --- | --- |\n");
+		printf("| variant | side | what it re-creates | caught by (signature) | collateral (allowed outcomes) |\n");
+		printf("| --- | --- | --- | --- | --- |\n");
 	}
-	for (int i = 0; i < n; i++) {
+	for (size_t i = 0; i < nv; i++) {
+		const struct variant *v = &vs[i];
 		struct strbuf claims = STRBUF_INIT, coll = STRBUF_INIT;
-		struct variant v;
 
-		if (ents[i]->d_name[0] == '.')
-			goto next;
-		if (variant_load(&v, dir, ents[i]->d_name) < 0) {
-			ret = 1;
-			goto next;
-		}
-		for (size_t k = 0; k < v.nclaims; k++)
-			strbuf_addf(&claims, "%s`%s` (%s)", k ? ", " : "", v.claims[k].canary,
-				    v.claims[k].signature[0] ? v.claims[k].signature : "any failure");
-		for (size_t k = 0; k < v.ncollateral; k++)
-			strbuf_addf(&coll, "%s`%s`", k ? ", " : "", v.collateral[k]);
+		for (size_t k = 0; k < v->nclaims; k++)
+			strbuf_addf(&claims, "%s`%s` (%s)", k ? ", " : "", v->claims[k].canary,
+				    v->claims[k].signature[0] ? v->claims[k].signature : "any failure");
+		for (size_t k = 0; k < v->ncollateral; k++)
+			strbuf_addf(&coll, "%s`%s` (%s)", k ? ", " : "", v->collateral[k],
+				    v->collateral_outcomes[k]);
 		if (markdown)
-			printf("| `%s` | %s | %s | %s |\n", v.name, v.description, strbuf_str(&claims),
-			       coll.len ? coll.buf : "-");
+			printf("| `%s` | %s | %s | %s | %s |\n", v->name, v->side, v->description,
+			       strbuf_str(&claims), coll.len ? coll.buf : "-");
 		else
-			printf("%-18s %s; caught by %s\n", v.name, v.description, strbuf_str(&claims));
-		variant_release(&v);
-next:
+			printf("%-18s %s; caught by %s\n", v->name, v->description, strbuf_str(&claims));
 		strbuf_release(&claims);
 		strbuf_release(&coll);
-		free(ents[i]);
 	}
-	free(ents);
+	variant_release_all(vs, nv);
 	free(dir);
 	return ret;
 }
@@ -195,11 +215,6 @@ static int cmd_judge(int argc, char **argv)
 	return caught ? 0 : RUN_FAIL;
 }
 
-static int by_name(const struct dirent **a, const struct dirent **b)
-{
-	return strcmp((*a)->d_name, (*b)->d_name);
-}
-
 static int cmd_mutants(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -209,10 +224,11 @@ static int cmd_mutants(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *arch = NULL, *fixtures = "fixtures", *root = "out";
-	struct dirent **ents = NULL;
 	json_t *list = json_array(), *doc;
+	struct variant *vs;
+	size_t nv;
 	char *dir, *path;
-	int c, n, all = 1, code = 0;
+	int c, all = 1, code = 0;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (c == 'a')
@@ -229,27 +245,16 @@ static int cmd_mutants(int argc, char **argv)
 		return usage(RUN_USAGE);
 	}
 	dir = xasprintf("%s/variants", fixtures);
-	n = scandir(dir, &ents, NULL, by_name);
-	if (n < 0) {
-		error_errno("cannot list '%s'", dir);
-		free(dir);
-		json_decref(list);
-		return RUN_USAGE;
-	}
-	for (int i = 0; i < n; i++) {
-		struct variant v;
+	if (variant_load_all(dir, &vs, &nv) < 0)
+		code = RUN_USAGE;
+	for (size_t i = 0; i < nv; i++) {
+		const struct variant *v = &vs[i];
 		json_t *summary, *entry;
 
-		if (ents[i]->d_name[0] == '.' || variant_load(&v, dir, ents[i]->d_name) < 0) {
-			if (ents[i]->d_name[0] != '.')
-				code = RUN_USAGE;
-			free(ents[i]);
-			continue;
-		}
-		path = xasprintf("%s/%s-%s/summary.json", root, arch, v.name);
+		path = xasprintf("%s/%s-%s/summary.json", root, arch, v->name);
 		summary = json_load_file(path, 0, NULL);
-		entry = variant_report(&v, summary);
-		printf("%-22s %s\n", v.name, json_is_true(json_object_get(entry, "caught")) ?
+		entry = variant_report(v, summary);
+		printf("%-22s %s\n", v->name, json_is_true(json_object_get(entry, "caught")) ?
 		       "caught" : "NOT CAUGHT");
 		for (size_t k = 0; k < json_array_size(json_object_get(entry, "why")); k++)
 			printf("    %s\n", json_string_value(json_array_get(json_object_get(entry, "why"), k)));
@@ -257,10 +262,8 @@ static int cmd_mutants(int argc, char **argv)
 		json_array_append_new(list, entry);
 		json_decref(summary);
 		free(path);
-		variant_release(&v);
-		free(ents[i]);
 	}
-	free(ents);
+	variant_release_all(vs, nv);
 	free(dir);
 	doc = json_pack("{s:s,s:o,s:b}", "arch", arch, "variants", list, "all_caught", all);
 	dir = xasprintf("%s/%s", root, arch);

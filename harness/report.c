@@ -390,8 +390,23 @@ json_t *report_to_json(const struct report *r)
 		json_object_set_new(e, "duration_s", json_real(c->duration_s));
 		if (c->timed_out)
 			json_object_set_new(e, "timed_out", json_true());
-		if (*c->signature)
-			json_object_set_new(e, "signature", json_string(c->signature));
+		if (*c->signature) {
+			/* the first signature seen; every one, when there were more */
+			size_t n = strcspn(c->signature, " ");
+
+			json_object_set_new(e, "signature", json_stringn(c->signature, n));
+			if (c->signature[n]) {
+				json_t *all = json_array();
+
+				for (const char *p = c->signature; *p;) {
+					size_t k = strcspn(p, " ");
+
+					json_array_append_new(all, json_stringn(p, k));
+					p += k + (p[k] == ' ');
+				}
+				json_object_set_new(e, "signatures", all);
+			}
+		}
 		json_object_set_new(e, "summary", json_string(c->summary));
 		json_object_set_new(e, "detail", json_string(c->detail));
 		if (c->figures)

@@ -18,7 +18,7 @@ struct canary_result {
 	enum verdict verdict;
 	int timed_out;        /* failed because its timeout expired */
 	double duration_s;
-	char *signature;      /* failure signature, e.g. "no-answer"; "" on pass */
+	char *signature;      /* failure signatures seen, space-separated, first first; "" on pass */
 	char *summary;        /* one line: why it failed or was skipped */
 	char *detail;         /* evidence, may span lines */
 	json_t *figures;      /* object of measured figures, may be NULL */

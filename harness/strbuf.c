@@ -247,3 +247,18 @@ void strbuf_add_log_tail(struct strbuf *sb, const char *path, int n)
 	}
 	strbuf_release(&log);
 }
+
+int strbuf_has_word(const struct strbuf *sb, const char *word)
+{
+	size_t n = strlen(word);
+	const char *p = strbuf_str(sb);
+
+	if (!n)
+		return 0;
+	while ((p = strstr(p, word))) {
+		if ((p == sb->buf || p[-1] == ' ') && (p[n] == ' ' || !p[n]))
+			return 1;
+		p++;
+	}
+	return 0;
+}

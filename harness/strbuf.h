@@ -29,6 +29,8 @@ void strbuf_vaddf(struct strbuf *sb, const char *fmt, va_list ap)
 	__attribute__((format(printf, 2, 0)));
 /* Empty the buffer, keeping its memory. */
 void strbuf_reset(struct strbuf *sb);
+/* Whether sb's text holds word as a whole space-separated word. */
+int strbuf_has_word(const struct strbuf *sb, const char *word);
 /* Remove trailing whitespace. */
 void strbuf_rtrim(struct strbuf *sb);
 /* Free the memory and make sb empty again. */

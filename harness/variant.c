@@ -3,6 +3,7 @@
 #include "log.h"
 #include "strbuf.h"
 
+#include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -63,6 +64,49 @@ static int set_signature(struct variant *v, const char *canary, const char *sig,
 	return 0;
 }
 
+const char *const variant_preconditions[] = { "image", "boot", "join", "online", "routes", NULL };
+
+static void free_collateral(struct variant *v)
+{
+	for (size_t i = 0; i < v->ncollateral; i++) {
+		free(v->collateral[i]);
+		free(v->collateral_outcomes[i]);
+	}
+	free(v->collateral);
+	free(v->collateral_outcomes);
+	v->collateral = v->collateral_outcomes = NULL;
+	v->ncollateral = 0;
+}
+
+/* "canary:sig1|sig2|pass ..." (the sentinel counts as a canary). */
+static int set_collateral(struct variant *v, const char *val, int lineno)
+{
+	size_t n;
+	char **words = split_words(val, &n);
+	int ret = 0;
+
+	free_collateral(v);
+	v->collateral = xcalloc(n ? n : 1, sizeof(*v->collateral));
+	v->collateral_outcomes = xcalloc(n ? n : 1, sizeof(*v->collateral_outcomes));
+	for (size_t i = 0; i < n; i++) {
+		char *colon = strchr(words[i], ':');
+
+		if (!ret && (!colon || colon == words[i] || !colon[1] || strstr(colon, "||") ||
+			     colon[1] == '|' || colon[strlen(colon) - 1] == '|'))
+			ret = error("variant '%s' line %d: collateral '%s' wants canary:outcome|... "
+				    "(signatures it may fail with, or pass)", v->name, lineno, words[i]);
+		if (colon) {
+			*colon = '\0';
+			v->collateral_outcomes[v->ncollateral] = xstrdup(colon + 1);
+		} else {
+			v->collateral_outcomes[v->ncollateral] = xstrdup("");
+		}
+		v->collateral[v->ncollateral++] = words[i];
+	}
+	free(words);
+	return ret;
+}
+
 int variant_parse(struct variant *v, const char *name, const char *text)
 {
 	char *copy = xstrdup(text), *line = copy, *next;
@@ -104,10 +148,13 @@ int variant_parse(struct variant *v, const char *name, const char *text)
 			}
 			free(words);
 		} else if (!strcmp(key, "collateral")) {
-			for (size_t i = 0; i < v->ncollateral; i++)
-				free(v->collateral[i]);
-			free(v->collateral);
-			v->collateral = split_words(val, &v->ncollateral);
+			ret = set_collateral(v, val, lineno);
+		} else if (!strcmp(key, "side")) {
+			if (strcmp(val, "image") && strcmp(val, "lab"))
+				ret = error("variant '%s' line %d: side is image or lab, not '%s'", name,
+					    lineno, val);
+			free(v->side);
+			v->side = xstrdup(val);
 		} else if (!strncmp(key, "signature.", 10)) {
 			strbuf_addf(&sigs, "%s\t%s\t%d\n", key + 10, val, lineno);
 		} else if (!strcmp(key, "omit") || !strcmp(key, "drop_allow") ||
@@ -130,6 +177,12 @@ int variant_parse(struct variant *v, const char *name, const char *text)
 	}
 	if (!ret && !v->nclaims)
 		ret = error("variant '%s' claims no canary: it could never be caught", name);
+	for (size_t i = 0; !ret && i < v->ncollateral; i++)
+		if (find_claim(v, v->collateral[i]))
+			ret = error("variant '%s': '%s' is both claimed and collateral", name,
+				    v->collateral[i]);
+	if (!ret && !v->side)
+		v->side = xstrdup("image");
 	strbuf_release(&sigs);
 	free(copy);
 	if (ret)
@@ -161,21 +214,21 @@ void variant_release(struct variant *v)
 		free(v->claims[i].canary);
 		free(v->claims[i].signature);
 	}
-	for (size_t i = 0; i < v->ncollateral; i++)
-		free(v->collateral[i]);
+	free_collateral(v);
 	free(v->claims);
-	free(v->collateral);
+	free(v->side);
 	free(v->name);
 	free(v->description);
 	memset(v, 0, sizeof(*v));
 }
 
-static int is_collateral(const struct variant *v, const char *canary)
+/* The index of canary among the collateral, or -1. */
+static int collateral_index(const struct variant *v, const char *canary)
 {
 	for (size_t i = 0; i < v->ncollateral; i++)
 		if (!strcmp(v->collateral[i], canary))
-			return 1;
-	return 0;
+			return (int)i;
+	return -1;
 }
 
 static json_t *find_result(json_t *canaries, const char *name)
@@ -199,62 +252,159 @@ static const char *str_or(json_t *o, const char *key, const char *dflt)
 	return s ? s : dflt;
 }
 
+/* Every signature a result saw ("signatures", else its one "signature"), space-separated. */
+static void result_signatures(json_t *r, struct strbuf *sigs)
+{
+	json_t *all = json_object_get(r, "signatures"), *e;
+	size_t i;
+
+	strbuf_reset(sigs);
+	if (json_array_size(all)) {
+		json_array_foreach(all, i, e)
+			strbuf_addf(sigs, "%s%s", sigs->len ? " " : "", json_string_value(e) ? json_string_value(e) : "");
+	} else if (*str_or(r, "signature", "")) {
+		strbuf_addstr(sigs, str_or(r, "signature", ""));
+	}
+}
+
+/* Is word one of the |-separated outcomes? */
+static int outcome_allowed(const char *outcomes, const char *word)
+{
+	size_t n = strlen(word);
+
+	for (const char *p = outcomes; *p;) {
+		size_t k = strcspn(p, "|");
+
+		if (k == n && !strncmp(p, word, n))
+			return 1;
+		p += k + (p[k] == '|');
+	}
+	return 0;
+}
+
+static int judge_claim(const struct variant_claim *c, json_t *r, struct strbuf *sigs,
+		       struct strbuf *why)
+{
+	const char *res = str_or(r, "result", "?");
+
+	result_signatures(r, sigs);
+	if (strcmp(res, "fail")) {
+		strbuf_addf(why, "claiming canary '%s' did not fail (%s)\n", c->canary, res);
+		return 0;
+	}
+	if (strbuf_has_word(sigs, "harness-error")) {
+		strbuf_addf(why, "claiming canary '%s' hit a harness error (signatures: %s)\n",
+			    c->canary, sigs->buf);
+		return 0;
+	}
+	if (*c->signature && !strbuf_has_word(sigs, c->signature)) {
+		strbuf_addf(why, "claiming canary '%s' failed as '%s', not '%s'\n", c->canary,
+			    sigs->len ? sigs->buf : "(none)", c->signature);
+		return 0;
+	}
+	strbuf_addf(why, "'%s' failed as declared (%s)\n", c->canary,
+		    *c->signature ? c->signature : sigs->len ? sigs->buf : "any failure");
+	return 1;
+}
+
+static int judge_collateral(const struct variant *v, int k, json_t *r, struct strbuf *sigs,
+			    struct strbuf *why)
+{
+	const char *name = v->collateral[k], *allowed = v->collateral_outcomes[k];
+	const char *res = str_or(r, "result", "?");
+
+	if (!strcmp(res, "pass")) {
+		if (outcome_allowed(allowed, "pass")) {
+			strbuf_addf(why, "'%s' passed (declared collateral: %s)\n", name, allowed);
+			return 1;
+		}
+		strbuf_addf(why, "collateral canary '%s' passed, which it may not (%s)\n", name, allowed);
+		return 0;
+	}
+	result_signatures(r, sigs);
+	if (strcmp(res, "fail") || json_is_true(json_object_get(r, "timed_out"))) {
+		strbuf_addf(why, "collateral canary '%s' %s (%s)\n", name,
+			    strcmp(res, "fail") ? "did not run to a verdict" : "timed out", res);
+		return 0;
+	}
+	for (const char *p = sigs->buf; p && *p;) {
+		size_t n = strcspn(p, " ");
+		char *sig = xasprintf("%.*s", (int)n, p);
+		int ok = outcome_allowed(allowed, sig);
+
+		if (!ok)
+			strbuf_addf(why, "collateral canary '%s' failed as '%s', not one of %s\n", name,
+				    sig, allowed);
+		free(sig);
+		if (!ok)
+			return 0;
+		p += n + (p[n] == ' ');
+	}
+	if (!sigs->len) {
+		strbuf_addf(why, "collateral canary '%s' failed with no signature (%s)\n", name, allowed);
+		return 0;
+	}
+	strbuf_addf(why, "'%s' failed as '%s' (declared collateral: %s)\n", name, sigs->buf, allowed);
+	return 1;
+}
+
 int variant_judge(const struct variant *v, json_t *summary, struct strbuf *why)
 {
 	json_t *pre = json_object_get(summary, "preconditions");
 	json_t *canaries = json_object_get(summary, "canaries");
-	const char *key;
-	json_t *val, *e;
+	struct strbuf sigs = STRBUF_INIT;
+	const char *sv = str_or(summary, "variant", "");
+	json_t *e;
 	int caught = 1;
 	size_t i;
 
-	if (!json_is_object(pre) || !json_object_size(pre)) {
-		strbuf_addstr(why, "summary has no preconditions: the run proves nothing\n");
+	if (strcmp(sv, v->name)) {
+		strbuf_addf(why, "the summary is of variant '%s', not '%s'\n", *sv ? sv : "(none)", v->name);
 		caught = 0;
 	}
-	json_object_foreach(pre, key, val) {
+	if (json_object_get(summary, "error")) {
+		strbuf_addf(why, "the run ended in an error: %s\n", str_or(summary, "error", "?"));
+		caught = 0;
+	}
+	for (const char *const *k = variant_preconditions; *k; k++) {
+		json_t *val = json_object_get(pre, *k);
+
 		if (!json_is_true(val)) {
-			strbuf_addf(why, "precondition '%s' did not hold\n", key);
+			strbuf_addf(why, "precondition '%s' %s: the run proves nothing\n", *k,
+				    val ? "did not hold" : "is missing");
 			caught = 0;
 		}
 	}
 	for (i = 0; i < v->nclaims; i++) {
-		const struct variant_claim *c = &v->claims[i];
-		json_t *r = find_result(canaries, c->canary);
-		const char *res, *sig;
+		json_t *r = find_result(canaries, v->claims[i].canary);
 
 		if (!r) {
-			strbuf_addf(why, "claiming canary '%s' did not run\n", c->canary);
+			strbuf_addf(why, "claiming canary '%s' did not run\n", v->claims[i].canary);
 			caught = 0;
-			continue;
+		} else if (!judge_claim(&v->claims[i], r, &sigs, why)) {
+			caught = 0;
 		}
-		res = str_or(r, "result", "?");
-		sig = str_or(r, "signature", "");
-		if (strcmp(res, "fail")) {
-			strbuf_addf(why, "claiming canary '%s' did not fail (%s)\n", c->canary, res);
+	}
+	for (i = 0; i < v->ncollateral; i++) {
+		json_t *r = find_result(canaries, v->collateral[i]);
+
+		if (!r) {
+			strbuf_addf(why, "collateral canary '%s' did not run\n", v->collateral[i]);
 			caught = 0;
-		} else if (*c->signature && strcmp(sig, c->signature)) {
-			strbuf_addf(why, "claiming canary '%s' failed as '%s', not '%s'\n",
-				    c->canary, *sig ? sig : "(none)", c->signature);
+		} else if (!judge_collateral(v, (int)i, r, &sigs, why)) {
 			caught = 0;
-		} else {
-			strbuf_addf(why, "'%s' failed as declared (%s)\n", c->canary,
-				    *sig ? sig : "any failure");
 		}
 	}
 	json_array_foreach(canaries, i, e) {
 		const char *name = str_or(e, "name", "?");
 		const char *res = str_or(e, "result", "?");
 
-		if (find_claim(v, name) || !strcmp(res, "pass"))
+		if (find_claim(v, name) || collateral_index(v, name) >= 0 || !strcmp(res, "pass"))
 			continue;
-		if (is_collateral(v, name)) {
-			strbuf_addf(why, "'%s' %s (declared collateral)\n", name, res);
-			continue;
-		}
 		strbuf_addf(why, "non-claiming canary '%s' did not pass (%s)\n", name, res);
 		caught = 0;
 	}
+	strbuf_release(&sigs);
 	return caught;
 }
 
@@ -298,4 +448,48 @@ json_t *variant_report(const struct variant *v, json_t *summary)
 	json_object_set_new(o, "caught", json_boolean(caught));
 	strbuf_release(&why);
 	return o;
+}
+
+static int by_name(const struct dirent **a, const struct dirent **b)
+{
+	return strcmp((*a)->d_name, (*b)->d_name);
+}
+
+int variant_load_all(const char *dir, struct variant **v, size_t *n)
+{
+	struct dirent **ents = NULL;
+	int k = scandir(dir, &ents, NULL, by_name), ret = 0;
+
+	*v = NULL;
+	*n = 0;
+	if (k < 0)
+		return error_errno("cannot list '%s'", dir);
+	for (int i = 0; i < k; i++) {
+		if (ents[i]->d_name[0] != '.') {
+			*v = xrealloc(*v, (*n + 1) * sizeof(**v));
+			if (variant_load(&(*v)[*n], dir, ents[i]->d_name) == 0)
+				(*n)++;
+			else
+				ret = -1;
+		}
+		free(ents[i]);
+	}
+	free(ents);
+	return ret;
+}
+
+void variant_release_all(struct variant *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		variant_release(&v[i]);
+	free(v);
+}
+
+void variant_claimants(const struct variant *v, size_t n, const char *canary,
+		       struct strbuf *names)
+{
+	strbuf_reset(names);
+	for (size_t i = 0; i < n; i++)
+		if (find_claim(&v[i], canary))
+			strbuf_addf(names, "%s%s", names->len ? ", " : "", v[i].name);
 }

@@ -20,8 +20,13 @@ struct variant {
 	struct variant_claim *claims;
 	size_t nclaims;
 	char **collateral;   /* canaries also allowed to fail */
+	char **collateral_outcomes; /* for each: its allowed outcomes, "sig1|sig2|pass" */
 	size_t ncollateral;
+	char *side;          /* what it changes: "image" (the recipe) or "lab" */
 };
+
+/* The preconditions every judged run must hold, in summary.json's "preconditions". */
+extern const char *const variant_preconditions[];
 
 /* Parse a variant file's text (key=value lines, # comments). */
 int variant_parse(struct variant *v, const char *name, const char *text);
@@ -29,12 +34,30 @@ int variant_parse(struct variant *v, const char *name, const char *text);
 int variant_load(struct variant *v, const char *dir, const char *name);
 /* Free a parsed variant. */
 void variant_release(struct variant *v);
+/*
+ * Load every variant in dir (fixtures/variants), sorted by name, into a new
+ * array; 0, or -1 if the dir cannot be listed or a file does not parse
+ * (each reported; *v then holds the ones that did).
+ */
+int variant_load_all(const char *dir, struct variant **v, size_t *n);
+/* Release what variant_load_all() made. */
+void variant_release_all(struct variant *v, size_t n);
+/*
+ * The variants that claim canary, ", "-separated, into names (left empty
+ * when none does: the canary has no negative control).
+ */
+void variant_claimants(const struct variant *v, size_t n, const char *canary,
+		       struct strbuf *names);
 
 /*
  * Judge one run's summary (summary.json as parsed) against the variant:
- * returns 1 when caught (preconditions held, every claiming canary failed
- * with its signature, every other canary passed or is collateral), else 0;
- * why gets one line per reason either way.
+ * returns 1 when caught, else 0; why gets one line per reason either way.
+ * Caught means: the summary is this variant's, with no run-level error and
+ * every precondition in variant_preconditions present and true; every
+ * claiming canary ran and failed with its declared signature among the
+ * signatures it saw, and no harness error; every collateral canary ran and
+ * ended in one of its allowed outcomes (a failure's every signature allowed,
+ * no timeout); every other canary passed.
  */
 int variant_judge(const struct variant *v, json_t *summary, struct strbuf *why);
 

@@ -50,6 +50,10 @@ check guest-panic 1 '.canaries[] | select(.name == "sentinel") | .signature == "
 	TSCANARY_FAULT=panic:footprint -- --canary footprint
 check vm-freeze 1 '[.canaries[] | select(.result != "pass")] | length > 0' \
 	TSCANARY_FAULT=freeze:footprint -- --canary footprint
+# a reboot that never comes back: a verdict for restart-persistence, the
+# sentinel fails as agent-lost, and no crash
+check reboot-fails 1 '([.canaries[] | select(.name == "restart-persistence") | .signature] == ["reboot-failed"]) and ([.canaries[] | select(.name == "sentinel") | .signature] == ["agent-lost"])' \
+	TSCANARY_FAULT=noboot:restart-persistence -- --canary restart-persistence
 # a headscale that starts and never answers
 cat >"$tmp/headscale" <<'SH'
 #!/bin/sh

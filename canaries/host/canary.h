@@ -34,7 +34,6 @@ struct canary {
 	int (*run)(struct scenario *s, struct canary_outcome *out);
 	int timeout_s;          /* before timeout_scale */
 	const char *proves;     /* one sentence: what a pass proves */
-	const char *guards;     /* known-bad variants it must fail on */
 };
 
 /* The registry, in run order. */

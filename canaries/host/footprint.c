@@ -37,14 +37,23 @@ int canary_footprint(struct scenario *s, struct canary_outcome *out)
 		return n < 0 ? -1 : error("no budgets in '%s'", path);
 	if (agent_status(s->router, NULL, &st) < 0)
 		return -1;
-	/* steady-state memory joins the image figures the run measured */
-	json_object_set_new(s->metrics, "tailscaled_rss_kib", json_integer(st.vmrss_kib));
-	json_object_set_new(s->metrics, "tailscaled_hwm_kib", json_integer(st.vmhwm_kib));
+	/*
+	 * Steady-state memory joins the image figures the run measured, but
+	 * only as measured: with no tailscaled at this moment (pid 0) the agent
+	 * reports -1, which is no figure and fails below as not measured.
+	 */
+	if (st.pid > 0 && st.vmrss_kib > 0 && st.vmhwm_kib > 0) {
+		json_object_set_new(s->metrics, "tailscaled_rss_kib", json_integer(st.vmrss_kib));
+		json_object_set_new(s->metrics, "tailscaled_hwm_kib", json_integer(st.vmhwm_kib));
+	} else {
+		strbuf_addf(&out->detail, "tailscaled: pid %d, VmRSS %ld KiB, VmHWM %ld KiB: no memory "
+			    "figure to judge\n", (int)st.pid, st.vmrss_kib, st.vmhwm_kib);
+	}
 	out->verdict = VERDICT_PASS;
 	for (int i = 0; i < n; i++) {
 		json_t *v = json_object_get(s->metrics, b[i].key);
 
-		if (!json_is_number(v)) {
+		if (!json_is_number(v) || json_number_value(v) < 0) {
 			canary_fail(out, "missing-figure", "the run measured no '%s'", b[i].key);
 			strbuf_addf(&out->detail, "%s: not measured (budget %.0f)\n", b[i].key,
 				    b[i].limit);

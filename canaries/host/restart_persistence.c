@@ -10,6 +10,7 @@
 
 #include "headscale.h"
 #include "log.h"
+#include "tailnet.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -17,8 +18,11 @@
 int canary_restart_persistence(struct scenario *s, struct canary_outcome *out);
 int canary_quad100_router(struct scenario *s, struct canary_outcome *out);
 
-/* Nodes headscale knows, and how many carry the router's hostname. */
-static int count_nodes(struct scenario *s, size_t *total, size_t *mine)
+/*
+ * Nodes headscale knows, how many carry the router's hostname, and whether
+ * the router's own entry (node id) is online there (online may be NULL).
+ */
+static int count_nodes(struct scenario *s, size_t *total, size_t *mine, int *online)
 {
 	struct hs_node *nodes;
 	size_t n;
@@ -27,11 +31,16 @@ static int count_nodes(struct scenario *s, size_t *total, size_t *mine)
 		return -1;
 	*total = n;
 	*mine = 0;
-	for (size_t i = 0; i < n; i++)
+	if (online)
+		*online = 0;
+	for (size_t i = 0; i < n; i++) {
 		if ((nodes[i].name && !strcmp(nodes[i].name, s->router_hostname)) ||
 		    (nodes[i].given_name &&
 		     !strncmp(nodes[i].given_name, s->router_hostname, strlen(s->router_hostname))))
 			(*mine)++;
+		if (online && nodes[i].id == s->router_node_id)
+			*online = nodes[i].online;
+	}
 	hs_nodes_free(nodes, n);
 	return 0;
 }
@@ -67,22 +76,40 @@ int canary_restart_persistence(struct scenario *s, struct canary_outcome *out)
 	struct router_restart rq = { .reboot = 1 };
 	struct router_restart_result res;
 	size_t total0, mine0, total1, mine1;
+	int online0;
+	char state[32];
 	unsigned long long id0 = s->router_node_id;
 	char ip0[64];
 
 	snprintf(ip0, sizeof(ip0), "%s", s->router_ip4);
 	if (!s->restart_router || !s->authkey || !s->router_hostname)
 		return error("restart-persistence needs the run's restart hook, key and hostname");
-	if (count_nodes(s, &total0, &mine0) < 0)
+	/* a reboot proves persistence only from a router that was online before it */
+	if (router_wait_running(s, (int)(30000 * s->timeout_scale), state, sizeof(state)) < 0) {
+		canary_fail(out, "not-online-before", "before the reboot the router was not Running "
+			    "(BackendState %s): nothing to persist", *state ? state : "unknown");
+		return 0;
+	}
+	if (count_nodes(s, &total0, &mine0, &online0) < 0)
 		return -1;
-	strbuf_addf(&out->detail, "before: node %llu, %s; headscale lists %zu nodes, %zu named %s\n",
-		    id0, ip0, total0, mine0, s->router_hostname);
+	strbuf_addf(&out->detail, "before: BackendState %s; node %llu, %s, %s in headscale; "
+		    "headscale lists %zu nodes, %zu named %s\n", state, id0, ip0,
+		    online0 ? "online" : "NOT online", total0, mine0, s->router_hostname);
+	if (!online0) {
+		canary_fail(out, "not-online-before", "before the reboot headscale did not list the "
+			    "router (node %llu) as online: nothing to persist", id0);
+		return 0;
+	}
 	/* the key that joined it is gone: only the flash can bring it back */
 	if (headscale_expire_authkey(s->hs, s->authkey) < 0)
 		return -1;
 	strbuf_addf(&out->detail, "the pre-auth key it joined with is expired\n");
-	if (s->restart_router(s, &rq, &res) < 0)
-		return -1;
+	if (s->restart_router(s, &rq, &res) < 0) {
+		/* a verdict, not a harness error: the router did not come back */
+		canary_fail(out, "reboot-failed", "the router did not boot again on its flash "
+			    "(see run.log and console.boot2.log)");
+		return 0;
+	}
 	json_object_set_new(out->figures, "reboot_boot_s", json_real(res.boot_s));
 	json_object_set_new(out->figures, "reboot_online_s", json_real(res.online_s));
 	json_object_set_new(s->metrics, "reboot_boot_s", json_real(res.boot_s));
@@ -90,7 +117,7 @@ int canary_restart_persistence(struct scenario *s, struct canary_outcome *out)
 	strbuf_addf(&out->detail, "reboot: agent after %.1f s; tailscaled %s after %.1f s (BackendState %s)\n",
 		    res.boot_s, res.online ? "online" : "NOT online", res.online_s,
 		    res.backend_state[0] ? res.backend_state : "unknown");
-	if (count_nodes(s, &total1, &mine1) < 0)
+	if (count_nodes(s, &total1, &mine1, NULL) < 0)
 		return -1;
 	strbuf_addf(&out->detail, "after: node %llu, %s; headscale lists %zu nodes, %zu named %s\n",
 		    res.node_id, res.ip4[0] ? res.ip4 : "-", total1, mine1, s->router_hostname);

@@ -7,6 +7,7 @@
 #include "peers.h"
 #include "undo.h"
 
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -141,6 +142,46 @@ int log_grep(const char *text, size_t len, const char *needle, struct strbuf *hi
 		p = eol ? eol + 1 : end;
 	}
 	return n;
+}
+
+const char *log_panic_signature(const char *text, size_t len)
+{
+	static const char frame[] = "net/tstun.invertGSOChecksum";
+	const char *p = text ? memmem(text, len, "panic:", 6) : NULL;
+
+	if (p && memmem(p, len - (size_t)(p - text), frame, sizeof(frame) - 1))
+		return "invertgso-panic";
+	if (p || (text && memmem(text, len, "fatal error:", 12)))
+		return "panic";
+	return NULL;
+}
+
+int router_wait_running(struct scenario *s, int timeout_ms, char *state, size_t len)
+{
+	static const char *const args[] = { "status", "--json", NULL };
+	double deadline = mono_s() + timeout_ms / 1000.0;
+
+	snprintf(state, len, "%s", "");
+	do {
+		struct strbuf out = STRBUF_INIT;
+		json_t *st = NULL;
+		const char *bs;
+
+		/* judged by its JSON, whatever its exit status */
+		router_cli(s, args, 15000, &out, NULL);
+		if (out.len)
+			st = json_loadb(out.buf, out.len, 0, NULL);
+		bs = json_string_value(json_object_get(st, "BackendState"));
+		if (bs)
+			snprintf(state, len, "%s", bs);
+		json_decref(st);
+		strbuf_release(&out);
+		if (bs && !strcmp(bs, "Running"))
+			return 0;
+		if (mono_s() < deadline)
+			poll(NULL, 0, 1000); /* paced: each call unpacks the CLI in the guest */
+	} while (mono_s() < deadline && !interrupted());
+	return -1;
 }
 
 int sentinel_holds(struct scenario *s, int first_pid, const char *log_path,

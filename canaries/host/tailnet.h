@@ -40,6 +40,20 @@ int log_grep(const char *text, size_t len, const char *needle, struct strbuf *hi
  */
 size_t log_count_verbose(const char *text, size_t len, size_t from, struct strbuf *examples);
 /*
+ * What a tailscaled log text[0..len) says about crashes: "invertgso-panic"
+ * when a panic's stack runs through net/tstun's invertGSOChecksum (the
+ * injected-packet path a build without netstack panics on), "panic" for any
+ * other "panic:" or "fatal error:", NULL when neither is there.
+ */
+const char *log_panic_signature(const char *text, size_t len);
+/*
+ * Poll the router's `tailscale status --json` until BackendState is Running
+ * (an earlier canary may have crashed tailscaled, which the guest then
+ * restarts); 0 when it is, -1 when not within timeout_ms. The last state
+ * goes into state ("" if none answered).
+ */
+int router_wait_running(struct scenario *s, int timeout_ms, char *state, size_t len);
+/*
  * The run-level sentinel: tailscaled still runs as first_pid, was started
  * once and never exited, and log_path (guest) holds no panic or fatal
  * error. 1 holds, 0 broken (signature and detail filled), -1 agent lost.

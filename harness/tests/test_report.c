@@ -173,6 +173,37 @@ static void json_summary_fields(void **state)
 	report_release(&r);
 }
 
+/* Every signature a canary saw is kept; "signature" stays the first. */
+static void json_keeps_every_signature(void **state)
+{
+	struct report r;
+	struct strbuf sb = STRBUF_INIT;
+	json_t *o, *c;
+
+	(void)state;
+	strbuf_addstr(&sb, "no-answer harness-error");
+	assert_true(strbuf_has_word(&sb, "harness-error"));
+	assert_true(strbuf_has_word(&sb, "no-answer"));
+	assert_false(strbuf_has_word(&sb, "answer"));
+	assert_false(strbuf_has_word(&sb, "harness"));
+	assert_false(strbuf_has_word(&sb, ""));
+	report_init(&r, "armv7", NULL);
+	report_add(&r, "no-panic", VERDICT_FAIL, 1, 0, sb.buf, "s", "", NULL);
+	report_add(&r, "footprint", VERDICT_FAIL, 0, 0, "over-budget", "s", "", NULL);
+	o = report_to_json(&r);
+	c = json_array_get(json_object_get(o, "canaries"), 0);
+	assert_string_equal(json_string_value(json_object_get(c, "signature")), "no-answer");
+	assert_int_equal(json_array_size(json_object_get(c, "signatures")), 2);
+	assert_string_equal(json_string_value(json_array_get(json_object_get(c, "signatures"), 1)),
+			    "harness-error");
+	c = json_array_get(json_object_get(o, "canaries"), 1);
+	assert_string_equal(json_string_value(json_object_get(c, "signature")), "over-budget");
+	assert_null(json_object_get(c, "signatures"));
+	json_decref(o);
+	report_release(&r);
+	strbuf_release(&sb);
+}
+
 static void passed_needs_all_pass_and_no_skip(void **state)
 {
 	struct report r;
@@ -191,6 +222,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(tap_has_plan_and_directives),
+		cmocka_unit_test(json_keeps_every_signature),
 		cmocka_unit_test(tap_counts_run_error_as_a_test),
 		cmocka_unit_test(tap_description_cannot_inject_directives),
 		cmocka_unit_test(junit_escapes_and_counts),

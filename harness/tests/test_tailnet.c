@@ -92,6 +92,30 @@ static void keeps_five_examples(void **state)
 	strbuf_release(&ex);
 }
 
+static void names_the_invertgso_panic_first(void **state)
+{
+	static const char gso[] =
+		"wgengine: ok\n"
+		"panic: unreachable\n\n"
+		"goroutine 81 [running]:\n"
+		"tailscale.com/net/tstun.invertGSOChecksum(...)\n"
+		"\ttailscale.com/net/tstun/wrap.go:1203\n"
+		"tailscale.com/net/tstun.(*Wrapper).injectedRead(0x1)\n";
+	static const char other[] = "x\npanic: runtime error: index out of range\n"
+				    "goroutine 1 [running]:\nmain.main()\n";
+	static const char fatal[] = "fatal error: concurrent map writes\n";
+	static const char clean[] = "magicsock: ok\n[v\0JSON]1{}\ninvertGSOChecksum mentioned\n";
+
+	(void)state;
+	assert_string_equal(log_panic_signature(gso, sizeof(gso) - 1), "invertgso-panic");
+	assert_string_equal(log_panic_signature(other, sizeof(other) - 1), "panic");
+	assert_string_equal(log_panic_signature(fatal, sizeof(fatal) - 1), "panic");
+	/* the frame name alone, with no panic, is no crash */
+	assert_null(log_panic_signature(clean, sizeof(clean) - 1));
+	assert_null(log_panic_signature("", 0));
+	assert_null(log_panic_signature(NULL, 0));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -100,6 +124,7 @@ int main(void)
 		cmocka_unit_test(counts_verbose_json_records),
 		cmocka_unit_test(finds_panic_after_nul_bytes),
 		cmocka_unit_test(counts_each_line_and_caps),
+		cmocka_unit_test(names_the_invertgso_panic_first),
 	};
 
 	return cmocka_run_group_tests_name("tailnet", tests, NULL, NULL);

@@ -14,9 +14,9 @@ static const char no_netstack[] =
 	"omit=netstack gro\n"
 	"claims=quad100-router no-panic\n"
 	"signature.quad100-router=no-answer\n"
-	"collateral=sentinel\n";
+	"collateral=sentinel:restart|panic derp-only:no-dns|pass\n";
 
-static void parses_claims_and_signatures(void **state)
+static void parses_claims_signatures_and_collateral(void **state)
 {
 	struct variant v;
 
@@ -27,7 +27,15 @@ static void parses_claims_and_signatures(void **state)
 	assert_string_equal(v.claims[0].canary, "quad100-router");
 	assert_string_equal(v.claims[0].signature, "no-answer");
 	assert_string_equal(v.claims[1].signature, "");
-	assert_int_equal(v.ncollateral, 1);
+	assert_int_equal(v.ncollateral, 2);
+	assert_string_equal(v.collateral[0], "sentinel");
+	assert_string_equal(v.collateral_outcomes[0], "restart|panic");
+	assert_string_equal(v.collateral_outcomes[1], "no-dns|pass");
+	assert_string_equal(v.side, "image");
+	variant_release(&v);
+	assert_int_equal(variant_parse(&v, "lab-one", "side=lab\nclaims=a\ncollateral=\n"), 0);
+	assert_string_equal(v.side, "lab");
+	assert_int_equal(v.ncollateral, 0);
 	variant_release(&v);
 }
 
@@ -40,13 +48,22 @@ static void rejects_bad_files(void **state)
 	assert_int_equal(variant_parse(&v, "x", "claims=a\nwhat=1\n"), -1);
 	assert_int_equal(variant_parse(&v, "x", "description=claims nothing\n"), -1);
 	assert_int_equal(variant_parse(&v, "x", "claims=a\nsignature.b=x\n"), -1);
+	/* collateral must name its allowed outcomes */
+	assert_int_equal(variant_parse(&v, "x", "claims=a\ncollateral=b\n"), -1);
+	assert_int_equal(variant_parse(&v, "x", "claims=a\ncollateral=b:\n"), -1);
+	assert_int_equal(variant_parse(&v, "x", "claims=a\ncollateral=:pass\n"), -1);
+	assert_int_equal(variant_parse(&v, "x", "claims=a\ncollateral=b:x||pass\n"), -1);
+	assert_int_equal(variant_parse(&v, "x", "claims=a\ncollateral=b:x|\n"), -1);
+	assert_int_equal(variant_parse(&v, "x", "claims=a\ncollateral=a:pass\n"), -1);
+	assert_int_equal(variant_parse(&v, "x", "claims=a\nside=kernel\n"), -1);
 }
 
-static json_t *summary(const char *canaries_json, int online)
+/* A summary as the harness writes it: variant, every precondition, canaries. */
+static json_t *summary(const char *variant, const char *canaries_json, int online)
 {
 	json_error_t err;
-	json_t *s = json_pack("{s:{s:b,s:b,s:b}}", "preconditions", "image", 1, "boot", 1,
-			      "online", online);
+	json_t *s = json_pack("{s:s,s:{s:b,s:b,s:b,s:b,s:b}}", "variant", variant, "preconditions",
+			      "image", 1, "boot", 1, "join", 1, "online", online, "routes", online);
 	json_t *c = json_loads(canaries_json, 0, &err);
 
 	assert_non_null(c);
@@ -54,10 +71,9 @@ static json_t *summary(const char *canaries_json, int online)
 	return s;
 }
 
-static int judge(const char *canaries_json, int online, struct strbuf *why)
+static int judge_summary(json_t *s, struct strbuf *why)
 {
 	struct variant v;
-	json_t *s = summary(canaries_json, online);
 	int caught;
 
 	assert_int_equal(variant_parse(&v, "no-netstack", no_netstack), 0);
@@ -67,15 +83,25 @@ static int judge(const char *canaries_json, int online, struct strbuf *why)
 	return caught;
 }
 
+static int judge(const char *canaries_json, int online, struct strbuf *why)
+{
+	return judge_summary(summary("no-netstack", canaries_json, online), why);
+}
+
+#define CLAIMS_OK                                                                        \
+	"{\"name\":\"quad100-router\",\"result\":\"fail\",\"signature\":\"no-answer\"},"  \
+	" {\"name\":\"no-panic\",\"result\":\"fail\",\"signature\":\"invertgso-panic\"},"
+#define COLLATERAL_OK                                                                    \
+	" {\"name\":\"sentinel\",\"result\":\"fail\",\"signature\":\"restart\"},"          \
+	" {\"name\":\"derp-only\",\"result\":\"pass\"},"
+
 static void caught_when_claims_fail_with_signature(void **state)
 {
 	struct strbuf why = STRBUF_INIT;
 
 	(void)state;
-	assert_int_equal(judge("[{\"name\":\"quad100-router\",\"result\":\"fail\",\"signature\":\"no-answer\"},"
-			       " {\"name\":\"no-panic\",\"result\":\"fail\",\"signature\":\"panic\"},"
-			       " {\"name\":\"sentinel\",\"result\":\"fail\"},"
-			       " {\"name\":\"other\",\"result\":\"pass\"}]", 1, &why), 1);
+	assert_int_equal(judge("[" CLAIMS_OK COLLATERAL_OK " {\"name\":\"other\",\"result\":\"pass\"}]",
+			       1, &why), 1);
 	strbuf_release(&why);
 }
 
@@ -85,8 +111,29 @@ static void not_caught_on_wrong_signature(void **state)
 
 	(void)state;
 	assert_int_equal(judge("[{\"name\":\"quad100-router\",\"result\":\"fail\",\"signature\":\"wrong-answer\"},"
-			       " {\"name\":\"no-panic\",\"result\":\"fail\"}]", 1, &why), 0);
+			       " {\"name\":\"no-panic\",\"result\":\"fail\"}," COLLATERAL_OK
+			       " {\"name\":\"x\",\"result\":\"pass\"}]", 1, &why), 0);
 	assert_non_null(strstr(why.buf, "failed as 'wrong-answer', not 'no-answer'"));
+	strbuf_release(&why);
+}
+
+/* A claimed failure followed by a harness error keeps both; the judge refuses it. */
+static void not_caught_on_claim_then_harness_error(void **state)
+{
+	struct strbuf why = STRBUF_INIT;
+
+	(void)state;
+	assert_int_equal(judge("[{\"name\":\"quad100-router\",\"result\":\"fail\",\"signature\":\"no-answer\","
+			       "\"signatures\":[\"no-answer\",\"harness-error\"]},"
+			       " {\"name\":\"no-panic\",\"result\":\"fail\",\"signature\":\"x\"}," COLLATERAL_OK
+			       " {\"name\":\"x\",\"result\":\"pass\"}]", 1, &why), 0);
+	assert_non_null(strstr(why.buf, "'quad100-router' hit a harness error (signatures: no-answer harness-error)"));
+	strbuf_reset(&why);
+	/* a claimed one seen later than another is still seen */
+	assert_int_equal(judge("[{\"name\":\"quad100-router\",\"result\":\"fail\",\"signature\":\"wrong-answer\","
+			       "\"signatures\":[\"wrong-answer\",\"no-answer\"]},"
+			       " {\"name\":\"no-panic\",\"result\":\"fail\",\"signature\":\"x\"}," COLLATERAL_OK
+			       " {\"name\":\"x\",\"result\":\"pass\"}]", 1, &why), 1);
 	strbuf_release(&why);
 }
 
@@ -95,39 +142,97 @@ static void not_caught_when_offline_or_green(void **state)
 	struct strbuf why = STRBUF_INIT;
 
 	(void)state;
-	assert_int_equal(judge("[{\"name\":\"quad100-router\",\"result\":\"fail\",\"signature\":\"no-answer\"},"
-			       " {\"name\":\"no-panic\",\"result\":\"fail\"}]", 0, &why), 0);
+	assert_int_equal(judge("[" CLAIMS_OK COLLATERAL_OK " {\"name\":\"x\",\"result\":\"pass\"}]", 0, &why), 0);
 	assert_non_null(strstr(why.buf, "precondition 'online' did not hold"));
 	strbuf_reset(&why);
 	assert_int_equal(judge("[{\"name\":\"quad100-router\",\"result\":\"pass\"},"
-			       " {\"name\":\"no-panic\",\"result\":\"fail\"}]", 1, &why), 0);
+			       " {\"name\":\"no-panic\",\"result\":\"fail\"}," COLLATERAL_OK
+			       " {\"name\":\"x\",\"result\":\"pass\"}]", 1, &why), 0);
 	assert_non_null(strstr(why.buf, "'quad100-router' did not fail (pass)"));
 	strbuf_release(&why);
 }
 
-static void not_caught_on_unclaimed_failure_or_missing_claim(void **state)
+static void not_caught_on_unclaimed_failure_or_missing_canary(void **state)
 {
 	struct strbuf why = STRBUF_INIT;
 
 	(void)state;
-	assert_int_equal(judge("[{\"name\":\"quad100-router\",\"result\":\"fail\",\"signature\":\"no-answer\"},"
-			       " {\"name\":\"no-panic\",\"result\":\"fail\"},"
-			       " {\"name\":\"peerapi-doh\",\"result\":\"skip\"}]", 1, &why), 0);
+	assert_int_equal(judge("[" CLAIMS_OK COLLATERAL_OK " {\"name\":\"peerapi-doh\",\"result\":\"skip\"}]",
+			       1, &why), 0);
 	assert_non_null(strstr(why.buf, "non-claiming canary 'peerapi-doh' did not pass (skip)"));
 	strbuf_reset(&why);
-	assert_int_equal(judge("[{\"name\":\"quad100-router\",\"result\":\"fail\",\"signature\":\"no-answer\"}]",
-			       1, &why), 0);
+	assert_int_equal(judge("[{\"name\":\"quad100-router\",\"result\":\"fail\",\"signature\":\"no-answer\"},"
+			       COLLATERAL_OK " {\"name\":\"x\",\"result\":\"pass\"}]", 1, &why), 0);
 	assert_non_null(strstr(why.buf, "claiming canary 'no-panic' did not run"));
+	strbuf_reset(&why);
+	assert_int_equal(judge("[" CLAIMS_OK " {\"name\":\"sentinel\",\"result\":\"fail\",\"signature\":\"restart\"}]",
+			       1, &why), 0);
+	assert_non_null(strstr(why.buf, "collateral canary 'derp-only' did not run"));
+	strbuf_release(&why);
+}
+
+static void collateral_ends_only_in_its_outcomes(void **state)
+{
+	struct strbuf why = STRBUF_INIT;
+
+	(void)state;
+	/* the sentinel may fail (restart or panic) but not pass */
+	assert_int_equal(judge("[" CLAIMS_OK " {\"name\":\"sentinel\",\"result\":\"pass\"},"
+			       " {\"name\":\"derp-only\",\"result\":\"pass\"}]", 1, &why), 0);
+	assert_non_null(strstr(why.buf, "collateral canary 'sentinel' passed, which it may not (restart|panic)"));
+	strbuf_reset(&why);
+	assert_int_equal(judge("[" CLAIMS_OK " {\"name\":\"sentinel\",\"result\":\"fail\",\"signature\":\"agent-lost\"},"
+			       " {\"name\":\"derp-only\",\"result\":\"pass\"}]", 1, &why), 0);
+	assert_non_null(strstr(why.buf, "'sentinel' failed as 'agent-lost', not one of restart|panic"));
+	strbuf_reset(&why);
+	/* every signature it saw must be allowed */
+	assert_int_equal(judge("[" CLAIMS_OK " {\"name\":\"sentinel\",\"result\":\"fail\",\"signature\":\"restart\"},"
+			       " {\"name\":\"derp-only\",\"result\":\"fail\",\"signature\":\"no-dns\","
+			       "\"signatures\":[\"no-dns\",\"harness-error\"]}]", 1, &why), 0);
+	assert_non_null(strstr(why.buf, "'derp-only' failed as 'harness-error'"));
+	strbuf_reset(&why);
+	/* a timeout is never an allowed outcome */
+	assert_int_equal(judge("[" CLAIMS_OK " {\"name\":\"sentinel\",\"result\":\"fail\",\"signature\":\"restart\"},"
+			       " {\"name\":\"derp-only\",\"result\":\"fail\",\"signature\":\"no-dns\",\"timed_out\":true}]",
+			       1, &why), 0);
+	assert_non_null(strstr(why.buf, "'derp-only' timed out"));
+	strbuf_reset(&why);
+	assert_int_equal(judge("[" CLAIMS_OK " {\"name\":\"sentinel\",\"result\":\"fail\",\"signature\":\"panic\"},"
+			       " {\"name\":\"derp-only\",\"result\":\"fail\",\"signature\":\"no-dns\"}]", 1, &why), 1);
+	strbuf_release(&why);
+}
+
+/* The summary must be this variant's, complete, with no run-level error. */
+static void not_caught_on_foreign_partial_or_errored_summary(void **state)
+{
+	struct strbuf why = STRBUF_INIT;
+	json_t *s;
+
+	(void)state;
+	s = summary("default", "[" CLAIMS_OK COLLATERAL_OK " {\"name\":\"x\",\"result\":\"pass\"}]", 1);
+	assert_int_equal(judge_summary(s, &why), 0);
+	assert_non_null(strstr(why.buf, "the summary is of variant 'default', not 'no-netstack'"));
+	strbuf_reset(&why);
+	s = summary("no-netstack", "[" CLAIMS_OK COLLATERAL_OK " {\"name\":\"x\",\"result\":\"pass\"}]", 1);
+	json_object_set_new(s, "error", json_string("interrupted by signal 2"));
+	assert_int_equal(judge_summary(s, &why), 0);
+	assert_non_null(strstr(why.buf, "the run ended in an error: interrupted by signal 2"));
+	strbuf_reset(&why);
+	s = summary("no-netstack", "[" CLAIMS_OK COLLATERAL_OK " {\"name\":\"x\",\"result\":\"pass\"}]", 1);
+	json_object_del(json_object_get(s, "preconditions"), "routes");
+	assert_int_equal(judge_summary(s, &why), 0);
+	assert_non_null(strstr(why.buf, "precondition 'routes' is missing"));
 	strbuf_release(&why);
 }
 
 static void report_lists_claims_failures_and_verdict(void **state)
 {
 	struct variant v;
-	json_t *s = summary("[{\"name\":\"quad100-router\",\"result\":\"fail\",\"signature\":\"no-answer\","
+	json_t *s = summary("no-netstack",
+			    "[{\"name\":\"quad100-router\",\"result\":\"fail\",\"signature\":\"no-answer\","
 			    "\"summary\":\"no answer\",\"detail\":\"q1 timeout\"},"
 			    " {\"name\":\"no-panic\",\"result\":\"fail\",\"signature\":\"panic\"},"
-			    " {\"name\":\"sentinel\",\"result\":\"fail\"},"
+			    COLLATERAL_OK
 			    " {\"name\":\"subnet-route\",\"result\":\"pass\"}]", 1);
 	json_t *r, *none;
 
@@ -150,16 +255,36 @@ static void report_lists_claims_failures_and_verdict(void **state)
 	variant_release(&v);
 }
 
+/* Every committed variant parses, and names the side it changes. */
+static void real_variants_parse(void **state)
+{
+	static const char *const names[] = { "netmap-cache", "no-direct-udp", "no-filter", "no-netstack",
+					      "no-forwarding", "no-peerapiclient", "no-peerapiserver", "no-upx",
+					      "state-in-memory" };
+	struct variant v;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		assert_int_equal(variant_load(&v, "fixtures/variants", names[i]), 0);
+		assert_true(v.nclaims > 0);
+		variant_release(&v);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(parses_claims_and_signatures),
+		cmocka_unit_test(parses_claims_signatures_and_collateral),
 		cmocka_unit_test(rejects_bad_files),
 		cmocka_unit_test(caught_when_claims_fail_with_signature),
 		cmocka_unit_test(not_caught_on_wrong_signature),
+		cmocka_unit_test(not_caught_on_claim_then_harness_error),
 		cmocka_unit_test(not_caught_when_offline_or_green),
-		cmocka_unit_test(not_caught_on_unclaimed_failure_or_missing_claim),
+		cmocka_unit_test(not_caught_on_unclaimed_failure_or_missing_canary),
+		cmocka_unit_test(collateral_ends_only_in_its_outcomes),
+		cmocka_unit_test(not_caught_on_foreign_partial_or_errored_summary),
 		cmocka_unit_test(report_lists_claims_failures_and_verdict),
+		cmocka_unit_test(real_variants_parse),
 	};
 
 	return cmocka_run_group_tests_name("variant", tests, NULL, NULL);
