@@ -215,8 +215,15 @@ INTERRUPTS ?= 20
 interrupt-check: host-tools kernel $(VM_OVERLAY) image
 	tests/interrupts.sh $(INTERRUPTS) $(ARCH)
 
+# image/build.sh's failures with their exit codes (--tailscale-version: a
+# malformed or missing version, verification off, no checksum database, a
+# stalled or refusing module proxy).
+.PHONY: override-check
+override-check:
+	image/tests/override.sh
+
 # The README's test command; grows with each landed slice.
-check: unit readme-check ci-config-check lab-check
+check: unit readme-check ci-config-check lab-check guest-canaries-check override-check
 	$(MAKE) --no-print-directory test ARCH=all
 	$(MAKE) --no-print-directory bad-input-check
 	$(MAKE) --no-print-directory mutants ARCH=armv7

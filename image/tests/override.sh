@@ -63,12 +63,29 @@ printf 'module fetch\n' >"$tmp/fetch/go.mod"
 	{ echo "override.sh: cannot fetch tailscale.com@$version into the module cache" >&2; exit 2; }
 
 echo "TAP version 13"
-echo "1..8"
+echo "1..10"
 expect "malformed version" 2 30 "${build[@]}" 1.102
 expect "version that does not exist" 3 120 "${build[@]}" v1.999.0
 expect "GOSUMDB=off" 4 60 env GOSUMDB=off "${build[@]}" "$version"
 expect "GONOSUMDB covers tailscale.com" 4 60 env GONOSUMDB=tailscale.com "${build[@]}" "$version"
 expect "GOPRIVATE covers tailscale.com" 4 60 env GOPRIVATE='*.com' "${build[@]}" "$version"
+# v1.104.7 needs module versions the proxy here refuses (403): with an
+# allowlist that fits that version, the refusal is the verdict (6, naming the
+# modules); with the recipe's own, which does not fit, the recipe is (1).
+# (Skipped, and said so, once the proxy serves them: then the README's v1.104
+# section needs revisiting.)
+refused_mod=gvisor.dev/gvisor@v0.0.0-20260915211658-a6f909f08a72
+refusal=$(cd "$tmp/fetch" && GOFLAGS=-mod=mod timeout 60 go mod download -json "$refused_mod" 2>&1) || true
+if grep -q '403\|not available' <<<"$refusal"; then
+	expect "proxy refuses modules the build needs (fitting allowlist)" 6 300 \
+		"${build[@]}" v1.104.7 --allowlist "$top/fixtures/allowlists/v1.104"
+	expect "recipe does not fit, and the proxy refuses modules" 1 300 "${build[@]}" v1.104.7
+else
+	for c in "proxy refuses modules the build needs" "recipe does not fit, and the proxy refuses modules"; do
+		n=$((n + 1))
+		echo "ok $n - $c # SKIP the module proxy now serves $refused_mod"
+	done
+fi
 ip netns add "$ns"
 ip -n "$ns" link set lo up
 expect "checksum database unreachable (default GOSUMDB, no route out)" 5 180 \
