@@ -65,11 +65,33 @@ const isEnabled = (c) => c.enabled !== false && !c.skipReason;
 
 // The pinned version, read the way image/build.sh's go list does not need to:
 // the require line itself.
+// Either form go mod tidy writes: inside a require block, or on its own
+// ("require tailscale.com v1.102.5", where tidy puts a direct dependency).
 function pinnedLine(content, module) {
   const lines = content.split('\n');
-  const i = lines.findIndex((l) => l.trim().split(/\s+/)[0] === module);
+  const words = (l) => l.trim().replace(/^require\s+/, '').split(/\s+/);
+  const i = lines.findIndex((l) => words(l)[0] === module);
   assert.notEqual(i, -1, `no require line for ${module}`);
-  return { index: i, line: lines[i], version: lines[i].trim().split(/\s+/)[1] };
+  return { index: i, line: lines[i], version: words(lines[i])[1] };
+}
+
+// Release lists around the pin, so that every test keeps proving something
+// after each bump: the pin is vMAJOR.MINOR.PATCH with an even MINOR.
+function around(version) {
+  const m = /^v(\d+)\.(\d+)\.(\d+)$/.exec(version);
+  assert.ok(m, `the pin ${version} is not a stable release`);
+  const [maj, min, pat] = m.slice(1).map(Number);
+  assert.equal(min % 2, 0, `the pin ${version} has an odd minor`);
+  const v = (a, b, c, pre = '') => `v${a}.${b}.${c}${pre}`;
+  return {
+    older: v(maj, Math.max(min - 2, 0), 9),
+    nextPatch: v(maj, min, pat + 1),
+    oddMinor: v(maj, min + 1, 0),
+    oddPatch: v(maj, min + 1, 2),
+    nextEvenMinor: v(maj, min + 2, 0),
+    preRelease: v(maj, min + 2, 1, '-pre'),
+    laterEvenMinor: v(maj, min + 4, 3),
+  };
 }
 
 const image = await extract('image/go.mod');
@@ -102,25 +124,30 @@ test('in lab/headscale/go.mod only headscale is enabled, and it never automerges
 test('allowedVersions takes stable even-minor releases only', () => {
   const allowed = getRegexPredicate(ts.config.allowedVersions);
   assert.ok(allowed, `allowedVersions ${ts.config.allowedVersions} is not a regex`);
-  for (const v of ['v1.98.5', 'v1.100.0', 'v1.102.3', '1.104.0'])
+  const r = around(ts.dep.currentValue);
+  for (const v of [ts.dep.currentValue, r.older, r.nextPatch, r.nextEvenMinor, r.laterEvenMinor,
+    r.nextEvenMinor.slice(1)])
     assert.equal(allowed(v), true, `${v} must be allowed`);
-  for (const v of ['v1.99.1', 'v1.101.0', 'v1.98.5-pre', 'v1.100.0-pre.1', 'v2.0.0', 'v1.98', 'xv1.98.5'])
+  for (const v of [r.oddMinor, r.oddPatch, r.preRelease, `${r.nextPatch}-pre.1`, 'v2.0.0',
+    ts.dep.currentValue.replace(/\.\d+$/, ''), `x${r.nextPatch}`])
     assert.equal(allowed(v), false, `${v} must be refused`);
 });
 
-test('the lookup filter offers only newer stable even-minor releases', () => {
+test('the lookup filter offers exactly the newer stable even-minor releases', () => {
   const versioning = getVersioning(ts.config.versioning ?? getDefaultVersioning(ts.config.datasource));
-  const releases = ['v1.98.5', 'v1.98.6', 'v1.99.1', 'v1.100.0', 'v1.100.1-pre', 'v1.101.0', 'v1.102.3']
-    .map((version) => ({ version }));
-  const got = filterVersions(ts.config, ts.dep.currentValue, 'v1.102.3', releases, versioning)
-    .map((r) => r.version);
-  const newer = ['v1.98.6', 'v1.100.0', 'v1.102.3'].filter((v) => versioning.isGreaterThan(v, ts.dep.currentValue));
-  assert.deepEqual(got, newer);
+  const r = around(ts.dep.currentValue);
+  const releases = [r.older, ts.dep.currentValue, r.nextPatch, r.oddMinor, r.oddPatch, r.preRelease,
+    r.nextEvenMinor].map((version) => ({ version }));
+  const got = filterVersions(ts.config, ts.dep.currentValue, r.nextEvenMinor, releases, versioning)
+    .map((x) => x.version);
+  // written out, not derived with Renovate's own versioning: the filter is what is tested
+  assert.deepEqual(got, [r.nextPatch, r.nextEvenMinor]);
 });
 
 test('an update rewrites exactly the pinned line', () => {
   const pin = pinnedLine(image.content, 'tailscale.com');
-  const upgrade = { ...ts.dep, ...ts.config, newValue: 'v1.100.0', updateType: 'minor' };
+  const { nextEvenMinor } = around(pin.version);
+  const upgrade = { ...ts.dep, ...ts.config, newValue: nextEvenMinor, updateType: 'minor' };
   const updated = updateDependency({ fileContent: image.content, upgrade });
   assert.ok(updated, 'Renovate refuses to update the line');
   const before = image.content.split('\n');
@@ -128,5 +155,5 @@ test('an update rewrites exactly the pinned line', () => {
   assert.equal(after.length, before.length);
   const changed = before.map((l, i) => (l === after[i] ? -1 : i)).filter((i) => i >= 0);
   assert.deepEqual(changed, [pin.index]);
-  assert.equal(after[pin.index], pin.line.replace(pin.version, 'v1.100.0'));
+  assert.equal(after[pin.index], pin.line.replace(pin.version, nextEvenMinor));
 });
