@@ -154,9 +154,16 @@ static int cmd_variants(int argc, char **argv)
 		for (size_t k = 0; k < v->nclaims; k++)
 			strbuf_addf(&claims, "%s`%s` (%s)", k ? ", " : "", v->claims[k].canary,
 				    v->claims[k].signature[0] ? v->claims[k].signature : "any failure");
-		for (size_t k = 0; k < v->ncollateral; k++)
-			strbuf_addf(&coll, "%s`%s` (%s)", k ? ", " : "", v->collateral[k],
-				    v->collateral_outcomes[k]);
+		for (size_t k = 0; k < v->ncollateral; k++) {
+			strbuf_addf(&coll, "%s`%s` (", k ? ", " : "", v->collateral[k]);
+			/* "a|b" reads "a or b": a bare | would split a Markdown cell */
+			for (const char *p = v->collateral_outcomes[k]; *p; p++)
+				if (*p == '|')
+					strbuf_addstr(&coll, " or ");
+				else
+					strbuf_addch(&coll, *p);
+			strbuf_addch(&coll, ')');
+		}
 		if (markdown)
 			printf("| `%s` | %s | %s | %s | %s |\n", v->name, v->side, v->description,
 			       strbuf_str(&claims), coll.len ? coll.buf : "-");

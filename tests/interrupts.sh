@@ -67,8 +67,17 @@ for i in $(seq 1 "$n"); do
 		grep -q -- "$workdir" /proc/mounts && left+=("mount of $workdir")
 	fi
 	took=$(($(date +%s) - t0))
+	# make dies of the signal itself (it is in the group): 128 + the signal;
+	# a run that had started says so in its summary; all within 10 s
+	want=130
+	[ "$sig" = TERM ] && want=143
+	[ "$code" = "$want" ] || left+=("exit $code, want $want")
+	[ "$took" -le 10 ] || left+=("took ${took}s to exit, want at most 10")
+	if [ -f "$out/summary.json" ] && ! jq -e '.error // "" | test("interrupted")' "$out/summary.json" >/dev/null; then
+		left+=("summary.json does not say interrupted")
+	fi
 	if [ ${#left[@]} -gt 0 ]; then
-		echo "not ok $i - SIG$sig after ${delay}s during '$step': exit $code, left: ${left[*]}"
+		echo "not ok $i - SIG$sig after ${delay}s during '$step': exit $code in ${took}s: ${left[*]}"
 		bad=$((bad + 1))
 	else
 		echo "ok $i - SIG$sig after ${delay}s during '$step': exit $code in ${took}s after the signal, nothing left (suffix ${suffix:--})"
