@@ -174,9 +174,9 @@ int router_wait_running(struct scenario *s, int timeout_ms, char *state, size_t 
 		bs = json_string_value(json_object_get(st, "BackendState"));
 		if (bs)
 			snprintf(state, len, "%s", bs);
-		json_decref(st);
+		json_decref(st); /* bs goes with it: judge the copy */
 		strbuf_release(&out);
-		if (bs && !strcmp(bs, "Running"))
+		if (bs && !strcmp(state, "Running"))
 			return 0;
 		if (mono_s() < deadline)
 			poll(NULL, 0, 1000); /* paced: each call unpacks the CLI in the guest */

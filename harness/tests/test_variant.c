@@ -271,6 +271,46 @@ static void real_variants_parse(void **state)
 	}
 }
 
+/*
+ * Summaries the harness really wrote (fixtures/summaries/, see its README):
+ * a caught variant run, a good image's run, an interrupted run and a run
+ * whose planned reboot failed. Only the first catches anything.
+ */
+static int judge_file(const char *variant, const char *file, struct strbuf *why)
+{
+	struct variant v;
+	char path[256];
+	json_t *s;
+	int caught;
+
+	snprintf(path, sizeof(path), "fixtures/summaries/%s", file);
+	s = json_load_file(path, 0, NULL);
+	assert_non_null(s);
+	assert_int_equal(variant_load(&v, "fixtures/variants", variant), 0);
+	strbuf_reset(why);
+	caught = variant_judge(&v, s, why);
+	variant_release(&v);
+	json_decref(s);
+	return caught;
+}
+
+static void real_summaries(void **state)
+{
+	struct strbuf why = STRBUF_INIT;
+
+	(void)state;
+	assert_int_equal(judge_file("no-netstack", "no-netstack.json", &why), 1);
+	assert_int_equal(judge_file("no-forwarding", "no-netstack.json", &why), 0);
+	assert_non_null(strstr(why.buf, "the summary is of variant 'no-netstack', not 'no-forwarding'"));
+	assert_int_equal(judge_file("no-netstack", "default-pass.json", &why), 0);
+	assert_non_null(strstr(why.buf, "claiming canary 'quad100-router' did not fail (pass)"));
+	assert_int_equal(judge_file("no-netstack", "interrupted.json", &why), 0);
+	assert_non_null(strstr(why.buf, "the run ended in an error: interrupted"));
+	assert_int_equal(judge_file("state-in-memory", "reboot-failed.json", &why), 0);
+	assert_non_null(strstr(why.buf, "'restart-persistence' failed as 'reboot-failed', not 'not-online'"));
+	strbuf_release(&why);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -285,6 +325,7 @@ int main(void)
 		cmocka_unit_test(not_caught_on_foreign_partial_or_errored_summary),
 		cmocka_unit_test(report_lists_claims_failures_and_verdict),
 		cmocka_unit_test(real_variants_parse),
+		cmocka_unit_test(real_summaries),
 	};
 
 	return cmocka_run_group_tests_name("variant", tests, NULL, NULL);
