@@ -31,7 +31,7 @@ help:
 	@echo 'make check                unit tests + the gate + its negative control (CI runs this)'
 	@echo 'make unit                 cmocka unit tests under ASan/UBSan'
 	@echo 'make image ARCH=armv7     build only the image (out/<arch>/image/)'
-	@echo 'make compare NEW=v1.102.3 [BASE=...]  the suite on two Tailscale versions, out/<arch>/compare.md'
+	@echo 'make compare NEW=v1.104.7 [BASE=...] [ARCH=all]  the suite on two Tailscale versions, out/<arch>/compare.md'
 	@echo 'variables: ARCH=$(ARCH) VARIANT=$(VARIANT) CACHE=$(TSCANARY_CACHE)'
 
 harness: $(BUILD)/tscanary
@@ -233,7 +233,7 @@ deps:
 	.ci/install-deps
 
 # --- Old vs new: two Tailscale versions through the same lab ---------------
-# make compare ARCH=armv7 BASE=v1.98.5 NEW=v1.102.3: harness/compare.sh
+# make compare ARCH=armv7 BASE=v1.102.5 NEW=v1.104.7: harness/compare.sh
 # builds both router images (image/build.sh --tailscale-version; BASE
 # defaults to the pinned version, which is then exactly the normal build),
 # runs the suite on each into out/ARCH/compare/{base,new}/, and writes
