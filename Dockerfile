@@ -11,8 +11,9 @@
 #       --build-arg TAILSCALE_VERSION="$(.ci/tailscale-version)" -t IMAGE .
 #
 # TAILSCALE_VERSION only fills the version labels; the build fails unless it
-# is the version image/go.mod pins. Go is the version image/go.mod names
-# (Debian's go fetches it: GOTOOLCHAIN=auto).
+# is the version image/go.mod pins. Go is the toolchain line of
+# image/go.mod, exactly (build.sh sets GOTOOLCHAIN to it; Debian's go
+# fetches that release through the module proxy).
 
 # The build machine is the Debian release the native build and CI run on, so
 # that apt resolves the same busybox-static, ca-certificates and upx-ucl.

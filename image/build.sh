@@ -409,7 +409,24 @@ hex=$(cd "$(dirname -- "$ts_dir")" && find "$(basename -- "$ts_dir")" -type f | 
 got_h1=h1:$(tr a-f A-F <<<"$hex" | tr -d '\n' | basenc --base16 -d | base64)
 [ "$got_h1" = "$want_h1" ] ||
 	die "'$ts_dir' hashes to $got_h1 but go.sum says '$want_h1' (go clean -modcache, then retry)"
-go_version=$(gomod go env GOVERSION)
+# One Go builds tailscale.combined: the toolchain line of image/go.mod,
+# exported as GOTOOLCHAIN (go fetches that exact release through the module
+# proxy when the machine's differs; "auto" would never go below a newer
+# local Go). Another Tailscale version whose go line needs a newer Go
+# raises it to that line, and says so; the manifest records both.
+pin_toolchain=$(cd "$here" && go mod edit -json | jq -r '.Toolchain // ""')
+[[ $pin_toolchain =~ ^go[0-9]+\.[0-9]+\.[0-9]+$ ]] ||
+	die "'$here/go.mod' must pin the Go that builds tailscale.combined with a 'toolchain goX.Y.Z' line (found '${pin_toolchain:-none}')"
+go_line=$(gomod go mod edit -json | jq -r .Go)
+[[ $go_line =~ ^[0-9]+\.[0-9]+$ ]] && go_line=$go_line.0
+want_go=$pin_toolchain
+if [ "$(printf '%s\n' "${pin_toolchain#go}" "$go_line" | sort -V | tail -n 1)" != "${pin_toolchain#go}" ]; then
+	want_go=go$go_line
+	warn "tailscale.com@$ts_version needs go $go_line, newer than the pinned $pin_toolchain: building with $want_go"
+fi
+export GOTOOLCHAIN=$want_go
+go_version=$(gomod go env GOVERSION) || die "cannot run Go $want_go (GOTOOLCHAIN=$want_go, fetched through GOPROXY when not installed)"
+[ "$go_version" = "$want_go" ] || die "GOTOOLCHAIN=$want_go runs $go_version"
 if [ -z "${SOURCE_DATE_EPOCH:-}" ]; then
 	SOURCE_DATE_EPOCH=$(gomod go list -m -f '{{with .Time}}{{.Unix}}{{end}}' tailscale.com)
 	: "${SOURCE_DATE_EPOCH:=0}"
@@ -625,6 +642,8 @@ say "go build done ($(($(date +%s) - s))s)"
 bi=$(go version -m "$work/bin/tailscale.combined")
 grep -qx "[[:space:]]*build[[:space:]]GOARCH=$ARCH_GOARCH" <<<"$bi" ||
 	die "built binary is not GOARCH=$ARCH_GOARCH"
+[ "$(sed -n '1s/^[^:]*: //p' <<<"$bi")" = "$want_go" ] ||
+	die "built binary says $(sed -n '1s/^[^:]*: //p' <<<"$bi"), not $want_go"
 unpacked_bytes=$(stat -c %s "$work/bin/tailscale.combined")
 if [ "$v_upx" = yes ]; then
 	say "upx --lzma --best tailscale.combined ($unpacked_bytes bytes)"
@@ -804,7 +823,7 @@ jq -n \
 	--argjson broken "$(jarr "$broken")" \
 	--argjson cfg_drop "$(printf '%s\n' "${v_cfg_drop[@]}" | sed '/^$/d' | jq -R . | jq -sc .)" \
 	--argjson cfg_add "$(printf '%s\n' "${v_cfg_add[@]}" | sed '/^$/d' | jq -R . | jq -sc .)" \
-	--arg go_version "$go_version" --arg goflags "$goflags_str" \
+	--arg go_version "$go_version" --arg go_toolchain_pinned "$pin_toolchain" --arg goflags "$goflags_str" \
 	--arg goenv "CGO_ENABLED=0 GOOS=linux GOARCH=$ARCH_GOARCH${ARCH_GOARM:+ GOARM=$ARCH_GOARM}" \
 	--arg bb_version "$bb_version" --argjson bb_bytes "$(stat -c %s "$r/bin/busybox")" \
 	--argjson applets "$(jarr "$applets")" \
@@ -821,7 +840,7 @@ jq -n \
 	platform: $platform, ref: $ref,
 	tags: $tags, omitted_features: $omitted, allowlist: $allowlist, allowlist_file: $allowlist_file,
 	waived_deps: $waived,
-	go_version: $go_version, goflags: $goflags, goenv: $goenv,
+	go_version: $go_version, go_toolchain_pinned: $go_toolchain_pinned, goflags: $goflags, goenv: $goenv,
 	verbosity_filter: $filter,
 	busybox: {source: "debian busybox-static", version: $bb_version, upx: false,
 		note: "the Debian binary as shipped: glibc static with all Debian applets, not UPX-packed and not the allnoconfig build upstream uses; only the listed applets get links",

@@ -2,6 +2,8 @@ module tscanary/image
 
 go 1.26.6
 
+toolchain go1.26.8
+
 tool (
 	tailscale.com/cmd/featuretags
 	tailscale.com/cmd/tailscaled
