@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# fixtures/cli-errors, end to end: an image whose `tailscale up` fails after
+# the node joined (tailscale v1.98.5: "tailnet lock is not supported by this
+# binary") passes the join where the data file tolerates that error for its
+# version, and fails precondition join (exit 1) where it does not.
+#
+#   tests/cli-errors.sh [ARCH]      (root; `make cli-error-check`)
+set -uo pipefail
+
+arch=${1:-armv7} version=v1.98.5
+tmp=$(mktemp -d /tmp/tscanary-clierr-XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
+trap 'exit 130' INT TERM
+read -r -a args <<<"$(make -s --no-print-directory run-args ARCH="$arch" | tail -n 1)"
+image/build.sh --arch "$arch" --tailscale-version "$version" --out "$tmp/img" >"$tmp/build.log" 2>&1 ||
+	{ echo "cli-errors: cannot build tailscale $version for $arch (see below)" >&2; tail -n 5 "$tmp/build.log" >&2; exit 2; }
+# the same fixtures, but the rule no longer covers this version
+cp -r fixtures "$tmp/fixtures"
+awk -F '\t' -v OFS='\t' '!/^#/ && NF == 3 { $2 = "<v1.0.0" } { print }' fixtures/cli-errors >"$tmp/fixtures/cli-errors"
+pass=0 fail=0
+
+# case NAME CODE JQ-CHECK FIXTURES: the run exits CODE, its summary satisfies JQ-CHECK
+check() {
+	local name=$1 want=$2 jqc=$3 fx=$4 code t0
+	t0=$(date +%s)
+	timeout --kill-after=10 600 build/tscanary run "${args[@]}" --fixtures "$fx" \
+		--image "$tmp/img/image.oci.tar" --out "$tmp/$name" --canary footprint >"$tmp/$name.log" 2>&1
+	code=$?
+	if [ "$code" = "$want" ] && jq -e "$jqc" "$tmp/$name/summary.json" >/dev/null 2>&1; then
+		echo "ok - $name: exit $code in $(($(date +%s) - t0))s: $(jq -r '.error // (.join_cli_tolerated.why | .[0:90])' "$tmp/$name/summary.json")"
+		pass=$((pass + 1))
+	else
+		echo "not ok - $name: exit $code (want $want), or summary.json fails: $jqc"
+		tail -n 5 "$tmp/$name.log" | sed 's/^/    /'
+		fail=$((fail + 1))
+	fi
+}
+
+check tolerated 0 '.preconditions.join == true and (.join_cli_error | test("tailnet lock")) and .join_cli_tolerated.versions == "<v1.102.0"' fixtures
+check not-tolerated 1 '.preconditions.join == false and (.preconditions.online | not) and (.error | test("precondition join failed")) and ([.canaries[] | select(.name == "footprint") | .result] == ["skip"])' "$tmp/fixtures"
+echo "cli-errors: $pass passed, $fail failed"
+[ "$fail" = 0 ]
