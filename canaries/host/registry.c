@@ -115,15 +115,12 @@ const struct canary canary_registry[] = {
 			  "is added and removed), and keeps nothing there but tailscaled.state and "
 			  "derpmap.cached.json; the counter is shown to see a persisted pref change",
 	},
-	/* the two that restart tailscaled come last: a restart resets peers' sessions */
-	{
-		.name = "log-verbosity",
-		.where = CANARY_ROUTER,
-		.run = canary_log_verbosity,
-		.timeout_s = 90,
-		.proves = "with the image's defaults tailscaled logs no [v1]/[v2]/[v3] lines, and "
-			  "restarted with TS_LOG_VERBOSITY=1 it logs them for the same events",
-	},
+	/*
+	 * The two that restart tailscaled come last: a restart resets peers'
+	 * sessions. restart-persistence goes first, so that it starts from a
+	 * router no restart has touched yet (one that keeps its state in memory
+	 * loses it at the first restart, whoever makes it).
+	 */
 	{
 		.name = "restart-persistence",
 		.where = CANARY_ROUTER,
@@ -132,6 +129,14 @@ const struct canary canary_registry[] = {
 		.proves = "with its pre-auth key expired, the router powered off and booted on the "
 			  "same flash comes back online by itself as the same node (id, address, no "
 			  "second node) and MagicDNS answers again",
+	},
+	{
+		.name = "log-verbosity",
+		.where = CANARY_ROUTER,
+		.run = canary_log_verbosity,
+		.timeout_s = 90,
+		.proves = "with the image's defaults tailscaled logs no [v1]/[v2]/[v3] lines, and "
+			  "restarted with TS_LOG_VERBOSITY=1 it logs them for the same events",
 	},
 };
 
