@@ -327,6 +327,18 @@ if [ -n "$ts_override" ]; then
 	have_go=$(cd "$mod" && go mod edit -json | jq -r .Go)
 	[ -z "$need_go" ] || [ "$(printf '%s\n' "$have_go" "$need_go" | sort -V | tail -n 1)" = "$have_go" ] ||
 		(cd "$mod" && go mod edit -go="$need_go") || die "go mod edit -go=$need_go failed"
+	# An older version than the pin: the pin's other requirements (all
+	# indirect, at the pin's newer versions) would stay in the graph and
+	# break its build (e.g. a newer wireguard-go API), so they go, and tidy
+	# resolves that version's own graph. A newer version keeps them, as
+	# Renovate's update plus go mod tidy does.
+	if [ "$(printf '%s\n' "${ts_override#v}" "${pinned#v}" | sort -V | head -n 1)" = "${ts_override#v}" ]; then
+		drops=()
+		while read -r m; do drops+=("-droprequire=$m"); done < <(cd "$mod" && go mod edit -json |
+			jq -r '.Require[]? | select(.Path != "tailscale.com") | .Path')
+		[ ${#drops[@]} = 0 ] || (cd "$mod" && go mod edit "${drops[@]}") ||
+			die "go mod edit -droprequire failed"
+	fi
 	(cd "$mod" && go mod edit -require="tailscale.com@$ts_override") || die "go mod edit -require=tailscale.com@$ts_override failed"
 	# -e: a module only the tests of some dependency import must not stop the
 	# build; what the build needs is checked next, against go.sum alone.
