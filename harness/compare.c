@@ -462,10 +462,20 @@ static int decide(const struct compare_side *b, const struct compare_side *n, js
 			add_side_failure(why, sides[k]);
 			return COMPARE_UNVERIFIED;
 		}
-	for (int k = 0; k < 2; k++)
-		if (sides[k]->build_status != 0 && sides[k]->build_status != 1) {
-			add_side_failure(why, sides[k]);
-			return COMPARE_INFRA;
+	/*
+	 * A build that stopped for the machine's or the proxy's reasons names
+	 * the run inconclusive; a side that was never built (-1: NEW's failure
+	 * stopped the compare before BASE) is only the consequence, so the
+	 * side that really failed is the one named.
+	 */
+	for (int pass = 0; pass < 2; pass++)
+		for (int k = 0; k < 2; k++) {
+			int st = sides[k]->build_status;
+
+			if (st != 0 && st != 1 && (pass || st != -1)) {
+				add_side_failure(why, sides[k]);
+				return COMPARE_INFRA;
+			}
 		}
 	if (side_state(b) != SIDE_RAN) {
 		add_side_failure(why, b);

@@ -283,6 +283,28 @@ static void new_does_not_build_or_come_online(void **state)
 	compare_side_release(&b);
 }
 
+/* NEW stopped by the proxy before BASE was built: inconclusive, naming NEW's failure. */
+static void proxy_refusal_names_new(void **state)
+{
+	struct compare_side b, n;
+	json_t *cmp;
+	int code;
+
+	(void)state;
+	side(&b, "base", "v1.102.5", -1, NULL, NULL);
+	side(&n, "new", "v1.104.7", 6, NULL, NULL);
+	n.build_error = strdup("tailscale.com/cmd/tailscaled needs modules the module proxy refused: "
+			       "gvisor.dev/gvisor@v0.0.0-20260915211658-a6f909f08a72 (403)");
+	cmp = compare_sides(&b, &n, "armv7", "v1.102.5", &code);
+	assert_int_equal(code, COMPARE_INFRA);
+	assert_non_null(strstr(json_string_value(json_object_get(cmp, "why")),
+			       "new (v1.104.7) did not build (image/build.sh exit 6): tailscale.com/cmd/tailscaled needs"));
+	assert_null(strstr(json_string_value(json_object_get(cmp, "why")), "base"));
+	json_decref(cmp);
+	compare_side_release(&b);
+	compare_side_release(&n);
+}
+
 /* Build and run statuses that are not verdicts map to their own exit codes. */
 static void infrastructure_outcomes(void **state)
 {
@@ -374,6 +396,7 @@ int main(void)
 		cmocka_unit_test(no_regression_figures_and_features),
 		cmocka_unit_test(new_fails_a_canary),
 		cmocka_unit_test(new_cli_error_is_a_regression),
+		cmocka_unit_test(proxy_refusal_names_new),
 		cmocka_unit_test(new_does_not_build_or_come_online),
 		cmocka_unit_test(infrastructure_outcomes),
 		cmocka_unit_test(load_side_from_directory),
