@@ -1511,7 +1511,15 @@ int run_gate(const struct run_opts *o)
 	code = report_passed(&r.rep) ? RUN_PASS : RUN_FAIL;
 report:
 	if (interrupted()) {
-		report_set_error(&r.rep, "interrupted by signal %d", interrupt_signal());
+		/* the interrupt is the cause, whatever step it broke: it leads the error */
+		char *broke = r.rep.error;
+
+		r.rep.error = NULL;
+		if (broke)
+			report_set_error(&r.rep, "interrupted by signal %d (then: %s)", interrupt_signal(), broke);
+		else
+			report_set_error(&r.rep, "interrupted by signal %d", interrupt_signal());
+		free(broke);
 		code = RUN_INTERRUPTED;
 	}
 	if (!interrupted() && code != RUN_USAGE) {
