@@ -7,15 +7,6 @@
 #include "strbuf.h"
 #include "tsversion.h"
 
-static char *span_dup(const char *s, size_t n)
-{
-	char *d = xmalloc(n + 1);
-
-	memcpy(d, s, n);
-	d[n] = '\0';
-	return d;
-}
-
 int clierr_parse(struct clierr_rules *rules, const char *text, const char *what)
 {
 	const char *line = text;
@@ -35,9 +26,9 @@ int clierr_parse(struct clierr_rules *rules, const char *text, const char *what)
 				clierr_release(rules);
 				return error("%s:%d: want pattern<TAB>versions<TAB>why", what, lineno);
 			}
-			r.pattern = span_dup(line, (size_t)(t1 - line));
-			r.versions = span_dup(t1 + 1, (size_t)(t2 - t1 - 1));
-			r.why = span_dup(t2 + 1, (size_t)(end - t2 - 1));
+			r.pattern = xasprintf("%.*s", (int)(t1 - line), line);
+			r.versions = xasprintf("%.*s", (int)(t2 - t1 - 1), t1 + 1);
+			r.why = xasprintf("%.*s", (int)(end - t2 - 1), t2 + 1);
 			rules->v = xrealloc(rules->v, (rules->n + 1) * sizeof(*rules->v));
 			rules->v[rules->n++] = r;
 			if (tsversion_in("v1.0.0", r.versions) < 0) {

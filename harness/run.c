@@ -1066,7 +1066,7 @@ static void run_canaries(struct run *r)
 		}
 		out.figures = json_object();
 		progress("canary", "%s (%s)", c->name, canary_where_name(c->where));
-		if (fault_for("panic", c->name) && r->s.router)
+		if (fault_for("panic", c->name))
 			guest_sh(r, "echo c > /proc/sysrq-trigger", 3000, NULL);
 		if (fault_for("freeze", c->name) && r->qemu)
 			kill(proc_pid(r->qemu), SIGSTOP); /* the whole VM stops answering */
@@ -1106,7 +1106,7 @@ static void keep_ts_log(struct run *r, const char *name, struct strbuf *log)
 	char *path;
 	FILE *fp;
 
-	if (!r->s.router || agent_read_file(r->s.router, GUEST_TS_LOG, 16 << 20, log, NULL) < 0)
+	if (agent_read_file(r->s.router, GUEST_TS_LOG, 16 << 20, log, NULL) < 0)
 		return;
 	path = logpath(r, name);
 	fp = fopen(path, "we");

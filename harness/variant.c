@@ -64,7 +64,8 @@ static int set_signature(struct variant *v, const char *canary, const char *sig,
 	return 0;
 }
 
-const char *const variant_preconditions[] = { "image", "boot", "join", "online", "routes", NULL };
+/* The preconditions every judged run must hold, in summary.json's "preconditions". */
+static const char *const variant_preconditions[] = { "image", "boot", "join", "online", "routes", NULL };
 
 static void free_collateral(struct variant *v)
 {
@@ -267,11 +268,9 @@ static void result_signatures(json_t *r, struct strbuf *sigs)
 	}
 }
 
-/* Is word one of the |-separated outcomes? */
-static int outcome_allowed(const char *outcomes, const char *word)
+/* Is word[0..n) one of the |-separated outcomes? */
+static int outcome_allowed(const char *outcomes, const char *word, size_t n)
 {
-	size_t n = strlen(word);
-
 	for (const char *p = outcomes; *p;) {
 		size_t k = strcspn(p, "|");
 
@@ -314,7 +313,7 @@ static int judge_collateral(const struct variant *v, int k, json_t *r, struct st
 	const char *res = str_or(r, "result", "?");
 
 	if (!strcmp(res, "pass")) {
-		if (outcome_allowed(allowed, "pass")) {
+		if (outcome_allowed(allowed, "pass", 4)) {
 			strbuf_addf(why, "'%s' passed (declared collateral: %s)\n", name, allowed);
 			return 1;
 		}
@@ -329,15 +328,12 @@ static int judge_collateral(const struct variant *v, int k, json_t *r, struct st
 	}
 	for (const char *p = sigs->buf; p && *p;) {
 		size_t n = strcspn(p, " ");
-		char *sig = xasprintf("%.*s", (int)n, p);
-		int ok = outcome_allowed(allowed, sig);
 
-		if (!ok)
-			strbuf_addf(why, "collateral canary '%s' failed as '%s', not one of %s\n", name,
-				    sig, allowed);
-		free(sig);
-		if (!ok)
+		if (!outcome_allowed(allowed, p, n)) {
+			strbuf_addf(why, "collateral canary '%s' failed as '%.*s', not one of %s\n", name,
+				    (int)n, p, allowed);
 			return 0;
+		}
 		p += n + (p[n] == ' ');
 	}
 	if (!sigs->len) {

@@ -25,9 +25,6 @@ struct variant {
 	char *side;          /* what it changes: "image" (the recipe) or "lab" */
 };
 
-/* The preconditions every judged run must hold, in summary.json's "preconditions". */
-extern const char *const variant_preconditions[];
-
 /* Parse a variant file's text (key=value lines, # comments). */
 int variant_parse(struct variant *v, const char *name, const char *text);
 /* Load fixtures/variants/<name> from dir. */
@@ -53,7 +50,7 @@ void variant_claimants(const struct variant *v, size_t n, const char *canary,
  * Judge one run's summary (summary.json as parsed) against the variant:
  * returns 1 when caught, else 0; why gets one line per reason either way.
  * Caught means: the summary is this variant's, with no run-level error and
- * every precondition in variant_preconditions present and true; every
+ * every precondition (image, boot, join, online, routes) true; every
  * claiming canary ran and failed with its declared signature among the
  * signatures it saw, and no harness error; every collateral canary ran and
  * ended in one of its allowed outcomes (a failure's every signature allowed,

@@ -214,6 +214,8 @@ applets=$(awk '/^[[:space:]]*(#|$)/ { next } { print $1 }' "$here/busybox-applet
 [ -n "$allowlist" ] || die "'$allowlist_file' lists no feature"
 [ -n "$applets" ] || die "'$here/busybox-applets' lists no applet"
 
+# Is version A (x.y.z, no v) at most version B, in Go's and Tailscale's order?
+ver_le() { [ "$(printf '%s\n' "$1" "$2" | sort -V | head -n 1)" = "$1" ]; }
 # words (space or newline separated) -> sorted unique lines
 lines() { printf '%s\n' "$@" | tr ' ' '\n' | sed '/^$/d' | LC_ALL=C sort -u; }
 # lines in $1 that are not in $2
@@ -325,14 +327,14 @@ if [ -n "$ts_override" ]; then
 	# new enough (tidy -e would only note the mismatch).
 	need_go=$(awk '$1 == "go" { print $2; exit }' "$(go env GOMODCACHE)/cache/download/tailscale.com/@v/$ts_override.mod")
 	have_go=$(cd "$mod" && go mod edit -json | jq -r .Go)
-	[ -z "$need_go" ] || [ "$(printf '%s\n' "$have_go" "$need_go" | sort -V | tail -n 1)" = "$have_go" ] ||
+	[ -z "$need_go" ] || ver_le "$need_go" "$have_go" ||
 		(cd "$mod" && go mod edit -go="$need_go") || die "go mod edit -go=$need_go failed"
 	# An older version than the pin: the pin's other requirements (all
 	# indirect, at the pin's newer versions) would stay in the graph and
 	# break its build (e.g. a newer wireguard-go API), so they go, and tidy
 	# resolves that version's own graph. A newer version keeps them, as
 	# Renovate's update plus go mod tidy does.
-	if [ "$(printf '%s\n' "${ts_override#v}" "${pinned#v}" | sort -V | head -n 1)" = "${ts_override#v}" ]; then
+	if ver_le "${ts_override#v}" "${pinned#v}"; then
 		drops=()
 		while read -r m; do drops+=("-droprequire=$m"); done < <(cd "$mod" && go mod edit -json |
 			jq -r '.Require[]? | select(.Path != "tailscale.com") | .Path')
@@ -432,7 +434,7 @@ pin_toolchain=$(cd "$here" && go mod edit -json | jq -r '.Toolchain // ""')
 go_line=$(gomod go mod edit -json | jq -r .Go)
 [[ $go_line =~ ^[0-9]+\.[0-9]+$ ]] && go_line=$go_line.0
 want_go=$pin_toolchain
-if [ "$(printf '%s\n' "${pin_toolchain#go}" "$go_line" | sort -V | tail -n 1)" != "${pin_toolchain#go}" ]; then
+if ! ver_le "$go_line" "${pin_toolchain#go}"; then
 	want_go=go$go_line
 	warn "tailscale.com@$ts_version needs go $go_line, newer than the pinned $pin_toolchain: building with $want_go"
 fi
