@@ -32,6 +32,7 @@ help:
 	@echo 'make unit                 cmocka unit tests under ASan/UBSan'
 	@echo 'make image ARCH=armv7     build only the image (out/<arch>/image/)'
 	@echo 'make compare NEW=v1.104.7 [BASE=...] [ARCH=all]  the suite on two Tailscale versions, out/<arch>/compare.md'
+	@echo 'make coverage ARCH=armv7  the suite without each allowlisted feature, out/<arch>/coverage.md'
 	@echo 'variables: ARCH=$(ARCH) VARIANT=$(VARIANT) CACHE=$(TSCANARY_CACHE)'
 
 harness: $(BUILD)/tscanary
@@ -162,6 +163,13 @@ mutants: $(BUILD)/tscanary
 	@for v in $(VARIANTS); do rm -f out/$(ARCH)-$$v/summary.json; \
 		$(MAKE) --no-print-directory test ARCH=$(ARCH) VARIANT=$$v || true; done
 	$(BUILD)/tscanary mutants --arch $(ARCH)
+
+# The runtime coverage map: the suite on an image without each allowlisted
+# feature alone, into out/ARCH/coverage.{json,md} (not part of check: about
+# an hour on armv7; unchanged inputs reuse their verdict, REUSE=no runs all).
+.PHONY: coverage
+coverage: host-tools kernel $(VM_OVERLAY)
+	MAKE="$(MAKE)" harness/coverage.sh $(ARCH)
 
 # Repeated runs per arch into out/bench.json and a table (not part of check).
 BENCH_RUNS ?= 5

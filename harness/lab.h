@@ -30,7 +30,9 @@ struct proc;
 #define LAB_CTR_NET      "172.20.0.0/24"   /* RouterOS "containers" bridge */
 #define LAB_CTR_GW       "172.20.0.1"      /* the router on that bridge */
 #define LAB_ROUTER_VM    "172.20.0.2"      /* the container (QEMU guest) */
-#define LAB_LANHOST      "172.20.0.10"     /* a LAN host (later slice) */
+#define LAB_LANHOST      "172.20.0.10"     /* a LAN host */
+#define LAB_LANHOST2     "172.20.0.11"     /* a LAN host the guest user's rules leave out */
+#define LAB_GUEST        "198.51.100.41"   /* netns gu: policy-enforced's guest peer */
 #define LAB_TAILNET4     "100.64.0.0/10"   /* headscale's IPv4 prefix */
 #define LAB_TAILNET6     "fd7a:115c:a1e0::/48" /* headscale's IPv6 prefix */
 

@@ -5,6 +5,8 @@
 #include "bench.h"
 #include "canary.h"
 #include "compare.h"
+#include "coverage.h"
+#include "featuretags.h"
 #include "files.h"
 #include "log.h"
 #include "run.h"
@@ -14,6 +16,7 @@
 
 #include <curl/curl.h>
 #include <getopt.h>
+#include <glob.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +35,9 @@ static const char usage_text[] =
 	"       tscanary variants [--markdown] [--fixtures DIR]\n"
 	"       tscanary compare --arch ARCH --pinned V --base V --base-dir DIR\n"
 	"                        --new V --new-dir DIR --out DIR\n"
+	"       tscanary coverage --arch ARCH --allowlist FILE --dir DIR --out FILE.json\n"
+	"                         [--markdown FILE]\n"
+	"       tscanary coverage --list ALLOWLIST\n"
 	"       tscanary --help\n"
 	"\n"
 	"run      boot the image for ARCH under QEMU in a sealed lab, join a real\n"
@@ -63,7 +69,15 @@ static const char usage_text[] =
 	"         prints the Markdown. Exit: 0 no regression, 1 NEW fails a canary\n"
 	"         BASE passes (or did not build or come online), 2 usage, 3 a version\n"
 	"         does not exist, 4 modules could not be verified, 5 inconclusive\n"
-	"         (proxy, machine or lab trouble; BASE has no result), 130 interrupted.\n";
+	"         (proxy, machine or lab trouble; BASE has no result), 130 interrupted.\n"
+	"coverage the runtime coverage map from DIR/<feature>/ (build.status, build.log,\n"
+	"         summary.json, logs/) of each feature in the allowlist, each built\n"
+	"         without that feature alone (`make coverage`): writes FILE.json and\n"
+	"         the table (stdout, or --markdown FILE). Exit 0 when every feature\n"
+	"         was judged and is noticed by a runtime canary, crashes, or is\n"
+	"         marked \"unseen at runtime\" in the allowlist with its reason; 1 a\n"
+	"         feature nothing notices; 2 usage; 5 a feature has no verdict.\n"
+	"         --list: the allowlist's feature names, one a line.\n";
 
 static int usage(int code)
 {
@@ -515,6 +529,162 @@ static int cmd_run(int argc, char **argv)
 	return code;
 }
 
+/* Every tailscaled log of a run (logs/tailscaled*.log), one after the other. */
+static char *run_logs(const char *dir)
+{
+	struct strbuf all = STRBUF_INIT;
+	char *pattern = xasprintf("%s/logs/tailscaled*.log", dir);
+	glob_t g;
+
+	if (!glob(pattern, 0, NULL, &g)) {
+		for (size_t i = 0; i < g.gl_pathc; i++) {
+			strbuf_read_file(&all, g.gl_pathv[i]);
+			strbuf_addch(&all, '\n');
+		}
+		globfree(&g);
+	}
+	free(pattern);
+	return strbuf_detach(&all, NULL);
+}
+
+/* Why DIR's image did not build (its build.status and build.log), or NULL. */
+static char *build_error(const char *dir)
+{
+	struct strbuf st = STRBUF_INIT, log = STRBUF_INIT;
+	char *path = xasprintf("%s/build.status", dir), *why = NULL;
+
+	if (strbuf_read_file(&st, path) < 0) {
+		why = xstrdup("not built (no build.status)");
+	} else {
+		strbuf_rtrim(&st);
+		if (strcmp(strbuf_str(&st), "0")) {
+			free(path);
+			path = xasprintf("%s/build.log", dir);
+			strbuf_add_log_tail(&log, path, 1);
+			strbuf_rtrim(&log);
+			why = xasprintf("image/build.sh exit %s: %s", strbuf_str(&st), strbuf_str(&log));
+		}
+	}
+	free(path);
+	strbuf_release(&st);
+	strbuf_release(&log);
+	return why;
+}
+
+/* Parse a "name<TAB>reason" file into l: 0, or -1 reported. */
+static int load_features(struct feature_list *l, const char *path)
+{
+	struct strbuf text = STRBUF_INIT;
+	int ret = strbuf_read_file(&text, path) < 0 ? error_errno("cannot read '%s'", path)
+						    : feature_list_parse(l, strbuf_str(&text), path);
+
+	strbuf_release(&text);
+	return ret < 0 ? -1 : 0;
+}
+
+/* The names of an allowlist, one a line: what harness/coverage.sh loops over. */
+static int list_features(const char *path)
+{
+	struct feature_list l = { 0 };
+
+	if (load_features(&l, path) < 0)
+		return RUN_USAGE;
+	for (size_t i = 0; i < l.n; i++)
+		printf("%s\n", l.v[i].name);
+	feature_list_release(&l);
+	return 0;
+}
+
+static int cmd_coverage(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "arch", required_argument, NULL, 'a' },
+		{ "allowlist", required_argument, NULL, 'l' },
+		{ "dir", required_argument, NULL, 'd' },
+		{ "out", required_argument, NULL, 'o' },
+		{ "markdown", required_argument, NULL, 'm' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *arch = NULL, *allow_path = NULL, *dir = NULL, *out = NULL, *md = NULL;
+	struct strbuf table = STRBUF_INIT;
+	struct feature_list allow = { 0 };
+	json_t *list, *doc;
+	char *version = NULL;
+	int c, code = 0, unjudged = 0, unnoticed = 0;
+
+	if (argc == 3 && !strcmp(argv[1], "--list"))
+		return list_features(argv[2]);
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c == 'a')
+			arch = optarg;
+		else if (c == 'l')
+			allow_path = optarg;
+		else if (c == 'd')
+			dir = optarg;
+		else if (c == 'o')
+			out = optarg;
+		else if (c == 'm')
+			md = optarg;
+		else
+			return usage(RUN_USAGE);
+	}
+	if (!arch || !allow_path || !dir || !out || optind != argc)
+		return usage(RUN_USAGE);
+	if (load_features(&allow, allow_path) < 0)
+		return RUN_USAGE;
+	list = json_array();
+	for (size_t i = 0; i < allow.n; i++) {
+		const struct feature_item *f = &allow.v[i];
+		char *fdir = xasprintf("%s/%s", dir, f->name), *berr = build_error(fdir);
+		char *spath = xasprintf("%s/summary.json", fdir), *logs = run_logs(fdir);
+		json_t *summary = berr ? NULL : json_load_file(spath, 0, NULL), *e;
+		const char *status;
+
+		e = coverage_entry(f->name, f->reason, berr, summary, logs);
+		status = json_string_value(json_object_get(e, "status"));
+		if (!strcmp(status, "unnoticed")) {
+			int explained = strstr(f->reason, "unseen at runtime") != NULL;
+
+			json_object_set_new(e, "explained", json_boolean(explained));
+			unnoticed += !explained;
+		} else if (strcmp(status, "noticed") && strcmp(status, "crash")) {
+			unjudged++;
+		}
+		if (!version && json_string_value(json_object_get(summary, "tailscale_version")))
+			version = xstrdup(json_string_value(json_object_get(summary, "tailscale_version")));
+		printf("%-20s %s\n", f->name, status);
+		json_array_append_new(list, e);
+		json_decref(summary);
+		free(logs);
+		free(spath);
+		free(berr);
+		free(fdir);
+	}
+	doc = json_pack("{s:s,s:s,s:o,s:i,s:i}", "arch", arch, "tailscale_version",
+			version ? version : "", "features", list, "unnoticed", unnoticed,
+			"unjudged", unjudged);
+	coverage_markdown(doc, &table);
+	if (json_dump_file(doc, out, JSON_INDENT(2)) < 0) {
+		code = error("cannot write '%s'", out);
+	} else if (md) {
+		FILE *fp = fopen(md, "w");
+
+		if (!fp || fputs(strbuf_str(&table), fp) == EOF || fclose(fp))
+			code = error_errno("cannot write '%s'", md);
+	} else {
+		fputs(strbuf_str(&table), stdout);
+	}
+	printf("coverage: %zu features, %d unnoticed and unexplained, %d without a verdict; %s\n",
+	       allow.n, unnoticed, unjudged, out);
+	json_decref(doc);
+	free(version);
+	feature_list_release(&allow);
+	strbuf_release(&table);
+	if (code)
+		return RUN_ENV;
+	return unjudged ? RUN_INFRA : unnoticed ? RUN_FAIL : 0;
+}
+
 int main(int argc, char **argv)
 {
 	log_start();
@@ -541,6 +711,8 @@ int main(int argc, char **argv)
 		return cmd_variants(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "list"))
 		return cmd_list(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "coverage"))
+		return cmd_coverage(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "compare"))
 		return cmd_compare(argc - 1, argv + 1);
 	error("unknown command '%s'", argv[1]);

@@ -34,6 +34,7 @@ int peers_up_lab(struct peers *p, struct lab *lab, const struct peers_spec *spec
 	if (lab_name(lab, "cli", p->client_ns, sizeof(p->client_ns)) < 0 ||
 	    lab_name(lab, "exit", p->exit_ns, sizeof(p->exit_ns)) < 0 ||
 	    lab_name(lab, "lan", p->lan_ns, sizeof(p->lan_ns)) < 0 ||
+	    lab_name(lab, "lan2", p->lan2_ns, sizeof(p->lan2_ns)) < 0 ||
 	    lab_name(lab, "mob", p->phone_ns, sizeof(p->phone_ns)) < 0)
 		return -1;
 	/*
@@ -48,6 +49,8 @@ int peers_up_lab(struct peers *p, struct lab *lab, const struct peers_spec *spec
 	    lab_name(lab, "eth", eth, sizeof(eth)) < 0 ||
 	    lab_add_route(lab, p->exit_ns, LAB_INET_NET, NULL, eth) < 0 ||
 	    lab_add_host(lab, p->lan_ns, lab->routeros, lab->containers, LAB_LANHOST "/24",
+			 LAB_CTR_GW) < 0 ||
+	    lab_add_host(lab, p->lan2_ns, lab->routeros, lab->containers, LAB_LANHOST2 "/24",
 			 LAB_CTR_GW) < 0)
 		return -1;
 	/* the exit node forwards for its clients: a real exit host has forwarding on */
@@ -55,13 +58,16 @@ int peers_up_lab(struct peers *p, struct lab *lab, const struct peers_spec *spec
 	    lab_sysctl(lab, p->exit_ns, "net.ipv6.conf.all.forwarding", "1") < 0)
 		return -1;
 	/* the LAN host answers tailnet clients through RouterOS, as a real LAN does */
-	if (lab_add_route(lab, p->lan_ns, LAB_TAILNET4, LAB_CTR_GW, NULL) < 0)
+	if (lab_add_route(lab, p->lan_ns, LAB_TAILNET4, LAB_CTR_GW, NULL) < 0 ||
+	    lab_add_route(lab, p->lan2_ns, LAB_TAILNET4, LAB_CTR_GW, NULL) < 0)
 		return -1;
 	p->web_log = xasprintf("%s/web.log", spec->logdir);
 	p->lan_log = xasprintf("%s/lan-web.log", spec->logdir);
+	p->lan2_log = xasprintf("%s/lan2-web.log", spec->logdir);
 	p->client_dns_log = xasprintf("%s/dns-client.log", spec->logdir);
 	if (!start_httpd(spec->httpd, lab->inet, LAB_WEB, "web", p->web_log, spec->timeout_ms) ||
-	    !start_httpd(spec->httpd, p->lan_ns, LAB_LANHOST, "lan", p->lan_log, spec->timeout_ms))
+	    !start_httpd(spec->httpd, p->lan_ns, LAB_LANHOST, "lan", p->lan_log, spec->timeout_ms) ||
+	    !start_httpd(spec->httpd, p->lan2_ns, LAB_LANHOST2, "lan2", p->lan2_log, spec->timeout_ms))
 		return -1;
 	zone = xasprintf("%s/zones/canary.test.client.zone", spec->fixtures);
 	if (!lab_start_dnsd(spec->dnsd, lab->inet, LAB_DNS_CLIENT, zone, p->client_dns_log,
@@ -198,6 +204,7 @@ void peers_release(struct peers *p)
 		node_release(&p->phone);
 	free(p->web_log);
 	free(p->lan_log);
+	free(p->lan2_log);
 	free(p->client_dns_log);
 	memset(p, 0, sizeof(*p));
 }

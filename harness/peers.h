@@ -28,10 +28,10 @@ struct peers_spec {
 struct peers {
 	struct node client, exit, phone;
 	int client_up, exit_up, phone_up;
-	char client_ns[32], exit_ns[32], lan_ns[32], phone_ns[32];
+	char client_ns[32], exit_ns[32], lan_ns[32], lan2_ns[32], phone_ns[32];
 	char client_ip4[64], exit_ip4[64], phone_ip4[64];
 	unsigned long long client_id, exit_id;
-	char *web_log, *lan_log, *client_dns_log;
+	char *web_log, *lan_log, *lan2_log, *client_dns_log;
 };
 
 /* Build the client, exit and LAN namespaces, web servers and client DNS. */

@@ -24,6 +24,7 @@
 #include "strbuf.h"
 #include "tailnet.h"
 #include "undo.h"
+#include "variant.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -77,6 +78,7 @@ struct run {
 	const char *life_sig;        /* the first ended life's sentinel failure */
 	const char *canary_now;      /* the canary running, for fault injection */
 	struct strbuf life_detail;   /* every ended life's sentinel evidence */
+	char *policy;                /* headscale policy in fixtures/headscale/ */
 };
 
 static void power_off(struct run *r);
@@ -699,7 +701,7 @@ static int step_headscale(struct run *r, char **authkey)
 	char *state = xasprintf("%s/headscale", r->workdir);
 	char *tls = xasprintf("%s/pki", r->workdir);
 	char *tmpl = xasprintf("%s/headscale/config.yaml.in", r->o->fixtures);
-	char *policy = xasprintf("%s/headscale/policy.hujson", r->o->fixtures);
+	char *policy = xasprintf("%s/headscale/%s", r->o->fixtures, r->policy);
 	char *hlog = logpath(r, "headscale.log");
 	uint64_t uid;
 	int ret = -1;
@@ -1371,6 +1373,35 @@ static void keep_until_interrupted(struct run *r)
 		pause();
 }
 
+/*
+ * What a lab-side variant changes in the lab: its headscale policy. A
+ * variant name with no file in fixtures/variants/ is a label only (make
+ * coverage names its generated image variants so); the lab is the default.
+ */
+static int lab_side(struct run *r)
+{
+	char *path = r->o->variant ? xasprintf("%s/variants/%s", r->o->fixtures, r->o->variant) : NULL;
+	char *dir = xasprintf("%s/variants", r->o->fixtures);
+	struct variant v;
+	int ret = 0;
+
+	r->policy = xstrdup("policy.hujson");
+	if (path && !access(path, F_OK)) {
+		ret = variant_load(&v, dir, r->o->variant);
+		if (!ret && v.policy) {
+			free(r->policy);
+			r->policy = xstrdup(v.policy);
+		}
+		if (!ret)
+			variant_release(&v);
+	}
+	if (!ret)
+		report_extra(&r->rep, "lab_policy", json_string(r->policy));
+	free(path);
+	free(dir);
+	return ret;
+}
+
 int run_gate(const struct run_opts *o)
 {
 	struct run r;
@@ -1414,6 +1445,10 @@ int run_gate(const struct run_opts *o)
 			code = RUN_USAGE;
 			goto report;
 		}
+	}
+	if (lab_side(&r) < 0) {
+		code = RUN_USAGE;
+		goto report;
 	}
 	r.scale = o->timeout_scale;
 	speed_scale(&r);
@@ -1589,6 +1624,7 @@ report:
 	free(r.initrd);
 	free(r.flash);
 	free(r.console);
+	free(r.policy);
 	strbuf_release(&before);
 	strbuf_release(&after);
 	strbuf_release(&diff);

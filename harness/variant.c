@@ -113,6 +113,7 @@ int variant_parse(struct variant *v, const char *name, const char *text)
 	char *copy = xstrdup(text), *line = copy, *next;
 	int lineno = 0, ret = 0;
 	struct strbuf sigs = STRBUF_INIT; /* "canary\tsig\tline\n", applied after claims */
+	const char *build_key = NULL;     /* the first image-side key, for side=lab */
 
 	memset(v, 0, sizeof(*v));
 	v->name = xstrdup(name);
@@ -156,12 +157,21 @@ int variant_parse(struct variant *v, const char *name, const char *text)
 					    lineno, val);
 			free(v->side);
 			v->side = xstrdup(val);
+		} else if (!strcmp(key, "policy")) {
+			/* lab side: the headscale policy (fixtures/headscale/NAME) of the run */
+			if (!*val || strchr(val, '/') || *val == '.')
+				ret = error("variant '%s' line %d: policy names a file in "
+					    "fixtures/headscale/, not '%s'", name, lineno, val);
+			free(v->policy);
+			v->policy = xstrdup(val);
 		} else if (!strncmp(key, "signature.", 10)) {
 			strbuf_addf(&sigs, "%s\t%s\t%d\n", key + 10, val, lineno);
 		} else if (!strcmp(key, "omit") || !strcmp(key, "drop_allow") ||
 			   !strcmp(key, "add") || !strcmp(key, "upx") || !strcmp(key, "filter") ||
 			   !strcmp(key, "config_drop") || !strcmp(key, "config_add")) {
 			/* build-side keys: image/build.sh applies them */
+			if (!build_key)
+				build_key = key; /* lives in copy, freed last */
 		} else {
 			ret = error("variant '%s' line %d: unknown key '%s'", name, lineno, key);
 		}
@@ -184,6 +194,14 @@ int variant_parse(struct variant *v, const char *name, const char *text)
 				    v->collateral[i]);
 	if (!ret && !v->side)
 		v->side = xstrdup("image");
+	/* one side per variant: the failure is then the image's, or the lab's */
+	if (!ret && !strcmp(v->side, "lab") && !v->policy)
+		ret = error("variant '%s': side=lab, but it changes nothing in the lab (policy=)", name);
+	if (!ret && !strcmp(v->side, "lab") && build_key)
+		ret = error("variant '%s': side=lab, but it changes the image too (%s=)", name,
+			    build_key);
+	if (!ret && strcmp(v->side, "lab") && v->policy)
+		ret = error("variant '%s': policy= changes the lab, so side must be lab", name);
 	strbuf_release(&sigs);
 	free(copy);
 	if (ret)
@@ -218,6 +236,7 @@ void variant_release(struct variant *v)
 	free_collateral(v);
 	free(v->claims);
 	free(v->side);
+	free(v->policy);
 	free(v->name);
 	free(v->description);
 	memset(v, 0, sizeof(*v));

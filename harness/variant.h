@@ -23,6 +23,7 @@ struct variant {
 	char **collateral_outcomes; /* for each: its allowed outcomes, "sig1|sig2|pass" */
 	size_t ncollateral;
 	char *side;          /* what it changes: "image" (the recipe) or "lab" */
+	char *policy;        /* side=lab: headscale policy in fixtures/headscale/, or NULL */
 };
 
 /* Parse a variant file's text (key=value lines, # comments). */

@@ -157,7 +157,7 @@ need_tools go jq apt-get apt-cache dpkg-deb tar sha256sum basenc base64 awk find
 [ -n "$rootfs_out" ] || need_tools umoci skopeo
 
 # --- variant ----------------------------------------------------------------
-variant=default variant_file='' v_desc='' v_omit='' v_drop='' v_add='' v_upx=yes v_filter=yes
+variant=default variant_file='' v_desc='' v_omit='' v_drop='' v_add='' v_upx=yes v_filter=yes v_side=image
 v_cfg_drop=() v_cfg_add=()
 if [ -n "$variant_arg" ]; then
 	if [ -f "$variant_arg" ]; then
@@ -188,10 +188,19 @@ if [ -n "$variant_arg" ]; then
 		# one image-config line (verbatim) to remove, or to append
 		config_drop) v_cfg_drop+=("$val") ;;
 		config_add) v_cfg_add+=("$val") ;;
-		claims | collateral | side | signature.?*) ;; # for the harness, not the build
+		side) v_side=$val ;;
+		claims | collateral | policy | signature.?*) ;; # for the harness, not the build
 		*) die "'$variant_file':$lineno: unknown key '$key'" ;;
 		esac
 	done <"$variant_file"
+	# A lab-side variant (a policy the lab runs with) is judged on the
+	# recipe's own image: the same bytes, from the same cache entry.
+	if [ "$v_side" = lab ]; then
+		[ -z "$v_omit$v_drop$v_add" ] && [ ${#v_cfg_drop[@]} -eq 0 ] && [ ${#v_cfg_add[@]} -eq 0 ] ||
+			die "variant '$variant' is side=lab but changes the image too"
+		say "variant '$variant' changes the lab only: building the recipe's own image"
+		variant=default variant_file=''
+	fi
 fi
 [ "$v_upx" = no ] || need_tools upx
 

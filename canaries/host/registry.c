@@ -16,6 +16,7 @@ int canary_derp_only(struct scenario *s, struct canary_outcome *out);
 int canary_flash_writes(struct scenario *s, struct canary_outcome *out);
 int canary_log_verbosity(struct scenario *s, struct canary_outcome *out);
 int canary_restart_persistence(struct scenario *s, struct canary_outcome *out);
+int canary_policy_enforced(struct scenario *s, struct canary_outcome *out);
 
 const struct canary canary_registry[] = {
 	{
@@ -114,6 +115,16 @@ const struct canary canary_registry[] = {
 			  "(a node joins and leaves, a route is approved and removed, a DNS record "
 			  "is added and removed), and keeps nothing there but tailscaled.state and "
 			  "derpmap.cached.json; the counter is shown to see a persisted pref change",
+	},
+	{
+		.name = "policy-enforced",
+		.where = CANARY_CLIENT,
+		.run = canary_policy_enforced,
+		.timeout_s = 90,
+		.proves = "the router enforces the tailnet policy: a peer whose rules give it only "
+			  "the router and LAN host 172.20.0.10 reaches that host, while its packets "
+			  "to 172.20.0.11 (which the client laptop reaches) are dropped and logged "
+			  "by the router and never arrive, and it gets no exit traffic upstream",
 	},
 	/*
 	 * The two that restart tailscaled come last: a restart resets peers'

@@ -33,8 +33,10 @@ static void parses_claims_signatures_and_collateral(void **state)
 	assert_string_equal(v.collateral_outcomes[1], "no-dns|pass");
 	assert_string_equal(v.side, "image");
 	variant_release(&v);
-	assert_int_equal(variant_parse(&v, "lab-one", "side=lab\nclaims=a\ncollateral=\n"), 0);
+	assert_int_equal(variant_parse(&v, "lab-one",
+				       "policy=p.hujson\nside=lab\nclaims=a\ncollateral=\n"), 0);
 	assert_string_equal(v.side, "lab");
+	assert_string_equal(v.policy, "p.hujson");
 	assert_int_equal(v.ncollateral, 0);
 	variant_release(&v);
 }
@@ -56,6 +58,11 @@ static void rejects_bad_files(void **state)
 	assert_int_equal(variant_parse(&v, "x", "claims=a\ncollateral=b:x|\n"), -1);
 	assert_int_equal(variant_parse(&v, "x", "claims=a\ncollateral=a:pass\n"), -1);
 	assert_int_equal(variant_parse(&v, "x", "claims=a\nside=kernel\n"), -1);
+	/* a lab variant changes the lab (a policy) and nothing in the image */
+	assert_int_equal(variant_parse(&v, "x", "claims=a\nside=lab\n"), -1);
+	assert_int_equal(variant_parse(&v, "x", "claims=a\nside=lab\npolicy=p\nomit=dns\n"), -1);
+	assert_int_equal(variant_parse(&v, "x", "claims=a\npolicy=p\n"), -1);
+	assert_int_equal(variant_parse(&v, "x", "claims=a\nside=lab\npolicy=../etc/p\n"), -1);
 }
 
 /* A summary as the harness writes it: variant, every precondition, canaries. */

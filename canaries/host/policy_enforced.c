@@ -1,0 +1,334 @@
+/*
+ * policy-enforced: the router enforces the tailnet's policy for traffic it
+ * carries. headscale's rules only accept, so a "denied" peer is one the
+ * rules leave out: the guest peer joins as the "guests" user, whose rules
+ * (fixtures/headscale/policy.hujson) give it the router's tailnet address
+ * and LAN host 172.20.0.10 only. The router's LAN route then reaches it,
+ * so its packets for the other LAN host, 172.20.0.11, do go to the router
+ * over WireGuard: the router's packet filter must drop them (tailscaled
+ * logs the drop, for an advertised route is a logged network) and that
+ * host must never see them. Its exit attempt must reach nothing upstream
+ * (control gives it no exit route, so its own client refuses; if it did
+ * not, the router would have to drop the traffic). The allowed flows hold:
+ * the guest reaches 172.20.0.10, and the client laptop (allowed everything)
+ * reaches 172.20.0.11, so a drop is the policy's, not a broken LAN.
+ */
+#include "canary.h"
+
+#include "agent.h"
+#include "clock.h"
+#include "log.h"
+#include "guestprobe.h"
+#include "headscale.h"
+#include "lab.h"
+#include "node.h"
+#include "peers.h"
+#include "tailnet.h"
+#include "undo.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define GUEST_NAME  "guestpeer"
+#define GUEST_ROLE  "gu"
+#define GUEST_USER  "guests"
+#define LAN_ROUTE   LAB_CTR_NET
+
+int canary_policy_enforced(struct scenario *s, struct canary_outcome *out);
+
+static int scaled(const struct scenario *s, int ms)
+{
+	return (int)(ms * s->timeout_scale);
+}
+
+struct guest {
+	struct node node;
+	int node_up;
+	uint64_t id;
+	int registered;
+	char ip4[64];
+};
+
+static int guest_join(struct scenario *s, struct guest *g)
+{
+	static const char *const env[] = { "TS_PANIC_IF_HIT_MAIN_CONTROL=1",
+					   "TS_DISABLE_PORTMAPPER=1", NULL };
+	static const char *const flags[] = { "--accept-routes", NULL };
+	const struct peers_spec *ps = s->peers_spec;
+	char netns[32], *log = NULL, *key = NULL;
+	struct hs_node hn = { 0 };
+	uint64_t uid;
+	int ret = -1;
+
+	if (!ps || !ps->ca_path)
+		return error("the run does not say how its host nodes were started");
+	if (lab_name(s->lab, GUEST_ROLE, netns, sizeof(netns)) < 0 ||
+	    lab_add_host(s->lab, netns, s->lab->inet, s->lab->inet_br, LAB_GUEST "/24", NULL) < 0)
+		return -1;
+	log = xasprintf("%s/tailscaled-" GUEST_NAME ".log", s->logdir);
+
+	struct node_spec spec = {
+		.name = GUEST_NAME,
+		.netns = netns,
+		.bindir = ps->ts_bindir,
+		.workdir = ps->workdir,
+		.ca_path = ps->ca_path,
+		.resolv_conf = "",
+		.log_path = log,
+		.env = env,
+		.timeout_ms = ps->timeout_ms,
+	};
+
+	if (node_start(&g->node, &spec) < 0)
+		goto out;
+	g->node_up = 1;
+	if (headscale_create_user(s->hs, GUEST_USER, &uid) < 0 ||
+	    headscale_create_authkey(s->hs, uid, 0, "1h", &key) < 0 ||
+	    node_up(&g->node, HEADSCALE_URL, key, flags) < 0)
+		goto out;
+	if (headscale_wait_online(s->hs, GUEST_NAME, scaled(s, 30000), &hn) < 0)
+		goto out;
+	g->id = hn.id;
+	g->registered = 1;
+	snprintf(g->ip4, sizeof(g->ip4), "%s", hn.ipv4);
+	ret = 0;
+out:
+	hs_node_release(&hn);
+	free(log);
+	free(key);
+	return ret;
+}
+
+/* Whether the guest's netmap shows the router carrying the LAN route. */
+static int guest_sees_route(struct scenario *s, struct guest *g, struct strbuf *seen)
+{
+	json_t *st = node_status(&g->node), *peer = st ? node_status_peer(st, s->router_ip4) : NULL;
+	char **routes = peer ? node_peer_routes(peer, NODE_ROUTES_ALLOWED, NULL) : NULL;
+	int found = 0;
+
+	strbuf_reset(seen);
+	if (!peer)
+		strbuf_addstr(seen, "the router is not among the guest's peers");
+	for (size_t i = 0; routes && routes[i]; i++) {
+		strbuf_addf(seen, "%s%s", i ? " " : "router routes: ", routes[i]);
+		found |= !strcmp(routes[i], LAN_ROUTE);
+	}
+	if (peer && !found && !seen->len)
+		strbuf_addstr(seen, "the router carries no route for the guest");
+	node_routes_free(routes);
+	json_decref(st);
+	return found;
+}
+
+/* GET url from site; 1 answered with 200, 0 no answer (or another failure), -1 not run. */
+static int get(struct scenario *s, const char *netns, struct canary_outcome *out, const char *label,
+	       const char *url, int timeout_ms, struct guestprobe *res)
+{
+	struct probe_site site = { netns };
+
+	if (probe_http(s, &site, out, label, url, timeout_ms, res) < 0)
+		return -1;
+	return res->exit_code == 0;
+}
+
+/* A line of log since mark holding every needle: 1 found (into line), 0 not. */
+static int seen_since(const char *log, size_t mark, const char *a, const char *b, char *line,
+		      size_t len)
+{
+	const char *needles[] = { a, b, NULL };
+
+	return log_find_since(log, mark, needles, line, len) == 0;
+}
+
+/* The router's log from byte from on: does it hold the drop of src -> dst? */
+static int router_logged_drop(struct scenario *s, size_t from, const char *src, const char *dst,
+			      struct strbuf *hit)
+{
+	struct strbuf log = STRBUF_INIT;
+	char *want_src = xasprintf("{%s:", src), *want_dst = xasprintf("> %s:", dst);
+	const char *p;
+	int found = 0;
+
+	if (agent_read_file(s->router, s->router_ts_log, 16 << 20, &log, NULL) < 0) {
+		found = -1;
+		goto out;
+	}
+	for (p = log.len > from ? log.buf + from : ""; *p;) {
+		const char *e = strchrnul(p, '\n');
+		char *l = xasprintf("%.*s", (int)(e - p), p);
+
+		if (strstr(l, "Drop: ") && strstr(l, want_src) && strstr(l, want_dst)) {
+			strbuf_addstr(hit, l);
+			found = 1;
+		}
+		free(l);
+		if (found || !*e)
+			break;
+		p = e + 1;
+	}
+out:
+	free(want_src);
+	free(want_dst);
+	strbuf_release(&log);
+	return found;
+}
+
+/* The length of the router's tailscaled log now, or -1. */
+static long router_log_len(struct scenario *s)
+{
+	struct strbuf log = STRBUF_INIT;
+	long n = agent_read_file(s->router, s->router_ts_log, 16 << 20, &log, NULL) < 0 ? -1
+									       : (long)log.len;
+
+	strbuf_release(&log);
+	return n;
+}
+
+/* The guest tries the router as its exit node; the web server must not see it. */
+static int exit_attempt(struct scenario *s, struct canary_outcome *out, struct guest *g)
+{
+	char *flag = xasprintf("--exit-node=%s", s->router_ip4), line[512];
+	const char *set[] = { "set", flag, NULL }, *unset[] = { "set", "--exit-node=", NULL };
+	struct strbuf o = STRBUF_INIT, e = STRBUF_INIT;
+	struct guestprobe res;
+	size_t mark = log_mark(s->peers->web_log);
+	int st = -1, ret = -1, answered, active;
+	double deadline;
+
+	if (node_cli(&g->node, set, scaled(s, 15000), &o, &e, &st) < 0)
+		goto out;
+	strbuf_rtrim(&e);
+	if (st != 0) {
+		strbuf_addf(&out->detail, "guest exit attempt: tailscale set --exit-node=%s refused "
+			    "(control gave it no exit route): %s\n", s->router_ip4, strbuf_str(&e));
+		ret = 0;
+		goto out;
+	}
+	strbuf_addf(&out->detail, "guest exit attempt: tailscale set --exit-node=%s accepted\n",
+		    s->router_ip4);
+	/* the GET must leave once the exit route is in place, not before */
+	deadline = mono_s() + scaled(s, 15000) / 1000.0;
+	do {
+		json_t *status = node_status(&g->node);
+		json_t *peer = status ? node_status_peer(status, s->router_ip4) : NULL;
+
+		active = peer && node_peer_is_exit_node(peer);
+		json_decref(status);
+	} while (!active && mono_s() < deadline && !interrupted());
+	strbuf_addf(&out->detail, "guest's status: the router is %sits exit node\n",
+		    active ? "" : "NOT ");
+	answered = get(s, g->node.netns, out, "guest-exit", "http://" LAB_WEB "/policy-exit",
+		       scaled(s, 8000), &res);
+	if (answered < 0)
+		goto out;
+	if (answered || seen_since(s->peers->web_log, mark, "path=/policy-exit", "status=", line,
+				   sizeof(line)))
+		canary_fail(out, "exit-allowed", "the guest peer reached the internet through the "
+			    "router as exit node, which its rules leave out");
+	node_cli(&g->node, unset, scaled(s, 15000), NULL, NULL, NULL);
+	ret = 0;
+out:
+	strbuf_release(&o);
+	strbuf_release(&e);
+	free(flag);
+	return ret;
+}
+
+static int check(struct scenario *s, struct canary_outcome *out, struct guest *g)
+{
+	struct strbuf seen = STRBUF_INIT, hit = STRBUF_INIT;
+	struct guestprobe res;
+	char src[96], line[512];
+	double deadline;
+	size_t mark;
+	long from;
+	int r, have = 0, ret = -1;
+
+	if (guest_join(s, g) < 0)
+		goto out;
+	strbuf_addf(&out->detail, "guest peer %s (user %s) joined as %s\n", GUEST_NAME, GUEST_USER,
+		    g->ip4);
+	deadline = mono_s() + scaled(s, 30000) / 1000.0;
+	while (!(have = guest_sees_route(s, g, &seen)) && mono_s() < deadline && !interrupted())
+		;
+	strbuf_addf(&out->detail, "guest's view of the router: %s\n", strbuf_str(&seen));
+	if (!have) {
+		canary_fail(out, "no-route", "the guest peer never got the router's %s route, which "
+			    "its rule for %s should give it", LAN_ROUTE, LAB_LANHOST);
+		ret = 0;
+		goto out;
+	}
+
+	/* what the rules allow works: the guest to its LAN host */
+	snprintf(src, sizeof(src), "src=%s:", g->ip4);
+	mark = log_mark(s->peers->lan_log);
+	/* the first packets of a new pair may wait for a handshake: a longer timeout */
+	r = get(s, g->node.netns, out, "guest-allowed", "http://" LAB_LANHOST "/policy-allowed",
+		scaled(s, 15000), &res);
+	if (r < 0)
+		goto out;
+	if (!r || !seen_since(s->peers->lan_log, mark, src, "path=/policy-allowed", line, sizeof(line)))
+		canary_fail(out, "allowed-blocked", "the guest peer did not reach %s, which its rules "
+			    "allow", LAB_LANHOST);
+	/* the other LAN host is reachable for a peer allowed everything */
+	mark = log_mark(s->peers->lan2_log);
+	snprintf(src, sizeof(src), "src=%s:", s->peers->client_ip4);
+	r = get(s, s->peers->client_ns, out, "client-control", "http://" LAB_LANHOST2 "/policy-control",
+		scaled(s, 15000), &res);
+	if (r < 0)
+		goto out;
+	if (!r || !seen_since(s->peers->lan2_log, mark, src, "path=/policy-control", line, sizeof(line)))
+		canary_fail(out, "control-blocked", "the client laptop (allowed everything) did not "
+			    "reach %s, so a drop there would prove nothing", LAB_LANHOST2);
+
+	/* what they leave out: the guest to the other LAN host */
+	from = router_log_len(s);
+	if (from < 0)
+		goto out;
+	mark = log_mark(s->peers->lan2_log);
+	r = get(s, g->node.netns, out, "guest-denied", "http://" LAB_LANHOST2 "/policy-denied",
+		scaled(s, 5000), &res);
+	if (r < 0)
+		goto out;
+	if (r || seen_since(s->peers->lan2_log, mark, "path=/policy-denied", "status=", line,
+			    sizeof(line))) {
+		canary_fail(out, "not-dropped", "the guest peer reached %s, which its rules leave out",
+			    LAB_LANHOST2);
+	} else {
+		r = router_logged_drop(s, (size_t)from, g->ip4, LAB_LANHOST2, &hit);
+		if (r < 0)
+			goto out;
+		if (r)
+			strbuf_addf(&out->detail, "router log: %s\n", strbuf_str(&hit));
+		else
+			canary_fail(out, "drop-unlogged", "%s never answered the guest peer, but the "
+				    "router logged no drop of %s -> %s: the packets were lost "
+				    "elsewhere", LAB_LANHOST2, g->ip4, LAB_LANHOST2);
+	}
+	ret = exit_attempt(s, out, g);
+out:
+	strbuf_release(&seen);
+	strbuf_release(&hit);
+	return ret;
+}
+
+int canary_policy_enforced(struct scenario *s, struct canary_outcome *out)
+{
+	const char *logout[] = { "logout", NULL };
+	struct guest g;
+	size_t base = undo_depth();
+	int ret;
+
+	memset(&g, 0, sizeof(g));
+	out->verdict = VERDICT_PASS;
+	ret = check(s, out, &g);
+	/* leave no node or netns behind for the next canary */
+	if (g.node_up)
+		node_cli(&g.node, logout, scaled(s, 15000), NULL, NULL, NULL);
+	if (g.registered && headscale_delete_node(s->hs, g.id) < 0)
+		ret = -1;
+	undo_unwind(base);
+	if (g.node_up)
+		node_release(&g.node);
+	return ret;
+}

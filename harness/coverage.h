@@ -1,0 +1,33 @@
+#ifndef TSCANARY_COVERAGE_H
+#define TSCANARY_COVERAGE_H
+
+#include "strbuf.h"
+
+#include <jansson.h>
+
+/*
+ * The runtime coverage map: for each allowlisted feature, the suite's run on
+ * an image built without that feature alone, and what noticed the loss.
+ */
+
+/*
+ * The first crash in a tailscaled log (Go's "panic: " or "fatal error: "):
+ * its message into message, and the first frame of the crashing goroutine
+ * that is neither runtime code nor panic() itself (function name without
+ * its argument list) into frame. Returns 1 found, 0 none (both left empty).
+ */
+int crash_find(const char *log, struct strbuf *message, struct strbuf *frame);
+
+/*
+ * One feature's entry: its run's summary (NULL: the run left none) and the
+ * text of its tailscaled logs (NULL: none). build_error is why the image
+ * did not build (NULL: it did). feature-deps never counts as noticing: it
+ * fails on any omission by construction, and is reported on its own.
+ */
+json_t *coverage_entry(const char *feature, const char *reason, const char *build_error,
+		       json_t *summary, const char *logs);
+
+/* The README table: one row per entry of doc's "features". */
+void coverage_markdown(json_t *doc, struct strbuf *out);
+
+#endif
