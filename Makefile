@@ -101,7 +101,7 @@ host-probes:
 
 # Tools every arch's run shares live in one build dir: runs for several
 # arches at once (same checkout, same cache) build them under one lock.
-HOST_TOOLS = $(BUILD)/tscanary $(DNSD) $(HTTPD) $(HEADSCALE_BIN) $(TS_HOST_TAILSCALED) $(FEATURE_TABLE)
+HOST_TOOLS = $(BUILD)/tscanary $(DNSD) $(HTTPD) $(NATPMPD) $(HEADSCALE_BIN) $(TS_HOST_TAILSCALED) $(FEATURE_TABLE)
 host-tools:
 	@mkdir -p $(BUILD)
 	@flock $(BUILD)/.host-tools.lock $(MAKE) --no-print-directory host-tools-locked
@@ -116,7 +116,7 @@ else
 # What every run of ARCH needs besides --image and --out (run-args prints it
 # for scripts that call the harness directly, e.g. tests/bad-inputs.sh).
 RUN_ARGS = --arch $(ARCH) --kernel-dir "$$(cat $(VM_KERNEL_REF))" --overlay $(VM_OVERLAY) \
-	--headscale $(HEADSCALE_BIN) --dnsd $(DNSD) --httpd $(HTTPD) \
+	--headscale $(HEADSCALE_BIN) --dnsd $(DNSD) --httpd $(HTTPD) --natpmpd $(NATPMPD) \
 	--ts-host-dir $(TS_HOST_DIR) --host-probes $(HOST_PROBES) \
 	--cache $(TSCANARY_CACHE) --feature-table $(or $(RUN_FEATURE_TABLE),$(FEATURE_TABLE))
 test: host-tools $(if $(IMAGE),,image) kernel $(VM_OVERLAY)

@@ -164,18 +164,24 @@ json_t *coverage_entry(const char *feature, const char *reason, const char *buil
 	if (crash_find(logs, &msg, &frame))
 		json_object_set_new(e, "crash", json_pack("{s:s,s:s}", "message", msg.buf ? msg.buf : "",
 							  "frame", frame.len ? frame.buf : "(no frame)"));
-	if (json_object_get(e, "crash"))
+	if (run_error && (!strncmp(run_error, "interrupted", 11) || !failed_pre))
+		status = "inconclusive"; /* no verdict either way */
+	else if (json_object_get(e, "crash"))
 		status = "crash";
 	else if (json_array_size(noticed))
 		status = "noticed";
-	else if (run_error && !failed_pre)
-		status = "inconclusive"; /* e.g. interrupted: no verdict either way */
 	else
 		status = "unnoticed";
 	json_object_set_new(e, "status", json_string(status));
 	strbuf_release(&msg);
 	strbuf_release(&frame);
 	return e;
+}
+
+void coverage_set_flash(json_t *entry, json_int_t base_bytes, json_int_t bytes)
+{
+	json_object_set_new(entry, "binary_bytes", json_integer(bytes));
+	json_object_set_new(entry, "flash_cost_bytes", json_integer(base_bytes - bytes));
 }
 
 /* Table cells hold no pipes or newlines. */
@@ -189,14 +195,25 @@ void coverage_markdown(json_t *doc, struct strbuf *out)
 {
 	json_t *list = json_object_get(doc, "features");
 
-	strbuf_addstr(out, "| feature left out | runtime canaries that failed (signature) | crash | feature-deps |\n");
-	strbuf_addstr(out, "| --- | --- | --- | --- |\n");
+	strbuf_addstr(out, "| feature left out | packed bytes it costs | runtime canaries that failed "
+			   "(signature) | crash | feature-deps |\n");
+	strbuf_addstr(out, "| --- | ---: | --- | --- | --- |\n");
 	for (size_t i = 0; i < json_array_size(list); i++) {
 		json_t *e = json_array_get(list, i), *by = json_object_get(e, "noticed_by");
 		json_t *crash = json_object_get(e, "crash");
 		const char *status = str_of(e, "status");
 
-		strbuf_addf(out, "| %s | ", str_of(e, "feature"));
+		json_t *cost = json_object_get(e, "flash_cost_bytes");
+
+		strbuf_addf(out, "| %s", str_of(e, "feature"));
+		if (str_of(e, "omitted_with"))
+			strbuf_addf(out, " (with %s, which needs it)", str_of(e, "omitted_with"));
+		strbuf_addstr(out, " | ");
+		if (json_is_integer(cost))
+			strbuf_addf(out, "%" JSON_INTEGER_FORMAT, json_integer_value(cost));
+		else
+			strbuf_addstr(out, "-");
+		strbuf_addstr(out, " | ");
 		if (!strcmp(status, "not-built") || !strcmp(status, "no-run") ||
 		    !strcmp(status, "inconclusive")) {
 			strbuf_addf(out, "%s: ", status);

@@ -27,6 +27,12 @@ int crash_find(const char *log, struct strbuf *message, struct strbuf *frame);
 json_t *coverage_entry(const char *feature, const char *reason, const char *build_error,
 		       json_t *summary, const char *logs);
 
+/*
+ * Record what the feature costs on flash: the packed binary with it
+ * (base_bytes, the recipe's own image) minus without it (bytes).
+ */
+void coverage_set_flash(json_t *entry, json_int_t base_bytes, json_int_t bytes);
+
 /* The README table: one row per entry of doc's "features". */
 void coverage_markdown(json_t *doc, struct strbuf *out);
 

@@ -474,6 +474,22 @@ int lab_nft(struct lab *lab, const char *netns, const char *ruleset)
 	return 0;
 }
 
+int lab_nft_cmd(const char *netns, const char *what, const char *const *argv, struct strbuf *out)
+{
+	struct proc_spec spec = { .name = "nft", .argv = argv, .netns = netns };
+	struct strbuf err = STRBUF_INIT;
+	int status = 0, ret = 0;
+
+	if (!lab_netns_ok(netns))
+		return error("refusing namespace '%s': not a lab namespace", netns);
+	if (run_capture(&spec, CMD_TIMEOUT_MS, out, &err, &status) < 0 || status != 0) {
+		strbuf_rtrim(&err);
+		ret = error("cannot %s in '%s': %s", what, netns, strbuf_str(&err));
+	}
+	strbuf_release(&err);
+	return ret;
+}
+
 int lab_up_router(struct lab *lab)
 {
 	size_t depth = undo_depth();
@@ -486,10 +502,14 @@ int lab_up_router(struct lab *lab)
 	 * through the WAN, whichever source (the container's own address, and
 	 * tailnet addresses an exit node forwards with --snat-subnet-routes=false).
 	 */
-	nat = xasprintf("table ip tscanary {\n"
+	nat = xasprintf("table ip " LAB_NAT_TABLE " {\n"
 			"  chain srcnat {\n"
 			"    type nat hook postrouting priority srcnat; policy accept;\n"
 			"    oifname \"%s\" masquerade\n"
+			"  }\n"
+			/* where NAT-PMP's dynamic dst-nat entries go (natpmpd) */
+			"  chain " LAB_NAT_DSTNAT " {\n"
+			"    type nat hook prerouting priority dstnat; policy accept;\n"
 			"  }\n"
 			"}\n",
 			lab->wan);
@@ -631,6 +651,32 @@ int lab_wait_log(const char *path, size_t from, const char *needle, int timeout_
 	return ret;
 }
 
+/*
+ * Start one of the lab's servers (spec, in a lab namespace, on a lab
+ * address) and wait until its log, from where it ends now, says ready.
+ */
+static struct proc *start_server(const struct proc_spec *spec, const char *addr,
+				 const char *logpath, const char *ready, int timeout_ms)
+{
+	struct stat st;
+	struct proc *p;
+	size_t from;
+
+	if (check_ns(spec->netns) < 0 || check_addr(addr) < 0)
+		return NULL;
+	from = stat(logpath, &st) == 0 ? (size_t)st.st_size : 0;
+	p = proc_spawn(spec);
+	if (!p)
+		return NULL;
+	if (lab_wait_log(logpath, from, ready, timeout_ms, p) < 0) {
+		proc_stop(p, 1000);
+		error("%s on %s in '%s' did not start (see %s)", spec->name, addr, spec->netns,
+		      logpath);
+		return NULL;
+	}
+	return p;
+}
+
 struct proc *lab_start_dnsd(const char *dnsd, const char *netns, const char *addr,
 			    const char *zonefile, const char *logpath, unsigned flags)
 {
@@ -638,22 +684,17 @@ struct proc *lab_start_dnsd(const char *dnsd, const char *netns, const char *add
 			       (flags & LAB_DNSD_RA) ? "-r" : NULL, NULL };
 	struct proc_spec spec = { .name = "dnsd", .argv = argv, .netns = netns,
 				  .log_path = logpath };
-	struct stat st;
-	struct proc *p;
-	size_t from;
 
-	if (check_ns(netns) < 0 || check_addr(addr) < 0)
-		return NULL;
-	from = stat(logpath, &st) == 0 ? (size_t)st.st_size : 0;
-	p = proc_spawn(&spec);
-	if (!p)
-		return NULL;
-	if (lab_wait_log(logpath, from, "dnsd: listening on", 5000, p) < 0) {
-		proc_stop(p, 1000);
-		error("cannot start dnsd on %s in '%s'", addr, netns);
-		return NULL;
-	}
-	return p;
+	return start_server(&spec, addr, logpath, "dnsd: listening on", 5000);
+}
+
+struct proc *lab_start_httpd(const char *httpd, const char *netns, const char *addr,
+			     const char *name, const char *logpath, int timeout_ms)
+{
+	const char *argv[] = { httpd, "-a", addr, "-l", logpath, "-n", name, NULL };
+	struct proc_spec spec = { .name = "httpd", .argv = argv, .netns = netns };
+
+	return start_server(&spec, addr, logpath, "httpd: listening", timeout_ms);
 }
 
 /* Snapshot of the machine: one "section: line" per line, sorted later. */

@@ -36,6 +36,11 @@ struct proc;
 #define LAB_TAILNET4     "100.64.0.0/10"   /* headscale's IPv4 prefix */
 #define LAB_TAILNET6     "fd7a:115c:a1e0::/48" /* headscale's IPv6 prefix */
 
+/* The router namespace's nftables NAT table, and its dstnat chain (NAT-PMP's entries). */
+#define LAB_NAT_TABLE    "tscanary"
+#define LAB_NAT_DSTNAT   "dstnat"
+#define LAB_NATPMP_PORT  5351
+
 /* Length of a generated run suffix: "tsc-<role>-<suffix>" fits IFNAMSIZ. */
 #define LAB_SUFFIX_LEN 6
 /* Longest role in a name built by lab_name() for an interface. */
@@ -113,6 +118,11 @@ int lab_add_host(struct lab *lab, const char *netns, const char *bridge_netns,
 int lab_sysctl(struct lab *lab, const char *netns, const char *key, const char *value);
 /* Load an nftables ruleset (nft syntax, one string) inside netns. */
 int lab_nft(struct lab *lab, const char *netns, const char *ruleset);
+/*
+ * Run nft (argv[0] "nft") inside lab namespace netns, stdout into out (may
+ * be NULL); what names the action in errors. 0 on exit 0.
+ */
+int lab_nft_cmd(const char *netns, const char *what, const char *const *argv, struct strbuf *out);
 
 /*
  * Move the calling thread into netns (for in-harness code such as libcurl);
@@ -141,6 +151,13 @@ enum lab_dnsd_flags {
  */
 struct proc *lab_start_dnsd(const char *dnsd, const char *netns, const char *addr,
 			    const char *zonefile, const char *logpath, unsigned flags);
+/*
+ * Start the lab web server (httpd) in netns on addr:80, answering with
+ * name, logging every request to logpath; wait until it listens (within
+ * timeout_ms). NULL (reported) on failure; its stop is on the undo stack.
+ */
+struct proc *lab_start_httpd(const char *httpd, const char *netns, const char *addr,
+			     const char *name, const char *logpath, int timeout_ms);
 
 /*
  * Snapshot what a run must leave as it found it: routes and rules (v4 and

@@ -23,7 +23,8 @@
 
 static const char usage_text[] =
 	"usage: tscanary run --arch ARCH --image PATH --kernel-dir DIR --overlay FILE\n"
-	"                    --headscale BIN --dnsd BIN --httpd BIN --ts-host-dir DIR\n"
+	"                    --headscale BIN --dnsd BIN --httpd BIN --natpmpd BIN\n"
+	"                    --ts-host-dir DIR\n"
 	"                    --host-probes DIR [--out DIR] [--variant NAME]\n"
 	"                    [--feature-table FILE] [--recipe-dir DIR]\n"
 	"                    [--canary NAME]... [--timeout-scale X] [--keep] [-v]\n"
@@ -36,7 +37,7 @@ static const char usage_text[] =
 	"       tscanary compare --arch ARCH --pinned V --base V --base-dir DIR\n"
 	"                        --new V --new-dir DIR --out DIR\n"
 	"       tscanary coverage --arch ARCH --allowlist FILE --dir DIR --out FILE.json\n"
-	"                         [--markdown FILE]\n"
+	"                         [--markdown FILE] [--baseline MANIFEST]\n"
 	"       tscanary coverage --list ALLOWLIST\n"
 	"       tscanary --help\n"
 	"\n"
@@ -73,7 +74,9 @@ static const char usage_text[] =
 	"coverage the runtime coverage map from DIR/<feature>/ (build.status, build.log,\n"
 	"         summary.json, logs/) of each feature in the allowlist, each built\n"
 	"         without that feature alone (`make coverage`): writes FILE.json and\n"
-	"         the table (stdout, or --markdown FILE). Exit 0 when every feature\n"
+	"         the table (stdout, or --markdown FILE); --baseline: the recipe's own\n"
+	"         image manifest, for what each feature costs in packed binary bytes.\n"
+	"         Exit 0 when every feature\n"
 	"         was judged and is noticed by a runtime canary, crashes, or is\n"
 	"         marked \"unseen at runtime\" in the allowlist with its reason; 1 a\n"
 	"         feature nothing notices; 2 usage; 5 a feature has no verdict.\n"
@@ -450,6 +453,7 @@ static int cmd_run(int argc, char **argv)
 		{ "headscale", required_argument, NULL, 'H' },
 		{ "dnsd", required_argument, NULL, 'D' },
 		{ "httpd", required_argument, NULL, 'W' },
+		{ "natpmpd", required_argument, NULL, 'N' },
 		{ "ts-host-dir", required_argument, NULL, 'T' },
 		{ "host-probes", required_argument, NULL, 'P' },
 		{ "cache", required_argument, NULL, 'C' },
@@ -480,6 +484,7 @@ static int cmd_run(int argc, char **argv)
 		case 'H': o.headscale = optarg; break;
 		case 'D': o.dnsd = optarg; break;
 		case 'W': o.httpd = optarg; break;
+		case 'N': o.natpmpd = optarg; break;
 		case 'T': o.ts_bindir = optarg; break;
 		case 'P': o.host_probes = optarg; break;
 		case 'C': o.cache_dir = optarg; break;
@@ -513,10 +518,10 @@ static int cmd_run(int argc, char **argv)
 	}
 	o.canaries = names;
 	if (optind != argc || !o.arch || !o.image || !o.kernel_dir || !o.overlay ||
-	    !o.headscale || !o.dnsd || !o.httpd || !o.ts_bindir || !o.host_probes) {
+	    !o.headscale || !o.dnsd || !o.httpd || !o.natpmpd || !o.ts_bindir || !o.host_probes) {
 		free(names);
 		error("run needs --arch, --image, --kernel-dir, --overlay, --headscale, --dnsd, "
-		      "--httpd, --ts-host-dir and --host-probes");
+		      "--httpd, --natpmpd, --ts-host-dir and --host-probes");
 		return usage(RUN_USAGE);
 	}
 	if (!o.out_dir) {
@@ -545,6 +550,17 @@ static char *run_logs(const char *dir)
 	}
 	free(pattern);
 	return strbuf_detach(&all, NULL);
+}
+
+/* The packed binary's size in an image's manifest.json, or -1. */
+static json_int_t manifest_binary_bytes(const char *path)
+{
+	json_t *m = json_load_file(path, 0, NULL);
+	json_t *n = json_object_get(json_object_get(m, "sizes"), "binary_bytes");
+	json_int_t v = json_is_integer(n) ? json_integer_value(n) : -1;
+
+	json_decref(m);
+	return v;
 }
 
 /* Why DIR's image did not build (its build.status and build.log), or NULL. */
@@ -603,9 +619,12 @@ static int cmd_coverage(int argc, char **argv)
 		{ "dir", required_argument, NULL, 'd' },
 		{ "out", required_argument, NULL, 'o' },
 		{ "markdown", required_argument, NULL, 'm' },
+		{ "baseline", required_argument, NULL, 'b' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *arch = NULL, *allow_path = NULL, *dir = NULL, *out = NULL, *md = NULL;
+	const char *baseline = NULL;
+	json_int_t base_bytes = -1;
 	struct strbuf table = STRBUF_INIT;
 	struct feature_list allow = { 0 };
 	json_t *list, *doc;
@@ -625,11 +644,20 @@ static int cmd_coverage(int argc, char **argv)
 			out = optarg;
 		else if (c == 'm')
 			md = optarg;
+		else if (c == 'b')
+			baseline = optarg;
 		else
 			return usage(RUN_USAGE);
 	}
 	if (!arch || !allow_path || !dir || !out || optind != argc)
 		return usage(RUN_USAGE);
+	if (baseline) {
+		base_bytes = manifest_binary_bytes(baseline);
+		if (base_bytes < 0) {
+			error("'%s' gives no packed binary size", baseline);
+			return RUN_USAGE;
+		}
+	}
 	if (load_features(&allow, allow_path) < 0)
 		return RUN_USAGE;
 	list = json_array();
@@ -641,6 +669,25 @@ static int cmd_coverage(int argc, char **argv)
 		const char *status;
 
 		e = coverage_entry(f->name, f->reason, berr, summary, logs);
+		{
+			struct strbuf with = STRBUF_INIT;
+			char *wpath = xasprintf("%s/omitted_with", fdir);
+
+			if (strbuf_read_file(&with, wpath) >= 0) {
+				strbuf_rtrim(&with);
+				json_object_set_new(e, "omitted_with", json_string(strbuf_str(&with)));
+			}
+			strbuf_release(&with);
+			free(wpath);
+		}
+		if (!berr) {
+			char *mpath = xasprintf("%s/image/manifest.json", fdir);
+			json_int_t bytes = manifest_binary_bytes(mpath);
+
+			if (bytes >= 0 && base_bytes >= 0)
+				coverage_set_flash(e, base_bytes, bytes);
+			free(mpath);
+		}
 		status = json_string_value(json_object_get(e, "status"));
 		if (!strcmp(status, "unnoticed")) {
 			int explained = strstr(f->reason, "unseen at runtime") != NULL;

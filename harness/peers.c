@@ -11,17 +11,24 @@
 #include <time.h>
 
 /* Start the lab web server (httpd) in netns on addr, answering with name. */
-static struct proc *start_httpd(const char *httpd, const char *netns, const char *addr,
-				const char *name, const char *log, int timeout_ms)
+/*
+ * RouterOS's NAT-PMP service with the containers bridge as its internal
+ * interface and the WAN as its external one (/ip nat-pmp): mappings become
+ * dst-nat entries in the router namespace's dstnat chain.
+ */
+static struct proc *start_natpmpd(const struct lab *lab, const struct peers_spec *spec,
+				  const char *log, int timeout_ms)
 {
-	const char *argv[] = { httpd, "-a", addr, "-l", log, "-n", name, NULL };
-	struct proc_spec spec = { .name = "httpd", .argv = argv, .netns = netns };
-	struct proc *p = proc_spawn(&spec);
+	const char *argv[] = { spec->natpmpd, "-a", LAB_CTR_GW, "-e", LAB_ROUTER_WAN, "-i",
+			       lab->wan, "-t", LAB_NAT_TABLE, "-c", LAB_NAT_DSTNAT, "-l", log,
+			       NULL };
+	struct proc_spec ps = { .name = "natpmpd", .argv = argv, .netns = lab->routeros };
+	struct proc *p = proc_spawn(&ps);
 
 	if (!p)
 		return NULL;
-	if (lab_wait_log(log, 0, "httpd: listening", timeout_ms, p) < 0) {
-		error("web server %s in '%s' did not start (see %s)", addr, netns, log);
+	if (lab_wait_log(log, 0, "natpmpd: listening", timeout_ms, p) < 0) {
+		error("NAT-PMP server in '%s' did not start (see %s)", lab->routeros, log);
 		return NULL;
 	}
 	return p;
@@ -64,10 +71,12 @@ int peers_up_lab(struct peers *p, struct lab *lab, const struct peers_spec *spec
 	p->web_log = xasprintf("%s/web.log", spec->logdir);
 	p->lan_log = xasprintf("%s/lan-web.log", spec->logdir);
 	p->lan2_log = xasprintf("%s/lan2-web.log", spec->logdir);
+	p->natpmp_log = xasprintf("%s/natpmp.log", spec->logdir);
 	p->client_dns_log = xasprintf("%s/dns-client.log", spec->logdir);
-	if (!start_httpd(spec->httpd, lab->inet, LAB_WEB, "web", p->web_log, spec->timeout_ms) ||
-	    !start_httpd(spec->httpd, p->lan_ns, LAB_LANHOST, "lan", p->lan_log, spec->timeout_ms) ||
-	    !start_httpd(spec->httpd, p->lan2_ns, LAB_LANHOST2, "lan2", p->lan2_log, spec->timeout_ms))
+	if (!lab_start_httpd(spec->httpd, lab->inet, LAB_WEB, "web", p->web_log, spec->timeout_ms) ||
+	    !lab_start_httpd(spec->httpd, p->lan_ns, LAB_LANHOST, "lan", p->lan_log, spec->timeout_ms) ||
+	    !lab_start_httpd(spec->httpd, p->lan2_ns, LAB_LANHOST2, "lan2", p->lan2_log, spec->timeout_ms) ||
+	    !start_natpmpd(lab, spec, p->natpmp_log, spec->timeout_ms))
 		return -1;
 	zone = xasprintf("%s/zones/canary.test.client.zone", spec->fixtures);
 	if (!lab_start_dnsd(spec->dnsd, lab->inet, LAB_DNS_CLIENT, zone, p->client_dns_log,
@@ -205,6 +214,7 @@ void peers_release(struct peers *p)
 	free(p->web_log);
 	free(p->lan_log);
 	free(p->lan2_log);
+	free(p->natpmp_log);
 	free(p->client_dns_log);
 	memset(p, 0, sizeof(*p));
 }

@@ -12,6 +12,7 @@ struct peers_spec {
 	const char *ts_bindir;   /* host tailscaled + tailscale, same version as the image */
 	const char *httpd;       /* lab web server */
 	const char *dnsd;        /* lab DNS server */
+	const char *natpmpd;     /* lab NAT-PMP server (RouterOS /ip nat-pmp) */
 	const char *fixtures;    /* fixtures/ */
 	const char *workdir;     /* per-run dir; nodes live below it */
 	const char *logdir;      /* logs go here */
@@ -31,7 +32,7 @@ struct peers {
 	char client_ns[32], exit_ns[32], lan_ns[32], lan2_ns[32], phone_ns[32];
 	char client_ip4[64], exit_ip4[64], phone_ip4[64];
 	unsigned long long client_id, exit_id;
-	char *web_log, *lan_log, *lan2_log, *client_dns_log;
+	char *web_log, *lan_log, *lan2_log, *client_dns_log, *natpmp_log;
 };
 
 /* Build the client, exit and LAN namespaces, web servers and client DNS. */

@@ -684,6 +684,7 @@ static int step_peers_lab(struct run *r, struct peers_spec *ps)
 {
 	ps->ts_bindir = r->o->ts_bindir;
 	ps->httpd = r->o->httpd;
+	ps->natpmpd = r->o->natpmpd;
 	ps->dnsd = r->o->dnsd;
 	ps->fixtures = r->o->fixtures;
 	ps->workdir = r->workdir;
@@ -1402,6 +1403,10 @@ static int lab_side(struct run *r)
 	return ret;
 }
 
+/* Every precondition a summary reports, in the order a run reaches them. */
+static const char *const run_preconditions[] = { "image", "boot", "join", "online", "routes",
+						 NULL };
+
 int run_gate(const struct run_opts *o)
 {
 	struct run r;
@@ -1545,6 +1550,10 @@ int run_gate(const struct run_opts *o)
 	check_sentinel(&r);
 	code = report_passed(&r.rep) ? RUN_PASS : RUN_FAIL;
 report:
+	/* a precondition the run never reached did not hold: say so, not nothing */
+	for (const char *const *k = run_preconditions; *k; k++)
+		if (!json_object_get(r.pre, *k))
+			json_object_set_new(r.pre, *k, json_false());
 	if (interrupted()) {
 		/* the interrupt is the cause, whatever step it broke: it leads the error */
 		char *broke = r.rep.error;

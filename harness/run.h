@@ -25,6 +25,7 @@ struct run_opts {
 	const char *headscale;    /* headscale binary */
 	const char *dnsd;         /* lab DNS server binary */
 	const char *httpd;        /* lab web server binary */
+	const char *natpmpd;      /* lab NAT-PMP server binary (RouterOS /ip nat-pmp) */
 	const char *ts_bindir;    /* host tailscaled + tailscale (same version) */
 	const char *host_probes;  /* host builds of dnsprobe and httpget */
 	const char *fixtures;     /* fixtures/ */

@@ -196,8 +196,9 @@ if [ -n "$variant_arg" ]; then
 	# A lab-side variant (a policy the lab runs with) is judged on the
 	# recipe's own image: the same bytes, from the same cache entry.
 	if [ "$v_side" = lab ]; then
-		[ -z "$v_omit$v_drop$v_add" ] && [ ${#v_cfg_drop[@]} -eq 0 ] && [ ${#v_cfg_add[@]} -eq 0 ] ||
+		if [ -n "$v_omit$v_drop$v_add" ] || [ ${#v_cfg_drop[@]} -gt 0 ] || [ ${#v_cfg_add[@]} -gt 0 ]; then
 			die "variant '$variant' is side=lab but changes the image too"
+		fi
 		say "variant '$variant' changes the lab only: building the recipe's own image"
 		variant=default variant_file=''
 	fi
@@ -548,11 +549,15 @@ upx_version=none
 cache_root=${TSCANARY_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/tscanary}
 mkdir -p "$cache_root/image" "$cache_root/debs" || die "cannot create cache '$cache_root'"
 recipe_files() {
-	(cd "$here" && find build.sh allowlist waived-deps busybox-applets entrypoint.sh \
+	(cd "$here" && find build.sh busybox-applets entrypoint.sh \
 		image-config verbosity_filter.go go.mod go.sum rootfs -type f | LC_ALL=C sort)
 }
 recipe_list=$(recipe_files)
-recipe_hash=$(cd "$here" && printf '%s\n' "$recipe_list" | xargs -d '\n' sha256sum | sha256sum | cut -d' ' -f1)
+# The feature lists count by their names only: editing a reason (why a
+# feature is kept, what coverage found) must not rebuild an image.
+recipe_hash=$( (cd "$here" && printf '%s\n' "$recipe_list" | xargs -d '\n' sha256sum
+	printf 'allowlist %s\nwaived-deps %s\n' "$(read_feature_file "$here/allowlist" | tr '\n' ' ')" \
+		"$(printf '%s\n' "$waived" | tr '\n' ' ')") | sha256sum | cut -d' ' -f1)
 variant_hash=none
 # Only the lines the build reads: editing a variant's claims or comments
 # must not rebuild its image.

@@ -17,9 +17,10 @@ TS_HOST_DIR := $(TSCANARY_CACHE)/bin/tailscale-host-$(TS_HOST_VERSION)
 TS_HOST_TAILSCALED := $(TS_HOST_DIR)/tailscaled
 TS_HOST_TAILSCALE := $(TS_HOST_DIR)/tailscale
 HTTPD := $(BUILD)/host/httpd
+NATPMPD := $(BUILD)/host/natpmpd
 
-.PHONY: tailscale-host httpd
-all: httpd
+.PHONY: tailscale-host httpd natpmpd
+all: httpd natpmpd
 
 tailscale-host: $(TS_HOST_TAILSCALED) $(TS_HOST_TAILSCALE)
 
@@ -42,4 +43,10 @@ $(TS_HOST_TAILSCALED) $(TS_HOST_TAILSCALE) &:
 httpd: $(HTTPD)
 
 $(HTTPD): $(BUILD)/host/lab/httpd.o $(BUILD)/host/lab/srv.o
+	$(CC) $(CFLAGS) -o $@ $^
+
+# The lab's NAT-PMP server: RouterOS's /ip nat-pmp on the containers bridge.
+natpmpd: $(NATPMPD)
+
+$(NATPMPD): $(BUILD)/host/lab/natpmpd.o $(BUILD)/host/lab/srv.o
 	$(CC) $(CFLAGS) -o $@ $^

@@ -329,51 +329,15 @@ struct flash_peer {
 
 static int peer_join(struct scenario *s, struct flash_peer *p)
 {
-	static const char *const env[] = { "TS_PANIC_IF_HIT_MAIN_CONTROL=1",
-					   "TS_DISABLE_PORTMAPPER=1", NULL };
 	static const char *const flags[] = { "--advertise-routes=" PEER_ROUTE, NULL };
-	const struct peers_spec *ps = s->peers_spec;
-	char netns[32], *log = NULL, *key = NULL;
-	struct hs_node hn = { 0 };
-	uint64_t uid;
-	int ret = -1;
+	const struct extra_node_spec spec = { PEER_NAME, PEER_ROLE, PEER_CIDR, "flash", flags };
+	unsigned long long id = 0;
+	int ret = extra_node_join(s, &spec, &p->node, &p->node_up, &id, p->ip4, sizeof(p->ip4));
 
-	if (!ps || !ps->ca_path)
-		return error("the run does not say how its host nodes were started");
-	if (lab_name(s->lab, PEER_ROLE, netns, sizeof(netns)) < 0 ||
-	    lab_add_host(s->lab, netns, s->lab->inet, s->lab->inet_br, PEER_CIDR, NULL) < 0)
-		return -1;
-	log = xasprintf("%s/tailscaled-" PEER_NAME ".log", s->logdir);
-
-	struct node_spec spec = {
-		.name = PEER_NAME,
-		.netns = netns,
-		.bindir = ps->ts_bindir,
-		.workdir = ps->workdir,
-		.ca_path = ps->ca_path,
-		.resolv_conf = "",
-		.log_path = log,
-		.env = env,
-		.timeout_ms = ps->timeout_ms,
-	};
-
-	if (node_start(&p->node, &spec) < 0)
-		goto out;
-	p->node_up = 1;
-	if (headscale_create_user(s->hs, "flash", &uid) < 0 ||
-	    headscale_create_authkey(s->hs, uid, 0, "1h", &key) < 0 ||
-	    node_up(&p->node, HEADSCALE_URL, key, flags) < 0)
-		goto out;
-	if (headscale_wait_online(s->hs, PEER_NAME, scaled(s, 30000), &hn) < 0)
-		goto out;
-	p->id = hn.id;
-	p->registered = 1;
-	snprintf(p->ip4, sizeof(p->ip4), "%s", hn.ipv4);
-	ret = 0;
-out:
-	hs_node_release(&hn);
-	free(log);
-	free(key);
+	if (ret == 0) {
+		p->id = id;
+		p->registered = 1;
+	}
 	return ret;
 }
 

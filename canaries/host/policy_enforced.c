@@ -51,51 +51,16 @@ struct guest {
 
 static int guest_join(struct scenario *s, struct guest *g)
 {
-	static const char *const env[] = { "TS_PANIC_IF_HIT_MAIN_CONTROL=1",
-					   "TS_DISABLE_PORTMAPPER=1", NULL };
 	static const char *const flags[] = { "--accept-routes", NULL };
-	const struct peers_spec *ps = s->peers_spec;
-	char netns[32], *log = NULL, *key = NULL;
-	struct hs_node hn = { 0 };
-	uint64_t uid;
-	int ret = -1;
+	const struct extra_node_spec spec = { GUEST_NAME, GUEST_ROLE, LAB_GUEST "/24", GUEST_USER,
+					      flags };
+	unsigned long long id = 0;
+	int ret = extra_node_join(s, &spec, &g->node, &g->node_up, &id, g->ip4, sizeof(g->ip4));
 
-	if (!ps || !ps->ca_path)
-		return error("the run does not say how its host nodes were started");
-	if (lab_name(s->lab, GUEST_ROLE, netns, sizeof(netns)) < 0 ||
-	    lab_add_host(s->lab, netns, s->lab->inet, s->lab->inet_br, LAB_GUEST "/24", NULL) < 0)
-		return -1;
-	log = xasprintf("%s/tailscaled-" GUEST_NAME ".log", s->logdir);
-
-	struct node_spec spec = {
-		.name = GUEST_NAME,
-		.netns = netns,
-		.bindir = ps->ts_bindir,
-		.workdir = ps->workdir,
-		.ca_path = ps->ca_path,
-		.resolv_conf = "",
-		.log_path = log,
-		.env = env,
-		.timeout_ms = ps->timeout_ms,
-	};
-
-	if (node_start(&g->node, &spec) < 0)
-		goto out;
-	g->node_up = 1;
-	if (headscale_create_user(s->hs, GUEST_USER, &uid) < 0 ||
-	    headscale_create_authkey(s->hs, uid, 0, "1h", &key) < 0 ||
-	    node_up(&g->node, HEADSCALE_URL, key, flags) < 0)
-		goto out;
-	if (headscale_wait_online(s->hs, GUEST_NAME, scaled(s, 30000), &hn) < 0)
-		goto out;
-	g->id = hn.id;
-	g->registered = 1;
-	snprintf(g->ip4, sizeof(g->ip4), "%s", hn.ipv4);
-	ret = 0;
-out:
-	hs_node_release(&hn);
-	free(log);
-	free(key);
+	if (ret == 0) {
+		g->id = id;
+		g->registered = 1;
+	}
 	return ret;
 }
 
@@ -314,7 +279,6 @@ out:
 
 int canary_policy_enforced(struct scenario *s, struct canary_outcome *out)
 {
-	const char *logout[] = { "logout", NULL };
 	struct guest g;
 	size_t base = undo_depth();
 	int ret;
@@ -322,13 +286,8 @@ int canary_policy_enforced(struct scenario *s, struct canary_outcome *out)
 	memset(&g, 0, sizeof(g));
 	out->verdict = VERDICT_PASS;
 	ret = check(s, out, &g);
-	/* leave no node or netns behind for the next canary */
-	if (g.node_up)
-		node_cli(&g.node, logout, scaled(s, 15000), NULL, NULL, NULL);
-	if (g.registered && headscale_delete_node(s->hs, g.id) < 0)
+	/* leave no node, route or netns behind for the next canary */
+	if (extra_node_leave(s, &g.node, g.node_up, g.registered, g.id, base) < 0)
 		ret = -1;
-	undo_unwind(base);
-	if (g.node_up)
-		node_release(&g.node);
 	return ret;
 }

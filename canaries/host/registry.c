@@ -17,6 +17,9 @@ int canary_flash_writes(struct scenario *s, struct canary_outcome *out);
 int canary_log_verbosity(struct scenario *s, struct canary_outcome *out);
 int canary_restart_persistence(struct scenario *s, struct canary_outcome *out);
 int canary_policy_enforced(struct scenario *s, struct canary_outcome *out);
+int canary_portmap(struct scenario *s, struct canary_outcome *out);
+int canary_health_report(struct scenario *s, struct canary_outcome *out);
+int canary_router_uses_route(struct scenario *s, struct canary_outcome *out);
 
 const struct canary canary_registry[] = {
 	{
@@ -115,6 +118,33 @@ const struct canary canary_registry[] = {
 			  "(a node joins and leaves, a route is approved and removed, a DNS record "
 			  "is added and removed), and keeps nothing there but tailscaled.state and "
 			  "derpmap.cached.json; the counter is shown to see a persisted pref change",
+	},
+	{
+		.name = "router-uses-route",
+		.where = CANARY_ROUTER,
+		.run = canary_router_uses_route,
+		.timeout_s = 90,
+		.proves = "the router accepts a subnet route another node shares (--accept-routes): "
+			  "once approved, its GET to a host in that subnet is answered over the "
+			  "tailnet, seen there from the router's tailnet address",
+	},
+	{
+		.name = "health-report",
+		.where = CANARY_ROUTER,
+		.run = canary_health_report,
+		.timeout_s = 40,
+		.proves = "the router's tailscale status reports the health warnings its setup calls "
+			  "for: an exit node with --snat-subnet-routes=false warns that internet "
+			  "traffic through it needs masquerading elsewhere",
+	},
+	{
+		.name = "portmap",
+		.where = CANARY_CLIENT,
+		.run = canary_portmap,
+		.timeout_s = 90,
+		.proves = "with NAT-PMP on RouterOS's containers bridge, the router asks RouterOS to "
+			  "map its WireGuard port on the WAN address and offers the mapped endpoint "
+			  "to its peers: the client sees it among the router's addresses",
 	},
 	{
 		.name = "policy-enforced",

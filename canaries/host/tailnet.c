@@ -2,6 +2,8 @@
 
 #include "clock.h"
 #include "agent.h"
+#include "headscale.h"
+#include "lab.h"
 #include "log.h"
 #include "node.h"
 #include "peers.h"
@@ -37,6 +39,72 @@ int router_cli(struct scenario *s, const char *const *args, int timeout_ms,
 	if (err)
 		strbuf_add(err, strbuf_str(&res.err), res.err.len);
 	agent_result_release(&res);
+	return ret;
+}
+
+int extra_node_join(struct scenario *s, const struct extra_node_spec *spec, struct node *n,
+		    int *started, unsigned long long *id, char *ip4, size_t len)
+{
+	static const char *const env[] = { "TS_PANIC_IF_HIT_MAIN_CONTROL=1",
+					   "TS_DISABLE_PORTMAPPER=1", NULL };
+	const struct peers_spec *ps = s->peers_spec;
+	char netns[32], *log = NULL, *key = NULL;
+	struct hs_node hn = { 0 };
+	uint64_t uid;
+	int ret = -1;
+
+	*started = 0;
+	if (!ps || !ps->ca_path)
+		return error("the run does not say how its host nodes were started");
+	if (lab_name(s->lab, spec->role, netns, sizeof(netns)) < 0 ||
+	    lab_add_host(s->lab, netns, s->lab->inet, s->lab->inet_br, spec->cidr, NULL) < 0)
+		return -1;
+	log = xasprintf("%s/tailscaled-%s.log", s->logdir, spec->name);
+
+	struct node_spec ns = {
+		.name = spec->name,
+		.netns = netns,
+		.bindir = ps->ts_bindir,
+		.workdir = ps->workdir,
+		.ca_path = ps->ca_path,
+		.resolv_conf = "",
+		.log_path = log,
+		.env = env,
+		.timeout_ms = ps->timeout_ms,
+	};
+
+	if (node_start(n, &ns) < 0)
+		goto out;
+	*started = 1;
+	if (headscale_create_user(s->hs, spec->user, &uid) < 0 ||
+	    headscale_create_authkey(s->hs, uid, 0, "1h", &key) < 0 ||
+	    node_up(n, HEADSCALE_URL, key, spec->flags) < 0)
+		goto out;
+	if (headscale_wait_online(s->hs, spec->name, (int)(30000 * s->timeout_scale), &hn) < 0)
+		goto out;
+	*id = hn.id;
+	snprintf(ip4, len, "%s", hn.ipv4);
+	ret = 0;
+out:
+	hs_node_release(&hn);
+	free(log);
+	free(key);
+	return ret;
+}
+
+int extra_node_leave(struct scenario *s, struct node *n, int started, int registered,
+		     unsigned long long id, size_t undo_base)
+{
+	const char *logout[] = { "logout", NULL };
+	int ret = 0;
+
+	if (started)
+		node_cli(n, logout, (int)(15000 * s->timeout_scale), NULL, NULL, NULL);
+	if (registered && headscale_delete_node(s->hs, id) < 0)
+		ret = -1;
+	undo_unwind(undo_base);
+	if (started)
+		node_release(n);
 	return ret;
 }
 

@@ -10,6 +10,30 @@ int router_cli(struct scenario *s, const char *const *args, int timeout_ms,
 	       struct strbuf *out, struct strbuf *err);
 struct node;
 
+/* A host node a canary adds to the tailnet for its own test. */
+struct extra_node_spec {
+	const char *name;          /* node name and hostname */
+	const char *role;          /* lab_name() role of its new netns */
+	const char *cidr;          /* its address on the stand-in internet */
+	const char *user;          /* the headscale user it joins as (created here) */
+	const char *const *flags;  /* more `tailscale up` flags, or NULL */
+};
+/*
+ * Start spec's node in a new netns on the stand-in internet (no resolver,
+ * no port mapping, a panic if it dials the public control plane), create
+ * its user and a one-off key, `tailscale up` and wait until headscale lists
+ * it online; its id and IPv4 from headscale. *started says whether n must
+ * be released (node_release) whatever the result. 0 joined, -1 not.
+ */
+int extra_node_join(struct scenario *s, const struct extra_node_spec *spec, struct node *n,
+		    int *started, unsigned long long *id, char *ip4, size_t len);
+/*
+ * Undo extra_node_join(): log n out (if started), delete it in headscale
+ * (if registered, id), unwind the undo stack to undo_base (its netns and
+ * whatever the canary added there) and release n. -1 if the delete failed.
+ */
+int extra_node_leave(struct scenario *s, struct node *n, int started, int registered,
+		     unsigned long long id, size_t undo_base);
 /* Select (ip) or clear (ip == "") node n's exit node and wait until it shows. */
 int node_use_exit(struct node *n, const char *ip, int timeout_ms);
 /*

@@ -12,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define NFT_TIMEOUT_MS 10000
 
 /* "ip" or "ip6" for a bare address, NULL for anything else. */
 static const char *addr_family(const char *addr)
@@ -87,22 +86,6 @@ int udpblock_parse_counters(const char *json, size_t len, struct udpblock_counts
 	return 0;
 }
 
-/* Run nft argv in netns (what names it in errors); stdout into out (may be NULL). */
-static int nft_ns(const char *netns, const char *what, const char *const *argv,
-		  struct strbuf *out)
-{
-	struct proc_spec spec = { .name = "nft", .argv = argv, .netns = netns };
-	struct strbuf err = STRBUF_INIT;
-	int status = 0, ret = 0;
-
-	if (run_capture(&spec, NFT_TIMEOUT_MS, out, &err, &status) < 0 || status != 0) {
-		strbuf_rtrim(&err);
-		ret = error("cannot %s in '%s': %s", what, netns, strbuf_str(&err));
-	}
-	strbuf_release(&err);
-	return ret;
-}
-
 int udpblock_add(struct udpblock *b, const char *netns, const char *peer, const char *local)
 {
 	const char *del[] = { "ip", "netns", "exec", netns, "nft", "delete", "table", "inet",
@@ -121,7 +104,7 @@ int udpblock_add(struct udpblock *b, const char *netns, const char *peer, const 
 		return error("cannot block UDP between '%s' and '%s': want two addresses of one "
 			     "family", peer, local);
 	load[1] = ruleset;
-	ret = nft_ns(netns, "load the nft table " UDPBLOCK_TABLE, load, NULL);
+	ret = lab_nft_cmd(netns, "load the nft table " UDPBLOCK_TABLE, load, NULL);
 	free(ruleset);
 	if (ret < 0)
 		return -1;
@@ -144,7 +127,7 @@ int udpblock_read(const struct udpblock *b, struct udpblock_counts *c)
 
 	if (!b->active)
 		return error("no UDP block to read");
-	ret = nft_ns(b->netns, "list nft counters", argv, &out);
+	ret = lab_nft_cmd(b->netns, "list nft counters", argv, &out);
 	if (ret == 0)
 		ret = udpblock_parse_counters(strbuf_str(&out), out.len, c);
 	strbuf_release(&out);
@@ -161,7 +144,7 @@ int udpblock_remove(struct udpblock *b)
 		return 0;
 	undo_unwind(b->undo_depth);
 	b->active = 0;
-	ret = nft_ns(b->netns, "list nft tables", argv, &out);
+	ret = lab_nft_cmd(b->netns, "list nft tables", argv, &out);
 	if (ret == 0 && strstr(strbuf_str(&out), "inet " UDPBLOCK_TABLE "\n"))
 		ret = error("nft table '%s' is still in '%s' after its removal", UDPBLOCK_TABLE,
 			    b->netns);

@@ -161,12 +161,17 @@ static void writes_the_table(void **state)
 	struct strbuf t = STRBUF_INIT;
 
 	(void)state;
+	coverage_set_flash(json_array_get(json_object_get(doc, "features"), 0), 3678528, 3195408);
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(json_object_get(doc,
+			 "features"), 0), "flash_cost_bytes")), 483120);
+	json_object_set_new(json_array_get(json_object_get(doc, "features"), 0), "omitted_with",
+			    json_string("gro"));
 	coverage_markdown(doc, &t);
-	assert_non_null(strstr(t.buf, "| netstack | sentinel (panic) | panic: runtime error: slice bounds "
+	assert_non_null(strstr(t.buf, "| netstack (with gro, which needs it) | 483120 | sentinel (panic) | panic: runtime error: slice bounds "
 				      "out of range [:10] with capacity 0 at "
 				      "`tailscale.com/net/tstun.invertGSOChecksum` | pass |\n"));
-	assert_non_null(strstr(t.buf, "| health | **none** |  | not run |\n"));
-	assert_non_null(strstr(t.buf, "| gro | not-built: exit 1: a\\|b |  |  |\n"));
+	assert_non_null(strstr(t.buf, "| health | - | **none** |  | not run |\n"));
+	assert_non_null(strstr(t.buf, "| gro | - | not-built: exit 1: a\\|b |  |  |\n"));
 	strbuf_release(&t);
 	json_decref(doc);
 	json_decref(quiet);

@@ -1,0 +1,52 @@
+/*
+ * health-report: the router's `tailscale status` reports the health problems
+ * tailscaled knows of, which is how a RouterOS user learns of them from the
+ * container's shell. The RouterOS setup itself gives one: an exit node with
+ * --snat-subnet-routes=false warns that internet traffic through it may not
+ * work (RouterOS must masquerade it at its WAN, as the lab's does). A build
+ * without the health tracker reports nothing, whatever goes wrong.
+ */
+#include "canary.h"
+
+#include "log.h"
+#include "tailnet.h"
+
+#include <jansson.h>
+#include <string.h>
+
+/* Text of the warning tailscaled registers as nosnat-with-advertised-exit-node. */
+#define NOSNAT_WARNING "snat-subnet-routes is disabled while advertising as an exit node"
+
+int canary_health_report(struct scenario *s, struct canary_outcome *out);
+
+int canary_health_report(struct scenario *s, struct canary_outcome *out)
+{
+	static const char *const args[] = { "status", "--json", NULL };
+	struct strbuf o = STRBUF_INIT;
+	json_t *st, *w;
+	size_t i;
+	int found = 0;
+
+	out->verdict = VERDICT_PASS;
+	/* judged by its JSON, whatever its exit status */
+	router_cli(s, args, (int)(30000 * s->timeout_scale), &o, NULL);
+	st = o.len ? json_loadb(o.buf, o.len, 0, NULL) : NULL;
+	if (!st) {
+		strbuf_release(&o);
+		return error("the router's tailscale status --json gave no JSON");
+	}
+	json_array_foreach(json_object_get(st, "Health"), i, w) {
+		const char *text = json_string_value(w);
+
+		strbuf_addf(&out->detail, "health: %s\n", text ? text : "(not a string)");
+		found |= text && strstr(text, NOSNAT_WARNING) != NULL;
+	}
+	if (!json_array_size(json_object_get(st, "Health")))
+		strbuf_addstr(&out->detail, "health: (none reported)\n");
+	if (!found)
+		canary_fail(out, "no-warning", "the router's status does not warn that "
+			    "snat-subnet-routes is off on an exit node, which its own setup calls for");
+	json_decref(st);
+	strbuf_release(&o);
+	return 0;
+}
