@@ -3,13 +3,16 @@
  * (/ip nat-pmp, the bridge internal, the WAN external), the router's
  * tailscaled maps its WireGuard port on RouterOS's WAN address: it asks the
  * lab's NAT-PMP server (natpmpd, in the RouterOS namespace) for a UDP
- * mapping of its WireGuard port, and offers the mapped WAN endpoint to its
- * peers: the client sees it among the router's addresses (the dst-nat
- * entry's packet count is reported as evidence). Behind a NAT whose
+ * mapping of its WireGuard port, and announces the mapped WAN endpoint as a
+ * portmap endpoint among those it sends to control for its peers (the
+ * client's direct path and the dst-nat entry's packet count are reported
+ * as evidence). Behind a NAT whose
  * source ports cannot be predicted that endpoint is what keeps a path
  * direct; a build without the portmapper never asks.
  */
 #include "canary.h"
+
+#include "agent.h"
 
 #include "clock.h"
 #include "lab.h"
@@ -123,21 +126,44 @@ static int wait_mapping(struct scenario *s, int ms, struct natpmp_map *m, char *
 	return -1;
 }
 
-/* Whether the client lists endpoint among the router's addresses. */
-static int client_sees(struct scenario *s, const char *endpoint, struct strbuf *seen)
+/*
+ * Whether the router's tailscaled announced endpoint as a portmap endpoint
+ * ("magicsock: endpoints changed: ... ENDPOINT (portmap) ..."): the list it
+ * sends to control, which hands it to every peer. The line into line.
+ */
+static int router_announces(struct scenario *s, const char *endpoint, char *line, size_t len)
 {
-	json_t *st = node_status(&s->peers->client);
-	json_t *peer = st ? node_status_peer(st, s->router_ip4) : NULL, *a;
-	size_t i;
+	struct strbuf log = STRBUF_INIT;
+	char *want = xasprintf("%s (portmap)", endpoint);
 	int found = 0;
 
-	strbuf_reset(seen);
-	json_array_foreach(json_object_get(peer, "Addrs"), i, a) {
-		strbuf_addf(seen, "%s%s", i ? " " : "", json_string_value(a));
-		found |= json_string_value(a) && !strcmp(json_string_value(a), endpoint);
+	if (agent_read_file(s->router, s->router_ts_log, 16 << 20, &log, NULL) == 0) {
+		for (char *p = log.buf; p && *p && !found;) {
+			char *nl = strchr(p, '\n');
+
+			if (nl)
+				*nl = '\0';
+			if (strstr(p, "magicsock: endpoints changed: ") && strstr(p, want)) {
+				snprintf(line, len, "%s", p);
+				found = 1;
+			}
+			p = nl ? nl + 1 : NULL;
+		}
 	}
-	json_decref(st);
+	free(want);
+	strbuf_release(&log);
 	return found;
+}
+
+/* The client's current direct address for the router ("" over DERP). */
+static void client_path(struct scenario *s, char *addr, size_t len)
+{
+	json_t *st = node_status(&s->peers->client);
+	json_t *peer = st ? node_status_peer(st, s->router_ip4) : NULL;
+	const char *cur = json_string_value(json_object_get(peer, "CurAddr"));
+
+	snprintf(addr, len, "%s", cur ? cur : "");
+	json_decref(st);
 }
 
 static long long rule_packets(struct scenario *s, long handle)
@@ -155,9 +181,8 @@ static long long rule_packets(struct scenario *s, long handle)
 
 int canary_portmap(struct scenario *s, struct canary_outcome *out)
 {
-	struct strbuf seen = STRBUF_INIT;
 	struct natpmp_map m;
-	char line[512], endpoint[96];
+	char line[512], endpoint[96], path[96];
 	double deadline;
 	long long packets;
 	int found;
@@ -171,28 +196,26 @@ int canary_portmap(struct scenario *s, struct canary_outcome *out)
 	strbuf_addf(&out->detail, "nat-pmp: %s\n", line);
 	snprintf(endpoint, sizeof(endpoint), "%s:%u", LAB_ROUTER_WAN, m.external);
 	deadline = mono_s() + scaled(s, 30000) / 1000.0;
-	while (!(found = client_sees(s, endpoint, &seen)) && mono_s() < deadline && !interrupted())
-		poll(NULL, 0, 500);
-	strbuf_addf(&out->detail, "client's view of the router's addresses: %s\n",
-		    seen.len ? strbuf_str(&seen) : "(none)");
+	while (!(found = router_announces(s, endpoint, line, sizeof(line))) && mono_s() < deadline &&
+	       !interrupted())
+		poll(NULL, 0, 1000);
 	if (!found) {
-		canary_fail(out, "not-advertised", "the router was mapped %s but never offered it "
-			    "to its peers", endpoint);
-		goto out;
+		canary_fail(out, "not-advertised", "the router was mapped %s but never announced it "
+			    "as an endpoint", endpoint);
+		return 0;
 	}
+	strbuf_addf(&out->detail, "router: %s\n", line);
 	/*
-	 * Evidence, not a verdict: whether the client's packets to that
-	 * endpoint get through RouterOS's NAT (a flow it already tracks
-	 * through the masquerade may clash) is RouterOS's business.
+	 * Evidence, not a verdict: which of the router's endpoints the client
+	 * settles on, and whether its packets get through RouterOS's NAT to
+	 * the mapping, is up to the client and RouterOS.
 	 */
+	client_path(s, path, sizeof(path));
 	packets = rule_packets(s, m.handle);
-	if (packets < 0) {
-		strbuf_release(&seen);
+	if (packets < 0)
 		return -1;
-	}
-	strbuf_addf(&out->detail, "dst-nat entry %s -> %s:%u (rule %ld): %lld packet(s) so far\n",
+	strbuf_addf(&out->detail, "client's direct path to the router: %s; dst-nat entry %s -> "
+		    "%s:%u (rule %ld): %lld packet(s) so far\n", *path ? path : "(none, DERP)",
 		    endpoint, LAB_ROUTER_VM, m.internal, m.handle, packets);
-out:
-	strbuf_release(&seen);
 	return 0;
 }

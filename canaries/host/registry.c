@@ -19,7 +19,6 @@ int canary_restart_persistence(struct scenario *s, struct canary_outcome *out);
 int canary_policy_enforced(struct scenario *s, struct canary_outcome *out);
 int canary_portmap(struct scenario *s, struct canary_outcome *out);
 int canary_health_report(struct scenario *s, struct canary_outcome *out);
-int canary_router_uses_route(struct scenario *s, struct canary_outcome *out);
 
 const struct canary canary_registry[] = {
 	{
@@ -120,15 +119,6 @@ const struct canary canary_registry[] = {
 			  "derpmap.cached.json; the counter is shown to see a persisted pref change",
 	},
 	{
-		.name = "router-uses-route",
-		.where = CANARY_ROUTER,
-		.run = canary_router_uses_route,
-		.timeout_s = 90,
-		.proves = "the router accepts a subnet route another node shares (--accept-routes): "
-			  "once approved, its GET to a host in that subnet is answered over the "
-			  "tailnet, seen there from the router's tailnet address",
-	},
-	{
 		.name = "health-report",
 		.where = CANARY_ROUTER,
 		.run = canary_health_report,
@@ -143,8 +133,8 @@ const struct canary canary_registry[] = {
 		.run = canary_portmap,
 		.timeout_s = 90,
 		.proves = "with NAT-PMP on RouterOS's containers bridge, the router asks RouterOS to "
-			  "map its WireGuard port on the WAN address and offers the mapped endpoint "
-			  "to its peers: the client sees it among the router's addresses",
+			  "map its WireGuard port on the WAN address and announces the mapped "
+			  "endpoint (portmap) among the ones it sends to control for its peers",
 	},
 	{
 		.name = "policy-enforced",
