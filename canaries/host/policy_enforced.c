@@ -109,32 +109,33 @@ static int seen_since(const char *log, size_t mark, const char *a, const char *b
 static int router_logged_drop(struct scenario *s, size_t from, const char *src, const char *dst,
 			      struct strbuf *hit)
 {
-	struct strbuf log = STRBUF_INIT;
+	struct strbuf log = STRBUF_INIT, hits = STRBUF_INIT;
 	char *want_src = xasprintf("{%s:", src), *want_dst = xasprintf("> %s:", dst);
-	const char *p;
 	int found = 0;
 
 	if (agent_read_file(s->router, s->router_ts_log, 16 << 20, &log, NULL) < 0) {
 		found = -1;
 		goto out;
 	}
-	for (p = log.len > from ? log.buf + from : ""; *p;) {
-		const char *e = strchrnul(p, '\n');
-		char *l = xasprintf("%.*s", (int)(e - p), p);
+	/* log_grep: binary-safe, the log may hold NUL bytes (unfiltered verbose records) */
+	if (log.len > from)
+		log_grep(log.buf + from, log.len - from, want_dst, &hits);
+	for (char *p = hits.buf; p && *p && !found;) {
+		char *nl = strchr(p, '\n');
 
-		if (strstr(l, "Drop: ") && strstr(l, want_src) && strstr(l, want_dst)) {
-			strbuf_addstr(hit, l);
+		if (nl)
+			*nl = '\0';
+		if (strstr(p, "Drop: ") && strstr(p, want_src)) {
+			strbuf_addstr(hit, p);
 			found = 1;
 		}
-		free(l);
-		if (found || !*e)
-			break;
-		p = e + 1;
+		p = nl ? nl + 1 : NULL;
 	}
 out:
 	free(want_src);
 	free(want_dst);
 	strbuf_release(&log);
+	strbuf_release(&hits);
 	return found;
 }
 
