@@ -219,7 +219,8 @@ void coverage_markdown(json_t *doc, struct strbuf *out)
 			strbuf_addf(out, "%s: ", status);
 			add_cell(out, str_of(e, "error"));
 		} else if (!json_array_size(by)) {
-			strbuf_addstr(out, "**none**");
+			strbuf_addstr(out, json_is_true(json_object_get(e, "explained")) ?
+				      "none: unseen at runtime, `image/allowlist` says why" : "**none**");
 		}
 		for (size_t k = 0; k < json_array_size(by); k++) {
 			json_t *n = json_array_get(by, k);
