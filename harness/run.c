@@ -1381,20 +1381,18 @@ static void keep_until_interrupted(struct run *r)
  */
 static int lab_side(struct run *r)
 {
-	char *path = r->o->variant ? xasprintf("%s/variants/%s", r->o->fixtures, r->o->variant) : NULL;
 	char *dir = xasprintf("%s/variants", r->o->fixtures);
+	char *path = r->o->variant ? xasprintf("%s/%s", dir, r->o->variant) : NULL;
 	struct variant v;
 	int ret = 0;
 
 	r->policy = xstrdup("policy.hujson");
-	if (path && !access(path, F_OK)) {
-		ret = variant_load(&v, dir, r->o->variant);
-		if (!ret && v.policy) {
+	if (path && !access(path, F_OK) && !(ret = variant_load(&v, dir, r->o->variant))) {
+		if (v.policy) {
 			free(r->policy);
 			r->policy = xstrdup(v.policy);
 		}
-		if (!ret)
-			variant_release(&v);
+		variant_release(&v);
 	}
 	if (!ret)
 		report_extra(&r->rep, "lab_policy", json_string(r->policy));
