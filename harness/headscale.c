@@ -34,6 +34,7 @@ static const struct placeholder {
 	{ "SERVER_URL", offsetof(struct headscale_conf, server_url) },
 	{ "LISTEN_ADDR", offsetof(struct headscale_conf, listen_addr) },
 	{ "SERVER_IPV4", offsetof(struct headscale_conf, server_ipv4) },
+	{ "SERVER_IPV6", offsetof(struct headscale_conf, server_ipv6) },
 	{ "STUN_LISTEN_ADDR", offsetof(struct headscale_conf, stun_addr) },
 	{ "PREFIX_V4", offsetof(struct headscale_conf, prefix_v4) },
 	{ "PREFIX_V6", offsetof(struct headscale_conf, prefix_v6) },
@@ -317,9 +318,15 @@ static int write_config(struct headscale *hs, const struct headscale_spec *spec,
 	int ret = -1;
 	struct headscale_conf conf = {
 		.server_url = HEADSCALE_URL,
-		.listen_addr = HEADSCALE_IPV4 ":443",
+		/*
+		 * Every address of the inet namespace (it holds lab addresses
+		 * only): control, DERP and STUN answer on both families, as a
+		 * dual-stack control server and DERP node do.
+		 */
+		.listen_addr = "[::]:443",
 		.server_ipv4 = HEADSCALE_IPV4,
-		.stun_addr = HEADSCALE_IPV4 ":3478",
+		.server_ipv6 = HEADSCALE_IPV6,
+		.stun_addr = "[::]:3478",
 		.prefix_v4 = LAB_TAILNET4,
 		.prefix_v6 = LAB_TAILNET6,
 		.state_dir = state_dir,

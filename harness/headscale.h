@@ -9,6 +9,8 @@
 
 /* The lab's control server address (netns inet), as clients dial it. */
 #define HEADSCALE_IPV4 LAB_INET_GW
+/* Its IPv6 address: the DERP node and STUN answer on both families. */
+#define HEADSCALE_IPV6 LAB_INET6_GW
 /* Its URL: control and the embedded DERP node, TLS on port 443. */
 #define HEADSCALE_URL "https://" HEADSCALE_IPV4
 /* The MagicDNS suffix of the lab's tailnet. */
@@ -19,6 +21,7 @@ struct headscale_conf {
 	const char *server_url;   /* @SERVER_URL@ */
 	const char *listen_addr;  /* @LISTEN_ADDR@ */
 	const char *server_ipv4;  /* @SERVER_IPV4@ (the DERP node's address) */
+	const char *server_ipv6;  /* @SERVER_IPV6@ (its IPv6 address) */
 	const char *stun_addr;    /* @STUN_LISTEN_ADDR@ */
 	const char *prefix_v4;    /* @PREFIX_V4@ (tailnet addresses) */
 	const char *prefix_v6;    /* @PREFIX_V6@ */

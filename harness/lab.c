@@ -121,6 +121,8 @@ static const struct {
 	{ AF_INET, "172.20.0.0", 24 },
 	{ AF_INET, "100.64.0.0", 10 },
 	{ AF_INET6, "fd7a:115c:a1e0::", 48 },
+	{ AF_INET6, "2001:db8::", 32 },
+	{ AF_INET6, "fd00:172:20::", 64 },
 };
 
 /* Compare the first plen bits of a and b. */
@@ -490,11 +492,11 @@ int lab_nft_cmd(const char *netns, const char *what, const char *const *argv, st
 	return ret;
 }
 
-int lab_up_router(struct lab *lab)
+int lab_up_router(struct lab *lab, int nat6)
 {
 	size_t depth = undo_depth();
 	double t0 = mono_s();
-	char *nat;
+	char *nat, *nat6_rules;
 	int ret;
 
 	/*
@@ -513,24 +515,44 @@ int lab_up_router(struct lab *lab)
 			"  }\n"
 			"}\n",
 			lab->wan);
+	/*
+	 * IPv6 has no default masquerade on RouterOS: a user whose container
+	 * forwards tailnet traffic (fd7a:115c:a1e0::/48) as exit node adds
+	 * /ipv6 firewall nat chain=srcnat out-interface=WAN action=masquerade,
+	 * and a route to that prefix via the container.
+	 */
+	nat6_rules = xasprintf("table ip6 " LAB_NAT_TABLE " {\n"
+			       "  chain srcnat {\n"
+			       "    type nat hook postrouting priority srcnat; policy accept;\n"
+			       "    oifname \"%s\" masquerade\n"
+			       "  }\n"
+			       "}\n",
+			       lab->wan);
 	ret = lab_add_netns(lab, lab->inet) ||
 	      lab_add_bridge(lab, lab->inet, lab->inet_br) ||
 	      lab_add_addr(lab, lab->inet, lab->inet_br, LAB_INET_GW "/24") ||
 	      lab_add_addr(lab, lab->inet, lab->inet_br, LAB_DNS_UPSTREAM "/24") ||
 	      lab_add_addr(lab, lab->inet, lab->inet_br, LAB_DNS_CLIENT "/24") ||
 	      lab_add_addr(lab, lab->inet, lab->inet_br, LAB_WEB "/24") ||
+	      lab_add_addr(lab, lab->inet, lab->inet_br, LAB_INET6_GW "/64") ||
+	      lab_add_addr(lab, lab->inet, lab->inet_br, LAB_WEB6 "/64") ||
 	      lab_add_netns(lab, lab->routeros) ||
 	      lab_add_veth(lab, lab->routeros, lab->wan, lab->inet, lab->wan_peer) ||
 	      lab_enslave(lab, lab->inet, lab->wan_peer, lab->inet_br) ||
 	      lab_add_addr(lab, lab->routeros, lab->wan, LAB_ROUTER_WAN "/24") ||
+	      lab_add_addr(lab, lab->routeros, lab->wan, LAB_ROUTER_WAN6 "/64") ||
 	      lab_add_bridge(lab, lab->routeros, lab->containers) ||
 	      lab_add_addr(lab, lab->routeros, lab->containers, LAB_CTR_GW "/24") ||
+	      lab_add_addr(lab, lab->routeros, lab->containers, LAB_CTR6_GW "/64") ||
 	      lab_add_tap(lab, lab->routeros, lab->tap, lab->containers) ||
 	      lab_sysctl(lab, lab->routeros, "net.ipv4.ip_forward", "1") ||
 	      lab_sysctl(lab, lab->routeros, "net.ipv6.conf.all.forwarding", "1") ||
 	      lab_add_route(lab, lab->routeros, LAB_TAILNET4, LAB_ROUTER_VM, lab->containers) ||
-	      lab_nft(lab, lab->routeros, nat);
+	      lab_add_route(lab, lab->routeros, LAB_TAILNET6, LAB_ROUTER_VM6, lab->containers) ||
+	      lab_nft(lab, lab->routeros, nat) ||
+	      (nat6 && lab_nft(lab, lab->routeros, nat6_rules));
 	free(nat);
+	free(nat6_rules);
 	if (ret) {
 		undo_unwind(depth);
 		return error("cannot build the router lab (suffix %s)", lab->suffix);

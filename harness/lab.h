@@ -36,6 +36,23 @@ struct proc;
 #define LAB_TAILNET4     "100.64.0.0/10"   /* headscale's IPv4 prefix */
 #define LAB_TAILNET6     "fd7a:115c:a1e0::/48" /* headscale's IPv6 prefix */
 
+/*
+ * IPv6, as a dual-stack RouterOS site runs it: the stand-in internet in
+ * 2001:db8::/32 (a documentation range; the lab uses its first /64), the
+ * containers bridge a ULA /64 (its interface IDs match the IPv4 plan).
+ */
+#define LAB_INET6_RANGE  "2001:db8::/32"   /* all the lab may use of the documentation range */
+#define LAB_INET6_NET    "2001:db8::/64"   /* stand-in internet, IPv6 */
+#define LAB_INET6_GW     "2001:db8::1"     /* inet bridge: headscale, DERP, STUN */
+#define LAB_ROUTER_WAN6  "2001:db8::2"     /* the MikroTik host's WAN */
+#define LAB_CLIENT6      "2001:db8::20"    /* the laptop */
+#define LAB_WEB6         "2001:db8::80"    /* web server */
+#define LAB_CTR6_NET     "fd00:172:20::/64" /* RouterOS "containers" bridge, IPv6 (ULA) */
+#define LAB_CTR6_GW      "fd00:172:20::1"  /* the router on that bridge */
+#define LAB_ROUTER_VM6   "fd00:172:20::2"  /* the container */
+#define LAB_LANHOST6     "fd00:172:20::10" /* the LAN host */
+#define LAB_LANHOST2_6   "fd00:172:20::11" /* the second LAN host */
+
 /* The router namespace's nftables NAT table, and its dstnat chain (NAT-PMP's entries). */
 #define LAB_NAT_TABLE    "tscanary"
 #define LAB_NAT_DSTNAT   "dstnat"
@@ -51,10 +68,10 @@ struct lab {
 	char suffix[LAB_SUFFIX_LEN + 1]; /* random run suffix, [a-z0-9] */
 	char inet[IFNAMSIZ];       /* netns: stand-in internet (tsc-inet-SUFFIX) */
 	char routeros[IFNAMSIZ];   /* netns: the MikroTik host (tsc-ros-SUFFIX) */
-	char inet_br[IFNAMSIZ];    /* bridge in inet holding 198.51.100.1/24 */
-	char wan[IFNAMSIZ];        /* routeros WAN veth (198.51.100.2/24) */
+	char inet_br[IFNAMSIZ];    /* bridge in inet holding 198.51.100.1/24, 2001:db8::1/64 */
+	char wan[IFNAMSIZ];        /* routeros WAN veth (198.51.100.2/24, 2001:db8::2/64) */
 	char wan_peer[IFNAMSIZ];   /* its peer, a port of inet_br (named like routeros) */
-	char containers[IFNAMSIZ]; /* bridge "containers" in routeros (172.20.0.1/24) */
+	char containers[IFNAMSIZ]; /* bridge "containers" in routeros (172.20.0.1/24, fd00:172:20::1/64) */
 	char tap[IFNAMSIZ];        /* tap in routeros for QEMU, port of containers */
 	size_t undo_base;          /* undo depth at lab_init(): lab_down() unwinds to it */
 	double up_s, down_s;       /* wall time of lab_up_router() and lab_down() */
@@ -82,8 +99,12 @@ int lab_sysctl_path(const char *key, char *buf, size_t len);
  */
 int lab_preflight(void);
 
-/* Build the router slice: netns inet and routeros with bridges, veth, tap, forwarding, NAT. */
-int lab_up_router(struct lab *lab);
+/*
+ * Build the router slice: netns inet and routeros with bridges, veth, tap,
+ * forwarding and NAT, in both address families. nat6 0 leaves out the
+ * IPv6 masquerade on the WAN (the RouterOS step a user can forget).
+ */
+int lab_up_router(struct lab *lab, int nat6);
 /* Tear down everything pushed since lab_init(), in reverse order. */
 void lab_down(struct lab *lab);
 

@@ -60,22 +60,36 @@ int peers_up_lab(struct peers *p, struct lab *lab, const struct peers_spec *spec
 	    lab_add_host(lab, p->lan2_ns, lab->routeros, lab->containers, LAB_LANHOST2 "/24",
 			 LAB_CTR_GW) < 0)
 		return -1;
+	/*
+	 * Dual stack: the laptop's internet connection has IPv6 too, and the
+	 * LAN hosts have the containers bridge's ULA addresses.
+	 */
+	if (lab_add_addr(lab, p->client_ns, eth, LAB_CLIENT6 "/64") < 0 ||
+	    lab_add_addr(lab, p->lan_ns, eth, LAB_LANHOST6 "/64") < 0 ||
+	    lab_add_addr(lab, p->lan2_ns, eth, LAB_LANHOST2_6 "/64") < 0)
+		return -1;
 	/* the exit node forwards for its clients: a real exit host has forwarding on */
 	if (lab_sysctl(lab, p->exit_ns, "net.ipv4.ip_forward", "1") < 0 ||
 	    lab_sysctl(lab, p->exit_ns, "net.ipv6.conf.all.forwarding", "1") < 0)
 		return -1;
 	/* the LAN host answers tailnet clients through RouterOS, as a real LAN does */
 	if (lab_add_route(lab, p->lan_ns, LAB_TAILNET4, LAB_CTR_GW, NULL) < 0 ||
-	    lab_add_route(lab, p->lan2_ns, LAB_TAILNET4, LAB_CTR_GW, NULL) < 0)
+	    lab_add_route(lab, p->lan2_ns, LAB_TAILNET4, LAB_CTR_GW, NULL) < 0 ||
+	    lab_add_route(lab, p->lan_ns, LAB_TAILNET6, LAB_CTR6_GW, NULL) < 0 ||
+	    lab_add_route(lab, p->lan2_ns, LAB_TAILNET6, LAB_CTR6_GW, NULL) < 0)
 		return -1;
 	p->web_log = xasprintf("%s/web.log", spec->logdir);
 	p->lan_log = xasprintf("%s/lan-web.log", spec->logdir);
 	p->lan2_log = xasprintf("%s/lan2-web.log", spec->logdir);
+	p->web6_log = xasprintf("%s/web6.log", spec->logdir);
+	p->lan6_log = xasprintf("%s/lan6-web.log", spec->logdir);
 	p->natpmp_log = xasprintf("%s/natpmp.log", spec->logdir);
 	p->client_dns_log = xasprintf("%s/dns-client.log", spec->logdir);
 	if (!lab_start_httpd(spec->httpd, lab->inet, LAB_WEB, "web", p->web_log, spec->timeout_ms) ||
 	    !lab_start_httpd(spec->httpd, p->lan_ns, LAB_LANHOST, "lan", p->lan_log, spec->timeout_ms) ||
 	    !lab_start_httpd(spec->httpd, p->lan2_ns, LAB_LANHOST2, "lan2", p->lan2_log, spec->timeout_ms) ||
+	    !lab_start_httpd(spec->httpd, lab->inet, LAB_WEB6, "web6", p->web6_log, spec->timeout_ms) ||
+	    !lab_start_httpd(spec->httpd, p->lan_ns, LAB_LANHOST6, "lan6", p->lan6_log, spec->timeout_ms) ||
 	    !start_natpmpd(lab, spec, p->natpmp_log, spec->timeout_ms))
 		return -1;
 	zone = xasprintf("%s/zones/canary.test.client.zone", spec->fixtures);
@@ -141,6 +155,7 @@ int peers_join(struct peers *p, struct headscale *hs, const struct peers_spec *s
 		goto out;
 	p->client_id = hn.id;
 	snprintf(p->client_ip4, sizeof(p->client_ip4), "%s", hn.ipv4);
+	snprintf(p->client_ip6, sizeof(p->client_ip6), "%s", hn.ipv6 ? hn.ipv6 : "");
 	hs_node_release(&hn);
 	memset(&hn, 0, sizeof(hn));
 	if (headscale_wait_online(hs, "phone", spec->timeout_ms, &hn) < 0)
@@ -176,7 +191,7 @@ static int has_route(json_t *peer, enum node_route_kind kind, const char *route)
 int peers_approve_router(struct peers *p, struct headscale *hs, unsigned long long router_id,
 			 const char *router_ip4, int timeout_ms)
 {
-	static const char *const routes[] = { "0.0.0.0/0", "::/0", LAB_CTR_NET, NULL };
+	static const char *const routes[] = { "0.0.0.0/0", "::/0", LAB_CTR_NET, LAB_CTR6_NET, NULL };
 	struct timespec t0, now;
 
 	if (headscale_approve_routes(hs, router_id, routes) < 0)
@@ -188,7 +203,8 @@ int peers_approve_router(struct peers *p, struct headscale *hs, unsigned long lo
 		json_t *exitp = st ? node_status_peer(st, p->exit_ip4) : NULL;
 		int ok = router && exitp && node_peer_is_exit_option(router) &&
 			 node_peer_is_exit_option(exitp) &&
-			 has_route(router, NODE_ROUTES_PRIMARY, LAB_CTR_NET);
+			 has_route(router, NODE_ROUTES_PRIMARY, LAB_CTR_NET) &&
+			 has_route(router, NODE_ROUTES_PRIMARY, LAB_CTR6_NET);
 
 		json_decref(st);
 		if (ok)
@@ -199,8 +215,8 @@ int peers_approve_router(struct peers *p, struct headscale *hs, unsigned long lo
 			break;
 		/* node_status() is a CLI round trip: it paces this loop */
 	}
-	return error("the client did not see the router's exit node and %s route within %d s",
-		     LAB_CTR_NET, timeout_ms / 1000);
+	return error("the client did not see the router's exit node and %s and %s routes "
+		     "within %d s", LAB_CTR_NET, LAB_CTR6_NET, timeout_ms / 1000);
 }
 
 void peers_release(struct peers *p)
@@ -214,6 +230,8 @@ void peers_release(struct peers *p)
 	free(p->web_log);
 	free(p->lan_log);
 	free(p->lan2_log);
+	free(p->web6_log);
+	free(p->lan6_log);
 	free(p->natpmp_log);
 	free(p->client_dns_log);
 	memset(p, 0, sizeof(*p));

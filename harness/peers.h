@@ -30,9 +30,10 @@ struct peers {
 	struct node client, exit, phone;
 	int client_up, exit_up, phone_up;
 	char client_ns[32], exit_ns[32], lan_ns[32], lan2_ns[32], phone_ns[32];
-	char client_ip4[64], exit_ip4[64], phone_ip4[64];
+	char client_ip4[64], client_ip6[64], exit_ip4[64], phone_ip4[64];
 	unsigned long long client_id, exit_id;
 	char *web_log, *lan_log, *lan2_log, *client_dns_log, *natpmp_log;
+	char *web6_log, *lan6_log; /* the IPv6 web servers (LAB_WEB6, LAB_LANHOST6) */
 };
 
 /* Build the client, exit and LAN namespaces, web servers and client DNS. */
@@ -41,8 +42,8 @@ int peers_up_lab(struct peers *p, struct lab *lab, const struct peers_spec *spec
 int peers_join(struct peers *p, struct headscale *hs, const struct peers_spec *spec);
 /*
  * Approve the router's exit and subnet routes and wait until the client
- * sees the router as an exit node option with 172.20.0.0/24 as a primary
- * route, and the exit node as an option too.
+ * sees the router as an exit node option with 172.20.0.0/24 and
+ * fd00:172:20::/64 as primary routes, and the exit node as an option too.
  */
 int peers_approve_router(struct peers *p, struct headscale *hs, unsigned long long router_id,
 			 const char *router_ip4, int timeout_ms);

@@ -79,6 +79,7 @@ struct run {
 	const char *canary_now;      /* the canary running, for fault injection */
 	struct strbuf life_detail;   /* every ended life's sentinel evidence */
 	char *policy;                /* headscale policy in fixtures/headscale/ */
+	int router_nat6;             /* the router masquerades IPv6 on its WAN (lab_side) */
 };
 
 static void power_off(struct run *r);
@@ -384,7 +385,7 @@ static int step_lab(struct run *r)
 	struct proc *dns;
 
 	step_begin(r, "lab", "namespaces, bridges, tap, NAT");
-	if (lab_init(&r->lab, NULL) < 0 || lab_up_router(&r->lab) < 0)
+	if (lab_init(&r->lab, NULL) < 0 || lab_up_router(&r->lab, r->router_nat6) < 0)
 		return -1;
 	r->s.lab = &r->lab;
 	start_captures(r);
@@ -751,9 +752,14 @@ static int step_configure_guest(struct run *r)
 	strftime(now, sizeof(now), "%Y-%m-%d %H:%M:%S", &tm);
 	strbuf_addf(&sb,
 		    "set -e; bb=%s; $bb date -u -s '%s' >/dev/null; $bb ip link set lo up; "
+		    /* the lab has no duplicates: skip DAD, the address is usable at once */
+		    "echo 0 >/proc/sys/net/ipv6/conf/eth0/accept_dad; "
 		    "$bb ip link set eth0 up; $bb ip addr add %s/24 dev eth0; "
-		    "$bb ip route add default via %s; $bb hostname %s",
-		    GUEST_BUSYBOX, now, LAB_ROUTER_VM, LAB_CTR_GW, r->hostname);
+		    "$bb ip route add default via %s; "
+		    "$bb ip -6 addr add %s/64 dev eth0; $bb ip -6 route add default via %s; "
+		    "$bb hostname %s",
+		    GUEST_BUSYBOX, now, LAB_ROUTER_VM, LAB_CTR_GW, LAB_ROUTER_VM6, LAB_CTR6_GW,
+		    r->hostname);
 	ret = guest_sh(r, sb.buf, 20000, NULL);
 	strbuf_reset(&sb);
 	strbuf_addf(&sb, "nameserver %s\n", LAB_DNS_UPSTREAM);
@@ -977,7 +983,8 @@ static int step_join(struct run *r, const char *authkey)
 	char *key_arg = xasprintf("--authkey=%s", authkey);
 	const char *argv[] = { TS_CLI, "up", "--login-server=" HEADSCALE_URL, key_arg,
 			       "--accept-routes", "--snat-subnet-routes=false",
-			       "--advertise-routes=" LAB_CTR_NET, "--advertise-exit-node", NULL };
+			       "--advertise-routes=" LAB_CTR_NET "," LAB_CTR6_NET,
+			       "--advertise-exit-node", NULL };
 	struct agent_cmd cmd = { .argv = argv, .timeout_ms = scaled(r, 90000) };
 	struct agent_result res = AGENT_RESULT_INIT;
 	double t0;
@@ -1387,15 +1394,22 @@ static int lab_side(struct run *r)
 	int ret = 0;
 
 	r->policy = xstrdup("policy.hujson");
+	r->router_nat6 = 1;
 	if (path && !access(path, F_OK) && !(ret = variant_load(&v, dir, r->o->variant))) {
 		if (v.policy) {
 			free(r->policy);
 			r->policy = xstrdup(v.policy);
 		}
+		r->router_nat6 = v.router_nat6;
 		variant_release(&v);
 	}
-	if (!ret)
-		report_extra(&r->rep, "lab_policy", json_string(r->policy));
+	if (!ret) {
+		json_t *pol = json_string(r->policy);
+
+		report_extra(&r->rep, "lab_policy", pol);
+		report_extra(&r->rep, "lab_router_nat6", json_boolean(r->router_nat6));
+		json_decref(pol);
+	}
 	free(path);
 	free(dir);
 	return ret;

@@ -114,9 +114,11 @@ int variant_parse(struct variant *v, const char *name, const char *text)
 	int lineno = 0, ret = 0;
 	struct strbuf sigs = STRBUF_INIT; /* "canary\tsig\tline\n", applied after claims */
 	const char *build_key = NULL;     /* the first image-side key, for side=lab */
+	const char *lab_key = NULL;       /* the last lab-side key, for side=image */
 
 	memset(v, 0, sizeof(*v));
 	v->name = xstrdup(name);
+	v->router_nat6 = 1;
 	for (; line && !ret; line = next) {
 		char *eq, *key, *val;
 
@@ -158,12 +160,20 @@ int variant_parse(struct variant *v, const char *name, const char *text)
 			free(v->side);
 			v->side = xstrdup(val);
 		} else if (!strcmp(key, "policy")) {
+			lab_key = key;
 			/* lab side: the headscale policy (fixtures/headscale/NAME) of the run */
 			if (!*val || strchr(val, '/') || *val == '.')
 				ret = error("variant '%s' line %d: policy names a file in "
 					    "fixtures/headscale/, not '%s'", name, lineno, val);
 			free(v->policy);
 			v->policy = xstrdup(val);
+		} else if (!strcmp(key, "router_nat6")) {
+			/* lab side: whether the router masquerades IPv6 on its WAN */
+			if (strcmp(val, "yes") && strcmp(val, "no"))
+				ret = error("variant '%s' line %d: router_nat6 is yes or no, not '%s'",
+					    name, lineno, val);
+			v->router_nat6 = !strcmp(val, "yes");
+			lab_key = key; /* lives in copy, freed last */
 		} else if (!strncmp(key, "signature.", 10)) {
 			strbuf_addf(&sigs, "%s\t%s\t%d\n", key + 10, val, lineno);
 		} else if (!strcmp(key, "omit") || !strcmp(key, "drop_allow") ||
@@ -195,13 +205,14 @@ int variant_parse(struct variant *v, const char *name, const char *text)
 	if (!ret && !v->side)
 		v->side = xstrdup("image");
 	/* one side per variant: the failure is then the image's, or the lab's */
-	if (!ret && !strcmp(v->side, "lab") && !v->policy)
-		ret = error("variant '%s': side=lab, but it changes nothing in the lab (policy=)", name);
+	if (!ret && !strcmp(v->side, "lab") && !v->policy && v->router_nat6)
+		ret = error("variant '%s': side=lab, but it changes nothing in the lab "
+			    "(policy=, router_nat6=no)", name);
 	if (!ret && !strcmp(v->side, "lab") && build_key)
 		ret = error("variant '%s': side=lab, but it changes the image too (%s=)", name,
 			    build_key);
-	if (!ret && strcmp(v->side, "lab") && v->policy)
-		ret = error("variant '%s': policy= changes the lab, so side must be lab", name);
+	if (!ret && strcmp(v->side, "lab") && lab_key)
+		ret = error("variant '%s': %s= changes the lab, so side must be lab", name, lab_key);
 	strbuf_release(&sigs);
 	free(copy);
 	if (ret)

@@ -24,6 +24,7 @@ struct variant {
 	size_t ncollateral;
 	char *side;          /* what it changes: "image" (the recipe) or "lab" */
 	char *policy;        /* side=lab: headscale policy in fixtures/headscale/, or NULL */
+	int router_nat6;     /* side=lab: 0 when the router lacks its IPv6 masquerade, else 1 */
 };
 
 /* Parse a variant file's text (key=value lines, # comments). */

@@ -189,11 +189,11 @@ if [ -n "$variant_arg" ]; then
 		config_drop) v_cfg_drop+=("$val") ;;
 		config_add) v_cfg_add+=("$val") ;;
 		side) v_side=$val ;;
-		claims | collateral | policy | signature.?*) ;; # for the harness, not the build
+		claims | collateral | policy | router_nat6 | signature.?*) ;; # for the harness, not the build
 		*) die "'$variant_file':$lineno: unknown key '$key'" ;;
 		esac
 	done <"$variant_file"
-	# A lab-side variant (a policy the lab runs with) is judged on the
+	# A lab-side variant (a policy or router setting the lab runs with) is judged on the
 	# recipe's own image: the same bytes, from the same cache entry.
 	if [ "$v_side" = lab ]; then
 		if [ -n "$v_omit$v_drop$v_add" ] || [ ${#v_cfg_drop[@]} -gt 0 ] || [ ${#v_cfg_add[@]} -gt 0 ]; then

@@ -92,15 +92,27 @@ static void check_topology(const struct lab *lab)
 	const char *bb_ping_argv[] = { "busybox", "ping", "-c", "1", "-W", "2", LAB_INET_GW, NULL };
 	const char *tap_argv[] = { "ip", "-o", "link", "show", lab->tap, NULL };
 	const char *tailnet_argv[] = { "ip", "route", "get", "100.64.0.1", NULL };
+	const char *tailnet6_argv[] = { "ip", "route", "get", "fd7a:115c:a1e0::1", NULL };
+	const char *ping6_argv[] = { "ping", "-c", "1", "-W", "2", LAB_INET6_GW, NULL };
+	const char *bb_ping6_argv[] = { "busybox", "ping", "-c", "1", "-W", "2", LAB_INET6_GW,
+					NULL };
 	const char *nft_argv[] = { "nft", "list", "ruleset", NULL };
 	static const char *const outside[] = { "8.8.8.8", "1.1.1.1", "192.0.2.1", "10.0.0.1",
-					       "2001:4860:4860::8888" };
+					       "2001:4860:4860::8888", "2001:db9::1", "fd00:172:21::1" };
 	const char *const nss[] = { lab->inet, lab->routeros };
+	static const struct {
+		const char *family, *path;
+	} fwd_knobs[] = {
+		{ "IPv4", "/proc/sys/net/ipv4/ip_forward" },
+		{ "IPv6", "/proc/sys/net/ipv6/conf/all/forwarding" },
+	};
 	char fwd[8] = "";
 	int rc, saved;
 
 	rc = run_in(lab->routeros, have_cmd("ping") ? ping_argv : bb_ping_argv, &out, &err);
 	check(rc == 0, "routeros pings %s (inet bridge)", LAB_INET_GW);
+	rc = run_in(lab->routeros, have_cmd("ping") ? ping6_argv : bb_ping6_argv, &out, &err);
+	check(rc == 0, "routeros pings %s (inet bridge, IPv6)", LAB_INET6_GW);
 
 	for (size_t n = 0; n < 2; n++) {
 		for (size_t i = 0; i < sizeof(outside) / sizeof(outside[0]); i++) {
@@ -120,6 +132,11 @@ static void check_topology(const struct lab *lab)
 	check(rc == 0 && strstr(strbuf_str(&out), "via " LAB_ROUTER_VM) &&
 		      strstr(strbuf_str(&out), lab->containers),
 	      "routeros routes %s via %s on %s", LAB_TAILNET4, LAB_ROUTER_VM, lab->containers);
+	strbuf_reset(&out);
+	rc = run_in(lab->routeros, tailnet6_argv, &out, NULL);
+	check(rc == 0 && strstr(strbuf_str(&out), "via " LAB_ROUTER_VM6) &&
+		      strstr(strbuf_str(&out), lab->containers),
+	      "routeros routes %s via %s on %s", LAB_TAILNET6, LAB_ROUTER_VM6, lab->containers);
 
 	strbuf_reset(&out);
 	rc = run_in(lab->routeros, tap_argv, &out, NULL);
@@ -132,17 +149,24 @@ static void check_topology(const struct lab *lab)
 	check(rc == 0 && strstr(strbuf_str(&out), "masquerade") &&
 		      strstr(strbuf_str(&out), lab->wan) && !strstr(strbuf_str(&out), "saddr"),
 	      "routeros masquerades whatever leaves through %s, any source", lab->wan);
+	/* and IPv6, the rule a RouterOS user adds (lab_up_router's nat6) */
+	check(rc == 0 && strstr(strbuf_str(&out), "table ip6 " LAB_NAT_TABLE " {"),
+	      "routeros masquerades IPv6 leaving through %s too", lab->wan);
 
-	if (lab_enter(lab->routeros, &saved) == 0) {
-		struct strbuf v = STRBUF_INIT;
+	for (size_t i = 0; i < sizeof(fwd_knobs) / sizeof(fwd_knobs[0]); i++) {
+		fwd[0] = '\0';
+		if (lab_enter(lab->routeros, &saved) == 0) {
+			struct strbuf v = STRBUF_INIT;
 
-		strbuf_read_file(&v, "/proc/sys/net/ipv4/ip_forward");
-		strbuf_rtrim(&v);
-		snprintf(fwd, sizeof(fwd), "%s", strbuf_str(&v));
-		strbuf_release(&v);
-		lab_leave(saved);
+			strbuf_read_file(&v, fwd_knobs[i].path);
+			strbuf_rtrim(&v);
+			snprintf(fwd, sizeof(fwd), "%s", strbuf_str(&v));
+			strbuf_release(&v);
+			lab_leave(saved);
+		}
+		check(!strcmp(fwd, "1"), "routeros forwards %s (%s=%s)", fwd_knobs[i].family,
+		      fwd_knobs[i].path, fwd);
 	}
-	check(!strcmp(fwd, "1"), "routeros forwards IPv4 (ip_forward=%s)", fwd);
 	strbuf_release(&out);
 	strbuf_release(&err);
 }
@@ -633,7 +657,7 @@ int main(int argc, char **argv)
 		      now_s() - t0);
 	}
 
-	if (lab_init(&lab, NULL) < 0 || lab_up_router(&lab) < 0) {
+	if (lab_init(&lab, NULL) < 0 || lab_up_router(&lab, 1) < 0) {
 		check(0, "lab up");
 		printf("1..%d\n%d passed, %d failed\n", n_test, n_pass, n_fail);
 		return 1;
@@ -665,7 +689,7 @@ int main(int argc, char **argv)
 	for (unsigned long c = 0; c < cycles && !interrupted(); c++) {
 		struct lab l;
 
-		if (lab_init(&l, NULL) < 0 || lab_up_router(&l) < 0) {
+		if (lab_init(&l, NULL) < 0 || lab_up_router(&l, 1) < 0) {
 			check(0, "cycle %lu: lab up", c + 1);
 			break;
 		}

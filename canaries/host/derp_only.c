@@ -5,9 +5,12 @@
  * as exit node still reaches the internet and resolves public names.
  *
  * First the client-router path must be direct (a path already on DERP
- * proves nothing). Then a table in the RouterOS host's namespace drops UDP
- * between the client and the router's WAN address, both ways (udpblock.h);
- * `tailscale ping` must report DERP and the drop counters must have risen.
+ * proves nothing). Then tables in the RouterOS host's namespace drop UDP
+ * between the client and the router's WAN address, both ways and in both
+ * address families (udpblock.h: 198.51.100.20 <-> 198.51.100.2 and
+ * 2001:db8::20 <-> 2001:db8::2); `tailscale ping` must report DERP and the
+ * drop counters of each family must have risen (a family whose counter
+ * stays at zero carried no direct path to block).
  * With the block still in place the client uses the router as exit node for
  * a web fetch and a MagicDNS lookup, both seen upstream from the router's
  * WAN address, and the path must still be DERP afterwards. Finally the block
@@ -170,28 +173,51 @@ static int status_direct(struct scenario *s, struct canary_outcome *out)
 	return direct;
 }
 
-/* Drop counters into the detail and figures under label; their sum, or -1. */
-static long long note_drops(struct udpblock *b, struct canary_outcome *out, const char *label)
+/* The blocks of both address families. */
+struct blocks {
+	struct udpblock v4, v6;
+};
+
+/* Drops of both blocks so far. */
+struct drops {
+	long long v4, v6;
+};
+
+/*
+ * Drop counters into the detail and figures under label
+ * (<label>_drop_packets for IPv4, <label>_drop_packets6); 0, or -1.
+ */
+static int note_drops(struct blocks *b, struct canary_outcome *out, const char *label,
+		      struct drops *d)
 {
-	struct udpblock_counts c = { 0 };
+	struct udpblock_counts c4 = { 0 }, c6 = { 0 };
 	char key[64];
 
-	if (udpblock_read(b, &c) < 0)
+	if (udpblock_read(&b->v4, &c4) < 0 || udpblock_read(&b->v6, &c6) < 0)
 		return -1;
-	strbuf_addf(&out->detail, "%s: UDP dropped %lld client->router, %lld router->client\n",
-		    label, c.from_peer, c.to_peer);
+	strbuf_addf(&out->detail, "%s: UDP dropped IPv4 %lld client->router, %lld router->client; "
+		    "IPv6 %lld client->router, %lld router->client\n", label, c4.from_peer,
+		    c4.to_peer, c6.from_peer, c6.to_peer);
+	d->v4 = c4.from_peer + c4.to_peer;
+	d->v6 = c6.from_peer + c6.to_peer;
 	snprintf(key, sizeof(key), "%s_drop_packets", label);
-	json_object_set_new(out->figures, key, json_integer(c.from_peer + c.to_peer));
-	return c.from_peer + c.to_peer;
+	json_object_set_new(out->figures, key, json_integer(d->v4));
+	snprintf(key, sizeof(key), "%s_drop_packets6", label);
+	json_object_set_new(out->figures, key, json_integer(d->v6));
+	return 0;
 }
 
-/* The block's total drops as the run metric derp_drop_packets (best effort). */
-static void record_drops(struct scenario *s, struct udpblock *b)
+/* The blocks' drops as the run metrics derp_drop_packets(6) (best effort). */
+static void record_drops(struct scenario *s, struct blocks *b)
 {
 	struct udpblock_counts c = { 0 };
 
-	if (udpblock_read(b, &c) == 0)
+	if (udpblock_read(&b->v4, &c) == 0)
 		json_object_set_new(s->metrics, "derp_drop_packets",
+				    json_integer(c.from_peer + c.to_peer));
+	memset(&c, 0, sizeof(c));
+	if (udpblock_read(&b->v6, &c) == 0)
+		json_object_set_new(s->metrics, "derp_drop_packets6",
 				    json_integer(c.from_peer + c.to_peer));
 }
 
@@ -265,36 +291,35 @@ restore:
 }
 
 /* Phases 2 and 3, with the block in place; the caller removes it. */
-static int while_blocked(struct scenario *s, struct canary_outcome *out, struct udpblock *b,
+static int while_blocked(struct scenario *s, struct canary_outcome *out, struct blocks *b,
 			 double t_block, const char *prev_exit, struct path_wait *w)
 {
 	int timeout_ms = (int)(20000 * s->timeout_scale), direct;
-	long long drops;
+	struct drops d;
 
 	if (wait_path(s, TSPING_DERP, t_block, timeout_ms, w) < 0)
 		return -1;
 	describe_wait(&out->detail, "with UDP dropped", w);
-	drops = note_drops(b, out, "at_switch");
-	if (drops < 0)
+	if (note_drops(b, out, "at_switch", &d) < 0)
 		return -1;
 	if (w->reached_s < 0) {
 		if (w->direct)
-			canary_fail(out, "still-direct", "with UDP between %s and %s dropped, replies "
-				    "still came direct after %d s", LAB_CLIENT, LAB_ROUTER_WAN,
-				    timeout_ms / 1000);
+			canary_fail(out, "still-direct", "with UDP between the client and the "
+				    "router's WAN (%s, %s) dropped, replies still came direct after "
+				    "%d s", LAB_ROUTER_WAN, LAB_ROUTER_WAN6, timeout_ms / 1000);
 		else
-			canary_fail(out, "no-derp", "with UDP between %s and %s dropped, no reply "
-				    "came via DERP within %d s (%d via other paths, %d timed out)",
-				    LAB_CLIENT, LAB_ROUTER_WAN, timeout_ms / 1000, w->pongs,
-				    w->timeouts);
+			canary_fail(out, "no-derp", "with UDP between the client and the router's "
+				    "WAN (%s, %s) dropped, no reply came via DERP within %d s (%d via "
+				    "other paths, %d timed out)", LAB_ROUTER_WAN, LAB_ROUTER_WAN6,
+				    timeout_ms / 1000, w->pongs, w->timeouts);
 		return 0;
 	}
 	figure(s, out, "derp_switch_s", json_real(w->reached_s));
 	figure(s, out, "ping_derp_ms", json_real(w->last.latency_ms));
-	if (drops == 0) {
-		canary_fail(out, "no-drops", "the path went DERP but the UDP block dropped nothing: "
-			    "the direct path did not run between %s and %s", LAB_CLIENT,
-			    LAB_ROUTER_WAN);
+	if (d.v4 + d.v6 == 0) {
+		canary_fail(out, "no-drops", "the path went DERP but the UDP blocks dropped nothing: "
+			    "the direct path did not run between the client and %s or %s",
+			    LAB_ROUTER_WAN, LAB_ROUTER_WAN6);
 		return 0;
 	}
 	if (exit_over_derp(s, out, prev_exit) < 0)
@@ -306,13 +331,22 @@ static int while_blocked(struct scenario *s, struct canary_outcome *out, struct 
 	if (direct)
 		canary_fail(out, "still-direct", "after the exit-node traffic the client's status "
 			    "shows a direct path to the router again");
-	return note_drops(b, out, "at_end") < 0 ? -1 : 0;
+	if (note_drops(b, out, "at_end", &d) < 0)
+		return -1;
+	/* by now each family's direct candidates were tried, and dropped */
+	if (d.v4 == 0)
+		canary_fail(out, "no-drops", "the IPv4 block (%s <-> %s) dropped nothing: no direct "
+			    "IPv4 path was tried", LAB_CLIENT, LAB_ROUTER_WAN);
+	if (d.v6 == 0)
+		canary_fail(out, "no-drops6", "the IPv6 block (%s <-> %s) dropped nothing: no direct "
+			    "IPv6 path was tried", LAB_CLIENT6, LAB_ROUTER_WAN6);
+	return 0;
 }
 
 int canary_derp_only(struct scenario *s, struct canary_outcome *out)
 {
 	struct path_wait w = { .err = STRBUF_INIT };
-	struct udpblock block;
+	struct blocks block;
 	char prev_exit[64];
 	double t0;
 	int ret = 0;
@@ -334,18 +368,24 @@ int canary_derp_only(struct scenario *s, struct canary_outcome *out)
 		goto out;
 	}
 	figure(s, out, "ping_direct_ms", json_real(w.last.latency_ms));
-	/* 2 and 3: drop UDP on the router's host, both ways */
-	if (udpblock_add(&block, s->lab->routeros, LAB_CLIENT, LAB_ROUTER_WAN) < 0) {
+	/* 2 and 3: drop UDP on the router's host, both ways, both families */
+	if (udpblock_add(&block.v4, s->lab->routeros, LAB_CLIENT, LAB_ROUTER_WAN) < 0) {
+		ret = -1;
+		goto out;
+	}
+	if (udpblock_add(&block.v6, s->lab->routeros, LAB_CLIENT6, LAB_ROUTER_WAN6) < 0) {
+		udpblock_remove(&block.v4);
 		ret = -1;
 		goto out;
 	}
 	t0 = mono_s();
-	strbuf_addf(&out->detail, "dropping UDP %s <-> %s in '%s'\n", LAB_CLIENT, LAB_ROUTER_WAN,
-		    s->lab->routeros);
+	strbuf_addf(&out->detail, "dropping UDP %s <-> %s and %s <-> %s in '%s'\n", LAB_CLIENT,
+		    LAB_ROUTER_WAN, LAB_CLIENT6, LAB_ROUTER_WAN6, s->lab->routeros);
 	ret = while_blocked(s, out, &block, t0, prev_exit, &w);
 	record_drops(s, &block);
-	/* 4: restore, then give later canaries their direct path back */
-	if (udpblock_remove(&block) < 0) {
+	/* 4: restore (the later block first: removal unwinds the undo stack), then
+	 * give later canaries their direct path back */
+	if (udpblock_remove(&block.v6) < 0 || udpblock_remove(&block.v4) < 0) {
 		ret = -1;
 		goto out;
 	}

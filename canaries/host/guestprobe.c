@@ -87,12 +87,13 @@ static int run_probe(struct scenario *s, const struct probe_site *where,
 	return ret;
 }
 
-int probe_dns(struct scenario *s, const struct probe_site *where, struct canary_outcome *out,
-	      const char *label, const char *server, const char *name, const char *transport,
-	      const char *expect, int timeout_ms, struct guestprobe *res)
+int probe_dns_type(struct scenario *s, const struct probe_site *where,
+		   struct canary_outcome *out, const char *label, const char *server,
+		   const char *name, const char *type, const char *transport, const char *expect,
+		   int timeout_ms, struct guestprobe *res)
 {
 	char wait_ms[16];
-	const char *args[12];
+	const char *args[14];
 	size_t n = 0;
 
 	snprintf(wait_ms, sizeof(wait_ms), "%d", timeout_ms);
@@ -100,6 +101,10 @@ int probe_dns(struct scenario *s, const struct probe_site *where, struct canary_
 	args[n++] = server;
 	args[n++] = "-n";
 	args[n++] = name;
+	if (type) {
+		args[n++] = "-t";
+		args[n++] = type;
+	}
 	args[n++] = "-T";
 	args[n++] = transport;
 	args[n++] = "-w";
@@ -110,6 +115,14 @@ int probe_dns(struct scenario *s, const struct probe_site *where, struct canary_
 	}
 	args[n] = NULL;
 	return run_probe(s, where, out, label, "dnsprobe", args, timeout_ms, res);
+}
+
+int probe_dns(struct scenario *s, const struct probe_site *where, struct canary_outcome *out,
+	      const char *label, const char *server, const char *name, const char *transport,
+	      const char *expect, int timeout_ms, struct guestprobe *res)
+{
+	return probe_dns_type(s, where, out, label, server, name, NULL, transport, expect,
+			      timeout_ms, res);
 }
 
 int probe_http(struct scenario *s, const struct probe_site *where, struct canary_outcome *out,

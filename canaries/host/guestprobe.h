@@ -29,6 +29,11 @@ struct probe_site {
 int probe_dns(struct scenario *s, const struct probe_site *where, struct canary_outcome *out,
 	      const char *label, const char *server, const char *name, const char *transport,
 	      const char *expect, int timeout_ms, struct guestprobe *res);
+/* probe_dns() for a query type ("A", "AAAA", "TXT"; NULL: dnsprobe's default, A). */
+int probe_dns_type(struct scenario *s, const struct probe_site *where,
+		   struct canary_outcome *out, const char *label, const char *server,
+		   const char *name, const char *type, const char *transport, const char *expect,
+		   int timeout_ms, struct guestprobe *res);
 /* Run httpget for url (expecting HTTP 200); evidence as for probe_dns(). */
 int probe_http(struct scenario *s, const struct probe_site *where, struct canary_outcome *out,
 	       const char *label, const char *url, int timeout_ms, struct guestprobe *res);

@@ -19,6 +19,9 @@ int canary_restart_persistence(struct scenario *s, struct canary_outcome *out);
 int canary_policy_enforced(struct scenario *s, struct canary_outcome *out);
 int canary_portmap(struct scenario *s, struct canary_outcome *out);
 int canary_health_report(struct scenario *s, struct canary_outcome *out);
+int canary_quad100_aaaa(struct scenario *s, struct canary_outcome *out);
+int canary_exitnode_traffic6(struct scenario *s, struct canary_outcome *out);
+int canary_subnet_route6(struct scenario *s, struct canary_outcome *out);
 
 const struct canary canary_registry[] = {
 	{
@@ -28,6 +31,15 @@ const struct canary canary_registry[] = {
 		.timeout_s = 40,
 		.proves = "MagicDNS on 100.100.100.100 answers inside the router over UDP and TCP: "
 			  "the router's own tailnet name and a name forwarded to the upstream resolver",
+	},
+	{
+		.name = "quad100-aaaa",
+		.where = CANARY_ROUTER,
+		.run = canary_quad100_aaaa,
+		.timeout_s = 40,
+		.proves = "MagicDNS on 100.100.100.100 answers AAAA inside the router over UDP and "
+			  "TCP: the router's own tailnet name with its fd7a:115c:a1e0:: address, "
+			  "and a public name with the upstream resolver's IPv6 answer",
 	},
 	{
 		.name = "peerapi-doh",
@@ -55,12 +67,28 @@ const struct canary canary_registry[] = {
 			  "upstream from the router's WAN address",
 	},
 	{
+		.name = "exitnode-traffic6",
+		.where = CANARY_CLIENT,
+		.run = canary_exitnode_traffic6,
+		.timeout_s = 60,
+		.proves = "a client's IPv6 web traffic leaves through the router as exit node, seen "
+			  "upstream from the RouterOS host's IPv6 WAN address (its own masquerade)",
+	},
+	{
 		.name = "subnet-route",
 		.where = CANARY_CLIENT,
 		.run = canary_subnet_route,
 		.timeout_s = 30,
 		.proves = "a client reaches the LAN behind the router over the advertised "
 			  "172.20.0.0/24 route, and the LAN host sees the client's own tailnet address",
+	},
+	{
+		.name = "subnet-route6",
+		.where = CANARY_CLIENT,
+		.run = canary_subnet_route6,
+		.timeout_s = 30,
+		.proves = "a client reaches an IPv6 LAN host behind the router over the advertised "
+			  "fd00:172:20::/64 route, and the host sees the client's tailnet IPv6 address",
 	},
 	{
 		.name = "router-uses-exit",

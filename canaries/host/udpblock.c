@@ -25,6 +25,15 @@ static const char *addr_family(const char *addr)
 	return NULL;
 }
 
+const char *udpblock_table(const char *addr)
+{
+	const char *fam = addr_family(addr);
+
+	if (!fam)
+		return NULL;
+	return strcmp(fam, "ip6") ? UDPBLOCK_TABLE : UDPBLOCK_TABLE6;
+}
+
 char *udpblock_ruleset(const char *peer, const char *local)
 {
 	const char *fam = addr_family(peer);
@@ -37,8 +46,8 @@ char *udpblock_ruleset(const char *peer, const char *local)
 	 * outbound drops after srcnat, where a masqueraded packet already
 	 * carries local as its source.
 	 */
-	return xasprintf("create table inet " UDPBLOCK_TABLE "\n"
-			 "table inet " UDPBLOCK_TABLE " {\n"
+	return xasprintf("create table inet %s\n"
+			 "table inet %s {\n"
 			 "  counter from_peer { }\n"
 			 "  counter to_peer { }\n"
 			 "  chain from_peer {\n"
@@ -50,10 +59,12 @@ char *udpblock_ruleset(const char *peer, const char *local)
 			 "    %s saddr %s %s daddr %s meta l4proto udp counter name \"to_peer\" drop\n"
 			 "  }\n"
 			 "}\n",
-			 fam, peer, fam, local, fam, local, fam, peer);
+			 udpblock_table(peer), udpblock_table(peer), fam, peer, fam, local, fam,
+			 local, fam, peer);
 }
 
-int udpblock_parse_counters(const char *json, size_t len, struct udpblock_counts *c)
+int udpblock_parse_counters(const char *json, size_t len, const char *table_name,
+			    struct udpblock_counts *c)
 {
 	json_error_t jerr;
 	json_t *root = json_loadb(json, len, 0, &jerr), *items, *item;
@@ -69,7 +80,7 @@ int udpblock_parse_counters(const char *json, size_t len, struct udpblock_counts
 		const char *table = json_string_value(json_object_get(ctr, "table"));
 		json_t *packets = json_object_get(ctr, "packets");
 
-		if (!name || !table || strcmp(table, UDPBLOCK_TABLE) || !json_is_integer(packets))
+		if (!name || !table || strcmp(table, table_name) || !json_is_integer(packets))
 			continue;
 		if (!strcmp(name, "from_peer")) {
 			c->from_peer = json_integer_value(packets);
@@ -81,15 +92,16 @@ int udpblock_parse_counters(const char *json, size_t len, struct udpblock_counts
 	}
 	json_decref(root);
 	if (seen != 3)
-		return error("nft counters of table '%s' lack %s", UDPBLOCK_TABLE,
+		return error("nft counters of table '%s' lack %s", table_name,
 			     seen & 1 ? "to_peer" : "from_peer");
 	return 0;
 }
 
 int udpblock_add(struct udpblock *b, const char *netns, const char *peer, const char *local)
 {
+	const char *table = udpblock_table(peer);
 	const char *del[] = { "ip", "netns", "exec", netns, "nft", "delete", "table", "inet",
-			      UDPBLOCK_TABLE, NULL };
+			      table, NULL };
 	const char *load[] = { "nft", NULL, NULL };
 	char *ruleset, *what;
 	int ret;
@@ -104,13 +116,16 @@ int udpblock_add(struct udpblock *b, const char *netns, const char *peer, const 
 		return error("cannot block UDP between '%s' and '%s': want two addresses of one "
 			     "family", peer, local);
 	load[1] = ruleset;
-	ret = lab_nft_cmd(netns, "load the nft table " UDPBLOCK_TABLE, load, NULL);
+	what = xasprintf("load the nft table %s", table);
+	ret = lab_nft_cmd(netns, what, load, NULL);
 	free(ruleset);
+	free(what);
 	if (ret < 0)
 		return -1;
 	snprintf(b->netns, sizeof(b->netns), "%s", netns);
+	b->table = table;
 	b->undo_depth = undo_depth();
-	what = xasprintf("delete nft table %s in %s", UDPBLOCK_TABLE, netns);
+	what = xasprintf("delete nft table %s in %s", table, netns);
 	undo_push_argv(what, del);
 	free(what);
 	b->active = 1;
@@ -120,8 +135,7 @@ int udpblock_add(struct udpblock *b, const char *netns, const char *peer, const 
 
 int udpblock_read(const struct udpblock *b, struct udpblock_counts *c)
 {
-	const char *argv[] = { "nft", "-j", "list", "counters", "table", "inet", UDPBLOCK_TABLE,
-			       NULL };
+	const char *argv[] = { "nft", "-j", "list", "counters", "table", "inet", b->table, NULL };
 	struct strbuf out = STRBUF_INIT;
 	int ret;
 
@@ -129,7 +143,7 @@ int udpblock_read(const struct udpblock *b, struct udpblock_counts *c)
 		return error("no UDP block to read");
 	ret = lab_nft_cmd(b->netns, "list nft counters", argv, &out);
 	if (ret == 0)
-		ret = udpblock_parse_counters(strbuf_str(&out), out.len, c);
+		ret = udpblock_parse_counters(strbuf_str(&out), out.len, b->table, c);
 	strbuf_release(&out);
 	return ret;
 }
@@ -138,6 +152,7 @@ int udpblock_remove(struct udpblock *b)
 {
 	const char *argv[] = { "nft", "list", "tables", NULL };
 	struct strbuf out = STRBUF_INIT;
+	char *line;
 	int ret;
 
 	if (!b->active)
@@ -145,9 +160,11 @@ int udpblock_remove(struct udpblock *b)
 	undo_unwind(b->undo_depth);
 	b->active = 0;
 	ret = lab_nft_cmd(b->netns, "list nft tables", argv, &out);
-	if (ret == 0 && strstr(strbuf_str(&out), "inet " UDPBLOCK_TABLE "\n"))
-		ret = error("nft table '%s' is still in '%s' after its removal", UDPBLOCK_TABLE,
+	line = xasprintf("inet %s\n", b->table);
+	if (ret == 0 && strstr(strbuf_str(&out), line))
+		ret = error("nft table '%s' is still in '%s' after its removal", b->table,
 			    b->netns);
+	free(line);
 	strbuf_release(&out);
 	return ret;
 }

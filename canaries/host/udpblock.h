@@ -12,12 +12,17 @@
  * TCP and UDP to anyone else pass: a DERP relay and STUN keep working.
  */
 
-/* The table's name (one block per namespace: adding a second one fails). */
+/*
+ * The table's name: one per address family, so a namespace holds one IPv4
+ * and one IPv6 block at most (adding a second of a family fails).
+ */
 #define UDPBLOCK_TABLE "tsc-udpblock"
+#define UDPBLOCK_TABLE6 "tsc-udpblock6"
 
 /* An installed block; its removal sits on the undo stack while it exists. */
 struct udpblock {
 	char netns[32];
+	const char *table; /* UDPBLOCK_TABLE or UDPBLOCK_TABLE6 */
 	size_t undo_depth; /* depth before the removal was pushed */
 	int active;
 };
@@ -28,13 +33,16 @@ struct udpblock_counts {
 	long long to_peer;   /* local -> peer */
 };
 
+/* The block's table for an address's family; NULL for anything but a bare address. */
+const char *udpblock_table(const char *addr);
 /* The nft script (heap string) that creates the table; NULL for a bad address. */
 char *udpblock_ruleset(const char *peer, const char *local);
 /*
- * Parse `nft -j list counters table inet UDPBLOCK_TABLE` output into c;
- * -1 if it is not JSON or lacks either counter.
+ * Parse `nft -j list counters table inet TABLE` output into c; -1 if it is
+ * not JSON or lacks either counter of table.
  */
-int udpblock_parse_counters(const char *json, size_t len, struct udpblock_counts *c);
+int udpblock_parse_counters(const char *json, size_t len, const char *table,
+			    struct udpblock_counts *c);
 /*
  * Install the block in lab namespace netns (peer and local lab addresses
  * of one family) and push its removal. Refuses non-lab namespaces and

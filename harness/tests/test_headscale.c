@@ -12,9 +12,10 @@
 
 static const struct headscale_conf full_conf = {
 	.server_url = HEADSCALE_URL,
-	.listen_addr = HEADSCALE_IPV4 ":443",
+	.listen_addr = "[::]:443",
 	.server_ipv4 = HEADSCALE_IPV4,
-	.stun_addr = HEADSCALE_IPV4 ":3478",
+	.server_ipv6 = HEADSCALE_IPV6,
+	.stun_addr = "[::]:3478",
 	.prefix_v4 = LAB_TAILNET4,
 	.prefix_v6 = LAB_TAILNET6,
 	.state_dir = "/run/tsc/hs",
@@ -105,11 +106,12 @@ static void renders_the_real_template(void **state)
 	s = strbuf_str(&out);
 	assert_null(strchr(s, '@'));
 	assert_non_null(strstr(s, "\nserver_url: \"https://198.51.100.1\"\n"));
-	assert_non_null(strstr(s, "\nlisten_addr: \"198.51.100.1:443\"\n"));
+	assert_non_null(strstr(s, "\nlisten_addr: \"[::]:443\"\n"));
+	assert_non_null(strstr(s, "    ipv4: \"198.51.100.1\"\n    ipv6: \"2001:db8::1\"\n"));
 	assert_non_null(strstr(s, "\ndisable_check_updates: true\n"));
 	assert_non_null(strstr(s, "  v4: \"100.64.0.0/10\"\n  v6: \"fd7a:115c:a1e0::/48\"\n"));
 	assert_non_null(strstr(s, "\n  urls: []\n"));
-	assert_non_null(strstr(s, "stun_listen_addr: \"198.51.100.1:3478\"\n"));
+	assert_non_null(strstr(s, "stun_listen_addr: \"[::]:3478\"\n"));
 	assert_non_null(strstr(s, "  override_local_dns: false\n"));
 	assert_non_null(strstr(s, "    global: []\n"));
 	assert_non_null(strstr(s, "  base_domain: \"tailnet.lab.test\"\n"));

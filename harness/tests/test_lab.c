@@ -117,14 +117,18 @@ static void only_lab_addresses(void **state)
 		"198.51.100.1", "198.51.100.1/24", "198.51.100.0/24", "198.51.100.255/32",
 		"172.20.0.1/24", "172.20.0.10", "100.64.0.0/10", "100.127.255.254",
 		"100.100.100.100", "fd7a:115c:a1e0::/48", "fd7a:115c:a1e0::1/64",
-		"fd7a:115c:a1e0:ffff::80",
+		"fd7a:115c:a1e0:ffff::80", "2001:db8::1", "2001:db8::/64", "2001:db8::/32",
+		"2001:db8:ffff::1/48", "fd00:172:20::10", "fd00:172:20::/64",
+		"fd00:172:20::ffff/128",
 	};
 	static const char *const bad[] = {
 		"8.8.8.8", "8.8.8.8/32", "198.51.101.1", "198.51.100.0/16", "0.0.0.0/0",
 		"172.20.1.1", "172.16.0.1", "100.128.0.1", "100.63.255.255", "100.64.0.0/9",
 		"192.0.2.1", "fd7a:115c:a1e1::1", "::/0", "2001:4860:4860::8888", "default",
 		"", "198.51.100.1/33", "198.51.100.1/", "198.51.100.1/x", "198.51.100.1/24x",
-		"198.51.100", "fd7a:115c:a1e0::1/129", NULL,
+		"198.51.100", "fd7a:115c:a1e0::1/129", "2001:db9::1", "2001:db8::/31",
+		"2001:db7:ffff::1", "fd00:172:20:1::1", "fd00:172:20::/63", "fd00::1",
+		"fd00:172:21::1", "2001:db8::1/129", NULL,
 	};
 
 	(void)state;
@@ -140,6 +144,12 @@ static void only_lab_addresses(void **state)
 		    lab_addr_ok(LAB_ROUTER_VM) && lab_addr_ok(LAB_LANHOST) &&
 		    lab_addr_ok(LAB_TAILNET4) && lab_addr_ok(LAB_TAILNET6) &&
 		    lab_addr_ok(LAB_INET_NET) && lab_addr_ok(LAB_CTR_NET));
+	assert_true(lab_addr_ok(LAB_INET6_RANGE) && lab_addr_ok(LAB_INET6_NET) &&
+		    lab_addr_ok(LAB_INET6_GW) && lab_addr_ok(LAB_ROUTER_WAN6) &&
+		    lab_addr_ok(LAB_CLIENT6) && lab_addr_ok(LAB_WEB6) &&
+		    lab_addr_ok(LAB_CTR6_NET) && lab_addr_ok(LAB_CTR6_GW) &&
+		    lab_addr_ok(LAB_ROUTER_VM6) && lab_addr_ok(LAB_LANHOST6) &&
+		    lab_addr_ok(LAB_LANHOST2_6));
 }
 
 static void sysctl_keys_map_to_proc(void **state)

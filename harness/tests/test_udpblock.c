@@ -24,9 +24,15 @@ static void writes_both_directions(void **state)
 	assert_non_null(strstr(r, "ip saddr 198.51.100.2 ip daddr 198.51.100.20 meta l4proto udp "
 				  "counter name \"to_peer\" drop"));
 	free(r);
-	r = udpblock_ruleset("fd7a:115c:a1e0::1", "fd7a:115c:a1e0::2");
+	r = udpblock_ruleset("2001:db8::20", "2001:db8::2");
 	assert_non_null(r);
-	assert_non_null(strstr(r, "ip6 saddr fd7a:115c:a1e0::1 ip6 daddr fd7a:115c:a1e0::2"));
+	/* IPv6 has a table of its own: one namespace may hold both blocks */
+	assert_non_null(strstr(r, "create table inet " UDPBLOCK_TABLE6 "\n"));
+	assert_non_null(strstr(r, "ip6 saddr 2001:db8::20 ip6 daddr 2001:db8::2"));
+	assert_non_null(strstr(r, "ip6 saddr 2001:db8::2 ip6 daddr 2001:db8::20"));
+	assert_string_equal(udpblock_table("2001:db8::2"), UDPBLOCK_TABLE6);
+	assert_string_equal(udpblock_table("198.51.100.2"), UDPBLOCK_TABLE);
+	assert_null(udpblock_table("198.51.100.0/24"));
 	free(r);
 	assert_null(udpblock_ruleset("198.51.100.20", "fd7a:115c:a1e0::2"));
 	assert_null(udpblock_ruleset("198.51.100.0/24", "198.51.100.2"));
@@ -51,13 +57,15 @@ static void reads_counters(void **state)
 	struct udpblock_counts c = { -1, -1 };
 
 	(void)state;
-	assert_int_equal(udpblock_parse_counters(json, sizeof(json) - 1, &c), 0);
+	assert_int_equal(udpblock_parse_counters(json, sizeof(json) - 1, UDPBLOCK_TABLE, &c), 0);
 	assert_int_equal(c.from_peer, 7);
 	assert_int_equal(c.to_peer, 5);
 	/* another table's counter does not count */
-	assert_int_equal(udpblock_parse_counters(one, sizeof(one) - 1, &c), -1);
-	assert_int_equal(udpblock_parse_counters("{\"nftables\": []}", 16, &c), -1);
-	assert_int_equal(udpblock_parse_counters("not json", 8, &c), -1);
+	assert_int_equal(udpblock_parse_counters(one, sizeof(one) - 1, UDPBLOCK_TABLE, &c), -1);
+	/* the same counters under the IPv6 table's name are not the IPv4 block's */
+	assert_int_equal(udpblock_parse_counters(json, sizeof(json) - 1, UDPBLOCK_TABLE6, &c), -1);
+	assert_int_equal(udpblock_parse_counters("{\"nftables\": []}", 16, UDPBLOCK_TABLE, &c), -1);
+	assert_int_equal(udpblock_parse_counters("not json", 8, UDPBLOCK_TABLE, &c), -1);
 }
 
 static void refuses_outside_the_lab(void **state)

@@ -38,6 +38,15 @@ static void parses_claims_signatures_and_collateral(void **state)
 	assert_string_equal(v.side, "lab");
 	assert_string_equal(v.policy, "p.hujson");
 	assert_int_equal(v.ncollateral, 0);
+	/* the router masquerades IPv6 unless a lab variant says otherwise */
+	assert_int_equal(v.router_nat6, 1);
+	variant_release(&v);
+	assert_int_equal(variant_parse(&v, "lab-two", "side=lab\nrouter_nat6=no\nclaims=a\n"), 0);
+	assert_int_equal(v.router_nat6, 0);
+	assert_null(v.policy);
+	variant_release(&v);
+	assert_int_equal(variant_parse(&v, "image-one", "claims=a\nomit=dns\n"), 0);
+	assert_int_equal(v.router_nat6, 1);
 	variant_release(&v);
 }
 
@@ -63,6 +72,13 @@ static void rejects_bad_files(void **state)
 	assert_int_equal(variant_parse(&v, "x", "claims=a\nside=lab\npolicy=p\nomit=dns\n"), -1);
 	assert_int_equal(variant_parse(&v, "x", "claims=a\npolicy=p\n"), -1);
 	assert_int_equal(variant_parse(&v, "x", "claims=a\nside=lab\npolicy=../etc/p\n"), -1);
+	/* router_nat6 is yes or no, changes the lab, and "yes" alone changes nothing */
+	assert_int_equal(variant_parse(&v, "x", "claims=a\nside=lab\nrouter_nat6=off\n"), -1);
+	assert_int_equal(variant_parse(&v, "x", "claims=a\nrouter_nat6=no\n"), -1);
+	assert_int_equal(variant_parse(&v, "x", "claims=a\nside=image\nrouter_nat6=no\n"), -1);
+	assert_int_equal(variant_parse(&v, "x", "claims=a\nside=lab\nrouter_nat6=yes\n"), -1);
+	assert_int_equal(variant_parse(&v, "x", "claims=a\nside=lab\nrouter_nat6=no\nupx=no\n"),
+			 -1);
 }
 
 /* A summary as the harness writes it: variant, every precondition, canaries. */
