@@ -388,6 +388,7 @@ void image_candidates_release(struct image_candidates *c)
 {
 	for (size_t i = 0; i < c->n; i++) {
 		free(c->v[i].manifest_digest);
+		free(c->v[i].index_digest);
 		free(c->v[i].manifest_type);
 		free(c->v[i].config_digest);
 		free(c->v[i].config_json);
@@ -427,6 +428,7 @@ struct oci_walk {
 	void *ctx;
 	struct image_candidates *out;
 	size_t top;
+	const char *top_index; /* digest of the index index.json names, while walking it */
 };
 
 static int is_index_type(const char *mt)
@@ -478,6 +480,7 @@ static int add_manifest(struct oci_walk *w, json_t *manifest, const char *mt, co
 	merge_platform(cand, &cfg.platform, digest);
 	image_config_release(&cfg);
 	cand->manifest_digest = xstrdup(digest);
+	cand->index_digest = w->top_index ? xstrdup(w->top_index) : NULL;
 	cand->manifest_type = xstrdup(mt);
 	cand->manifest_size = size;
 	cand->config_digest = xstrdup(cdigest);
@@ -555,10 +558,15 @@ static int walk_descriptor(struct oci_walk *w, json_t *desc, int depth)
 	if (!mt)
 		mt = json_object_get(doc, "manifests") ? MT_OCI_INDEX : MT_OCI_MANIFEST;
 	if (is_index_type(mt)) {
-		if (depth >= MAX_NESTING)
+		if (depth >= MAX_NESTING) {
 			error("image indexes are nested deeper than %d", MAX_NESTING);
-		else
+		} else {
+			if (depth == 0)
+				w->top_index = digest;
 			ret = walk_index(w, doc, name, depth + 1);
+			if (depth == 0)
+				w->top_index = NULL;
+		}
 	} else if (is_manifest_type(mt)) {
 		ret = add_manifest(w, doc, mt, digest, name, blob.len, &declared);
 	} else {
@@ -591,7 +599,7 @@ static int walk_index(struct oci_walk *w, json_t *index, const char *what, int d
 int image_list_oci(const char *index_json, image_read_fn *read, void *ctx,
 		   struct image_candidates *out)
 {
-	struct oci_walk w = { read, ctx, out, 0 };
+	struct oci_walk w = { read, ctx, out, 0, NULL };
 	json_t *root;
 	int ret;
 
@@ -1339,6 +1347,7 @@ int image_open(struct image *img, const char *path, const struct arch *want, con
 	img->format = src.format;
 	img->platform = cand->platform;
 	img->manifest_digest = xstrdup(cand->manifest_digest ? cand->manifest_digest : "");
+	img->index_digest = xstrdup(cand->index_digest ? cand->index_digest : "");
 	img->config_digest = xstrdup(cand->config_digest);
 	if (image_config_parse(cand->config_json, strlen(cand->config_json), &img->config) < 0)
 		goto out;
@@ -1380,6 +1389,7 @@ void image_release(struct image *img)
 	free(img->dir);
 	free(img->rootfs);
 	free(img->manifest_digest);
+	free(img->index_digest);
 	free(img->config_digest);
 	image_config_release(&img->config);
 	memset(img, 0, sizeof(*img));

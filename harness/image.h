@@ -56,6 +56,7 @@ struct image_candidate {
 	struct image_platform declared; /* the index's platform entry (empty when none) */
 	size_t index;            /* position in the top-level index.json / manifest.json */
 	char *manifest_digest;   /* OCI manifest digest (NULL for docker save) */
+	char *index_digest;      /* the image index index.json names that holds it, or NULL */
 	char *manifest_type;     /* its media type (NULL for docker save) */
 	size_t manifest_size;    /* its size in bytes (0 for docker save) */
 	char *config_digest;     /* digest of the config blob ("sha256:<hex>") */
@@ -83,6 +84,12 @@ struct image {
 	char *dir;                /* private temp dir under workdir, removed by image_release() */
 	char *rootfs;             /* the unpacked root filesystem (dir/rootfs) */
 	char *manifest_digest;    /* OCI manifest digest ("" for docker save) */
+	/*
+	 * The digest of the image index that index.json names and the chosen
+	 * manifest sits in (a multi-platform release), "" when index.json
+	 * lists the manifest itself (or for docker save).
+	 */
+	char *index_digest;
 	char *config_digest;      /* sha256:<hex> of the image config (docker: the image ID) */
 	struct image_platform platform; /* the platform that was chosen */
 	struct image_config config;     /* its config */

@@ -314,6 +314,19 @@ static int step_image(struct run *r)
 		return -1;
 	r->have_img = 1;
 	r->s.image = &r->img;
+	{
+		/* the verdict is for these bytes: the platform manifest, and its index */
+		char plat[64];
+		json_t *id = json_pack("{s:s, s:s, s:s, s:s?, s:s}", "source", r->img.source,
+				       "platform", image_platform_str(&r->img.platform, plat,
+								      sizeof(plat)),
+				       "manifest_digest", r->img.manifest_digest, "index_digest",
+				       *r->img.index_digest ? r->img.index_digest : NULL,
+				       "config_digest", r->img.config_digest);
+
+		report_extra(&r->rep, "image", id);
+		json_decref(id);
+	}
 	json_object_set_new(r->rep.metrics, "rootfs_bytes", json_integer((json_int_t)r->img.rootfs_bytes));
 	bin = xasprintf("%s/usr/local/bin/tailscale.combined", r->img.rootfs);
 	if (lstat(bin, &st) == 0 && S_ISREG(st.st_mode))

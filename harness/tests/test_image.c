@@ -372,6 +372,9 @@ static void index_nested_multi_platform(void **state)
 		assert_int_equal(c.v[i].index, 0);
 	assert_int_equal(image_select(&c, &armv7, "multi", &pick), 0);
 	assert_string_equal(c.v[pick].manifest_digest, DIGEST("d"));
+	/* each platform's manifest knows the index index.json named */
+	for (size_t i = 0; i < c.n; i++)
+		assert_string_equal(c.v[i].index_digest, DIGEST("4"));
 	assert_string_equal(c.v[pick].platform.variant, "v7");
 	assert_int_equal(image_select(&c, &arm64, "multi", &pick), 0);
 	assert_string_equal(c.v[pick].manifest_digest, DIGEST("5"));
@@ -400,6 +403,8 @@ static void index_flat_multi_platform(void **state)
 	assert_int_equal(image_select(&c, &armv7, "flat", &pick), 0);
 	assert_int_equal(pick, 1);
 	assert_int_equal(c.v[pick].index, 1);
+	/* index.json lists the manifests themselves: no index to name */
+	assert_null(c.v[pick].index_digest);
 	/* no mediaType on the descriptor: taken from the manifest itself */
 	assert_string_equal(c.v[pick].manifest_type, MT_MANIFEST);
 	image_candidates_release(&c);
@@ -875,6 +880,7 @@ static void e2e_oci_archive(void **state)
 	assert_int_equal(img.format, IMAGE_FORMAT_OCI_ARCHIVE);
 	assert_string_equal(img.platform.arch, "amd64");
 	assert_int_equal(strncmp(img.manifest_digest, "sha256:", 7), 0);
+	assert_string_equal(img.index_digest, "");
 	check_unpacked(&img);
 	check_only_rootfs(&img);
 	dir = xstrdup(img.dir);
@@ -1047,11 +1053,19 @@ static void e2e_nested_index(void **state)
 	struct arch armv7 = arch_of("armv7"), amd64 = arch_of("amd64"), arm64 = arch_of("arm64");
 	struct image img;
 
+	char *index_digest;
+
 	assert_int_equal(image_open(&img, f->nested, &armv7, f->work), 0);
 	assert_string_equal(img.platform.variant, "v7");
+	/* the run records which index, as well as which manifest, it ran */
+	assert_int_equal(strncmp(img.index_digest, "sha256:", 7), 0);
+	assert_string_not_equal(img.index_digest, img.manifest_digest);
+	index_digest = xstrdup(img.index_digest);
 	check_unpacked(&img);
 	image_release(&img);
 	assert_int_equal(image_open(&img, f->nested, &amd64, f->work), 0);
+	assert_string_equal(img.index_digest, index_digest);
+	free(index_digest);
 	check_unpacked(&img);
 	image_release(&img);
 	assert_int_equal(image_open(&img, f->nested, &arm64, f->work), -1);
