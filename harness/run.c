@@ -284,10 +284,31 @@ static void record_versions(struct run *r)
 	if (r->have_img && r->img.shipped_bytes)
 		json_object_set_new(r->rep.metrics, "image_archive_bytes",
 				    json_integer((json_int_t)r->img.shipped_bytes));
-	/* the native build writes manifest.json beside the archive */
+	/*
+	 * The native build writes manifest.json beside the archive;
+	 * image/index.sh keeps each platform's in <arch>/ beside the index.
+	 * Only a build manifest of the very manifest this run chose counts.
+	 */
 	slash = strrchr(dir, '/');
-	path = slash ? (*slash = '\0', xasprintf("%s/manifest.json", dir)) : xstrdup("manifest.json");
+	if (slash)
+		*slash = '\0';
+	else
+		strcpy(dir, ".");
+	path = xasprintf("%s/manifest.json", dir);
 	m = json_load_file(path, 0, NULL);
+	if (!m) {
+		free(path);
+		path = xasprintf("%s/%s/manifest.json", dir, r->s.arch.name);
+		m = json_load_file(path, 0, NULL);
+	}
+	if (m && r->have_img &&
+	    strcmp(json_string_value(json_object_get(m, "manifest_digest")) ?: "", r->img.manifest_digest)) {
+		warning("ignoring '%s': it describes manifest %s, this run's image is %s", path,
+			json_string_value(json_object_get(m, "manifest_digest")) ?: "(none)",
+			r->img.manifest_digest);
+		json_decref(m);
+		m = NULL;
+	}
 	if (m) {
 		json_t *bb = json_object_get(m, "busybox");
 

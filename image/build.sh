@@ -744,7 +744,8 @@ if ! umoci init --layout "$layout" || ! umoci new --image "$layout:$ref" ||
 fi
 cp -a "$r/." "$work/bundle/rootfs/"
 touch -h -d "@$SOURCE_DATE_EPOCH" "$work/bundle/rootfs"
-umoci repack "${rootless[@]}" --image "$layout:$ref" --history.created "$created" \
+# (repack takes no --rootless: it maps owners as unpack recorded in the bundle)
+umoci repack --image "$layout:$ref" --history.created "$created" \
 	--history.created_by "tscanary image/build.sh" "$work/bundle" || die "umoci repack failed"
 
 cfg=(--os "$oci_os" --architecture "$oci_arch" --created "$created" --no-history)

@@ -12,9 +12,20 @@ IMAGE_OUT = out/$(ARCH)$(if $(VARIANT),-$(VARIANT))/image
 TAILSCALE_VERSION ?=
 
 .PHONY: image
+ifeq ($(ARCH),all)
+# Every arch's image, then the release artifact: one OCI image index over
+# the three, byte for byte the platform images the gate runs
+# (out/release/index.oci.tar, index.oci.json with its digests).
+RELEASE_INDEX = out/release/index.oci.tar
+image:
+	@[ -z "$(VARIANT)" ] || { echo "make image ARCH=all builds the release: no VARIANT" >&2; exit 2; }
+	@for a in $(ARCHES); do $(MAKE) --no-print-directory image ARCH=$$a VARIANT= || exit 1; done
+	image/index.sh --out $(RELEASE_INDEX) $(ARCHES:%=out/%/image)
+else
 image:
 	image/build.sh --arch $(ARCH) $(if $(VARIANT),--variant fixtures/variants/$(VARIANT)) \
 		$(if $(TAILSCALE_VERSION),--tailscale-version $(TAILSCALE_VERSION)) --out $(IMAGE_OUT)
+endif
 
 # The feature table (featuretags) of the pinned tailscale.com, for the
 # feature-deps canary: cached by version and program hash, so cheap here.
