@@ -31,6 +31,10 @@ help:
 	@echo 'make check                unit tests + the gate + its negative control (CI runs this)'
 	@echo 'make unit                 cmocka unit tests under ASan/UBSan'
 	@echo 'make image ARCH=armv7     build only the image (out/<arch>/image/)'
+	@echo 'make image ARCH=all       every arch, then the release index out/release/index.oci.tar'
+	@echo 'make repro-check ARCH=armv7  build twice from empty caches (once unprivileged), compare bytes'
+	@echo 'make release REGISTRY=host[:port]/name TAG=t  push the index only if the gate passed every platform'
+	@echo 'make release-check        make release against a real registry in a lab namespace'
 	@echo 'make compare NEW=v1.104.7 [BASE=...] [ARCH=all]  the suite on two Tailscale versions, out/<arch>/compare.md'
 	@echo 'make coverage ARCH=armv7  the suite without each allowlisted feature, out/<arch>/coverage.md'
 	@echo 'variables: ARCH=$(ARCH) VARIANT=$(VARIANT) CACHE=$(TSCANARY_CACHE)'
@@ -119,11 +123,21 @@ RUN_ARGS = --arch $(ARCH) --kernel-dir "$$(cat $(VM_KERNEL_REF))" --overlay $(VM
 	--headscale $(HEADSCALE_BIN) --dnsd $(DNSD) --httpd $(HTTPD) --natpmpd $(NATPMPD) \
 	--ts-host-dir $(TS_HOST_DIR) --host-probes $(HOST_PROBES) \
 	--cache $(TSCANARY_CACHE) --feature-table $(or $(RUN_FEATURE_TABLE),$(FEATURE_TABLE))
+# Every run that ends in a verdict files it in the verdict store (see
+# VERDICTS): the manifest digest it ran, the harness tree that judged it,
+# the result. The old summary goes first, so a run that ends before writing
+# its own files nothing.
 test: host-tools $(if $(IMAGE),,image) kernel $(VM_OVERLAY)
-	$(BUILD)/tscanary run $(RUN_ARGS) --image $(GATE_IMAGE) --out $(GATE_OUT) \
+	@rm -f $(GATE_OUT)/summary.json
+	@rc=0; $(BUILD)/tscanary run $(RUN_ARGS) --image $(GATE_IMAGE) --out $(GATE_OUT) \
 		$(if $(VARIANT),--variant $(VARIANT)) $(foreach c,$(CANARY),--canary $(c)) \
-		$(if $(KEEP),--keep)
+		$(if $(KEEP),--keep) || rc=$$?; \
+	[ "$$rc" -gt 1 ] || $(BUILD)/tscanary verdict record --store $(VERDICTS) \
+		--tree "$$(harness/tree-hash.sh)" $(GATE_OUT)/summary.json || [ "$$rc" != 0 ] || rc=3; \
+	exit $$rc
 endif
+# The verdict store: one record per gate run, under the cache CI keeps.
+VERDICTS ?= $(TSCANARY_CACHE)/verdicts/records
 .PHONY: run-args
 run-args: host-tools kernel $(VM_OVERLAY)
 	@echo $(RUN_ARGS)
@@ -237,9 +251,38 @@ interrupt-check: host-tools kernel $(VM_OVERLAY) image
 override-check:
 	image/tests/override.sh
 
+# Reproducibility: ARCH's image built twice from empty tscanary and Go build
+# caches, the second as nobody with its own Go module cache, must be
+# byte-identical, and so must the release index over it (tests/repro.sh;
+# not part of check, see the README for its measured cost).
+.PHONY: repro-check
+repro-check: image
+	tests/repro.sh $(ARCH)
+
+# Publish the release index (make image ARCH=all) to REGISTRY as TAG, only if
+# the verdict store holds a passing full-suite verdict from this harness tree
+# for every platform in it; then pull it back and compare every digest.
+# CERT_DIR: the registry's CA (*.crt), AUTHFILE: skopeo credentials.
+.PHONY: release release-check
+release: $(BUILD)/tscanary
+	@[ -n "$(REGISTRY)" ] && [ -n "$(TAG)" ] || \
+		{ echo "usage: make release REGISTRY=host[:port]/name TAG=tag [CERT_DIR=dir] [AUTHFILE=file]" >&2; exit 2; }
+	$(MAKE) --no-print-directory image ARCH=all VARIANT=
+	image/release.sh --index out/release/index.oci.tar --dest docker://$(REGISTRY):$(TAG) \
+		--store $(VERDICTS) --tree "$$(harness/tree-hash.sh)" \
+		$(if $(CERT_DIR),--cert-dir $(CERT_DIR)) $(if $(AUTHFILE),--authfile $(AUTHFILE))
+
+# make release against a real registry in a lab namespace: the gated index
+# published and pulled back, every ungated case refused (after the gate ran
+# every arch: make test ARCH=all).
+release-check: $(BUILD)/tscanary
+	$(MAKE) --no-print-directory image ARCH=all VARIANT=
+	tests/release-check.sh out/release/index.oci.tar $(VERDICTS) "$$(harness/tree-hash.sh)"
+
 # The README's test command; grows with each landed slice.
 check: unit readme-check ci-config-check lab-check guest-canaries-check override-check
 	$(MAKE) --no-print-directory test ARCH=all
+	$(MAKE) --no-print-directory release-check
 	$(MAKE) --no-print-directory bad-input-check
 	$(MAKE) --no-print-directory mutants ARCH=armv7
 	$(MAKE) --no-print-directory report-check

@@ -61,7 +61,18 @@ def check(top, path, problems):
     def bad(msg):
         problems.append(f"{path}: {msg}")
 
-    if "pull_request" not in events_of(doc):
+    if name.startswith("release."):
+        # a release runs on a tag only: the gate on every arch, then publish
+        if events_of(doc) != {"tag"}:
+            bad(f"runs on {sorted(events_of(doc))}, a release on tag events only")
+        cmds = [c for s in steps_of(doc) for c in commands_of(s)]
+        for want in ("make test ARCH=all", "make release "):
+            if not any(c.startswith(want) for c in cmds):
+                bad(f"no step runs '{want.strip()}'")
+        if cmds.index(next(c for c in cmds if c.startswith("make release "))) < \
+                max((i for i, c in enumerate(cmds) if c.startswith("make test ARCH=all")), default=10**6):
+            bad("make release runs before the gate")
+    elif "pull_request" not in events_of(doc):
         bad("does not run on pull_request events")
     steps = steps_of(doc)
     if not any(keeps_out_on_failure(s) for s in steps):

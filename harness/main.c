@@ -13,6 +13,8 @@
 #include "strbuf.h"
 #include "undo.h"
 #include "variant.h"
+#include "verdict.h"
+#include "arch.h"
 
 #include <curl/curl.h>
 #include <getopt.h>
@@ -39,6 +41,9 @@ static const char usage_text[] =
 	"       tscanary coverage --arch ARCH --allowlist FILE --dir DIR --out FILE.json\n"
 	"                         [--markdown FILE] [--baseline MANIFEST]\n"
 	"       tscanary coverage --list ALLOWLIST\n"
+	"       tscanary verdict record --store DIR --tree HASH SUMMARY.json\n"
+	"       tscanary verdict check --store DIR --tree HASH [--arches FILE]\n"
+	"                              PLATFORM=DIGEST...\n"
 	"       tscanary --help\n"
 	"\n"
 	"run      boot the image for ARCH under QEMU in a sealed lab, join a real\n"
@@ -80,7 +85,13 @@ static const char usage_text[] =
 	"         was judged and is noticed by a runtime canary, crashes, or is\n"
 	"         marked \"unseen at runtime\" in the allowlist with its reason; 1 a\n"
 	"         feature nothing notices; 2 usage; 5 a feature has no verdict.\n"
-	"         --list: the allowlist's feature names, one a line.\n";
+	"         --list: the allowlist's feature names, one a line.\n"
+	"verdict  the verdict store (a directory CI keeps): `record` files the run in\n"
+	"         SUMMARY.json as judged by harness tree HASH (arch, manifest digest,\n"
+	"         result, full suite or not, time); `check` exits 0 only if, for every\n"
+	"         PLATFORM=DIGEST (linux/arm/v7=sha256:...), the newest full-suite run\n"
+	"         of that manifest by tree HASH passed, else 1, naming the arch and\n"
+	"         why (no verdict, a failed one, another harness).\n";
 
 static int usage(int code)
 {
@@ -441,6 +452,142 @@ static int cmd_compare(int argc, char **argv)
 	return code;
 }
 
+static int verdict_args(int argc, char **argv, const char **store, const char **tree,
+			const char **arches)
+{
+	static const struct option opts[] = {
+		{ "store", required_argument, NULL, 's' },
+		{ "tree", required_argument, NULL, 't' },
+		{ "arches", required_argument, NULL, 'a' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c == 's')
+			*store = optarg;
+		else if (c == 't')
+			*tree = optarg;
+		else if (c == 'a')
+			*arches = optarg;
+		else
+			return -1;
+	}
+	return *store && *tree && optind < argc ? 0 : -1;
+}
+
+/* The arch of vm/arches whose OCI platform is "linux/ARCH[/VARIANT]"; -1 if none. */
+static int arch_of_platform(const char *table, const char *platform, struct arch *out)
+{
+	char names[256], *save = NULL, *name;
+
+	if (strncmp(platform, "linux/", 6) || arch_names(table, names, sizeof(names)) < 0)
+		return -1;
+	for (name = strtok_r(names, " ", &save); name; name = strtok_r(NULL, " ", &save)) {
+		char *p;
+		int same;
+
+		if (arch_lookup(table, name, out))
+			continue;
+		p = *out->oci_variant ? xasprintf("%s/%s", out->oci_arch, out->oci_variant) :
+					xstrdup(out->oci_arch);
+		same = !strcmp(p, platform + 6);
+		free(p);
+		if (same)
+			return 0;
+	}
+	return -1;
+}
+
+static int cmd_verdict(int argc, char **argv)
+{
+	const char *store = NULL, *tree = NULL, *arches = "vm/arches", *sub;
+	int code = 0;
+
+	if (argc < 2)
+		return usage(RUN_USAGE);
+	/* from here argv[0] is the subcommand, as getopt expects */
+	argc--, argv++;
+	sub = argv[0];
+	if (verdict_args(argc, argv, &store, &tree, &arches) < 0)
+		return usage(RUN_USAGE);
+	if (!strcmp(sub, "record")) {
+		struct strbuf why = STRBUF_INIT;
+		size_t n = 0;
+		const char **names = xcalloc(canary_count, sizeof(*names));
+		json_error_t jerr;
+		json_t *summary, *rec;
+		char *path;
+
+		if (optind != argc - 1) {
+			free(names);
+			return usage(RUN_USAGE);
+		}
+		summary = json_load_file(argv[optind], 0, &jerr);
+		if (!summary) {
+			/* a run that ended before its summary has no verdict to file */
+			printf("verdict: nothing recorded: no summary '%s' (%s)\n", argv[optind], jerr.text);
+			free(names);
+			return 0;
+		}
+		for (size_t i = 0; i < canary_count; i++)
+			names[n++] = canary_registry[i].name;
+		rec = verdict_record(summary, tree, names, n, time(NULL), &why);
+		free(names);
+		json_decref(summary);
+		if (!rec) {
+			printf("verdict: nothing recorded for '%s': %s\n", argv[optind], strbuf_str(&why));
+			strbuf_release(&why);
+			return 0;
+		}
+		strbuf_release(&why);
+		path = verdict_store_put(store, rec);
+		if (path)
+			printf("verdict: %s %s %s%s -> %s\n", json_string_value(json_object_get(rec, "arch")),
+			       json_string_value(json_object_get(rec, "result")),
+			       json_string_value(json_object_get(rec, "manifest_digest")),
+			       json_is_true(json_object_get(rec, "full_suite")) ? "" : " (selected canaries)",
+			       path);
+		json_decref(rec);
+		code = path ? 0 : RUN_ENV;
+		free(path);
+		return code;
+	}
+	if (!strcmp(sub, "check")) {
+		for (int i = optind; i < argc; i++) {
+			char *platform = xstrdup(argv[i]), *digest = strchr(platform, '=');
+			struct strbuf why = STRBUF_INIT;
+			enum verdict_state st = GATED_NONE;
+			struct arch a;
+
+			if (!digest) {
+				free(platform);
+				return usage(RUN_USAGE);
+			}
+			*digest++ = '\0';
+			if (arch_of_platform(arches, platform, &a) < 0) {
+				printf("%-6s %s %s: REFUSED: no arch in %s runs this platform\n", "?",
+				       platform, digest, arches);
+				code = RUN_FAIL;
+			} else {
+				json_t *recs = verdict_store_get(store, digest);
+
+				st = verdict_decide(recs, a.name, tree, &why);
+				printf("%-6s %s %s: %s: %s\n", a.name, platform, digest,
+				       st == GATED_PASS ? "gated" : "REFUSED", strbuf_str(&why));
+				if (st != GATED_PASS)
+					code = RUN_FAIL;
+				json_decref(recs);
+			}
+			strbuf_release(&why);
+			free(platform);
+		}
+		return code;
+	}
+	error("unknown verdict command '%s' (record, check)", sub);
+	return usage(RUN_USAGE);
+}
+
 static int cmd_run(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -762,6 +909,8 @@ int main(int argc, char **argv)
 		return cmd_coverage(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "compare"))
 		return cmd_compare(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "verdict"))
+		return cmd_verdict(argc - 1, argv + 1);
 	error("unknown command '%s'", argv[1]);
 	return usage(RUN_USAGE);
 }

@@ -1,0 +1,186 @@
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "files.h"
+#include "strbuf.h"
+#include "verdict.h"
+
+#define D1 "sha256:e06655e385c9326a172f74a553a0b5b8361701845e62a36fffc54ea4fd47a1f6"
+#define D2 "sha256:6d583df6c2c68a4e5cef9f937e2cc23a03fb1d438fa331a54c207c253fdd3fa1"
+#define TREE "0123456789abcdef0123456789abcdef"
+#define OTHER "fedcba9876543210fedcba9876543210"
+
+static const char *const suite[] = { "quad100-router", "no-panic", "footprint" };
+
+/* A summary as the harness writes it: the fields a record reads. */
+static json_t *summary(const char *result, const char *digest, int ncanaries, const char *failing)
+{
+	json_t *s = json_pack("{s:s,s:s,s:s,s:s,s:[]}", "arch", "armv7", "tailscale_version",
+			      "v1.102.5", "variant", "default", "result", result, "canaries");
+
+	if (digest)
+		json_object_set_new(s, "image",
+				    json_pack("{s:s,s:s,s:n,s:s}", "manifest_digest", digest,
+					      "config_digest", D2, "index_digest", "platform",
+					      "linux/arm/v7"));
+	for (int i = 0; i < ncanaries; i++)
+		json_array_append_new(json_object_get(s, "canaries"),
+				      json_pack("{s:s,s:s}", "name", suite[i], "result",
+						failing && !strcmp(failing, suite[i]) ? "fail" : "pass"));
+	return s;
+}
+
+static json_t *record(const char *result, int ncanaries, const char *failing, const char *tree,
+		      time_t when)
+{
+	struct strbuf why = STRBUF_INIT;
+	json_t *s = summary(result, D1, ncanaries, failing);
+	json_t *r = verdict_record(s, tree, suite, 3, when, &why);
+
+	assert_non_null(r);
+	json_decref(s);
+	strbuf_release(&why);
+	return r;
+}
+
+static void record_binds_result_to_digest_and_tree(void **state)
+{
+	json_t *r = record("fail", 3, "no-panic", TREE, 1790000000);
+
+	(void)state;
+	assert_string_equal(json_string_value(json_object_get(r, "arch")), "armv7");
+	assert_string_equal(json_string_value(json_object_get(r, "manifest_digest")), D1);
+	assert_string_equal(json_string_value(json_object_get(r, "tree")), TREE);
+	assert_string_equal(json_string_value(json_object_get(r, "result")), "fail");
+	assert_string_equal(json_string_value(json_object_get(r, "time")), "2026-09-21T14:13:20Z");
+	assert_true(json_is_true(json_object_get(r, "full_suite")));
+	assert_int_equal(json_array_size(json_object_get(r, "failed")), 1);
+	assert_string_equal(json_string_value(json_array_get(json_object_get(r, "failed"), 0)),
+			    "no-panic");
+	/* no index given: null, never a guess */
+	assert_true(json_is_null(json_object_get(r, "index_digest")));
+	json_decref(r);
+	/* two of three canaries: not the full suite */
+	r = record("pass", 2, NULL, TREE, 1790000000);
+	assert_false(json_is_true(json_object_get(r, "full_suite")));
+	json_decref(r);
+}
+
+static void no_record_without_digest_result_or_tree(void **state)
+{
+	struct strbuf why = STRBUF_INIT;
+	json_t *s;
+
+	(void)state;
+	/* an interrupted run before the image was read: no digest */
+	s = summary("fail", NULL, 0, NULL);
+	assert_null(verdict_record(s, TREE, suite, 3, 1, &why));
+	assert_non_null(strstr(strbuf_str(&why), "no image manifest digest"));
+	json_decref(s);
+	strbuf_reset(&why);
+	s = summary("maybe", D1, 3, NULL);
+	assert_null(verdict_record(s, TREE, suite, 3, 1, &why));
+	assert_non_null(strstr(strbuf_str(&why), "no result"));
+	strbuf_reset(&why);
+	assert_null(verdict_record(s, "not hex!", suite, 3, 1, &why));
+	assert_non_null(strstr(strbuf_str(&why), "not a hex hash"));
+	json_decref(s);
+	strbuf_release(&why);
+}
+
+static enum verdict_state decide(json_t *recs, const char *arch, const char *tree, const char *want)
+{
+	struct strbuf why = STRBUF_INIT;
+	enum verdict_state st = verdict_decide(recs, arch, tree, &why);
+
+	if (want && !strstr(strbuf_str(&why), want))
+		fail_msg("'%s' does not say '%s'", strbuf_str(&why), want);
+	strbuf_release(&why);
+	return st;
+}
+
+static void newest_full_run_of_this_tree_decides(void **state)
+{
+	json_t *recs = json_array();
+
+	(void)state;
+	assert_int_equal(decide(recs, "armv7", TREE, "no verdict"), GATED_NONE);
+	/* another harness tree passed: not enough */
+	json_array_append_new(recs, record("pass", 3, NULL, OTHER, 100));
+	assert_int_equal(decide(recs, "armv7", TREE, "another harness tree (newest: fedcba987654"),
+			 GATED_OTHER_TREE);
+	/* this tree, but selected canaries only */
+	json_array_append_new(recs, record("pass", 1, NULL, TREE, 150));
+	assert_int_equal(decide(recs, "armv7", TREE, "no full-suite run"), GATED_NONE);
+	/* a full failing run */
+	json_array_append_new(recs, record("fail", 3, "footprint", TREE, 200));
+	assert_int_equal(decide(recs, "armv7", TREE, "failed: footprint"), GATED_FAILED);
+	/* a newer full pass decides */
+	json_array_append_new(recs, record("pass", 3, NULL, TREE, 300));
+	assert_int_equal(decide(recs, "armv7", TREE, "passed at 1970-01-01T00:05:00Z"), GATED_PASS);
+	/* and a newer failure takes it back */
+	json_array_append_new(recs, record("fail", 3, "no-panic", TREE, 400));
+	assert_int_equal(decide(recs, "armv7", TREE, "no-panic"), GATED_FAILED);
+	/* another arch's verdict on these bytes does not count */
+	assert_int_equal(decide(recs, "arm64", TREE, "no verdict"), GATED_NONE);
+	json_decref(recs);
+}
+
+static void variant_runs_do_not_gate(void **state)
+{
+	json_t *recs = json_array(), *r = record("pass", 3, NULL, TREE, 100);
+
+	(void)state;
+	json_object_set_new(r, "variant", json_string("no-netstack"));
+	json_array_append_new(recs, r);
+	assert_int_equal(decide(recs, "armv7", TREE, NULL), GATED_NONE);
+	json_decref(recs);
+}
+
+static void store_round_trip(void **state)
+{
+	char dir[] = "/tmp/tsc-verdict-test.XXXXXX";
+	json_t *recs, *r;
+	char *path;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	r = record("pass", 3, NULL, TREE, 500);
+	path = verdict_store_put(dir, r);
+	assert_non_null(path);
+	assert_non_null(strstr(path, D1 + 7));
+	free(path);
+	json_decref(r);
+	recs = verdict_store_get(dir, D1);
+	assert_int_equal(json_array_size(recs), 1);
+	assert_int_equal(decide(recs, "armv7", TREE, "passed"), GATED_PASS);
+	json_decref(recs);
+	/* another digest: nothing */
+	recs = verdict_store_get(dir, D2);
+	assert_int_equal(json_array_size(recs), 0);
+	json_decref(recs);
+	/* not a digest: nothing, and no path built from it */
+	recs = verdict_store_get(dir, "sha256:../../etc");
+	assert_int_equal(json_array_size(recs), 0);
+	json_decref(recs);
+	assert_int_equal(rm_rf(dir), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(record_binds_result_to_digest_and_tree),
+		cmocka_unit_test(no_record_without_digest_result_or_tree),
+		cmocka_unit_test(newest_full_run_of_this_tree_decides),
+		cmocka_unit_test(variant_runs_do_not_gate),
+		cmocka_unit_test(store_round_trip),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,49 @@
+#ifndef TSCANARY_VERDICT_H
+#define TSCANARY_VERDICT_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include <jansson.h>
+
+struct strbuf;
+
+/*
+ * The verdict store: one JSON record per gate run, kept under the cache
+ * directory CI keeps between runs (STORE/<manifest hex>/<time>-<arch>-<tree>.json).
+ * A record binds a result to the exact bytes it was reached on (the
+ * platform manifest digest) and to the harness tree that judged them.
+ */
+
+/*
+ * The record for a run's summary.json, judged by the harness tree `tree`;
+ * `canaries` (n names) is the full suite, so a run of fewer canaries is
+ * recorded as not full. NULL, with the reason in why, when the summary
+ * names no image digest or no result (a run that never got that far).
+ */
+json_t *verdict_record(json_t *summary, const char *tree, const char *const *canaries,
+		       size_t n, time_t now, struct strbuf *why);
+/* Write rec into store atomically; its path (caller frees), NULL on error (reported). */
+char *verdict_store_put(const char *store, json_t *rec);
+/* Every record in store for manifest digest ("sha256:<hex>"), as an array (never NULL). */
+json_t *verdict_store_get(const char *store, const char *digest);
+
+enum verdict_state {
+	GATED_PASS,       /* the newest full run from this tree passed */
+	GATED_NONE,       /* no full run of the recipe's own image from this tree */
+	GATED_FAILED,     /* the newest full run from this tree did not pass */
+	GATED_OTHER_TREE, /* only runs from other harness trees */
+};
+
+/*
+ * Whether the records (of one manifest digest) let that manifest ship for
+ * arch under harness tree `tree`: only full-suite runs of variant
+ * "default" for that arch and tree count, and the newest of them decides.
+ * why gets one line saying which record decided, or what is missing.
+ */
+enum verdict_state verdict_decide(json_t *records, const char *arch, const char *tree,
+				  struct strbuf *why);
+/* "pass", "no verdict", "failed", "another harness". */
+const char *verdict_state_name(enum verdict_state s);
+
+#endif
