@@ -30,6 +30,7 @@ help:
 	@echo 'make test ARCH=armv7      build the image, boot it, run every canary (the gate)'
 	@echo 'make check                unit tests + the gate + its negative control (CI runs this)'
 	@echo 'make unit                 cmocka unit tests under ASan/UBSan'
+	@echo 'make doctor               every prerequisite, its state on this machine and the fix'
 	@echo 'make image ARCH=armv7     build only the image (out/<arch>/image/)'
 	@echo 'make image ARCH=all       every arch, then the release index out/release/index.oci.tar'
 	@echo 'make repro-check ARCH=armv7  build twice from empty caches (once unprivileged), compare bytes'
@@ -169,14 +170,20 @@ negative-control:
 	$(BUILD)/tscanary judge --variant $(NEGATIVE) out/$(ARCH)-$(NEGATIVE)/summary.json
 
 # Every known-bad variant, built and run, then judged into out/ARCH/mutants.json.
+# Each run is focused: the preconditions, the sentinel, and the canaries the
+# variant claims or names as collateral (tscanary focus), which is what it
+# is judged on. FULL=1 runs the whole suite for each and also requires every
+# other canary to pass (specificity; the nightly pipeline).
 VARIANTS = $(notdir $(wildcard fixtures/variants/*))
+FULL ?=
 .PHONY: mutants
 # A variant's old summary.json goes before its build: one whose image does
 # not build is then judged "did not run", never on an earlier run.
 mutants: $(BUILD)/tscanary
 	@for v in $(VARIANTS); do rm -f out/$(ARCH)-$$v/summary.json; \
-		$(MAKE) --no-print-directory test ARCH=$(ARCH) VARIANT=$$v || true; done
-	$(BUILD)/tscanary mutants --arch $(ARCH)
+		c=; [ -n "$(FULL)" ] || c=$$($(BUILD)/tscanary focus $$v) || exit 2; \
+		$(MAKE) --no-print-directory test ARCH=$(ARCH) VARIANT=$$v CANARY="$$c" || true; done
+	$(BUILD)/tscanary mutants --arch $(ARCH) $(if $(FULL),--full)
 
 # The runtime coverage map: the suite on an image without each allowlisted
 # feature alone, into out/ARCH/coverage.{json,md} (not part of check: about
@@ -286,6 +293,11 @@ check: unit readme-check ci-config-check lab-check guest-canaries-check override
 	$(MAKE) --no-print-directory bad-input-check
 	$(MAKE) --no-print-directory mutants ARCH=armv7
 	$(MAKE) --no-print-directory report-check
+
+# Every prerequisite, its state and the fix; reads only (about a second).
+.PHONY: doctor
+doctor:
+	@harness/doctor.sh
 
 deps:
 	.ci/install-deps

@@ -35,7 +35,7 @@ CI_SHELL_SCRIPTS := .ci/install-deps .ci/run .ci/check-dockerfile .ci/check-reno
 	.ci/check-woodpecker .ci/check-reports .ci/dockerfile-config .ci/tailscale-version \
 	.ci/pr-compare .ci/python/setup .ci/renovate/setup .ci/lib/cache.sh image/build.sh \
 	image/entrypoint.sh image/featuretable.sh image/tests/override.sh harness/compare.sh \
-	harness/coverage.sh harness/tree-hash.sh image/index.sh image/release.sh \
+	harness/coverage.sh harness/doctor.sh harness/tree-hash.sh image/index.sh image/release.sh \
 	canaries/sysroot.sh canaries/guest/tests/probes.sh $(wildcard tests/*.sh)
 ci-shellcheck:
 	shellcheck -x $(CI_SHELL_SCRIPTS)

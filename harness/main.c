@@ -31,7 +31,8 @@ static const char usage_text[] =
 	"                    [--feature-table FILE] [--recipe-dir DIR]\n"
 	"                    [--canary NAME]... [--timeout-scale X] [--keep] [-v]\n"
 	"       tscanary judge --variant NAME [--fixtures DIR] SUMMARY.json\n"
-	"       tscanary mutants --arch ARCH [--fixtures DIR] [--out-root DIR]\n"
+	"       tscanary mutants --arch ARCH [--full] [--fixtures DIR] [--out-root DIR]\n"
+	"       tscanary focus NAME [--fixtures DIR]\n"
 	"       tscanary summary SUMMARY.json\n"
 	"       tscanary bench --out FILE SUMMARY.json...\n"
 	"       tscanary list [--markdown] [--fixtures DIR]\n"
@@ -62,7 +63,13 @@ static const char usage_text[] =
 	"         collateral canary ended in an allowed outcome, all else passed.\n"
 	"mutants  judge every variant in fixtures/variants/ from its run's\n"
 	"         out/ARCH-VARIANT/summary.json, write out/ARCH/mutants.json, exit 0\n"
-	"         only if every variant was caught.\n"
+	"         only if every variant was caught. A run of the canaries `focus`\n"
+	"         names is judged on them (scope \"focused\"); --full requires every\n"
+	"         run to be of the whole suite, so every other canary passing on it\n"
+	"         is judged too (specificity).\n"
+	"focus    the canaries a focused run of variant NAME needs: its claims and\n"
+	"         collateral, in run order (the sentinel and the preconditions are\n"
+	"         judged on every run).\n"
 	"summary  one line for a run (arch, verdict, timings, canaries); exit 0 if it passed.\n"
 	"bench    median and min-max of boot_s, online_s, total_s and tailscaled RSS\n"
 	"         per arch over many runs' summaries: JSON to FILE, a table on stdout.\n"
@@ -161,6 +168,63 @@ static int cmd_list(int argc, char **argv)
 	return ret ? 1 : 0;
 }
 
+/* Load variant NAME from FIXTURES/variants; -1 (reported) if it cannot be. */
+static int load_variant(struct variant *v, const char *fixtures, const char *name)
+{
+	char *dir = xasprintf("%s/variants", fixtures);
+	int ret = variant_load(v, dir, name);
+
+	free(dir);
+	return ret;
+}
+
+/*
+ * The canaries a focused run of variant NAME needs: its claims and its
+ * collateral that are registry canaries, in run order (the sentinel and the
+ * preconditions are judged on every run). Space separated on stdout.
+ */
+static int cmd_focus(int argc, char **argv)
+{
+	const char *fixtures = "fixtures", *name = NULL;
+	const char **names;
+	struct strbuf why = STRBUF_INIT;
+	struct variant v;
+	int first = 1, bad = 0, *want;
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--fixtures") && i + 1 < argc)
+			fixtures = argv[++i];
+		else if (!name && argv[i][0] != '-')
+			name = argv[i];
+		else
+			return usage(RUN_USAGE);
+	}
+	if (!name)
+		return usage(RUN_USAGE);
+	if (load_variant(&v, fixtures, name) < 0)
+		return RUN_USAGE;
+	names = xcalloc(canary_count, sizeof(*names));
+	want = xcalloc(canary_count, sizeof(*want));
+	for (size_t i = 0; i < canary_count; i++)
+		names[i] = canary_registry[i].name;
+	bad = variant_focus(&v, names, canary_count, want, &why) > 0;
+	if (bad)
+		fputs(strbuf_str(&why), stderr);
+	for (size_t i = 0; i < canary_count && !bad; i++) {
+		if (want[i]) {
+			printf("%s%s", first ? "" : " ", names[i]);
+			first = 0;
+		}
+	}
+	if (!bad)
+		putchar('\n');
+	variant_release(&v);
+	strbuf_release(&why);
+	free(names);
+	free(want);
+	return bad ? RUN_FAIL : 0;
+}
+
 /* The known-bad variants with their claims, for the README's table. */
 static int cmd_variants(int argc, char **argv)
 {
@@ -217,7 +281,6 @@ static int cmd_judge(int argc, char **argv)
 	struct variant v;
 	json_error_t jerr;
 	json_t *summary;
-	char *dir;
 	int c, caught;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -230,12 +293,8 @@ static int cmd_judge(int argc, char **argv)
 	}
 	if (!name || optind != argc - 1)
 		return usage(RUN_USAGE);
-	dir = xasprintf("%s/variants", fixtures);
-	if (variant_load(&v, dir, name) < 0) {
-		free(dir);
+	if (load_variant(&v, fixtures, name) < 0)
 		return RUN_USAGE;
-	}
-	free(dir);
 	summary = json_load_file(argv[optind], 0, &jerr);
 	if (!summary) {
 		error("cannot read summary '%s': %s", argv[optind], jerr.text);
@@ -250,12 +309,39 @@ static int cmd_judge(int argc, char **argv)
 	return caught ? 0 : RUN_FAIL;
 }
 
+static const char *str_field(json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+
+	return s ? s : "";
+}
+
+/* Whether a run's summary holds every canary of the registry. */
+static int suite_is_whole(json_t *summary)
+{
+	for (size_t i = 0; i < canary_count; i++) {
+		json_t *c;
+		size_t k;
+		int seen = 0;
+
+		json_array_foreach(json_object_get(summary, "canaries"), k, c) {
+			const char *n = json_string_value(json_object_get(c, "name"));
+
+			seen |= n && !strcmp(n, canary_registry[i].name);
+		}
+		if (!seen)
+			return 0;
+	}
+	return 1;
+}
+
 static int cmd_mutants(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "arch", required_argument, NULL, 'a' },
 		{ "fixtures", required_argument, NULL, 'F' },
 		{ "out-root", required_argument, NULL, 'o' },
+		{ "full", no_argument, NULL, 'f' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *arch = NULL, *fixtures = "fixtures", *root = "out";
@@ -263,11 +349,13 @@ static int cmd_mutants(int argc, char **argv)
 	struct variant *vs;
 	size_t nv;
 	char *dir, *path;
-	int c, all = 1, code = 0;
+	int c, all = 1, code = 0, full = 0;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (c == 'a')
 			arch = optarg;
+		else if (c == 'f')
+			full = 1;
 		else if (c == 'F')
 			fixtures = optarg;
 		else if (c == 'o')
@@ -289,8 +377,20 @@ static int cmd_mutants(int argc, char **argv)
 		path = xasprintf("%s/%s-%s/summary.json", root, arch, v->name);
 		summary = json_load_file(path, 0, NULL);
 		entry = variant_report(v, summary);
-		printf("%-22s %s\n", v->name, json_is_true(json_object_get(entry, "caught")) ?
-		       "caught" : "NOT CAUGHT");
+		if (summary) {
+			int whole = suite_is_whole(summary);
+
+			json_object_set_new(entry, "scope", json_string(whole ? "full" : "focused"));
+			if (full && !whole) {
+				json_object_set_new(entry, "caught", json_false());
+				json_array_append_new(json_object_get(entry, "why"), json_string(
+					"the run was focused: --full judges the whole suite (make mutants FULL=1)"));
+			}
+		}
+		printf("%-22s %s%s\n", v->name, json_is_true(json_object_get(entry, "caught")) ?
+		       "caught" : "NOT CAUGHT",
+		       json_is_true(json_object_get(entry, "caught")) &&
+		       !strcmp(str_field(entry, "scope"), "focused") ? " (focused run)" : "");
 		for (size_t k = 0; k < json_array_size(json_object_get(entry, "why")); k++)
 			printf("    %s\n", json_string_value(json_array_get(json_object_get(entry, "why"), k)));
 		all &= json_is_true(json_object_get(entry, "caught"));
@@ -300,7 +400,8 @@ static int cmd_mutants(int argc, char **argv)
 	}
 	variant_release_all(vs, nv);
 	free(dir);
-	doc = json_pack("{s:s,s:o,s:b}", "arch", arch, "variants", list, "all_caught", all);
+	doc = json_pack("{s:s,s:s,s:o,s:b}", "arch", arch, "scope", full ? "full" : "focused",
+			"variants", list, "all_caught", all);
 	dir = xasprintf("%s/%s", root, arch);
 	path = xasprintf("%s/mutants.json", dir);
 	if (mkdir_p(dir) < 0 || json_dump_file(doc, path, JSON_INDENT(2)) < 0) {
@@ -314,13 +415,6 @@ static int cmd_mutants(int argc, char **argv)
 	if (code)
 		return code;
 	return all ? 0 : RUN_FAIL;
-}
-
-static const char *str_field(json_t *o, const char *key)
-{
-	const char *s = json_string_value(json_object_get(o, key));
-
-	return s ? s : "";
 }
 
 static int cmd_summary(int argc, char **argv)
@@ -911,6 +1005,8 @@ int main(int argc, char **argv)
 		return cmd_compare(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "verdict"))
 		return cmd_verdict(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "focus"))
+		return cmd_focus(argc - 1, argv + 1);
 	error("unknown command '%s'", argv[1]);
 	return usage(RUN_USAGE);
 }

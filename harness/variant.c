@@ -519,3 +519,27 @@ void variant_claimants(const struct variant *v, size_t n, const char *canary,
 		if (find_claim(&v[i], canary))
 			strbuf_addf(names, "%s%s", names->len ? ", " : "", v[i].name);
 }
+
+size_t variant_focus(const struct variant *v, const char *const *names, size_t n, int *want,
+		     struct strbuf *why)
+{
+	size_t unknown = 0;
+
+	for (size_t i = 0; i < n; i++)
+		want[i] = 0;
+	for (size_t k = 0; k < v->nclaims + v->ncollateral; k++) {
+		const char *c = k < v->nclaims ? v->claims[k].canary : v->collateral[k - v->nclaims];
+		size_t i;
+
+		for (i = 0; i < n && strcmp(names[i], c); i++)
+			;
+		if (i < n) {
+			want[i] = 1;
+		} else if (strcmp(c, "sentinel")) {
+			strbuf_addf(why, "variant '%s' names canary '%s', which the registry does not hold\n",
+				    v->name, c);
+			unknown++;
+		}
+	}
+	return unknown;
+}

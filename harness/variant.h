@@ -27,6 +27,14 @@ struct variant {
 	int router_nat6;     /* side=lab: 0 when the router lacks its IPv6 masquerade, else 1 */
 };
 
+/*
+ * The canaries a focused run of v needs, of the n registry names: want[i]
+ * is set to 1 for each one v claims or names as collateral. Returns the
+ * number of names v gives that are neither a registry canary nor the
+ * run-level "sentinel" (each written to why).
+ */
+size_t variant_focus(const struct variant *v, const char *const *names, size_t n, int *want,
+		     struct strbuf *why);
 /* Parse a variant file's text (key=value lines, # comments). */
 int variant_parse(struct variant *v, const char *name, const char *text);
 /* Load fixtures/variants/<name> from dir. */

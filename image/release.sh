@@ -127,3 +127,14 @@ for p in "$work/pulled"/blobs/sha256/*; do
 done
 [ "$bad" = 0 ] || die "$dest does not hold exactly the gated bytes" 1
 say "verified: $dest is index $idigest; all $n blobs pulled back match the gated archive"
+
+# What was published, for a router's update script to compare with what the
+# registry serves for the tag (one "key value" pair a line).
+tag=${dest##*:}
+record=$(dirname "$index")/published-$tag.txt
+{
+	echo "tag $tag"
+	echo "index $idigest"
+	for p in "${platforms[@]}"; do echo "${p%%=*} ${p#*=}"; done
+} >"$record"
+say "wrote $record"

@@ -127,10 +127,12 @@ grep -v '^image: ' "$work/gated.log" | sed 's/^/    /'
 if [ "$rc" = 0 ] && grep -q '^release: verified: ' "$work/gated.log"; then
 	want=$(tar -xOf "$index" index.json | jq -r '.manifests[0].digest')
 	got=$(inns skopeo inspect --raw --cert-dir "$trust" "docker://$addr:$port/tscanary:gated" | sha256sum | cut -c1-64)
-	if [ "sha256:$got" = "$want" ]; then
-		say "ok: gated: published and pulled back as $want"
+	pub=$(dirname "$index")/published-gated.txt
+	if [ "sha256:$got" = "$want" ] && grep -qx "index $want" "$pub" &&
+		[ "$(grep -c '^linux/' "$pub")" = "$(tar -xOf "$index" "blobs/sha256/${want#sha256:}" | jq '.manifests | length')" ]; then
+		say "ok: gated: published and pulled back as $want; $(basename "$pub") names it and every platform"
 	else
-		say "FAIL: gated: the registry serves sha256:$got, the archive is $want"
+		say "FAIL: gated: the registry serves sha256:$got, the archive is $want (or $pub does not list them)"
 		fail=1
 	fi
 else

@@ -334,9 +334,38 @@ static void real_summaries(void **state)
 	strbuf_release(&why);
 }
 
+static void focus_names_claims_and_collateral_in_run_order(void **state)
+{
+	static const char *const registry[] = { "quad100-router", "footprint", "no-panic",
+						"derp-only", "portmap" };
+	struct strbuf why = STRBUF_INIT;
+	struct variant v;
+	int want[5];
+
+	(void)state;
+	assert_int_equal(variant_parse(&v, "no-netstack", no_netstack), 0);
+	assert_int_equal(variant_focus(&v, registry, 5, want, &why), 0);
+	/* claims and collateral in, the rest out; the sentinel is run-level */
+	assert_int_equal(want[0], 1);
+	assert_int_equal(want[1], 0);
+	assert_int_equal(want[2], 1);
+	assert_int_equal(want[3], 1);
+	assert_int_equal(want[4], 0);
+	assert_int_equal(why.len, 0);
+	variant_release(&v);
+	/* a name the registry lacks is an error, never silently dropped */
+	assert_int_equal(variant_parse(&v, "typo", "claims=quad100-routr\ncollateral=portmap:pass\n"), 0);
+	assert_int_equal(variant_focus(&v, registry, 5, want, &why), 1);
+	assert_non_null(strstr(strbuf_str(&why), "'quad100-routr'"));
+	assert_int_equal(want[4], 1);
+	variant_release(&v);
+	strbuf_release(&why);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(focus_names_claims_and_collateral_in_run_order),
 		cmocka_unit_test(parses_claims_signatures_and_collateral),
 		cmocka_unit_test(rejects_bad_files),
 		cmocka_unit_test(caught_when_claims_fail_with_signature),

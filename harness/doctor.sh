@@ -1,0 +1,136 @@
+#!/bin/bash
+# harness/doctor.sh: every prerequisite of make test and make check, its
+# state on this machine, and the fix. Reads only; changes nothing. One line
+# each: "ok", "MISSING" (make test or make check cannot work) or "note"
+# (works, but worth knowing). Exit 0 when nothing is missing, 1 otherwise.
+set -uo pipefail
+cd "$(dirname "$0")/.." || exit 2
+cache=${TSCANARY_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/tscanary}
+missing=0
+row() { # STATE WHAT DETAIL [FIX]
+	printf '%-7s %-26s %s%s\n' "$1" "$2" "$3" "${4:+  -> $4}"
+	[ "$1" != MISSING ] || missing=$((missing + 1))
+}
+deps='make deps (as root: .ci/install-deps)'
+
+# The machine
+# shellcheck source=/dev/null
+. /etc/os-release 2>/dev/null || true
+if [ "${ID:-}" = debian ] && [ "${VERSION_ID:-}" = 12 ]; then
+	row ok system "Debian 12 ($(uname -m))"
+else
+	row note system "${PRETTY_NAME:-unknown} ($(uname -m)): tscanary is made for Debian 12" "Debian 12, or expect package names to differ"
+fi
+if [ "$(id -u)" = 0 ]; then
+	row ok root "running as root"
+else
+	row MISSING root "running as $(id -un): the lab needs root (network namespaces, taps, nftables)" "sudo make test ..."
+fi
+if [ -c /dev/net/tun ] && [ -r /dev/net/tun ] && [ -w /dev/net/tun ]; then
+	row ok /dev/net/tun "read-write"
+else
+	row MISSING /dev/net/tun "absent or not read-write" "modprobe tun; a container needs --device /dev/net/tun"
+fi
+if [ "$(id -u)" = 0 ]; then
+	if unshare -n true 2>/dev/null; then
+		row ok "network namespaces" "unshare -n works"
+	else
+		row MISSING "network namespaces" "unshare -n fails" "a privileged container, or CAP_SYS_ADMIN and CAP_NET_ADMIN"
+	fi
+	if command -v nft >/dev/null && unshare -n nft list ruleset >/dev/null 2>&1; then
+		row ok nftables "usable in a namespace"
+	else
+		row MISSING nftables "nft missing or refused in a namespace" "$deps; the kernel needs nf_tables"
+	fi
+fi
+accel=$(cat "$cache"/accel/amd64-* 2>/dev/null | head -n 1)
+if [ ! -e /dev/kvm ]; then
+	row note /dev/kvm "absent: every arch runs under TCG (amd64 too)"
+elif [ -n "$accel" ]; then
+	row note /dev/kvm "present; the last boot probe chose '$accel' for amd64"
+else
+	row note /dev/kvm "present, not probed yet: the first amd64 boot tries it and falls back to TCG"
+fi
+cores=$(nproc)
+row "$([ "$cores" -ge 2 ] && echo ok || echo note)" cpus "$cores cores, $(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)"
+
+# Packages and tools
+foreign=$(dpkg --print-foreign-architectures 2>/dev/null | tr '\n' ' ')
+for a in armhf arm64; do
+	[ "$a" != "$(dpkg --print-architecture 2>/dev/null)" ] || continue
+	case " $foreign " in
+	*" $a "*) row ok "dpkg arch $a" "added" ;;
+	*) row MISSING "dpkg arch $a" "not added: kernels, busybox and libraries come from it" "$deps" ;;
+	esac
+done
+if grep -rqs bookworm-backports /etc/apt/sources.list /etc/apt/sources.list.d; then
+	row ok bookworm-backports "in the APT sources (upx-ucl)"
+else
+	row MISSING bookworm-backports "not in the APT sources (upx-ucl comes from it)" "$deps"
+fi
+tool() { # COMMAND WHAT
+	if command -v "$1" >/dev/null; then row ok "$1" "$2"; else row MISSING "$1" "$2: not installed" "$deps"; fi
+}
+tool cc "C compiler"
+tool arm-linux-gnueabihf-gcc "armv7 guest programs"
+tool aarch64-linux-gnu-gcc "arm64 guest programs"
+tool qemu-system-arm "armv7 VM"
+tool qemu-system-aarch64 "arm64 VM"
+tool qemu-system-x86_64 "amd64 VM"
+tool skopeo "OCI images"
+tool umoci "OCI images"
+tool upx "packing tailscale.combined"
+tool jq "JSON in scripts"
+tool ip "lab links and namespaces"
+tool openssl "lab and registry TLS"
+tool curl "registry checks"
+tool docker-registry "make release-check"
+tool shellcheck "make ci-config-check"
+tool xmllint "make report-check"
+tool python3 "CI config validators"
+tool npm "Renovate's validator"
+for lib in ldns libcurl jansson cmocka; do
+	if pkg-config --exists "$lib" 2>/dev/null; then
+		row ok "lib $lib" "$(pkg-config --modversion "$lib")"
+	else
+		row MISSING "lib $lib" "no pkg-config entry" "$deps"
+	fi
+done
+pin=$(awk '$1 == "toolchain" { print $2 }' image/go.mod 2>/dev/null)
+if command -v go >/dev/null; then
+	row ok go "$(go env GOVERSION 2>/dev/null); builds with $pin (image/go.mod), fetched through GOPROXY when it differs"
+	proxy=$(go env GOPROXY 2>/dev/null | cut -d, -f1)
+	case $proxy in
+	http*)
+		if curl -sf -m 3 -o /dev/null "$proxy/tailscale.com/@v/list"; then
+			row ok "Go module proxy" "$proxy answers"
+		else
+			row MISSING "Go module proxy" "$proxy did not answer in 3 s" "GOPROXY= a proxy this machine reaches"
+		fi
+		;;
+	*) row note "Go module proxy" "GOPROXY=$proxy: not checked" ;;
+	esac
+else
+	row MISSING go "not installed: image and lab builds need it" "$deps"
+fi
+
+# The cache
+mkdir -p "$cache" 2>/dev/null
+if [ -w "$cache" ]; then
+	free=$(df -Pk "$cache" | awk 'NR == 2 { print int($4 / 1048576) }')
+	used=$(du -sk "$cache" 2>/dev/null | awk '{ printf "%.1f", $1 / 1048576 }')
+	if [ "$free" -ge 5 ]; then
+		row ok cache "$cache: $used GiB used, $free GiB free"
+	else
+		row MISSING cache "$cache: only $free GiB free (a cold build needs about 5)" "free space, or CACHE=elsewhere"
+	fi
+else
+	row MISSING cache "$cache is not writable" "CACHE=a writable directory"
+fi
+
+if [ "$missing" = 0 ]; then
+	echo "doctor: nothing missing: make test ARCH=armv7 and make check can run"
+	exit 0
+fi
+echo "doctor: $missing missing; fix them, then run make doctor again"
+exit 1
