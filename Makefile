@@ -133,8 +133,9 @@ test: host-tools $(if $(IMAGE),,image) kernel $(VM_OVERLAY)
 	@rc=0; $(BUILD)/tscanary run $(RUN_ARGS) --image $(GATE_IMAGE) --out $(GATE_OUT) \
 		$(if $(VARIANT),--variant $(VARIANT)) $(foreach c,$(CANARY),--canary $(c)) \
 		$(if $(KEEP),--keep) || rc=$$?; \
-	[ "$$rc" -gt 1 ] || $(BUILD)/tscanary verdict record --store $(VERDICTS) \
-		--tree "$$(harness/tree-hash.sh)" $(GATE_OUT)/summary.json || [ "$$rc" != 0 ] || rc=3; \
+	if [ "$$rc" -le 1 ] && ! $(BUILD)/tscanary verdict record --store $(VERDICTS) \
+		--tree "$$(harness/tree-hash.sh)" $(GATE_OUT)/summary.json; then \
+		[ "$$rc" = 1 ] || rc=3; fi; \
 	exit $$rc
 endif
 # The verdict store: one record per gate run, under the cache CI keeps.
@@ -275,16 +276,15 @@ release: $(BUILD)/tscanary
 	@[ -n "$(REGISTRY)" ] && [ -n "$(TAG)" ] || \
 		{ echo "usage: make release REGISTRY=host[:port]/name TAG=tag [CERT_DIR=dir] [AUTHFILE=file]" >&2; exit 2; }
 	$(MAKE) --no-print-directory image ARCH=all VARIANT=
-	image/release.sh --index out/release/index.oci.tar --dest docker://$(REGISTRY):$(TAG) \
+	image/release.sh --index $(RELEASE_INDEX) --dest docker://$(REGISTRY):$(TAG) \
 		--store $(VERDICTS) --tree "$$(harness/tree-hash.sh)" \
 		$(if $(CERT_DIR),--cert-dir $(CERT_DIR)) $(if $(AUTHFILE),--authfile $(AUTHFILE))
 
 # make release against a real registry in a lab namespace: the gated index
 # published and pulled back, every ungated case refused (after the gate ran
-# every arch: make test ARCH=all).
+# every arch: make test ARCH=all). Its make release builds the index.
 release-check: $(BUILD)/tscanary
-	$(MAKE) --no-print-directory image ARCH=all VARIANT=
-	tests/release-check.sh out/release/index.oci.tar $(VERDICTS) "$$(harness/tree-hash.sh)"
+	tests/release-check.sh $(RELEASE_INDEX) $(VERDICTS) "$$(harness/tree-hash.sh)"
 
 # The README's test command; grows with each landed slice.
 check: unit readme-check ci-config-check lab-check guest-canaries-check override-check

@@ -5,7 +5,8 @@
 # (works, but worth knowing). Exit 0 when nothing is missing, 1 otherwise.
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 2
-cache=${TSCANARY_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/tscanary}
+# the cache root is the Makefile's (CACHE, exported as TSCANARY_CACHE)
+cache=${TSCANARY_CACHE:?run it as make doctor, which sets TSCANARY_CACHE}
 missing=0
 row() { # STATE WHAT DETAIL [FIX]
 	printf '%-7s %-26s %s%s\n' "$1" "$2" "$3" "${4:+  -> $4}"

@@ -2,19 +2,20 @@
  * tscanary: the gate for the RouterOS Tailscale image. `make test` drives
  * `tscanary run`; see `tscanary --help`.
  */
+#include "arch.h"
 #include "bench.h"
 #include "canary.h"
 #include "compare.h"
 #include "coverage.h"
 #include "featuretags.h"
 #include "files.h"
+#include "image.h"
 #include "log.h"
 #include "run.h"
 #include "strbuf.h"
 #include "undo.h"
 #include "variant.h"
 #include "verdict.h"
-#include "arch.h"
 
 #include <curl/curl.h>
 #include <getopt.h>
@@ -168,6 +169,16 @@ static int cmd_list(int argc, char **argv)
 	return ret ? 1 : 0;
 }
 
+/* The registry's canary names, in run order (canary_count of them; caller frees). */
+static const char **registry_names(void)
+{
+	const char **names = xcalloc(canary_count, sizeof(*names));
+
+	for (size_t i = 0; i < canary_count; i++)
+		names[i] = canary_registry[i].name;
+	return names;
+}
+
 /* Load variant NAME from FIXTURES/variants; -1 (reported) if it cannot be. */
 static int load_variant(struct variant *v, const char *fixtures, const char *name)
 {
@@ -203,10 +214,8 @@ static int cmd_focus(int argc, char **argv)
 		return usage(RUN_USAGE);
 	if (load_variant(&v, fixtures, name) < 0)
 		return RUN_USAGE;
-	names = xcalloc(canary_count, sizeof(*names));
+	names = registry_names();
 	want = xcalloc(canary_count, sizeof(*want));
-	for (size_t i = 0; i < canary_count; i++)
-		names[i] = canary_registry[i].name;
 	bad = variant_focus(&v, names, canary_count, want, &why) > 0;
 	if (bad)
 		fputs(strbuf_str(&why), stderr);
@@ -316,25 +325,6 @@ static const char *str_field(json_t *o, const char *key)
 	return s ? s : "";
 }
 
-/* Whether a run's summary holds every canary of the registry. */
-static int suite_is_whole(json_t *summary)
-{
-	for (size_t i = 0; i < canary_count; i++) {
-		json_t *c;
-		size_t k;
-		int seen = 0;
-
-		json_array_foreach(json_object_get(summary, "canaries"), k, c) {
-			const char *n = json_string_value(json_object_get(c, "name"));
-
-			seen |= n && !strcmp(n, canary_registry[i].name);
-		}
-		if (!seen)
-			return 0;
-	}
-	return 1;
-}
-
 static int cmd_mutants(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -348,6 +338,7 @@ static int cmd_mutants(int argc, char **argv)
 	json_t *list = json_array(), *doc;
 	struct variant *vs;
 	size_t nv;
+	const char **names;
 	char *dir, *path;
 	int c, all = 1, code = 0, full = 0;
 
@@ -367,6 +358,7 @@ static int cmd_mutants(int argc, char **argv)
 		json_decref(list);
 		return usage(RUN_USAGE);
 	}
+	names = registry_names();
 	dir = xasprintf("%s/variants", fixtures);
 	if (variant_load_all(dir, &vs, &nv) < 0)
 		code = RUN_USAGE;
@@ -378,7 +370,7 @@ static int cmd_mutants(int argc, char **argv)
 		summary = json_load_file(path, 0, NULL);
 		entry = variant_report(v, summary);
 		if (summary) {
-			int whole = suite_is_whole(summary);
+			int whole = summary_holds_canaries(summary, names, canary_count);
 
 			json_object_set_new(entry, "scope", json_string(whole ? "full" : "focused"));
 			if (full && !whole) {
@@ -399,6 +391,7 @@ static int cmd_mutants(int argc, char **argv)
 		free(path);
 	}
 	variant_release_all(vs, nv);
+	free(names);
 	free(dir);
 	doc = json_pack("{s:s,s:s,s:o,s:b}", "arch", arch, "scope", full ? "full" : "focused",
 			"variants", list, "all_caught", all);
@@ -573,30 +566,99 @@ static int verdict_args(int argc, char **argv, const char **store, const char **
 /* The arch of vm/arches whose OCI platform is "linux/ARCH[/VARIANT]"; -1 if none. */
 static int arch_of_platform(const char *table, const char *platform, struct arch *out)
 {
-	char names[256], *save = NULL, *name;
+	char names[256], buf[64], *save = NULL, *name;
+	struct image_platform p;
 
-	if (strncmp(platform, "linux/", 6) || arch_names(table, names, sizeof(names)) < 0)
+	if (arch_names(table, names, sizeof(names)) < 0)
 		return -1;
 	for (name = strtok_r(names, " ", &save); name; name = strtok_r(NULL, " ", &save)) {
-		char *p;
-		int same;
-
 		if (arch_lookup(table, name, out))
 			continue;
-		p = *out->oci_variant ? xasprintf("%s/%s", out->oci_arch, out->oci_variant) :
-					xstrdup(out->oci_arch);
-		same = !strcmp(p, platform + 6);
-		free(p);
-		if (same)
+		image_platform_of_arch(out, &p);
+		if (!strcmp(image_platform_str(&p, buf, sizeof(buf)), platform))
 			return 0;
 	}
 	return -1;
 }
 
+/* tscanary verdict record: file the run in SUMMARY as judged by tree. */
+static int verdict_record_cmd(const char *store, const char *tree, const char *summary_path)
+{
+	struct strbuf why = STRBUF_INIT;
+	const char **names;
+	json_error_t jerr;
+	json_t *summary, *rec;
+	char *path;
+
+	summary = json_load_file(summary_path, 0, &jerr);
+	if (!summary) {
+		/* a run that ended before its summary has no verdict to file */
+		printf("verdict: nothing recorded: no summary '%s' (%s)\n", summary_path, jerr.text);
+		return 0;
+	}
+	names = registry_names();
+	rec = verdict_record(summary, tree, names, canary_count, time(NULL), &why);
+	free(names);
+	json_decref(summary);
+	if (!rec) {
+		printf("verdict: nothing recorded for '%s': %s\n", summary_path, strbuf_str(&why));
+		strbuf_release(&why);
+		return 0;
+	}
+	strbuf_release(&why);
+	path = verdict_store_put(store, rec);
+	if (path)
+		printf("verdict: %s %s %s%s -> %s\n", json_string_value(json_object_get(rec, "arch")),
+		       json_string_value(json_object_get(rec, "result")),
+		       json_string_value(json_object_get(rec, "manifest_digest")),
+		       json_is_true(json_object_get(rec, "full_suite")) ? "" : " (selected canaries)",
+		       path);
+	json_decref(rec);
+	if (!path)
+		return RUN_ENV;
+	free(path);
+	return 0;
+}
+
+/* tscanary verdict check: one line per PLATFORM=DIGEST; RUN_FAIL unless all are gated. */
+static int verdict_check_cmd(const char *store, const char *tree, const char *arches,
+			     char *const *specs, int n)
+{
+	int code = 0;
+
+	for (int i = 0; i < n; i++) {
+		char *platform = xstrdup(specs[i]), *digest = strchr(platform, '=');
+		struct strbuf why = STRBUF_INIT;
+		struct arch a;
+
+		if (!digest) {
+			free(platform);
+			return usage(RUN_USAGE);
+		}
+		*digest++ = '\0';
+		if (arch_of_platform(arches, platform, &a) < 0) {
+			printf("%-6s %s %s: REFUSED: no arch in %s runs this platform\n", "?", platform,
+			       digest, arches);
+			code = RUN_FAIL;
+		} else {
+			json_t *recs = verdict_store_get(store, digest);
+			enum verdict_state st = verdict_decide(recs, a.name, tree, &why);
+
+			printf("%-6s %s %s: %s: %s\n", a.name, platform, digest,
+			       st == GATED_PASS ? "gated" : "REFUSED", strbuf_str(&why));
+			if (st != GATED_PASS)
+				code = RUN_FAIL;
+			json_decref(recs);
+		}
+		strbuf_release(&why);
+		free(platform);
+	}
+	return code;
+}
+
 static int cmd_verdict(int argc, char **argv)
 {
 	const char *store = NULL, *tree = NULL, *arches = "vm/arches", *sub;
-	int code = 0;
 
 	if (argc < 2)
 		return usage(RUN_USAGE);
@@ -605,79 +667,11 @@ static int cmd_verdict(int argc, char **argv)
 	sub = argv[0];
 	if (verdict_args(argc, argv, &store, &tree, &arches) < 0)
 		return usage(RUN_USAGE);
-	if (!strcmp(sub, "record")) {
-		struct strbuf why = STRBUF_INIT;
-		size_t n = 0;
-		const char **names = xcalloc(canary_count, sizeof(*names));
-		json_error_t jerr;
-		json_t *summary, *rec;
-		char *path;
-
-		if (optind != argc - 1) {
-			free(names);
-			return usage(RUN_USAGE);
-		}
-		summary = json_load_file(argv[optind], 0, &jerr);
-		if (!summary) {
-			/* a run that ended before its summary has no verdict to file */
-			printf("verdict: nothing recorded: no summary '%s' (%s)\n", argv[optind], jerr.text);
-			free(names);
-			return 0;
-		}
-		for (size_t i = 0; i < canary_count; i++)
-			names[n++] = canary_registry[i].name;
-		rec = verdict_record(summary, tree, names, n, time(NULL), &why);
-		free(names);
-		json_decref(summary);
-		if (!rec) {
-			printf("verdict: nothing recorded for '%s': %s\n", argv[optind], strbuf_str(&why));
-			strbuf_release(&why);
-			return 0;
-		}
-		strbuf_release(&why);
-		path = verdict_store_put(store, rec);
-		if (path)
-			printf("verdict: %s %s %s%s -> %s\n", json_string_value(json_object_get(rec, "arch")),
-			       json_string_value(json_object_get(rec, "result")),
-			       json_string_value(json_object_get(rec, "manifest_digest")),
-			       json_is_true(json_object_get(rec, "full_suite")) ? "" : " (selected canaries)",
-			       path);
-		json_decref(rec);
-		code = path ? 0 : RUN_ENV;
-		free(path);
-		return code;
-	}
-	if (!strcmp(sub, "check")) {
-		for (int i = optind; i < argc; i++) {
-			char *platform = xstrdup(argv[i]), *digest = strchr(platform, '=');
-			struct strbuf why = STRBUF_INIT;
-			enum verdict_state st = GATED_NONE;
-			struct arch a;
-
-			if (!digest) {
-				free(platform);
-				return usage(RUN_USAGE);
-			}
-			*digest++ = '\0';
-			if (arch_of_platform(arches, platform, &a) < 0) {
-				printf("%-6s %s %s: REFUSED: no arch in %s runs this platform\n", "?",
-				       platform, digest, arches);
-				code = RUN_FAIL;
-			} else {
-				json_t *recs = verdict_store_get(store, digest);
-
-				st = verdict_decide(recs, a.name, tree, &why);
-				printf("%-6s %s %s: %s: %s\n", a.name, platform, digest,
-				       st == GATED_PASS ? "gated" : "REFUSED", strbuf_str(&why));
-				if (st != GATED_PASS)
-					code = RUN_FAIL;
-				json_decref(recs);
-			}
-			strbuf_release(&why);
-			free(platform);
-		}
-		return code;
-	}
+	if (!strcmp(sub, "record"))
+		return optind == argc - 1 ? verdict_record_cmd(store, tree, argv[optind]) :
+					    usage(RUN_USAGE);
+	if (!strcmp(sub, "check"))
+		return verdict_check_cmd(store, tree, arches, argv + optind, argc - optind);
 	error("unknown verdict command '%s' (record, check)", sub);
 	return usage(RUN_USAGE);
 }

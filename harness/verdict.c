@@ -34,6 +34,21 @@ static int tree_ok(const char *t)
 	return t && *t && strspn(t, "0123456789abcdef") == strlen(t);
 }
 
+int summary_holds_canaries(json_t *summary, const char *const *names, size_t n)
+{
+	for (size_t k = 0; k < n; k++) {
+		json_t *c;
+		size_t i;
+		int seen = 0;
+
+		json_array_foreach(json_object_get(summary, "canaries"), i, c)
+			seen |= str(c, "name") && !strcmp(str(c, "name"), names[k]);
+		if (!seen)
+			return 0;
+	}
+	return n > 0;
+}
+
 json_t *verdict_record(json_t *summary, const char *tree, const char *const *canaries,
 		       size_t n, time_t now, struct strbuf *why)
 {
@@ -41,7 +56,7 @@ json_t *verdict_record(json_t *summary, const char *tree, const char *const *can
 	const char *digest = str(img, "manifest_digest"), *result = str(summary, "result");
 	char when[32];
 	struct tm tm;
-	size_t i, k, seen = 0;
+	size_t i;
 
 	if (!tree_ok(tree)) {
 		strbuf_addf(why, "harness tree '%s' is not a hex hash", tree ? tree : "");
@@ -65,14 +80,6 @@ json_t *verdict_record(json_t *summary, const char *tree, const char *const *can
 		if (!str(c, "result") || strcmp(str(c, "result"), "pass"))
 			json_array_append_new(failed, json_string(str(c, "name")));
 	}
-	for (k = 0; k < n; k++) {
-		json_array_foreach(json_object_get(summary, "canaries"), i, c) {
-			if (str(c, "name") && !strcmp(str(c, "name"), canaries[k])) {
-				seen++;
-				break;
-			}
-		}
-	}
 	gmtime_r(&now, &tm);
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	rec = json_pack("{s:i,s:s,s:s,s:s?,s:s?,s:s?,s:s?,s:s,s:s,s:b,s:o,s:s,s:I}",
@@ -81,7 +88,7 @@ json_t *verdict_record(json_t *summary, const char *tree, const char *const *can
 			"platform", str(img, "platform"),
 			"tailscale_version", str(summary, "tailscale_version"),
 			"variant", str(summary, "variant") ? str(summary, "variant") : "default",
-			"tree", tree, "full_suite", n > 0 && seen == n, "failed", failed,
+			"tree", tree, "full_suite", summary_holds_canaries(summary, canaries, n), "failed", failed,
 			"time", when, "time_unix", (json_int_t)now);
 	if (!rec)
 		return NULL;

@@ -23,6 +23,8 @@ struct strbuf;
  */
 json_t *verdict_record(json_t *summary, const char *tree, const char *const *canaries,
 		       size_t n, time_t now, struct strbuf *why);
+/* 1 when the summary's canaries include each of the n names (n > 0), else 0. */
+int summary_holds_canaries(json_t *summary, const char *const *names, size_t n);
 /* Write rec into store atomically; its path (caller frees), NULL on error (reported). */
 char *verdict_store_put(const char *store, json_t *rec);
 /* Every record in store for manifest digest ("sha256:<hex>"), as an array (never NULL). */

@@ -11,12 +11,13 @@
 IMAGE_OUT = out/$(ARCH)$(if $(VARIANT),-$(VARIANT))/image
 TAILSCALE_VERSION ?=
 
+# The release artifact: one OCI image index over every arch's image, byte
+# for byte the platform images the gate runs (index.oci.json beside it holds
+# its digests); make image ARCH=all writes it, make release publishes it.
+RELEASE_INDEX = out/release/index.oci.tar
+
 .PHONY: image
 ifeq ($(ARCH),all)
-# Every arch's image, then the release artifact: one OCI image index over
-# the three, byte for byte the platform images the gate runs
-# (out/release/index.oci.tar, index.oci.json with its digests).
-RELEASE_INDEX = out/release/index.oci.tar
 image:
 	@[ -z "$(VARIANT)" ] || { echo "make image ARCH=all builds the release: no VARIANT" >&2; exit 2; }
 	@for a in $(ARCHES); do $(MAKE) --no-print-directory image ARCH=$$a VARIANT= || exit 1; done

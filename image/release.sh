@@ -32,7 +32,11 @@ usage() {
 
 index='' dest='' store='' tree='' certdir='' authfile=''
 while [ $# -gt 0 ]; do
-	[ $# -ge 2 ] || case $1 in -h | --help) ;; *) usage ;; esac
+	if [ "$1" = -h ] || [ "$1" = --help ]; then
+		sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'
+		exit 0
+	fi
+	[ $# -ge 2 ] || usage
 	case $1 in
 	--index) index=$2 ;;
 	--dest) dest=$2 ;;
@@ -40,10 +44,6 @@ while [ $# -gt 0 ]; do
 	--tree) tree=$2 ;;
 	--cert-dir) certdir=$2 ;;
 	--authfile) authfile=$2 ;;
-	-h | --help)
-		sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'
-		exit 0
-		;;
 	*) usage ;;
 	esac
 	shift 2

@@ -16,7 +16,8 @@
 #
 #   tests/release-check.sh INDEX STORE TREE
 #
-# Run as root, after the gate passed every arch (make test ARCH=all).
+# Run as root, after the gate passed every arch (make test ARCH=all); the
+# make release of case 1 builds INDEX (make image ARCH=all, from cache).
 # Exit 0 all held, 1 a case failed, 2 usage or machine.
 set -euo pipefail
 
@@ -36,7 +37,6 @@ die() {
 for t in docker-registry openssl skopeo jq ip curl gzip; do
 	command -v "$t" >/dev/null || die "'$t' is not installed (make deps)"
 done
-[ -f "$index" ] || die "no '$index': make image ARCH=all first"
 
 addr=198.51.100.5 port=5000
 ns=tsc-rel-$$
@@ -141,6 +141,7 @@ else
 fi
 
 # --- 2. refusals ---------------------------------------------------------------
+[ -f "$index" ] || die "no '$index': make release did not build it"
 # the index's platforms and their manifests
 x=$work/x
 mkdir -p "$x"

@@ -46,18 +46,14 @@ goenv=$(cd "$top/image" && GOWORK=off go env -json GOPROXY GOSUMDB GONOSUMDB GOP
 gp=$(jq -r .GOPROXY <<<"$goenv") gs=$(jq -r .GOSUMDB <<<"$goenv")
 
 build() { # NAME USER [NOTE]: one build into $tmp/NAME/out, log in out/repro/NAME.log
-	local d=$tmp/$1 s rc=0
+	local d=$tmp/$1 s rc=0 how
 	s=$(date +%s)
 	say "build $1 as $2: empty tscanary and Go build caches${3:+, $3}"
-	if [ "$2" = root ]; then
-		(cd "$src" && env TSCANARY_CACHE="$d/cache" GOCACHE="$d/gocache" \
-			image/build.sh --arch "$arch" --out "$d/out") >"$logs/$1.log" 2>&1 || rc=$?
-	else
-		(cd "$src" && setpriv --reuid=nobody --regid=nogroup --clear-groups \
-			env -i PATH="$PATH" HOME="$d" TSCANARY_CACHE="$d/cache" GOCACHE="$d/gocache" \
-			GOMODCACHE="$d/gomod" GOPROXY="$gp" GOSUMDB="$gs" GOFLAGS=-buildvcs=false \
-			image/build.sh --arch "$arch" --out "$d/out") >"$logs/$1.log" 2>&1 || rc=$?
-	fi
+	how=(env TSCANARY_CACHE="$d/cache" GOCACHE="$d/gocache")
+	[ "$2" = root ] || how=(setpriv --reuid=nobody --regid=nogroup --clear-groups
+		env -i PATH="$PATH" HOME="$d" TSCANARY_CACHE="$d/cache" GOCACHE="$d/gocache"
+		GOMODCACHE="$d/gomod" GOPROXY="$gp" GOSUMDB="$gs" GOFLAGS=-buildvcs=false)
+	(cd "$src" && "${how[@]}" image/build.sh --arch "$arch" --out "$d/out") >"$logs/$1.log" 2>&1 || rc=$?
 	if [ "$rc" != 0 ]; then
 		tail -n 20 "$logs/$1.log" >&2
 		say "build $1 failed (exit $rc; log out/repro/$1.log)"
