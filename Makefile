@@ -34,6 +34,8 @@ help:
 	@echo 'make image ARCH=armv7     build only the image (out/<arch>/image/)'
 	@echo 'make image ARCH=all       every arch, then the release index out/release/index.oci.tar'
 	@echo 'make repro-check ARCH=armv7  build twice from empty caches (once unprivileged), compare bytes'
+	@echo 'make dockerfile-build ARCH=armv7|all  build the Dockerfile with buildah (out/dockerfile/<ARCH>/)'
+	@echo 'make dockerfile-bytes-check ARCH=armv7|all  the Dockerfile ships the gate'\''s bytes'
 	@echo 'make release REGISTRY=host[:port]/name TAG=t  push the index only if the gate passed every platform'
 	@echo 'make release-check        make release against a real registry in a lab namespace'
 	@echo 'make compare NEW=v1.104.7 [BASE=...] [ARCH=all]  the suite on two Tailscale versions, out/<arch>/compare.md'
@@ -287,7 +289,7 @@ release-check: $(BUILD)/tscanary
 	tests/release-check.sh $(RELEASE_INDEX) $(VERDICTS) "$$(harness/tree-hash.sh)"
 
 # The README's test command; grows with each landed slice.
-check: unit readme-check ci-config-check lab-check guest-canaries-check override-check
+check: unit readme-check ci-config-check lab-check guest-canaries-check override-check oci-compare-test
 	$(MAKE) --no-print-directory test ARCH=all
 	$(MAKE) --no-print-directory release-check
 	$(MAKE) --no-print-directory bad-input-check

@@ -18,7 +18,9 @@ dockerfile:
 	@mkdir -p $(BUILD)
 	@.ci/dockerfile-config >$(BUILD)/dockerfile-config.tmp
 	@awk -v f=$(BUILD)/dockerfile-config.tmp '/^# image-config:begin/ { print; while ((getline l < f) > 0) print l; skip = 1; next } \
-		/^# image-config:end/ { skip = 0 } !skip' Dockerfile >$(BUILD)/Dockerfile.tmp && mv $(BUILD)/Dockerfile.tmp Dockerfile
+		/^# image-config:end/ { skip = 0 } !skip' Dockerfile | \
+		sed "s/^ARG TAILSCALE_VERSION=.*/ARG TAILSCALE_VERSION=$$(.ci/tailscale-version)/" >$(BUILD)/Dockerfile.tmp && \
+		mv $(BUILD)/Dockerfile.tmp Dockerfile
 	@rm -f $(BUILD)/dockerfile-config.tmp
 
 # Compared with the native build's config: the image of $(ARCH) (cached).
@@ -36,6 +38,7 @@ CI_SHELL_SCRIPTS := .ci/install-deps .ci/run .ci/check-dockerfile .ci/check-reno
 	.ci/pr-compare .ci/python/setup .ci/renovate/setup .ci/lib/cache.sh image/build.sh \
 	image/entrypoint.sh image/featuretable.sh image/tests/override.sh harness/compare.sh \
 	harness/coverage.sh harness/doctor.sh harness/tree-hash.sh image/index.sh image/release.sh \
+	image/dockerfile-build.sh \
 	canaries/sysroot.sh canaries/guest/tests/probes.sh $(wildcard tests/*.sh)
 ci-shellcheck:
 	shellcheck -x $(CI_SHELL_SCRIPTS)

@@ -42,22 +42,36 @@ def main():
         problems.append(f"{path}: {msg}")
 
     with open(path, "rb") as f:
-        dfp = DockerfileParser(fileobj=f, build_args={"TAILSCALE_VERSION": version}, env_replace=True)
+        # OCI_VERSION's default is ${TAILSCALE_VERSION}, which dockerfile-parse
+        # does not expand: given here, and its ARG line is checked below.
+        dfp = DockerfileParser(fileobj=f, build_args={"OCI_VERSION": version}, env_replace=True)
         structure = dfp.structure
         envs, labels = dfp.envs, dfp.labels
     code = [i for i in structure if i["instruction"] != "COMMENT"]
 
     # 1. no decisions: versions, tags, flags live in the recipe only
+    # ... but one: TAILSCALE_VERSION's default, before the first FROM, is the
+    # pin itself (make dockerfile writes it, Renovate moves it with go.mod)
+    first_from = next(i for i, ins in enumerate(code) if ins["instruction"] == "FROM")
+    pin_args = [ins for ins in code if ins["instruction"] == "ARG"
+                and re.match(r"TAILSCALE_VERSION\s*=", ins["value"])]
+    want_pin = f"TAILSCALE_VERSION={version}"
+    if [ins["value"] for ins in pin_args] != [want_pin] or code.index(pin_args[0]) > first_from:
+        bad(f"want exactly one 'ARG {want_pin}' before the first FROM (make dockerfile writes it), "
+            f"found {[ins['value'] for ins in pin_args]}")
+    oci = [ins["value"] for ins in code if ins["instruction"] == "ARG" and ins["value"].startswith("OCI_VERSION")]
+    if oci != ["OCI_VERSION=${TAILSCALE_VERSION}"]:
+        bad(f"want 'ARG OCI_VERSION=${{TAILSCALE_VERSION}}' in the final stage, found {oci}")
     for ins in code:
         text = ins["value"]
+        if ins in pin_args:
+            continue
         if version in text:
             bad(f"line {ins['startline'] + 1}: the pinned version {version} written out")
         for rx, what in FORBIDDEN:
             m = rx.search(text)
             if m:
                 bad(f"line {ins['startline'] + 1}: {what} ({m.group(0).strip()!r}): the recipe decides that")
-        if ins["instruction"] == "ARG" and re.match(r"TAILSCALE_VERSION\s*=", text):
-            bad(f"line {ins['startline'] + 1}: TAILSCALE_VERSION has a default: it must come from image/go.mod")
 
     # 2. the shape: a builder on the build platform calling the recipe's step
     st = stages(structure)

@@ -760,6 +760,7 @@ for l in "${v_cfg_add[@]}"; do config_text=$config_text$'\n'$l; done
 while read -r k v; do
 	case $k in '' | \#*) continue ;; esac
 	v=${v//@TAILSCALE_VERSION@/$ts_version}
+	v=${v//@OCI_VERSION@/$ts_version}
 	case $k in
 	env) cfg+=(--config.env "$v") ;;
 	volume) cfg+=(--config.volume "$v") ;;

@@ -37,3 +37,24 @@ feature-table: $(FEATURE_TABLE)
 
 $(FEATURE_TABLE): image/featuretable.sh image/featuretable/main.go image/go.mod image/go.sum
 	image/featuretable.sh --out $@
+
+# The Dockerfile built for real (buildah, a base from mmdebstrap: no daemon,
+# no registry), and proof that it ships the gate's bytes. Neither runs in
+# make check (about 2 minutes an arch warm): a pipeline runs them on bump
+# pull requests and release tags (.woodpecker/dockerfile.yaml).
+#   make dockerfile-build ARCH=armv7|all [OCI_VERSION=v1.102.5-mt.1]
+#       -> out/dockerfile/<ARCH>/index.oci.tar
+#   make dockerfile-bytes-check ARCH=armv7|all
+DOCKERFILE_OUT = out/dockerfile/$(ARCH)/index.oci.tar
+
+.PHONY: dockerfile-build dockerfile-bytes-check oci-compare-test
+# The comparison itself, on small layouts made for it (in make check, 1 s).
+oci-compare-test:
+	python3 tests/oci-compare-test.py
+
+dockerfile-build:
+	image/dockerfile-build.sh --arch $(ARCH) --out $(DOCKERFILE_OUT) \
+		$(if $(OCI_VERSION),--oci-version $(OCI_VERSION))
+
+dockerfile-bytes-check: image dockerfile-build
+	tests/dockerfile-bytes.sh --arch $(ARCH) --dockerfile $(DOCKERFILE_OUT)

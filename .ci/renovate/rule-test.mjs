@@ -40,10 +40,12 @@ const repoConfig = JSON.parse(readFileSync('renovate.json', 'utf8'));
 // The config one dependency ends up with before lookup, built the way
 // Renovate's repository worker layers it: defaults, repo config, manager
 // defaults, package file, the extracted dependency, then packageRules.
-async function depConfig(packageFile, dep) {
+// A custom manager's own entry (customManagers) is layered after the
+// manager defaults, as Renovate's extract worker does.
+async function depConfig(packageFile, dep, manager = 'gomod', custom = {}) {
   const { migratedConfig } = migrateConfig(repoConfig);
   let config = mergeChildConfig(getConfig(), massageConfig(migratedConfig));
-  config = getManagerConfig(config, 'gomod');
+  config = mergeChildConfig(getManagerConfig(config, manager), { ...custom, manager });
   config = mergeChildConfig(config, { packageFile });
   config = mergeChildConfig(config, dep);
   return applyPackageRules(config, 'pre-lookup');
@@ -92,6 +94,23 @@ function around(version) {
     preRelease: v(maj, min + 2, 1, '-pre'),
     laterEvenMinor: v(maj, min + 4, 3),
   };
+}
+
+const { extractPackageFile: extractRegex } = await load('modules/manager/custom/regex/index.js');
+
+// The Dockerfile's TAILSCALE_VERSION default, through the custom regex
+// manager renovate.json declares for it.
+async function extractDockerfile() {
+  const custom = repoConfig.customManagers?.find((m) => m.customType === 'regex' &&
+    m.managerFilePatterns?.includes('/^Dockerfile$/'));
+  assert.ok(custom, 'renovate.json has no regex manager for the Dockerfile');
+  const content = readFileSync('Dockerfile', 'utf8');
+  const res = extractRegex(content, 'Dockerfile', custom);
+  assert.equal(res?.deps?.length, 1, 'the Dockerfile regex manager must find exactly one line');
+  const dep = { ...res.deps[0], depName: res.deps[0].depName ?? custom.depNameTemplate,
+    datasource: res.deps[0].datasource ?? custom.datasourceTemplate };
+  normalizeDepNames(dep);
+  return { content, dep, config: await depConfig('Dockerfile', dep, 'regex', custom) };
 }
 
 const image = await extract('image/go.mod');
@@ -156,4 +175,30 @@ test('an update rewrites exactly the pinned line', () => {
   const changed = before.map((l, i) => (l === after[i] ? -1 : i)).filter((i) => i >= 0);
   assert.deepEqual(changed, [pin.index]);
   assert.equal(after[pin.index], pin.line.replace(pin.version, nextEvenMinor));
+});
+
+const dockerfile = await extractDockerfile();
+
+test('the Dockerfile default is the go.mod pin, moved by the same rule in the same PR', () => {
+  const pin = pinnedLine(image.content, 'tailscale.com');
+  const d = dockerfile;
+  assert.equal(d.dep.depName, 'tailscale.com');
+  assert.equal(d.dep.datasource, 'go');
+  assert.equal(d.dep.currentValue, pin.version, 'make dockerfile writes the pin as the default');
+  assert.equal(isEnabled(d.config), true, 'the Dockerfile default must move with the pin');
+  for (const k of ['allowedVersions', 'automerge', 'ignoreTests', 'platformAutomerge', 'groupName'])
+    assert.deepEqual(d.config[k], ts.config[k], `${k} differs between image/go.mod and the Dockerfile`);
+  assert.ok(ts.config.groupName, 'one groupName puts both files into one branch and PR');
+});
+
+test('the Dockerfile update replaces exactly the ARG line', () => {
+  const d = dockerfile;
+  const { nextEvenMinor } = around(d.dep.currentValue);
+  assert.equal(d.content.split(d.dep.replaceString).length, 2, 'the matched text occurs once');
+  const after = d.content.replace(d.dep.replaceString,
+    d.dep.replaceString.replace(d.dep.currentValue, nextEvenMinor)).split('\n');
+  const before = d.content.split('\n');
+  const changed = before.map((l, i) => (l === after[i] ? -1 : i)).filter((i) => i >= 0);
+  assert.equal(changed.length, 1);
+  assert.equal(after[changed[0]], `ARG TAILSCALE_VERSION=${nextEvenMinor}`);
 });
