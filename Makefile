@@ -33,6 +33,7 @@ help:
 	@echo 'make doctor               every prerequisite, its state on this machine and the fix'
 	@echo 'make image ARCH=armv7     build only the image (out/<arch>/image/)'
 	@echo 'make image ARCH=all       every arch, then the release index out/release/index.oci.tar'
+	@echo 'make test ARCH=armv7 REUSE=1  a passing stored run with the same key stands (cached verdict)'
 	@echo 'make repro-check ARCH=armv7  build twice from empty caches (once unprivileged), compare bytes'
 	@echo 'make dockerfile-build ARCH=armv7|all  build the Dockerfile with buildah (out/dockerfile/<ARCH>/)'
 	@echo 'make dockerfile-bytes-check ARCH=armv7|all  the Dockerfile ships the gate'\''s bytes'
@@ -128,15 +129,20 @@ RUN_ARGS = --arch $(ARCH) --kernel-dir "$$(cat $(VM_KERNEL_REF))" --overlay $(VM
 	--cache $(TSCANARY_CACHE) --feature-table $(or $(RUN_FEATURE_TABLE),$(FEATURE_TABLE))
 # Every run that ends in a verdict files it in the verdict store (see
 # VERDICTS): the manifest digest it ran, the harness tree that judged it,
-# the result. The old summary goes first, so a run that ends before writing
-# its own files nothing.
+# the run's key, the result, and its reports. The old summary goes first,
+# so a run that ends before writing its own files nothing. REUSE=1 (what CI
+# asks for; never the default): a passing record with this run's key
+# stands for the run, which then says "cached verdict" and boots nothing.
+REUSE ?=
 test: host-tools $(if $(IMAGE),,image) kernel $(VM_OVERLAY)
 	@rm -f $(GATE_OUT)/summary.json
-	@rc=0; $(BUILD)/tscanary run $(RUN_ARGS) --image $(GATE_IMAGE) --out $(GATE_OUT) \
+	@rc=0; tree=$$(harness/tree-hash.sh); \
+	$(BUILD)/tscanary run $(RUN_ARGS) --image $(GATE_IMAGE) --out $(GATE_OUT) --tree "$$tree" \
+		$(if $(filter 1,$(REUSE)),--reuse $(VERDICTS)) \
 		$(if $(VARIANT),--variant $(VARIANT)) $(foreach c,$(CANARY),--canary $(c)) \
 		$(if $(KEEP),--keep) || rc=$$?; \
 	if [ "$$rc" -le 1 ] && ! $(BUILD)/tscanary verdict record --store $(VERDICTS) \
-		--tree "$$(harness/tree-hash.sh)" $(GATE_OUT)/summary.json; then \
+		--tree "$$tree" $(GATE_OUT)/summary.json; then \
 		[ "$$rc" = 1 ] || rc=3; fi; \
 	exit $$rc
 endif

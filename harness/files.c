@@ -4,7 +4,10 @@
 #include "strbuf.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <openssl/evp.h>
 #include <fts.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -72,5 +75,70 @@ int rm_rf(const char *path)
 		}
 	}
 	fts_close(fts);
+	return ret;
+}
+
+void file_sha256_hex(const char *path, struct strbuf *out)
+{
+	unsigned char md[EVP_MAX_MD_SIZE], buf[16384];
+	unsigned int mdlen = 0;
+	EVP_MD_CTX *ctx;
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0) {
+		strbuf_addf(out, "unreadable(%s)", strerror(errno));
+		return;
+	}
+	ctx = EVP_MD_CTX_new();
+	if (!ctx || !EVP_DigestInit_ex(ctx, EVP_sha256(), NULL)) {
+		strbuf_addstr(out, "nohash");
+		EVP_MD_CTX_free(ctx);
+		close(fd);
+		return;
+	}
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		EVP_DigestUpdate(ctx, buf, (size_t)n);
+	if (n < 0)
+		strbuf_addf(out, "readerror(%s)", strerror(errno));
+	else if (EVP_DigestFinal_ex(ctx, md, &mdlen))
+		for (unsigned int i = 0; i < mdlen; i++)
+			strbuf_addf(out, "%02x", md[i]);
+	EVP_MD_CTX_free(ctx);
+	close(fd);
+}
+
+int copy_file(const char *from, const char *to)
+{
+	struct strbuf sb = STRBUF_INIT;
+	char *tmp = xasprintf("%s.tmp%ld", to, (long)getpid());
+	FILE *f;
+	int ret = -1, written;
+
+	if (strbuf_read_file(&sb, from) < 0) {
+		error_errno("cannot read '%s'", from);
+		goto out;
+	}
+	f = fopen(tmp, "we");
+	if (!f) {
+		error_errno("cannot create '%s'", tmp);
+		goto out;
+	}
+	written = fwrite(sb.buf ? sb.buf : "", 1, sb.len, f) == sb.len;
+	if (fclose(f) != 0 || !written) {
+		error("cannot write '%s'", tmp);
+		unlink(tmp);
+		goto out;
+	}
+	if (rename(tmp, to) < 0) {
+		error_errno("cannot rename '%s' to '%s'", tmp, to);
+		unlink(tmp);
+		goto out;
+	}
+	ret = 0;
+out:
+	free(tmp);
+	strbuf_release(&sb);
 	return ret;
 }

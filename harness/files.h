@@ -9,4 +9,17 @@ int mkdir_p(const char *path);
  */
 int rm_rf(const char *path);
 
+/* Copy the regular file from to to (mode 0644), through a temporary file
+ * beside it and a rename. 0, or -1 (reported). */
+int copy_file(const char *from, const char *to);
+
+struct strbuf;
+/*
+ * Append the sha256 of the regular file at path (not following a symlink)
+ * to out as lowercase hex; on failure append a word saying why instead
+ * ("unreadable(<error>)", "readerror(<error>)", "nohash"), so a listing
+ * built from it still differs when the file cannot be read.
+ */
+void file_sha256_hex(const char *path, struct strbuf *out);
+
 #endif

@@ -1,6 +1,7 @@
 #include "lab.h"
 
 #include "clock.h"
+#include "files.h"
 #include "log.h"
 #include "proc.h"
 #include "undo.h"
@@ -10,7 +11,6 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <linux/capability.h>
-#include <openssl/evp.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdint.h>
@@ -785,44 +785,13 @@ static int snapshot_cmd(struct strbuf *out, const char *section, const char *con
 	return 0;
 }
 
-static void hash_file(const char *path, struct strbuf *out)
-{
-	unsigned char md[EVP_MAX_MD_SIZE], buf[16384];
-	unsigned int mdlen = 0;
-	EVP_MD_CTX *ctx;
-	ssize_t n;
-	int fd;
-
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-	if (fd < 0) {
-		strbuf_addf(out, "unreadable(%s)", strerror(errno));
-		return;
-	}
-	ctx = EVP_MD_CTX_new();
-	if (!ctx || !EVP_DigestInit_ex(ctx, EVP_sha256(), NULL)) {
-		strbuf_addstr(out, "nohash");
-		EVP_MD_CTX_free(ctx);
-		close(fd);
-		return;
-	}
-	while ((n = read(fd, buf, sizeof(buf))) > 0)
-		EVP_DigestUpdate(ctx, buf, (size_t)n);
-	if (n < 0)
-		strbuf_addf(out, "readerror(%s)", strerror(errno));
-	else if (EVP_DigestFinal_ex(ctx, md, &mdlen))
-		for (unsigned int i = 0; i < mdlen; i++)
-			strbuf_addf(out, "%02x", md[i]);
-	EVP_MD_CTX_free(ctx);
-	close(fd);
-}
-
 static int etc_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
 {
 	(void)ftw;
 	strbuf_addf(etc_out, "etc: %s %o %lld ", path, (unsigned)st->st_mode,
 		    (long long)st->st_size);
 	if (type == FTW_F && S_ISREG(st->st_mode)) {
-		hash_file(path, etc_out);
+		file_sha256_hex(path, etc_out);
 	} else if (type == FTW_SL) {
 		char target[4096];
 		ssize_t n = readlink(path, target, sizeof(target) - 1);

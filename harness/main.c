@@ -31,6 +31,7 @@ static const char usage_text[] =
 	"                    --host-probes DIR [--out DIR] [--variant NAME]\n"
 	"                    [--feature-table FILE] [--recipe-dir DIR]\n"
 	"                    [--canary NAME]... [--timeout-scale X] [--keep] [-v]\n"
+	"                    [--tree HASH [--reuse STORE]]\n"
 	"       tscanary judge --variant NAME [--fixtures DIR] SUMMARY.json\n"
 	"       tscanary mutants --arch ARCH [--full] [--fixtures DIR] [--out-root DIR]\n"
 	"       tscanary focus NAME [--fixtures DIR]\n"
@@ -57,6 +58,13 @@ static const char usage_text[] =
 	"         --feature-table: the pinned tailscale.com's feature table (JSON of\n"
 	"         image/featuretable.sh) that feature-deps judges the build against;\n"
 	"         --recipe-dir: where allowlist and waived-deps live (default image).\n"
+	"         The run's key (summary.json run_key, its inputs in run_inputs):\n"
+	"         the image manifest, --tree (the harness tree hash), the canary\n"
+	"         selection, variant, timeout scale, and the sha256 of every file\n"
+	"         the run uses (kernel, overlay, lab servers, peers, probes, recipe,\n"
+	"         feature table, QEMU). --reuse STORE: when the verdict store holds\n"
+	"         a passing run with this key, its reports stand for this run\n"
+	"         (\"cached verdict\"; summary.json says so) and nothing boots.\n"
 	"judge    exit 0 only if the run in SUMMARY.json caught known-bad variant\n"
 	"         NAME (fixtures/variants/NAME): the summary is NAME's with no run\n"
 	"         error and every precondition true, every claiming canary failed\n"
@@ -596,6 +604,14 @@ static int verdict_record_cmd(const char *store, const char *tree, const char *s
 		printf("verdict: nothing recorded: no summary '%s' (%s)\n", summary_path, jerr.text);
 		return 0;
 	}
+	if (json_object_get(summary, "cached_verdict")) {
+		/* a reused verdict is the record it came from: not filed twice */
+		printf("verdict: nothing recorded for '%s': a cached verdict (%s)\n", summary_path,
+		       json_string_value(json_object_get(json_object_get(summary, "cached_verdict"),
+							 "record")));
+		json_decref(summary);
+		return 0;
+	}
 	names = registry_names();
 	rec = verdict_record(summary, tree, names, canary_count, time(NULL), &why);
 	free(names);
@@ -607,6 +623,16 @@ static int verdict_record_cmd(const char *store, const char *tree, const char *s
 	}
 	strbuf_release(&why);
 	path = verdict_store_put(store, rec);
+	if (path) {
+		/* the reports go beside the record, for a run that may reuse it */
+		char *dir = xstrdup(summary_path), *slash = strrchr(dir, '/');
+
+		if (slash)
+			*slash = '\0';
+		if (verdict_store_reports(path, slash ? dir : ".") < 0)
+			warning("verdict %s kept without its reports: it cannot be reused", path);
+		free(dir);
+	}
 	if (path)
 		printf("verdict: %s %s %s%s -> %s\n", json_string_value(json_object_get(rec, "arch")),
 		       json_string_value(json_object_get(rec, "result")),
@@ -698,6 +724,8 @@ static int cmd_run(int argc, char **argv)
 		{ "feature-table", required_argument, NULL, 'f' },
 		{ "canary", required_argument, NULL, 'c' },
 		{ "timeout-scale", required_argument, NULL, 't' },
+		{ "tree", required_argument, NULL, 'G' },
+		{ "reuse", required_argument, NULL, 'u' },
 		{ "keep", no_argument, NULL, 'K' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ NULL, 0, NULL, 0 },
@@ -737,6 +765,12 @@ static int cmd_run(int argc, char **argv)
 			}
 			names = xrealloc(names, (o.ncanaries + 1) * sizeof(*names));
 			names[o.ncanaries++] = optarg;
+			break;
+		case 'G':
+			o.tree = optarg;
+			break;
+		case 'u':
+			o.reuse_store = optarg;
 			break;
 		case 't':
 			o.timeout_scale = strtod(optarg, &end);

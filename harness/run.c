@@ -20,11 +20,13 @@
 #include "proc.h"
 #include "qemu.h"
 #include "report.h"
+#include "runkey.h"
 #include "scenario.h"
 #include "strbuf.h"
 #include "tailnet.h"
 #include "undo.h"
 #include "variant.h"
+#include "verdict.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -80,6 +82,7 @@ struct run {
 	struct strbuf life_detail;   /* every ended life's sentinel evidence */
 	char *policy;                /* headscale policy in fixtures/headscale/ */
 	int router_nat6;             /* the router masquerades IPv6 on its WAN (lab_side) */
+	char *key;                   /* the run's key (runkey.h), NULL when an input is unreadable */
 };
 
 static void power_off(struct run *r);
@@ -363,6 +366,131 @@ static int step_image(struct run *r)
 	json_object_set_new(r->pre, "image", json_true());
 	step_end(r, "image");
 	return 0;
+}
+
+/* The QEMU binary ARCH runs, found on PATH (caller frees), or NULL. */
+static char *qemu_path(const struct run *r)
+{
+	const char *path = getenv("PATH");
+	char *copy, *dir, *save = NULL, *found = NULL;
+
+	copy = xstrdup(path && *path ? path : "/usr/bin:/bin");
+	for (dir = strtok_r(copy, ":", &save); dir && !found; dir = strtok_r(NULL, ":", &save)) {
+		char *p = xasprintf("%s/%s", *dir ? dir : ".", r->s.arch.qemu);
+
+		if (access(p, X_OK) == 0)
+			found = p;
+		else
+			free(p);
+	}
+	free(copy);
+	return found;
+}
+
+/*
+ * The run's key: the image's manifest, the judge (harness tree, canary
+ * selection, variant, timeout scale) and every file the run uses. The
+ * inputs go into the summary beside the key, so two keys can be compared.
+ */
+static void run_key(struct run *r)
+{
+	const struct run_opts *o = r->o;
+	const struct {
+		const char *name, *path;
+	} files[] = {
+		{ "kernel", o->kernel_dir }, { "overlay", o->overlay },
+		{ "headscale", o->headscale }, { "dnsd", o->dnsd },
+		{ "httpd", o->httpd }, { "natpmpd", o->natpmpd },
+		{ "peers_tailscale", o->ts_bindir }, { "host_probes", o->host_probes },
+		{ "recipe", o->recipe_dir }, { "feature_table", o->feature_table },
+	};
+	json_t *in = json_object();
+	struct strbuf err = STRBUF_INIT, sel = STRBUF_INIT;
+	char scale[32], *qemu = qemu_path(r);
+	int bad = 0;
+
+	runkey_set(in, "image", r->img.manifest_digest);
+	runkey_set(in, "arch", o->arch);
+	runkey_set(in, "variant", o->variant ? o->variant : "default");
+	for (size_t i = 0; i < o->ncanaries; i++)
+		strbuf_addf(&sel, "%s%s", i ? "," : "", o->canaries[i]);
+	runkey_set(in, "canaries", o->canaries ? strbuf_str(&sel) : "all");
+	runkey_set(in, "tree", o->tree ? o->tree : "unknown");
+	snprintf(scale, sizeof(scale), "%g", o->timeout_scale);
+	runkey_set(in, "timeout_scale", scale);
+	for (size_t i = 0; i < sizeof(files) / sizeof(*files); i++) {
+		if (!files[i].path)
+			runkey_set(in, files[i].name, "none");
+		else if (runkey_set_path(in, files[i].name, files[i].path, &err) < 0)
+			bad = 1;
+	}
+	if (!qemu || runkey_set_path(in, "qemu", qemu, &err) < 0) {
+		runkey_set(in, "qemu", "unknown");
+		bad = 1;
+	}
+	r->key = bad || !o->tree ? NULL : runkey_digest(in);
+	if (bad)
+		warning("this run has no key (no verdict reuse): %s",
+			err.len ? strbuf_str(&err) : "QEMU not found on PATH");
+	if (r->key)
+		report_extra(&r->rep, "run_key", json_string(r->key));
+	report_extra(&r->rep, "run_inputs", in);
+	json_decref(in);
+	free(qemu);
+	strbuf_release(&err);
+	strbuf_release(&sel);
+}
+
+/*
+ * With --reuse STORE: the newest passing record of this run's key stands
+ * for the run. Its reports go into the out dir, the summary saying so
+ * ("cached_verdict"). 1 when reused, 0 when the run must happen.
+ */
+static int reuse_verdict(struct run *r)
+{
+	json_t *recs, *rec, *summary, *cached;
+	char *path;
+	int reused = 0;
+
+	if (!r->o->reuse_store)
+		return 0;
+	if (!r->key) {
+		progress("reuse", "no cached verdict: this run has no key");
+		return 0;
+	}
+	recs = verdict_store_get(r->o->reuse_store, r->img.manifest_digest);
+	rec = verdict_find_reusable(recs, r->key);
+	if (!rec) {
+		progress("reuse", "no cached verdict for key %.19s (%zu records of this image)", r->key,
+			 json_array_size(recs));
+		goto out;
+	}
+	if (verdict_restore_reports(json_string_value(json_object_get(rec, "path")),
+				    r->o->out_dir) < 0) {
+		warning("cached verdict %s has no usable reports: running",
+			json_string_value(json_object_get(rec, "path")));
+		goto out;
+	}
+	path = xasprintf("%s/summary.json", r->o->out_dir);
+	summary = json_load_file(path, 0, NULL);
+	cached = json_pack("{s:s,s:s,s:s,s:s}", "record",
+			   json_string_value(json_object_get(rec, "path")), "time",
+			   json_string_value(json_object_get(rec, "time")), "run_key", r->key, "note",
+			   "not run again: a passing run with this key (same image, inputs and judge)");
+	if (summary && json_object_set_new(summary, "cached_verdict", cached) == 0 &&
+	    json_dump_file(summary, path, JSON_INDENT(2) | JSON_SORT_KEYS) == 0) {
+		progress("result", "%s: cached verdict: PASS, from the run at %s with key %.19s (%s)",
+			 r->o->arch, json_string_value(json_object_get(rec, "time")), r->key,
+			 json_string_value(json_object_get(rec, "path")));
+		reused = 1;
+	} else {
+		warning("cannot mark '%s' as a cached verdict: running", path);
+	}
+	json_decref(summary);
+	free(path);
+out:
+	json_decref(recs);
+	return reused;
 }
 
 /*
@@ -1535,6 +1663,12 @@ int run_gate(const struct run_opts *o)
 		report_set_error(&r.rep, "image '%s' cannot be used for ARCH=%s", o->image, o->arch);
 		goto report;
 	}
+	run_key(&r);
+	if (reuse_verdict(&r)) {
+		code = RUN_PASS;
+		undo_unwind(base);
+		goto release;
+	}
 	step_begin(&r, "initrd", "image rootfs + harness overlay, flash disk");
 	if (build_initrd(&r, &initrd) < 0 || make_flash(&r, &flash) < 0) {
 		report_set_error(&r.rep, "cannot build the VM's initrd or flash disk");
@@ -1653,6 +1787,7 @@ report:
 		code = RUN_FAIL;
 	else
 		report_write_tap(&r.rep, stdout);
+release:
 	if (r.have_img)
 		image_release(&r.img);
 	if (r.have_peers)
@@ -1680,6 +1815,7 @@ report:
 	free(r.flash);
 	free(r.console);
 	free(r.policy);
+	free(r.key);
 	strbuf_release(&before);
 	strbuf_release(&after);
 	strbuf_release(&diff);

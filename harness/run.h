@@ -35,6 +35,8 @@ struct run_opts {
 	const char *feature_table; /* featuretags table JSON (image/featuretable.sh), or NULL */
 	const char **canaries;    /* selected canary names; NULL: all */
 	size_t ncanaries;
+	const char *tree;         /* harness tree hash (harness/tree-hash.sh): part of the run's key */
+	const char *reuse_store;  /* verdict store: a passing run with this run's key stands for it */
 	double timeout_scale;     /* multiplies every timeout */
 	int keep;                 /* keep the lab and work dir for inspection */
 };

@@ -95,6 +95,8 @@ json_t *verdict_record(json_t *summary, const char *tree, const char *const *can
 	json_object_set_new(rec, "result", json_string(result));
 	if (str(summary, "error"))
 		json_object_set_new(rec, "error", json_string(str(summary, "error")));
+	if (str(summary, "run_key"))
+		json_object_set_new(rec, "run_key", json_string(str(summary, "run_key")));
 	return rec;
 none:
 	json_decref(failed);
@@ -146,8 +148,10 @@ json_t *verdict_store_get(const char *store, const char *digest)
 			json_t *rec = json_load_file(path, 0, NULL);
 
 			if (rec && json_is_object(rec) && str(rec, "manifest_digest") &&
-			    !strcmp(str(rec, "manifest_digest"), digest))
+			    !strcmp(str(rec, "manifest_digest"), digest)) {
+				json_object_set_new(rec, "path", json_string(path));
 				json_array_append_new(all, rec);
+			}
 			else {
 				warning("ignoring verdict record '%s': unreadable or of another digest", path);
 				json_decref(rec);
@@ -219,6 +223,72 @@ enum verdict_state verdict_decide(json_t *records, const char *arch, const char 
 	}
 	strbuf_addstr(why, "no verdict for this manifest");
 	return GATED_NONE;
+}
+
+/* The reports a record's run wrote, kept beside it for a reused verdict. */
+static const char *const report_files[] = { "summary.json", "report.tap", "junit.xml" };
+
+char *verdict_reports_dir(const char *record_path)
+{
+	size_t n = strlen(record_path);
+
+	if (n > 5 && !strcmp(record_path + n - 5, ".json"))
+		n -= 5;
+	return xasprintf("%.*s.reports", (int)n, record_path);
+}
+
+/* Copy every report file from one directory into another (created). */
+static int copy_reports(const char *from_dir, const char *to_dir)
+{
+	int ret = mkdir_p(to_dir);
+
+	for (size_t i = 0; !ret && i < sizeof(report_files) / sizeof(*report_files); i++) {
+		char *from = xasprintf("%s/%s", from_dir, report_files[i]);
+		char *to = xasprintf("%s/%s", to_dir, report_files[i]);
+
+		ret = copy_file(from, to);
+		free(from);
+		free(to);
+	}
+	return ret;
+}
+
+int verdict_store_reports(const char *record_path, const char *from_dir)
+{
+	char *dir = verdict_reports_dir(record_path);
+	int ret = copy_reports(from_dir, dir);
+
+	if (ret)
+		rm_rf(dir);
+	free(dir);
+	return ret;
+}
+
+int verdict_restore_reports(const char *record_path, const char *to_dir)
+{
+	char *dir = verdict_reports_dir(record_path);
+	int ret = copy_reports(dir, to_dir);
+
+	free(dir);
+	return ret;
+}
+
+json_t *verdict_find_reusable(json_t *records, const char *key)
+{
+	json_t *rec, *newest = NULL;
+	size_t i;
+
+	if (!key || !*key)
+		return NULL;
+	json_array_foreach(records, i, rec) {
+		if (!field_is(rec, "run_key", key) || !field_is(rec, "result", "pass") ||
+		    !str(rec, "path"))
+			continue;
+		if (!newest || json_integer_value(json_object_get(rec, "time_unix")) >=
+			       json_integer_value(json_object_get(newest, "time_unix")))
+			newest = rec;
+	}
+	return newest;
 }
 
 const char *verdict_state_name(enum verdict_state s)

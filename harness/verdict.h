@@ -27,8 +27,27 @@ json_t *verdict_record(json_t *summary, const char *tree, const char *const *can
 int summary_holds_canaries(json_t *summary, const char *const *names, size_t n);
 /* Write rec into store atomically; its path (caller frees), NULL on error (reported). */
 char *verdict_store_put(const char *store, json_t *rec);
-/* Every record in store for manifest digest ("sha256:<hex>"), as an array (never NULL). */
+/*
+ * Every record in store for manifest digest ("sha256:<hex>"), as an array
+ * (never NULL); each record gets "path", the file it was read from.
+ */
 json_t *verdict_store_get(const char *store, const char *digest);
+
+/*
+ * A record's run's reports (summary.json, report.tap, junit.xml) are kept
+ * in <record without .json>.reports/: verdict_store_reports copies them
+ * there from the run's out dir, verdict_restore_reports back into an out
+ * dir. 0, or -1 (reported; a partial copy is removed).
+ */
+char *verdict_reports_dir(const char *record_path);
+int verdict_store_reports(const char *record_path, const char *from_dir);
+int verdict_restore_reports(const char *record_path, const char *to_dir);
+/*
+ * The newest passing record (read by verdict_store_get) whose run_key is
+ * key: a run with that key may stand on it. NULL when there is none; a
+ * record without a key never matches.
+ */
+json_t *verdict_find_reusable(json_t *records, const char *key);
 
 enum verdict_state {
 	GATED_PASS,       /* the newest full run from this tree passed */

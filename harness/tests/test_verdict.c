@@ -3,6 +3,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -172,6 +173,107 @@ static void store_round_trip(void **state)
 	assert_int_equal(rm_rf(dir), 0);
 }
 
+#define KEY_A "sha256:aaaa"
+#define KEY_B "sha256:bbbb"
+
+/* A stored record with a run key and a time, as verdict_store_get returns it. */
+static json_t *keyed(const char *result, const char *key, time_t when, const char *path)
+{
+	json_t *r = record(result, 3, !strcmp(result, "pass") ? NULL : "no-panic", TREE, when);
+
+	if (key)
+		json_object_set_new(r, "run_key", json_string(key));
+	json_object_set_new(r, "path", json_string(path));
+	return r;
+}
+
+static void reuse_needs_the_same_key_and_a_pass(void **state)
+{
+	json_t *recs = json_array(), *got;
+
+	(void)state;
+	json_array_append_new(recs, keyed("pass", KEY_A, 100, "/s/old-pass"));
+	json_array_append_new(recs, keyed("pass", KEY_A, 300, "/s/new-pass"));
+	json_array_append_new(recs, keyed("fail", KEY_A, 400, "/s/newest-fail"));
+	json_array_append_new(recs, keyed("pass", KEY_B, 500, "/s/other-key"));
+	json_array_append_new(recs, keyed("pass", NULL, 600, "/s/no-key"));
+	got = verdict_find_reusable(recs, KEY_A);
+	assert_non_null(got);
+	/* the newest pass of that key; a failure of the key does not hide it */
+	assert_string_equal(json_string_value(json_object_get(got, "path")), "/s/new-pass");
+	assert_null(verdict_find_reusable(recs, "sha256:cccc"));
+	assert_null(verdict_find_reusable(recs, NULL));
+	assert_null(verdict_find_reusable(recs, ""));
+	json_decref(recs);
+}
+
+static void record_keeps_the_run_key(void **state)
+{
+	struct strbuf why = STRBUF_INIT;
+	json_t *s = summary("pass", D1, 3, NULL), *r;
+
+	(void)state;
+	json_object_set_new(s, "run_key", json_string(KEY_A));
+	r = verdict_record(s, TREE, suite, 3, 1, &why);
+	assert_non_null(r);
+	assert_string_equal(json_string_value(json_object_get(r, "run_key")), KEY_A);
+	json_decref(r);
+	json_decref(s);
+	strbuf_release(&why);
+}
+
+static void write_text(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	assert_true(fputs(text, f) >= 0);
+	assert_int_equal(fclose(f), 0);
+}
+
+static void reports_go_beside_the_record_and_back(void **state)
+{
+	char dir[] = "/tmp/tsc-verdict-test.XXXXXX";
+	static const char *const files[] = { "summary.json", "report.tap", "junit.xml" };
+	char *run, *back, *rec, *rdir, *p;
+	struct strbuf sb = STRBUF_INIT;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	run = xasprintf("%s/run", dir);
+	back = xasprintf("%s/back", dir);
+	rec = xasprintf("%s/store/x/0000000001-armv7-0123.json", dir);
+	assert_int_equal(mkdir_p(run), 0);
+	rdir = verdict_reports_dir(rec);
+	assert_string_equal(rdir + strlen(dir), "/store/x/0000000001-armv7-0123.reports");
+	/* a run without all its reports keeps none */
+	p = xasprintf("%s/summary.json", run);
+	write_text(p, "{}");
+	free(p);
+	assert_int_equal(verdict_store_reports(rec, run), -1);
+	assert_int_not_equal(access(rdir, F_OK), 0);
+	for (size_t i = 0; i < 3; i++) {
+		p = xasprintf("%s/%s", run, files[i]);
+		write_text(p, files[i]);
+		free(p);
+	}
+	assert_int_equal(verdict_store_reports(rec, run), 0);
+	assert_int_equal(verdict_restore_reports(rec, back), 0);
+	for (size_t i = 0; i < 3; i++) {
+		p = xasprintf("%s/%s", back, files[i]);
+		strbuf_reset(&sb);
+		assert_int_equal(strbuf_read_file(&sb, p), 0);
+		assert_string_equal(strbuf_str(&sb), files[i]);
+		free(p);
+	}
+	strbuf_release(&sb);
+	free(run);
+	free(back);
+	free(rec);
+	free(rdir);
+	assert_int_equal(rm_rf(dir), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -180,6 +282,9 @@ int main(void)
 		cmocka_unit_test(newest_full_run_of_this_tree_decides),
 		cmocka_unit_test(variant_runs_do_not_gate),
 		cmocka_unit_test(store_round_trip),
+		cmocka_unit_test(reuse_needs_the_same_key_and_a_pass),
+		cmocka_unit_test(record_keeps_the_run_key),
+		cmocka_unit_test(reports_go_beside_the_record_and_back),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
