@@ -408,6 +408,9 @@ static json_t *side_json(const struct compare_side *s)
 		json_object_set(o, "preconditions", json_object_get(s->summary, "preconditions"));
 		if (str(s->summary, "join_cli_error"))
 			json_object_set(o, "join_cli_error", json_object_get(s->summary, "join_cli_error"));
+		if (str(json_object_get(s->summary, "cached_verdict"), "time"))
+			json_object_set(o, "cached_verdict_time",
+					json_object_get(json_object_get(s->summary, "cached_verdict"), "time"));
 		if (str(vers, "kernel_version"))
 			json_object_set(o, "kernel", json_object_get(vers, "kernel_version"));
 		if (str(vers, "headscale"))
@@ -757,7 +760,16 @@ void compare_markdown(json_t *cmp, FILE *fp)
 			strbuf_addf(&sb, ", headscale %s", str(peers, "headscale"));
 		if (str(peers, "kernel"))
 			strbuf_addf(&sb, ", kernel %s", str(peers, "kernel"));
-		strbuf_addstr(&sb, ").\n\n");
+		strbuf_addstr(&sb, ").");
+		for (int i = 0; i < 2; i++) {
+			json_t *side = i ? n : b;
+
+			if (str(side, "cached_verdict_time"))
+				strbuf_addf(&sb, " The %s run is a cached verdict: a passing run with the same "
+					    "key (same image, lab inputs and judge) at %s.",
+					    str(side, "version"), str(side, "cached_verdict_time"));
+		}
+		strbuf_addstr(&sb, "\n\n");
 		md_canaries(&sb, cmp, vb, vn);
 	}
 	md_figures(&sb, cmp, vb, vn);

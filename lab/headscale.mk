@@ -15,7 +15,9 @@ $(HEADSCALE_BIN):
 	@test -n '$(HEADSCALE_VERSION)' || \
 		{ echo 'cannot read the headscale version from $(HEADSCALE_MOD)/go.mod' >&2; exit 1; }
 	@mkdir -p '$(@D)'
-	cd $(HEADSCALE_MOD) && tmp='$(abspath $@).tmp.'$$$$ && \
+	@echo "tscanary: building headscale $(HEADSCALE_VERSION) for the lab (once; cached by version)"
+	s=$$(date +%s) && cd $(HEADSCALE_MOD) && tmp='$(abspath $@).tmp.'$$$$ && \
 		CGO_ENABLED=0 go build -mod=readonly -trimpath -o "$$tmp" \
 			github.com/juanfont/headscale/cmd/headscale && \
-		mv -f "$$tmp" '$(abspath $@)'
+		mv -f "$$tmp" '$(abspath $@)' && \
+		echo "tscanary: headscale built in $$(($$(date +%s) - s)) s ($$(stat -c %s '$(abspath $@)') bytes)"

@@ -30,7 +30,8 @@ $(TS_HOST_TAILSCALED) $(TS_HOST_TAILSCALE) &:
 	@test -n '$(TS_HOST_VERSION)' || \
 		{ echo 'cannot read the tailscale.com version from $(TS_HOST_MOD)/go.mod (is go installed?)' >&2; exit 1; }
 	@mkdir -p '$(dir $(TS_HOST_DIR))'
-	cd $(TS_HOST_MOD) && tmp='$(TS_HOST_DIR).tmp.'$$$$ && rm -rf "$$tmp" && mkdir "$$tmp" && \
+	@echo "tscanary: building the peers' tailscaled and tailscale $(TS_HOST_VERSION) (once; cached by version)"
+	s=$$(date +%s) && cd $(TS_HOST_MOD) && tmp='$(TS_HOST_DIR).tmp.'$$$$ && rm -rf "$$tmp" && mkdir "$$tmp" && \
 		GOFLAGS=-mod=readonly GOWORK=off CGO_ENABLED=0 GOOS= GOARCH= \
 			go build -mod=readonly -trimpath -o "$$tmp/" \
 			tailscale.com/cmd/tailscaled tailscale.com/cmd/tailscale && \
@@ -38,7 +39,8 @@ $(TS_HOST_TAILSCALED) $(TS_HOST_TAILSCALE) &:
 			go version -m "$$tmp/$$b" | grep -Eq '^[[:space:]]+mod[[:space:]]+tailscale.com[[:space:]]+$(TS_HOST_VERSION)([[:space:]]|$$)' || \
 				{ echo "$$tmp/$$b is not tailscale.com $(TS_HOST_VERSION)" >&2; rm -rf "$$tmp"; exit 1; }; \
 		done && \
-		rm -rf '$(TS_HOST_DIR)' && mv -T "$$tmp" '$(TS_HOST_DIR)'
+		rm -rf '$(TS_HOST_DIR)' && mv -T "$$tmp" '$(TS_HOST_DIR)' && \
+		echo "tscanary: peers' tailscale built in $$(($$(date +%s) - s)) s"
 
 httpd: $(HTTPD)
 

@@ -103,7 +103,8 @@ deb=$cache/debs/${pkg}_$(printf '%s' "$ver" | sed 's/:/%3a/')_$ARCH_DEBARCH.deb
 if [ -f "$deb" ]; then
 	say "using cached $(basename -- "$deb")"
 else
-	say "downloading $pkg:$ARCH_DEBARCH=$ver"
+	say "downloading $pkg:$ARCH_DEBARCH=$ver (once; cached)"
+	t0=$(date +%s)
 	mkdir "$tmp/dl"
 	(cd "$tmp/dl" && apt-get -q download "$pkg:$ARCH_DEBARCH=$ver" >&2) ||
 		die "cannot download '$pkg:$ARCH_DEBARCH=$ver' (stale index? apt-get update)"
@@ -111,6 +112,7 @@ else
 	if [ $# -ne 1 ] || [ ! -f "$1" ]; then
 		die "apt-get download left no single .deb"
 	fi
+	say "downloaded $(basename -- "$1"): $(($(stat -c %s "$1") / 1048576)) MiB in $(($(date +%s) - t0)) s"
 	mv -- "$1" "$deb.tmp.$$"
 	mv -- "$deb.tmp.$$" "$deb"
 fi
