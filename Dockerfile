@@ -20,7 +20,9 @@
 # make dockerfile-build builds this file unchanged with buildah.
 
 # The build machine is the Debian release the native build and CI run on, so
-# that apt resolves the same busybox-static, ca-certificates and upx-ucl.
+# that apt resolves the same ca-certificates, upx-ucl, cross compilers and
+# musl the native build uses (busybox's source version is pinned in
+# image/busybox-source).
 ARG DEBIAN_IMAGE=debian:bookworm-slim
 ARG TAILSCALE_VERSION=v1.102.5
 

@@ -35,7 +35,7 @@ woodpecker-check:
 
 CI_SHELL_SCRIPTS := .ci/install-deps .ci/run .ci/check-dockerfile .ci/check-renovate \
 	.ci/check-woodpecker .ci/check-reports .ci/dockerfile-config .ci/tailscale-version \
-	.ci/pr-compare .ci/python/setup .ci/renovate/setup .ci/lib/cache.sh image/build.sh \
+	.ci/pr-compare .ci/python/setup .ci/renovate/setup .ci/lib/cache.sh image/build.sh image/busybox.sh \
 	image/entrypoint.sh image/featuretable.sh image/tests/override.sh harness/compare.sh \
 	harness/coverage.sh harness/doctor.sh harness/tree-hash.sh image/index.sh image/release.sh \
 	image/dockerfile-build.sh \

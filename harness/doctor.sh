@@ -80,7 +80,15 @@ tool qemu-system-aarch64 "arm64 VM"
 tool qemu-system-x86_64 "amd64 VM"
 tool skopeo "OCI images"
 tool umoci "OCI images"
-tool upx "packing tailscale.combined"
+tool upx "packing tailscale.combined and busybox"
+tool dpkg-source "unpacking busybox's Debian source package"
+for a in armhf arm64 amd64; do
+	if dpkg-query -W -f '${Status}' "musl-dev:$a" 2>/dev/null | grep -q 'ok installed'; then
+		row ok "musl-dev:$a" "the image's busybox links against it"
+	else
+		row MISSING "musl-dev:$a" "not installed: image/busybox.sh links busybox against musl" "$deps"
+	fi
+done
 tool jq "JSON in scripts"
 tool ip "lab links and namespaces"
 tool openssl "lab and registry TLS"

@@ -178,7 +178,8 @@ int variant_parse(struct variant *v, const char *name, const char *text)
 			strbuf_addf(&sigs, "%s\t%s\t%d\n", key + 10, val, lineno);
 		} else if (!strcmp(key, "omit") || !strcmp(key, "drop_allow") ||
 			   !strcmp(key, "add") || !strcmp(key, "upx") || !strcmp(key, "filter") ||
-			   !strcmp(key, "config_drop") || !strcmp(key, "config_add")) {
+			   !strcmp(key, "config_drop") || !strcmp(key, "config_add") ||
+			   !strcmp(key, "busybox_drop")) {
 			/* build-side keys: image/build.sh applies them */
 			if (!build_key)
 				build_key = key; /* lives in copy, freed last */

@@ -9,10 +9,12 @@
 # builds the same rootfs (same tags, flags, version stamp, overlay, UPX,
 # busybox, CA bundle) and stops before the OCI packing, which Docker does.
 # Inputs: the recipe in image/ (allowlist, waived-deps, busybox-applets,
-# entrypoint.sh, image-config, verbosity_filter.go, rootfs/, go.mod/go.sum),
-# the arch facts in vm/arches, and optionally a known-bad variant from
-# fixtures/variants/. Sources: Tailscale from the Go module cache/proxy,
-# busybox-static and ca-certificates from Debian (apt). Results are cached by
+# busybox.config, busybox-source, entrypoint.sh, image-config,
+# verbosity_filter.go, rootfs/, go.mod/go.sum), the arch facts in vm/arches,
+# and optionally a known-bad variant from fixtures/variants/. Sources:
+# Tailscale from the Go module cache/proxy, busybox built from Debian's
+# source package by image/busybox.sh (musl, UPX), ca-certificates from
+# Debian (apt). Results are cached by
 # content under ${TSCANARY_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/tscanary}.
 set -euo pipefail
 umask 022
@@ -158,6 +160,7 @@ need_tools go jq apt-get apt-cache dpkg-deb tar sha256sum basenc base64 awk find
 
 # --- variant ----------------------------------------------------------------
 variant=default variant_file='' v_desc='' v_omit='' v_drop='' v_add='' v_upx=yes v_filter=yes v_side=image
+v_bb_drop=''
 v_cfg_drop=() v_cfg_add=()
 if [ -n "$variant_arg" ]; then
 	if [ -f "$variant_arg" ]; then
@@ -181,6 +184,9 @@ if [ -n "$variant_arg" ]; then
 		omit) v_omit=$val ;;
 		drop_allow) v_drop=$val ;;
 		add) v_add=$val ;;
+		# applets of image/busybox-applets the busybox build leaves out
+		# (their links stay in the image)
+		busybox_drop) v_bb_drop=$val ;;
 		upx | filter)
 			case $val in yes | no) ;; *) die "'$variant_file':$lineno: $key must be yes or no, not '$val'" ;; esac
 			if [ "$key" = upx ]; then v_upx=$val; else v_filter=$val; fi
@@ -196,7 +202,7 @@ if [ -n "$variant_arg" ]; then
 	# A lab-side variant (a policy or router setting the lab runs with) is judged on the
 	# recipe's own image: the same bytes, from the same cache entry.
 	if [ "$v_side" = lab ]; then
-		if [ -n "$v_omit$v_drop$v_add" ] || [ ${#v_cfg_drop[@]} -gt 0 ] || [ ${#v_cfg_add[@]} -gt 0 ]; then
+		if [ -n "$v_omit$v_drop$v_add$v_bb_drop" ] || [ ${#v_cfg_drop[@]} -gt 0 ] || [ ${#v_cfg_add[@]} -gt 0 ]; then
 			die "variant '$variant' is side=lab but changes the image too"
 		fi
 		say "variant '$variant' changes the lab only: building the recipe's own image"
@@ -538,9 +544,14 @@ candidate() {
 	case $v in '' | '(none)') return 1 ;; esac
 	printf '%s\n' "$v"
 }
-bb_pkg=busybox-static:$ARCH_DEBARCH
-bb_version=$(candidate "$bb_pkg") ||
-	die "apt knows no '$bb_pkg' (dpkg --add-architecture $ARCH_DEBARCH && apt-get update)"
+# busybox: the source version image/busybox-source pins, and the key of
+# image/busybox.sh's cache entry (source, config, applets, compilers, musl,
+# upx): computed without building.
+bb_version=$(awk '$1 == "version" { print $2 }' "$here/busybox-source")
+[ -n "$bb_version" ] || die "'$here/busybox-source' names no version"
+bb_args=(--arch "$arch")
+[ -z "$v_bb_drop" ] || bb_args+=(--drop "$v_bb_drop")
+bb_key=$("$here/busybox.sh" "${bb_args[@]}" --key) || die "image/busybox.sh cannot build busybox for $arch here (see above)"
 ca_version=$(candidate ca-certificates) || die "apt knows no 'ca-certificates' (apt-get update)"
 upx_version=none
 [ "$v_upx" = no ] || upx_version=$(upx --version 2>/dev/null | sed -n 1p)
@@ -549,7 +560,7 @@ upx_version=none
 cache_root=${TSCANARY_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/tscanary}
 mkdir -p "$cache_root/image" "$cache_root/debs" || die "cannot create cache '$cache_root'"
 recipe_files() {
-	(cd "$here" && find build.sh busybox-applets entrypoint.sh \
+	(cd "$here" && find build.sh busybox.sh busybox-applets busybox.config busybox-source entrypoint.sh \
 		image-config verbosity_filter.go go.mod go.sum rootfs -type f | LC_ALL=C sort)
 }
 recipe_list=$(recipe_files)
@@ -561,13 +572,13 @@ recipe_hash=$( (cd "$here" && printf '%s\n' "$recipe_list" | xargs -d '\n' sha25
 variant_hash=none
 # Only the lines the build reads: editing a variant's claims or comments
 # must not rebuild its image.
-[ -z "$variant_file" ] || variant_hash=$(grep -E '^[[:space:]]*(omit|drop_allow|add|upx|filter|config_drop|config_add|env)[[:space:]]*=' "$variant_file" |
+[ -z "$variant_file" ] || variant_hash=$(grep -E '^[[:space:]]*(omit|drop_allow|add|upx|filter|config_drop|config_add|env|busybox_drop)[[:space:]]*=' "$variant_file" |
 	sed -e 's/^[[:space:]]*//' -e 's/[[:space:]]*$//' | sha256sum | cut -d' ' -f1)
 key=$(
 	printf '%s\n' "tscanary image cache v1" "tailscale=$ts_version" \
 		"arch=$(awk -v a="$arch" '$1 == a' "$arch_table")" "tags=$tags" \
 		"upx=$v_upx $upx_version" "filter=$v_filter" "recipe=$recipe_hash" \
-		"variant=$variant $variant_hash" "busybox=$bb_version" "ca=$ca_version" \
+		"variant=$variant $variant_hash" "busybox=$bb_version $bb_key" "ca=$ca_version" \
 		"go=$go_version" "epoch=$SOURCE_DATE_EPOCH" ${ts_override:+"modules=$mod_key"} \
 		${allowlist_arg:+"allowlist=$(printf '%s\n' "$allowlist" | sha256sum | cut -d' ' -f1)"} | sha256sum | cut -d' ' -f1
 )
@@ -683,21 +694,17 @@ fi
 binary_bytes=$(stat -c %s "$work/bin/tailscale.combined")
 
 # --- busybox ----------------------------------------------------------------
-say "busybox-static $bb_version ($ARCH_DEBARCH) from Debian"
-bb_deb=$(fetch_deb "$bb_pkg" "$bb_version") || exit 1
-got=$(dpkg-deb -f "$bb_deb" Version) || die "cannot read '$bb_deb'"
-[ "$got" = "$bb_version" ] || die "'$bb_deb' is version '$got', want '$bb_version'"
-dpkg-deb -x "$bb_deb" "$work/bb" || die "cannot unpack '$bb_deb'"
-[ -f "$work/bb/bin/busybox" ] || die "no bin/busybox in '$bb_deb'"
-# The applet names sit in the binary as one sorted, NUL-separated table
-# starting "[", "[[": read it rather than run a foreign-arch binary.
-has=$(LC_ALL=C tr '\0' '\n' <"$work/bb/bin/busybox" | LC_ALL=C awk '
-	found == 0 && prev == "[" && $0 == "[[" { found = 1; print "["; print; last = $0; next }
-	found == 1 { if ($0 > last && $0 ~ /^[a-z0-9_.[-]+$/) { print; last = $0 } else found = 2; next }
-	{ prev = $0 }')
-[ "$(printf '%s\n' "$has" | wc -l)" -gt 50 ] || die "cannot read the applet table of busybox in '$bb_deb'"
-lacking=$(minus "$applets" "$has")
-[ -z "$lacking" ] || die "busybox $bb_version ($ARCH_DEBARCH) lacks applets listed in image/busybox-applets: $(echo "$lacking" | tr '\n' ' ')"
+# Built (or taken from the cache) by image/busybox.sh, which checks the
+# binary's applet table against the list; a variant's dropped applets are
+# the only ones it may lack, and they keep their links.
+say "busybox $bb_version for $arch (image/busybox.sh, key ${bb_key:0:16})"
+bb_entry=$("$here/busybox.sh" "${bb_args[@]}") || die "the busybox build for $arch failed (image/busybox.sh, above)"
+got=$(sed -n 's/^key=//p' "$bb_entry/info")
+[ "$got" = "$bb_key" ] || die "busybox entry '$bb_entry' has key '$got', want '$bb_key'"
+lacking=$(minus "$(minus "$applets" "$(cat "$bb_entry/applets")")" "$v_bb_drop")
+[ -z "$lacking" ] || die "busybox ($arch) lacks applets listed in image/busybox-applets: $(echo "$lacking" | tr '\n' ' ')"
+[ -z "$v_bb_drop" ] || say "variant '$variant': busybox built without $v_bb_drop (links kept, on purpose)"
+bb_info() { sed -n "s/^$1=//p" "$bb_entry/info"; }
 
 # --- CA certificates --------------------------------------------------------
 # Built from the package, not copied from this host: the host's bundle may
@@ -711,7 +718,7 @@ r=$work/rootfs
 mkdir -p "$r"/{bin,etc/ssl/certs,usr/local/bin,var/lib/tailscale,var/run/tailscale,tmp,proc,sys,dev,root}
 cp -R "$here/rootfs/." "$r/"
 chmod -R go-w "$r"
-install -m 0755 "$work/bb/bin/busybox" "$r/bin/busybox"
+install -m 0755 "$bb_entry/busybox" "$r/bin/busybox"
 for a in $applets; do ln -s busybox "$r/bin/$a"; done
 install -m 0755 "$work/bin/tailscale.combined" "$r/usr/local/bin/tailscale.combined"
 ln -s tailscale.combined "$r/usr/local/bin/tailscale"
@@ -855,7 +862,12 @@ jq -n \
 	--argjson cfg_add "$(printf '%s\n' "${v_cfg_add[@]}" | sed '/^$/d' | jq -R . | jq -sc .)" \
 	--arg go_version "$go_version" --arg go_toolchain_pinned "$pin_toolchain" --arg goflags "$goflags_str" \
 	--arg goenv "CGO_ENABLED=0 GOOS=linux GOARCH=$ARCH_GOARCH${ARCH_GOARM:+ GOARM=$ARCH_GOARM}" \
-	--arg bb_version "$bb_version" --argjson bb_bytes "$(stat -c %s "$r/bin/busybox")" \
+	--arg bb_version "$bb_version musl" --argjson bb_bytes "$(stat -c %s "$r/bin/busybox")" \
+	--argjson bb_unpacked "$(bb_info unpacked_bytes)" --arg bb_key "$bb_key" \
+	--arg bb_sha256 "$(bb_info sha256)" --arg bb_dsc "$(bb_info dsc_sha256)" \
+	--arg bb_suite "$(bb_info suite)" --arg bb_cc "$(bb_info cc)" --arg bb_musl "$(bb_info musl)" \
+	--arg bb_upx "$(bb_info upx)" --argjson bb_dropped "$(jarr "$v_bb_drop")" \
+	--argjson bb_has "$(jarr "$(cat "$bb_entry/applets")")" \
 	--argjson applets "$(jarr "$applets")" \
 	--arg ca_version "$ca_version" --argjson upx "$([ "$v_upx" = yes ] && echo true || echo false)" \
 	--arg upx_version "$upx_version" --argjson filter "$([ "$v_filter" = yes ] && echo true || echo false)" \
@@ -865,16 +877,19 @@ jq -n \
 	--arg config_digest "$cdigest" --arg manifest_digest "$mdigest" '{
 	tailscale_version: $tailscale_version, arch: $arch, variant: $variant,
 	variant_description: $variant_description, variant_sha256: $variant_sha256,
-	variant_changes: {omit: $v_omit, drop_allow: $v_drop, add: $v_add, breaks_deps: $broken,
+	variant_changes: {omit: $v_omit, drop_allow: $v_drop, add: $v_add, busybox_drop: $bb_dropped, breaks_deps: $broken,
 		config_drop: $cfg_drop, config_add: $cfg_add},
 	platform: $platform, ref: $ref,
 	tags: $tags, omitted_features: $omitted, allowlist: $allowlist, allowlist_file: $allowlist_file,
 	waived_deps: $waived,
 	go_version: $go_version, go_toolchain_pinned: $go_toolchain_pinned, goflags: $goflags, goenv: $goenv,
 	verbosity_filter: $filter,
-	busybox: {source: "debian busybox-static", version: $bb_version, upx: false,
-		note: "the Debian binary as shipped: glibc static with all Debian applets, not UPX-packed and not the allnoconfig build upstream uses; only the listed applets get links",
-		bytes: $bb_bytes, applets: $applets},
+	busybox: {source: "debian source package busybox (\($bb_suite)), musl, upx", version: $bb_version,
+		upx: true, key: $bb_key, sha256: $bb_sha256, dsc_sha256: $bb_dsc,
+		compiler: $bb_cc, musl: $bb_musl, packer: $bb_upx,
+		note: "built by image/busybox.sh: allnoconfig plus the listed applets and image/busybox.config, static against musl, UPX-packed; every listed applet gets a link",
+		bytes: $bb_bytes, unpacked_bytes: $bb_unpacked, applets: $applets, built_applets: $bb_has,
+		dropped_applets: $bb_dropped},
 	ca_certificates_version: $ca_version,
 	upx: $upx, upx_version: $upx_version,
 	sizes: {binary_bytes: $binary_bytes, binary_unpacked_bytes: $binary_unpacked_bytes,

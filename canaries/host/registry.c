@@ -22,6 +22,7 @@ int canary_health_report(struct scenario *s, struct canary_outcome *out);
 int canary_quad100_aaaa(struct scenario *s, struct canary_outcome *out);
 int canary_exitnode_traffic6(struct scenario *s, struct canary_outcome *out);
 int canary_subnet_route6(struct scenario *s, struct canary_outcome *out);
+int canary_busybox_applets(struct scenario *s, struct canary_outcome *out);
 
 const struct canary canary_registry[] = {
 	{
@@ -173,6 +174,16 @@ const struct canary canary_registry[] = {
 			  "the router and LAN host 172.20.0.10 reaches that host, while its packets "
 			  "to 172.20.0.11 (which the client laptop reaches) are dropped and logged "
 			  "by the router and never arrive, and it gets no exit traffic upstream",
+	},
+	{
+		.name = "busybox-applets",
+		.where = CANARY_ROUTER,
+		.run = canary_busybox_applets,
+		.timeout_s = 120,
+		.proves = "the image's busybox holds every applet image/busybox-applets lists, each "
+			  "link runs and exits below 128 on --help (no signal, no 'applet not "
+			  "found'), id -un says root and a lab name resolves through nslookup and "
+			  "through the C library (ping)",
 	},
 	/*
 	 * The two that restart tailscaled come last: a restart resets peers'
