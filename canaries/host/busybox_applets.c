@@ -5,9 +5,9 @@
  * link must start and end by itself: `<applet> --help` exits with a status
  * below 128 (usage, mostly 1), never by a signal, never "applet not found"
  * (127). Users resolve through the image's /etc/passwd (`id -un` says
- * root, which a static glibc busybox without its NSS modules cannot), and
- * names resolve through the container's /etc/resolv.conf: nslookup with
- * busybox's own DNS code, ping with the C library's resolver.
+ * root), and names through the container's /etc/resolv.conf: nslookup
+ * with busybox's own DNS code, ping with the C library's resolver (musl's,
+ * which needs no NSS configuration the image would have to carry).
  */
 #include "canary.h"
 
