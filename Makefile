@@ -41,6 +41,7 @@ help:
 	@echo 'make release-check        make release against a real registry in a lab namespace'
 	@echo 'make compare NEW=v1.104.7 [BASE=...] [ARCH=all]  the suite on two Tailscale versions, out/<arch>/compare.md'
 	@echo 'make coverage ARCH=armv7  the suite without each allowlisted feature, out/<arch>/coverage.md'
+	@echo 'make test IMAGE=x.tar ARCH=armv7 [ALLOWLIST=f] [WAIVERS=f] [BUDGETS=f]  an image tscanary did not build'
 	@echo 'variables: ARCH=$(ARCH) VARIANT=$(VARIANT) CACHE=$(TSCANARY_CACHE)'
 
 harness: $(BUILD)/tscanary
@@ -86,6 +87,16 @@ distclean: clean
 IMAGE ?=
 CANARY ?=
 KEEP ?=
+# An image judged on its own terms (IMAGE=, one tscanary did not build):
+# feature-deps judges its build tags against ALLOWLIST's dependency closure
+# when given (else the build manifest's allowlist, or with none every
+# feature's Deps), with WAIVERS' dependencies excused; footprint judges
+# against BUDGETS instead of fixtures/budgets/<arch>.
+ALLOWLIST ?=
+WAIVERS ?=
+BUDGETS ?=
+JUDGE_ARGS = $(if $(ALLOWLIST),--allowlist $(ALLOWLIST)) $(if $(WAIVERS),--waivers $(WAIVERS)) \
+	$(if $(BUDGETS),--budgets $(BUDGETS))
 GATE_OUT = out/$(ARCH)$(if $(VARIANT),-$(VARIANT))
 GATE_IMAGE = $(or $(IMAGE),$(IMAGE_OUT)/image.oci.tar)
 # Guest canaries ride in the overlay under /.tscanary/canaries.
@@ -140,7 +151,7 @@ test: host-tools $(if $(IMAGE),,image) kernel $(VM_OVERLAY)
 	$(BUILD)/tscanary run $(RUN_ARGS) --image $(GATE_IMAGE) --out $(GATE_OUT) --tree "$$tree" \
 		$(if $(filter 1,$(REUSE)),--reuse $(VERDICTS)) \
 		$(if $(VARIANT),--variant $(VARIANT)) $(foreach c,$(CANARY),--canary $(c)) \
-		$(if $(KEEP),--keep) || rc=$$?; \
+		$(JUDGE_ARGS) $(if $(KEEP),--keep) || rc=$$?; \
 	if [ "$$rc" -le 1 ] && ! $(BUILD)/tscanary verdict record --store $(VERDICTS) \
 		--tree "$$tree" $(GATE_OUT)/summary.json; then \
 		[ "$$rc" = 1 ] || rc=3; fi; \

@@ -3,6 +3,7 @@
 #include "log.h"
 #include "strbuf.h"
 
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -54,6 +55,7 @@ static void add_module(struct go_buildinfo *bi, char **f, size_t n)
 	m->path = xstrdup(f[1]);
 	m->version = xstrdup(n > 2 ? f[2] : "");
 	m->replace = NULL;
+	m->main = !strcmp(f[0], "mod");
 }
 
 static void add_setting(struct go_buildinfo *bi, const char *kv)
@@ -162,4 +164,126 @@ const char *go_buildinfo_module_version(const struct go_buildinfo *bi, const cha
 		if (!strcmp(bi->mods[i].path, path))
 			return bi->mods[i].version;
 	return NULL;
+}
+
+/* Length of the "X.Y.Z" that s starts with (digits.digits.digits), or 0. */
+static size_t semver_core(const char *s)
+{
+	size_t i = 0;
+
+	for (int part = 0; part < 3; part++) {
+		size_t start = i;
+
+		while (isdigit((unsigned char)s[i]))
+			i++;
+		if (i == start)
+			return 0;
+		if (part < 2 && s[i++] != '.')
+			return 0;
+	}
+	return i;
+}
+
+/* Copy "v" + s[0..len) into out when it fits; 0, or -1. */
+static int put_version(char *out, size_t n, const char *s, size_t len)
+{
+	if (len + 2 > n)
+		return -1;
+	out[0] = 'v';
+	memcpy(out + 1, s, len);
+	out[len + 1] = '\0';
+	return 0;
+}
+
+/*
+ * Length of the module version at v ("vX.Y.Z" with an optional
+ * "-prerelease" of [0-9A-Za-z.-]), stopping before any "+meta"; 0 when it
+ * is not one ("(devel)", empty).
+ */
+static size_t module_version_len(const char *v)
+{
+	size_t i;
+
+	if (v[0] != 'v' || !(i = semver_core(v + 1)))
+		return 0;
+	i++;
+	if (v[i] == '-') {
+		size_t start = ++i;
+
+		while (isalnum((unsigned char)v[i]) || v[i] == '.' || v[i] == '-')
+			i++;
+		if (i == start)
+			return 0;
+	}
+	return v[i] == '\0' || v[i] == '+' ? i : 0;
+}
+
+/*
+ * The X.Y.Z of "-X <path>/version.<name>=X.Y.Z..." in ldflags: its offset
+ * into ldflags and length in *len, or NULL. Flags are blank separated, as
+ * go passes them on; "-X=" and quotes around the value are understood.
+ */
+static const char *ldflags_stamp(const char *ldflags, const char *path, const char *name,
+				 size_t *len)
+{
+	char *want = xasprintf("%s/version.%s=", path, name);
+	size_t wlen = strlen(want);
+	const char *hit = NULL;
+	int after_x = 0;
+
+	for (const char *p = ldflags; *p && !hit;) {
+		size_t tlen = strcspn(p, " \t");
+		const char *tok = p, *val = NULL;
+
+		if (tlen == 2 && !memcmp(tok, "-X", 2)) {
+			after_x = 1;
+		} else {
+			if (tlen > 3 && !memcmp(tok, "-X=", 3))
+				val = tok + 3;
+			else if (after_x)
+				val = tok;
+			after_x = 0;
+			if (val && (*val == '\'' || *val == '"'))
+				val++;
+			if (val && !strncmp(val, want, wlen) && (*len = semver_core(val + wlen)))
+				hit = val + wlen;
+		}
+		p += tlen;
+		p += strspn(p, " \t");
+	}
+	free(want);
+	return hit;
+}
+
+int go_buildinfo_release_version(const struct go_buildinfo *bi, const char *path, char *out,
+				 size_t n, const char **from)
+{
+	static const char *const stamps[] = { "shortStamp", "longStamp" };
+	const char *ldflags = go_buildinfo_setting(bi, "-ldflags");
+
+	for (size_t i = 0; i < bi->nmods; i++) {
+		const struct go_module *m = &bi->mods[i];
+		size_t len;
+
+		if (strcmp(m->path, path) || !(len = module_version_len(m->version)))
+			continue;
+		if (len + 1 > n)
+			return -1;
+		memcpy(out, m->version, len);
+		out[len] = '\0';
+		if (from)
+			*from = m->main ? "mod" : "dep";
+		return 0;
+	}
+	for (size_t i = 0; ldflags && i < sizeof(stamps) / sizeof(stamps[0]); i++) {
+		size_t len;
+		const char *v = ldflags_stamp(ldflags, path, stamps[i], &len);
+
+		if (v && put_version(out, n, v, len) == 0) {
+			if (from)
+				*from = "-ldflags";
+			return 0;
+		}
+	}
+	return -1;
 }

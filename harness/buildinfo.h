@@ -14,6 +14,7 @@ struct go_module {
 	char *path;
 	char *version;
 	char *replace;  /* replacement path, or NULL */
+	int main;       /* the "mod" line: the main module */
 };
 
 /* One "build KEY=VALUE" setting, the value unquoted. */
@@ -40,5 +41,17 @@ void go_buildinfo_release(struct go_buildinfo *bi);
 const char *go_buildinfo_setting(const struct go_buildinfo *bi, const char *key);
 /* The version the binary records for module path (main module or dependency), or NULL. */
 const char *go_buildinfo_module_version(const struct go_buildinfo *bi, const char *path);
+
+/*
+ * The version of module path the binary was built from, as "vX.Y.Z[-pre]"
+ * into out (at most n bytes): the version its mod or dep line records when
+ * that is a module version ("+meta" such as +dirty dropped), else the
+ * X.Y.Z of a "-X <path>/version.shortStamp=" (or longStamp) in -ldflags,
+ * which a build from a source tree records ((devel) module, no -trimpath).
+ * *from (when not NULL) says which: "mod", "dep" or "-ldflags". 0, or -1
+ * when the build info says neither (not reported: the caller names why).
+ */
+int go_buildinfo_release_version(const struct go_buildinfo *bi, const char *path, char *out,
+				 size_t n, const char **from);
 
 #endif

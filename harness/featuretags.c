@@ -410,15 +410,11 @@ static const char *choose_signature(const struct feature_verdict *v)
 	return other ? "missing-dep" : NULL;
 }
 
-void feature_judge(const struct feature_table *t, const struct feature_list *allow,
-		   const struct feature_list *waived, const char *tags, struct feature_verdict *v)
+/* The closure of the members already seeded, then every verdict field. */
+static void judge_closure(const struct feature_table *t, const struct feature_list *waived,
+			  const char *tags, struct feature_verdict *v)
 {
-	memset(v, 0, sizeof(*v));
-	for (size_t i = 0; i < allow->n; i++) {
-		size_t k = add_member(v, allow->v[i].name); /* may move v->m */
-
-		v->m[k].allowlisted = 1;
-	}
+	v->ts_version = xstrdup(t->ts_version ? t->ts_version : "?");
 	/* breadth first; members are only ever added once, so cycles end */
 	for (size_t i = 0; i < v->n; i++) {
 		const struct feature *f = feature_table_find(t, v->m[i].name);
@@ -444,6 +440,29 @@ void feature_judge(const struct feature_table *t, const struct feature_list *all
 	v->signature = choose_signature(v);
 }
 
+void feature_judge(const struct feature_table *t, const struct feature_list *allow,
+		   const struct feature_list *waived, const char *tags, struct feature_verdict *v)
+{
+	memset(v, 0, sizeof(*v));
+	for (size_t i = 0; i < allow->n; i++) {
+		size_t k = add_member(v, allow->v[i].name); /* may move v->m */
+
+		v->m[k].allowlisted = 1;
+	}
+	judge_closure(t, waived, tags, v);
+}
+
+void feature_judge_build(const struct feature_table *t, const struct feature_list *waived,
+			 const char *tags, struct feature_verdict *v)
+{
+	memset(v, 0, sizeof(*v));
+	v->of_build = 1;
+	for (size_t i = 0; i < t->n; i++)
+		if (feature_in_build(&t->v[i], tags))
+			add_member(v, t->v[i].name);
+	judge_closure(t, waived, tags, v);
+}
+
 void feature_verdict_release(struct feature_verdict *v)
 {
 	for (size_t i = 0; i < v->n; i++) {
@@ -451,6 +470,7 @@ void feature_verdict_release(struct feature_verdict *v)
 		vec_free(v->m[i].required_by, v->m[i].nrequired_by);
 	}
 	free(v->m);
+	free(v->ts_version);
 	vec_free(v->extra, v->nextra);
 	vec_free(v->stale, v->nstale);
 	vec_free(v->unknown, v->nunknown);
@@ -492,6 +512,13 @@ static size_t add_missing(struct strbuf *sb, const struct feature_verdict *v, in
 
 void feature_verdict_summary(const struct feature_verdict *v, struct strbuf *sb)
 {
+	if (!v->signature && v->of_build) {
+		strbuf_addf(sb, "every dependency of the %zu features in the binary is built or "
+			    "waived (%zu features with their dependencies: %zu built, %zu waived; "
+			    "Deps from tailscale.com %s's featuretags)",
+			    v->nbuilt_total, v->n, v->nbuilt, v->nwaived, v->ts_version);
+		return;
+	}
 	if (!v->signature) {
 		strbuf_addf(sb, "all %zu features of the allowlist's dependency closure are in the "
 			    "build or waived (%zu allowlisted, %zu built, %zu waived)",
@@ -499,7 +526,7 @@ void feature_verdict_summary(const struct feature_verdict *v, struct strbuf *sb)
 		return;
 	}
 	if (!strcmp(v->signature, "unknown-feature")) {
-		strbuf_addstr(sb, "names this tailscale.com's featuretags does not know: ");
+		strbuf_addf(sb, "names tailscale.com %s's featuretags does not know: ", v->ts_version);
 		add_list(sb, v->unknown, v->nunknown);
 		return;
 	}
@@ -510,6 +537,7 @@ void feature_verdict_summary(const struct feature_verdict *v, struct strbuf *sb)
 	}
 	strbuf_addstr(sb, "dependencies neither in the binary nor waived: ");
 	add_missing(sb, v, 0);
+	strbuf_addf(sb, " (Deps from tailscale.com %s's featuretags)", v->ts_version);
 }
 
 static const char *status_name(enum feature_status s)
@@ -527,9 +555,14 @@ static const char *status_name(enum feature_status s)
 
 void feature_verdict_detail(const struct feature_verdict *v, struct strbuf *sb)
 {
-	strbuf_addf(sb, "dependency closure of the allowlist: %zu features (%zu allowlisted, "
-		    "%zu built, %zu waived, %zu missing)\n",
-		    v->n, v->nallowlisted, v->nbuilt, v->nwaived, v->nmissing);
+	if (v->of_build)
+		strbuf_addf(sb, "the binary's %zu features with their dependencies (Deps of "
+			    "tailscale.com %s): %zu features (%zu built, %zu waived, %zu missing)\n",
+			    v->nbuilt_total, v->ts_version, v->n, v->nbuilt, v->nwaived, v->nmissing);
+	else
+		strbuf_addf(sb, "dependency closure of the allowlist (Deps of tailscale.com %s): "
+			    "%zu features (%zu allowlisted, %zu built, %zu waived, %zu missing)\n",
+			    v->ts_version, v->n, v->nallowlisted, v->nbuilt, v->nwaived, v->nmissing);
 	for (size_t i = 0; i < v->n; i++) {
 		const struct closure_member *m = &v->m[i];
 		int sep = 0;

@@ -90,6 +90,8 @@ struct closure_member {
 
 /* The verdict on one build: the closure, its members' state, the failure class. */
 struct feature_verdict {
+	char *ts_version;         /* the table's tailscale.com version, named in the summary */
+	int of_build;             /* 1: judged on the build's own features (no allowlist) */
 	struct closure_member *m; /* sorted by name */
 	size_t n;
 	size_t nallowlisted, nbuilt, nwaived, nmissing; /* over the closure */
@@ -120,6 +122,15 @@ struct feature_verdict {
  */
 void feature_judge(const struct feature_table *t, const struct feature_list *allow,
 		   const struct feature_list *waived, const char *tags, struct feature_verdict *v);
+/*
+ * Judge a build on its own terms, with no allowlist: the closure of every
+ * feature of table t the tags leave in, so each Deps entry of a built
+ * feature must be built too, or waived. Nothing is allowlisted; a missing
+ * dependency is "missing-dep", a waived name the table lacks
+ * "unknown-feature".
+ */
+void feature_judge_build(const struct feature_table *t, const struct feature_list *waived,
+			 const char *tags, struct feature_verdict *v);
 /* Free a verdict. */
 void feature_verdict_release(struct feature_verdict *v);
 /* Append the one-line summary of a verdict (why it failed, or what passed). */

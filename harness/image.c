@@ -1394,3 +1394,49 @@ void image_release(struct image *img)
 	image_config_release(&img->config);
 	memset(img, 0, sizeof(*img));
 }
+
+/* Whether build manifest m describes img (same manifest or same config). */
+static int describes(json_t *m, const struct image *img)
+{
+	const char *md = json_string_value(json_object_get(m, "manifest_digest"));
+	const char *cd = json_string_value(json_object_get(m, "config_digest"));
+
+	return (md && *img->manifest_digest && !strcmp(md, img->manifest_digest)) ||
+	       (cd && *img->config_digest && !strcmp(cd, img->config_digest));
+}
+
+json_t *image_build_manifest(const struct image *img, const char *arch, char **path)
+{
+	char *dir = xstrdup(img->source), *slash = strrchr(dir, '/'), *file = NULL;
+	json_t *m = NULL;
+
+	if (slash)
+		*slash = '\0';
+	else
+		strcpy(dir, ".");
+	for (int i = 0; i < 2 && !m; i++) {
+		free(file);
+		file = i ? xasprintf("%s/%s/manifest.json", dir, arch) :
+			   xasprintf("%s/manifest.json", dir);
+		m = json_load_file(file, 0, NULL);
+		if (m && !json_is_object(m)) {
+			json_decref(m);
+			m = NULL;
+		}
+	}
+	if (m && !describes(m, img)) {
+		warning("ignoring '%s': it describes manifest %s (config %s), this run's image is %s "
+			"(config %s)", file,
+			json_string_value(json_object_get(m, "manifest_digest")) ?: "(none)",
+			json_string_value(json_object_get(m, "config_digest")) ?: "(none)",
+			*img->manifest_digest ? img->manifest_digest : "(none)", img->config_digest);
+		json_decref(m);
+		m = NULL;
+	}
+	if (m && path)
+		*path = file;
+	else
+		free(file);
+	free(dir);
+	return m;
+}

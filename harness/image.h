@@ -3,6 +3,8 @@
 
 #include <stddef.h>
 
+#include <jansson.h>
+
 #include "arch.h"
 #include "strbuf.h"
 
@@ -145,6 +147,15 @@ int image_open(struct image *img, const char *path, const struct arch *want,
 	       const char *workdir);
 /* Remove the image's directory and free everything; idempotent. */
 void image_release(struct image *img);
+/*
+ * The manifest.json image/build.sh wrote for this very image: beside the
+ * archive, or under <arch>/ beside a release index (image/index.sh). It
+ * counts only when its manifest_digest or config_digest is the opened
+ * image's; one that describes another image is named in a warning and
+ * ignored. NULL when there is none (an image tscanary did not build); else
+ * a new reference, and *path (when path is not NULL) the file it came from.
+ */
+json_t *image_build_manifest(const struct image *img, const char *arch, char **path);
 /* Sum the sizes of regular files under dir (each hard-linked file once). */
 int image_tree_bytes(const char *dir, unsigned long long *bytes);
 

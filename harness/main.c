@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const char usage_text[] =
 	"usage: tscanary run --arch ARCH --image PATH --kernel-dir DIR --overlay FILE\n"
@@ -30,6 +31,7 @@ static const char usage_text[] =
 	"                    --ts-host-dir DIR\n"
 	"                    --host-probes DIR [--out DIR] [--variant NAME]\n"
 	"                    [--feature-table FILE] [--recipe-dir DIR]\n"
+	"                    [--allowlist FILE] [--waivers FILE] [--budgets FILE]\n"
 	"                    [--canary NAME]... [--timeout-scale X] [--keep] [-v]\n"
 	"                    [--tree HASH [--reuse STORE]]\n"
 	"       tscanary judge --variant NAME [--fixtures DIR] SUMMARY.json\n"
@@ -62,9 +64,17 @@ static const char usage_text[] =
 	"         the image manifest, --tree (the harness tree hash), the canary\n"
 	"         selection, variant, timeout scale, and the sha256 of every file\n"
 	"         the run uses (kernel, overlay, lab servers, peers, probes, recipe,\n"
-	"         feature table, QEMU). --reuse STORE: when the verdict store holds\n"
+	"         feature table, allowlist, waivers, budgets, build manifest, QEMU). --reuse STORE: when the verdict store holds\n"
 	"         a passing run with this key, its reports stand for this run\n"
 	"         (\"cached verdict\"; summary.json says so) and nothing boots.\n"
+	"         An image judged on its own terms (one tscanary did not build):\n"
+	"         feature-deps reads its tags and tailscale.com version from the\n"
+	"         binary and builds that version's table when it is not the one given;\n"
+	"         --allowlist: judge the build against this allowlist (else the\n"
+	"         build manifest's, or, with none, every built feature's Deps);\n"
+	"         --waivers: dependencies left out on purpose (default\n"
+	"         image/waived-deps, none for an image judged on its own features);\n"
+	"         --budgets: footprint's budgets (default fixtures/budgets/ARCH).\n"
 	"judge    exit 0 only if the run in SUMMARY.json caught known-bad variant\n"
 	"         NAME (fixtures/variants/NAME): the summary is NAME's with no run\n"
 	"         error and every precondition true, every claiming canary failed\n"
@@ -722,6 +732,9 @@ static int cmd_run(int argc, char **argv)
 		{ "vm-dir", required_argument, NULL, 'M' },
 		{ "recipe-dir", required_argument, NULL, 'R' },
 		{ "feature-table", required_argument, NULL, 'f' },
+		{ "allowlist", required_argument, NULL, 'A' },
+		{ "waivers", required_argument, NULL, 'w' },
+		{ "budgets", required_argument, NULL, 'B' },
 		{ "canary", required_argument, NULL, 'c' },
 		{ "timeout-scale", required_argument, NULL, 't' },
 		{ "tree", required_argument, NULL, 'G' },
@@ -755,6 +768,9 @@ static int cmd_run(int argc, char **argv)
 		case 'M': o.vm_dir = optarg; break;
 		case 'R': o.recipe_dir = optarg; break;
 		case 'f': o.feature_table = optarg; break;
+		case 'A': o.allowlist = optarg; break;
+		case 'w': o.waivers = optarg; break;
+		case 'B': o.budgets = optarg; break;
 		case 'K': o.keep = 1; break;
 		case 'v': log_set_level(LOG_DEBUG); break;
 		case 'c':
@@ -792,6 +808,20 @@ static int cmd_run(int argc, char **argv)
 		error("run needs --arch, --image, --kernel-dir, --overlay, --headscale, --dnsd, "
 		      "--httpd, --natpmpd, --ts-host-dir and --host-probes");
 		return usage(RUN_USAGE);
+	}
+	{
+		/* a file the user named must be there before any lab comes up */
+		const char *const files[][2] = { { "--allowlist", o.allowlist },
+						 { "--waivers", o.waivers },
+						 { "--budgets", o.budgets } };
+
+		for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+			if (files[i][1] && access(files[i][1], R_OK) < 0) {
+				error_errno("%s '%s'", files[i][0], files[i][1]);
+				free(names);
+				return RUN_USAGE;
+			}
+		}
 	}
 	if (!o.out_dir) {
 		out = o.variant ? xasprintf("out/%s-%s", o.arch, o.variant) : xasprintf("out/%s", o.arch);

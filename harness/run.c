@@ -83,6 +83,8 @@ struct run {
 	char *policy;                /* headscale policy in fixtures/headscale/ */
 	int router_nat6;             /* the router masquerades IPv6 on its WAN (lab_side) */
 	char *key;                   /* the run's key (runkey.h), NULL when an input is unreadable */
+	json_t *manifest;            /* image/build.sh's manifest.json of this image, or NULL */
+	char *manifest_path;
 };
 
 static void power_off(struct run *r);
@@ -273,7 +275,6 @@ static void record_versions(struct run *r)
 	static const char *const kernel_keys[] = { "package", "version", "release", NULL };
 	static const char *const overlay_keys[] = { "busybox_version", NULL };
 	char *path = xasprintf("%s/version", r->o->kernel_dir);
-	char *dir = xstrdup(r->o->image), *slash;
 	const char *hs = strrchr(r->o->headscale, '-');
 	json_t *m;
 
@@ -287,31 +288,7 @@ static void record_versions(struct run *r)
 	if (r->have_img && r->img.shipped_bytes)
 		json_object_set_new(r->rep.metrics, "image_archive_bytes",
 				    json_integer((json_int_t)r->img.shipped_bytes));
-	/*
-	 * The native build writes manifest.json beside the archive;
-	 * image/index.sh keeps each platform's in <arch>/ beside the index.
-	 * Only a build manifest of the very manifest this run chose counts.
-	 */
-	slash = strrchr(dir, '/');
-	if (slash)
-		*slash = '\0';
-	else
-		strcpy(dir, ".");
-	path = xasprintf("%s/manifest.json", dir);
-	m = json_load_file(path, 0, NULL);
-	if (!m) {
-		free(path);
-		path = xasprintf("%s/%s/manifest.json", dir, r->s.arch.name);
-		m = json_load_file(path, 0, NULL);
-	}
-	if (m && r->have_img &&
-	    strcmp(json_string_value(json_object_get(m, "manifest_digest")) ?: "", r->img.manifest_digest)) {
-		warning("ignoring '%s': it describes manifest %s, this run's image is %s", path,
-			json_string_value(json_object_get(m, "manifest_digest")) ?: "(none)",
-			r->img.manifest_digest);
-		json_decref(m);
-		m = NULL;
-	}
+	m = r->manifest;
 	if (m) {
 		json_t *bb = json_object_get(m, "busybox");
 
@@ -321,10 +298,7 @@ static void record_versions(struct run *r)
 		json_object_set(r->rep.versions, "go", json_object_get(m, "go_version"));
 		json_object_set(r->rep.metrics, "binary_unpacked_bytes",
 				json_object_get(json_object_get(m, "sizes"), "binary_unpacked_bytes"));
-		json_decref(m);
 	}
-	free(path);
-	free(dir);
 }
 
 /* The image: unpack, check its platform, measure it. */
@@ -338,15 +312,22 @@ static int step_image(struct run *r)
 		return -1;
 	r->have_img = 1;
 	r->s.image = &r->img;
+	r->manifest = image_build_manifest(&r->img, r->s.arch.name, &r->manifest_path);
+	r->s.build_manifest = r->manifest;
+	r->s.build_manifest_path = r->manifest_path;
+	if (!r->manifest)
+		progress("image", "no manifest.json of image/build.sh for this image: an image "
+			 "tscanary did not build, judged on its own build info");
 	{
 		/* the verdict is for these bytes: the platform manifest, and its index */
 		char plat[64];
-		json_t *id = json_pack("{s:s, s:s, s:s, s:s?, s:s}", "source", r->img.source,
+		json_t *id = json_pack("{s:s, s:s, s:s, s:s?, s:s, s:s?}", "source", r->img.source,
 				       "platform", image_platform_str(&r->img.platform, plat,
 								      sizeof(plat)),
 				       "manifest_digest", r->img.manifest_digest, "index_digest",
 				       *r->img.index_digest ? r->img.index_digest : NULL,
-				       "config_digest", r->img.config_digest);
+				       "config_digest", r->img.config_digest,
+				       "build_manifest", r->manifest_path);
 
 		report_extra(&r->rep, "image", id);
 		json_decref(id);
@@ -403,6 +384,8 @@ static void run_key(struct run *r)
 		{ "httpd", o->httpd }, { "natpmpd", o->natpmpd },
 		{ "peers_tailscale", o->ts_bindir }, { "host_probes", o->host_probes },
 		{ "recipe", o->recipe_dir }, { "feature_table", o->feature_table },
+		{ "allowlist", o->allowlist }, { "waivers", o->waivers }, { "budgets", o->budgets },
+		{ "build_manifest", r->manifest_path },
 	};
 	json_t *in = json_object();
 	struct strbuf err = STRBUF_INIT, sel = STRBUF_INIT;
@@ -1600,6 +1583,9 @@ int run_gate(const struct run_opts *o)
 	r.s.restart_router = restart_router;
 	r.s.recipe_dir = o->recipe_dir;
 	r.s.feature_table = o->feature_table;
+	r.s.allowlist = o->allowlist;
+	r.s.waivers = o->waivers;
+	r.s.budgets = o->budgets;
 	report_init(&r.rep, o->arch, o->variant);
 	r.s.metrics = r.rep.metrics;
 	r.pre = json_object();
@@ -1816,6 +1802,8 @@ release:
 	free(r.console);
 	free(r.policy);
 	free(r.key);
+	json_decref(r.manifest);
+	free(r.manifest_path);
 	strbuf_release(&before);
 	strbuf_release(&after);
 	strbuf_release(&diff);

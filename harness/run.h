@@ -33,6 +33,9 @@ struct run_opts {
 	const char *cache_dir;    /* $TSCANARY_CACHE: remembers the KVM probe */
 	const char *recipe_dir;   /* image/ (allowlist, waived-deps) */
 	const char *feature_table; /* featuretags table JSON (image/featuretable.sh), or NULL */
+	const char *allowlist;    /* feature-deps judges against this allowlist, or NULL */
+	const char *waivers;      /* feature-deps' waived dependencies, or NULL (see feature_deps.c) */
+	const char *budgets;      /* footprint's budgets, or NULL: fixtures/budgets/<arch> */
 	const char **canaries;    /* selected canary names; NULL: all */
 	size_t ncanaries;
 	const char *tree;         /* harness tree hash (harness/tree-hash.sh): part of the run's key */

@@ -69,6 +69,15 @@ struct scenario {
 	const struct image *image; /* the image under test, unpacked (rootfs, config, source) */
 	const char *recipe_dir;    /* image/: allowlist, waived-deps */
 	const char *feature_table; /* featuretags table of the pinned tailscale.com, or NULL */
+	/*
+	 * The manifest.json image/build.sh wrote for this very image, or NULL
+	 * for an image tscanary did not build (image_build_manifest()).
+	 */
+	const json_t *build_manifest;
+	const char *build_manifest_path;
+	const char *allowlist;     /* --allowlist: feature-deps judges against it, or NULL */
+	const char *waivers;       /* --waivers: feature-deps' waived dependencies, or NULL */
+	const char *budgets;       /* --budgets: footprint's budgets, or NULL */
 };
 
 #endif

@@ -1,13 +1,22 @@
 /*
- * feature-deps: the image's tailscaled must hold every feature the
- * allowlist needs. From the feature table of the pinned tailscale.com
- * (image/featuretable), compute the dependency closure of the allowlist
- * and compare it with the tags the binary was really built with, read from
- * the image itself: the Go build info of tailscale.combined (`go version
- * -m`, after `upx -d` of a copy when it is packed), so a shipped IMAGE=
- * archive is judged the same way. Every member must be built, or waived
- * with a reason in image/waived-deps. The detail lists the closure, who
- * requires each member and its state, so a reviewer sees what a bump added.
+ * feature-deps: the image's tailscaled must hold every feature it needs.
+ * Everything is read from the image itself: the Go build info of
+ * tailscale.combined (`go version -m`, after `upx -d` of a copy when it is
+ * packed) gives the build tags and the tailscale.com version it was built
+ * from, and the feature table (featuretags Deps) is that version's: the
+ * one --feature-table names when the versions agree, else one
+ * image/featuretable.sh builds for the binary's version (cached by
+ * version). What the tags are judged against:
+ *   --allowlist FILE      the dependency closure of that allowlist;
+ *   the build manifest    image/build.sh's manifest.json of this very image:
+ *                         the allowlist it was built from (the recipe's own
+ *                         image, a variant, --allowlist builds);
+ *   neither               the binary on its own terms: every Deps entry of
+ *                         every feature it holds must be built too.
+ * Every member must be built, or waived with a reason: --waivers FILE, else
+ * image/waived-deps when an allowlist decides, else nothing is waived (an
+ * image tscanary did not build made none of the recipe's choices). The
+ * detail lists the closure, who requires each member and its state.
  */
 #include "canary.h"
 
@@ -26,6 +35,8 @@
 
 #define TS_BINARY "/usr/local/bin/tailscale.combined"
 #define TS_MODULE "tailscale.com"
+/* Building another version's table may fetch its module through the proxy. */
+#define FEATURE_TABLE_TIMEOUT_MS (180 * 1000)
 
 int canary_feature_deps(struct scenario *s, struct canary_outcome *out);
 
@@ -149,64 +160,57 @@ static int binary_buildinfo(struct scenario *s, struct go_buildinfo *bi, int *pa
 	return ret;
 }
 
+/* Parse a "name<TAB>reason" file into l; -1 (reported) when unreadable or malformed. */
+static int load_list(const char *path, struct feature_list *l)
+{
+	struct strbuf text = STRBUF_INIT;
+	int ret;
+
+	if (strbuf_read_file(&text, path) < 0)
+		ret = error_errno("cannot read '%s'", path);
+	else
+		ret = feature_list_parse(l, text.buf, path);
+	strbuf_release(&text);
+	return ret;
+}
+
 /*
- * The effective allowlist: the build manifest's (after the variant) when
- * the harness built this very image, else image/allowlist. Reasons come
- * from image/allowlist either way.
+ * The allowlist that decides, if any: --allowlist, else the build
+ * manifest's (after the variant; reasons from image/allowlist where it has
+ * them). 1 with none (the binary is judged on its own), 0, or -1.
  */
 static int load_allowlist(struct scenario *s, struct feature_list *allow, struct strbuf *from)
 {
-	char *path = xasprintf("%s/allowlist", s->recipe_dir), *dir, *slash, *mpath;
-	struct strbuf text = STRBUF_INIT;
-	struct feature_list file;
-	struct stat st;
-	json_t *m = NULL, *list, *e;
-	const char *digest;
+	json_t *list = json_object_get(s->build_manifest, "allowlist"), *e;
+	struct feature_list recipe = { 0 };
+	char *path;
 	size_t i;
-	int ret;
 
-	if (strbuf_read_file(&text, path) < 0) {
-		error_errno("cannot read the allowlist '%s'", path);
-		free(path);
-		return -1;
-	}
-	ret = feature_list_parse(&file, text.buf, path);
-	strbuf_release(&text);
-	if (ret < 0) {
-		free(path);
-		return -1;
-	}
 	memset(allow, 0, sizeof(*allow));
-	dir = xstrdup(s->image->source);
-	slash = strrchr(dir, '/');
-	mpath = slash ? (*slash = '\0', xasprintf("%s/manifest.json", dir)) :
-		xstrdup("manifest.json");
-	if (stat(s->image->source, &st) == 0 && S_ISREG(st.st_mode))
-		m = json_load_file(mpath, 0, NULL);
-	digest = json_string_value(json_object_get(m, "config_digest"));
-	list = json_object_get(m, "allowlist");
-	if (m && digest && !strcmp(digest, s->image->config_digest) && json_is_array(list)) {
-		json_array_foreach(list, i, e) {
-			const struct feature_item *it = feature_list_find(&file, json_string_value(e) ?
-									 json_string_value(e) : "");
-
-			if (json_string_value(e))
-				feature_list_add(allow, json_string_value(e), it ? it->reason : NULL);
-		}
-		strbuf_addf(from, "the build manifest %s (variant %s)", mpath,
-			    json_string_value(json_object_get(m, "variant")) ?
-			    json_string_value(json_object_get(m, "variant")) : "?");
-		feature_list_release(&file);
-	} else {
-		if (m)
-			warning("'%s' describes another image (config %s, not %s): using '%s'", mpath,
-				digest ? digest : "?", s->image->config_digest, path);
-		*allow = file;
-		strbuf_addf(from, "%s (no build manifest for this image)", path);
+	if (s->allowlist) {
+		if (load_list(s->allowlist, allow) < 0)
+			return -1;
+		strbuf_addf(from, "%s (--allowlist)", s->allowlist);
+		return 0;
 	}
-	json_decref(m);
-	free(mpath);
-	free(dir);
+	if (!json_is_array(list))
+		return 1;
+	path = xasprintf("%s/allowlist", s->recipe_dir);
+	if (load_list(path, &recipe) < 0)
+		warning("no reasons for the manifest's allowlist: '%s' does not parse", path);
+	json_array_foreach(list, i, e) {
+		const char *name = json_string_value(e);
+		const struct feature_item *it = name ? feature_list_find(&recipe, name) : NULL;
+
+		if (name)
+			feature_list_add(allow, name, it ? it->reason : NULL);
+	}
+	strbuf_addf(from, "the build manifest %s (variant %s, allowlist %s)",
+		    s->build_manifest_path ? s->build_manifest_path : "?",
+		    json_string_value(json_object_get(s->build_manifest, "variant")) ?: "?",
+		    json_string_value(json_object_get(s->build_manifest, "allowlist_file")) ?:
+		    "image/allowlist");
+	feature_list_release(&recipe);
 	free(path);
 	return 0;
 }
@@ -223,17 +227,26 @@ static int load_table(const char *path, struct feature_table *t)
 	return ret;
 }
 
-static int load_waived(struct scenario *s, struct feature_list *waived)
+/* --waivers, else image/waived-deps when an allowlist decides, else none. */
+static int load_waived(struct scenario *s, int by_allowlist, struct feature_list *waived,
+		       struct strbuf *from)
 {
-	char *path = xasprintf("%s/waived-deps", s->recipe_dir);
-	struct strbuf text = STRBUF_INIT;
+	char *path;
 	int ret;
 
-	if (strbuf_read_file(&text, path) < 0)
-		ret = error_errno("cannot read '%s'", path);
-	else
-		ret = feature_list_parse(waived, text.buf, path);
-	strbuf_release(&text);
+	memset(waived, 0, sizeof(*waived));
+	if (s->waivers) {
+		strbuf_addf(from, "%s (--waivers)", s->waivers);
+		return load_list(s->waivers, waived);
+	}
+	if (!by_allowlist) {
+		strbuf_addstr(from, "none (an image judged on its own features; --waivers FILE "
+			      "gives some)");
+		return 0;
+	}
+	path = xasprintf("%s/waived-deps", s->recipe_dir);
+	strbuf_addstr(from, path);
+	ret = load_list(path, waived);
 	free(path);
 	return ret;
 }
@@ -251,23 +264,35 @@ static void set_figures(json_t *fig, const struct feature_verdict *v, size_t nta
 	json_object_set_new(fig, "build_tags", json_string(tags));
 }
 
-/* Judge the build's tags against the allowlist's closure. */
+/* Judge the build's tags: against the allowlist's closure, or on their own. */
 static int judge(struct scenario *s, const struct feature_table *t, const char *tags,
 		 struct canary_outcome *out)
 {
 	struct feature_list allow, waived;
 	struct feature_verdict v;
-	struct strbuf from = STRBUF_INIT;
+	struct strbuf from = STRBUF_INIT, wfrom = STRBUF_INIT;
+	int none;
 
-	if (load_allowlist(s, &allow, &from) < 0)
-		return -1;
-	if (load_waived(s, &waived) < 0) {
+	none = load_allowlist(s, &allow, &from);
+	if (none < 0 || load_waived(s, !none, &waived, &wfrom) < 0) {
 		feature_list_release(&allow);
 		strbuf_release(&from);
+		strbuf_release(&wfrom);
 		return -1;
 	}
-	feature_judge(t, &allow, &waived, tags, &v);
-	strbuf_addf(&out->detail, "allowlist: %s\n", from.buf);
+	if (none) {
+		feature_judge_build(t, &waived, tags, &v);
+		strbuf_addstr(&out->detail, "judged against: the binary's own features (no "
+			      "--allowlist, no build manifest of image/build.sh for this image): "
+			      "every Deps entry of a built feature must be built or waived\n");
+	} else {
+		feature_judge(t, &allow, &waived, tags, &v);
+		strbuf_addf(&out->detail, "allowlist: %s\n", from.buf);
+	}
+	strbuf_addf(&out->detail, "waivers: %s\n", wfrom.buf);
+	json_object_set_new(out->figures, "judged_against",
+			    json_string(none ? "binary" : s->allowlist ? "allowlist" : "build-manifest"));
+	json_object_set_new(out->figures, "waivers", json_string(wfrom.buf));
 	feature_verdict_detail(&v, &out->detail);
 	set_figures(out->figures, &v, t->n, tags);
 	if (v.signature) {
@@ -283,14 +308,61 @@ static int judge(struct scenario *s, const struct feature_table *t, const char *
 	feature_list_release(&allow);
 	feature_list_release(&waived);
 	strbuf_release(&from);
+	strbuf_release(&wfrom);
 	return 0;
+}
+
+/*
+ * The feature table of tailscale.com ver, the binary's own version, when it
+ * is not the one --feature-table gives: image/featuretable.sh builds it
+ * (cached by version) into the run's logs. 1 loaded into t, 0 when the
+ * verdict is set (no such table), -1 on error.
+ */
+static int version_table(struct scenario *s, const char *ver, struct feature_table *t,
+			 struct canary_outcome *out)
+{
+	char *script = xasprintf("%s/featuretable.sh", s->recipe_dir);
+	char *file = xasprintf("%s/feature-table-%s.json", s->logdir, ver);
+	const char *argv[] = { script, "--tailscale-version", ver, "--out", file, NULL };
+	struct proc_spec spec = { .name = "featuretable.sh", .argv = argv };
+	struct strbuf e = STRBUF_INIT;
+	int st = 0, ret = -1;
+
+	if (run_capture(&spec, (int)(FEATURE_TABLE_TIMEOUT_MS * s->timeout_scale), NULL, &e,
+			&st) < 0)
+		goto out;
+	strbuf_rtrim(&e);
+	if (st != 0) {
+		const char *last = strrchr(e.buf ? e.buf : "", '\n');
+
+		canary_fail(out, "no-table", "no feature table for tailscale.com %s, the binary's "
+			    "version: %s", ver, last ? last + 1 : strbuf_str(&e));
+		strbuf_addf(&out->detail, "%s --tailscale-version %s: %s\n", script, ver,
+			    strbuf_str(&e));
+		ret = 0;
+		goto out;
+	}
+	if (load_table(file, t) < 0)
+		goto out;
+	if (strcmp(t->ts_version, ver)) {
+		ret = error("'%s' is the table of %s, not %s", file, t->ts_version, ver);
+		feature_table_release(t);
+		goto out;
+	}
+	ret = 1;
+out:
+	strbuf_release(&e);
+	free(script);
+	free(file);
+	return ret;
 }
 
 int canary_feature_deps(struct scenario *s, struct canary_outcome *out)
 {
 	struct feature_table t;
 	struct go_buildinfo bi;
-	const char *tags, *ver;
+	const char *tags, *from = NULL;
+	char ver[128];
 	int packed, ret;
 
 	if (!s->feature_table) {
@@ -314,18 +386,35 @@ int canary_feature_deps(struct scenario *s, struct canary_outcome *out)
 	}
 	tags = go_buildinfo_setting(&bi, "-tags");
 	tags = tags ? tags : "";
-	ver = go_buildinfo_module_version(&bi, TS_MODULE);
-	strbuf_addf(&out->detail, "%s: %s, built by %s from %s %s%s\n", TS_BINARY,
-		    bi.path ? bi.path : "?", bi.go_version, TS_MODULE, ver ? ver : "(not recorded)",
-		    packed ? " (build info read from a upx -d copy)" : "");
-	strbuf_addf(&out->detail, "feature table: %s %s (%zu features) from %s\n", TS_MODULE,
-		    t.ts_version, t.n, s->feature_table);
-	if (!ver || strcmp(ver, t.ts_version)) {
-		canary_fail(out, "table-mismatch", "the binary is %s %s but the feature table is "
-			    "of %s: build the table for the image's version", TS_MODULE,
-			    ver ? ver : "(unknown)", t.ts_version);
+	if (go_buildinfo_release_version(&bi, TS_MODULE, ver, sizeof(ver), &from) < 0)
+		snprintf(ver, sizeof(ver), "(not recorded)");
+	strbuf_addf(&out->detail, "%s: %s, built by %s from %s %s%s%s%s\n", TS_BINARY,
+		    bi.path ? bi.path : "?", bi.go_version, TS_MODULE, ver, from ? " (its " : "",
+		    from ? from : "", from ? (packed ? " line; build info read from a upx -d copy)" :
+					      " line)") : "");
+	json_object_set_new(out->figures, "tailscale_version", json_string(ver));
+	ret = 1;
+	if (!from) {
+		canary_fail(out, "no-version", "the binary records no %s version (its module line "
+			    "says %s and -ldflags has no version stamp): no feature table to judge "
+			    "it with", TS_MODULE, go_buildinfo_module_version(&bi, TS_MODULE) ?:
+			    "nothing");
 		ret = 0;
-	} else {
+	} else if (strcmp(ver, t.ts_version)) {
+		struct feature_table own;
+
+		strbuf_addf(&out->detail, "the given feature table is of %s %s: building %s's\n",
+			    TS_MODULE, t.ts_version, ver);
+		ret = version_table(s, ver, &own, out);
+		if (ret > 0) {
+			feature_table_release(&t);
+			t = own;
+		}
+	}
+	if (ret > 0) {
+		strbuf_addf(&out->detail, "feature table: %s %s (%zu features)\n", TS_MODULE,
+			    t.ts_version, t.n);
+		json_object_set_new(out->figures, "feature_table_version", json_string(t.ts_version));
 		out->verdict = VERDICT_PASS;
 		ret = judge(s, &t, tags, out);
 	}

@@ -106,17 +106,20 @@ const struct canary canary_registry[] = {
 		.timeout_s = 20,
 		.proves = "the packed binary, extracted rootfs, compressed image and the router's "
 			  "tailscaled VmRSS/VmHWM at steady state stay within the arch's budgets "
-			  "in fixtures/budgets/",
+			  "in fixtures/budgets/ (or BUDGETS=FILE), whoever built the image",
 	},
 	{
 		.name = "feature-deps",
 		.where = CANARY_HOST,
 		.run = canary_feature_deps,
-		.timeout_s = 30,
-		.proves = "every feature in the dependency closure of the allowlist (featuretags "
-			  "Deps of the pinned tailscale.com) is in the binary's build tags, read from "
-			  "the image's own tailscale.combined, or waived with a reason in "
-			  "image/waived-deps",
+		/* the first run on a version other than the pin builds its table */
+		.timeout_s = 240,
+		.proves = "every feature the build needs is in the binary's build tags, read with "
+			  "its tailscale.com version from the image's own tailscale.combined and "
+			  "judged by that version's featuretags Deps: the dependency closure of the "
+			  "allowlist (the build manifest's, or ALLOWLIST=FILE), or, for an image "
+			  "tscanary did not build, every Deps entry of every feature it holds; or "
+			  "waived with a reason (image/waived-deps, WAIVERS=FILE)",
 	},
 	{
 		.name = "no-panic",

@@ -82,12 +82,80 @@ static void rejects_text_without_build_info(void **state)
 	assert_null(bi.go_version);
 }
 
+/* Parse text and ask for tailscale.com's version; the version, or NULL. */
+static const char *release_of(const char *text, char *buf, size_t n, const char **from)
+{
+	struct go_buildinfo bi;
+	int ret;
+
+	assert_int_equal(go_buildinfo_parse(&bi, text), 0);
+	ret = go_buildinfo_release_version(&bi, "tailscale.com", buf, n, from);
+	go_buildinfo_release(&bi);
+	return ret == 0 ? buf : NULL;
+}
+
+static void release_from_the_module_line(void **state)
+{
+	char v[64];
+	const char *from = NULL;
+
+	(void)state;
+	/* image/build.sh's binary: mod line with a replacement to a directory */
+	assert_string_equal(release_of(tailscaled_m, v, sizeof(v), &from), "v1.98.5");
+	assert_string_equal(from, "mod");
+	/* built in another module (go install): tailscale.com is a dependency */
+	assert_string_equal(release_of("x: go1.26.8\n\tpath\ttailscale.com/cmd/tailscaled\n"
+				       "\tmod\texample.com/router\t(devel)\t\n"
+				       "\tdep\ttailscale.com\tv1.102.2\th1:abc=\n",
+				       v, sizeof(v), &from), "v1.102.2");
+	assert_string_equal(from, "dep");
+	/* pre-release kept, +dirty dropped */
+	assert_string_equal(release_of("x: go1.26.8\n\tmod\ttailscale.com\tv1.103.0-pre\t\n",
+				       v, sizeof(v), NULL), "v1.103.0-pre");
+	assert_string_equal(release_of("x: go1.26.8\n\tmod\ttailscale.com\t"
+				       "v1.102.3-0.20260101120000-abcdef123456+dirty\t\n",
+				       v, sizeof(v), NULL), "v1.102.3-0.20260101120000-abcdef123456");
+	/* too small a buffer is no version, never a cut one */
+	assert_null(release_of(tailscaled_m, v, 7, NULL));
+}
+
+static void release_from_the_ldflags_stamp(void **state)
+{
+	char v[64];
+	const char *from = NULL;
+
+	(void)state;
+	/* a source-tree build: (devel), the version only in the stamp */
+	assert_string_equal(release_of("x: go1.26.8\n\tpath\ttailscale.com/cmd/tailscaled\n"
+				       "\tmod\ttailscale.com\t(devel)\t\n"
+				       "\tbuild\t-ldflags=\"-X tailscale.com/version.longStamp="
+				       "1.102.2-t6f2a9c1b0-g0123456789 -X "
+				       "tailscale.com/version.shortStamp=1.102.2\"\n",
+				       v, sizeof(v), &from), "v1.102.2");
+	assert_string_equal(from, "-ldflags");
+	/* longStamp alone, written -X=, quoted */
+	assert_string_equal(release_of("x: go1.26.8\n\tmod\ttailscale.com\t(devel)\t\n"
+				       "\tbuild\t-ldflags=\"-s -X='tailscale.com/version.longStamp="
+				       "1.100.1-tabc'\"\n", v, sizeof(v), NULL), "v1.100.1");
+	/* another module's stamp, or none at all: no version */
+	assert_null(release_of("x: go1.26.8\n\tmod\ttailscale.com\t(devel)\t\n"
+			       "\tbuild\t-ldflags=\"-X example.com/version.shortStamp=1.2.3\"\n",
+			       v, sizeof(v), NULL));
+	assert_null(release_of("x: go1.26.8\n\tmod\ttailscale.com\t(devel)\t\n"
+			       "\tbuild\t-trimpath=true\n", v, sizeof(v), NULL));
+	assert_null(release_of("x: go1.26.8\n\tmod\ttailscale.com\tv1.x.2\t\n"
+			       "\tbuild\t-ldflags=\"-X tailscale.com/version.shortStamp=1.2\"\n",
+			       v, sizeof(v), NULL));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(parses_go_version_m),
 		cmocka_unit_test(reads_debug_buildinfo_form_and_quotes),
 		cmocka_unit_test(rejects_text_without_build_info),
+		cmocka_unit_test(release_from_the_module_line),
+		cmocka_unit_test(release_from_the_ldflags_stamp),
 	};
 
 	return cmocka_run_group_tests_name("buildinfo", tests, NULL, NULL);

@@ -262,7 +262,8 @@ static void dropped_dependency_is_missing_dep(void **state)
 	assert_true(m->needed_by_built);
 	feature_verdict_summary(&f.v, &sb);
 	assert_string_equal(sb.buf, "dependencies neither in the binary nor waived: peerapiserver "
-				    "(needed by advertiseexitnode)");
+				    "(needed by advertiseexitnode) (Deps from tailscale.com v1.98.5's "
+				    "featuretags)");
 	strbuf_reset(&sb);
 	feature_verdict_detail(&f.v, &sb);
 	assert_non_null(strstr(sb.buf, "  peerapiserver        MISSING required by advertiseexitnode; "
@@ -285,7 +286,8 @@ static void omitted_allowlisted_dependency_is_missing_dep(void **state)
 	assert_true(member(&f.v, "peerapiclient")->needed_by_built);
 	feature_verdict_summary(&f.v, &sb);
 	assert_string_equal(sb.buf, "dependencies neither in the binary nor waived: peerapiclient "
-				    "(needed by useexitnode)");
+				    "(needed by useexitnode) (Deps from tailscale.com v1.98.5's "
+				    "featuretags)");
 	strbuf_release(&sb);
 	release(&f);
 }
@@ -405,7 +407,87 @@ static void unknown_names_and_tags(void **state)
 	assert_int_equal(f.v.nunknown_tags, 1);
 	assert_string_equal(f.v.unknown_tags[0], "ts_omit_oldthing");
 	feature_verdict_summary(&f.v, &sb);
-	assert_string_equal(sb.buf, "names this tailscale.com's featuretags does not know: gone");
+	assert_string_equal(sb.buf, "names tailscale.com v1.98.5's featuretags does not know: gone");
+	strbuf_release(&sb);
+	release(&f);
+}
+
+/*
+ * A binary judged on its own (no allowlist), built as an image without
+ * peerapiclient and c2n is: every built feature's Deps must be built or
+ * waived, whatever any allowlist says.
+ */
+static void build_judged_on_its_own_features(void **state)
+{
+	static const char tags[] = "ts_include_cli,ts_omit_c2n,ts_omit_cyca,ts_omit_cycb,"
+				   "ts_omit_peerapiclient,ts_omit_ssh";
+	struct fixture f;
+	struct feature_list none = { 0 };
+	const struct closure_member *m;
+	struct strbuf sb = STRBUF_INIT;
+
+	(void)state;
+	load(&f);
+	feature_judge_build(&f.t, &none, tags, &f.v);
+	assert_true(f.v.of_build);
+	assert_string_equal(f.v.signature, "missing-dep");
+	/* built: advertiseexitnode, advertiseroutes, cli, gro, netstack, osrouter,
+	 * peerapiserver, useexitnode, useroutes; plus the two they lack */
+	assert_int_equal(f.v.nbuilt_total, 9);
+	assert_int_equal(f.v.n, 11);
+	assert_int_equal(f.v.nallowlisted, 0);
+	assert_int_equal(f.v.nmissing, 2);
+	assert_int_equal(f.v.nextra, 0);
+	m = member(&f.v, "peerapiclient");
+	assert_int_equal(m->status, FEATURE_MISSING);
+	assert_true(m->needed_by_built);
+	assert_string_equal(m->required_by[0], "useexitnode");
+	assert_int_equal(member(&f.v, "c2n")->status, FEATURE_MISSING);
+	assert_null(member(&f.v, "ssh")); /* not built: its Deps are no concern */
+	feature_verdict_summary(&f.v, &sb);
+	assert_string_equal(sb.buf, "dependencies neither in the binary nor waived: c2n (needed by "
+				    "advertiseroutes), peerapiclient (needed by useexitnode) (Deps "
+				    "from tailscale.com v1.98.5's featuretags)");
+	strbuf_reset(&sb);
+	feature_verdict_detail(&f.v, &sb);
+	assert_non_null(strstr(sb.buf, "the binary's 9 features with their dependencies (Deps of "
+				       "tailscale.com v1.98.5): 11 features (9 built, 0 waived, "
+				       "2 missing)\n"));
+	assert_non_null(strstr(sb.buf, "  peerapiclient        MISSING required by useexitnode; "
+				       "a built feature lacks it\n"));
+	strbuf_release(&sb);
+	release(&f);
+}
+
+static void waivers_excuse_deps_of_a_build_judged_on_its_own(void **state)
+{
+	struct fixture f;
+	struct strbuf sb = STRBUF_INIT;
+
+	(void)state;
+	load(&f);
+	/* the recipe's own build with its waived-deps: c2n waived, all else built */
+	feature_judge_build(&f.t, &f.waived, good_tags, &f.v);
+	assert_null(f.v.signature);
+	assert_int_equal(member(&f.v, "c2n")->status, FEATURE_WAIVED);
+	assert_int_equal(f.v.nwaived, 1);
+	feature_verdict_summary(&f.v, &sb);
+	assert_string_equal(sb.buf, "every dependency of the 10 features in the binary is built or "
+				    "waived (11 features with their dependencies: 10 built, 1 waived; "
+				    "Deps from tailscale.com v1.98.5's featuretags)");
+	feature_verdict_release(&f.v);
+	/* a waiver can excuse peerapiclient too: then only c2n's absence is left */
+	feature_list_release(&f.waived);
+	feature_list_add(&f.waived, "peerapiclient", "the router never uses an exit node");
+	feature_list_add(&f.waived, "ssh", "not built, so never needed");
+	feature_judge_build(&f.t, &f.waived, "ts_omit_c2n,ts_omit_peerapiclient,ts_omit_ssh", &f.v);
+	assert_string_equal(f.v.signature, "missing-dep");
+	assert_int_equal(member(&f.v, "peerapiclient")->status, FEATURE_WAIVED);
+	assert_int_equal(f.v.nstale, 1); /* ssh: nothing built needs it */
+	strbuf_reset(&sb);
+	feature_verdict_summary(&f.v, &sb);
+	assert_string_equal(sb.buf, "dependencies neither in the binary nor waived: c2n (needed by "
+				    "advertiseroutes) (Deps from tailscale.com v1.98.5's featuretags)");
 	strbuf_release(&sb);
 	release(&f);
 }
@@ -427,6 +509,8 @@ int main(void)
 		cmocka_unit_test(waived_but_built_passes),
 		cmocka_unit_test(cycles_end_and_deps_of_absent_features_count),
 		cmocka_unit_test(unknown_names_and_tags),
+		cmocka_unit_test(build_judged_on_its_own_features),
+		cmocka_unit_test(waivers_excuse_deps_of_a_build_judged_on_its_own),
 	};
 
 	return cmocka_run_group_tests_name("featuretags", tests, NULL, NULL);
