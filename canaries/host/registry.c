@@ -104,8 +104,9 @@ const struct canary canary_registry[] = {
 		.where = CANARY_HOST,
 		.run = canary_footprint,
 		.timeout_s = 20,
-		.proves = "the packed binary, extracted rootfs, compressed image and the router's "
-			  "tailscaled VmRSS/VmHWM at steady state stay within the arch's budgets "
+		.proves = "the packed tailscale.combined and busybox, extracted rootfs, compressed "
+			  "image and the router's tailscaled VmRSS/VmHWM at steady state stay "
+			  "within the arch's budgets "
 			  "in fixtures/budgets/ (or BUDGETS=FILE), whoever built the image",
 	},
 	{
