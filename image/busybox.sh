@@ -190,7 +190,11 @@ SOURCE_DATE_EPOCH=$(dpkg-parsechangelog -l "$src/debian/changelog" -STimestamp) 
 # kconfig stamps the banner with SOURCE_DATE_EPOCH (in UTC).
 export SOURCE_DATE_EPOCH KBUILD_BUILD_TIMESTAMP="@$SOURCE_DATE_EPOCH"
 export KBUILD_BUILD_USER=tscanary KBUILD_BUILD_HOST=tscanary LC_ALL=C TZ=UTC
-unset CFLAGS LDFLAGS CPPFLAGS MAKEFLAGS
+# Nothing from the caller's make reaches busybox's: `make image ARCH=amd64`
+# exports ARCH, which busybox's Makefile would take over the arch it derives
+# from CROSS_COMPILE (arch/x86_64/Makefile's flags then went missing and the
+# amd64 binary differed from a Dockerfile build's).
+unset CFLAGS LDFLAGS CPPFLAGS MAKEFLAGS MFLAGS MAKEOVERRIDES MAKELEVEL ARCH SUBARCH CROSS_COMPILE
 
 # --- toolchain: the cross gcc with musl's specs, kernel headers alone ---------
 kinc=$work/kinc
