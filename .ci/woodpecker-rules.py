@@ -129,6 +129,10 @@ def made_targets(files):
                 words = c.split()
                 if words and words[0] == "make":
                     out.update(w for w in words[1:] if not w.startswith("-") and "=" not in w)
+                # `make prereqs` is `.ci/install-deps --ensure`: a step that
+                # runs .ci/install-deps itself has done it
+                if words and words[0] == ".ci/install-deps":
+                    out.add("prereqs")
     return out
 
 
