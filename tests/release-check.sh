@@ -203,7 +203,7 @@ rm -rf "${s:?}/${arm_m#sha256:}"
 expect_refused no-verdict noverdict "$index" "$s" "armv7  linux/arm/v7 $arm_m: REFUSED: no verdict for this manifest"
 
 s=$(mkstore failed)
-newest=$(find "$s/${arm_m#sha256:}" -name '*.json' | LC_ALL=C sort | tail -n 1)
+newest=$(find "$s/${arm_m#sha256:}" -maxdepth 1 -name '*.json' | LC_ALL=C sort | tail -n 1)
 [ -n "$newest" ] || die "the store holds no verdict for armv7's $arm_m"
 later=$(($(date +%s) + 1))
 jq --argjson t "$later" '.result = "fail" | .failed = ["no-panic"] | .time_unix = $t |
