@@ -77,11 +77,9 @@ for a in $arches; do
 	arch_load "$a" || exit 1
 	platforms=${platforms:+$platforms,}linux/$ARCH_OCI
 done
-case $(dpkg --print-architecture) in
-amd64) build_platform=linux/amd64 ;;
-arm64) build_platform=linux/arm64 ;;
-*) die "no build platform for $(dpkg --print-architecture)" ;;
-esac
+# the build platform is the row of vm/arches whose Debian arch is this machine's
+build_platform=$(awk -v d="$(dpkg --print-architecture)" '!/^#/ && $3 == d { print "linux/" $2; exit }' "$arch_table")
+[ -n "$build_platform" ] || die "no arch in vm/arches builds on $(dpkg --print-architecture)"
 version=$("$top/.ci/tailscale-version") || die "cannot read the pinned Tailscale version"
 
 cache_root=${TSCANARY_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/tscanary}
