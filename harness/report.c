@@ -235,7 +235,7 @@ static void tap_block(struct strbuf *sb, const char *key, const char *text)
 int report_write_tap(const struct report *r, FILE *fp)
 {
 	struct strbuf sb = STRBUF_INIT;
-	size_t i;
+	size_t i, counts[3] = { 0, 0, 0 }; /* pass, fail, skip */
 	int ret = 0;
 
 	strbuf_addstr(&sb, "TAP version 13\n");
@@ -265,6 +265,13 @@ int report_write_tap(const struct report *r, FILE *fp)
 		tap_block(&sb, "error", r->error);
 		strbuf_addstr(&sb, "  ...\n");
 	}
+	/* the totals a CI log shows without a TAP parser (a run error fails) */
+	for (i = 0; i < r->ncanaries; i++)
+		counts[r->canaries[i].verdict == VERDICT_FAIL ? 1 :
+		       r->canaries[i].verdict == VERDICT_SKIP ? 2 : 0]++;
+	if (r->error)
+		counts[1]++;
+	strbuf_addf(&sb, "# totals: pass %zu, fail %zu, skip %zu\n", counts[0], counts[1], counts[2]);
 	if (fwrite(sb.buf, 1, sb.len, fp) != sb.len)
 		ret = error_errno("cannot write TAP report");
 	strbuf_release(&sb);

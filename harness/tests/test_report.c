@@ -44,6 +44,7 @@ static void tap_has_plan_and_directives(void **state)
 	assert_non_null(strstr(tap, "not ok 2 - peerapi-doh # TIMEOUT no answer within 3 s\n"));
 	assert_non_null(strstr(tap, "ok 3 - flash-writes # SKIP needs client node\n"));
 	assert_non_null(strstr(tap, "  detail: |\n    line1 <x>\n    line2 & 'y'\n"));
+	assert_non_null(strstr(tap, "  ...\n# totals: pass 1, fail 1, skip 1\n"));
 	free(tap);
 	report_release(&r);
 }
@@ -61,6 +62,7 @@ static void tap_counts_run_error_as_a_test(void **state)
 	assert_non_null(strstr(tap, "1..1\nnot ok 1 - run"));
 	assert_non_null(strstr(tap, "router never came online: timeout"));
 	assert_null(strstr(tap, "second"));
+	assert_non_null(strstr(tap, "# totals: pass 0, fail 1, skip 0\n"));
 	free(tap);
 	report_release(&r);
 }
