@@ -89,7 +89,7 @@ static void armv7_uses_mmio_devices(void **state)
 	assert_string_equal(value_of(&v, "-kernel", ""), "/cache/kernel/vmlinuz");
 	assert_string_equal(value_of(&v, "-initrd", ""), "/run/x/initrd");
 	assert_string_equal(value_of(&v, "-append", ""),
-			    "console=ttyAMA0 rdinit=/.tscanary/init panic=-1");
+			    "console=ttyAMA0 rdinit=/.tscanary/init panic=-1 cryptomgr.notests=1");
 	assert_string_equal(value_of(&v, "-device", "virtio-net"),
 			    "virtio-net-device,netdev=net0,mac=52:54:00:12:34:56");
 	assert_string_equal(value_of(&v, "-device", "virtio-blk"), "virtio-blk-device,drive=flash");
@@ -121,7 +121,7 @@ static void amd64_uses_pci_devices(void **state)
 	assert_string_equal(value_of(&v, "-m", ""), "512");
 	assert_string_equal(value_of(&v, "-smp", ""), "1");
 	assert_string_equal(value_of(&v, "-append", ""),
-			    "console=ttyS0 rdinit=/.tscanary/init panic=-1");
+			    "console=ttyS0 rdinit=/.tscanary/init panic=-1 cryptomgr.notests=1");
 	assert_string_equal(value_of(&v, "-device", "virtio-net"),
 			    "virtio-net-pci,netdev=net0,mac=52:54:00:12:34:56");
 	assert_string_equal(value_of(&v, "-device", "virtio-blk"), "virtio-blk-pci,drive=flash");
@@ -175,7 +175,7 @@ static void no_tap_gives_an_isolated_nic(void **state)
 	assert_string_equal(value_of(&v, "-netdev", ""), "hubport,id=net0,hubid=0");
 	assert_string_equal(value_of(&v, "-device", "virtio-net"), "virtio-net-device,netdev=net0");
 	assert_string_equal(value_of(&v, "-append", ""),
-			    "console=ttyAMA0 rdinit=/.tscanary/init panic=-1 quiet tscanary.x=1");
+			    "console=ttyAMA0 rdinit=/.tscanary/init panic=-1 cryptomgr.notests=1 quiet tscanary.x=1");
 	qemu_argv_release(&v);
 }
 
