@@ -17,8 +17,10 @@ int bench_stats(double *v, size_t n, struct bench_stats *out);
 
 /*
  * Aggregate run summaries (summary.json objects) per arch: for each arch
- * the runs, passes, and median/min/max of boot_s, online_s, total_s and
- * the router tailscaled's VmRSS. Returns the out/bench.json object.
+ * the runs, passes, and "figures": the n, median, min and max of every
+ * step's time (timings' *_s keys, total_s among them), every canary's
+ * duration ("canary:NAME") and the router tailscaled's VmRSS and VmHWM,
+ * in the order they first appear. Returns the out/bench.json object.
  */
 json_t *bench_report(json_t *const *summaries, size_t n);
 

@@ -90,7 +90,7 @@ static const char usage_text[] =
 	"         collateral, in run order (the sentinel and the preconditions are\n"
 	"         judged on every run).\n"
 	"summary  one line for a run (arch, verdict, timings, canaries); exit 0 if it passed.\n"
-	"bench    median and min-max of boot_s, online_s, total_s and tailscaled RSS\n"
+	"bench    median and min-max of every step, every canary and tailscaled RSS/HWM\n"
 	"         per arch over many runs' summaries: JSON to FILE, a table on stdout.\n"
 	"list     the canaries: name, where it runs, what a pass proves, the variants\n"
 	"         in fixtures/variants that claim it (exit 1 if a canary has none).\n"

@@ -23,16 +23,29 @@ static void stats_odd_even_and_empty(void **state)
 
 static json_t *run(const char *arch, const char *result, double boot, double rss)
 {
-	return json_pack("{s:s,s:s,s:{s:f,s:f,s:f},s:{s:f}}", "arch", arch, "result", result,
-			 "timings", "boot_s", boot, "online_s", boot * 2, "total_s", boot * 5,
-			 "metrics", "tailscaled_rss_kib", rss);
+	return json_pack("{s:s,s:s,s:{s:f,s:f,s:f,s:f},s:{s:f},s:[{s:s,s:f},{s:s}]}", "arch", arch,
+			 "result", result, "timings", "timeout_scale", 1.2, "boot_s", boot, "online_s",
+			 boot * 2, "total_s", boot * 5, "metrics", "tailscaled_rss_kib", rss,
+			 "canaries", "name", "quad100-router", "duration_s", boot / 2, "name",
+			 "no-duration");
+}
+
+static json_t *figure(json_t *arch, const char *name)
+{
+	json_t *f;
+	size_t i;
+
+	json_array_foreach(json_object_get(arch, "figures"), i, f)
+		if (!strcmp(json_string_value(json_object_get(f, "name")), name))
+			return f;
+	return NULL;
 }
 
 static void report_groups_by_arch(void **state)
 {
 	json_t *s[4] = { run("armv7", "pass", 6, 25000), run("armv7", "fail", 8, 26000),
 			 run("armv7", "pass", 7, 24000), run("arm64", "pass", 3, 30000) };
-	json_t *rep, *armv7, *boot;
+	json_t *rep, *armv7, *boot, *canary;
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *fp;
@@ -42,15 +55,29 @@ static void report_groups_by_arch(void **state)
 	armv7 = json_object_get(json_object_get(rep, "arches"), "armv7");
 	assert_int_equal(json_integer_value(json_object_get(armv7, "runs")), 3);
 	assert_int_equal(json_integer_value(json_object_get(armv7, "passed")), 2);
-	boot = json_object_get(armv7, "boot_s");
+	boot = figure(armv7, "boot_s");
+	assert_non_null(boot);
 	assert_true(json_real_value(json_object_get(boot, "median")) == 7);
 	assert_true(json_real_value(json_object_get(boot, "max")) == 8);
-	assert_null(json_object_get(armv7, "summaries"));
+	canary = figure(armv7, "canary:quad100-router");
+	assert_non_null(canary);
+	assert_true(json_real_value(json_object_get(canary, "median")) == 3.5);
+	/* not a time, and a canary without a duration: no figure */
+	assert_null(figure(armv7, "timeout_scale"));
+	assert_null(figure(armv7, "canary:no-duration"));
+	/* the steps in the order the summary has them, then canaries, then memory */
+	assert_string_equal(json_string_value(json_object_get(
+				    json_array_get(json_object_get(armv7, "figures"), 0), "name")),
+			    "boot_s");
+	assert_string_equal(json_string_value(json_object_get(
+				    json_array_get(json_object_get(armv7, "figures"), 3), "name")),
+			    "canary:quad100-router");
+	assert_null(json_object_get(armv7, "values"));
 	fp = open_memstream(&buf, &len);
 	bench_table(rep, fp);
 	fclose(fp);
-	assert_non_null(strstr(buf, "| armv7 | 3 | 2 | boot_s | 7.0 | 6.0 | 8.0 |"));
-	assert_non_null(strstr(buf, "| arm64 | 1 | 1 | tailscaled_rss_kib | 30000.0 |"));
+	assert_non_null(strstr(buf, "| armv7 | 3 | 2 | boot_s | 3 | 7.0 | 6.0 | 8.0 |"));
+	assert_non_null(strstr(buf, "| arm64 | 1 | 1 | tailscaled_rss_kib | 1 | 30000.0 |"));
 	free(buf);
 	json_decref(rep);
 	for (int i = 0; i < 4; i++)
