@@ -45,7 +45,7 @@
 #define GUEST_RUN GUEST_DIR "/run"
 #define GUEST_CA GUEST_RUN "/lab-ca.crt"
 #define GUEST_TS_LOG GUEST_RUN "/tailscaled.log"
-#define TS_SOCKET "/var/run/tailscale/tailscaled.sock"
+#define TS_SOCKET ROUTER_TS_SOCKET
 #define TS_CLI "/usr/local/bin/tailscale"
 /* RouterOS restart-interval=10s with restart-policy=on-failure. */
 #define RESTART_MS 10000
@@ -995,22 +995,14 @@ static int wait_guest_socket(struct run *r, int timeout_ms)
 		     timeout_ms / 1000);
 }
 
-/* `tailscale status --json` from inside the router. */
-static json_t *router_status(struct run *r)
+/*
+ * The router's status as `tailscale status --json` prints it, asked of
+ * the LocalAPI through the guest agent: polling it through the CLI would
+ * unpack the CLI in the guest each time.
+ */
+static json_t *router_status(struct run *r, int quiet)
 {
-	const char *argv[] = { TS_CLI, "status", "--json", NULL };
-	struct agent_cmd cmd = { .argv = argv, .timeout_ms = 15000 };
-	struct agent_result res = AGENT_RESULT_INIT;
-	json_error_t jerr;
-	json_t *j = NULL;
-
-	if (agent_exec(r->s.router, &cmd, &res) == 0 && res.status == 0) {
-		j = json_loadb(res.out.buf ? res.out.buf : "", res.out.len, 0, &jerr);
-		if (!j)
-			warning("cannot parse tailscale status --json: %s", jerr.text);
-	}
-	agent_result_release(&res);
-	return j;
+	return router_status_json(&r->s, 15000, quiet);
 }
 
 /* A health warning about control, DERP or DNS means the join is not sound. */
@@ -1041,7 +1033,7 @@ static int wait_online(struct run *r, int timeout_ms, int login_grace_ms, struct
 	int online = 0;
 
 	while (!online && now_s() < deadline && !interrupted()) {
-		json_t *st = router_status(r);
+		json_t *st = router_status(r, 1);
 		const char *state = json_string_value(json_object_get(st, "BackendState"));
 		json_t *w;
 		size_t i;
@@ -1457,7 +1449,7 @@ static void save_status(struct run *r, int failed)
 	char name[64];
 
 	if (r->s.router)
-		dump_json(r, "router-status.json", router_status(r));
+		dump_json(r, "router-status.json", router_status(r, 0));
 	for (size_t i = 0; r->have_peers && i < sizeof(host) / sizeof(host[0]); i++) {
 		if (!host[i].up)
 			continue;

@@ -29,9 +29,27 @@ static int read_log(struct scenario *s, struct strbuf *log)
 	return agent_read_file(s->router, s->router_ts_log, LOG_MAX, log, NULL);
 }
 
+/* Accept routes or not, through the LocalAPI (as `tailscale set --accept-routes`). */
+static int accept_routes(struct scenario *s, int on, struct strbuf *o)
+{
+	const char *body = on ? "{\"RouteAll\":true,\"RouteAllSet\":true}"
+			      : "{\"RouteAll\":false,\"RouteAllSet\":true}";
+	int status = router_localapi(s, "PATCH", "/localapi/v0/prefs", body,
+				     (int)(20000 * s->timeout_scale), 0, o);
+
+	if (status == 200)
+		return 0;
+	strbuf_rtrim(o);
+	if (status > 0)
+		error("PATCH /localapi/v0/prefs (RouteAll) answered %d: %.200s", status,
+		      strbuf_str(o));
+	return -1;
+}
+
 /*
  * Drive events that tailscaled logs at verbose levels (a prefs change and
- * the reconfiguration it causes; DNS through quad-100; a disco ping), then
+ * the reconfiguration it causes; DNS through quad-100; a disco ping), all
+ * through the LocalAPI as the CLI would send them, then
  * wait until the log shows the change happened ("EditPrefs:", a default-
  * level line) and, with want_verbose, a verbose line after it; without,
  * give verbose lines QUIET_MS to appear. Verbose lines since the start
@@ -43,25 +61,20 @@ static int drive_events(struct scenario *s, struct canary_outcome *out, const ch
 			int want_verbose, size_t *n, size_t *n_after, int *seen,
 			struct strbuf *examples)
 {
-	const char *off[] = { "set", "--accept-routes=false", NULL };
-	const char *on[] = { "set", "--accept-routes=true", NULL };
-	const char *ping[] = { "ping", "--c=2", "--timeout=2s", s->peers->client_ip4, NULL };
-	struct strbuf log = STRBUF_INIT, o = STRBUF_INIT, e = STRBUF_INIT;
+	struct strbuf log = STRBUF_INIT, o = STRBUF_INIT;
 	double t0, quiet_from = 0, limit = 10.0 * s->timeout_scale;
 	struct guestprobe res;
 	size_t mark;
 	int ret = -1;
-	char l[64];
+	char l[64], ping[128];
 
 	*n = 0;
 	*seen = 0;
 	if (read_log(s, &log) < 0)
 		goto out;
 	mark = log.len;
-	if (router_cli(s, off, (int)(20000 * s->timeout_scale), &o, &e) < 0 ||
-	    router_cli(s, on, (int)(20000 * s->timeout_scale), &o, &e) < 0) {
-		strbuf_rtrim(&e);
-		error("tailscale set --accept-routes in the router failed: %s", strbuf_str(&e));
+	if (accept_routes(s, 0, &o) < 0 || accept_routes(s, 1, &o) < 0) {
+		error("accepting routes in the router failed");
 		goto out;
 	}
 	for (int i = 0; i < 2; i++) {
@@ -70,8 +83,13 @@ static int drive_events(struct scenario *s, struct canary_outcome *out, const ch
 				   "udp", NULL, (int)(5000 * s->timeout_scale), &res) < 0)
 			goto out;
 	}
-	/* disco pings may go unanswered: they only need to happen */
-	router_cli(s, ping, (int)(20000 * s->timeout_scale), &o, &e);
+	/*
+	 * disco pings may go unanswered: they only need to happen (the LocalAPI
+	 * waits for a pong without a limit of its own; the guest ends the wait)
+	 */
+	snprintf(ping, sizeof(ping), "/localapi/v0/ping?ip=%s&type=disco", s->peers->client_ip4);
+	for (int i = 0; i < 2; i++)
+		router_localapi(s, "POST", ping, NULL, (int)(2000 * s->timeout_scale), 1, &o);
 	for (t0 = mono_s(); mono_s() - t0 < limit;) {
 		if (read_log(s, &log) < 0)
 			goto out;
@@ -94,7 +112,6 @@ static int drive_events(struct scenario *s, struct canary_outcome *out, const ch
 out:
 	strbuf_release(&log);
 	strbuf_release(&o);
-	strbuf_release(&e);
 	return ret;
 }
 
