@@ -21,6 +21,9 @@
 #define LOG_MAX (16 << 20)
 
 int canary_log_verbosity(struct scenario *s, struct canary_outcome *out);
+int log_verbosity_before(struct scenario *s, struct canary_outcome *out);
+int log_verbosity_after(struct scenario *s, struct canary_outcome *out, int restarted,
+			const struct router_restart_result *res);
 
 /* The running tailscaled's log (reset at each planned restart). */
 static int read_log(struct scenario *s, struct strbuf *log)
@@ -115,19 +118,16 @@ out:
 	return ret;
 }
 
-int canary_log_verbosity(struct scenario *s, struct canary_outcome *out)
+/* 1: the image's defaults, the life the whole suite ran in so far; 1: restart it */
+int log_verbosity_before(struct scenario *s, struct canary_outcome *out)
 {
-	static const char *const verbose_env[] = { "TS_LOG_VERBOSITY=1", NULL };
-	struct router_restart rq = { .reboot = 0, .extra_env = verbose_env };
-	struct router_restart_result res;
-	struct strbuf ex0 = STRBUF_INIT, ex1 = STRBUF_INIT;
-	size_t n0 = 0, n1 = 0, a0 = 0, a1 = 0;
-	int seen0 = 0, seen1 = 0, ret = -1;
+	struct strbuf ex0 = STRBUF_INIT;
+	size_t n0 = 0, a0 = 0;
+	int seen0 = 0, ret = -1;
 
 	if (!s->restart_router || !s->peers)
 		return error("log-verbosity needs the run's restart hook and the client node");
 	out->verdict = VERDICT_PASS;
-	/* 1: the image's defaults, the life the whole suite ran in so far */
 	if (drive_events(s, out, "defaults", 0, &n0, &a0, &seen0, &ex0) < 0)
 		goto done;
 	json_object_set_new(out->figures, "default_verbose_lines", json_integer((json_int_t)n0));
@@ -138,14 +138,28 @@ int canary_log_verbosity(struct scenario *s, struct canary_outcome *out)
 	else if (n0)
 		canary_fail(out, "verbose-by-default", "%zu [v1]/[v2]/[v3] lines with the image's "
 			    "defaults", n0);
-	/* 2: the same container restarted with TS_LOG_VERBOSITY=1 */
-	if (s->restart_router(s, &rq, &res) < 0)
+	ret = 1;
+done:
+	strbuf_release(&ex0);
+	return ret;
+}
+
+/* 2: the same container restarted with TS_LOG_VERBOSITY=1 (alone, or in a shared reboot) */
+int log_verbosity_after(struct scenario *s, struct canary_outcome *out, int restarted,
+			const struct router_restart_result *res)
+{
+	struct strbuf ex1 = STRBUF_INIT;
+	size_t n1 = 0, a1 = 0;
+	int seen1 = 0, ret = -1;
+
+	if (restarted < 0)
 		goto done;
-	strbuf_addf(&out->detail, "restarted with TS_LOG_VERBOSITY=1: %s after %.1f s\n",
-		    res.online ? "online" : "NOT online", res.online_s);
-	if (!res.online) {
+	strbuf_addf(&out->detail, "restarted with TS_LOG_VERBOSITY=1%s: %s after %.1f s\n",
+		    res->boot_s > 0 ? " (a reboot)" : "", res->online ? "online" : "NOT online",
+		    res->online_s);
+	if (!res->online) {
 		canary_fail(out, "not-online", "restarted with TS_LOG_VERBOSITY=1, the router did "
-			    "not come online (BackendState %s)", res.backend_state);
+			    "not come online (BackendState %s)", res->backend_state);
 		ret = 0;
 		goto done;
 	}
@@ -162,7 +176,11 @@ int canary_log_verbosity(struct scenario *s, struct canary_outcome *out)
 			    "logged no verbose line: the filter ignores the setting");
 	ret = 0;
 done:
-	strbuf_release(&ex0);
 	strbuf_release(&ex1);
 	return ret;
+}
+
+int canary_log_verbosity(struct scenario *s, struct canary_outcome *out)
+{
+	return canary_run_halves(canary_find("log-verbosity"), s, out);
 }
