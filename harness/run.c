@@ -1335,11 +1335,15 @@ static void run_restart_group(struct run *r, struct canary_slot *g, size_t n)
 					    "a container restart", res.online_s);
 			progress("canary", "%s (%s): after the restart", m->c->name,
 				 canary_where_name(m->c->where));
-			if (!r->s.router)
-				m->ret = -1;
-			else
+			if (!r->s.router && m != owner) {
+				/* a planned restart that failed took the VM with it */
+				canary_fail(&m->out, "agent-lost",
+					    "the router VM is gone (a planned restart failed)");
+				m->ret = 0;
+			} else {
 				m->ret = run_part(r, m->c, PART_AFTER, &m->out, &m->spent, restarted,
 						  &res);
+			}
 		}
 		finish_canary(r, m->c, &m->out, m->ret, m->spent);
 	}
