@@ -31,6 +31,7 @@ struct agent {
 	struct frame_decoder dec;
 	struct agent_hello hello;
 	int probing;           /* inside ping_quick() */
+	int quiet;             /* the guest's refusal is the caller's to report */
 	agent_alive_fn alive;  /* during agent_connect_watch() only */
 	void *alive_arg;
 };
@@ -189,7 +190,10 @@ static int remote_error(struct agent *a, const char *what, const struct frame *f
 	int e = (int)frame_get_u64(f, TAG_ERRNO, EIO);
 
 	copy_field_str(f, TAG_MESSAGE, msg, sizeof(msg));
-	error("agent '%s' failed %s: %s", a->path, what, msg[0] ? msg : strerror(e));
+	if (a->quiet)
+		debug("agent '%s' failed %s: %s", a->path, what, msg[0] ? msg : strerror(e));
+	else
+		error("agent '%s' failed %s: %s", a->path, what, msg[0] ? msg : strerror(e));
 	errno = e ? e : EIO;
 	return -1;
 }
@@ -499,6 +503,52 @@ void agent_result_release(struct agent_result *res)
 {
 	strbuf_release(&res->out);
 	strbuf_release(&res->err);
+}
+
+/* The N of the agent's "tscanary-agent N", 0 if it says none. */
+static int agent_version(const struct agent *a)
+{
+	const char *v = a->hello.version;
+	size_t n = strlen("tscanary-agent ");
+
+	return strncmp(v, "tscanary-agent ", n) ? 0 : atoi(v + n);
+}
+
+int agent_http(struct agent *a, const struct agent_http_req *rq, int *status,
+	       struct strbuf *body)
+{
+	struct frame_builder b = { 0 };
+	struct frame f;
+	struct frame_field fld;
+	uint32_t id = new_id(a);
+	int limit = rq->timeout_ms > 0 ? rq->timeout_ms : DEFAULT_EXEC_MS;
+	const char *method = rq->method ? rq->method : "GET";
+	char what[256];
+	int ret;
+
+	if (agent_version(a) < 2) {
+		errno = ENOSYS;
+		return error("agent '%s' (%s) cannot send HTTP requests: that needs version 2",
+			     a->path, a->hello.version);
+	}
+	snprintf(what, sizeof(what), "%s %s on '%s'", method, rq->path, rq->socket);
+	frame_begin(&b, FRAME_HTTP, id);
+	frame_add_str(&b, TAG_SOCKET, rq->socket);
+	frame_add_str(&b, TAG_METHOD, method);
+	frame_add_str(&b, TAG_PATH, rq->path);
+	if (rq->body)
+		frame_add(&b, TAG_DATA, rq->body, rq->body_len);
+	frame_add_u64(&b, TAG_TIMEOUT_MS, (uint64_t)limit);
+	a->quiet = rq->quiet;
+	ret = call(a, &b, id, FRAME_DATA, limit + a->timeout_ms, what, &f);
+	a->quiet = 0;
+	if (ret < 0)
+		return -1;
+	*status = (int)frame_get_u64(&f, TAG_HTTP_STATUS, 0);
+	strbuf_reset(body);
+	if (frame_find(&f, TAG_DATA, &fld) == 1)
+		strbuf_add(body, fld.data, fld.len);
+	return 0;
 }
 
 int agent_write_file(struct agent *a, const char *path, unsigned mode,

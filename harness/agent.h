@@ -19,7 +19,7 @@ struct agent;
 
 /* What the agent said when the connection started. */
 struct agent_hello {
-	char version[64];             /* "tscanary-agent 1" */
+	char version[64];             /* "tscanary-agent 2" */
 	char uname[512];              /* sysname nodename release version machine */
 	unsigned long long uptime_ms; /* guest uptime when it said hello */
 	long pid;                     /* the agent's pid in the guest */
@@ -116,6 +116,24 @@ int agent_start(struct agent *a, const struct agent_child *child, pid_t *pid);
 int agent_status(struct agent *a, const char *dev, struct agent_status *st);
 /* Stop the child: SIGTERM its group, SIGKILL after grace_ms; no restart. */
 int agent_stop_child(struct agent *a, int grace_ms);
+/* An HTTP/1.0 request to a unix-socket server in the guest (agent version 2). */
+struct agent_http_req {
+	const char *socket;  /* the server's socket in the guest */
+	const char *method;  /* NULL: GET */
+	const char *path;    /* "/localapi/v0/status" */
+	const void *body;    /* NULL: none */
+	size_t body_len;
+	int timeout_ms;      /* the guest gives up after it; 0: 60 s */
+	int quiet;           /* a refusal in the guest (no server yet) is only a debug line */
+};
+/*
+ * Send rq from inside the guest and wait for the whole answer: its HTTP
+ * status in *status, its body in body. 0 when an HTTP answer came (any
+ * status), -1 when none did (errno: the guest's, e.g. ENOENT or
+ * ECONNREFUSED for a server not listening yet, ETIMEDOUT).
+ */
+int agent_http(struct agent *a, const struct agent_http_req *rq, int *status,
+	       struct strbuf *body);
 /* Sync and power the guest off; 0 once the agent confirmed or went away. */
 int agent_poweroff(struct agent *a);
 /* Close the connection (the guest agent keeps running) and free a. */

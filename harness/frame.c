@@ -362,6 +362,7 @@ const char *frame_type_name(unsigned type)
 		[FRAME_POWEROFF] = "POWEROFF",
 		[FRAME_OK] = "OK",
 		[FRAME_ERR] = "ERR",
+		[FRAME_HTTP] = "HTTP",
 	};
 
 	if (type < FRAME_TYPE_MAX && names[type])

@@ -47,6 +47,8 @@ enum frame_type {
 	FRAME_POWEROFF,   /* host: -> OK, then the guest powers off */
 	FRAME_OK,
 	FRAME_ERR,        /* ERRNO, MESSAGE: any request can fail this way */
+	/* agent version 2 */
+	FRAME_HTTP,       /* host: SOCKET, METHOD, PATH, DATA, TIMEOUT_MS -> DATA (HTTP_STATUS) */
 	FRAME_TYPE_MAX,
 };
 
@@ -84,6 +86,10 @@ enum frame_tag {
 	TAG_DISKSTAT,     /* REPORT: contents of /sys/block/<device>/stat */
 	TAG_SIZE,         /* DATA: the file's full size */
 	TAG_RESET,        /* PING: 1 from a new connection: drop the old one's work */
+	/* agent version 2 */
+	TAG_SOCKET,       /* HTTP: the server's unix socket in the guest */
+	TAG_METHOD,       /* HTTP: "GET", "POST", "PATCH" */
+	TAG_HTTP_STATUS,  /* DATA answering HTTP: the response's status (TAG_DATA: its body) */
 };
 
 /* A frame being built: header, then fields appended, then frame_finish(). */

@@ -45,7 +45,7 @@
 #define GUEST_RUN GUEST_DIR "/run"
 #define GUEST_CA GUEST_RUN "/lab-ca.crt"
 #define GUEST_TS_LOG GUEST_RUN "/tailscaled.log"
-#define TS_SOCKET "/var/run/tailscale/tailscaled.sock"
+#define TS_SOCKET ROUTER_TS_SOCKET
 #define TS_CLI "/usr/local/bin/tailscale"
 /* RouterOS restart-interval=10s with restart-policy=on-failure. */
 #define RESTART_MS 10000
@@ -995,22 +995,14 @@ static int wait_guest_socket(struct run *r, int timeout_ms)
 		     timeout_ms / 1000);
 }
 
-/* `tailscale status --json` from inside the router. */
-static json_t *router_status(struct run *r)
+/*
+ * The router's status as `tailscale status --json` prints it, asked of
+ * the LocalAPI through the guest agent: polling it through the CLI would
+ * unpack the CLI in the guest each time.
+ */
+static json_t *router_status(struct run *r, int quiet)
 {
-	const char *argv[] = { TS_CLI, "status", "--json", NULL };
-	struct agent_cmd cmd = { .argv = argv, .timeout_ms = 15000 };
-	struct agent_result res = AGENT_RESULT_INIT;
-	json_error_t jerr;
-	json_t *j = NULL;
-
-	if (agent_exec(r->s.router, &cmd, &res) == 0 && res.status == 0) {
-		j = json_loadb(res.out.buf ? res.out.buf : "", res.out.len, 0, &jerr);
-		if (!j)
-			warning("cannot parse tailscale status --json: %s", jerr.text);
-	}
-	agent_result_release(&res);
-	return j;
+	return router_status_json(&r->s, 15000, quiet);
 }
 
 /* A health warning about control, DERP or DNS means the join is not sound. */
@@ -1041,7 +1033,7 @@ static int wait_online(struct run *r, int timeout_ms, int login_grace_ms, struct
 	int online = 0;
 
 	while (!online && now_s() < deadline && !interrupted()) {
-		json_t *st = router_status(r);
+		json_t *st = router_status(r, 1);
 		const char *state = json_string_value(json_object_get(st, "BackendState"));
 		json_t *w;
 		size_t i;
@@ -1213,12 +1205,164 @@ static int hang_forever(struct scenario *s, struct canary_outcome *out)
 	return -1;
 }
 
+static int restart_router(struct scenario *s, const struct router_restart *rq,
+			  struct router_restart_result *res);
+
+/* A canary's share of the work: all of it, or one half around a shared restart. */
+enum canary_part { PART_RUN, PART_BEFORE, PART_AFTER };
+
+/* What a canary of a shared restart carries from its first half to its second. */
+struct canary_slot {
+	const struct canary *c;
+	struct canary_outcome out;
+	double spent;  /* seconds so far, the shared restart's included for its owner */
+	int ret;       /* before(): 1 wants the restart, 0 verdict in, -1 error */
+};
+
+/*
+ * Run one part of c under its watchdog (what is left of its timeout after
+ * spent seconds); its return, the seconds it took added to *spent.
+ */
+static int run_part(struct run *r, const struct canary *c, enum canary_part part,
+		    struct canary_outcome *out, double *spent, int restarted,
+		    const struct router_restart_result *res)
+{
+	double t0, left = c->timeout_s * r->scale - *spent;
+	int ret;
+
+	if (part != PART_AFTER) {
+		if (fault_for("panic", c->name))
+			guest_sh(r, "echo c > /proc/sysrq-trigger", 3000, NULL);
+		if (fault_for("freeze", c->name) && r->qemu)
+			kill(proc_pid(r->qemu), SIGSTOP); /* the whole VM stops answering */
+	}
+	t0 = now_s();
+	r->canary_now = c->name;
+	/* the watchdog: a canary stuck past its timeout is stopped, not waited for */
+	deadline_arm(left > 0 ? (int)(left * 1000) : 1);
+	if (fault_for("hang", c->name))
+		ret = hang_forever(&r->s, out);
+	else if (part == PART_BEFORE)
+		ret = c->before(&r->s, out);
+	else if (part == PART_AFTER)
+		ret = c->after(&r->s, out, restarted, res);
+	else
+		ret = c->run(&r->s, out);
+	if (deadline_expired() && !out->timed_out) {
+		out->timed_out = 1;
+		canary_fail(out, "timeout", "did not finish within its %d s timeout: stopped",
+			    (int)(c->timeout_s * r->scale));
+	}
+	deadline_disarm();
+	*spent += now_s() - t0;
+	return ret;
+}
+
+/* Judge what a canary's run came to and report it. */
+static void finish_canary(struct run *r, const struct canary *c, struct canary_outcome *out,
+			  int ret, double d)
+{
+	if (ret < 0)
+		canary_fail(out, "harness-error", "the canary could not run (see run.log)");
+	if (d > c->timeout_s * r->scale && !out->timed_out) {
+		out->timed_out = 1;
+		canary_fail(out, "timeout", "exceeded its %d s timeout",
+			    (int)(c->timeout_s * r->scale));
+	}
+	progress("canary", "%s: %s%s%s (%.1f s)", c->name, verdict_name(out->verdict),
+		 out->summary.len ? ": " : "", strbuf_str(&out->summary), d);
+	report_add(&r->rep, c->name, out->verdict, out->timed_out, d,
+		   strbuf_str(&out->signature), strbuf_str(&out->summary),
+		   strbuf_str(&out->detail), out->figures);
+	strbuf_release(&out->signature);
+	strbuf_release(&out->summary);
+	strbuf_release(&out->detail);
+}
+
+/*
+ * Canaries that restart the router, selected together, share one restart:
+ * each one's before() in registry order, one restart that is a reboot if
+ * any asks for one and carries every extra_env, then each after(). The
+ * restart's time counts for the canary that asked for its kind (the
+ * reboot's, else the first), under that canary's watchdog.
+ */
+#define RESTART_ENV_MAX 16
+static void run_restart_group(struct run *r, struct canary_slot *g, size_t n)
+{
+	const char *env[RESTART_ENV_MAX + 1];
+	struct router_restart rq = { 0 };
+	struct router_restart_result res = { 0 };
+	struct canary_slot *owner = NULL;
+	size_t ne = 0;
+	int restarted = -1;
+
+	for (size_t k = 0; k < n; k++) {
+		g[k].out.figures = json_object();
+		progress("canary", "%s (%s): up to the restart it shares", g[k].c->name,
+			 canary_where_name(g[k].c->where));
+		g[k].ret = run_part(r, g[k].c, PART_BEFORE, &g[k].out, &g[k].spent, 0, NULL);
+		if (g[k].ret <= 0 || g[k].out.timed_out)
+			continue;
+		if (!owner || (g[k].c->restart.reboot && !rq.reboot))
+			owner = &g[k];
+		rq.reboot |= g[k].c->restart.reboot;
+		for (const char *const *e = g[k].c->restart.extra_env; e && *e && ne < RESTART_ENV_MAX; e++)
+			env[ne++] = *e;
+	}
+	env[ne] = NULL;
+	rq.extra_env = ne ? env : NULL;
+	if (owner) {
+		double t0 = now_s(), left = owner->c->timeout_s * r->scale - owner->spent;
+
+		r->canary_now = owner->c->name;
+		deadline_arm(left > 0 ? (int)(left * 1000) : 1);
+		restarted = restart_router(&r->s, &rq, &res);
+		if (deadline_expired()) {
+			owner->out.timed_out = 1;
+			canary_fail(&owner->out, "timeout", "did not finish within its %d s timeout: "
+				    "stopped", (int)(owner->c->timeout_s * r->scale));
+		}
+		deadline_disarm();
+		owner->spent += now_s() - t0;
+	}
+	for (size_t k = 0; k < n; k++) {
+		struct canary_slot *m = &g[k];
+
+		if (m->ret > 0 && !m->out.timed_out) {
+			if (m != owner)
+				strbuf_addf(&m->out.detail, "the restart was shared with %s (%s, %.1f s "
+					    "to online)\n", owner->c->name, rq.reboot ? "a reboot" :
+					    "a container restart", res.online_s);
+			progress("canary", "%s (%s): after the restart", m->c->name,
+				 canary_where_name(m->c->where));
+			if (!r->s.router && m != owner) {
+				/* a planned restart that failed took the VM with it */
+				canary_fail(&m->out, "agent-lost",
+					    "the router VM is gone (a planned restart failed)");
+				m->ret = 0;
+			} else {
+				m->ret = run_part(r, m->c, PART_AFTER, &m->out, &m->spent, restarted,
+						  &res);
+			}
+		}
+		finish_canary(r, m->c, &m->out, m->ret, m->spent);
+	}
+}
+
 static void run_canaries(struct run *r)
 {
+	struct canary_slot group[8];
+	size_t ng = 0;
+
+	/* the restarting canaries selected: two or more share their restart */
+	for (size_t i = 0; i < canary_count; i++)
+		if (canary_registry[i].after && selected(r->o, canary_registry[i].name) &&
+		    ng < sizeof(group) / sizeof(group[0]))
+			group[ng++] = (struct canary_slot){ .c = &canary_registry[i] };
 	for (size_t i = 0; i < canary_count; i++) {
 		const struct canary *c = &canary_registry[i];
 		struct canary_outcome out = { 0 };
-		double t0, d;
+		double spent = 0;
 		int ret;
 
 		if (!selected(r->o, c->name))
@@ -1229,39 +1373,16 @@ static void run_canaries(struct run *r)
 				   "the router VM is gone (a planned restart failed)", "", NULL);
 			continue;
 		}
+		if (ng > 1 && c == group[0].c) {
+			run_restart_group(r, group, ng);
+			continue;
+		}
+		if (ng > 1 && c->after)
+			continue; /* ran in the group */
 		out.figures = json_object();
 		progress("canary", "%s (%s)", c->name, canary_where_name(c->where));
-		if (fault_for("panic", c->name))
-			guest_sh(r, "echo c > /proc/sysrq-trigger", 3000, NULL);
-		if (fault_for("freeze", c->name) && r->qemu)
-			kill(proc_pid(r->qemu), SIGSTOP); /* the whole VM stops answering */
-		t0 = now_s();
-		r->canary_now = c->name;
-		/* the watchdog: a canary stuck past its timeout is stopped, not waited for */
-		deadline_arm(scaled(r, c->timeout_s * 1000));
-		ret = (fault_for("hang", c->name) ? hang_forever : c->run)(&r->s, &out);
-		if (deadline_expired()) {
-			out.timed_out = 1;
-			canary_fail(&out, "timeout", "did not finish within its %d s timeout: stopped",
-				    (int)(c->timeout_s * r->scale));
-		}
-		deadline_disarm();
-		d = now_s() - t0;
-		if (ret < 0)
-			canary_fail(&out, "harness-error", "the canary could not run (see run.log)");
-		if (d > c->timeout_s * r->scale) {
-			out.timed_out = 1;
-			canary_fail(&out, "timeout", "exceeded its %d s timeout",
-				    (int)(c->timeout_s * r->scale));
-		}
-		progress("canary", "%s: %s%s%s (%.1f s)", c->name, verdict_name(out.verdict),
-			 out.summary.len ? ": " : "", strbuf_str(&out.summary), d);
-		report_add(&r->rep, c->name, out.verdict, out.timed_out, d,
-			   strbuf_str(&out.signature), strbuf_str(&out.summary),
-			   strbuf_str(&out.detail), out.figures);
-		strbuf_release(&out.signature);
-		strbuf_release(&out.summary);
-		strbuf_release(&out.detail);
+		ret = run_part(r, c, PART_RUN, &out, &spent, 0, NULL);
+		finish_canary(r, c, &out, ret, spent);
 	}
 }
 
@@ -1457,7 +1578,7 @@ static void save_status(struct run *r, int failed)
 	char name[64];
 
 	if (r->s.router)
-		dump_json(r, "router-status.json", router_status(r));
+		dump_json(r, "router-status.json", router_status(r, 0));
 	for (size_t i = 0; r->have_peers && i < sizeof(host) / sizeof(host[0]); i++) {
 		if (!host[i].up)
 			continue;

@@ -6,7 +6,12 @@
  * Serves one zone file over UDP and TCP on ADDR:PORT (default 53): A, AAAA,
  * TXT, CNAME (followed inside the zone) and any other type the file holds;
  * NODATA and NXDOMAIN with the SOA in the authority section; REFUSED for
- * names outside the zone; AA set, id and RD copied, RA only with -r.
+ * names outside the zone; AA set, id and RD copied, RA only with -r. With
+ * -r (the stand-in for a recursive resolver) a reverse name outside the
+ * zone (in-addr.arpa, ip6.arpa) gets NXDOMAIN without AA, as a real
+ * resolver answers for the lab's documentation and ULA ranges: a client
+ * that looks an address up (busybox nslookup does, for every answer) gets
+ * its "no name" at once instead of retrying a refusal.
  * Wildcards and delegations are not supported.
  *
  * One line per query, written at once, so tests can see who asked:
@@ -146,6 +151,21 @@ static void free_zone(struct zone *z)
 static int in_zone(const struct zone *z, const ldns_rdf *name)
 {
 	return ldns_dname_compare(name, z->origin) == 0 || ldns_dname_is_subdomain(name, z->origin);
+}
+
+/* Is name under in-addr.arpa. or ip6.arpa.? */
+static int is_reverse(const ldns_rdf *name)
+{
+	static const char *const zones[] = { "in-addr.arpa.", "ip6.arpa." };
+	int found = 0;
+
+	for (size_t i = 0; i < sizeof(zones) / sizeof(zones[0]) && !found; i++) {
+		ldns_rdf *z = ldns_dname_new_frm_str(zones[i]);
+
+		found = z && ldns_dname_is_subdomain(name, z);
+		ldns_rdf_deep_free(z);
+	}
+	return found;
 }
 
 /* 1 if some record is at name, 2 if only below it (empty non-terminal), else 0. */
@@ -289,7 +309,8 @@ static uint8_t *handle(const struct zone *z, const uint8_t *wire, size_t len, in
 		if ((ldns_rr_get_class(question) != LDNS_RR_CLASS_IN &&
 		     ldns_rr_get_class(question) != LDNS_RR_CLASS_ANY) ||
 		    !in_zone(z, ldns_rr_owner(question))) {
-			rcode = LDNS_RCODE_REFUSED;
+			rcode = set_ra && is_reverse(ldns_rr_owner(question)) ? LDNS_RCODE_NXDOMAIN
+									       : LDNS_RCODE_REFUSED;
 		} else {
 			ldns_pkt_set_aa(reply, true);
 			rcode = answer(z, reply, question);

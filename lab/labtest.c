@@ -247,12 +247,19 @@ static const struct dns_case dns_cases[] = {
 	  NULL, 1, 0, 1 },
 	{ LAB_DNS_UPSTREAM, 0, "example.com", LDNS_RR_TYPE_A, LDNS_RCODE_REFUSED,
 	  NULL, 0, 0, 0 },
+	/* a reverse name outside the zone: refused, NXDOMAIN from a resolver (-r) */
+	{ LAB_DNS_UPSTREAM, 0, "80.100.51.198.in-addr.arpa", LDNS_RR_TYPE_PTR,
+	  LDNS_RCODE_REFUSED, NULL, 0, 0, 0 },
 	{ LAB_DNS_CLIENT, 0, "www.canary.test", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR,
 	  "198.51.100.180", 1, 1, 0 },
 	{ LAB_DNS_CLIENT, 1, "txt.canary.test", LDNS_RR_TYPE_TXT, LDNS_RCODE_NOERROR,
 	  "\"path=client\"", 1, 1, 0 },
 	{ LAB_DNS_CLIENT, 0, "upstream-only.canary.test", LDNS_RR_TYPE_A, LDNS_RCODE_NXDOMAIN,
 	  NULL, 1, 1, 1 },
+	{ LAB_DNS_CLIENT, 0, "0.8.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa",
+	  LDNS_RR_TYPE_PTR, LDNS_RCODE_NXDOMAIN, NULL, 0, 1, 0 },
+	{ LAB_DNS_CLIENT, 1, "80.100.51.198.in-addr.arpa", LDNS_RR_TYPE_PTR, LDNS_RCODE_NXDOMAIN,
+	  NULL, 0, 1, 0 },
 };
 
 static int query(const struct dns_case *c, ldns_pkt **reply)

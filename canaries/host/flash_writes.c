@@ -24,6 +24,7 @@
 #include "undo.h"
 
 #include <inttypes.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -152,31 +153,48 @@ out:
 }
 
 /*
+ * Set the profile's nickname through the LocalAPI (PATCH prefs, as
+ * `tailscale set --nickname` does); 0, or -1 with the answer reported.
+ */
+static int set_nickname(struct scenario *s, const char *name)
+{
+	struct strbuf body = STRBUF_INIT, o = STRBUF_INIT;
+	int status;
+
+	strbuf_addf(&body, "{\"ProfileName\":\"%s\",\"ProfileNameSet\":true}", name);
+	status = router_localapi(s, "PATCH", "/localapi/v0/prefs", body.buf, scaled(s, 15000), 0,
+				 &o);
+	strbuf_rtrim(&o);
+	if (status > 0 && status != 200)
+		error("PATCH /localapi/v0/prefs (nickname '%s') answered %d: %.200s", name, status,
+		      strbuf_str(&o));
+	strbuf_release(&body);
+	strbuf_release(&o);
+	return status == 200 ? 0 : -1;
+}
+
+/*
  * The counter sees tailscaled's writes: a persisted pref change (the
  * nickname, then back) must raise the written sectors. 1 yes, 0 no, -1 error.
  */
 static int check_counter(struct scenario *s, struct canary_outcome *out,
 			 unsigned long long *prefs_sectors)
 {
-	const char *set[] = { "set", "--nickname=" NICKNAME, NULL };
-	const char *unset[] = { "set", "--nickname=", NULL };
-	struct strbuf err = STRBUF_INIT;
 	unsigned long long before, after;
 	long long delta;
 	int ret = -1;
 
 	if (settled_sectors(s, &before) < 0)
 		return -1;
-	if (router_cli(s, set, scaled(s, 15000), NULL, &err) < 0) {
-		strbuf_rtrim(&err);
-		error("tailscale set --nickname failed in the router: %s", strbuf_str(&err));
+	if (set_nickname(s, NICKNAME) < 0) {
+		error("cannot set the router's nickname");
 		goto out;
 	}
 	if (written_sectors(s, &after) < 0)
 		goto restore;
 	delta = flash_sectors_delta(before, after);
 	*prefs_sectors = delta > 0 ? (unsigned long long)delta : 0;
-	strbuf_addf(&out->detail, "counter check: tailscale set --nickname=%s wrote %lld sectors "
+	strbuf_addf(&out->detail, "counter check: the nickname pref set to %s wrote %lld sectors "
 		    "(%llu -> %llu)\n", NICKNAME, delta, before, after);
 	ret = 1;
 	if (delta <= 0) {
@@ -185,10 +203,9 @@ static int check_counter(struct scenario *s, struct canary_outcome *out,
 		ret = 0;
 	}
 restore:
-	if (router_cli(s, unset, scaled(s, 15000), NULL, NULL) < 0)
+	if (set_nickname(s, "") < 0)
 		ret = error("cannot clear the router's nickname again");
 out:
-	strbuf_release(&err);
 	return ret;
 }
 
@@ -246,20 +263,16 @@ static int router_resolves(struct scenario *s, int want_record, char *evidence, 
 	return ok;
 }
 
-/* One look at the router's netmap through its CLI. */
+/* One look at the router's netmap: its LocalAPI status. */
 static int router_shows(struct scenario *s, const char *peer_ip, enum router_view v,
 			char *evidence, size_t len)
 {
-	const char *args[] = { "status", "--json", NULL };
-	struct strbuf o = STRBUF_INIT;
-	json_t *st = NULL, *peer;
+	json_t *st, *peer;
 	int ok = 0;
 
 	if (v == VIEW_REC || v == VIEW_NO_REC)
 		return router_resolves(s, v == VIEW_REC, evidence, len);
-	if (router_cli(s, args, scaled(s, 15000), &o, NULL) == 0)
-		st = json_loadb(strbuf_str(&o), o.len, 0, NULL);
-	strbuf_release(&o);
+	st = router_status_json(s, scaled(s, 15000), 1);
 	if (!st)
 		return 0;
 	peer = node_status_peer(st, peer_ip);
@@ -307,7 +320,7 @@ static int router_sees(struct scenario *s, struct canary_outcome *out, int *n_se
 		}
 		if (mono_s() >= deadline || interrupted())
 			break;
-		/* each look is a guest round trip (CLI or DNS query): it paces this loop */
+		poll(NULL, 0, 250);
 	}
 	strbuf_addf(&out->detail, "netmap change (%s): NOT seen by the router within %.0f s: "
 		    "%s\n", what, deadline - t0, evidence);

@@ -21,6 +21,9 @@
 #define LOG_MAX (16 << 20)
 
 int canary_log_verbosity(struct scenario *s, struct canary_outcome *out);
+int log_verbosity_before(struct scenario *s, struct canary_outcome *out);
+int log_verbosity_after(struct scenario *s, struct canary_outcome *out, int restarted,
+			const struct router_restart_result *res);
 
 /* The running tailscaled's log (reset at each planned restart). */
 static int read_log(struct scenario *s, struct strbuf *log)
@@ -29,9 +32,27 @@ static int read_log(struct scenario *s, struct strbuf *log)
 	return agent_read_file(s->router, s->router_ts_log, LOG_MAX, log, NULL);
 }
 
+/* Accept routes or not, through the LocalAPI (as `tailscale set --accept-routes`). */
+static int accept_routes(struct scenario *s, int on, struct strbuf *o)
+{
+	const char *body = on ? "{\"RouteAll\":true,\"RouteAllSet\":true}"
+			      : "{\"RouteAll\":false,\"RouteAllSet\":true}";
+	int status = router_localapi(s, "PATCH", "/localapi/v0/prefs", body,
+				     (int)(20000 * s->timeout_scale), 0, o);
+
+	if (status == 200)
+		return 0;
+	strbuf_rtrim(o);
+	if (status > 0)
+		error("PATCH /localapi/v0/prefs (RouteAll) answered %d: %.200s", status,
+		      strbuf_str(o));
+	return -1;
+}
+
 /*
  * Drive events that tailscaled logs at verbose levels (a prefs change and
- * the reconfiguration it causes; DNS through quad-100; a disco ping), then
+ * the reconfiguration it causes; DNS through quad-100; a disco ping), all
+ * through the LocalAPI as the CLI would send them, then
  * wait until the log shows the change happened ("EditPrefs:", a default-
  * level line) and, with want_verbose, a verbose line after it; without,
  * give verbose lines QUIET_MS to appear. Verbose lines since the start
@@ -43,25 +64,20 @@ static int drive_events(struct scenario *s, struct canary_outcome *out, const ch
 			int want_verbose, size_t *n, size_t *n_after, int *seen,
 			struct strbuf *examples)
 {
-	const char *off[] = { "set", "--accept-routes=false", NULL };
-	const char *on[] = { "set", "--accept-routes=true", NULL };
-	const char *ping[] = { "ping", "--c=2", "--timeout=2s", s->peers->client_ip4, NULL };
-	struct strbuf log = STRBUF_INIT, o = STRBUF_INIT, e = STRBUF_INIT;
+	struct strbuf log = STRBUF_INIT, o = STRBUF_INIT;
 	double t0, quiet_from = 0, limit = 10.0 * s->timeout_scale;
 	struct guestprobe res;
 	size_t mark;
 	int ret = -1;
-	char l[64];
+	char l[64], ping[128];
 
 	*n = 0;
 	*seen = 0;
 	if (read_log(s, &log) < 0)
 		goto out;
 	mark = log.len;
-	if (router_cli(s, off, (int)(20000 * s->timeout_scale), &o, &e) < 0 ||
-	    router_cli(s, on, (int)(20000 * s->timeout_scale), &o, &e) < 0) {
-		strbuf_rtrim(&e);
-		error("tailscale set --accept-routes in the router failed: %s", strbuf_str(&e));
+	if (accept_routes(s, 0, &o) < 0 || accept_routes(s, 1, &o) < 0) {
+		error("accepting routes in the router failed");
 		goto out;
 	}
 	for (int i = 0; i < 2; i++) {
@@ -70,8 +86,13 @@ static int drive_events(struct scenario *s, struct canary_outcome *out, const ch
 				   "udp", NULL, (int)(5000 * s->timeout_scale), &res) < 0)
 			goto out;
 	}
-	/* disco pings may go unanswered: they only need to happen */
-	router_cli(s, ping, (int)(20000 * s->timeout_scale), &o, &e);
+	/*
+	 * disco pings may go unanswered: they only need to happen (the LocalAPI
+	 * waits for a pong without a limit of its own; the guest ends the wait)
+	 */
+	snprintf(ping, sizeof(ping), "/localapi/v0/ping?ip=%s&type=disco", s->peers->client_ip4);
+	for (int i = 0; i < 2; i++)
+		router_localapi(s, "POST", ping, NULL, (int)(2000 * s->timeout_scale), 1, &o);
 	for (t0 = mono_s(); mono_s() - t0 < limit;) {
 		if (read_log(s, &log) < 0)
 			goto out;
@@ -94,23 +115,19 @@ static int drive_events(struct scenario *s, struct canary_outcome *out, const ch
 out:
 	strbuf_release(&log);
 	strbuf_release(&o);
-	strbuf_release(&e);
 	return ret;
 }
 
-int canary_log_verbosity(struct scenario *s, struct canary_outcome *out)
+/* 1: the image's defaults, the life the whole suite ran in so far; 1: restart it */
+int log_verbosity_before(struct scenario *s, struct canary_outcome *out)
 {
-	static const char *const verbose_env[] = { "TS_LOG_VERBOSITY=1", NULL };
-	struct router_restart rq = { .reboot = 0, .extra_env = verbose_env };
-	struct router_restart_result res;
-	struct strbuf ex0 = STRBUF_INIT, ex1 = STRBUF_INIT;
-	size_t n0 = 0, n1 = 0, a0 = 0, a1 = 0;
-	int seen0 = 0, seen1 = 0, ret = -1;
+	struct strbuf ex0 = STRBUF_INIT;
+	size_t n0 = 0, a0 = 0;
+	int seen0 = 0, ret = -1;
 
 	if (!s->restart_router || !s->peers)
 		return error("log-verbosity needs the run's restart hook and the client node");
 	out->verdict = VERDICT_PASS;
-	/* 1: the image's defaults, the life the whole suite ran in so far */
 	if (drive_events(s, out, "defaults", 0, &n0, &a0, &seen0, &ex0) < 0)
 		goto done;
 	json_object_set_new(out->figures, "default_verbose_lines", json_integer((json_int_t)n0));
@@ -121,14 +138,28 @@ int canary_log_verbosity(struct scenario *s, struct canary_outcome *out)
 	else if (n0)
 		canary_fail(out, "verbose-by-default", "%zu [v1]/[v2]/[v3] lines with the image's "
 			    "defaults", n0);
-	/* 2: the same container restarted with TS_LOG_VERBOSITY=1 */
-	if (s->restart_router(s, &rq, &res) < 0)
+	ret = 1;
+done:
+	strbuf_release(&ex0);
+	return ret;
+}
+
+/* 2: the same container restarted with TS_LOG_VERBOSITY=1 (alone, or in a shared reboot) */
+int log_verbosity_after(struct scenario *s, struct canary_outcome *out, int restarted,
+			const struct router_restart_result *res)
+{
+	struct strbuf ex1 = STRBUF_INIT;
+	size_t n1 = 0, a1 = 0;
+	int seen1 = 0, ret = -1;
+
+	if (restarted < 0)
 		goto done;
-	strbuf_addf(&out->detail, "restarted with TS_LOG_VERBOSITY=1: %s after %.1f s\n",
-		    res.online ? "online" : "NOT online", res.online_s);
-	if (!res.online) {
+	strbuf_addf(&out->detail, "restarted with TS_LOG_VERBOSITY=1%s: %s after %.1f s\n",
+		    res->boot_s > 0 ? " (a reboot)" : "", res->online ? "online" : "NOT online",
+		    res->online_s);
+	if (!res->online) {
 		canary_fail(out, "not-online", "restarted with TS_LOG_VERBOSITY=1, the router did "
-			    "not come online (BackendState %s)", res.backend_state);
+			    "not come online (BackendState %s)", res->backend_state);
 		ret = 0;
 		goto done;
 	}
@@ -145,7 +176,11 @@ int canary_log_verbosity(struct scenario *s, struct canary_outcome *out)
 			    "logged no verbose line: the filter ignores the setting");
 	ret = 0;
 done:
-	strbuf_release(&ex0);
 	strbuf_release(&ex1);
 	return ret;
+}
+
+int canary_log_verbosity(struct scenario *s, struct canary_outcome *out)
+{
+	return canary_run_halves(canary_find("log-verbosity"), s, out);
 }

@@ -69,12 +69,12 @@ int canary_no_panic(struct scenario *s, struct canary_outcome *out)
 				    s->peers->client_ip4, NULL };
 	const char *to_router[] = { "ping", "--tsmp", "--c=3", "--timeout=5s", s->router_ip4,
 				    NULL };
-	const char *status[] = { "status", "--json", NULL };
 	struct strbuf o = STRBUF_INIT, e = STRBUF_INIT, log = STRBUF_INIT;
 	struct ts_snapshot before, after;
 	char state[32];
 	const char *crash;
 	int rc, st = 0, pong_out, pong_in, ret = -1;
+	json_t *j = NULL;
 
 	out->verdict = VERDICT_PASS;
 	if (router_wait_running(s, (int)(40000 * s->timeout_scale), state, sizeof(state)) < 0) {
@@ -121,10 +121,11 @@ int canary_no_panic(struct scenario *s, struct canary_outcome *out)
 		canary_fail(out, "no-pong", "no TSMP pong %s", !pong_out && !pong_in ? "either way"
 							       : !pong_out ? "from the client to the router's ping"
 									   : "from the router to the client's ping");
-	else if (router_cli(s, status, 15000, NULL, NULL) < 0)
-		canary_fail(out, "localapi", "the router's LocalAPI did not answer status --json");
+	else if (!(j = router_status_json(s, 15000, 0)))
+		canary_fail(out, "localapi", "the router's LocalAPI did not answer /localapi/v0/status");
 	ret = 0;
 out:
+	json_decref(j);
 	strbuf_release(&o);
 	strbuf_release(&e);
 	strbuf_release(&log);

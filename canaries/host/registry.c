@@ -3,6 +3,8 @@
 #include <stdarg.h>
 #include <string.h>
 
+static const char *const verbose_env[] = { "TS_LOG_VERBOSITY=1", NULL };
+
 int canary_quad100_router(struct scenario *s, struct canary_outcome *out);
 int canary_peerapi_doh(struct scenario *s, struct canary_outcome *out);
 int canary_exitnode_dns_client(struct scenario *s, struct canary_outcome *out);
@@ -16,6 +18,12 @@ int canary_derp_only(struct scenario *s, struct canary_outcome *out);
 int canary_flash_writes(struct scenario *s, struct canary_outcome *out);
 int canary_log_verbosity(struct scenario *s, struct canary_outcome *out);
 int canary_restart_persistence(struct scenario *s, struct canary_outcome *out);
+int restart_persistence_before(struct scenario *s, struct canary_outcome *out);
+int restart_persistence_after(struct scenario *s, struct canary_outcome *out, int restarted,
+			      const struct router_restart_result *res);
+int log_verbosity_before(struct scenario *s, struct canary_outcome *out);
+int log_verbosity_after(struct scenario *s, struct canary_outcome *out, int restarted,
+			const struct router_restart_result *res);
 int canary_policy_enforced(struct scenario *s, struct canary_outcome *out);
 int canary_portmap(struct scenario *s, struct canary_outcome *out);
 int canary_health_report(struct scenario *s, struct canary_outcome *out);
@@ -193,12 +201,17 @@ const struct canary canary_registry[] = {
 	 * The two that restart tailscaled come last: a restart resets peers'
 	 * sessions. restart-persistence goes first, so that it starts from a
 	 * router no restart has touched yet (one that keeps its state in memory
-	 * loses it at the first restart, whoever makes it).
+	 * loses it at the first restart, whoever makes it). Selected together,
+	 * they share one restart: the reboot, with TS_LOG_VERBOSITY=1 in the
+	 * container's environment (run.c, run_restart_group).
 	 */
 	{
 		.name = "restart-persistence",
 		.where = CANARY_ROUTER,
 		.run = canary_restart_persistence,
+		.before = restart_persistence_before,
+		.after = restart_persistence_after,
+		.restart = { .reboot = 1 },
 		.timeout_s = 120,
 		.proves = "with its pre-auth key expired, the router powered off and booted on the "
 			  "same flash comes back online by itself as the same node (id, address, no "
@@ -208,6 +221,9 @@ const struct canary canary_registry[] = {
 		.name = "log-verbosity",
 		.where = CANARY_ROUTER,
 		.run = canary_log_verbosity,
+		.before = log_verbosity_before,
+		.after = log_verbosity_after,
+		.restart = { .reboot = 0, .extra_env = verbose_env },
 		.timeout_s = 90,
 		.proves = "with the image's defaults tailscaled logs no [v1]/[v2]/[v3] lines, and "
 			  "restarted with TS_LOG_VERBOSITY=1 it logs them for the same events",
@@ -222,6 +238,17 @@ const struct canary *canary_find(const char *name)
 		if (!strcmp(canary_registry[i].name, name))
 			return &canary_registry[i];
 	return NULL;
+}
+
+int canary_run_halves(const struct canary *c, struct scenario *s, struct canary_outcome *out)
+{
+	struct router_restart_result res;
+	int ret = c->before(s, out), restarted;
+
+	if (ret <= 0)
+		return ret;
+	restarted = s->restart_router(s, &c->restart, &res);
+	return c->after(s, out, restarted, &res);
 }
 
 const char *canary_where_name(enum canary_where w)

@@ -16,7 +16,17 @@
 #include <string.h>
 
 int canary_restart_persistence(struct scenario *s, struct canary_outcome *out);
+int restart_persistence_before(struct scenario *s, struct canary_outcome *out);
+int restart_persistence_after(struct scenario *s, struct canary_outcome *out, int restarted,
+			      const struct router_restart_result *res);
 int canary_quad100_router(struct scenario *s, struct canary_outcome *out);
+
+/* What the router was before the reboot, for after() to compare. */
+static struct {
+	unsigned long long id;
+	char ip4[64];
+	size_t total, mine;
+} was;
 
 /*
  * Nodes headscale knows, how many carry the router's hostname, and whether
@@ -71,11 +81,10 @@ static int quad100_again(struct scenario *s, struct canary_outcome *out)
 	return ret;
 }
 
-int canary_restart_persistence(struct scenario *s, struct canary_outcome *out)
+/* Before the reboot: online, counted, its key expired; 1 to reboot, 0 verdict in. */
+int restart_persistence_before(struct scenario *s, struct canary_outcome *out)
 {
-	struct router_restart rq = { .reboot = 1 };
-	struct router_restart_result res;
-	size_t total0, mine0, total1, mine1;
+	size_t total0, mine0;
 	int online0;
 	char state[32];
 	unsigned long long id0 = s->router_node_id;
@@ -104,33 +113,53 @@ int canary_restart_persistence(struct scenario *s, struct canary_outcome *out)
 	if (headscale_expire_authkey(s->hs, s->authkey) < 0)
 		return -1;
 	strbuf_addf(&out->detail, "the pre-auth key it joined with is expired\n");
-	if (s->restart_router(s, &rq, &res) < 0) {
+	was.id = id0;
+	snprintf(was.ip4, sizeof(was.ip4), "%s", ip0);
+	was.total = total0;
+	was.mine = mine0;
+	return 1;
+}
+
+/* Booted again on its flash (restarted < 0: it did not): the same node, MagicDNS. */
+int restart_persistence_after(struct scenario *s, struct canary_outcome *out, int restarted,
+			      const struct router_restart_result *res)
+{
+	size_t total1, mine1;
+
+	if (restarted < 0) {
 		/* a verdict, not a harness error: the router did not come back */
 		canary_fail(out, "reboot-failed", "the router did not boot again on its flash "
 			    "(see run.log and console.boot2.log)");
 		return 0;
 	}
-	json_object_set_new(out->figures, "reboot_boot_s", json_real(res.boot_s));
-	json_object_set_new(out->figures, "reboot_online_s", json_real(res.online_s));
-	json_object_set_new(s->metrics, "reboot_boot_s", json_real(res.boot_s));
-	json_object_set_new(s->metrics, "reboot_online_s", json_real(res.online_s));
+	json_object_set_new(out->figures, "reboot_boot_s", json_real(res->boot_s));
+	json_object_set_new(out->figures, "reboot_online_s", json_real(res->online_s));
+	json_object_set_new(s->metrics, "reboot_boot_s", json_real(res->boot_s));
+	json_object_set_new(s->metrics, "reboot_online_s", json_real(res->online_s));
 	strbuf_addf(&out->detail, "reboot: agent after %.1f s; tailscaled %s after %.1f s (BackendState %s)\n",
-		    res.boot_s, res.online ? "online" : "NOT online", res.online_s,
-		    res.backend_state[0] ? res.backend_state : "unknown");
+		    res->boot_s, res->online ? "online" : "NOT online", res->online_s,
+		    res->backend_state[0] ? res->backend_state : "unknown");
 	if (count_nodes(s, &total1, &mine1, NULL) < 0)
 		return -1;
 	strbuf_addf(&out->detail, "after: node %llu, %s; headscale lists %zu nodes, %zu named %s\n",
-		    res.node_id, res.ip4[0] ? res.ip4 : "-", total1, mine1, s->router_hostname);
+		    res->node_id, res->ip4[0] ? res->ip4 : "-", total1, mine1, s->router_hostname);
 	out->verdict = VERDICT_PASS;
-	if (!res.online) {
+	if (!res->online) {
 		canary_fail(out, "not-online", "after the reboot the router did not come online "
-			    "(BackendState %s)", res.backend_state[0] ? res.backend_state : "unknown");
+			    "(BackendState %s)", res->backend_state[0] ? res->backend_state : "unknown");
 		return 0;
 	}
-	if (res.node_id != id0 || total1 != total0 || mine1 != mine0)
+	if (res->node_id != was.id || total1 != was.total || mine1 != was.mine)
 		canary_fail(out, "new-node", "the router came back as node %llu (was %llu); "
-			    "headscale lists %zu nodes (was %zu)", res.node_id, id0, total1, total0);
-	else if (strcmp(res.ip4, ip0))
-		canary_fail(out, "new-address", "the router came back as %s (was %s)", res.ip4, ip0);
+			    "headscale lists %zu nodes (was %zu)", res->node_id, was.id, total1,
+			    was.total);
+	else if (strcmp(res->ip4, was.ip4))
+		canary_fail(out, "new-address", "the router came back as %s (was %s)", res->ip4,
+			    was.ip4);
 	return quad100_again(s, out);
+}
+
+int canary_restart_persistence(struct scenario *s, struct canary_outcome *out)
+{
+	return canary_run_halves(canary_find("restart-persistence"), s, out);
 }

@@ -16,6 +16,7 @@
 #include "undo.h"
 #include "zone.h"
 
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,19 +24,18 @@
 
 int canary_router_uses_exit(struct scenario *s, struct canary_outcome *out);
 
-/* Wait until the router's own status shows ip (or none, for "") as its exit node. */
+/*
+ * Wait until the router's own status (its LocalAPI's, what `tailscale
+ * status --json` prints) shows ip (or none, for "") as its exit node.
+ */
 static int router_exit_is(struct scenario *s, const char *ip, int timeout_ms)
 {
-	const char *args[] = { "status", "--json", NULL };
 	double deadline = mono_s() + timeout_ms / 1000.0;
 
 	while (mono_s() < deadline && !interrupted()) {
-		struct strbuf o = STRBUF_INIT;
-		json_t *st = NULL, *peer = NULL;
+		json_t *st = router_status_json(s, 15000, 1), *peer = NULL;
 		int done = 0;
 
-		if (router_cli(s, args, 15000, &o, NULL) == 0)
-			st = json_loadb(strbuf_str(&o), o.len, 0, NULL);
 		if (st && *ip) {
 			peer = node_status_peer(st, ip);
 			done = peer && node_peer_is_exit_node(peer);
@@ -43,9 +43,9 @@ static int router_exit_is(struct scenario *s, const char *ip, int timeout_ms)
 			done = !json_is_object(json_object_get(st, "ExitNodeStatus"));
 		}
 		json_decref(st);
-		strbuf_release(&o);
 		if (done)
 			return 0;
+		poll(NULL, 0, 250);
 	}
 	return error("the router did not switch its exit node to '%s' within %d s", ip,
 		     timeout_ms / 1000);

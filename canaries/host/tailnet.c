@@ -18,6 +18,45 @@
 
 #define TS_CLI "/usr/local/bin/tailscale"
 
+int router_localapi(struct scenario *s, const char *method, const char *path,
+		    const char *body, int timeout_ms, int quiet, struct strbuf *out)
+{
+	struct agent_http_req rq = {
+		.socket = ROUTER_TS_SOCKET,
+		.method = method,
+		.path = path,
+		.body = body,
+		.body_len = body ? strlen(body) : 0,
+		.timeout_ms = timeout_ms,
+		.quiet = quiet,
+	};
+	struct strbuf sink = STRBUF_INIT;
+	int status = 0, ret;
+
+	ret = agent_http(s->router, &rq, &status, out ? out : &sink);
+	strbuf_release(&sink);
+	return ret < 0 ? -1 : status;
+}
+
+json_t *router_status_json(struct scenario *s, int timeout_ms, int quiet)
+{
+	struct strbuf o = STRBUF_INIT;
+	json_error_t jerr;
+	json_t *j = NULL;
+	int status = router_localapi(s, "GET", "/localapi/v0/status", NULL, timeout_ms, quiet, &o);
+
+	if (status == 200) {
+		j = json_loadb(o.buf ? o.buf : "", o.len, 0, &jerr);
+		if (!j && !quiet)
+			warning("cannot parse the router's LocalAPI status: %s", jerr.text);
+	} else if (status > 0 && !quiet) {
+		strbuf_rtrim(&o);
+		warning("the router's LocalAPI status answered %d: %.200s", status, strbuf_str(&o));
+	}
+	strbuf_release(&o);
+	return j;
+}
+
 int router_cli(struct scenario *s, const char *const *args, int timeout_ms,
 	       struct strbuf *out, struct strbuf *err)
 {
@@ -226,28 +265,22 @@ const char *log_panic_signature(const char *text, size_t len)
 
 int router_wait_running(struct scenario *s, int timeout_ms, char *state, size_t len)
 {
-	static const char *const args[] = { "status", "--json", NULL };
 	double deadline = mono_s() + timeout_ms / 1000.0;
 
 	snprintf(state, len, "%s", "");
 	do {
-		struct strbuf out = STRBUF_INIT;
-		json_t *st = NULL;
-		const char *bs;
+		json_t *st = router_status_json(s, 15000, 1);
+		const char *bs = json_string_value(json_object_get(st, "BackendState"));
+		int running;
 
-		/* judged by its JSON, whatever its exit status */
-		router_cli(s, args, 15000, &out, NULL);
-		if (out.len)
-			st = json_loadb(out.buf, out.len, 0, NULL);
-		bs = json_string_value(json_object_get(st, "BackendState"));
 		if (bs)
 			snprintf(state, len, "%s", bs);
+		running = bs && !strcmp(state, "Running");
 		json_decref(st); /* bs goes with it: judge the copy */
-		strbuf_release(&out);
-		if (bs && !strcmp(state, "Running"))
+		if (running)
 			return 0;
 		if (mono_s() < deadline)
-			poll(NULL, 0, 1000); /* paced: each call unpacks the CLI in the guest */
+			poll(NULL, 0, 250);
 	} while (mono_s() < deadline && !interrupted());
 	return -1;
 }

@@ -5,6 +5,21 @@
 
 #include "canary.h"
 
+/* tailscaled's LocalAPI socket in the router (the image's default). */
+#define ROUTER_TS_SOCKET "/var/run/tailscale/tailscaled.sock"
+
+/*
+ * A request to the router's LocalAPI through the guest agent (no CLI run):
+ * the HTTP status with the body in out (may be NULL), or -1 when tailscaled
+ * did not answer (reported unless quiet).
+ */
+int router_localapi(struct scenario *s, const char *method, const char *path,
+		    const char *body, int timeout_ms, int quiet, struct strbuf *out);
+/*
+ * GET /localapi/v0/status, what `tailscale status --json` prints: the
+ * parsed JSON, or NULL when tailscaled gave none (quiet: no error lines).
+ */
+json_t *router_status_json(struct scenario *s, int timeout_ms, int quiet);
 /* Run `tailscale args...` inside the router; 0 when it exited 0. */
 int router_cli(struct scenario *s, const char *const *args, int timeout_ms,
 	       struct strbuf *out, struct strbuf *err);
@@ -71,7 +86,8 @@ size_t log_count_verbose(const char *text, size_t len, size_t from, struct strbu
  */
 const char *log_panic_signature(const char *text, size_t len);
 /*
- * Poll the router's `tailscale status --json` until BackendState is Running
+ * Poll the router's LocalAPI status (what `tailscale status --json` prints)
+ * until BackendState is Running
  * (an earlier canary may have crashed tailscaled, which the guest then
  * restarts); 0 when it is, -1 when not within timeout_ms. The last state
  * goes into state ("" if none answered).

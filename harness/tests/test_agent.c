@@ -126,7 +126,7 @@ static void says_hello(void **state)
 	struct fixture *fx = *state;
 	const struct agent_hello *h = agent_hello(fx->a);
 
-	assert_non_null(strstr(h->version, "tscanary-agent"));
+	assert_string_equal(h->version, "tscanary-agent 2");
 	assert_non_null(strstr(h->uname, "Linux"));
 	assert_int_equal(h->pid, proc_pid(fx->proc));
 	assert_true(h->uptime_ms > 0);
@@ -826,6 +826,119 @@ static void connect_gives_up(void **state)
 	free(mute);
 }
 
+/*
+ * A one-request HTTP server on a unix socket, in a child process: it reads
+ * the head and the Content-Length body, then answers 201 with what it got,
+ * or (silent) never answers. Its pid; the socket exists on return.
+ */
+static pid_t http_server(const char *path, int silent)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	pid_t pid;
+
+	assert_true(fd >= 0);
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(fd, 1), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		char req[8192], resp[9000];
+		size_t len = 0;
+		int c = accept(fd, NULL, NULL);
+		char *head_end = NULL, *cl;
+		int n;
+
+		while (c >= 0 && len < sizeof(req) - 1) {
+			ssize_t r = read(c, req + len, sizeof(req) - 1 - len);
+
+			if (r <= 0)
+				break;
+			len += (size_t)r;
+			req[len] = '\0';
+			head_end = strstr(req, "\r\n\r\n");
+			cl = strstr(req, "Content-Length: ");
+			if (head_end && cl &&
+			    len >= (size_t)(head_end + 4 - req) + strtoul(cl + 16, NULL, 10))
+				break;
+		}
+		if (silent)
+			pause();
+		n = snprintf(resp, sizeof(resp), "HTTP/1.0 201 Created\r\nContent-Length: %zu\r\n\r\n%s",
+			     len, req);
+		if (write(c, resp, (size_t)n) < 0)
+			_exit(1);
+		_exit(0);
+	}
+	close(fd);
+	return pid;
+}
+
+static void http_request_and_answer(void **state)
+{
+	struct fixture *fx = *state;
+	char *sock = path_in(fx, "http.sock");
+	struct agent_http_req rq = { .socket = sock, .method = "PATCH",
+				     .path = "/localapi/v0/prefs", .body = "{\"RouteAll\":true}",
+				     .body_len = 17, .timeout_ms = 5000 };
+	struct strbuf body = STRBUF_INIT;
+	pid_t srv = http_server(sock, 0);
+	int status = 0;
+
+	assert_int_equal(agent_http(fx->a, &rq, &status, &body), 0);
+	assert_int_equal(status, 201);
+	assert_non_null(strstr(body.buf, "PATCH /localapi/v0/prefs HTTP/1.0\r\n"));
+	assert_non_null(strstr(body.buf, "\r\nHost: local-tailscaled.sock\r\n"));
+	assert_non_null(strstr(body.buf, "\r\nSec-Tailscale: localapi\r\n"));
+	assert_non_null(strstr(body.buf, "\r\n\r\n{\"RouteAll\":true}"));
+	assert_int_equal(waitpid(srv, NULL, 0), srv);
+	/* the agent serves on after it */
+	assert_int_equal(agent_ping(fx->a), 0);
+	strbuf_release(&body);
+	free(sock);
+}
+
+static void http_without_server_fails(void **state)
+{
+	struct fixture *fx = *state;
+	char *sock = path_in(fx, "none.sock");
+	struct agent_http_req rq = { .socket = sock, .path = "/localapi/v0/status",
+				     .timeout_ms = 5000, .quiet = 1 };
+	struct strbuf body = STRBUF_INIT;
+	int status = 0;
+
+	assert_int_equal(agent_http(fx->a, &rq, &status, &body), -1);
+	assert_int_equal(errno, ENOENT);
+	rq.path = "/with space";
+	assert_int_equal(agent_http(fx->a, &rq, &status, &body), -1);
+	assert_int_equal(errno, EINVAL);
+	assert_int_equal(agent_ping(fx->a), 0);
+	strbuf_release(&body);
+	free(sock);
+}
+
+static void http_silent_server_times_out(void **state)
+{
+	struct fixture *fx = *state;
+	char *sock = path_in(fx, "mute.sock");
+	struct agent_http_req rq = { .socket = sock, .path = "/localapi/v0/status",
+				     .timeout_ms = 500 };
+	struct strbuf body = STRBUF_INIT;
+	pid_t srv = http_server(sock, 1);
+	long t0 = now_ms();
+	int status = 0;
+
+	assert_int_equal(agent_http(fx->a, &rq, &status, &body), -1);
+	assert_int_equal(errno, ETIMEDOUT);
+	assert_true(now_ms() - t0 < 3000);
+	kill(srv, SIGKILL);
+	assert_int_equal(waitpid(srv, NULL, 0), srv);
+	assert_int_equal(agent_ping(fx->a), 0);
+	strbuf_release(&body);
+	free(sock);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -853,6 +966,9 @@ int main(void)
 		T(host_gone_mid_exec),
 		T(waits_stop_when_interrupted),
 		T(connect_gives_up),
+		T(http_request_and_answer),
+		T(http_without_server_fails),
+		T(http_silent_server_times_out),
 #undef T
 	};
 

@@ -16,6 +16,7 @@
  * polled; every (re)connection gets a HELLO.
  */
 #include "frame.h"
+#include "http1.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -39,7 +40,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#define AGENT_VERSION "tscanary-agent 1"
+/* 2: HTTP requests (tailscaled's LocalAPI) */
+#define AGENT_VERSION "tscanary-agent 2"
 #define OUTPUT_CAP (4u << 20)               /* per stream of an EXEC */
 #define READ_CAP (FRAME_MAX_PAYLOAD - 4096) /* largest READ_FILE answer */
 #define PROBE_MS 100                        /* port: look for the host again */
@@ -155,10 +157,11 @@ struct link {
 	size_t out_off;
 };
 
-/* The EXEC in progress. */
+/* The EXEC (or HTTP request) in progress. */
 struct job {
 	pid_t pid; /* 0: none */
 	uint32_t id;
+	int http;  /* an HTTP request: answer DATA with the parsed response */
 	int abandoned; /* the host went away: reap quietly */
 	int out_fd, err_fd, in_fd;
 	struct buf in;
@@ -313,6 +316,8 @@ struct spawn {
 	const char *cwd;
 	int in_fd;     /* -1: /dev/null */
 	int out_fd, err_fd;
+	int (*fn)(void *arg); /* run this in the child instead of exec; its exit status */
+	void *fn_arg;
 };
 
 static void __attribute__((noreturn)) child_fail(int errfd, int err)
@@ -346,6 +351,10 @@ static void __attribute__((noreturn)) child_run(const struct spawn *sp, int errf
 		child_fail(errfd, errno);
 	if (sp->cwd && chdir(sp->cwd) < 0)
 		child_fail(errfd, errno);
+	if (sp->fn) {
+		close(errfd); /* started: the parent stops waiting */
+		_exit(sp->fn(sp->fn_arg));
+	}
 	if (sp->clear_env)
 		clearenv();
 	for (char **e = sp->env; e && *e; e++)
@@ -462,7 +471,7 @@ static void job_release(void)
 	buf_release(&job.err);
 	job.in_off = 0;
 	job.pid = 0;
-	job.abandoned = job.truncated = job.timed_out = 0;
+	job.abandoned = job.truncated = job.timed_out = job.http = 0;
 }
 
 static void exec_start(const struct frame *f)
@@ -565,6 +574,8 @@ static void job_write_stdin(void)
 	close_fd(&job.in_fd);
 }
 
+static void http_finish(int status);
+
 /* The command was reaped: take the rest of its output and answer. */
 static void job_finish(int status)
 {
@@ -576,7 +587,9 @@ static void job_finish(int status)
 		job_read(&job.err_fd, &job.err);
 	if (job.timed_out || job.abandoned)
 		kill(-job.pid, SIGKILL); /* what is left of the group */
-	if (!job.abandoned) {
+	if (!job.abandoned && job.http) {
+		http_finish(status);
+	} else if (!job.abandoned) {
 		frame_begin(&b, FRAME_RESULT, job.id);
 		frame_add_u64(&b, TAG_STATUS, (uint64_t)(unsigned)status);
 		frame_add_u64(&b, TAG_TIMED_OUT, (uint64_t)job.timed_out);
@@ -596,6 +609,188 @@ static void job_timeout(void)
 	job.timed_out = 1;
 	kill(-job.pid, SIGKILL);
 	kill(job.pid, SIGKILL);
+}
+
+/* ---- HTTP ---- */
+
+/* What the HTTP child sends: pointers into the request frame (copied by fork). */
+struct http_req {
+	char *socket, *method, *path;
+	const unsigned char *body;
+	size_t body_len;
+};
+
+static int write_all(int fd, const void *p, size_t len)
+{
+	const char *c = p;
+
+	while (len) {
+		ssize_t n = write(fd, c, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		c += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/*
+ * In the forked child: send the request, copy the whole response to stdout.
+ * Exit 0, or an errno value with the reason on stderr.
+ */
+static int http_child(void *arg)
+{
+	const struct http_req *rq = arg;
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	char head[HTTP1_HEAD_MAX], chunk[65536];
+	size_t hl = http1_format_request(head, sizeof(head), rq->method, rq->path, rq->body_len);
+	int fd;
+
+	if (!hl) {
+		fprintf(stderr, "cannot form a request for %s %s", rq->method, rq->path);
+		return EINVAL;
+	}
+	if (strlen(rq->socket) >= sizeof(sa.sun_path)) {
+		fprintf(stderr, "socket path '%s' is too long", rq->socket);
+		return ENAMETOOLONG;
+	}
+	memcpy(sa.sun_path, rq->socket, strlen(rq->socket) + 1);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		int e = errno;
+
+		fprintf(stderr, "cannot connect to '%s': %s", rq->socket, strerror(e));
+		return e;
+	}
+	if (write_all(fd, head, hl) < 0 || write_all(fd, rq->body, rq->body_len) < 0) {
+		int e = errno;
+
+		fprintf(stderr, "cannot send %s %s to '%s': %s", rq->method, rq->path, rq->socket,
+			strerror(e));
+		return e;
+	}
+	for (;;) {
+		ssize_t n = read(fd, chunk, sizeof(chunk));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int e = errno;
+
+			fprintf(stderr, "cannot read the answer to %s %s: %s", rq->method, rq->path,
+				strerror(e));
+			return e;
+		}
+		if (n == 0)
+			return 0;
+		if (write_all(1, chunk, (size_t)n) < 0)
+			return EPIPE;
+	}
+}
+
+/* A string field (heap), def when absent; NULL after answering ERR. */
+static char *field_str(const struct frame *f, unsigned tag, const char *what, const char *def)
+{
+	struct frame_field fld;
+	char *s;
+
+	if (frame_find(f, tag, &fld) != 1 || !fld.len) {
+		if (def)
+			return strdup(def);
+		send_err(f->id, EINVAL, "no %s given", what);
+		return NULL;
+	}
+	s = frame_field_strdup(&fld);
+	if (!s)
+		send_err(f->id, EINVAL, "%s holds a NUL byte", what);
+	return s;
+}
+
+static void http_start(const struct frame *f)
+{
+	struct http_req rq = { 0 };
+	struct frame_field fld;
+	int po[2] = { -1, -1 }, pe[2] = { -1, -1 };
+	uint64_t timeout = frame_get_u64(f, TAG_TIMEOUT_MS, DEFAULT_EXEC_MS);
+	struct spawn sp;
+
+	if (!(rq.socket = field_str(f, TAG_SOCKET, "socket", NULL)) ||
+	    !(rq.method = field_str(f, TAG_METHOD, "method", "GET")) ||
+	    !(rq.path = field_str(f, TAG_PATH, "path", NULL)))
+		goto out;
+	if (frame_find(f, TAG_DATA, &fld) == 1) {
+		rq.body = fld.data;
+		rq.body_len = fld.len;
+	}
+	if (timeout > INT_MAX)
+		timeout = INT_MAX;
+	if (pipe2(po, O_CLOEXEC) < 0 || pipe2(pe, O_CLOEXEC) < 0) {
+		send_err(f->id, errno, "cannot create pipes: %s", strerror(errno));
+		goto out;
+	}
+	sp = (struct spawn){ .in_fd = -1, .out_fd = po[1], .err_fd = pe[1], .fn = http_child,
+			     .fn_arg = &rq };
+	job.started = now_ms();
+	job.pid = spawn_child(&sp);
+	if (job.pid < 0) {
+		job.pid = 0;
+		send_err(f->id, errno, "cannot fork for %s %s: %s", rq.method, rq.path,
+			 strerror(errno));
+		goto out;
+	}
+	job.id = f->id;
+	job.http = 1;
+	job.deadline = job.started + (long)timeout;
+	job.out_fd = po[0];
+	job.err_fd = pe[0];
+	po[0] = pe[0] = -1;
+	set_nonblock(job.out_fd);
+	set_nonblock(job.err_fd);
+out:
+	close_fd(&po[0]);
+	close_fd(&po[1]);
+	close_fd(&pe[0]);
+	close_fd(&pe[1]);
+	free(rq.socket);
+	free(rq.method);
+	free(rq.path);
+}
+
+/* The HTTP child was reaped: answer DATA with the status and body, or ERR. */
+static void http_finish(int status)
+{
+	struct frame_builder b = { 0 };
+	struct http1_response r;
+
+	buf_add(&job.err, "", 1);
+	if (job.timed_out) {
+		send_err(job.id, ETIMEDOUT, "no HTTP answer within %ld ms",
+			 job.deadline - job.started);
+		return;
+	}
+	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+		char how[32];
+
+		send_err(job.id, WIFEXITED(status) ? WEXITSTATUS(status) : EIO, "%s",
+			 job.err.len > 1 ? (const char *)job.err.p :
+			 describe_status(status, how, sizeof(how)));
+		return;
+	}
+	if (job.truncated) {
+		send_err(job.id, EMSGSIZE, "HTTP response over %u bytes", OUTPUT_CAP);
+		return;
+	}
+	if (http1_parse_response((char *)job.out.p, job.out.len, &r) < 0) {
+		send_err(job.id, EPROTO, "bad HTTP response (%zu bytes): %s", job.out.len, r.error);
+		return;
+	}
+	frame_begin(&b, FRAME_DATA, job.id);
+	frame_add_u64(&b, TAG_HTTP_STATUS, (uint64_t)r.status);
+	frame_add(&b, TAG_DATA, r.body, r.body_len);
+	send_frame(&b, job.id);
 }
 
 /* ---- supervised child ---- */
@@ -1146,6 +1341,9 @@ static void handle(const struct frame *f)
 		break;
 	case FRAME_EXEC:
 		exec_start(f);
+		break;
+	case FRAME_HTTP:
+		http_start(f);
 		break;
 	case FRAME_WRITE_FILE:
 		write_file(f);

@@ -4,8 +4,8 @@
 #   make build/armv7/agent       any arch named in vm/arches
 #   make agent-all               every arch in vm/arches
 
-AGENT_SRCS := vm/guest/agent.c harness/frame.c
-AGENT_DEPS := $(AGENT_SRCS) harness/frame.h vm/guest/guest.mk
+AGENT_SRCS := vm/guest/agent.c harness/frame.c harness/http1.c
+AGENT_DEPS := $(AGENT_SRCS) harness/frame.h harness/http1.h vm/guest/guest.mk
 AGENT_CFLAGS = -std=gnu11 -D_GNU_SOURCE $(WARN) -Iharness
 AGENT_ARCHES := $(shell awk '$$1 ~ /^[a-z0-9]+$$/ { print $$1 }' vm/arches)
 HOST_TRIPLE := $(shell gcc -dumpmachine 2>/dev/null)
