@@ -1517,6 +1517,9 @@ static void keep_until_interrupted(struct run *r)
 		"  ip netns exec %s sh   # stand-in internet: headscale, DERP, DNS, web\n"
 		"  ip netns exec %s sh   # the RouterOS host: containers bridge, tap, NAT\n",
 		r->lab.inet, r->lab.routeros);
+	if (userns_active())
+		fprintf(stderr, "  (the lab is in this run's user namespace: prefix each with\n"
+			"   nsenter -t %d -U -m -n --preserve-credentials)\n", (int)getpid());
 	if (r->have_peers) {
 		fprintf(stderr, "  ip netns exec %s sh   # the LAN host 172.20.0.10\n",
 			r->peers.lan_ns);

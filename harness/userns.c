@@ -68,10 +68,7 @@ int userns_really_root(void)
 	return ret;
 }
 
-/*
- * Why a user cannot run the lab here, with both ways out, on one line (the
- * run's error and the summary quote it).
- */
+/* Why a user cannot run the lab here, with both ways out, on one line. */
 static int refuse(uid_t uid, const char *why, int err)
 {
 	struct passwd *pw = getpwuid(uid);
