@@ -45,6 +45,7 @@ help:
 	@echo 'make test ARCH=armv7      build the image, boot it, run every canary (the gate)'
 	@echo 'make check                unit tests, static checks, the armv7 gate, every known-bad variant (CI runs this)'
 	@echo 'make unit                 cmocka unit tests under ASan/UBSan'
+	@echo 'make test-unprivileged ARCH=armv7  the gate as the user tscanary (made as root), in a user namespace'
 	@echo 'make doctor               every prerequisite, its state on this machine and the fix'
 	@echo 'make image ARCH=armv7     build only the image (out/<arch>/image/)'
 	@echo 'make image ARCH=all       every arch, then the release index out/release/index.oci.tar'
@@ -197,6 +198,16 @@ test-all: prereqs host-tools
 
 test-one-%:
 	@mkdir -p out && $(MAKE) --no-print-directory test ARCH=$* VARIANT= >out/$*.make.log 2>&1
+
+# The gate as an ordinary user (what make check runs for armv7): as root,
+# the system user tscanary gets read-write access to /dev/net/tun and a
+# copy of this tree with a cache of its own (kept: a second run is warm),
+# then runs make test ARCH there; its harness enters a user namespace, QEMU
+# runs under TCG. Reports in out/ARCH-unpriv/, its verdict in VERDICTS;
+# fails when the gate fails.
+.PHONY: test-unprivileged
+test-unprivileged: prereqs $(BUILD)/tscanary
+	VERDICTS=$(VERDICTS) tests/unpriv-test.sh $(ARCH)
 
 # A known-bad variant must be caught: it runs (and fails), then the judge
 # checks it failed for the declared reason with its preconditions held.

@@ -22,23 +22,31 @@ if [ "${ID:-}" = debian ] && [ "${VERSION_ID:-}" = 12 ]; then
 else
 	row note system "${PRETTY_NAME:-unknown} ($(uname -m)): tscanary is made for Debian 12" "Debian 12, or expect package names to differ"
 fi
+# A user runs the lab in a user namespace of its own (harness/userns.c)
+asuser=()
 if [ "$(id -u)" = 0 ]; then
 	row ok root "running as root"
+elif unshare -Urnm true 2>/dev/null; then
+	row ok root "not root ($(id -un)): the lab runs in a user namespace (usable here; QEMU under TCG)"
+	asuser=(unshare -Ur)
 else
-	row MISSING root "running as $(id -un): the lab needs root (network namespaces, taps, nftables)" "sudo make test ..."
+	row MISSING root "not root ($(id -un)), and no user namespace can be made (unshare -Urnm fails)" \
+		"run as root, or allow unprivileged user namespaces (user.max_user_namespaces > 0; in a container a seccomp profile that allows unshare, or --privileged)"
 fi
 if [ -c /dev/net/tun ] && [ -r /dev/net/tun ] && [ -w /dev/net/tun ]; then
-	row ok /dev/net/tun "read-write"
+	row ok /dev/net/tun "read-write for $(id -un)"
+elif [ -c /dev/net/tun ] && [ "$(id -u)" != 0 ]; then
+	row MISSING /dev/net/tun "not read-write for $(id -un)" "as root: setfacl -m u:$(id -un):rw /dev/net/tun"
 else
 	row MISSING /dev/net/tun "absent or not read-write" "modprobe tun; a container needs --device /dev/net/tun"
 fi
-if [ "$(id -u)" = 0 ]; then
-	if unshare -n true 2>/dev/null; then
+if [ "$(id -u)" = 0 ] || [ ${#asuser[@]} -gt 0 ]; then
+	if "${asuser[@]}" unshare -n true 2>/dev/null; then
 		row ok "network namespaces" "unshare -n works"
 	else
 		row MISSING "network namespaces" "unshare -n fails" "a privileged container, or CAP_SYS_ADMIN and CAP_NET_ADMIN"
 	fi
-	if command -v nft >/dev/null && unshare -n nft list ruleset >/dev/null 2>&1; then
+	if command -v nft >/dev/null && "${asuser[@]}" unshare -n nft list ruleset >/dev/null 2>&1; then
 		row ok nftables "usable in a namespace"
 	else
 		row MISSING nftables "nft missing or refused in a namespace" "$deps; the kernel needs nf_tables"

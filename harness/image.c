@@ -6,6 +6,7 @@
 #include "proc.h"
 #include "strbuf.h"
 #include "undo.h"
+#include "userns.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -1252,7 +1253,7 @@ static int convert_and_unpack(struct image *img, const char *src_ref)
 	int ret = -1;
 
 	/* umoci's flag parser stops at the first plain argument: flags go first */
-	if (geteuid())
+	if (!userns_really_root()) /* a user's namespace root too: no mknod, no chown */
 		umoci[n++] = "--rootless";
 	umoci[n++] = "--image";
 	umoci[n++] = umoci_ref;

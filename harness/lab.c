@@ -593,20 +593,29 @@ static int check_tools(void)
 	return 0;
 }
 
-int lab_preflight(void)
+int lab_capable(void)
 {
 	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
 	struct __user_cap_data_struct caps[2];
+
+	memset(caps, 0, sizeof(caps));
+	if (syscall(SYS_capget, &hdr, caps) < 0)
+		return error_errno("cannot read the process capabilities");
+	return has_cap(caps, CAP_NET_ADMIN) && has_cap(caps, CAP_SYS_ADMIN);
+}
+
+int lab_preflight(void)
+{
 	struct stat st;
 	struct lab probe;
 	char name[IFNAMSIZ], br[IFNAMSIZ];
 	size_t depth;
 	int fd, ret;
 
-	memset(caps, 0, sizeof(caps));
-	if (syscall(SYS_capget, &hdr, caps) < 0)
-		return error_errno("cannot read the process capabilities");
-	if (!has_cap(caps, CAP_NET_ADMIN) || !has_cap(caps, CAP_SYS_ADMIN))
+	ret = lab_capable();
+	if (ret < 0)
+		return -1;
+	if (!ret)
 		return error("the lab needs CAP_NET_ADMIN and CAP_SYS_ADMIN (run as root; "
 			     "euid is %d)", (int)geteuid());
 	if (stat("/dev/net/tun", &st) < 0)

@@ -92,9 +92,12 @@ int lab_addr_ok(const char *addr);
 /* Map a sysctl key ("net.ipv4.ip_forward" or "net/ipv4/ip_forward") to its /proc path. */
 int lab_sysctl_path(const char *key, char *buf, size_t len);
 
+/* 1 when this process holds CAP_NET_ADMIN and CAP_SYS_ADMIN, 0 if not, -1 on error. */
+int lab_capable(void);
+
 /*
  * Check that the lab can be built here: root or CAP_NET_ADMIN and
- * CAP_SYS_ADMIN, /dev/net/tun, ip and nft, and that `ip netns add` and a
+ * CAP_SYS_ADMIN (a user gets them in its own user namespace, userns.h), /dev/net/tun, ip and nft, and that `ip netns add` and a
  * bridge inside it work (a probe namespace, removed again).
  */
 int lab_preflight(void);

@@ -25,6 +25,7 @@
 #include "strbuf.h"
 #include "tailnet.h"
 #include "undo.h"
+#include "userns.h"
 #include "variant.h"
 #include "verdict.h"
 
@@ -601,7 +602,9 @@ static enum qemu_accel choose_accel(struct run *r)
 		return a;
 	native = (!strcmp(u.machine, "x86_64") && !strcmp(r->s.arch.name, "amd64")) ||
 		 (!strcmp(u.machine, "aarch64") && !strcmp(r->s.arch.name, "arm64"));
-	if (!native || access("/dev/kvm", R_OK | W_OK) != 0)
+	if (native && userns_active())
+		info("accel: tcg (KVM is not used in a user namespace)");
+	if (!native || userns_active() || access("/dev/kvm", R_OK | W_OK) != 0)
 		return a;
 	free(r->accel_cache);
 	r->accel_cache = accel_cache_path(r);
@@ -1635,6 +1638,9 @@ static void keep_until_interrupted(struct run *r)
 		"  ip netns exec %s sh   # stand-in internet: headscale, DERP, DNS, web\n"
 		"  ip netns exec %s sh   # the RouterOS host: containers bridge, tap, NAT\n",
 		r->lab.inet, r->lab.routeros);
+	if (userns_active())
+		fprintf(stderr, "  (the lab is in this run's user namespace: prefix each with\n"
+			"   nsenter -t %d -U -m -n --preserve-credentials)\n", (int)getpid());
 	if (r->have_peers) {
 		fprintf(stderr, "  ip netns exec %s sh   # the LAN host 172.20.0.10\n",
 			r->peers.lan_ns);
@@ -1748,11 +1754,13 @@ int run_gate(const struct run_opts *o)
 	}
 	r.scale = o->timeout_scale;
 	speed_scale(&r);
-	if (lab_preflight() < 0) {
+	/* before any thread or child: a user enters its own namespaces here */
+	if (userns_enter() < 0 || lab_preflight() < 0) {
 		code = RUN_ENV;
 		report_set_error(&r.rep, "this machine cannot run the lab (see run.log)");
 		goto report;
 	}
+	report_extra(&r.rep, "lab_user_namespace", json_boolean(userns_active()));
 	{
 		/* before building anything: a VM needs its kernel */
 		char *kernel = xasprintf("%s/vmlinuz", o->kernel_dir);

@@ -8,7 +8,9 @@
 #
 # Good OCI archives of each arch: armv7 is the arch under test, arm64 the
 # image of another platform, amd64 the one a broken /dev/kvm would run. Run as root from the repo root after `make run-args`
-# built what a run needs; `make bad-input-check` does all of that.
+# built what a run needs; `make bad-input-check` does all of that. The
+# cases without root change nothing on the machine: what they lack or get
+# is in namespaces of their own.
 set -uo pipefail
 
 [ $# -eq 3 ] || { echo "usage: $0 ARMV7_IMAGE ARM64_IMAGE AMD64_IMAGE" >&2; exit 2; }
@@ -77,11 +79,47 @@ expect "IMAGE of another platform" 4 "error: .*has linux/arm64 only; ARCH=armv7 
 expect "no CAP_NET_ADMIN" 3 "error: the lab needs CAP_NET_ADMIN" -- \
 	setpriv --inh-caps=-all --bounding-set=-net_admin,-sys_admin -- \
 	build/tscanary run "${run_args[@]}" --image "$good" --out "$tmp/o"
-# nobody may write its reports, so what stops it is the lab's own check
+# Not root: the harness would enter a user namespace of its own, but nobody
+# may not open /dev/net/tun here (nobody may write its reports, so what
+# stops it is that check).
 chmod 0755 "$tmp" && mkdir -m 1777 "$tmp/nobody"
-expect "not root" 3 "error: the lab needs CAP_NET_ADMIN.*euid is 65534" -- \
+expect "not root, no /dev/net/tun access" 3 \
+	"error: not root, and nobody \(uid 65534\) cannot open /dev/net/tun read-write: .*run as root, or allow unprivileged user namespaces.*setfacl -m u:nobody:rw /dev/net/tun" -- \
 	setpriv --reuid=65534 --regid=65534 --clear-groups -- \
 	build/tscanary run "${run_args[@]}" --image "$good" --out "$tmp/nobody/o"
+# Not root, /dev/net/tun read-write, user namespaces refused: nobody runs
+# in a user namespace whose user.max_user_namespaces is 0 (a limit of that
+# namespace, not the machine's), with a tun node of its own in a private
+# /dev/net; the harness's unshare fails.
+cat >"$tmp/nouserns.py" <<'PY'
+import ctypes, os, sys
+libc = ctypes.CDLL(None, use_errno=True)
+r, w = os.pipe()
+r2, w2 = os.pipe()
+pid = os.fork()
+if pid == 0:
+    if libc.unshare(0x10000000) != 0:  # CLONE_NEWUSER
+        os._exit(99)
+    os.write(w, b"u")
+    os.read(r2, 1)
+    with open("/proc/sys/user/max_user_namespaces", "w") as f:
+        f.write("0")
+    os.setgroups([])
+    os.setresgid(65534, 65534, 65534)
+    os.setresuid(65534, 65534, 65534)
+    os.execvp(sys.argv[1], sys.argv[1:])
+os.read(r, 1)
+for m in ("uid_map", "gid_map"):
+    with open("/proc/%d/%s" % (pid, m), "w") as f:
+        f.write("0 0 65536\n")
+os.write(w2, b"m")
+sys.exit(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))
+PY
+expect "not root, user namespaces refused" 3 \
+	"error: not root, and nobody \(uid 65534\) cannot make a user namespace.*No space left on device; run as root, or allow unprivileged user namespaces" -- \
+	unshare --mount --propagation private sh -c \
+	'mount -t tmpfs tsc-tun /dev/net && mknod -m 0666 /dev/net/tun c 10 200 && exec "$@"' sh \
+	python3 "$tmp/nouserns.py" build/tscanary run "${run_args[@]}" --image "$good" --out "$tmp/nobody/o2"
 expect "no /dev/net/tun" 3 "error: no /dev/net/tun" -- \
 	unshare --mount --propagation private sh -c \
 	'mount -t tmpfs tsc-no-tun /dev/net && exec "$@"' sh \
