@@ -474,95 +474,59 @@ int node_wait_state(struct node *n, const char *state, int timeout_ms)
 	}
 }
 
-int node_up_all(struct node *const *nodes, const char *const *const *flags, size_t count,
-		const char *login_server, const char *authkey)
-{
-	char *login = xasprintf("--login-server=%s", login_server);
-	char *key = xasprintf("--authkey=%s", authkey);
-	struct proc **procs = xcalloc(count ? count : 1, sizeof(*procs));
-	char **logs = xcalloc(count ? count : 1, sizeof(*logs));
-	double t0 = mono_s();
-	int ret = -1;
-	size_t i;
-
-	/* every `tailscale up` at once: each node joins on its own */
-	for (i = 0; i < count; i++) {
-		struct node *n = nodes[i];
-		const char *env[] = { n->ca_env, n->dbus_env, NULL };
-		char *socket = xasprintf("--socket=%s", n->sock);
-		char *host = xasprintf("--hostname=%s", n->name);
-		const char *argv[32] = { n->tailscale, socket, "up", login, key, host };
-		size_t k = 6;
-		struct proc_spec spec = { .name = "tailscale-up", .argv = argv, .env = env,
-					  .netns = n->netns, .private_etc = n->etc, .cwd = n->dir };
-
-		for (const char *const *f = flags ? flags[i] : NULL; f && *f && k < 31; f++)
-			argv[k++] = *f;
-		argv[k] = NULL;
-		logs[i] = xasprintf("%s/tailscale-up.out", n->dir);
-		unlink(logs[i]);
-		spec.log_path = logs[i];
-		procs[i] = proc_spawn(&spec);
-		free(socket);
-		free(host);
-		if (!procs[i]) {
-			error("cannot run 'tailscale up' on node '%s'", n->name);
-			goto out;
-		}
-	}
-	for (i = 0; i < count; i++) {
-		struct node *n = nodes[i];
-		double deadline = t0 + (n->timeout_ms > UP_TIMEOUT_MS ? n->timeout_ms : UP_TIMEOUT_MS) / 1000.0;
-		struct strbuf said = STRBUF_INIT;
-		int status = 0, w = proc_wait(procs[i], ms_left(deadline), &status);
-
-		if (w == 1)
-			proc_stop(procs[i], 1000);
-		if (strbuf_read_file(&said, logs[i]) < 0)
-			strbuf_reset(&said);
-		strbuf_rtrim(&said);
-		if (w != 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-			struct strbuf msg = STRBUF_INIT;
-			char how[32];
-
-			/* the command line holds the auth key: name only the node */
-			strbuf_addf(&msg, "'tailscale up' on node '%s' failed (%s): %s", n->name,
-				    w == 1 ? "timed out" : w < 0 ? "cannot wait" :
-				    proc_describe_status(status, how, sizeof(how)), strbuf_str(&said));
-			strbuf_add_log_tail(&msg, n->log_path, LOG_TAIL_LINES);
-			error("%s", strbuf_str(&msg));
-			strbuf_release(&msg);
-			strbuf_release(&said);
-			goto out;
-		}
-		if (said.len)
-			debug("node '%s': tailscale up says: %s", n->name, strbuf_str(&said));
-		strbuf_release(&said);
-		if (node_wait_state(n, "Running", ms_left(deadline)) < 0)
-			goto out;
-		n->up_s = mono_s() - t0;
-		info("node '%s' up (Running) in %.2f s", n->name, n->up_s);
-	}
-	ret = 0;
-out:
-	for (i = 0; i < count; i++) {
-		if (procs[i])
-			proc_stop(procs[i], 1000);
-		if (logs[i])
-			unlink(logs[i]);
-		free(logs[i]);
-	}
-	free(procs);
-	free(logs);
-	free(login);
-	free(key);
-	return ret;
-}
-
 int node_up(struct node *n, const char *login_server, const char *authkey,
 	    const char *const *flags)
 {
-	return node_up_all(&n, &flags, 1, login_server, authkey);
+	struct strbuf out = STRBUF_INIT, err = STRBUF_INIT;
+	char *login = xasprintf("--login-server=%s", login_server);
+	char *key = xasprintf("--authkey=%s", authkey);
+	char *host = xasprintf("--hostname=%s", n->name);
+	size_t k = 0, i = 0;
+	const char **args;
+	double t0 = mono_s();
+	double deadline = t0 + (n->timeout_ms > UP_TIMEOUT_MS ? n->timeout_ms : UP_TIMEOUT_MS) / 1000.0;
+	int status = 0, ret = -1;
+
+	while (flags && flags[k])
+		k++;
+	args = xcalloc(k + 5, sizeof(*args));
+	args[i++] = "up";
+	args[i++] = login;
+	args[i++] = key;
+	args[i++] = host;
+	for (size_t f = 0; f < k; f++)
+		args[i++] = flags[f];
+	args[i] = NULL;
+	if (node_cli(n, args, ms_left(deadline), &out, &err, &status) < 0)
+		goto out;
+	strbuf_rtrim(&err);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		struct strbuf msg = STRBUF_INIT;
+		char how[32];
+
+		/* the command line holds the auth key: name only the flags */
+		strbuf_addf(&msg, "'tailscale up' on node '%s' failed (%s): %s", n->name,
+			    proc_describe_status(status, how, sizeof(how)), strbuf_str(&err));
+		strbuf_add_log_tail(&msg, n->log_path, LOG_TAIL_LINES);
+		error("%s", strbuf_str(&msg));
+		strbuf_release(&msg);
+		goto out;
+	}
+	if (err.len)
+		debug("node '%s': tailscale up says: %s", n->name, strbuf_str(&err));
+	if (node_wait_state(n, "Running", ms_left(deadline)) < 0)
+		goto out;
+	n->up_s = mono_s() - t0;
+	info("node '%s' up (Running) in %.2f s", n->name, n->up_s);
+	ret = 0;
+out:
+	strbuf_release(&out);
+	strbuf_release(&err);
+	free(args);
+	free(login);
+	free(key);
+	free(host);
+	return ret;
 }
 
 int node_restart(struct node *n, const char *resolv_conf)

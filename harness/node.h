@@ -98,13 +98,6 @@ int node_cli(struct node *n, const char *const *args, int timeout_ms, struct str
  */
 int node_up(struct node *n, const char *login_server, const char *authkey,
 	    const char *const *flags);
-/*
- * node_up() for count nodes at once (flags[i] for nodes[i], or flags NULL):
- * every `tailscale up` starts together, then each is waited for in turn.
- * An up's output goes to <dir>/tailscale-up.out while it runs.
- */
-int node_up_all(struct node *const *nodes, const char *const *const *flags, size_t count,
-		const char *login_server, const char *authkey);
 /* `tailscale status --json`, parsed (caller decrefs); NULL on failure. */
 json_t *node_status(struct node *n);
 /* Poll status until BackendState is state ("Running"), up to timeout_ms. */
