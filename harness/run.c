@@ -46,7 +46,6 @@
 #define GUEST_RUN GUEST_DIR "/run"
 #define GUEST_CA GUEST_RUN "/lab-ca.crt"
 #define GUEST_TS_LOG GUEST_RUN "/tailscaled.log"
-#define TS_SOCKET ROUTER_TS_SOCKET
 #define TS_CLI "/usr/local/bin/tailscale"
 /* RouterOS restart-interval=10s with restart-policy=on-failure. */
 #define RESTART_MS 10000
@@ -602,9 +601,13 @@ static enum qemu_accel choose_accel(struct run *r)
 		return a;
 	native = (!strcmp(u.machine, "x86_64") && !strcmp(r->s.arch.name, "amd64")) ||
 		 (!strcmp(u.machine, "aarch64") && !strcmp(r->s.arch.name, "arm64"));
-	if (native && userns_active())
+	if (!native)
+		return a;
+	if (userns_active()) {
 		info("accel: tcg (KVM is not used in a user namespace)");
-	if (!native || userns_active() || access("/dev/kvm", R_OK | W_OK) != 0)
+		return a;
+	}
+	if (access("/dev/kvm", R_OK | W_OK) != 0)
 		return a;
 	free(r->accel_cache);
 	r->accel_cache = accel_cache_path(r);
@@ -979,7 +982,7 @@ static int step_start_entrypoint(struct run *r, const char *const *extra_env)
 static int wait_guest_socket(struct run *r, int timeout_ms)
 {
 	double deadline = now_s() + timeout_ms / 1000.0;
-	const char *argv[] = { GUEST_BUSYBOX, "test", "-S", TS_SOCKET, NULL };
+	const char *argv[] = { GUEST_BUSYBOX, "test", "-S", ROUTER_TS_SOCKET, NULL };
 
 	while (now_s() < deadline && !interrupted()) {
 		struct agent_cmd cmd = { .argv = argv, .timeout_ms = 5000 };
@@ -994,18 +997,8 @@ static int wait_guest_socket(struct run *r, int timeout_ms)
 			return 0;
 		/* the agent round trip paces this loop (tens of ms under TCG) */
 	}
-	return error("tailscaled socket %s did not appear within %d s", TS_SOCKET,
+	return error("tailscaled socket %s did not appear within %d s", ROUTER_TS_SOCKET,
 		     timeout_ms / 1000);
-}
-
-/*
- * The router's status as `tailscale status --json` prints it, asked of
- * the LocalAPI through the guest agent: polling it through the CLI would
- * unpack the CLI in the guest each time.
- */
-static json_t *router_status(struct run *r, int quiet)
-{
-	return router_status_json(&r->s, 15000, quiet);
 }
 
 /* A health warning about control, DERP or DNS means the join is not sound. */
@@ -1036,7 +1029,8 @@ static int wait_online(struct run *r, int timeout_ms, int login_grace_ms, struct
 	int online = 0;
 
 	while (!online && now_s() < deadline && !interrupted()) {
-		json_t *st = router_status(r, 1);
+		/* the LocalAPI through the agent: the CLI would unpack itself each time */
+		json_t *st = router_status_json(&r->s, 15000, 1);
 		const char *state = json_string_value(json_object_get(st, "BackendState"));
 		json_t *w;
 		size_t i;
@@ -1211,26 +1205,50 @@ static int hang_forever(struct scenario *s, struct canary_outcome *out)
 static int restart_router(struct scenario *s, const struct router_restart *rq,
 			  struct router_restart_result *res);
 
-/* A canary's share of the work: all of it, or one half around a shared restart. */
+/* A canary's share of the work: all of it, or one half around its restart. */
 enum canary_part { PART_RUN, PART_BEFORE, PART_AFTER };
 
-/* What a canary of a shared restart carries from its first half to its second. */
+/* What a canary that restarts the router carries from its first half to its second. */
 struct canary_slot {
 	const struct canary *c;
 	struct canary_outcome out;
-	double spent;  /* seconds so far, the shared restart's included for its owner */
+	double spent;  /* seconds so far, the restart's included for its owner */
 	int ret;       /* before(): 1 wants the restart, 0 verdict in, -1 error */
 };
 
 /*
- * Run one part of c under its watchdog (what is left of its timeout after
- * spent seconds); its return, the seconds it took added to *spent.
+ * The watchdog over c's work: armed with what is left of its timeout after
+ * spent seconds; a canary stuck past it is stopped, not waited for.
+ * Returns the start time for watch_end().
  */
+static double watch_begin(struct run *r, const struct canary *c, double spent)
+{
+	double left = c->timeout_s * r->scale - spent;
+
+	r->canary_now = c->name;
+	deadline_arm(left > 0 ? (int)(left * 1000) : 1);
+	return now_s();
+}
+
+/* Disarm it: a fired watchdog fails out as a timeout; the time goes into *spent. */
+static void watch_end(struct run *r, const struct canary *c, struct canary_outcome *out,
+		      double t0, double *spent)
+{
+	if (deadline_expired() && !out->timed_out) {
+		out->timed_out = 1;
+		canary_fail(out, "timeout", "did not finish within its %d s timeout: stopped",
+			    (int)(c->timeout_s * r->scale));
+	}
+	deadline_disarm();
+	*spent += now_s() - t0;
+}
+
+/* Run one part of c under its watchdog; its return, its seconds added to *spent. */
 static int run_part(struct run *r, const struct canary *c, enum canary_part part,
 		    struct canary_outcome *out, double *spent, int restarted,
 		    const struct router_restart_result *res)
 {
-	double t0, left = c->timeout_s * r->scale - *spent;
+	double t0;
 	int ret;
 
 	if (part != PART_AFTER) {
@@ -1239,10 +1257,7 @@ static int run_part(struct run *r, const struct canary *c, enum canary_part part
 		if (fault_for("freeze", c->name) && r->qemu)
 			kill(proc_pid(r->qemu), SIGSTOP); /* the whole VM stops answering */
 	}
-	t0 = now_s();
-	r->canary_now = c->name;
-	/* the watchdog: a canary stuck past its timeout is stopped, not waited for */
-	deadline_arm(left > 0 ? (int)(left * 1000) : 1);
+	t0 = watch_begin(r, c, *spent);
 	if (fault_for("hang", c->name))
 		ret = hang_forever(&r->s, out);
 	else if (part == PART_BEFORE)
@@ -1251,13 +1266,7 @@ static int run_part(struct run *r, const struct canary *c, enum canary_part part
 		ret = c->after(&r->s, out, restarted, res);
 	else
 		ret = c->run(&r->s, out);
-	if (deadline_expired() && !out->timed_out) {
-		out->timed_out = 1;
-		canary_fail(out, "timeout", "did not finish within its %d s timeout: stopped",
-			    (int)(c->timeout_s * r->scale));
-	}
-	deadline_disarm();
-	*spent += now_s() - t0;
+	watch_end(r, c, out, t0, spent);
 	return ret;
 }
 
@@ -1283,10 +1292,11 @@ static void finish_canary(struct run *r, const struct canary *c, struct canary_o
 }
 
 /*
- * Canaries that restart the router, selected together, share one restart:
- * each one's before() in registry order, one restart that is a reboot if
- * any asks for one and carries every extra_env, then each after(). The
- * restart's time counts for the canary that asked for its kind (the
+ * The canaries that restart the router (before() and after() around the
+ * restart their registry entry asks for): each one's before() in registry
+ * order, one restart that is a reboot if any asks for one and carries
+ * every extra_env, then each after(). Selected together they share that
+ * restart; its time counts for the canary that asked for its kind (the
  * reboot's, else the first), under that canary's watchdog.
  */
 #define RESTART_ENV_MAX 16
@@ -1301,8 +1311,8 @@ static void run_restart_group(struct run *r, struct canary_slot *g, size_t n)
 
 	for (size_t k = 0; k < n; k++) {
 		g[k].out.figures = json_object();
-		progress("canary", "%s (%s): up to the restart it shares", g[k].c->name,
-			 canary_where_name(g[k].c->where));
+		progress("canary", "%s (%s): up to the restart%s", g[k].c->name,
+			 canary_where_name(g[k].c->where), n > 1 ? " it shares" : "");
 		g[k].ret = run_part(r, g[k].c, PART_BEFORE, &g[k].out, &g[k].spent, 0, NULL);
 		if (g[k].ret <= 0 || g[k].out.timed_out)
 			continue;
@@ -1315,18 +1325,10 @@ static void run_restart_group(struct run *r, struct canary_slot *g, size_t n)
 	env[ne] = NULL;
 	rq.extra_env = ne ? env : NULL;
 	if (owner) {
-		double t0 = now_s(), left = owner->c->timeout_s * r->scale - owner->spent;
+		double t0 = watch_begin(r, owner->c, owner->spent);
 
-		r->canary_now = owner->c->name;
-		deadline_arm(left > 0 ? (int)(left * 1000) : 1);
 		restarted = restart_router(&r->s, &rq, &res);
-		if (deadline_expired()) {
-			owner->out.timed_out = 1;
-			canary_fail(&owner->out, "timeout", "did not finish within its %d s timeout: "
-				    "stopped", (int)(owner->c->timeout_s * r->scale));
-		}
-		deadline_disarm();
-		owner->spent += now_s() - t0;
+		watch_end(r, owner->c, &owner->out, t0, &owner->spent);
 	}
 	for (size_t k = 0; k < n; k++) {
 		struct canary_slot *m = &g[k];
@@ -1357,7 +1359,7 @@ static void run_canaries(struct run *r)
 	struct canary_slot group[8];
 	size_t ng = 0;
 
-	/* the restarting canaries selected: two or more share their restart */
+	/* the restarting canaries selected: they run as one group, sharing their restart */
 	for (size_t i = 0; i < canary_count; i++)
 		if (canary_registry[i].after && selected(r->o, canary_registry[i].name) &&
 		    ng < sizeof(group) / sizeof(group[0]))
@@ -1376,12 +1378,11 @@ static void run_canaries(struct run *r)
 				   "the router VM is gone (a planned restart failed)", "", NULL);
 			continue;
 		}
-		if (ng > 1 && c == group[0].c) {
-			run_restart_group(r, group, ng);
-			continue;
+		if (c->after) {
+			if (c == group[0].c)
+				run_restart_group(r, group, ng);
+			continue; /* the others ran in the group */
 		}
-		if (ng > 1 && c->after)
-			continue; /* ran in the group */
 		out.figures = json_object();
 		progress("canary", "%s (%s)", c->name, canary_where_name(c->where));
 		ret = run_part(r, c, PART_RUN, &out, &spent, 0, NULL);
@@ -1581,7 +1582,7 @@ static void save_status(struct run *r, int failed)
 	char name[64];
 
 	if (r->s.router)
-		dump_json(r, "router-status.json", router_status(r, 0));
+		dump_json(r, "router-status.json", router_status_json(&r->s, 15000, 0));
 	for (size_t i = 0; r->have_peers && i < sizeof(host) / sizeof(host[0]); i++) {
 		if (!host[i].up)
 			continue;

@@ -20,7 +20,6 @@
 #include <unistd.h>
 
 static int entered;
-static uid_t outer_uid;
 
 enum userns_plan userns_plan_for(int capable, uid_t euid)
 {
@@ -48,11 +47,6 @@ int userns_map_is_initial(const char *uid_map)
 int userns_active(void)
 {
 	return entered;
-}
-
-uid_t userns_outer_uid(void)
-{
-	return entered ? outer_uid : geteuid();
 }
 
 int userns_really_root(void)
@@ -219,7 +213,6 @@ int userns_enter(void)
 	if (private_run() < 0 || loopback_up() < 0)
 		return -1;
 	entered = 1;
-	outer_uid = uid;
 	progress("userns", "not root: running the lab in a user namespace (uid %lu); "
 		 "QEMU under TCG", (unsigned long)uid);
 	return 0;

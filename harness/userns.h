@@ -40,9 +40,6 @@ int userns_enter(void);
 /* 1 once userns_enter() has entered a user namespace. */
 int userns_active(void);
 
-/* The user outside the namespace (the effective uid before entering). */
-uid_t userns_outer_uid(void);
-
 /* Root of the machine: euid 0 in its own user namespace, not in one made for a user. */
 int userns_really_root(void);
 

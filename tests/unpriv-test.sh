@@ -29,7 +29,7 @@ die() {
 t0=$(date +%s)
 [ "$(id -u)" = 0 ] || die "run as root: it makes the user tscanary and its /dev/net/tun access first"
 user=${UNPRIV_USER:-tscanary}
-cache=${TSCANARY_CACHE:?run it as make unpriv-test, which sets TSCANARY_CACHE}
+cache=${TSCANARY_CACHE:?run it as make test-unprivileged, which sets TSCANARY_CACHE}
 
 if ! id -u "$user" >/dev/null 2>&1; then
 	say "creating the system user $user (no login, no home of its own)"

@@ -35,22 +35,19 @@ struct canary {
 	int timeout_s;          /* before timeout_scale */
 	const char *proves;     /* one sentence: what a pass proves */
 	/*
-	 * A canary that restarts the router may also come in two halves around
-	 * its restart, so that the canaries selected together share one (see
-	 * run.c): before() runs in the router's life so far and returns 1 to
-	 * want the restart (of kind restart), 0 when its verdict is in without
-	 * one, -1 on a harness error; after() judges once the router restarted
-	 * (restarted: 0, or -1 when the restart hook failed; res what it saw).
-	 * run() alone is the same canary with a restart of its own.
+	 * A canary that restarts the router has no run() but two halves around
+	 * the restart it asks for, which the harness makes (run.c: the ones
+	 * selected together share one): before() runs in the router's life so
+	 * far and returns 1 to want the restart, 0 when its verdict is in
+	 * without one, -1 on a harness error; after() judges once the router
+	 * restarted (restarted: 0, or -1 when the restart failed; res what it
+	 * saw).
 	 */
 	int (*before)(struct scenario *s, struct canary_outcome *out);
 	int (*after)(struct scenario *s, struct canary_outcome *out, int restarted,
 		     const struct router_restart_result *res);
 	struct router_restart restart;
 };
-
-/* before(), the canary's own restart, after(): what run() does for a two-half canary. */
-int canary_run_halves(const struct canary *c, struct scenario *s, struct canary_outcome *out);
 
 /* The registry, in run order. */
 extern const struct canary canary_registry[];

@@ -20,7 +20,6 @@
 
 #define LOG_MAX (16 << 20)
 
-int canary_log_verbosity(struct scenario *s, struct canary_outcome *out);
 int log_verbosity_before(struct scenario *s, struct canary_outcome *out);
 int log_verbosity_after(struct scenario *s, struct canary_outcome *out, int restarted,
 			const struct router_restart_result *res);
@@ -144,7 +143,7 @@ done:
 	return ret;
 }
 
-/* 2: the same container restarted with TS_LOG_VERBOSITY=1 (alone, or in a shared reboot) */
+/* 2: the same container restarted with TS_LOG_VERBOSITY=1 (its own restart, or a shared reboot) */
 int log_verbosity_after(struct scenario *s, struct canary_outcome *out, int restarted,
 			const struct router_restart_result *res)
 {
@@ -178,9 +177,4 @@ int log_verbosity_after(struct scenario *s, struct canary_outcome *out, int rest
 done:
 	strbuf_release(&ex1);
 	return ret;
-}
-
-int canary_log_verbosity(struct scenario *s, struct canary_outcome *out)
-{
-	return canary_run_halves(canary_find("log-verbosity"), s, out);
 }

@@ -16,8 +16,6 @@ int canary_feature_deps(struct scenario *s, struct canary_outcome *out);
 int canary_no_panic(struct scenario *s, struct canary_outcome *out);
 int canary_derp_only(struct scenario *s, struct canary_outcome *out);
 int canary_flash_writes(struct scenario *s, struct canary_outcome *out);
-int canary_log_verbosity(struct scenario *s, struct canary_outcome *out);
-int canary_restart_persistence(struct scenario *s, struct canary_outcome *out);
 int restart_persistence_before(struct scenario *s, struct canary_outcome *out);
 int restart_persistence_after(struct scenario *s, struct canary_outcome *out, int restarted,
 			      const struct router_restart_result *res);
@@ -208,7 +206,6 @@ const struct canary canary_registry[] = {
 	{
 		.name = "restart-persistence",
 		.where = CANARY_ROUTER,
-		.run = canary_restart_persistence,
 		.before = restart_persistence_before,
 		.after = restart_persistence_after,
 		.restart = { .reboot = 1 },
@@ -220,7 +217,6 @@ const struct canary canary_registry[] = {
 	{
 		.name = "log-verbosity",
 		.where = CANARY_ROUTER,
-		.run = canary_log_verbosity,
 		.before = log_verbosity_before,
 		.after = log_verbosity_after,
 		.restart = { .reboot = 0, .extra_env = verbose_env },
@@ -238,17 +234,6 @@ const struct canary *canary_find(const char *name)
 		if (!strcmp(canary_registry[i].name, name))
 			return &canary_registry[i];
 	return NULL;
-}
-
-int canary_run_halves(const struct canary *c, struct scenario *s, struct canary_outcome *out)
-{
-	struct router_restart_result res;
-	int ret = c->before(s, out), restarted;
-
-	if (ret <= 0)
-		return ret;
-	restarted = s->restart_router(s, &c->restart, &res);
-	return c->after(s, out, restarted, &res);
 }
 
 const char *canary_where_name(enum canary_where w)

@@ -15,7 +15,6 @@
 #include <stdio.h>
 #include <string.h>
 
-int canary_restart_persistence(struct scenario *s, struct canary_outcome *out);
 int restart_persistence_before(struct scenario *s, struct canary_outcome *out);
 int restart_persistence_after(struct scenario *s, struct canary_outcome *out, int restarted,
 			      const struct router_restart_result *res);
@@ -157,9 +156,4 @@ int restart_persistence_after(struct scenario *s, struct canary_outcome *out, in
 		canary_fail(out, "new-address", "the router came back as %s (was %s)", res->ip4,
 			    was.ip4);
 	return quad100_again(s, out);
-}
-
-int canary_restart_persistence(struct scenario *s, struct canary_outcome *out)
-{
-	return canary_run_halves(canary_find("restart-persistence"), s, out);
 }

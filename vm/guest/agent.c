@@ -474,6 +474,36 @@ static void job_release(void)
 	job.abandoned = job.truncated = job.timed_out = job.http = 0;
 }
 
+/*
+ * Start sp as the job that answers id within timeout_ms: the job takes the
+ * parent's ends of the pipes (*out_r, *err_r, *in_w; each then -1, in_w
+ * may be -1 already). The child's pid, or -1 (errno) with nothing started.
+ */
+static pid_t job_spawn(uint32_t id, const struct spawn *sp, uint64_t timeout_ms, int *out_r,
+		       int *err_r, int *in_w)
+{
+	pid_t pid;
+
+	if (timeout_ms > INT_MAX)
+		timeout_ms = INT_MAX;
+	job.started = now_ms();
+	pid = spawn_child(sp);
+	if (pid < 0)
+		return -1;
+	job.pid = pid;
+	job.id = id;
+	job.deadline = job.started + (long)timeout_ms;
+	job.out_fd = *out_r;
+	job.err_fd = *err_r;
+	job.in_fd = *in_w;
+	*out_r = *err_r = *in_w = -1;
+	set_nonblock(job.out_fd);
+	set_nonblock(job.err_fd);
+	if (job.in_fd >= 0)
+		set_nonblock(job.in_fd);
+	return pid;
+}
+
 static void exec_start(const struct frame *f)
 {
 	struct strv argv = { 0 }, env = { 0 };
@@ -488,8 +518,6 @@ static void exec_start(const struct frame *f)
 		goto out;
 	has_stdin = frame_find(f, TAG_STDIN, &fld) == 1;
 	timeout = frame_get_u64(f, TAG_TIMEOUT_MS, DEFAULT_EXEC_MS);
-	if (timeout > INT_MAX)
-		timeout = INT_MAX;
 	if (pipe2(po, O_CLOEXEC) < 0 || pipe2(pe, O_CLOEXEC) < 0 ||
 	    (has_stdin && pipe2(pi, O_CLOEXEC) < 0)) {
 		send_err(f->id, errno, "cannot create pipes: %s", strerror(errno));
@@ -499,24 +527,11 @@ static void exec_start(const struct frame *f)
 		buf_add(&job.in, fld.data, fld.len);
 	sp = (struct spawn){ .argv = argv.v, .env = env.v, .cwd = cwd,
 			     .in_fd = pi[0], .out_fd = po[1], .err_fd = pe[1] };
-	job.started = now_ms();
-	job.pid = spawn_child(&sp);
-	if (job.pid < 0) {
-		job.pid = 0;
+	if (job_spawn(f->id, &sp, timeout, &po[0], &pe[0], &pi[1]) < 0) {
 		send_err(f->id, errno, "cannot execute '%s': %s", argv.v[0], strerror(errno));
 		buf_release(&job.in);
 		goto out;
 	}
-	job.id = f->id;
-	job.deadline = job.started + (long)timeout;
-	job.out_fd = po[0];
-	job.err_fd = pe[0];
-	job.in_fd = pi[1];
-	po[0] = pe[0] = pi[1] = -1;
-	set_nonblock(job.out_fd);
-	set_nonblock(job.err_fd);
-	if (job.in_fd >= 0)
-		set_nonblock(job.in_fd);
 out:
 	close_fd(&po[0]);
 	close_fd(&po[1]);
@@ -713,7 +728,7 @@ static void http_start(const struct frame *f)
 {
 	struct http_req rq = { 0 };
 	struct frame_field fld;
-	int po[2] = { -1, -1 }, pe[2] = { -1, -1 };
+	int po[2] = { -1, -1 }, pe[2] = { -1, -1 }, no_stdin = -1;
 	uint64_t timeout = frame_get_u64(f, TAG_TIMEOUT_MS, DEFAULT_EXEC_MS);
 	struct spawn sp;
 
@@ -725,30 +740,18 @@ static void http_start(const struct frame *f)
 		rq.body = fld.data;
 		rq.body_len = fld.len;
 	}
-	if (timeout > INT_MAX)
-		timeout = INT_MAX;
 	if (pipe2(po, O_CLOEXEC) < 0 || pipe2(pe, O_CLOEXEC) < 0) {
 		send_err(f->id, errno, "cannot create pipes: %s", strerror(errno));
 		goto out;
 	}
 	sp = (struct spawn){ .in_fd = -1, .out_fd = po[1], .err_fd = pe[1], .fn = http_child,
 			     .fn_arg = &rq };
-	job.started = now_ms();
-	job.pid = spawn_child(&sp);
-	if (job.pid < 0) {
-		job.pid = 0;
+	if (job_spawn(f->id, &sp, timeout, &po[0], &pe[0], &no_stdin) < 0) {
 		send_err(f->id, errno, "cannot fork for %s %s: %s", rq.method, rq.path,
 			 strerror(errno));
 		goto out;
 	}
-	job.id = f->id;
 	job.http = 1;
-	job.deadline = job.started + (long)timeout;
-	job.out_fd = po[0];
-	job.err_fd = pe[0];
-	po[0] = pe[0] = -1;
-	set_nonblock(job.out_fd);
-	set_nonblock(job.err_fd);
 out:
 	close_fd(&po[0]);
 	close_fd(&po[1]);
