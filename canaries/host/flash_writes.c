@@ -158,19 +158,13 @@ out:
  */
 static int set_nickname(struct scenario *s, const char *name)
 {
-	struct strbuf body = STRBUF_INIT, o = STRBUF_INIT;
-	int status;
+	struct strbuf body = STRBUF_INIT;
+	int ret;
 
 	strbuf_addf(&body, "{\"ProfileName\":\"%s\",\"ProfileNameSet\":true}", name);
-	status = router_localapi(s, "PATCH", "/localapi/v0/prefs", body.buf, scaled(s, 15000), 0,
-				 &o);
-	strbuf_rtrim(&o);
-	if (status > 0 && status != 200)
-		error("PATCH /localapi/v0/prefs (nickname '%s') answered %d: %.200s", name, status,
-		      strbuf_str(&o));
+	ret = router_set_prefs(s, body.buf, "nickname", scaled(s, 15000));
 	strbuf_release(&body);
-	strbuf_release(&o);
-	return status == 200 ? 0 : -1;
+	return ret;
 }
 
 /*

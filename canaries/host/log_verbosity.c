@@ -32,20 +32,11 @@ static int read_log(struct scenario *s, struct strbuf *log)
 }
 
 /* Accept routes or not, through the LocalAPI (as `tailscale set --accept-routes`). */
-static int accept_routes(struct scenario *s, int on, struct strbuf *o)
+static int accept_routes(struct scenario *s, int on)
 {
-	const char *body = on ? "{\"RouteAll\":true,\"RouteAllSet\":true}"
-			      : "{\"RouteAll\":false,\"RouteAllSet\":true}";
-	int status = router_localapi(s, "PATCH", "/localapi/v0/prefs", body,
-				     (int)(20000 * s->timeout_scale), 0, o);
-
-	if (status == 200)
-		return 0;
-	strbuf_rtrim(o);
-	if (status > 0)
-		error("PATCH /localapi/v0/prefs (RouteAll) answered %d: %.200s", status,
-		      strbuf_str(o));
-	return -1;
+	return router_set_prefs(s, on ? "{\"RouteAll\":true,\"RouteAllSet\":true}"
+				      : "{\"RouteAll\":false,\"RouteAllSet\":true}",
+				"RouteAll", (int)(20000 * s->timeout_scale));
 }
 
 /*
@@ -63,7 +54,7 @@ static int drive_events(struct scenario *s, struct canary_outcome *out, const ch
 			int want_verbose, size_t *n, size_t *n_after, int *seen,
 			struct strbuf *examples)
 {
-	struct strbuf log = STRBUF_INIT, o = STRBUF_INIT;
+	struct strbuf log = STRBUF_INIT;
 	double t0, quiet_from = 0, limit = 10.0 * s->timeout_scale;
 	struct guestprobe res;
 	size_t mark;
@@ -75,7 +66,7 @@ static int drive_events(struct scenario *s, struct canary_outcome *out, const ch
 	if (read_log(s, &log) < 0)
 		goto out;
 	mark = log.len;
-	if (accept_routes(s, 0, &o) < 0 || accept_routes(s, 1, &o) < 0) {
+	if (accept_routes(s, 0) < 0 || accept_routes(s, 1) < 0) {
 		error("accepting routes in the router failed");
 		goto out;
 	}
@@ -91,7 +82,7 @@ static int drive_events(struct scenario *s, struct canary_outcome *out, const ch
 	 */
 	snprintf(ping, sizeof(ping), "/localapi/v0/ping?ip=%s&type=disco", s->peers->client_ip4);
 	for (int i = 0; i < 2; i++)
-		router_localapi(s, "POST", ping, NULL, (int)(2000 * s->timeout_scale), 1, &o);
+		router_localapi(s, "POST", ping, NULL, (int)(2000 * s->timeout_scale), 1, NULL);
 	for (t0 = mono_s(); mono_s() - t0 < limit;) {
 		if (read_log(s, &log) < 0)
 			goto out;
@@ -113,7 +104,6 @@ static int drive_events(struct scenario *s, struct canary_outcome *out, const ch
 	ret = 0;
 out:
 	strbuf_release(&log);
-	strbuf_release(&o);
 	return ret;
 }
 

@@ -38,6 +38,21 @@ int router_localapi(struct scenario *s, const char *method, const char *path,
 	return ret < 0 ? -1 : status;
 }
 
+int router_set_prefs(struct scenario *s, const char *masked_prefs, const char *what,
+		     int timeout_ms)
+{
+	struct strbuf o = STRBUF_INIT;
+	int status = router_localapi(s, "PATCH", "/localapi/v0/prefs", masked_prefs, timeout_ms, 0,
+				     &o);
+
+	strbuf_rtrim(&o);
+	if (status > 0 && status != 200)
+		error("PATCH /localapi/v0/prefs (%s) answered %d: %.200s", what, status,
+		      strbuf_str(&o));
+	strbuf_release(&o);
+	return status == 200 ? 0 : -1;
+}
+
 json_t *router_status_json(struct scenario *s, int timeout_ms, int quiet)
 {
 	struct strbuf o = STRBUF_INIT;

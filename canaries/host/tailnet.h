@@ -16,6 +16,13 @@
 int router_localapi(struct scenario *s, const char *method, const char *path,
 		    const char *body, int timeout_ms, int quiet, struct strbuf *out);
 /*
+ * Change the router's prefs as `tailscale set` does: PATCH /localapi/v0/prefs
+ * with a MaskedPrefs JSON body. 0, or -1 with the answer reported (what
+ * names the change in the message).
+ */
+int router_set_prefs(struct scenario *s, const char *masked_prefs, const char *what,
+		     int timeout_ms);
+/*
  * GET /localapi/v0/status, what `tailscale status --json` prints: the
  * parsed JSON, or NULL when tailscaled gave none (quiet: no error lines).
  */
