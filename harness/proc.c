@@ -252,13 +252,21 @@ static void drain(int fd, struct strbuf *sb, int *open_)
 	}
 }
 
-int run_capture(const struct proc_spec *spec, int timeout_ms,
-		struct strbuf *out, struct strbuf *err, int *status)
-{
-	int po[2], pe[2], oopen = 1, eopen = 1, ret = 0;
-	long deadline = mono_ms() + timeout_ms;
+/* One capture's pipes and child, while a set runs. */
+struct capture_run {
 	struct proc *p;
+	int fd[2], open[2];
+	long deadline;
+};
 
+/* Start c: 0, or -1 (reported) when it cannot start. */
+static int capture_start(struct capture *c, struct capture_run *r)
+{
+	int po[2], pe[2];
+
+	r->fd[0] = r->fd[1] = -1;
+	r->open[0] = r->open[1] = 0;
+	r->deadline = mono_ms() + c->timeout_ms;
 	if (pipe2(po, O_CLOEXEC) < 0)
 		return error_errno("cannot create pipe");
 	if (pipe2(pe, O_CLOEXEC) < 0) {
@@ -266,55 +274,117 @@ int run_capture(const struct proc_spec *spec, int timeout_ms,
 		close(po[1]);
 		return error_errno("cannot create pipe");
 	}
-	p = spawn(spec, po[1], pe[1]);
+	r->p = spawn(c->spec, po[1], pe[1]);
 	close(po[1]);
 	close(pe[1]);
-	if (!p) {
+	if (!r->p) {
 		close(po[0]);
 		close(pe[0]);
 		return -1;
 	}
-	while (oopen || eopen) {
-		struct pollfd pfd[2] = {
-			{ .fd = oopen ? po[0] : -1, .events = POLLIN },
-			{ .fd = eopen ? pe[0] : -1, .events = POLLIN },
-		};
-		long left = deadline - mono_ms();
+	r->fd[0] = po[0];
+	r->fd[1] = pe[0];
+	r->open[0] = r->open[1] = 1;
+	return 0;
+}
 
-		if (left <= 0 || interrupted())
+/* Reap c once its output is closed or its time is up; kill it if need be. */
+static int capture_finish(struct capture *c, struct capture_run *r)
+{
+	int ret = 0;
+
+	for (int k = 0; k < 2; k++)
+		if (r->fd[k] >= 0)
+			close(r->fd[k]);
+	if (r->open[0] || r->open[1]) {
+		/* timed out or interrupted with output still open */
+		kill(-r->p->pid, SIGKILL);
+		reap(r->p, 0);
+		if (interrupted())
+			ret = error("'%s' interrupted by signal %d", r->p->name,
+				    interrupt_signal());
+		else
+			ret = error("'%s' timed out after %d ms", r->p->name, c->timeout_ms);
+	} else {
+		long left = r->deadline - mono_ms();
+
+		if (proc_wait(r->p, left > 0 ? (int)left : 0, NULL) != 0) {
+			kill(-r->p->pid, SIGKILL);
+			reap(r->p, 0);
+			ret = error("'%s' timed out after %d ms", r->p->name, c->timeout_ms);
+		}
+	}
+	c->status = r->p->status;
+	free_proc(r->p);
+	return ret;
+}
+
+int run_capture_set(struct capture *set, size_t n)
+{
+	struct capture_run *run = xcalloc(n ? n : 1, sizeof(*run));
+	struct pollfd *pfd = xcalloc(2 * (n ? n : 1), sizeof(*pfd));
+	int ret = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		set[i].status = 0;
+		set[i].ret = capture_start(&set[i], &run[i]);
+		if (set[i].ret < 0)
+			ret = -1;
+	}
+	for (;;) {
+		long now = mono_ms(), wait = 200;
+		size_t live = 0;
+
+		if (interrupted())
 			break;
-		if (poll(pfd, 2, (int)(left > 200 ? 200 : left)) < 0) {
+		for (size_t i = 0; i < n; i++) {
+			struct capture_run *r = &run[i];
+			int want = set[i].ret == 0 && now < r->deadline;
+
+			for (int k = 0; k < 2; k++) {
+				pfd[2 * i + k].fd = want && r->open[k] ? r->fd[k] : -1;
+				pfd[2 * i + k].events = POLLIN;
+				pfd[2 * i + k].revents = 0;
+				live += pfd[2 * i + k].fd >= 0;
+			}
+			if (want && (r->open[0] || r->open[1]) && r->deadline - now < wait)
+				wait = r->deadline - now;
+		}
+		if (!live)
+			break;
+		if (poll(pfd, 2 * n, (int)wait) < 0) {
 			if (errno == EINTR)
 				continue;
 			break;
 		}
-		if (pfd[0].revents)
-			drain(po[0], out, &oopen);
-		if (pfd[1].revents)
-			drain(pe[0], err, &eopen);
-	}
-	close(po[0]);
-	close(pe[0]);
-	if (oopen || eopen) {
-		/* timed out or interrupted with output still open */
-		kill(-p->pid, SIGKILL);
-		reap(p, 0);
-		if (interrupted())
-			ret = error("'%s' interrupted by signal %d", p->name, interrupt_signal());
-		else
-			ret = error("'%s' timed out after %d ms", p->name, timeout_ms);
-	} else {
-		long left = deadline - mono_ms();
+		for (size_t i = 0; i < n; i++) {
+			struct strbuf *sink[2] = { set[i].out, set[i].err };
 
-		if (proc_wait(p, left > 0 ? (int)left : 0, NULL) != 0) {
-			kill(-p->pid, SIGKILL);
-			reap(p, 0);
-			ret = error("'%s' timed out after %d ms", p->name, timeout_ms);
+			for (int k = 0; k < 2; k++)
+				if (pfd[2 * i + k].fd >= 0 && pfd[2 * i + k].revents)
+					drain(run[i].fd[k], sink[k], &run[i].open[k]);
 		}
 	}
+	for (size_t i = 0; i < n; i++) {
+		if (set[i].ret < 0)
+			continue;
+		set[i].ret = capture_finish(&set[i], &run[i]);
+		if (set[i].ret < 0)
+			ret = -1;
+	}
+	free(run);
+	free(pfd);
+	return ret;
+}
+
+int run_capture(const struct proc_spec *spec, int timeout_ms,
+		struct strbuf *out, struct strbuf *err, int *status)
+{
+	struct capture c = { .spec = spec, .timeout_ms = timeout_ms, .out = out, .err = err };
+	int ret = run_capture_set(&c, 1);
+
 	if (status)
-		*status = p->status;
-	free_proc(p);
+		*status = c.status;
 	return ret;
 }
 

@@ -43,6 +43,21 @@ void proc_stop(struct proc *p, int grace_ms);
  */
 int run_capture(const struct proc_spec *spec, int timeout_ms,
 		struct strbuf *out, struct strbuf *err, int *status);
+/* One child of a set run side by side: run_capture() for each, at once. */
+struct capture {
+	const struct proc_spec *spec;
+	int timeout_ms;            /* this child's own deadline */
+	struct strbuf *out, *err;  /* either may be NULL to discard */
+	int status;                /* out: its wait status */
+	int ret;                   /* out: as run_capture() returns */
+};
+
+/*
+ * Start every child of set, capture them together and wait for all, each
+ * to its own deadline. 0 when every one exited; -1 when any could not
+ * start, timed out or was interrupted (its .ret says which).
+ */
+int run_capture_set(struct capture *set, size_t n);
 /* Run argv (NULL-terminated) and require exit 0; reports stderr on failure. */
 int run_argv(int timeout_ms, const char *const *argv);
 /* Same, inside network namespace netns. */

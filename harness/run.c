@@ -1139,8 +1139,11 @@ static int step_join(struct run *r, const char *authkey)
 	t0 = now_s();
 	if (step_start_entrypoint(r, NULL) < 0 || wait_guest_socket(r, scaled(r, 60000)) < 0)
 		goto out;
+	/* the parts of online_s: the daemon's socket, then the CLI's own wait */
+	json_object_set_new(r->rep.timings, "online_daemon_s", json_real(now_s() - t0));
 	if (agent_exec(r->s.router, &cmd, &res) < 0)
 		goto out;
+	json_object_set_new(r->rep.timings, "online_up_s", json_real(now_s() - t0));
 	if ((res.status != 0 || res.timed_out) && judge_cli_error(r, &res) < 0)
 		goto out;
 	json_object_set_new(r->pre, "join", json_true());

@@ -24,16 +24,12 @@ const char *guestprobe_signature(int exit_code)
 	}
 }
 
-/* Run prog with args at the site; fill res and the detail. */
-static int run_probe(struct scenario *s, const struct probe_site *where,
-		     struct canary_outcome *out, const char *label, const char *prog,
-		     const char **args, int timeout_ms, struct guestprobe *res)
+/* A probe's argv: its path at the site, then args (at most 22). */
+static char *probe_argv(struct scenario *s, const struct probe_site *where, const char *prog,
+			const char **args, const char **argv)
 {
-	const char *argv[24];
-	struct strbuf o = STRBUF_INIT, e = STRBUF_INIT;
-	size_t n = 0;
-	int status = 0, timed_out = 0, ret = 0;
 	char *path;
+	size_t n = 0;
 
 	if (where && where->netns)
 		path = xasprintf("%s/%s", s->host_probes, prog);
@@ -43,9 +39,44 @@ static int run_probe(struct scenario *s, const struct probe_site *where,
 	for (; *args && n < 23; args++)
 		argv[n++] = *args;
 	argv[n] = NULL;
+	return path;
+}
 
+/* Fill res and the detail from a probe's run (ran < 0: it could not run). */
+static void probe_record(struct canary_outcome *out, const char *label, const char *prog,
+			 int ran, int status, int timed_out, struct strbuf *o, struct strbuf *e,
+			 struct guestprobe *res)
+{
 	memset(res, 0, sizeof(*res));
 	res->latency_ms = -1;
+	if (ran < 0) {
+		res->exit_code = -1;
+		strbuf_addf(&out->detail, "%s: %s could not be run\n", label, prog);
+		return;
+	}
+	res->exit_code = timed_out ? 2 : WIFEXITED(status) ? WEXITSTATUS(status) : 3;
+	strbuf_rtrim(o);
+	/* the evidence is the first line; httpget prints the body after it */
+	snprintf(res->line, sizeof(res->line), "%.*s", (int)strcspn(strbuf_str(o), "\n"),
+		 strbuf_str(o));
+	kv_get_double(res->line, "latency_ms", &res->latency_ms);
+	strbuf_addf(&out->detail, "%s: %s\n", label, *res->line ? res->line : "(no output)");
+	if (e->len) {
+		strbuf_rtrim(e);
+		strbuf_addf(&out->detail, "%s stderr: %s\n", label, e->buf);
+	}
+}
+
+/* Run prog with args at the site; fill res and the detail. */
+static int run_probe(struct scenario *s, const struct probe_site *where,
+		     struct canary_outcome *out, const char *label, const char *prog,
+		     const char **args, int timeout_ms, struct guestprobe *res)
+{
+	const char *argv[24];
+	struct strbuf o = STRBUF_INIT, e = STRBUF_INIT;
+	int status = 0, timed_out = 0, ret = 0;
+	char *path = probe_argv(s, where, prog, args, argv);
+
 	if (where && where->netns) {
 		struct proc_spec spec = { .name = prog, .argv = argv, .netns = where->netns };
 
@@ -65,25 +96,57 @@ static int run_probe(struct scenario *s, const struct probe_site *where,
 		}
 		agent_result_release(&r);
 	}
-	if (ret < 0) {
-		res->exit_code = -1;
-		strbuf_addf(&out->detail, "%s: %s could not be run\n", label, prog);
-	} else {
-		res->exit_code = timed_out ? 2 : WIFEXITED(status) ? WEXITSTATUS(status) : 3;
-		strbuf_rtrim(&o);
-		/* the evidence is the first line; httpget prints the body after it */
-		snprintf(res->line, sizeof(res->line), "%.*s", (int)strcspn(strbuf_str(&o), "\n"),
-			 strbuf_str(&o));
-		kv_get_double(res->line, "latency_ms", &res->latency_ms);
-		strbuf_addf(&out->detail, "%s: %s\n", label, *res->line ? res->line : "(no output)");
-		if (e.len) {
-			strbuf_rtrim(&e);
-			strbuf_addf(&out->detail, "%s stderr: %s\n", label, e.buf);
-		}
-	}
+	probe_record(out, label, prog, ret, status, timed_out, &o, &e, res);
 	strbuf_release(&o);
 	strbuf_release(&e);
 	free(path);
+	return ret;
+}
+
+/* What one probe of a set holds while the set runs. */
+struct set_member {
+	struct proc_spec spec;
+	const char *argv[24];
+	char wait_ms[16];
+	char *path;
+	struct strbuf out, err;
+};
+
+int probe_http_set(struct scenario *s, struct canary_outcome *out, struct http_probe *set,
+		   size_t n)
+{
+	struct capture *runs;
+	struct set_member *m;
+	int ret = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (!set[i].where || !set[i].where->netns)
+			return error("probe_http_set: '%s' is not in a lab namespace", set[i].label);
+	runs = xcalloc(n ? n : 1, sizeof(*runs));
+	m = xcalloc(n ? n : 1, sizeof(*m));
+	for (size_t i = 0; i < n; i++) {
+		const char *args[] = { "-u", set[i].url, "-w", m[i].wait_ms, NULL };
+
+		snprintf(m[i].wait_ms, sizeof(m[i].wait_ms), "%d", set[i].timeout_ms);
+		m[i].path = probe_argv(s, set[i].where, "httpget", args, m[i].argv);
+		m[i].spec = (struct proc_spec){ .name = "httpget", .argv = m[i].argv,
+						.netns = set[i].where->netns };
+		runs[i] = (struct capture){ .spec = &m[i].spec, .timeout_ms = set[i].timeout_ms + 5000,
+					    .out = &m[i].out, .err = &m[i].err };
+	}
+	run_capture_set(runs, n);
+	/* the evidence in the order of the set, whatever order they ended in */
+	for (size_t i = 0; i < n; i++) {
+		probe_record(out, set[i].label, "httpget", runs[i].ret, runs[i].status, 0,
+			     &m[i].out, &m[i].err, &set[i].res);
+		if (runs[i].ret < 0)
+			ret = -1;
+		strbuf_release(&m[i].out);
+		strbuf_release(&m[i].err);
+		free(m[i].path);
+	}
+	free(runs);
+	free(m);
 	return ret;
 }
 

@@ -37,6 +37,21 @@ int probe_dns_type(struct scenario *s, const struct probe_site *where,
 /* Run httpget for url (expecting HTTP 200); evidence as for probe_dns(). */
 int probe_http(struct scenario *s, const struct probe_site *where, struct canary_outcome *out,
 	       const char *label, const char *url, int timeout_ms, struct guestprobe *res);
+/* One httpget of a set run side by side (probe_http_set()). */
+struct http_probe {
+	const struct probe_site *where;  /* a lab namespace: the router's agent runs one at a time */
+	const char *label;
+	const char *url;
+	int timeout_ms;
+	struct guestprobe res;           /* out */
+};
+/*
+ * probe_http() for every probe of set at once, so probes that can only
+ * pass by timing out wait together. Evidence goes into the detail in the
+ * set's order. 0, or -1 when any could not be run.
+ */
+int probe_http_set(struct scenario *s, struct canary_outcome *out, struct http_probe *set,
+		   size_t n);
 /* The router's dnsprobe (kept for the router canaries' brevity). */
 int guest_dnsprobe(struct scenario *s, struct canary_outcome *out, const char *label,
 		   const char *server, const char *name, const char *transport,
