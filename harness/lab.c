@@ -324,16 +324,34 @@ int lab_enslave(struct lab *lab, const char *netns, const char *ifname, const ch
 	return run_argv_ns(netns, CMD_TIMEOUT_MS, argv);
 }
 
-int lab_add_addr(struct lab *lab, const char *netns, const char *ifname, const char *cidr)
+static int add_addr(const char *netns, const char *ifname, const char *cidr, int no_source)
 {
 	/* IPv6 without DAD: usable at once, and the lab has no duplicates */
-	const char *argv[] = { "ip", "addr", "add", cidr, "dev", ifname,
-			       strchr(cidr ? cidr : "", ':') ? "nodad" : NULL, NULL };
+	const char *argv[10] = { "ip", "addr", "add", cidr, "dev", ifname };
+	size_t n = 6;
 
-	(void)lab;
 	if (check_ns(netns) < 0 || check_if(ifname) < 0 || check_addr(cidr) < 0)
 		return -1;
+	if (strchr(cidr, ':'))
+		argv[n++] = "nodad";
+	if (no_source) {
+		argv[n++] = "preferred_lft";
+		argv[n++] = "0";
+	}
+	argv[n] = NULL;
 	return run_argv_ns(netns, CMD_TIMEOUT_MS, argv);
+}
+
+int lab_add_addr(struct lab *lab, const char *netns, const char *ifname, const char *cidr)
+{
+	(void)lab;
+	return add_addr(netns, ifname, cidr, 0);
+}
+
+int lab_add_service_addr(struct lab *lab, const char *netns, const char *ifname, const char *cidr)
+{
+	(void)lab;
+	return add_addr(netns, ifname, cidr, 1);
 }
 
 int lab_add_route(struct lab *lab, const char *netns, const char *dst,
@@ -535,7 +553,7 @@ int lab_up_router(struct lab *lab, int nat6)
 	      lab_add_addr(lab, lab->inet, lab->inet_br, LAB_DNS_CLIENT "/24") ||
 	      lab_add_addr(lab, lab->inet, lab->inet_br, LAB_WEB "/24") ||
 	      lab_add_addr(lab, lab->inet, lab->inet_br, LAB_INET6_GW "/64") ||
-	      lab_add_addr(lab, lab->inet, lab->inet_br, LAB_WEB6 "/64") ||
+	      lab_add_service_addr(lab, lab->inet, lab->inet_br, LAB_WEB6 "/64") ||
 	      lab_add_netns(lab, lab->routeros) ||
 	      lab_add_veth(lab, lab->routeros, lab->wan, lab->inet, lab->wan_peer) ||
 	      lab_enslave(lab, lab->inet, lab->wan_peer, lab->inet_br) ||

@@ -125,6 +125,19 @@ int lab_add_veth(struct lab *lab, const char *netns_a, const char *name_a,
 int lab_enslave(struct lab *lab, const char *netns, const char *ifname, const char *bridge);
 /* Add address cidr ("198.51.100.1/24"; IPv6 without DAD) to ifname in netns. */
 int lab_add_addr(struct lab *lab, const char *netns, const char *ifname, const char *cidr);
+/*
+ * An address only what binds to it uses: deprecated (preferred_lft 0), so
+ * the kernel never picks it as the source of an unbound socket's packets.
+ * The stand-in internet's IPv6 services share one bridge with headscale,
+ * whose STUN server answers from [::]:3478 unbound: from the newest
+ * address of equal prefix, the web server's, unless that one is
+ * deprecated. A router behind NAT66 drops a STUN reply from an address it
+ * did not ask (conntrack has no such flow), so tailscaled's IPv6 probe
+ * would never answer: the router would report no IPv6 and each netcheck
+ * would wait out its 3 s STUN timeout. Real DERP servers answer from the
+ * address they were asked on.
+ */
+int lab_add_service_addr(struct lab *lab, const char *netns, const char *ifname, const char *cidr);
 /* Add route dst ("default" or a lab prefix) via gateway (or NULL) dev (or NULL) in netns. */
 int lab_add_route(struct lab *lab, const char *netns, const char *dst,
 		  const char *via, const char *dev);

@@ -113,6 +113,16 @@ static void check_topology(const struct lab *lab)
 	check(rc == 0, "routeros pings %s (inet bridge)", LAB_INET_GW);
 	rc = run_in(lab->routeros, have_cmd("ping") ? ping6_argv : bb_ping6_argv, &out, &err);
 	check(rc == 0, "routeros pings %s (inet bridge, IPv6)", LAB_INET6_GW);
+	/* unbound replies (headscale's STUN) leave from control's address, not a service's */
+	{
+		const char *src_argv[] = { "ip", "-6", "route", "get", LAB_ROUTER_WAN6, NULL };
+
+		strbuf_reset(&out);
+		rc = run_in(lab->inet, src_argv, &out, &err);
+		check(rc == 0 && strstr(strbuf_str(&out), " src " LAB_INET6_GW " "),
+		      "inet: replies to %s leave from %s (%s)", LAB_ROUTER_WAN6, LAB_INET6_GW,
+		      strbuf_str(&out));
+	}
 
 	for (size_t n = 0; n < 2; n++) {
 		for (size_t i = 0; i < sizeof(outside) / sizeof(outside[0]); i++) {
