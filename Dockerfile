@@ -31,7 +31,7 @@ SHELL ["/bin/bash", "-o", "pipefail", "-c"]
 WORKDIR /src
 COPY .ci/install-deps .ci/
 RUN .ci/install-deps --image
-COPY vm/arches vm/arch.sh vm/
+COPY vm/arches.env vm/arch.sh vm/
 COPY image/ image/
 ARG TARGETOS TARGETARCH TARGETVARIANT TAILSCALE_VERSION
 # A builder behind a TLS-inspecting proxy passes its CA bundle as the secret

@@ -21,6 +21,16 @@ export APT_CONFIG := $(shell d='$(TSCANARY_CACHE)/apt'; mkdir -p "$$d" 2>/dev/nu
 	} >"$$d/.main.$$$$" 2>/dev/null && mv -f "$$d/.main.$$$$" "$$d/main.conf" && \
 	mv -f "$$d/.apt.$$$$" "$$d/apt.conf" && echo "$$d/apt.conf")
 
+# The arch facts: ARCHES and ARCH_<arch>_<KEY> (OCI, DEBARCH, TRIPLE, QEMU,
+# NATIVE, ...). vm/arches is read by the harness alone; this is the view it
+# generates for Make (tscanary arch --make). It is committed, not built:
+# every make, `make deps` and `make doctor` on a machine without a compiler
+# or tscanary's libraries too, reads it before anything is built, and the
+# Dockerfile's build step needs the sh view (vm/arches.env) without the
+# harness anyway. `make arches` writes both; arches-check (make check)
+# fails when they say other than vm/arches.
+include vm/arches.mk
+
 BUILD := build
 CC ?= cc
 WARN := -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes -Wstrict-prototypes \
@@ -47,6 +57,7 @@ help:
 	@echo 'make unit                 cmocka unit tests under ASan/UBSan'
 	@echo 'make test-unprivileged ARCH=armv7  the gate as the user tscanary (made as root), in a user namespace'
 	@echo 'make doctor               every prerequisite, its state on this machine and the fix'
+	@echo 'make arches               after editing vm/arches: regenerate its views vm/arches.mk and vm/arches.env'
 	@echo 'make image ARCH=armv7     build only the image (out/<arch>/image/)'
 	@echo 'make image ARCH=all       every arch, then the release index out/release/index.oci.tar'
 	@echo 'make test ARCH=armv7 REUSE=1  a passing stored run with the same key stands (cached verdict)'
@@ -127,13 +138,15 @@ $(GUEST_EXTRA)/.stamp: $(CANARY_BINS)
 
 $(VM_OVERLAY): $(GUEST_EXTRA)/.stamp
 
-ARCHES := $(shell awk '!/^\#/ && NF { print $$1 }' vm/arches)
-
 .PHONY: test negative-control test-all
-# Host-side probes (client canaries) are the amd64 builds of the guest ones.
-HOST_PROBES = $(BUILD)/amd64/canaries
+# Host-side probes (client canaries) are the builds of the guest ones for
+# this machine's own arch: the one whose native column is its `uname -m`.
+HOST_MACHINE := $(shell uname -m)
+HOST_ARCH := $(firstword $(foreach a,$(ARCHES),$(if $(filter $(ARCH_$(a)_NATIVE),$(HOST_MACHINE)),$(a))))
+HOST_PROBES = $(BUILD)/$(HOST_ARCH)/canaries
 host-probes:
-	$(MAKE) --no-print-directory ARCH=amd64 guest-canaries
+	$(if $(HOST_ARCH),,$(error no arch in vm/arches runs natively on this $(HOST_MACHINE) machine))
+	$(MAKE) --no-print-directory ARCH=$(HOST_ARCH) guest-canaries
 
 # Tools every arch's run shares live in one build dir: runs for several
 # arches at once (same checkout, same cache) build them under one lock.
@@ -288,12 +301,22 @@ readme-check: $(BUILD)/tscanary
 			index($$0, e) == 1 { on = 0 } on' README.md | diff -u - $(BUILD)/$$tag.md || \
 		{ echo "README $$tag table is stale: run make readme" >&2; exit 1; }; done
 
+# The views of vm/arches (see the include of vm/arches.mk above).
+ARCH_VIEWS = vm/arches.mk:--make vm/arches.env:--sh
+.PHONY: arches arches-check
+arches: $(BUILD)/tscanary
+	@for v in $(ARCH_VIEWS); do $(BUILD)/tscanary arch $${v#*:} >$${v%%:*}.tmp && \
+		mv -f $${v%%:*}.tmp $${v%%:*} || exit 1; done
+arches-check: $(BUILD)/tscanary
+	@for v in $(ARCH_VIEWS); do $(BUILD)/tscanary arch $${v#*:} | diff -u $${v%%:*} - || \
+		{ echo "$${v%%:*} is stale: run make arches" >&2; exit 1; }; done
+
 # Bad input: a clear message and its own exit code, never a hang (needs a
 # good image of each arch: the gate's own, cached).
 .PHONY: bad-input-check
 bad-input-check: $(BUILD)/tscanary
 	@for a in $(ARCHES); do $(MAKE) --no-print-directory image ARCH=$$a >/dev/null || exit 1; done
-	tests/bad-inputs.sh $(foreach a,armv7 arm64 amd64,out/$(a)/image/image.oci.tar)
+	tests/bad-inputs.sh $(foreach a,$(ARCHES),out/$(a)/image/image.oci.tar)
 
 # A canary that never returns, a guest kernel panic, a frozen VM, a headscale
 # that never gets ready: each run ends in time with a verdict naming it (not
@@ -354,7 +377,7 @@ release-check: $(BUILD)/tscanary
 # One gate, armv7's (what a maintainer, the bump PR and the release check
 # run; the gate pipeline runs each arch in its own job, .woodpecker/gate.yaml),
 # run as an ordinary user: the same verdict proves the gate needs no root.
-check: prereqs unit readme-check ci-config-check lab-check guest-canaries-check override-check oci-compare-test
+check: prereqs unit readme-check arches-check ci-config-check lab-check guest-canaries-check override-check oci-compare-test
 	$(MAKE) --no-print-directory test-unprivileged ARCH=armv7
 	$(MAKE) --no-print-directory release-check RELEASE_ARCHES=armv7
 	$(MAKE) --no-print-directory bad-input-check

@@ -5,19 +5,18 @@ Run by .ci/check-woodpecker with the tools venv's Python (ruamel.yaml):
 Prints one line per broken rule and exits 1 if any.
 """
 import os
+import subprocess
 import sys
 
 from ruamel.yaml import YAML
 
 
 def arches(top):
-    names = []
-    with open(os.path.join(top, "vm", "arches"), encoding="utf-8") as f:
-        for line in f:
-            words = line.split()
-            if words and not words[0].startswith("#"):
-                names.append(words[0])
-    return names
+    """The arch names, as vm/arch.sh gives them to every script."""
+    env = dict(os.environ, arch_env="vm/arches.env")
+    names = subprocess.run(["sh", "-c", ". vm/arch.sh && arch_names"], cwd=top, env=env,
+                           capture_output=True, text=True, check=True).stdout
+    return names.split()
 
 
 def steps_of(doc):

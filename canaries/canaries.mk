@@ -9,8 +9,9 @@
 #
 #   make guest-canaries ARCH=armv7    build/armv7/canaries/{dnsprobe,httpget}
 #   make guest-canaries-all           the same for every arch in vm/arches
-#   make guest-canaries-check         build ARCH=$(ARCH) (and amd64) and
-#                                     test them in a throwaway netns (root)
+#   make guest-canaries-check         build ARCH=$(ARCH) (and the host's
+#                                     own arch) and test them in a
+#                                     throwaway netns (root)
 #
 # Needs: gcc-arm-linux-gnueabihf, gcc-aarch64-linux-gnu (their
 # libc6-dev-*-cross bring the static libc), libldns-dev, libssl-dev, and
@@ -29,10 +30,8 @@ CANARY_BINS := $(CANARY_PROGS:%=$(CANARY_DIR)/%)
 CANARY_COMMON := probe netio
 CANARY_LIBPKGS := libldns-dev libssl-dev
 
-# Deferred (=): only a guest-canary build pays for reading the arch table.
-CANARY_ARCHLINE = $(shell awk -v a='$(ARCH)' '$$1 == a' vm/arches)
-CANARY_DEBARCH = $(word 3,$(CANARY_ARCHLINE))
-CANARY_TRIPLE = $(word 5,$(CANARY_ARCHLINE))
+CANARY_DEBARCH = $(ARCH_$(ARCH)_DEBARCH)
+CANARY_TRIPLE = $(ARCH_$(ARCH)_TRIPLE)
 CANARY_CC = $(CANARY_TRIPLE)-gcc
 CANARY_CFLAGS := -std=gnu11 -D_GNU_SOURCE $(WARN) -Os -ffunction-sections \
 	-fdata-sections -MMD -MP
@@ -45,13 +44,14 @@ CANARY_LIBS_httpget :=
 guest-canaries: $(CANARY_BINS)
 
 guest-canaries-all:
-	@set -e; for a in $$(awk '!/^#/ && NF { print $$1 }' vm/arches); do \
+	@set -e; for a in $(ARCHES); do \
 		$(MAKE) --no-print-directory ARCH=$$a guest-canaries; done
 
+# The host's own build (HOST_ARCH, the top Makefile) runs on the host.
 guest-canaries-check: guest-canaries
-	$(if $(filter amd64,$(ARCH)),,$(MAKE) --no-print-directory ARCH=amd64 guest-canaries)
-	canaries/guest/tests/probes.sh $(BUILD)/amd64/canaries \
-		$(if $(filter amd64,$(ARCH)),,$(ARCH)=$(CANARY_DIR))
+	$(if $(filter $(HOST_ARCH),$(ARCH)),,$(MAKE) --no-print-directory ARCH=$(HOST_ARCH) guest-canaries)
+	canaries/guest/tests/probes.sh $(HOST_PROBES) \
+		$(if $(filter $(HOST_ARCH),$(ARCH)),,$(ARCH)=$(CANARY_DIR))
 
 # The include and library flags for this arch, and the exact library package
 # versions in lib-versions.  Resolved on every build (cheap unless a fetch is

@@ -7,12 +7,23 @@
 #include <stdio.h>
 #include <string.h>
 
-#define ARCH_FIELDS 11
+#define ARCH_FIELDS 12
+
+/*
+ * Every value goes unquoted into the views (Make and sh), so it may hold
+ * only these; a name is also part of variable names there.
+ */
+static const char value_chars[] =
+	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._+/-";
+static const char name_chars[] = "abcdefghijklmnopqrstuvwxyz0123456789";
 
 static int copy_field(char *dst, size_t len, const char *src, const char *what)
 {
 	if (strlen(src) >= len)
 		return error("arch table: %s '%s' is too long", what, src);
+	if (src[strspn(src, value_chars)])
+		return error("arch table: %s '%s' holds a character other than [A-Za-z0-9._+/-]",
+			     what, src);
 	memcpy(dst, src, strlen(src) + 1);
 	return 0;
 }
@@ -52,6 +63,8 @@ int arch_parse_line(const char *line, struct arch *out)
 		return error("arch table: expected %d fields, got %d in '%.40s'",
 			     ARCH_FIELDS, n, line);
 	memset(out, 0, sizeof(*out));
+	if (f[0][strspn(f[0], name_chars)])
+		return error("arch table: name '%s' is not [a-z0-9]+", f[0]);
 	if (copy_field(out->name, sizeof(out->name), f[0], "name") < 0 ||
 	    split_pair(f[1], out->oci_arch, sizeof(out->oci_arch), out->oci_variant,
 		       sizeof(out->oci_variant), "oci platform") < 0 ||
@@ -63,7 +76,9 @@ int arch_parse_line(const char *line, struct arch *out)
 	    copy_field(out->qemu, sizeof(out->qemu), f[6], "qemu") < 0 ||
 	    copy_field(out->machine, sizeof(out->machine), f[7], "machine") < 0 ||
 	    copy_field(out->cpu, sizeof(out->cpu), f[8], "cpu") < 0 ||
-	    copy_field(out->console, sizeof(out->console), f[9], "console") < 0)
+	    copy_field(out->console, sizeof(out->console), f[9], "console") < 0 ||
+	    copy_field(out->native, sizeof(out->native), strcmp(f[11], "-") ? f[11] : "",
+		       "native") < 0)
 		return -1;
 	if (!strcmp(f[10], "pci"))
 		out->virtio_pci = 1;
@@ -145,4 +160,103 @@ int arch_lookup(const char *table_path, const char *name, struct arch *out)
 		return -1;
 	arch_names(table_path, names, sizeof(names));
 	return error("unknown ARCH '%s' (valid: %s)", name, names);
+}
+
+/* One fact of an arch as both views name it (ARCH_<key>). */
+struct view_fact {
+	const char *key;
+	const char *val;
+};
+
+#define VIEW_FACTS 13
+
+struct view {
+	char oci[32]; /* the oci column again: "arm/v7" */
+	struct view_fact f[VIEW_FACTS];
+};
+
+static void view_of(const struct arch *a, struct view *v)
+{
+	snprintf(v->oci, sizeof(v->oci), "%s%s%s", a->oci_arch, a->oci_variant[0] ? "/" : "",
+		 a->oci_variant);
+	v->f[0] = (struct view_fact){ "NAME", a->name };
+	v->f[1] = (struct view_fact){ "OCI", v->oci };
+	v->f[2] = (struct view_fact){ "DEBARCH", a->debarch };
+	v->f[3] = (struct view_fact){ "KERNELPKG", a->kernelpkg };
+	v->f[4] = (struct view_fact){ "TRIPLE", a->triple };
+	v->f[5] = (struct view_fact){ "GOARCH", a->goarch };
+	v->f[6] = (struct view_fact){ "GOARM", a->goarm };
+	v->f[7] = (struct view_fact){ "QEMU", a->qemu };
+	v->f[8] = (struct view_fact){ "MACHINE", a->machine };
+	v->f[9] = (struct view_fact){ "CPU", a->cpu };
+	v->f[10] = (struct view_fact){ "CONSOLE", a->console };
+	v->f[11] = (struct view_fact){ "VIRTIO", a->virtio_pci ? "pci" : "mmio" };
+	v->f[12] = (struct view_fact){ "NATIVE", a->native };
+}
+
+static void view_header(struct strbuf *out, const char *table_path, const char *how)
+{
+	strbuf_addf(out, "# Generated from %s by `tscanary arch %s` (make arches): do not edit.\n"
+		    "# make check (arches-check) fails when this differs from what it prints.\n",
+		    table_path, how);
+}
+
+static int add_make_facts(const struct arch *a, void *data)
+{
+	struct strbuf *out = data;
+	struct view v;
+
+	view_of(a, &v);
+	strbuf_addch(out, '\n');
+	for (size_t i = 0; i < VIEW_FACTS; i++)
+		strbuf_addf(out, "ARCH_%s_%s :=%s%s\n", a->name, v.f[i].key,
+			    v.f[i].val[0] ? " " : "", v.f[i].val);
+	return 0;
+}
+
+int arch_make_view(const char *table_path, struct strbuf *out)
+{
+	char names[256];
+
+	if (arch_names(table_path, names, sizeof(names)) < 0)
+		return -1;
+	view_header(out, table_path, "--make");
+	strbuf_addf(out, "ARCHES := %s\n", names);
+	return for_each_arch(table_path, add_make_facts, out);
+}
+
+static int add_sh_case(const struct arch *a, void *data)
+{
+	struct strbuf *out = data;
+	struct view v;
+
+	view_of(a, &v);
+	strbuf_addf(out, "\t%s)\n", a->name);
+	for (size_t i = 0; i < VIEW_FACTS; i++)
+		strbuf_addf(out, "\t\tARCH_%s=%s\n", v.f[i].key, v.f[i].val);
+	strbuf_addstr(out, "\t\t;;\n");
+	return 0;
+}
+
+int arch_sh_view(const char *table_path, struct strbuf *out)
+{
+	struct view keys;
+	char names[256];
+
+	if (arch_names(table_path, names, sizeof(names)) < 0)
+		return -1;
+	/* SC2034: ARCHES is for whoever sources it */
+	strbuf_addstr(out, "# shellcheck shell=sh disable=SC2034\n");
+	view_header(out, table_path, "--sh");
+	strbuf_addf(out, "ARCHES='%s'\n\n", names);
+	strbuf_addstr(out, "# arch_set NAME: set and export the ARCH_* facts of arch NAME; status 1\n"
+		      "# when there is none.\narch_set() {\n\tcase $1 in\n");
+	if (for_each_arch(table_path, add_sh_case, out) < 0)
+		return -1;
+	strbuf_addstr(out, "\t*) return 1 ;;\n\tesac\n\texport");
+	view_of(&(struct arch){ 0 }, &keys);
+	for (size_t i = 0; i < VIEW_FACTS; i++)
+		strbuf_addf(out, "%sARCH_%s", i && !(i % 6) ? " \\\n\t\t" : " ", keys.f[i].key);
+	strbuf_addstr(out, "\n}\n");
+	return 0;
 }

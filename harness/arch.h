@@ -3,6 +3,8 @@
 
 #include <stddef.h>
 
+struct strbuf;
+
 /* One arch under test, as vm/arches describes it. */
 struct arch {
 	char name[16];      /* ARCH value: armv7, arm64, amd64 */
@@ -18,6 +20,7 @@ struct arch {
 	char cpu[32];       /* QEMU CPU model */
 	char console[16];   /* guest console device */
 	int virtio_pci;     /* 1: virtio-*-pci devices, 0: virtio-*-device (mmio) */
+	char native[16];    /* `uname -m` of a host that runs it natively, or "" */
 };
 
 /*
@@ -29,5 +32,14 @@ int arch_parse_line(const char *line, struct arch *out);
 int arch_lookup(const char *table_path, const char *name, struct arch *out);
 /* Write the table's arch names, space separated, into buf. */
 int arch_names(const char *table_path, char *buf, size_t len);
+
+/*
+ * The table as the other languages read it (tscanary arch): vm/arches.mk,
+ * Make variables ARCHES and ARCH_<name>_<KEY>, and vm/arches.env, POSIX sh
+ * defining ARCHES and arch_set NAME (which sets and exports ARCH_<KEY>).
+ * The keys are the same in both. 0, or -1 when the table does not parse.
+ */
+int arch_make_view(const char *table_path, struct strbuf *out);
+int arch_sh_view(const char *table_path, struct strbuf *out);
 
 #endif

@@ -49,6 +49,7 @@ static const char usage_text[] =
 	"       tscanary verdict record --store DIR --tree HASH SUMMARY.json\n"
 	"       tscanary verdict check --store DIR --tree HASH [--arches FILE]\n"
 	"                              PLATFORM=DIGEST...\n"
+	"       tscanary arch --make|--sh [--table FILE]\n"
 	"       tscanary --help\n"
 	"\n"
 	"run      boot the image for ARCH under QEMU in a sealed lab, join a real\n"
@@ -117,7 +118,11 @@ static const char usage_text[] =
 	"         result, full suite or not, time); `check` exits 0 only if, for every\n"
 	"         PLATFORM=DIGEST (linux/arm/v7=sha256:...), the newest full-suite run\n"
 	"         of that manifest by tree HASH passed, else 1, naming the arch and\n"
-	"         why (no verdict, a failed one, another harness).\n";
+	"         why (no verdict, a failed one, another harness).\n"
+	"arch     the arch table (--table, default vm/arches) as the other languages\n"
+	"         read it, on stdout: --make for Make (vm/arches.mk), --sh for sh\n"
+	"         (vm/arches.env). `make arches` writes both; make check fails when\n"
+	"         they are stale.\n";
 
 static int usage(int code)
 {
@@ -1031,6 +1036,33 @@ static int cmd_coverage(int argc, char **argv)
 	return unjudged ? RUN_INFRA : unnoticed ? RUN_FAIL : 0;
 }
 
+/* tscanary arch --make|--sh [--table FILE]: a generated view of the arch table. */
+static int cmd_arch(int argc, char **argv)
+{
+	int (*view)(const char *, struct strbuf *) = NULL;
+	const char *table = "vm/arches";
+	struct strbuf out = STRBUF_INIT;
+	int ret;
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--make"))
+			view = arch_make_view;
+		else if (!strcmp(argv[i], "--sh"))
+			view = arch_sh_view;
+		else if (!strcmp(argv[i], "--table") && i + 1 < argc)
+			table = argv[++i];
+		else
+			return usage(RUN_USAGE);
+	}
+	if (!view)
+		return usage(RUN_USAGE);
+	ret = view(table, &out);
+	if (!ret)
+		fputs(strbuf_str(&out), stdout);
+	strbuf_release(&out);
+	return ret ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	log_start();
@@ -1065,6 +1097,8 @@ int main(int argc, char **argv)
 		return cmd_verdict(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "focus"))
 		return cmd_focus(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "arch"))
+		return cmd_arch(argc - 1, argv + 1);
 	error("unknown command '%s'", argv[1]);
 	return usage(RUN_USAGE);
 }

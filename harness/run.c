@@ -599,8 +599,8 @@ static enum qemu_accel choose_accel(struct run *r)
 
 	if (uname(&u) < 0)
 		return a;
-	native = (!strcmp(u.machine, "x86_64") && !strcmp(r->s.arch.name, "amd64")) ||
-		 (!strcmp(u.machine, "aarch64") && !strcmp(r->s.arch.name, "arm64"));
+	/* the arch table's native column: the host this arch's KVM runs on */
+	native = r->s.arch.native[0] && !strcmp(u.machine, r->s.arch.native);
 	if (!native)
 		return a;
 	if (userns_active()) {

@@ -10,7 +10,8 @@
 # busybox, CA bundle) and stops before the OCI packing, which Docker does.
 # Inputs: the recipe in image/ (allowlist, waived-deps, busybox-applets,
 # busybox.config, busybox-source, entrypoint.sh, image-config,
-# verbosity_filter.go, rootfs/, go.mod/go.sum), the arch facts in vm/arches,
+# verbosity_filter.go, rootfs/, go.mod/go.sum), the arch facts in vm/arches
+# (as its generated view vm/arches.env says them),
 # and optionally a known-bad variant from fixtures/variants/. Sources:
 # Tailscale from the Go module cache/proxy, busybox built from Debian's
 # source package by image/busybox.sh (musl, UPX), ca-certificates from
@@ -122,9 +123,8 @@ done
 here=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)
 top=$(dirname -- "$here")
 
-# shellcheck disable=SC2034 # read by vm/arch.sh
-arch_table=$top/vm/arches
-[ -r "$arch_table" ] || die "cannot read arch table '$arch_table'"
+arch_env=$top/vm/arches.env
+[ -r "$arch_env" ] || die "cannot read the arch facts '$arch_env'"
 # shellcheck source=../vm/arch.sh disable=SC1091
 . "$top/vm/arch.sh"
 if [ -n "$platform_arg" ]; then
@@ -136,8 +136,8 @@ if [ -n "$platform_arg" ]; then
 	*) die "--platform '$platform_arg': only linux/... images exist" ;;
 	esac
 	case $p in arm64/v8 | amd64/v1) p=${p%/*} ;; esac
-	arch=$(awk -v p="$p" '!/^#/ && $2 == p { print $1 }' "$arch_table")
-	[ -n "$arch" ] || die "no arch in vm/arches has platform '$platform_arg' (have: $(awk '!/^#/ && NF { printf "linux/%s ", $2 }' "$arch_table"))"
+	arch=$(arch_find OCI "$p") ||
+		die "no arch in vm/arches has platform '$platform_arg' (have: $(for a in $(arch_names); do arch_set "$a"; printf 'linux/%s ' "$ARCH_OCI"; done))"
 fi
 [ -n "$arch" ] || { usage >&2 && die "no --arch given (valid: $(arch_names))"; }
 if [ -n "$rootfs_out" ]; then
@@ -585,9 +585,11 @@ variant_hash=none
 # must not rebuild its image.
 [ -z "$variant_file" ] || variant_hash=$(grep -E '^[[:space:]]*(omit|drop_allow|add|upx|filter|config_drop|config_add|env|busybox_drop)[[:space:]]*=' "$variant_file" |
 	sed -e 's/^[[:space:]]*//' -e 's/[[:space:]]*$//' | sha256sum | cut -d' ' -f1)
+# arch=: the arch facts this script reads (busybox's key holds the ones
+# image/busybox.sh reads), so a fact only the VMs use rebuilds no image.
 key=$(
 	printf '%s\n' "tscanary image cache v1" "tailscale=$ts_version" \
-		"arch=$(awk -v a="$arch" '$1 == a' "$arch_table")" "tags=$tags" \
+		"arch=$arch $ARCH_OCI $ARCH_GOARCH $ARCH_GOARM" "tags=$tags" \
 		"upx=$v_upx $upx_version" "filter=$v_filter" "recipe=$recipe_hash" \
 		"variant=$variant $variant_hash" "busybox=$bb_version $bb_key" "ca=$ca_version" \
 		"go=$go_version" "epoch=$SOURCE_DATE_EPOCH" ${ts_override:+"modules=$mod_key"} \

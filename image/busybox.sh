@@ -56,7 +56,7 @@ done
 here=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)
 top=$(dirname -- "$here")
 # shellcheck disable=SC2034 # read by vm/arch.sh
-arch_table=$top/vm/arches
+arch_env=$top/vm/arches.env
 # shellcheck source=../vm/arch.sh disable=SC1091
 . "$top/vm/arch.sh"
 [ -n "$arch" ] || { usage >&2 && exit 2; }

@@ -67,7 +67,7 @@ for t in buildah mmdebstrap jq; do
 done
 
 # shellcheck disable=SC2034 # read by vm/arch.sh
-arch_table=$top/vm/arches
+arch_env=$top/vm/arches.env
 # shellcheck source=../vm/arch.sh disable=SC1091
 . "$top/vm/arch.sh"
 arches=$arch
@@ -77,9 +77,9 @@ for a in $arches; do
 	arch_load "$a" || exit 1
 	platforms=${platforms:+$platforms,}linux/$ARCH_OCI
 done
-# the build platform is the row of vm/arches whose Debian arch is this machine's
-build_platform=$(awk -v d="$(dpkg --print-architecture)" '!/^#/ && $3 == d { print "linux/" $2; exit }' "$arch_table")
-[ -n "$build_platform" ] || die "no arch in vm/arches builds on $(dpkg --print-architecture)"
+# the build platform is the arch whose Debian arch is this machine's
+build_platform=$(a=$(arch_find DEBARCH "$(dpkg --print-architecture)") && arch_set "$a" &&
+	echo "linux/$ARCH_OCI") || die "no arch in vm/arches builds on $(dpkg --print-architecture)"
 version=$("$top/.ci/tailscale-version") || die "cannot read the pinned Tailscale version"
 
 cache_root=${TSCANARY_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/tscanary}

@@ -32,7 +32,7 @@ done
 { [ -n "$arch" ] && [ -n "$dock" ]; } || usage
 [ -z "$gate" ] || [ "$arch" != all ] || usage
 # shellcheck disable=SC2034 # read by vm/arch.sh
-arch_table=vm/arches
+arch_env=vm/arches.env
 # shellcheck source=../vm/arch.sh disable=SC1091
 . vm/arch.sh
 arches=$arch

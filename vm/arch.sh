@@ -1,25 +1,37 @@
 # shellcheck shell=sh
-# Source this file, then call arch_load NAME: it sets ARCH_OCI, ARCH_DEBARCH,
-# ARCH_KERNELPKG, ARCH_TRIPLE, ARCH_GOARCH, ARCH_GOARM, ARCH_QEMU,
-# ARCH_MACHINE, ARCH_CPU, ARCH_CONSOLE, ARCH_VIRTIO from vm/arches.
-arch_table=${arch_table:-$(dirname -- "$0")/../vm/arches}
+# Source this file, then call arch_load NAME: it sets and exports ARCH_NAME,
+# ARCH_OCI, ARCH_DEBARCH, ARCH_KERNELPKG, ARCH_TRIPLE, ARCH_GOARCH, ARCH_GOARM,
+# ARCH_QEMU, ARCH_MACHINE, ARCH_CPU, ARCH_CONSOLE, ARCH_VIRTIO and ARCH_NATIVE
+# (vm/arches says what each means). They come from vm/arches.env, the view of
+# vm/arches that `make arches` generates: scripts that run without the harness
+# (the Dockerfile's build step runs image/build.sh alone) read it as well.
+# Set arch_env to its path first when $0 is not one directory below the top.
+arch_env=${arch_env:-$(dirname -- "$0")/../vm/arches.env}
+# shellcheck source-path=SCRIPTDIR source=arches.env
+. "$arch_env"
 
 arch_names() {
-	awk '!/^#/ && NF { print $1 }' "$arch_table" | tr '\n' ' '
+	echo "$ARCHES"
 }
 
 arch_load() {
-	line=$(awk -v a="$1" '!/^#/ && $1 == a' "$arch_table")
-	if [ -z "$line" ]; then
-		echo "error: unknown ARCH '$1' (valid: $(arch_names))" >&2
-		return 1
-	fi
-	# shellcheck disable=SC2086
-	set -- $line
-	ARCH_NAME=$1 ARCH_OCI=$2 ARCH_DEBARCH=$3 ARCH_KERNELPKG=$4 ARCH_TRIPLE=$5
-	ARCH_GOARCH=${6%%/*} ARCH_GOARM=
-	case $6 in */*) ARCH_GOARM=${6#*/} ;; esac
-	ARCH_QEMU=$7 ARCH_MACHINE=$8 ARCH_CPU=$9 ARCH_CONSOLE=${10} ARCH_VIRTIO=${11}
-	export ARCH_NAME ARCH_OCI ARCH_DEBARCH ARCH_KERNELPKG ARCH_TRIPLE ARCH_GOARCH \
-		ARCH_GOARM ARCH_QEMU ARCH_MACHINE ARCH_CPU ARCH_CONSOLE ARCH_VIRTIO
+	arch_set "$1" && return 0
+	echo "error: unknown ARCH '$1' (valid: $(arch_names))" >&2
+	return 1
+}
+
+# arch_find KEY VALUE: the first arch whose ARCH_KEY is VALUE (arch_find OCI
+# arm/v7 prints armv7); status 1 when none is. It loads each arch it tries:
+# call it in a command substitution.
+arch_find() {
+	for arch_find_a in $ARCHES; do
+		arch_set "$arch_find_a"
+		arch_find_v=
+		eval "arch_find_v=\$ARCH_$1"
+		if [ "$arch_find_v" = "$2" ]; then
+			echo "$arch_find_a"
+			return 0
+		fi
+	done
+	return 1
 }

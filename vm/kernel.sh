@@ -16,8 +16,8 @@
 set -eu
 
 here=$(cd -- "$(dirname -- "$0")" && pwd)
-# shellcheck disable=SC2034 # read by arch.sh
-arch_table=$here/arches
+# shellcheck disable=SC2034 # read by vm/arch.sh
+arch_env=$here/arches.env
 # shellcheck disable=SC1091
 . "$here/arch.sh"
 

@@ -36,7 +36,7 @@ overlay: $(VM_OVERLAY)
 
 # Whoever fills VM_EXTRA adds a prerequisite to $(VM_OVERLAY) that changes
 # with its contents (the top Makefile uses a stamp file).
-$(VM_OVERLAY): $(VM_KERNEL_REF) vm/guest/init vm/initramfs.sh vm/arches $(VM_AGENT)
+$(VM_OVERLAY): $(VM_KERNEL_REF) vm/guest/init vm/initramfs.sh vm/arches.env $(VM_AGENT)
 	vm/initramfs.sh --arch $(ARCH) --kernel-dir "$$(cat $<)" --agent $(VM_AGENT) \
 		$(if $(VM_EXTRA),--extra $(VM_EXTRA)) --out $@
 
@@ -48,16 +48,17 @@ vm_flash = vm/flash.sh $(1)
 # empty hub (sealed by construction), and a stub agent that reports what
 # init set up and exits, so init must power the VM off by itself.
 VM_SMOKE = $(BUILD)/$(ARCH)/vm-smoke
+# virtio-*-device (mmio) or virtio-*-pci, as the arch's virtio column says
+VM_VIRTIO_DEV = $(if $(filter pci,$(ARCH_$(ARCH)_VIRTIO)),pci,device)
 
 vm-smoke: $(VM_SMOKE)/initrd $(VM_KERNEL_REF)
-	@set -e; arch_table=vm/arches; . vm/arch.sh; arch_load $(ARCH); k=$$(cat $(VM_KERNEL_REF)); s=$(VM_SMOKE); \
-	dev=device; test "$$ARCH_VIRTIO" = pci && dev=pci; \
+	@set -e; k=$$(cat $(VM_KERNEL_REF)); s=$(VM_SMOKE); dev=$(VM_VIRTIO_DEV); \
 	vm/flash.sh $$s/flash.img >/dev/null; rm -f $$s/console.log $$s/agent.sock; \
 	t0=$$(date +%s%N); \
-	timeout 120 $$ARCH_QEMU -no-user-config -nodefaults -display none -no-reboot \
-		-M $$ARCH_MACHINE -cpu $$ARCH_CPU -accel tcg,thread=multi -smp 2 -m 256 \
+	timeout 120 $(ARCH_$(ARCH)_QEMU) -no-user-config -nodefaults -display none -no-reboot \
+		-M $(ARCH_$(ARCH)_MACHINE) -cpu $(ARCH_$(ARCH)_CPU) -accel tcg,thread=multi -smp 2 -m 256 \
 		-kernel $$k/vmlinuz -initrd $$s/initrd \
-		-append "console=$$ARCH_CONSOLE rdinit=/.tscanary/init panic=-1 cryptomgr.notests=1" \
+		-append "console=$(ARCH_$(ARCH)_CONSOLE) rdinit=/.tscanary/init panic=-1 cryptomgr.notests=1" \
 		-chardev file,id=console,path=$$s/console.log -serial chardev:console \
 		-netdev hubport,id=net0,hubid=0 -device virtio-net-$$dev,netdev=net0 \
 		-drive file=$$s/flash.img,format=raw,if=none,id=flash \

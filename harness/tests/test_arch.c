@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "arch.h"
+#include "strbuf.h"
 
 static void parses_armv7_line(void **state)
 {
@@ -14,7 +15,7 @@ static void parses_armv7_line(void **state)
 	(void)state;
 	assert_int_equal(arch_parse_line("armv7 arm/v7 armhf linux-image-armmp-lpae "
 					 "arm-linux-gnueabihf arm/7 qemu-system-arm virt "
-					 "cortex-a15 ttyAMA0 mmio\n", &a), 1);
+					 "cortex-a15 ttyAMA0 mmio -\n", &a), 1);
 	assert_string_equal(a.name, "armv7");
 	assert_string_equal(a.oci_arch, "arm");
 	assert_string_equal(a.oci_variant, "v7");
@@ -22,6 +23,7 @@ static void parses_armv7_line(void **state)
 	assert_string_equal(a.goarm, "7");
 	assert_string_equal(a.kernelpkg, "linux-image-armmp-lpae");
 	assert_int_equal(a.virtio_pci, 0);
+	assert_string_equal(a.native, "");
 }
 
 static void parses_amd64_without_variant(void **state)
@@ -31,10 +33,11 @@ static void parses_amd64_without_variant(void **state)
 	(void)state;
 	assert_int_equal(arch_parse_line("amd64 amd64 amd64 linux-image-cloud-amd64 "
 					 "x86_64-linux-gnu amd64 qemu-system-x86_64 q35 max "
-					 "ttyS0 pci", &a), 1);
+					 "ttyS0 pci x86_64", &a), 1);
 	assert_string_equal(a.oci_variant, "");
 	assert_string_equal(a.goarm, "");
 	assert_int_equal(a.virtio_pci, 1);
+	assert_string_equal(a.native, "x86_64");
 }
 
 static void skips_comments_and_blanks(void **state)
@@ -53,7 +56,14 @@ static void rejects_malformed(void **state)
 
 	(void)state;
 	assert_int_equal(arch_parse_line("armv7 arm/v7 armhf\n", &a), -1);
-	assert_int_equal(arch_parse_line("x a b c d e f g h i virtio-what\n", &a), -1);
+	assert_int_equal(arch_parse_line("x a b c d e f g h i virtio-what -\n", &a), -1);
+	/* the old eleven columns */
+	assert_int_equal(arch_parse_line("x a b c d e f g h i mmio\n", &a), -1);
+	/* what the views could not carry unquoted */
+	assert_int_equal(arch_parse_line("x a b c d e f g h$x i mmio -\n", &a), -1);
+	assert_int_equal(arch_parse_line("x'y a b c d e f g h i mmio -\n", &a), -1);
+	assert_int_equal(arch_parse_line("X a b c d e f g h i mmio -\n", &a), -1);
+	assert_int_equal(arch_parse_line("x a b c d e f g h i mmio -\n", &a), 1);
 }
 
 static void looks_up_real_table(void **state)
@@ -69,6 +79,64 @@ static void looks_up_real_table(void **state)
 	assert_string_equal(names, "armv7 arm64 amd64");
 }
 
+/* The view of vm/arches holds every line of want. */
+static void assert_view_holds(int (*view)(const char *, struct strbuf *),
+			      const char *const *want, size_t n)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	assert_int_equal(view("vm/arches", &sb), 0);
+	for (size_t i = 0; i < n; i++)
+		if (!strstr(sb.buf, want[i]))
+			fail_msg("the view lacks '%s':\n%s", want[i], sb.buf);
+	strbuf_release(&sb);
+}
+
+static void make_view_names_every_fact(void **state)
+{
+	static const char *const want[] = {
+		"\nARCHES := armv7 arm64 amd64\n",
+		"\nARCH_armv7_OCI := arm/v7\n",
+		"\nARCH_armv7_GOARCH := arm\nARCH_armv7_GOARM := 7\n",
+		/* an empty fact ends at its ":=", no blank after it */
+		"\nARCH_armv7_NATIVE :=\n",
+		"\nARCH_amd64_GOARM :=\n",
+		"\nARCH_amd64_VIRTIO := pci\n",
+		"\nARCH_amd64_NATIVE := x86_64\n",
+	};
+
+	(void)state;
+	assert_view_holds(arch_make_view, want, sizeof(want) / sizeof(want[0]));
+}
+
+static void sh_view_sets_one_arch(void **state)
+{
+	static const char *const want[] = {
+		"\nARCHES='armv7 arm64 amd64'\n",
+		"\n\tarmv7)\n\t\tARCH_NAME=armv7\n\t\tARCH_OCI=arm/v7\n",
+		"\t\tARCH_VIRTIO=mmio\n\t\tARCH_NATIVE=\n\t\t;;\n",
+		"\n\tarm64)\n",
+		"\t*) return 1 ;;\n",
+		"\texport ARCH_NAME ARCH_OCI ",
+		"\tARCH_NATIVE\n}\n",
+	};
+
+	(void)state;
+	assert_view_holds(arch_sh_view, want, sizeof(want) / sizeof(want[0]));
+}
+
+static void views_refuse_a_bad_table(void **state)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	(void)state;
+	/* a file that is not an arch table: the Make view itself */
+	assert_int_equal(arch_make_view("vm/arches.mk", &sb), -1);
+	assert_int_equal(arch_sh_view("vm/arches.mk", &sb), -1);
+	assert_int_equal(arch_make_view("/nonexistent/arches", &sb), -1);
+	strbuf_release(&sb);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -77,6 +145,9 @@ int main(void)
 		cmocka_unit_test(skips_comments_and_blanks),
 		cmocka_unit_test(rejects_malformed),
 		cmocka_unit_test(looks_up_real_table),
+		cmocka_unit_test(make_view_names_every_fact),
+		cmocka_unit_test(sh_view_sets_one_arch),
+		cmocka_unit_test(views_refuse_a_bad_table),
 	};
 
 	return cmocka_run_group_tests_name("arch", tests, NULL, NULL);

@@ -2,29 +2,28 @@
 # native build for the host's unit tests (build/host/agent-native).
 #   make agent ARCH=arm64        build/arm64/agent
 #   make build/armv7/agent       any arch named in vm/arches
-#   make agent-all               every arch in vm/arches
+#   make agent-all               every arch in vm/arches (ARCHES)
 
 AGENT_SRCS := vm/guest/agent.c harness/frame.c harness/http1.c
 AGENT_DEPS := $(AGENT_SRCS) harness/frame.h harness/http1.h vm/guest/guest.mk
 AGENT_CFLAGS = -std=gnu11 -D_GNU_SOURCE $(WARN) -Iharness
-AGENT_ARCHES := $(shell awk '$$1 ~ /^[a-z0-9]+$$/ { print $$1 }' vm/arches)
 HOST_TRIPLE := $(shell gcc -dumpmachine 2>/dev/null)
 
-# The C compiler for arch $(1): the cross gcc from vm/arches, or plain gcc
+# The C compiler for arch $(1): the cross gcc of its triple, or plain gcc
 # when that triple is the host's own.
-agent_cc = $(strip $(foreach t,$(shell awk -v a='$(1)' '$$1 == a { print $$5 }' vm/arches),\
+agent_cc = $(strip $(foreach t,$(ARCH_$(1)_TRIPLE),\
 	$(if $(filter $(t),$(HOST_TRIPLE)),gcc,$(t)-gcc)))
 
 .PHONY: agent agent-all
 agent: $(BUILD)/$(ARCH)/agent
-agent-all: $(AGENT_ARCHES:%=$(BUILD)/%/agent)
+agent-all: $(ARCHES:%=$(BUILD)/%/agent)
 
-$(BUILD)/%/agent: $(AGENT_DEPS) vm/arches
-	@test -n '$(call agent_cc,$*)' || { echo "error: unknown ARCH '$*' (valid: $(AGENT_ARCHES))" >&2; exit 1; }
+$(BUILD)/%/agent: $(AGENT_DEPS) vm/arches.mk
+	@test -n '$(call agent_cc,$*)' || { echo "error: unknown ARCH '$*' (valid: $(ARCHES))" >&2; exit 1; }
 	@mkdir -p $(@D)
-	@# cached by content: sources, this fragment, the arch table, flags, compiler
+	@# cached by content: sources, this fragment, the arch's triple, flags, compiler
 	@set -e; cc='$(call agent_cc,$*)'; \
-	key=$$( { cat $(AGENT_DEPS) vm/arches; $$cc --version | head -n 1; \
+	key=$$( { cat $(AGENT_DEPS); echo '$(ARCH_$*_TRIPLE)'; $$cc --version | head -n 1; \
 		echo '$(AGENT_CFLAGS)'; } | sha256sum | cut -c1-16); \
 	c='$(TSCANARY_CACHE)/guest/$*/agent-'$$key; \
 	if [ -x "$$c" ]; then echo "agent $*: cached ($$key)"; else \
