@@ -90,7 +90,8 @@ unit: $(TEST_BINS)
 		ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 		CMOCKA_MESSAGE_OUTPUT=stdout $$t; done
 
--include image/image.mk vm/vm.mk vm/guest/guest.mk lab/lab.mk lab/headscale.mk lab/nodes.mk canaries/canaries.mk .ci/ci.mk
+# The fragments, each a part of the build; a missing one is an error.
+include image/image.mk vm/vm.mk vm/guest/guest.mk lab/lab.mk lab/headscale.mk lab/nodes.mk canaries/canaries.mk .ci/ci.mk
 
 clean:
 	rm -rf $(BUILD) out
@@ -98,6 +99,7 @@ clean:
 distclean: clean
 	rm -rf $(TSCANARY_CACHE)
 
+# Generated dependency files (-MMD -MP): absent before the first build.
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 
 # --- The gate -------------------------------------------------------------
