@@ -31,6 +31,7 @@
 #define UMOCI_TIMEOUT_MS (600 * 1000)
 /* the tag the converted layout carries; umoci unpacks it */
 #define LAYOUT_TAG "image"
+#define OCI_LAYOUT "{\"imageLayoutVersion\":\"1.0.0\"}"
 
 static const char MT_OCI_INDEX[] = "application/vnd.oci.image.index.v1+json";
 static const char MT_OCI_MANIFEST[] = "application/vnd.oci.image.manifest.v1+json";
@@ -727,11 +728,6 @@ int image_select(const struct image_candidates *c, const struct arch *want, cons
 
 /* ---- files and trees ---- */
 
-static void undo_rm_rf(void *arg)
-{
-	rm_rf(arg);
-}
-
 struct inode_id {
 	dev_t dev;
 	ino_t ino;
@@ -780,36 +776,6 @@ int image_tree_bytes(const char *dir, unsigned long long *bytes)
 	}
 	fts_close(fts);
 	free(seen);
-	return ret;
-}
-
-static int write_file(const char *path, const char *text)
-{
-	char *tmp = xasprintf("%s.tmp", path);
-	size_t len = strlen(text), off = 0;
-	int fd, ret = 0;
-
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-	if (fd < 0) {
-		ret = error_errno("cannot create '%s'", tmp);
-		free(tmp);
-		return ret;
-	}
-	while (off < len && !ret) {
-		ssize_t n = write(fd, text + off, len - off);
-
-		if (n < 0 && errno != EINTR)
-			ret = error_errno("cannot write '%s'", tmp);
-		else if (n > 0)
-			off += (size_t)n;
-	}
-	if (close(fd) < 0 && !ret)
-		ret = error_errno("cannot write '%s'", tmp);
-	if (!ret && rename(tmp, path) < 0)
-		ret = error_errno("cannot rename '%s' to '%s'", tmp, path);
-	if (ret)
-		unlink(tmp);
-	free(tmp);
 	return ret;
 }
 
@@ -1185,11 +1151,11 @@ static int stage_oci(const struct image *img, struct source *src,
 		goto out;
 	}
 	path = xasprintf("%s/oci-layout", layout);
-	if (write_file(path, "{\"imageLayoutVersion\":\"1.0.0\"}") < 0)
+	if (write_text_file(path, OCI_LAYOUT, 0644) < 0)
 		goto out;
 	free(path);
 	path = xasprintf("%s/index.json", layout);
-	if (write_file(path, text) < 0)
+	if (write_text_file(path, text, 0644) < 0)
 		goto out;
 	*ref = xasprintf("oci:%s", layout);
 	ret = 0;

@@ -121,20 +121,11 @@ static void step_end(struct run *r, const char *name)
 	progress(name, "done in %.1f s", d);
 }
 
-static void undo_rm_rf(void *arg)
-{
-	char **dir = arg;
-
-	rm_rf(*dir);
-	free(*dir);
-}
-
 static int make_workdir(struct run *r)
 {
 	const char *tmp = getenv("TMPDIR");
 	char *tmpl = xasprintf("%s/tscanary-%s-XXXXXX", tmp && *tmp ? tmp : "/tmp",
 			       r->o->arch);
-	char **slot;
 
 	if (!mkdtemp(tmpl)) {
 		error_errno("cannot create work dir '%s'", tmpl);
@@ -143,9 +134,7 @@ static int make_workdir(struct run *r)
 	}
 	r->workdir = tmpl;
 	/* --keep holds the lab up until Ctrl-C; after that the work dir goes too */
-	slot = xmalloc(sizeof(*slot));
-	*slot = xstrdup(tmpl);
-	undo_push(undo_rm_rf, slot, "remove work dir");
+	undo_push(undo_rm_rf, xstrdup(tmpl), "remove work dir");
 	return 0;
 }
 

@@ -12,6 +12,7 @@
  * change to the machine is left. Then --cycles more bare up/down cycles
  * for timing. Prints TAP and a closing "N passed, N failed" line.
  */
+#include "files.h"
 #include "lab.h"
 #include "log.h"
 #include "pki.h"
@@ -649,12 +650,8 @@ int main(int argc, char **argv)
 		error_errno("cannot create '%s'", dir);
 		return 1;
 	}
-	{
-		const char *rm[] = { "rm", "-rf", dir, NULL };
-
-		if (!keep)
-			undo_push_argv("remove labtest dir", rm);
-	}
+	if (!keep)
+		undo_push(undo_rm_rf, xstrdup(dir), "remove labtest dir");
 
 	{
 		double t0 = now_s();

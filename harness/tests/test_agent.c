@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "agent.h"
+#include "files.h"
 #include "frame.h"
 #include "log.h"
 #include "proc.h"
@@ -105,11 +106,10 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fixture *fx = *state;
-	const char *rm[] = { "rm", "-rf", fx->dir, NULL };
 
 	agent_close(fx->a);
 	undo_unwind(fx->undo_at);
-	run_argv(10000, rm);
+	rm_rf(fx->dir);
 	free(fx);
 	return 0;
 }

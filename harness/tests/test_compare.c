@@ -347,14 +347,11 @@ static void infrastructure_outcomes(void **state)
 	}
 }
 
-static void write_file(const char *dir, const char *name, const char *text)
+static void write_in(const char *dir, const char *name, const char *text)
 {
 	char *path = xasprintf("%s/%s", dir, name);
-	FILE *fp = fopen(path, "w");
 
-	assert_non_null(fp);
-	fputs(text, fp);
-	fclose(fp);
+	assert_int_equal(write_text_file(path, text, 0644), 0);
 	free(path);
 }
 
@@ -368,10 +365,10 @@ static void load_side_from_directory(void **state)
 	assert_non_null(mkdtemp(dir));
 	sub = xasprintf("%s/image", dir);
 	assert_int_equal(mkdir_p(sub), 0);
-	write_file(dir, "build.status", "1\n");
-	write_file(dir, "build.log", "image: [ 0s] x\nimage: error: no cmd/tailscaled in 'y'\n");
-	write_file(dir, "image/manifest.json", "{\"go_version\": \"go1.26.8\"}");
-	write_file(dir, "summary.json", "{ not json");
+	write_in(dir, "build.status", "1\n");
+	write_in(dir, "build.log", "image: [ 0s] x\nimage: error: no cmd/tailscaled in 'y'\n");
+	write_in(dir, "image/manifest.json", "{\"go_version\": \"go1.26.8\"}");
+	write_in(dir, "summary.json", "{ not json");
 	assert_int_equal(compare_side_load(&s, "new", "v1.102.3", dir), 0);
 	assert_int_equal(s.build_status, 1);
 	assert_int_equal(s.run_status, -1);
@@ -379,7 +376,7 @@ static void load_side_from_directory(void **state)
 	assert_non_null(s.manifest);
 	assert_null(s.summary);
 	compare_side_release(&s);
-	write_file(dir, "build.status", "garbage");
+	write_in(dir, "build.status", "garbage");
 	assert_int_equal(compare_side_load(&s, "new", "v1.102.3", dir), 0);
 	assert_int_equal(s.build_status, -1);
 	compare_side_release(&s);

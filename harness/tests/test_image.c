@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "arch.h"
+#include "files.h"
 #include "image.h"
 #include "log.h"
 #include "proc.h"
@@ -543,16 +544,6 @@ static int run(const char *const *argv)
 	return run_argv(60000, argv);
 }
 
-static int write_text(const char *path, const char *text)
-{
-	FILE *fp = fopen(path, "we");
-
-	if (!fp)
-		return error_errno("cannot create '%s'", path);
-	fputs(text, fp);
-	return fclose(fp) ? error_errno("cannot write '%s'", path) : 0;
-}
-
 static char *sha256_hex(const char *text)
 {
 	unsigned char sum[EVP_MAX_MD_SIZE];
@@ -574,8 +565,8 @@ static int build_rootfs(const char *root)
 	int ret = -1;
 
 	if (mkdir(root, 0755) || mkdir(etc, 0755) || mkdir(bin, 0755) ||
-	    write_text(greeting, "hello\n") || write_text(doomed, "gone\n") ||
-	    write_text(tool, "#!/bin/sh\necho tool\n") || chmod(tool, 0755) ||
+	    write_text_file(greeting, "hello\n", 0644) || write_text_file(doomed, "gone\n", 0644) ||
+	    write_text_file(tool, "#!/bin/sh\necho tool\n", 0755) ||
 	    link(greeting, hard) || symlink("../etc/greeting", slink))
 		goto out;
 	ret = 0;
@@ -663,7 +654,7 @@ static int make_nested(const struct fixture *f)
 			  (json_int_t)strlen(text));
 	free(path);
 	path = xasprintf("%s/index.json", f->nested);
-	if (entries == 3 && !run(cp) && !write_text(blob, text) &&
+	if (entries == 3 && !run(cp) && !write_text_file(blob, text, 0644) &&
 	    !json_dump_file(entry, path, JSON_COMPACT))
 		ret = 0;
 	json_decref(entry);
@@ -766,16 +757,14 @@ static int e2e_setup(void **state)
 static int e2e_teardown(void **state)
 {
 	struct fixture *f = *state;
-	const char *rm[] = { "rm", "-rf", NULL, NULL };
 
 	if (!f)
 		return 0;
 	undo_unwind(f->undo_depth);
-	rm[2] = f->dir;
 	if (getenv("TSCANARY_KEEP"))
 		info("keeping '%s' (TSCANARY_KEEP is set)", f->dir);
 	else
-		run(rm);
+		rm_rf(f->dir);
 	fixture_free(f);
 	return 0;
 }
@@ -979,7 +968,7 @@ static void e2e_corrupt_blob(void **state)
 		strbuf_addch(&text, ' ');
 		assert_int_equal(strbuf_read_file(&text, path), 0);
 		assert_int_equal(unlink(path), 0); /* cp -a kept the read-only mode */
-		assert_int_equal(write_text(path, strbuf_str(&text)), 0);
+		assert_int_equal(write_text_file(path, strbuf_str(&text), 0644), 0);
 		strbuf_release(&text);
 		free(path);
 	}
@@ -1111,7 +1100,7 @@ static void e2e_not_images(void **state)
 	assert_logged("no image at");
 	assert_int_equal(image_open(&img, "/etc/hostname/x", &amd64, f->work), -1);
 	assert_logged("cannot read image '/etc/hostname/x'");
-	assert_int_equal(write_text(plain, "not an image\n"), 0);
+	assert_int_equal(write_text_file(plain, "not an image\n", 0644), 0);
 	assert_int_equal(image_open(&img, plain, &amd64, f->work), -1);
 	assert_logged("This does not look like a tar archive");
 	assert_int_equal(run(tar), 0);
