@@ -5,6 +5,7 @@
 #include "lab.h"
 #include "log.h"
 #include "proc.h"
+#include "strbuf.h"
 #include "undo.h"
 
 #include <curl/curl.h>
@@ -100,7 +101,7 @@ int headscale_render_config(const char *tmpl, const struct headscale_conf *conf,
 			p = at + 1;
 			continue;
 		}
-		for (size_t i = 0; i < sizeof(placeholders) / sizeof(placeholders[0]); i++)
+		for (size_t i = 0; i < ARRAY_SIZE(placeholders); i++)
 			if (strlen(placeholders[i].name) == n &&
 			    !memcmp(placeholders[i].name, at + 1, n))
 				ph = &placeholders[i];

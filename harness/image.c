@@ -943,7 +943,7 @@ static int extract_members(struct source *src, char *const *names)
 	const char *head[] = { "tar", "--force-local", "-x", "-f", src->path, "-C",
 			       src->extract_dir, "--no-same-owner", "--no-same-permissions",
 			       "--no-recursion", "--occurrence=1", "--" };
-	size_t nhead = sizeof(head) / sizeof(head[0]), n = nhead, count = strv_len(names);
+	size_t nhead = ARRAY_SIZE(head), n = nhead, count = strv_len(names);
 	const char **argv = xcalloc(nhead + count + 1, sizeof(char *));
 	struct stat st;
 	int ret = 0;
@@ -1251,7 +1251,7 @@ static void remove_intermediates(const struct image *img)
 {
 	static const char *const names[] = { "src", "layout", "tmp", "source.tar" };
 
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
 		char *path = xasprintf("%s/%s", img->dir, names[i]);
 
 		rm_rf(path);

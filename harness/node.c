@@ -5,6 +5,7 @@
 #include "lab.h"
 #include "log.h"
 #include "proc.h"
+#include "strbuf.h"
 #include "undo.h"
 
 #include <errno.h>

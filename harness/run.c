@@ -329,7 +329,7 @@ static int step_image(struct run *r)
 	}
 	json_object_set_new(r->rep.metrics, "rootfs_bytes", json_integer((json_int_t)r->img.rootfs_bytes));
 	/* the two binaries that are most of the flash, for footprint's budgets */
-	for (size_t i = 0; i < sizeof(sized) / sizeof(*sized); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(sized); i++) {
 		bin = xasprintf("%s/%s", r->img.rootfs, sized[i].path);
 		if (lstat(bin, &st) == 0 && S_ISREG(st.st_mode))
 			json_object_set_new(r->rep.metrics, sized[i].metric,
@@ -400,7 +400,7 @@ static void run_key(struct run *r)
 	runkey_set(in, "tree", o->tree ? o->tree : "unknown");
 	snprintf(scale, sizeof(scale), "%g", o->timeout_scale);
 	runkey_set(in, "timeout_scale", scale);
-	for (size_t i = 0; i < sizeof(files) / sizeof(*files); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
 		if (!files[i].path)
 			runkey_set(in, files[i].name, "none");
 		else if (runkey_set_path(in, files[i].name, files[i].path, &err) < 0)
@@ -497,7 +497,7 @@ static void start_captures(struct run *r)
 		free(dir);
 		return;
 	}
-	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(c); i++) {
 		char *file = xasprintf("%s/%s.pcap", dir, c[i].name);
 		char *log = xasprintf("%s/%s.tcpdump.log", dir, c[i].name);
 		/* -Z root: Debian's tcpdump would drop to its own user and fail to write here */
@@ -996,7 +996,7 @@ static int health_blocks_online(const char *w)
 	static const char *const words[] = { "control", "coordination", "DERP", "derp",
 					     "DNS", "dns", "relay" };
 
-	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(words); i++)
 		if (strstr(w, words[i]))
 			return 1;
 	return 0;
@@ -1351,7 +1351,7 @@ static void run_canaries(struct run *r)
 	/* the restarting canaries selected: they run as one group, sharing their restart */
 	for (size_t i = 0; i < canary_count; i++)
 		if (canary_registry[i].after && selected(r->o, canary_registry[i].name) &&
-		    ng < sizeof(group) / sizeof(group[0]))
+		    ng < ARRAY_SIZE(group))
 			group[ng++] = (struct canary_slot){ .c = &canary_registry[i] };
 	for (size_t i = 0; i < canary_count; i++) {
 		const struct canary *c = &canary_registry[i];
@@ -1572,7 +1572,7 @@ static void save_status(struct run *r, int failed)
 
 	if (r->s.router)
 		dump_json(r, "router-status.json", router_status_json(&r->s, 15000, 0));
-	for (size_t i = 0; r->have_peers && i < sizeof(host) / sizeof(host[0]); i++) {
+	for (size_t i = 0; r->have_peers && i < ARRAY_SIZE(host); i++) {
 		if (!host[i].up)
 			continue;
 		snprintf(name, sizeof(name), "%s-status.json", host[i].name);
@@ -1634,7 +1634,7 @@ static void keep_until_interrupted(struct run *r)
 	if (r->have_peers) {
 		fprintf(stderr, "  ip netns exec %s sh   # the LAN host 172.20.0.10\n",
 			r->peers.lan_ns);
-		for (size_t i = 0; i < sizeof(nodes) / sizeof(nodes[0]); i++)
+		for (size_t i = 0; i < ARRAY_SIZE(nodes); i++)
 			if (nodes[i]->netns && nodes[i]->tailscale && nodes[i]->sock)
 				fprintf(stderr, "  ip netns exec %s %s --socket=%s status   # node %s\n",
 					nodes[i]->netns, nodes[i]->tailscale, nodes[i]->sock,

@@ -55,4 +55,7 @@ char *xstrdup(const char *s);
 /* printf into a new heap string. */
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* The number of elements of the array a (-Wall rejects a pointer). */
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
 #endif

@@ -116,7 +116,7 @@ static void check_topology(const struct lab *lab)
 	check(rc == 0, "routeros pings %s (inet bridge, IPv6)", LAB_INET6_GW);
 
 	for (size_t n = 0; n < 2; n++) {
-		for (size_t i = 0; i < sizeof(outside) / sizeof(outside[0]); i++) {
+		for (size_t i = 0; i < ARRAY_SIZE(outside); i++) {
 			const char *get[] = { "ip", "route", "get", outside[i], NULL };
 
 			strbuf_reset(&out);
@@ -154,7 +154,7 @@ static void check_topology(const struct lab *lab)
 	check(rc == 0 && strstr(strbuf_str(&out), "table ip6 " LAB_NAT_TABLE " {"),
 	      "routeros masquerades IPv6 leaving through %s too", lab->wan);
 
-	for (size_t i = 0; i < sizeof(fwd_knobs) / sizeof(fwd_knobs[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(fwd_knobs); i++) {
 		fwd[0] = '\0';
 		if (lab_enter(lab->routeros, &saved) == 0) {
 			struct strbuf v = STRBUF_INIT;
@@ -443,7 +443,7 @@ static void check_dns(struct lab *lab, const char *dnsd, const char *zones,
 	      "drill -t @%s www.canary.test over tcp from routeros", LAB_DNS_UPSTREAM);
 
 	if (lab_enter(lab->routeros, &saved) == 0) {
-		for (size_t i = 0; i < sizeof(dns_cases) / sizeof(dns_cases[0]); i++)
+		for (size_t i = 0; i < ARRAY_SIZE(dns_cases); i++)
 			check_dns_case(&dns_cases[i]);
 		check_malformed(LAB_DNS_UPSTREAM);
 		check_dns_case(&dns_cases[0]);

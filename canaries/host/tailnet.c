@@ -7,6 +7,7 @@
 #include "log.h"
 #include "node.h"
 #include "peers.h"
+#include "strbuf.h"
 #include "undo.h"
 
 #include <poll.h>
@@ -347,7 +348,7 @@ size_t log_count_verbose(const char *text, size_t len, size_t from, struct strbu
 
 		int verbose = 0;
 
-		for (size_t i = 0; i < sizeof(tags) / sizeof(tags[0]) && !verbose; i++)
+		for (size_t i = 0; i < ARRAY_SIZE(tags) && !verbose; i++)
 			verbose = memmem(p, n, tags[i], strlen(tags[i])) != NULL;
 		if (!verbose) {
 			/* a structured record at verbosity 1-9: "[v\0JSON]1{...}" */

@@ -14,7 +14,6 @@
 
 static const char *const names[] = { "quad100-router", "peerapi-doh", "exitnode-traffic",
 				     "footprint", "no-panic", "sentinel" };
-#define NNAMES (sizeof(names) / sizeof(names[0]))
 
 /* A summary whose canaries all pass except `failing` (may be NULL). */
 static json_t *summary(const char *version, const char *failing, int online, double boot,
@@ -22,7 +21,7 @@ static json_t *summary(const char *version, const char *failing, int online, dou
 {
 	json_t *cs = json_array();
 
-	for (size_t i = 0; i < NNAMES; i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
 		int fail = failing && !strcmp(failing, names[i]);
 
 		json_array_append_new(cs, json_pack("{s:s,s:s,s:s,s:s}", "name", names[i], "result",
@@ -325,7 +324,7 @@ static void infrastructure_outcomes(void **state)
 	};
 
 	(void)state;
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
 		struct compare_side b, n;
 		json_t *cmp;
 		int code;

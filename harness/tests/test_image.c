@@ -132,7 +132,7 @@ static int store_read(void *ctx, const char *name, struct strbuf *out)
 {
 	(void)ctx;
 	strbuf_reset(out);
-	for (size_t i = 0; i < sizeof(store) / sizeof(store[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(store); i++) {
 		if (!strcmp(store[i].name, name)) {
 			strbuf_addstr(out, store[i].text);
 			return 0;
@@ -220,7 +220,7 @@ static void config_rejects_malformed(void **state)
 	struct image_config c;
 
 	(void)state;
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
 		if (image_config_parse(bad[i], strlen(bad[i]), &c) != -1)
 			fail_msg("accepted bad config %s", bad[i]);
 		assert_null(c.argv);
@@ -427,7 +427,7 @@ static void index_rejects_bad_input(void **state)
 	struct image_candidates c;
 
 	(void)state;
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
 		if (image_list_oci(bad[i], store_read, NULL, &c) != -1)
 			fail_msg("accepted bad index %s", bad[i]);
 		assert_int_equal(c.n, 0);
@@ -497,7 +497,7 @@ static void docker_save_rejects_bad_input(void **state)
 	struct image_candidates c;
 
 	(void)state;
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
 		if (image_list_docker(bad[i], store_read, NULL, &c) != -1)
 			fail_msg("accepted bad manifest.json %s", bad[i]);
 		assert_int_equal(c.n, 0);
@@ -696,7 +696,7 @@ static int build_fixture(struct fixture *f)
 
 	if (build_rootfs(rootfs) < 0)
 		goto out;
-	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(cmds); i++) {
 		if (i == 6 && patch_variant(f->layout) < 0)
 			goto out;
 		if (run(cmds[i]) < 0)
