@@ -100,11 +100,6 @@ static double now_s(void)
 	return log_elapsed_s();
 }
 
-static int scaled(const struct run *r, int ms)
-{
-	return (int)(ms * r->scale);
-}
-
 static void step_begin(struct run *r, const char *name, const char *what)
 {
 	r->t_step = now_s();
@@ -183,7 +178,7 @@ static int build_initrd(struct run *r, char **initrd)
 	int ret;
 
 	*initrd = xasprintf("%s/initrd.cpio.gz", r->workdir);
-	ret = run_argv(scaled(r, 120000), pack);
+	ret = run_argv(scaled(&r->s, 120000), pack);
 	if (!ret) {
 		strbuf_addf(&cmd, "cat '%s' '%s' > '%s'", rootfs_cpio, r->o->overlay, *initrd);
 		const char *cat[] = { "sh", "-c", cmd.buf, NULL };
@@ -794,12 +789,12 @@ static void speed_record(struct run *r, double boot_s)
 static int step_boot_wait(struct run *r)
 {
 	char *sock = xasprintf("%s/agent.sock", r->workdir);
-	double left = scaled(r, 120000) / 1000.0 - (now_s() - r->t_boot);
+	double left = scaled(&r->s, 120000) / 1000.0 - (now_s() - r->t_boot);
 
 	if (r->accel_probing) {
 		/* a broken KVM makes QEMU die at once; a working one boots in seconds */
 		if (proc_wait(r->qemu, 2000, NULL) == 1)
-			r->s.router = agent_connect(sock, scaled(r, 30000));
+			r->s.router = agent_connect(sock, scaled(&r->s, 30000));
 		if (!r->s.router) {
 			warning("accel: KVM did not boot this guest; falling back to TCG");
 			accel_remember(r, "tcg");
@@ -840,7 +835,7 @@ static int step_peers_lab(struct run *r, struct peers_spec *ps)
 	ps->fixtures = r->o->fixtures;
 	ps->workdir = r->workdir;
 	ps->logdir = r->logdir;
-	ps->timeout_ms = scaled(r, 30000);
+	ps->timeout_ms = scaled(&r->s, 30000);
 	r->have_peers = 1;
 	r->s.peers = &r->peers;
 	r->s.peers_spec = ps;
@@ -868,7 +863,7 @@ static int step_headscale(struct run *r, char **authkey)
 	spec.template_path = tmpl;
 	spec.policy_path = policy;
 	spec.log_path = hlog;
-	spec.timeout_ms = scaled(r, 60000);
+	spec.timeout_ms = scaled(&r->s, 60000);
 	if (headscale_start(&r->hs, &spec) < 0)
 		goto out;
 	r->s.hs = &r->hs;
@@ -1040,7 +1035,7 @@ static int wait_online(struct run *r, int timeout_ms, int login_grace_ms, struct
 			/* the daemon says so: control must agree */
 			hs_node_release(node);
 			memset(node, 0, sizeof(*node));
-			online = headscale_wait_online(&r->hs, r->hostname, scaled(r, 10000), node) == 0;
+			online = headscale_wait_online(&r->hs, r->hostname, scaled(&r->s, 10000), node) == 0;
 			continue;
 		}
 		debug("not online yet: BackendState=%s, %zu health warnings",
@@ -1118,7 +1113,7 @@ static int step_join(struct run *r, const char *authkey)
 			       "--accept-routes", "--snat-subnet-routes=false",
 			       "--advertise-routes=" LAB_CTR_NET "," LAB_CTR6_NET,
 			       "--advertise-exit-node", NULL };
-	struct agent_cmd cmd = { .argv = argv, .timeout_ms = scaled(r, 90000) };
+	struct agent_cmd cmd = { .argv = argv, .timeout_ms = scaled(&r->s, 90000) };
 	struct agent_result res = AGENT_RESULT_INIT;
 	double t0;
 	struct hs_node node = { 0 };
@@ -1126,14 +1121,14 @@ static int step_join(struct run *r, const char *authkey)
 
 	step_begin(r, "online", "tailscale up, as a RouterOS user runs it");
 	t0 = now_s();
-	if (step_start_entrypoint(r, NULL) < 0 || wait_guest_socket(r, scaled(r, 60000)) < 0)
+	if (step_start_entrypoint(r, NULL) < 0 || wait_guest_socket(r, scaled(&r->s, 60000)) < 0)
 		goto out;
 	if (agent_exec(r->s.router, &cmd, &res) < 0)
 		goto out;
 	if ((res.status != 0 || res.timed_out) && judge_cli_error(r, &res) < 0)
 		goto out;
 	json_object_set_new(r->pre, "join", json_true());
-	if (wait_online(r, scaled(r, 90000), 0, &node, NULL, 0) < 0)
+	if (wait_online(r, scaled(&r->s, 90000), 0, &node, NULL, 0) < 0)
 		goto out;
 	snprintf(r->s.router_fqdn, sizeof(r->s.router_fqdn), "%s.%s", node.given_name,
 		 HEADSCALE_BASE_DOMAIN);
@@ -1513,9 +1508,9 @@ static int restart_router(struct scenario *s, const struct router_restart *rq,
 	}
 	t0 = now_s();
 	if (step_start_entrypoint(r, rq->extra_env) < 0 ||
-	    wait_guest_socket(r, scaled(r, 60000)) < 0)
+	    wait_guest_socket(r, scaled(&r->s, 60000)) < 0)
 		return -1;
-	if (wait_online(r, scaled(r, 90000), scaled(r, 15000), &node, res->backend_state,
+	if (wait_online(r, scaled(&r->s, 90000), scaled(&r->s, 15000), &node, res->backend_state,
 			sizeof(res->backend_state)) == 0) {
 		res->online = 1;
 		res->node_id = node.id;
@@ -1584,7 +1579,7 @@ static void save_status(struct run *r, int failed)
 		goto out;
 	if (r->s.router) {
 		const char *argv[] = { TS_CLI, "netcheck", NULL };
-		struct agent_cmd cmd = { .argv = argv, .timeout_ms = scaled(r, 30000) };
+		struct agent_cmd cmd = { .argv = argv, .timeout_ms = scaled(&r->s, 30000) };
 		struct agent_result res = AGENT_RESULT_INIT;
 
 		if (agent_exec(r->s.router, &cmd, &res) == 0) {
@@ -1598,7 +1593,7 @@ static void save_status(struct run *r, int failed)
 		int status;
 
 		strbuf_reset(&sb);
-		if (node_cli(&r->peers.client, args, scaled(r, 30000), &sb, &err, &status) == 0) {
+		if (node_cli(&r->peers.client, args, scaled(&r->s, 30000), &sb, &err, &status) == 0) {
 			strbuf_add(&sb, strbuf_str(&err), err.len);
 			dump_text(r, "client-netcheck.txt", &sb);
 		}
@@ -1835,7 +1830,7 @@ int run_gate(const struct run_opts *o)
 	}
 	step_begin(&r, "routes", "approve the router's exit node and subnet route");
 	if (peers_approve_router(&r.peers, &r.hs, r.s.router_node_id, r.s.router_ip4,
-				 scaled(&r, 60000)) < 0) {
+				 scaled(&r.s, 60000)) < 0) {
 		report_set_error(&r.rep, "the router's routes did not reach the client");
 		goto report;
 	}

@@ -52,11 +52,6 @@
 
 int canary_flash_writes(struct scenario *s, struct canary_outcome *out);
 
-static int scaled(const struct scenario *s, int ms)
-{
-	return (int)(ms * s->timeout_scale);
-}
-
 /* Run a busybox shell script in the router; stdout into o; 0 only on exit 0. */
 static int guest_sh(struct scenario *s, const char *script, struct strbuf *o)
 {

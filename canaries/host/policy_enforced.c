@@ -36,11 +36,6 @@
 
 int canary_policy_enforced(struct scenario *s, struct canary_outcome *out);
 
-static int scaled(const struct scenario *s, int ms)
-{
-	return (int)(ms * s->timeout_scale);
-}
-
 struct guest {
 	struct node node;
 	int node_up;

@@ -91,11 +91,6 @@ long long natpmp_rule_packets(const char *json, size_t len, long handle)
 	return packets;
 }
 
-static int scaled(const struct scenario *s, int ms)
-{
-	return (int)(ms * s->timeout_scale);
-}
-
 /* The router's first granted mapping in the NAT-PMP log, waiting up to ms. */
 static int wait_mapping(struct scenario *s, int ms, struct natpmp_map *m, char *line, size_t len)
 {

@@ -135,7 +135,7 @@ int extra_node_join(struct scenario *s, const struct extra_node_spec *spec, stru
 	    headscale_create_authkey(s->hs, uid, 0, "1h", &key) < 0 ||
 	    node_up(n, HEADSCALE_URL, key, spec->flags) < 0)
 		goto out;
-	if (headscale_wait_online(s->hs, spec->name, (int)(30000 * s->timeout_scale), &hn) < 0)
+	if (headscale_wait_online(s->hs, spec->name, scaled(s, 30000), &hn) < 0)
 		goto out;
 	*id = hn.id;
 	snprintf(ip4, len, "%s", hn.ipv4);
@@ -154,7 +154,7 @@ int extra_node_leave(struct scenario *s, struct node *n, int started, int regist
 	int ret = 0;
 
 	if (started)
-		node_cli(n, logout, (int)(15000 * s->timeout_scale), NULL, NULL, NULL);
+		node_cli(n, logout, scaled(s, 15000), NULL, NULL, NULL);
 	if (registered && headscale_delete_node(s->hs, id) < 0)
 		ret = -1;
 	undo_unwind(undo_base);
