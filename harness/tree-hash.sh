@@ -12,6 +12,6 @@ if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
 	# shellcheck disable=SC2086 # the paths are words
 	git ls-files -z -co --exclude-standard -- $paths
 else
-	# shellcheck disable=SC2086
+	# shellcheck disable=SC2086 # the paths are words
 	find $paths -type f -print0
 fi | LC_ALL=C sort -zu | xargs -0 sha256sum | sha256sum | cut -c1-64

@@ -125,7 +125,7 @@ top=$(dirname -- "$here")
 # shellcheck disable=SC2034 # read by vm/arch.sh
 arch_table=$top/vm/arches
 [ -r "$arch_table" ] || die "cannot read arch table '$arch_table'"
-# shellcheck source=../vm/arch.sh disable=SC1091
+# shellcheck source-path=SCRIPTDIR source=../vm/arch.sh
 . "$top/vm/arch.sh"
 if [ -n "$platform_arg" ]; then
 	[ -z "$arch" ] || die "give --arch or --platform, not both"

@@ -57,7 +57,7 @@ here=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)
 top=$(dirname -- "$here")
 # shellcheck disable=SC2034 # read by vm/arch.sh
 arch_table=$top/vm/arches
-# shellcheck source=../vm/arch.sh disable=SC1091
+# shellcheck source-path=SCRIPTDIR source=../vm/arch.sh
 . "$top/vm/arch.sh"
 [ -n "$arch" ] || { usage >&2 && exit 2; }
 arch_load "$arch" || exit 2

@@ -68,7 +68,7 @@ done
 
 # shellcheck disable=SC2034 # read by vm/arch.sh
 arch_table=$top/vm/arches
-# shellcheck source=../vm/arch.sh disable=SC1091
+# shellcheck source-path=SCRIPTDIR source=../vm/arch.sh
 . "$top/vm/arch.sh"
 arches=$arch
 [ "$arch" != all ] || arches=$(arch_names)

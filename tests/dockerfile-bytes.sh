@@ -33,7 +33,7 @@ done
 [ -z "$gate" ] || [ "$arch" != all ] || usage
 # shellcheck disable=SC2034 # read by vm/arch.sh
 arch_table=vm/arches
-# shellcheck source=../vm/arch.sh disable=SC1091
+# shellcheck source-path=SCRIPTDIR source=../vm/arch.sh
 . vm/arch.sh
 arches=$arch
 [ "$arch" != all ] || arches=$(arch_names)

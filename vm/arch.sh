@@ -14,7 +14,7 @@ arch_load() {
 		echo "error: unknown ARCH '$1' (valid: $(arch_names))" >&2
 		return 1
 	fi
-	# shellcheck disable=SC2086
+	# shellcheck disable=SC2086 # the table line splits into its fields
 	set -- $line
 	ARCH_NAME=$1 ARCH_OCI=$2 ARCH_DEBARCH=$3 ARCH_KERNELPKG=$4 ARCH_TRIPLE=$5
 	ARCH_GOARCH=${6%%/*} ARCH_GOARM=

@@ -18,7 +18,7 @@ set -eu
 here=$(cd -- "$(dirname -- "$0")" && pwd)
 # shellcheck disable=SC2034 # read by arch.sh
 arch_table=$here/arches
-# shellcheck disable=SC1091
+# shellcheck source=arch.sh
 . "$here/arch.sh"
 
 prog=kernel.sh
