@@ -112,7 +112,7 @@ int lab_init(struct lab *lab, const char *suffix)
 	return 0;
 }
 
-/* The lab ranges (DESIGN.md): nothing else may be configured. */
+/* The lab ranges (ARCHITECTURE.md, "The lab's address plan"): nothing else may be configured. */
 static const struct {
 	int family;
 	const char *net;

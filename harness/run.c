@@ -1,7 +1,8 @@
 /*
- * One run of the gate: image -> VM -> lab -> boot -> join -> canaries ->
- * report -> teardown (DESIGN.md "The flow of one run"). Every create
- * pushes its inverse on the undo stack, so each exit path tears down.
+ * One run of the gate: image -> initrd -> lab -> VM and control -> online ->
+ * routes -> canaries -> sentinel -> teardown -> report (ARCHITECTURE.md,
+ * "The flow of make test"). Every create pushes its inverse on the undo
+ * stack, so each exit path tears down.
  */
 #include "run.h"
 

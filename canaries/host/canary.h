@@ -26,7 +26,7 @@ struct canary_outcome {
 	json_t *figures;         /* object, created empty */
 };
 
-/* The contract every canary fulfils (DESIGN.md "Canary contract"). */
+/* The contract every canary fulfils (ARCHITECTURE.md, "The canary contract"). */
 struct canary {
 	const char *name;
 	enum canary_where where;
