@@ -3,8 +3,12 @@
 
 ARCH ?= armv7
 VARIANT ?=
-CACHE ?= $(or $(TSCANARY_CACHE),$(XDG_CACHE_HOME),$(HOME)/.cache)/tscanary
-export TSCANARY_CACHE := $(patsubst %/tscanary/tscanary,%/tscanary,$(CACHE))
+# The cache root: TSCANARY_CACHE means that directory itself, here as in
+# every script and the harness (--cache). From the environment or the
+# command line (TSCANARY_CACHE=DIR, or CACHE=DIR), else
+# $XDG_CACHE_HOME/tscanary, else ~/.cache/tscanary; exported to recipes.
+CACHE ?= $(or $(TSCANARY_CACHE),$(if $(XDG_CACHE_HOME),$(XDG_CACHE_HOME)/tscanary,$(HOME)/.cache/tscanary))
+export TSCANARY_CACHE := $(CACHE)
 
 # apt on Debian's container images keeps no package cache (apt.conf.d sets
 # Dir::Cache::pkgcache ""), so every apt-cache call parses every list again:
