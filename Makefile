@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # tscanary: builds the RouterOS Tailscale image, boots it under QEMU in a
 # sealed lab and runs the canaries.  `make help` lists the targets.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # Make fragment for the CI wiring: the Dockerfile, renovate.json and the
 # Woodpecker pipelines checked with their own tools, and the reports of the
 # runs under out/ checked as TAP 13 and JUnit. The top-level Makefile

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * tscanary: the gate for the RouterOS Tailscale image. `make test` drives
  * `tscanary run`; see `tscanary --help`.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 #ifndef TSCANARY_QEMU_H
 #define TSCANARY_QEMU_H
 

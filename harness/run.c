@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * One run of the gate: image -> initrd -> lab -> VM and control -> online ->
  * routes -> canaries -> sentinel -> teardown -> report (ARCHITECTURE.md,

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # harness/tree-hash.sh: the harness tree hash, the identity of everything
 # that judges an image besides the image itself: the harness, the canaries,
 # the VM side, the fixtures, the lab and the Makefile, as they are in the

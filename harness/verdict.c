@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The verdict store: which bytes passed, judged by which harness tree. */
 #include "verdict.h"
 

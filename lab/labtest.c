@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * labtest: the lab's end-to-end check (root only).
  *

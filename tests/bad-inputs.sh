@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Bad input must end in a clear message and its own non-zero exit, never a
 # hang. Each case runs the harness (or the image build) the way a user would
 # get it wrong, under a hard timeout, and checks the exit code and that the

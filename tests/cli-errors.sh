@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # fixtures/cli-errors, end to end: an image whose `tailscale up` fails after
 # the node joined (tailscale v1.98.5: "tailnet lock is not supported by this
 # binary") passes the join where the data file tolerates that error for its

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Interrupt `make test` with SIGINT or SIGTERM (to its whole process group,
 # as a terminal's Ctrl-C or a CI runner's cancel does) at random moments,
 # N times, and check after each that nothing of that run survived: no

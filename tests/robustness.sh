@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # The harness ends every run within its timeouts with a verdict naming the
 # cause, and leaves nothing behind, when a part of the lab misbehaves:
 # a canary that never returns, a guest kernel that panics, a VM that

@@ -1,4 +1,5 @@
 # shellcheck shell=sh
+# SPDX-License-Identifier: BSD-3-Clause
 # TAP 13 for the test scripts, sourced by bash and POSIX sh scripts alike.
 # Results are numbered as they come; the plan follows the last one.
 #

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # tests/unpriv-test.sh ARCH: the gate as an ordinary user. Run as root, it
 # makes what that user needs and nothing more: the system user tscanary
 # (UNPRIV_USER) when missing, read-write access for it to /dev/net/tun (an

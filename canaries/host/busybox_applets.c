@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * busybox-applets: the image's busybox is the debug shell a RouterOS user
  * gets with /container shell. Every applet image/busybox-applets lists must

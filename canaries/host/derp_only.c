@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * derp-only: when something on the way (the MikroTik host's firewall, an
  * ISP) drops UDP between a client and the router, the tailnet must fall

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * exitnode-dns-client: devices that use the router as their exit node
  * resolve public names through it. The exit node proxies DNS over its

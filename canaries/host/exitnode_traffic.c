@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * exitnode-traffic and exitnode-traffic6: a laptop using the router as exit
  * node reaches the internet through it, and the internet sees the RouterOS

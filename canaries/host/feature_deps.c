@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * feature-deps: the image's tailscaled must hold every feature it needs.
  * Everything is read from the image itself: the Go build info of

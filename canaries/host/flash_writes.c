@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * flash-writes: /var/lib/tailscale is the router's flash (the VM's
  * virtio-blk disk). A router's netmap changes all day; a build that writes

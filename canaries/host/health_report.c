@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * health-report: the router's `tailscale status` reports the health problems
  * tailscaled knows of, which is how a RouterOS user learns of them from the

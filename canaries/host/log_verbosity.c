@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * log-verbosity: without logtail, tailscaled's [v1]/[v2]/[v3] lines go
  * straight to the container log, several a minute, onto the router's

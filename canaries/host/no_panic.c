@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * no-panic: packets tailscaled injects itself (TSMP pings and pongs) go
  * through net/tstun's injected-read path; a build without netstack panicked

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * peerapi-doh: the router's PeerAPI serves DNS-over-HTTPS-style queries on
  * /dns-query (RFC 8484 wire format over plain HTTP on the tailnet), GET and

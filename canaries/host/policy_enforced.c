@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * policy-enforced: the router enforces the tailnet's policy for traffic it
  * carries. headscale's rules only accept, so a "denied" peer is one the

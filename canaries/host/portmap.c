@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * portmap: with NAT-PMP switched on in RouterOS for the containers bridge
  * (/ip nat-pmp, the bridge internal, the WAN external), the router's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * quad100-aaaa: MagicDNS on 100.100.100.100 answers AAAA queries, asked
  * from inside the router over UDP and TCP: the router's own tailnet name

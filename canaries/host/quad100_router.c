@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * quad100-router: MagicDNS on 100.100.100.100, asked from inside the router.
  * netstack alone serves quad-100, even with a kernel TUN, so a build

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * restart-persistence: a RouterOS owner joins once with a pre-auth key,
  * then the router reboots for years on the state in its flash. Expire the

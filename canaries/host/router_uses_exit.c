@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * router-uses-exit: the router itself uses another node (the exit node at
  * 198.51.100.30) as its exit node: its own traffic and its MagicDNS

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * subnet-route and subnet-route6: a tailnet client reaches the LAN behind
  * the router over the routes the router advertises, 172.20.0.0/24 and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The host side of the guest agent against the real agent program, built
  * natively (build/host/agent-native, see vm/guest/guest.mk) and serving a

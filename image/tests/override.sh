@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Negative checks of image/build.sh --tailscale-version: each case must stop
 # quickly, with its own exit status and an "image: error:" line naming the
 # cause, and never build an image.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # Usage: canaries/guest/tests/probes.sh NATIVE_DIR [ARCH=DIR ...]
 #
 # Test the guest probes (dnsprobe, httpget) of NATIVE_DIR against real
