@@ -1,4 +1,5 @@
 # syntax=docker/dockerfile:1
+# SPDX-License-Identifier: BSD-3-Clause
 # The release image for linux/amd64, linux/arm64 and linux/arm/v7, from the
 # same recipe (image/) and the same pinned Tailscale as the native build
 # (make image). It holds no decisions of its own: the rootfs comes from the

@@ -1,10 +1,15 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # tscanary: builds the RouterOS Tailscale image, boots it under QEMU in a
 # sealed lab and runs the canaries.  `make help` lists the targets.
 
 ARCH ?= armv7
 VARIANT ?=
-CACHE ?= $(or $(TSCANARY_CACHE),$(XDG_CACHE_HOME),$(HOME)/.cache)/tscanary
-export TSCANARY_CACHE := $(patsubst %/tscanary/tscanary,%/tscanary,$(CACHE))
+# The cache root: TSCANARY_CACHE means that directory itself, here as in
+# every script and the harness (--cache). From the environment or the
+# command line (TSCANARY_CACHE=DIR, or CACHE=DIR), else
+# $XDG_CACHE_HOME/tscanary, else ~/.cache/tscanary; exported to recipes.
+CACHE ?= $(or $(TSCANARY_CACHE),$(if $(XDG_CACHE_HOME),$(XDG_CACHE_HOME)/tscanary,$(HOME)/.cache/tscanary))
+export TSCANARY_CACHE := $(CACHE)
 
 # apt on Debian's container images keeps no package cache (apt.conf.d sets
 # Dir::Cache::pkgcache ""), so every apt-cache call parses every list again:
@@ -101,7 +106,8 @@ unit: $(TEST_BINS)
 		ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 		CMOCKA_MESSAGE_OUTPUT=stdout $$t; done
 
--include image/image.mk vm/vm.mk vm/guest/guest.mk lab/lab.mk lab/headscale.mk lab/nodes.mk canaries/canaries.mk .ci/ci.mk
+# The fragments, each a part of the build; a missing one is an error.
+include image/image.mk vm/vm.mk vm/guest/guest.mk lab/lab.mk lab/headscale.mk lab/nodes.mk canaries/canaries.mk .ci/ci.mk
 
 clean:
 	rm -rf $(BUILD) out
@@ -109,6 +115,7 @@ clean:
 distclean: clean
 	rm -rf $(TSCANARY_CACHE)
 
+# Generated dependency files (-MMD -MP): absent before the first build.
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 
 # --- The gate -------------------------------------------------------------

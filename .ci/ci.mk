@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # Make fragment for the CI wiring: the Dockerfile, renovate.json and the
 # Woodpecker pipelines checked with their own tools, and the reports of the
 # runs under out/ checked as TAP 13 and JUnit. The top-level Makefile
@@ -33,14 +34,15 @@ renovate-check:
 woodpecker-check:
 	.ci/check-woodpecker
 
-CI_SHELL_SCRIPTS := .ci/install-deps .ci/run .ci/check-dockerfile .ci/check-renovate \
-	.ci/check-woodpecker .ci/check-reports .ci/dockerfile-config .ci/tailscale-version \
-	.ci/pr-compare .ci/python/setup .ci/renovate/setup .ci/lib/cache.sh image/build.sh image/busybox.sh \
-	image/entrypoint.sh image/featuretable.sh image/tests/override.sh harness/compare.sh \
-	harness/coverage.sh harness/doctor.sh harness/tree-hash.sh image/index.sh image/release.sh \
-	image/dockerfile-build.sh \
-	canaries/sysroot.sh canaries/guest/tests/probes.sh $(wildcard tests/*.sh)
+# Every shell script in the tree: the *.sh files and every file whose first
+# line names sh, bash or dash or sets the shell for shellcheck (the image's
+# entrypoint, the guest init, the .ci scripts, sourced libraries).
+CI_SHELL_SCRIPTS = $(shell find . \( -path ./build -o -path ./out -o -path ./.git \
+	-o -name node_modules \) -prune -o -type f -print | LC_ALL=C sort | \
+	xargs awk 'FNR == 1 { if (/^\#!.*[\/ ](ba|da)?sh( |$$)/ || /^\# shellcheck shell=/) \
+	print FILENAME; nextfile }')
 ci-shellcheck:
+	@test -n '$(CI_SHELL_SCRIPTS)' || { echo 'ci-shellcheck: no shell scripts found' >&2; exit 1; }
 	shellcheck -x $(CI_SHELL_SCRIPTS)
 
 report-check:

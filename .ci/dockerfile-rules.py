@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """The Dockerfile holds no decisions of its own, and sets the native image's config.
 
 Run by .ci/check-dockerfile with the tools venv's Python (dockerfile-parse):

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """What tscanary's Woodpecker pipelines must do, beyond Woodpeckers schema.
 
 Run by .ci/check-woodpecker with the tools venv's Python (ruamel.yaml):

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # Guest-side canary programs: static binaries run inside the router VM,
 # built per arch into $(BUILD)/<arch>/canaries/, which holds nothing else
 # (pass it as VM_EXTRA: they land in /.tscanary/).  Objects, the resolved

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # Usage: canaries/sysroot.sh DEBARCH
 #
 # Print the path of a private sysroot holding the static ldns and libcrypto

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 #include "bench.h"
 
 #include "strbuf.h"
@@ -53,7 +54,7 @@ static void each_figure(json_t *summary, void (*fn)(const char *, double, void *
 		snprintf(fig, sizeof(fig), "canary:%s", name);
 		fn(fig, json_number_value(d), arg);
 	}
-	for (i = 0; i < sizeof(metrics) / sizeof(metrics[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(metrics); i++) {
 		v = json_object_get(json_object_get(summary, "metrics"), metrics[i]);
 		if (json_is_number(v))
 			fn(metrics[i], json_number_value(v), arg);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 #include "buildinfo.h"
 
 #include "log.h"
@@ -275,7 +276,7 @@ int go_buildinfo_release_version(const struct go_buildinfo *bi, const char *path
 			*from = m->main ? "mod" : "dep";
 		return 0;
 	}
-	for (size_t i = 0; ldflags && i < sizeof(stamps) / sizeof(stamps[0]); i++) {
+	for (size_t i = 0; ldflags && i < ARRAY_SIZE(stamps); i++) {
 		size_t len;
 		const char *v = ldflags_stamp(ldflags, path, stamps[i], &len);
 

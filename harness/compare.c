@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 #include "compare.h"
 
 #include "log.h"
@@ -260,7 +261,6 @@ static const struct figure {
 	{ "online_s", "timings", NULL },
 	{ "total_s", "timings", NULL },
 };
-#define NFIGURES (sizeof(figures) / sizeof(figures[0]))
 
 static json_t *figure_value(const struct compare_side *s, const struct figure *f)
 {
@@ -280,7 +280,7 @@ static json_t *figure_rows(const struct compare_side *b, const struct compare_si
 {
 	json_t *rows = json_array();
 
-	for (size_t i = 0; i < NFIGURES; i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(figures); i++) {
 		json_t *vb = figure_value(b, &figures[i]), *vn = figure_value(n, &figures[i]), *row;
 
 		if (!vb && !vn)

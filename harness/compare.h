@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 #ifndef TSCANARY_COMPARE_H
 #define TSCANARY_COMPARE_H
 

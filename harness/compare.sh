@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # `make compare`: one arch, two Tailscale versions, the same lab.
 #
 #   [NEW_ALLOWLIST=FILE] harness/compare.sh ARCH BASE NEW PINNED  (from the checkout's top)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The runtime coverage map's pure part: finding a crash in a tailscaled log,
  * turning one feature's run into its coverage.json entry, and the README

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # `make coverage`: what the canaries can and cannot see, for one arch.
 #
 #   harness/coverage.sh ARCH   (from the checkout's top; make coverage runs it)

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # harness/doctor.sh: every prerequisite of make test and make check, its
 # state on this machine, and the fix. Reads only; changes nothing. One line
 # each: "ok", "MISSING" (make test or make check cannot work) or "note"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 #include "files.h"
 
 #include "log.h"
@@ -109,36 +110,59 @@ void file_sha256_hex(const char *path, struct strbuf *out)
 	close(fd);
 }
 
+void undo_rm_rf(void *path)
+{
+	rm_rf(path);
+}
+
+int write_file(const char *path, const void *data, size_t len, mode_t mode)
+{
+	char *tmp = xasprintf("%s.tmp%ld", path, (long)getpid());
+	const char *p = data;
+	int fd, ret = 0;
+
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
+	if (fd < 0) {
+		ret = error_errno("cannot create '%s'", tmp);
+		free(tmp);
+		return ret;
+	}
+	while (len && !ret) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno != EINTR) {
+			ret = error_errno("cannot write '%s'", tmp);
+		} else if (n > 0) {
+			p += n;
+			len -= (size_t)n;
+		}
+	}
+	if (!ret && fchmod(fd, mode) < 0)
+		ret = error_errno("cannot set the mode of '%s'", tmp);
+	if (close(fd) < 0 && !ret)
+		ret = error_errno("cannot write '%s'", tmp);
+	if (!ret && rename(tmp, path) < 0)
+		ret = error_errno("cannot rename '%s' to '%s'", tmp, path);
+	if (ret)
+		unlink(tmp);
+	free(tmp);
+	return ret;
+}
+
+int write_text_file(const char *path, const char *text, mode_t mode)
+{
+	return write_file(path, text, strlen(text), mode);
+}
+
 int copy_file(const char *from, const char *to)
 {
 	struct strbuf sb = STRBUF_INIT;
-	char *tmp = xasprintf("%s.tmp%ld", to, (long)getpid());
-	FILE *f;
-	int ret = -1, written;
+	int ret;
 
-	if (strbuf_read_file(&sb, from) < 0) {
-		error_errno("cannot read '%s'", from);
-		goto out;
-	}
-	f = fopen(tmp, "we");
-	if (!f) {
-		error_errno("cannot create '%s'", tmp);
-		goto out;
-	}
-	written = fwrite(sb.buf ? sb.buf : "", 1, sb.len, f) == sb.len;
-	if (fclose(f) != 0 || !written) {
-		error("cannot write '%s'", tmp);
-		unlink(tmp);
-		goto out;
-	}
-	if (rename(tmp, to) < 0) {
-		error_errno("cannot rename '%s' to '%s'", tmp, to);
-		unlink(tmp);
-		goto out;
-	}
-	ret = 0;
-out:
-	free(tmp);
+	if (strbuf_read_file(&sb, from) < 0)
+		ret = error_errno("cannot read '%s'", from);
+	else
+		ret = write_file(to, sb.buf ? sb.buf : "", sb.len, 0644);
 	strbuf_release(&sb);
 	return ret;
 }

@@ -1,5 +1,9 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 #ifndef TSCANARY_FILES_H
 #define TSCANARY_FILES_H
+
+#include <stddef.h>
+#include <sys/types.h>
 
 /* Create path and its parents (0755); 0 if it exists already. */
 int mkdir_p(const char *path);
@@ -8,6 +12,17 @@ int mkdir_p(const char *path);
  * never following symlinks; a missing path is fine. 0 or -1 (warned).
  */
 int rm_rf(const char *path);
+/* An undo action (undo_fn in undo.h): rm_rf() of path, a heap string. */
+void undo_rm_rf(void *path);
+
+/*
+ * Replace path with len bytes of data, mode mode (umask aside): written to a
+ * temporary file beside it (never through a symlink) and renamed over it, so
+ * a reader sees the old file or the whole new one. 0, or -1 (reported).
+ */
+int write_file(const char *path, const void *data, size_t len, mode_t mode);
+/* write_file() of a string, without its NUL. */
+int write_text_file(const char *path, const char *text, mode_t mode);
 
 /* Copy the regular file from to to (mode 0644), through a temporary file
  * beside it and a rename. 0, or -1 (reported). */

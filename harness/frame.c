@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The guest agent wire format. Compiled into the host harness and into the
  * static guest agent: libc only, no harness helpers.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 #ifndef TSCANARY_FRAME_H
 #define TSCANARY_FRAME_H
 

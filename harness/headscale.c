@@ -1,9 +1,12 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 #include "headscale.h"
 
 #include "clock.h"
+#include "files.h"
 #include "lab.h"
 #include "log.h"
 #include "proc.h"
+#include "strbuf.h"
 #include "undo.h"
 
 #include <curl/curl.h>
@@ -99,7 +102,7 @@ int headscale_render_config(const char *tmpl, const struct headscale_conf *conf,
 			p = at + 1;
 			continue;
 		}
-		for (size_t i = 0; i < sizeof(placeholders) / sizeof(placeholders[0]); i++)
+		for (size_t i = 0; i < ARRAY_SIZE(placeholders); i++)
 			if (strlen(placeholders[i].name) == n &&
 			    !memcmp(placeholders[i].name, at + 1, n))
 				ph = &placeholders[i];
@@ -119,30 +122,6 @@ int headscale_render_config(const char *tmpl, const struct headscale_conf *conf,
 }
 
 /* ---- small helpers ---- */
-
-static int write_file(const char *path, const char *data, size_t len, mode_t mode)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-
-	if (fd < 0)
-		return error_errno("cannot create '%s'", path);
-	while (len) {
-		ssize_t n = write(fd, data, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			error_errno("cannot write '%s'", path);
-			close(fd);
-			return -1;
-		}
-		data += n;
-		len -= (size_t)n;
-	}
-	if (close(fd) < 0)
-		return error_errno("cannot write '%s'", path);
-	return 0;
-}
 
 /* realpath() into a heap string, reporting what the path was for. */
 static char *abs_path(const char *path, const char *what)
@@ -353,7 +332,7 @@ static int write_config(struct headscale *hs, const struct headscale_spec *spec,
 	if (write_file(hs->config_path, out.buf, out.len, 0600) < 0)
 		goto out;
 	/* headscale watches this file; it must exist before serve starts */
-	if (access(extra, F_OK) < 0 && write_file(extra, "[]\n", 3, 0644) < 0)
+	if (access(extra, F_OK) < 0 && write_text_file(extra, "[]\n", 0644) < 0)
 		goto out;
 	ret = 0;
 out:
@@ -624,22 +603,15 @@ int headscale_set_extra_records(struct headscale *hs, const char *json)
 	int dir_len = slash ? (int)(slash - hs->config_path) : 1;
 	const char *dir = slash ? hs->config_path : ".";
 	char *path = xasprintf("%.*s/extra-records.json", dir_len, dir);
-	char *tmp = xasprintf("%s.tmp", path);
 	int ret = -1;
 
-	/* a rename, not an in-place write: headscale never reads half a file */
-	if (write_file(tmp, json, strlen(json), 0644) < 0)
+	/* write_text_file() renames: headscale never reads half a file */
+	if (write_text_file(path, json, 0644) < 0)
 		goto out;
-	if (rename(tmp, path) < 0) {
-		error_errno("cannot rename '%s' to '%s'", tmp, path);
-		unlink(tmp);
-		goto out;
-	}
 	debug("headscale extra records now: %s", json);
 	ret = 0;
 out:
 	free(path);
-	free(tmp);
 	return ret;
 }
 

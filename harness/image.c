@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 #include "image.h"
 
 #include "files.h"
@@ -31,6 +32,7 @@
 #define UMOCI_TIMEOUT_MS (600 * 1000)
 /* the tag the converted layout carries; umoci unpacks it */
 #define LAYOUT_TAG "image"
+#define OCI_LAYOUT "{\"imageLayoutVersion\":\"1.0.0\"}"
 
 static const char MT_OCI_INDEX[] = "application/vnd.oci.image.index.v1+json";
 static const char MT_OCI_MANIFEST[] = "application/vnd.oci.image.manifest.v1+json";
@@ -727,11 +729,6 @@ int image_select(const struct image_candidates *c, const struct arch *want, cons
 
 /* ---- files and trees ---- */
 
-static void undo_rm_rf(void *arg)
-{
-	rm_rf(arg);
-}
-
 struct inode_id {
 	dev_t dev;
 	ino_t ino;
@@ -780,36 +777,6 @@ int image_tree_bytes(const char *dir, unsigned long long *bytes)
 	}
 	fts_close(fts);
 	free(seen);
-	return ret;
-}
-
-static int write_file(const char *path, const char *text)
-{
-	char *tmp = xasprintf("%s.tmp", path);
-	size_t len = strlen(text), off = 0;
-	int fd, ret = 0;
-
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-	if (fd < 0) {
-		ret = error_errno("cannot create '%s'", tmp);
-		free(tmp);
-		return ret;
-	}
-	while (off < len && !ret) {
-		ssize_t n = write(fd, text + off, len - off);
-
-		if (n < 0 && errno != EINTR)
-			ret = error_errno("cannot write '%s'", tmp);
-		else if (n > 0)
-			off += (size_t)n;
-	}
-	if (close(fd) < 0 && !ret)
-		ret = error_errno("cannot write '%s'", tmp);
-	if (!ret && rename(tmp, path) < 0)
-		ret = error_errno("cannot rename '%s' to '%s'", tmp, path);
-	if (ret)
-		unlink(tmp);
-	free(tmp);
 	return ret;
 }
 
@@ -977,7 +944,7 @@ static int extract_members(struct source *src, char *const *names)
 	const char *head[] = { "tar", "--force-local", "-x", "-f", src->path, "-C",
 			       src->extract_dir, "--no-same-owner", "--no-same-permissions",
 			       "--no-recursion", "--occurrence=1", "--" };
-	size_t nhead = sizeof(head) / sizeof(head[0]), n = nhead, count = strv_len(names);
+	size_t nhead = ARRAY_SIZE(head), n = nhead, count = strv_len(names);
 	const char **argv = xcalloc(nhead + count + 1, sizeof(char *));
 	struct stat st;
 	int ret = 0;
@@ -1185,11 +1152,11 @@ static int stage_oci(const struct image *img, struct source *src,
 		goto out;
 	}
 	path = xasprintf("%s/oci-layout", layout);
-	if (write_file(path, "{\"imageLayoutVersion\":\"1.0.0\"}") < 0)
+	if (write_text_file(path, OCI_LAYOUT, 0644) < 0)
 		goto out;
 	free(path);
 	path = xasprintf("%s/index.json", layout);
-	if (write_file(path, text) < 0)
+	if (write_text_file(path, text, 0644) < 0)
 		goto out;
 	*ref = xasprintf("oci:%s", layout);
 	ret = 0;
@@ -1285,7 +1252,7 @@ static void remove_intermediates(const struct image *img)
 {
 	static const char *const names[] = { "src", "layout", "tmp", "source.tar" };
 
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
 		char *path = xasprintf("%s/%s", img->dir, names[i]);
 
 		rm_rf(path);

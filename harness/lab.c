@@ -1,9 +1,11 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 #include "lab.h"
 
 #include "clock.h"
 #include "files.h"
 #include "log.h"
 #include "proc.h"
+#include "strbuf.h"
 #include "undo.h"
 
 #include <arpa/inet.h>
@@ -104,14 +106,14 @@ int lab_init(struct lab *lab, const char *suffix)
 			lab->suffix[i] = alphabet[rnd[i] % (sizeof(alphabet) - 1)];
 		lab->suffix[LAB_SUFFIX_LEN] = '\0';
 	}
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
 		if (lab_name(lab, names[i].role, names[i].dst, IFNAMSIZ) < 0)
 			return -1;
 	lab->undo_base = undo_depth();
 	return 0;
 }
 
-/* The lab ranges (DESIGN.md): nothing else may be configured. */
+/* The lab ranges (ARCHITECTURE.md, "The lab's address plan"): nothing else may be configured. */
 static const struct {
 	int family;
 	const char *net;
@@ -174,7 +176,7 @@ int lab_addr_ok(const char *addr)
 		if (errno || *end || plen > (family == AF_INET ? 32UL : 128UL))
 			return 0;
 	}
-	for (size_t i = 0; i < sizeof(lab_ranges) / sizeof(lab_ranges[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(lab_ranges); i++) {
 		if (lab_ranges[i].family != family || plen < lab_ranges[i].plen)
 			continue;
 		if (inet_pton(family, lab_ranges[i].net, net) != 1)
@@ -601,7 +603,7 @@ static int check_tools(void)
 		{ "nft", "-v", NULL },
 	};
 
-	for (size_t i = 0; i < sizeof(tools) / sizeof(tools[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(tools); i++) {
 		struct proc_spec spec = { .name = tools[i][0], .argv = tools[i] };
 		int status;
 
@@ -755,7 +757,7 @@ static int is_lifetime_key(const char *tok, size_t len)
 {
 	static const char *const keys[] = { "expires", "valid_lft", "preferred_lft" };
 
-	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
 		if (len == strlen(keys[i]) && !memcmp(tok, keys[i], len))
 			return 1;
 	return 0;
@@ -896,12 +898,12 @@ int lab_host_snapshot(struct strbuf *out)
 	char **lines;
 	size_t n;
 
-	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(cmds); i++)
 		if (snapshot_cmd(&raw, cmds[i][0], &cmds[i][1]) < 0) {
 			strbuf_release(&raw);
 			return -1;
 		}
-	for (size_t i = 0; i < sizeof(sysctls) / sizeof(sysctls[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(sysctls); i++) {
 		struct strbuf v = STRBUF_INIT;
 
 		if (strbuf_read_file(&v, sysctls[i]) < 0)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 #ifndef TSCANARY_LAB_H
 #define TSCANARY_LAB_H
 
@@ -17,7 +18,7 @@ struct proc;
  * the lab ranges, so a bug cannot reach the machine's own network.
  */
 
-/* Lab address plan (DESIGN.md): every address a run uses. */
+/* Lab address plan (ARCHITECTURE.md, "The lab's address plan"): every address a run uses. */
 #define LAB_INET_NET     "198.51.100.0/24" /* stand-in internet */
 #define LAB_INET_GW      "198.51.100.1"    /* inet bridge: headscale, DERP, STUN */
 #define LAB_ROUTER_WAN   "198.51.100.2"    /* the MikroTik host's WAN */

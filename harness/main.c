@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * tscanary: the gate for the RouterOS Tailscale image. `make test` drives
  * `tscanary run`; see `tscanary --help`.
@@ -820,7 +821,7 @@ static int cmd_run(int argc, char **argv)
 						 { "--waivers", o.waivers },
 						 { "--budgets", o.budgets } };
 
-		for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
 			if (files[i][1] && access(files[i][1], R_OK) < 0) {
 				error_errno("%s '%s'", files[i][0], files[i][1]);
 				free(names);

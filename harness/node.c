@@ -1,9 +1,12 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 #include "node.h"
 
 #include "clock.h"
+#include "files.h"
 #include "lab.h"
 #include "log.h"
 #include "proc.h"
+#include "strbuf.h"
 #include "undo.h"
 
 #include <errno.h>
@@ -62,46 +65,12 @@ static int make_dir(const char *path, mode_t mode)
 	return error_errno("cannot create directory '%s'", path);
 }
 
-/* Write text to dir/name through a temporary file and a rename. */
-static int write_file(const char *dir, const char *name, const char *text, mode_t mode)
+/* Write text to name in the node's private /etc (mode 0644). */
+static int write_etc_file(struct node *n, const char *name, const char *text)
 {
-	char *tmp = xasprintf("%s/.%s.tmp", dir, name);
-	char *path = xasprintf("%s/%s", dir, name);
-	size_t len = strlen(text);
-	const char *p = text;
-	int fd, ret = -1;
+	char *path = xasprintf("%s/%s", n->etc, name);
+	int ret = write_text_file(path, text, 0644);
 
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-	if (fd < 0) {
-		error_errno("cannot create '%s'", tmp);
-		goto out;
-	}
-	while (len) {
-		ssize_t w = write(fd, p, len);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0) {
-			error_errno("cannot write '%s'", tmp);
-			close(fd);
-			goto out;
-		}
-		p += w;
-		len -= (size_t)w;
-	}
-	if (fchmod(fd, mode) < 0 || close(fd) < 0) {
-		error_errno("cannot write '%s'", tmp);
-		goto out;
-	}
-	if (rename(tmp, path) < 0) {
-		error_errno("cannot rename '%s' to '%s'", tmp, path);
-		goto out;
-	}
-	ret = 0;
-out:
-	if (ret)
-		unlink(tmp);
-	free(tmp);
 	free(path);
 	return ret;
 }
@@ -151,7 +120,7 @@ static int write_resolv(struct node *n, const char *text)
 		ret = error_errno("cannot remove '%s'", backup);
 	free(backup);
 	if (!ret)
-		ret = write_file(n->etc, "resolv.conf", text, 0644);
+		ret = write_etc_file(n, "resolv.conf", text);
 	return ret;
 }
 
@@ -165,18 +134,16 @@ static int write_etc(struct node *n)
 	int ret;
 
 	ret = write_resolv(n, n->resolv_conf) ||
-	      write_file(n->etc, "hosts",
-			 "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n", 0644) ||
-	      write_file(n->etc, "nsswitch.conf",
-			 "passwd: files\ngroup: files\nshadow: files\nhosts: files dns\n"
-			 "networks: files\nprotocols: files\nservices: files\n",
-			 0644) ||
-	      write_file(n->etc, "passwd",
-			 "root:x:0:0:root:/root:/bin/sh\n"
-			 "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n",
-			 0644) ||
-	      write_file(n->etc, "group", "root:x:0:\nnogroup:x:65534:\n", 0644) ||
-	      write_file(n->etc, "os-release", os_release, 0644);
+	      write_etc_file(n, "hosts",
+			     "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n") ||
+	      write_etc_file(n, "nsswitch.conf",
+			     "passwd: files\ngroup: files\nshadow: files\nhosts: files dns\n"
+			     "networks: files\nprotocols: files\nservices: files\n") ||
+	      write_etc_file(n, "passwd",
+			     "root:x:0:0:root:/root:/bin/sh\n"
+			     "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n") ||
+	      write_etc_file(n, "group", "root:x:0:\nnogroup:x:65534:\n") ||
+	      write_etc_file(n, "os-release", os_release);
 	free(os_release);
 	return ret ? error("cannot write the private /etc of node '%s'", n->name) : 0;
 }

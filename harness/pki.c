@@ -1,5 +1,7 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 #include "pki.h"
 
+#include "files.h"
 #include "log.h"
 #include "proc.h"
 #include "strbuf.h"
@@ -47,23 +49,6 @@ static int parse_ip(const char *ip, unsigned char bin[16], int *family)
 	return 0;
 }
 
-static int write_file(const char *path, const char *text)
-{
-	size_t len = strlen(text);
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-
-	if (fd < 0)
-		return error_errno("cannot create '%s'", path);
-	if (write(fd, text, len) != (ssize_t)len) {
-		error_errno("cannot write '%s'", path);
-		close(fd);
-		return -1;
-	}
-	if (close(fd) < 0)
-		return error_errno("cannot write '%s'", path);
-	return 0;
-}
-
 static int make_key(const char *path)
 {
 	const char *argv[] = { "openssl", "genpkey", "-algorithm", "EC",
@@ -100,7 +85,7 @@ int pki_make(const char *dir, const char *ip)
 	for (size_t i = 0; i < sizeof(rnd); i++)
 		snprintf(serial + 2 + 2 * i, 3, "%02x", rnd[i]);
 	text = xasprintf("%ssubjectAltName = IP:%s\n", pki_cnf, ip);
-	if (write_file(cnf, text) < 0 || make_key(ca_key) < 0 || make_key(key) < 0)
+	if (write_text_file(cnf, text, 0644) < 0 || make_key(ca_key) < 0 || make_key(key) < 0)
 		goto out;
 	{
 		const char *ca[] = { "openssl", "req", "-config", cnf, "-new", "-x509",

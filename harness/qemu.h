@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 #ifndef TSCANARY_QEMU_H
 #define TSCANARY_QEMU_H
 
@@ -34,7 +35,7 @@ enum qemu_accel {
 	QEMU_ACCEL_KVM, /* only for the host's own arch, when /dev/kvm works */
 };
 
-/* Default guest memory and CPUs (DESIGN: -m 256 -smp 2). */
+/* Default guest memory and CPUs, -m 256 -smp 2 (ARCHITECTURE.md, "The flow of make test"). */
 #define QEMU_DEFAULT_MEMORY_MIB 256
 #define QEMU_DEFAULT_SMP	2
 /* The virtio-serial port name the guest init looks for. */

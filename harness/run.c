@@ -1,7 +1,9 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * One run of the gate: image -> VM -> lab -> boot -> join -> canaries ->
- * report -> teardown (DESIGN.md "The flow of one run"). Every create
- * pushes its inverse on the undo stack, so each exit path tears down.
+ * One run of the gate: image -> initrd -> lab -> VM and control -> online ->
+ * routes -> canaries -> sentinel -> teardown -> report (ARCHITECTURE.md,
+ * "The flow of make test"). Every create pushes its inverse on the undo
+ * stack, so each exit path tears down.
  */
 #include "run.h"
 
@@ -100,11 +102,6 @@ static double now_s(void)
 	return log_elapsed_s();
 }
 
-static int scaled(const struct run *r, int ms)
-{
-	return (int)(ms * r->scale);
-}
-
 static void step_begin(struct run *r, const char *name, const char *what)
 {
 	r->t_step = now_s();
@@ -121,20 +118,11 @@ static void step_end(struct run *r, const char *name)
 	progress(name, "done in %.1f s", d);
 }
 
-static void undo_rm_rf(void *arg)
-{
-	char **dir = arg;
-
-	rm_rf(*dir);
-	free(*dir);
-}
-
 static int make_workdir(struct run *r)
 {
 	const char *tmp = getenv("TMPDIR");
 	char *tmpl = xasprintf("%s/tscanary-%s-XXXXXX", tmp && *tmp ? tmp : "/tmp",
 			       r->o->arch);
-	char **slot;
 
 	if (!mkdtemp(tmpl)) {
 		error_errno("cannot create work dir '%s'", tmpl);
@@ -143,9 +131,7 @@ static int make_workdir(struct run *r)
 	}
 	r->workdir = tmpl;
 	/* --keep holds the lab up until Ctrl-C; after that the work dir goes too */
-	slot = xmalloc(sizeof(*slot));
-	*slot = xstrdup(tmpl);
-	undo_push(undo_rm_rf, slot, "remove work dir");
+	undo_push(undo_rm_rf, xstrdup(tmpl), "remove work dir");
 	return 0;
 }
 
@@ -194,7 +180,7 @@ static int build_initrd(struct run *r, char **initrd)
 	int ret;
 
 	*initrd = xasprintf("%s/initrd.cpio.gz", r->workdir);
-	ret = run_argv(scaled(r, 120000), pack);
+	ret = run_argv(scaled(&r->s, 120000), pack);
 	if (!ret) {
 		strbuf_addf(&cmd, "cat '%s' '%s' > '%s'", rootfs_cpio, r->o->overlay, *initrd);
 		const char *cat[] = { "sh", "-c", cmd.buf, NULL };
@@ -340,7 +326,7 @@ static int step_image(struct run *r)
 	}
 	json_object_set_new(r->rep.metrics, "rootfs_bytes", json_integer((json_int_t)r->img.rootfs_bytes));
 	/* the two binaries that are most of the flash, for footprint's budgets */
-	for (size_t i = 0; i < sizeof(sized) / sizeof(*sized); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(sized); i++) {
 		bin = xasprintf("%s/%s", r->img.rootfs, sized[i].path);
 		if (lstat(bin, &st) == 0 && S_ISREG(st.st_mode))
 			json_object_set_new(r->rep.metrics, sized[i].metric,
@@ -411,7 +397,7 @@ static void run_key(struct run *r)
 	runkey_set(in, "tree", o->tree ? o->tree : "unknown");
 	snprintf(scale, sizeof(scale), "%g", o->timeout_scale);
 	runkey_set(in, "timeout_scale", scale);
-	for (size_t i = 0; i < sizeof(files) / sizeof(*files); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
 		if (!files[i].path)
 			runkey_set(in, files[i].name, "none");
 		else if (runkey_set_path(in, files[i].name, files[i].path, &err) < 0)
@@ -508,7 +494,7 @@ static void start_captures(struct run *r)
 		free(dir);
 		return;
 	}
-	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(c); i++) {
 		char *file = xasprintf("%s/%s.pcap", dir, c[i].name);
 		char *log = xasprintf("%s/%s.tcpdump.log", dir, c[i].name);
 		/* -Z root: Debian's tcpdump would drop to its own user and fail to write here */
@@ -805,12 +791,12 @@ static void speed_record(struct run *r, double boot_s)
 static int step_boot_wait(struct run *r)
 {
 	char *sock = xasprintf("%s/agent.sock", r->workdir);
-	double left = scaled(r, 120000) / 1000.0 - (now_s() - r->t_boot);
+	double left = scaled(&r->s, 120000) / 1000.0 - (now_s() - r->t_boot);
 
 	if (r->accel_probing) {
 		/* a broken KVM makes QEMU die at once; a working one boots in seconds */
 		if (proc_wait(r->qemu, 2000, NULL) == 1)
-			r->s.router = agent_connect(sock, scaled(r, 30000));
+			r->s.router = agent_connect(sock, scaled(&r->s, 30000));
 		if (!r->s.router) {
 			warning("accel: KVM did not boot this guest; falling back to TCG");
 			accel_remember(r, "tcg");
@@ -851,7 +837,7 @@ static int step_peers_lab(struct run *r, struct peers_spec *ps)
 	ps->fixtures = r->o->fixtures;
 	ps->workdir = r->workdir;
 	ps->logdir = r->logdir;
-	ps->timeout_ms = scaled(r, 30000);
+	ps->timeout_ms = scaled(&r->s, 30000);
 	r->have_peers = 1;
 	r->s.peers = &r->peers;
 	r->s.peers_spec = ps;
@@ -879,7 +865,7 @@ static int step_headscale(struct run *r, char **authkey)
 	spec.template_path = tmpl;
 	spec.policy_path = policy;
 	spec.log_path = hlog;
-	spec.timeout_ms = scaled(r, 60000);
+	spec.timeout_ms = scaled(&r->s, 60000);
 	if (headscale_start(&r->hs, &spec) < 0)
 		goto out;
 	r->s.hs = &r->hs;
@@ -1007,7 +993,7 @@ static int health_blocks_online(const char *w)
 	static const char *const words[] = { "control", "coordination", "DERP", "derp",
 					     "DNS", "dns", "relay" };
 
-	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(words); i++)
 		if (strstr(w, words[i]))
 			return 1;
 	return 0;
@@ -1051,7 +1037,7 @@ static int wait_online(struct run *r, int timeout_ms, int login_grace_ms, struct
 			/* the daemon says so: control must agree */
 			hs_node_release(node);
 			memset(node, 0, sizeof(*node));
-			online = headscale_wait_online(&r->hs, r->hostname, scaled(r, 10000), node) == 0;
+			online = headscale_wait_online(&r->hs, r->hostname, scaled(&r->s, 10000), node) == 0;
 			continue;
 		}
 		debug("not online yet: BackendState=%s, %zu health warnings",
@@ -1129,7 +1115,7 @@ static int step_join(struct run *r, const char *authkey)
 			       "--accept-routes", "--snat-subnet-routes=false",
 			       "--advertise-routes=" LAB_CTR_NET "," LAB_CTR6_NET,
 			       "--advertise-exit-node", NULL };
-	struct agent_cmd cmd = { .argv = argv, .timeout_ms = scaled(r, 90000) };
+	struct agent_cmd cmd = { .argv = argv, .timeout_ms = scaled(&r->s, 90000) };
 	struct agent_result res = AGENT_RESULT_INIT;
 	double t0;
 	struct hs_node node = { 0 };
@@ -1137,7 +1123,7 @@ static int step_join(struct run *r, const char *authkey)
 
 	step_begin(r, "online", "tailscale up, as a RouterOS user runs it");
 	t0 = now_s();
-	if (step_start_entrypoint(r, NULL) < 0 || wait_guest_socket(r, scaled(r, 60000)) < 0)
+	if (step_start_entrypoint(r, NULL) < 0 || wait_guest_socket(r, scaled(&r->s, 60000)) < 0)
 		goto out;
 	/* the parts of online_s: the daemon's socket, then the CLI's own wait */
 	json_object_set_new(r->rep.timings, "online_daemon_s", json_real(now_s() - t0));
@@ -1147,7 +1133,7 @@ static int step_join(struct run *r, const char *authkey)
 	if ((res.status != 0 || res.timed_out) && judge_cli_error(r, &res) < 0)
 		goto out;
 	json_object_set_new(r->pre, "join", json_true());
-	if (wait_online(r, scaled(r, 90000), 0, &node, NULL, 0) < 0)
+	if (wait_online(r, scaled(&r->s, 90000), 0, &node, NULL, 0) < 0)
 		goto out;
 	snprintf(r->s.router_fqdn, sizeof(r->s.router_fqdn), "%s.%s", node.given_name,
 		 HEADSCALE_BASE_DOMAIN);
@@ -1365,7 +1351,7 @@ static void run_canaries(struct run *r)
 	/* the restarting canaries selected: they run as one group, sharing their restart */
 	for (size_t i = 0; i < canary_count; i++)
 		if (canary_registry[i].after && selected(r->o, canary_registry[i].name) &&
-		    ng < sizeof(group) / sizeof(group[0]))
+		    ng < ARRAY_SIZE(group))
 			group[ng++] = (struct canary_slot){ .c = &canary_registry[i] };
 	for (size_t i = 0; i < canary_count; i++) {
 		const struct canary *c = &canary_registry[i];
@@ -1527,9 +1513,9 @@ static int restart_router(struct scenario *s, const struct router_restart *rq,
 	}
 	t0 = now_s();
 	if (step_start_entrypoint(r, rq->extra_env) < 0 ||
-	    wait_guest_socket(r, scaled(r, 60000)) < 0)
+	    wait_guest_socket(r, scaled(&r->s, 60000)) < 0)
 		return -1;
-	if (wait_online(r, scaled(r, 90000), scaled(r, 15000), &node, res->backend_state,
+	if (wait_online(r, scaled(&r->s, 90000), scaled(&r->s, 15000), &node, res->backend_state,
 			sizeof(res->backend_state)) == 0) {
 		res->online = 1;
 		res->node_id = node.id;
@@ -1586,7 +1572,7 @@ static void save_status(struct run *r, int failed)
 
 	if (r->s.router)
 		dump_json(r, "router-status.json", router_status_json(&r->s, 15000, 0));
-	for (size_t i = 0; r->have_peers && i < sizeof(host) / sizeof(host[0]); i++) {
+	for (size_t i = 0; r->have_peers && i < ARRAY_SIZE(host); i++) {
 		if (!host[i].up)
 			continue;
 		snprintf(name, sizeof(name), "%s-status.json", host[i].name);
@@ -1598,7 +1584,7 @@ static void save_status(struct run *r, int failed)
 		goto out;
 	if (r->s.router) {
 		const char *argv[] = { TS_CLI, "netcheck", NULL };
-		struct agent_cmd cmd = { .argv = argv, .timeout_ms = scaled(r, 30000) };
+		struct agent_cmd cmd = { .argv = argv, .timeout_ms = scaled(&r->s, 30000) };
 		struct agent_result res = AGENT_RESULT_INIT;
 
 		if (agent_exec(r->s.router, &cmd, &res) == 0) {
@@ -1612,7 +1598,7 @@ static void save_status(struct run *r, int failed)
 		int status;
 
 		strbuf_reset(&sb);
-		if (node_cli(&r->peers.client, args, scaled(r, 30000), &sb, &err, &status) == 0) {
+		if (node_cli(&r->peers.client, args, scaled(&r->s, 30000), &sb, &err, &status) == 0) {
 			strbuf_add(&sb, strbuf_str(&err), err.len);
 			dump_text(r, "client-netcheck.txt", &sb);
 		}
@@ -1648,7 +1634,7 @@ static void keep_until_interrupted(struct run *r)
 	if (r->have_peers) {
 		fprintf(stderr, "  ip netns exec %s sh   # the LAN host 172.20.0.10\n",
 			r->peers.lan_ns);
-		for (size_t i = 0; i < sizeof(nodes) / sizeof(nodes[0]); i++)
+		for (size_t i = 0; i < ARRAY_SIZE(nodes); i++)
 			if (nodes[i]->netns && nodes[i]->tailscale && nodes[i]->sock)
 				fprintf(stderr, "  ip netns exec %s %s --socket=%s status   # node %s\n",
 					nodes[i]->netns, nodes[i]->tailscale, nodes[i]->sock,
@@ -1849,7 +1835,7 @@ int run_gate(const struct run_opts *o)
 	}
 	step_begin(&r, "routes", "approve the router's exit node and subnet route");
 	if (peers_approve_router(&r.peers, &r.hs, r.s.router_node_id, r.s.router_ip4,
-				 scaled(&r, 60000)) < 0) {
+				 scaled(&r.s, 60000)) < 0) {
 		report_set_error(&r.rep, "the router's routes did not reach the client");
 		goto report;
 	}

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* A run's key: the identity of every input its verdict depends on. */
 #include "runkey.h"
 

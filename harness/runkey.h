@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 #ifndef TSCANARY_RUNKEY_H
 #define TSCANARY_RUNKEY_H
 

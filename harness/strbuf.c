@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 #include "strbuf.h"
 
 #include <ctype.h>

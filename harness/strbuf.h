@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 #ifndef TSCANARY_STRBUF_H
 #define TSCANARY_STRBUF_H
 
@@ -54,5 +55,8 @@ void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
 /* printf into a new heap string. */
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* The number of elements of the array a (-Wall rejects a pointer). */
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 #endif

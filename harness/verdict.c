@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The verdict store: which bytes passed, judged by which harness tree. */
 #include "verdict.h"
 
@@ -242,7 +243,7 @@ static int copy_reports(const char *from_dir, const char *to_dir)
 {
 	int ret = mkdir_p(to_dir);
 
-	for (size_t i = 0; !ret && i < sizeof(report_files) / sizeof(*report_files); i++) {
+	for (size_t i = 0; !ret && i < ARRAY_SIZE(report_files); i++) {
 		char *from = xasprintf("%s/%s", from_dir, report_files[i]);
 		char *to = xasprintf("%s/%s", to_dir, report_files[i]);
 

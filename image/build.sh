@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Build the tscanary image for one arch natively (no Docker) and write an OCI
 # archive plus a manifest.json that says exactly what went into it.
 #

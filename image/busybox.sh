@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Build the image's busybox for one arch: Debian's busybox source package
 # (image/busybox-source, Debian's patches applied), configured from
 # allnoconfig with exactly the applets of image/busybox-applets and the

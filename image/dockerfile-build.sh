@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # image/dockerfile-build.sh: build the top-level Dockerfile for real, with
 # buildah (no daemon, no registry), for one arch or all of them.
 #

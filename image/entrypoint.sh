@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # tscanary image entrypoint (busybox sh). The router forwards for its LAN and
 # for exit-node clients, so switch IP forwarding on where the container is
 # allowed to, then become tailscaled with the image's CMD (or the user's

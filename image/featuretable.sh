@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Write the feature table of the tailscale.com version image/go.mod pins
 # (feature/featuretags: every feature, its description and its Deps) as JSON
 # to --out FILE, for the feature-deps canary. The table comes from

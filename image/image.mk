@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # Make fragment for the image recipe; the top-level Makefile includes it and
 # sets ARCH (and optionally VARIANT, a file name in fixtures/variants/).
 #   make image ARCH=armv7

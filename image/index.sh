@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # image/index.sh: one OCI image index over the per-arch images build.sh wrote,
 # as one reproducible archive: the multi-platform artifact a release ships.
 #

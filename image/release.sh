@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # image/release.sh: publish a release index only if the gate passed every
 # platform in it, then prove the registry holds exactly those bytes.
 #

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: BSD-3-Clause
+
 //go:build ts_omit_logtail
 
 // tscanary: added to tailscale.com/cmd/tailscaled with go build -overlay.

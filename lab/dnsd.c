@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * dnsd: the lab's small authoritative DNS server.
  *

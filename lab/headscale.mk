@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # headscale for the lab: built from the pinned module in lab/headscale
 # (its go.mod names the version, once) and cached by that version.
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * httpd: the lab's small web server (198.51.100.80 in the inet namespace).
  *

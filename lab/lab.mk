@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # The lab's host programs: dnsd (the lab's authoritative DNS server, run in
 # the inet namespace) and labtest (the root-only end-to-end check of the lab:
 # topology, PKI, DNS, and that the machine is left as it was found).

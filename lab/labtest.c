@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * labtest: the lab's end-to-end check (root only).
  *
@@ -12,6 +13,7 @@
  * change to the machine is left. Then --cycles more bare up/down cycles
  * for timing. Prints TAP and a closing "N passed, N failed" line.
  */
+#include "files.h"
 #include "lab.h"
 #include "log.h"
 #include "pki.h"
@@ -125,7 +127,7 @@ static void check_topology(const struct lab *lab)
 	}
 
 	for (size_t n = 0; n < 2; n++) {
-		for (size_t i = 0; i < sizeof(outside) / sizeof(outside[0]); i++) {
+		for (size_t i = 0; i < ARRAY_SIZE(outside); i++) {
 			const char *get[] = { "ip", "route", "get", outside[i], NULL };
 
 			strbuf_reset(&out);
@@ -163,7 +165,7 @@ static void check_topology(const struct lab *lab)
 	check(rc == 0 && strstr(strbuf_str(&out), "table ip6 " LAB_NAT_TABLE " {"),
 	      "routeros masquerades IPv6 leaving through %s too", lab->wan);
 
-	for (size_t i = 0; i < sizeof(fwd_knobs) / sizeof(fwd_knobs[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(fwd_knobs); i++) {
 		fwd[0] = '\0';
 		if (lab_enter(lab->routeros, &saved) == 0) {
 			struct strbuf v = STRBUF_INIT;
@@ -452,7 +454,7 @@ static void check_dns(struct lab *lab, const char *dnsd, const char *zones,
 	      "drill -t @%s www.canary.test over tcp from routeros", LAB_DNS_UPSTREAM);
 
 	if (lab_enter(lab->routeros, &saved) == 0) {
-		for (size_t i = 0; i < sizeof(dns_cases) / sizeof(dns_cases[0]); i++)
+		for (size_t i = 0; i < ARRAY_SIZE(dns_cases); i++)
 			check_dns_case(&dns_cases[i]);
 		check_malformed(LAB_DNS_UPSTREAM);
 		check_dns_case(&dns_cases[0]);
@@ -659,12 +661,8 @@ int main(int argc, char **argv)
 		error_errno("cannot create '%s'", dir);
 		return 1;
 	}
-	{
-		const char *rm[] = { "rm", "-rf", dir, NULL };
-
-		if (!keep)
-			undo_push_argv("remove labtest dir", rm);
-	}
+	if (!keep)
+		undo_push(undo_rm_rf, xstrdup(dir), "remove labtest dir");
 
 	{
 		double t0 = now_s();

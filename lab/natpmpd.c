@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * natpmpd: the lab's NAT-PMP server (RFC 6886), what RouterOS runs with
  * `/ip nat-pmp` enabled and the containers bridge as an internal interface.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # Host-side Tailscale nodes (client, exit) and the lab's web server.
 #
 #   make tailscale-host   tailscaled + tailscale for the host, default tags,

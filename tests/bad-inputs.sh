@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Bad input must end in a clear message and its own non-zero exit, never a
 # hang. Each case runs the harness (or the image build) the way a user would
 # get it wrong, under a hard timeout, and checks the exit code and that the
@@ -25,7 +26,8 @@ trap 'rm -rf "$tmp"' EXIT
 trap 'exit 130' INT TERM
 
 read -r -a run_args <<<"$(make -s --no-print-directory run-args ARCH=armv7 | tail -n 1)"
-pass=0 fail=0
+# shellcheck source=tests/tap.sh
+. "$(dirname -- "$0")/tap.sh"
 t_all=$(date +%s)
 
 # expect NAME CODE REGEX -- COMMAND...: the command exits CODE within the
@@ -38,19 +40,15 @@ expect() {
 	code=$?
 	local took=$(($(date +%s) - t0))
 	if [ "$code" = 124 ] || [ "$code" = 137 ]; then
-		echo "not ok - $name: no verdict within ${limit}s (a hang)"
-		fail=$((fail + 1))
+		tap_not_ok "$name: no verdict within ${limit}s (a hang)"
 	elif [ "$code" != "$want" ]; then
-		echo "not ok - $name: exit $code, want $want"
-		sed 's/^/    /' "$tmp/out" | tail -n 8
-		fail=$((fail + 1))
+		tap_not_ok "$name: exit $code, want $want"
+		tail -n 8 "$tmp/out" | tap_diag
 	elif ! grep -Eiq -- "$re" "$tmp/out"; then
-		echo "not ok - $name: exit $code but no message matching /$re/"
-		sed 's/^/    /' "$tmp/out" | tail -n 8
-		fail=$((fail + 1))
+		tap_not_ok "$name: exit $code but no message matching /$re/"
+		tail -n 8 "$tmp/out" | tap_diag
 	else
-		echo "ok - $name: exit $code in ${took}s: $(grep -Eim1 -- "$re" "$tmp/out" | sed 's/^[[:space:]]*//' | cut -c1-150)"
-		pass=$((pass + 1))
+		tap_ok "$name: exit $code in ${took}s: $(grep -Eim1 -- "$re" "$tmp/out" | sed 's/^[[:space:]]*//' | cut -c1-150)"
 	fi
 }
 
@@ -168,8 +166,7 @@ SH
 		build/tscanary run "${amd64_args[@]}" --cache "$tmp/kvm-cache" --image "$native" \
 		--out "$tmp/kvm-out" --canary footprint
 else
-	echo "ok - broken /dev/kvm # SKIP no /dev/kvm on an x86_64 host here"
+	tap_skip "broken /dev/kvm" "no /dev/kvm on an x86_64 host here"
 fi
 
-echo "bad inputs: $pass passed, $fail failed in $(($(date +%s) - t_all))s"
-[ "$fail" = 0 ]
+tap_done "bad inputs" "in $(($(date +%s) - t_all))s"

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # fixtures/cli-errors, end to end: an image whose `tailscale up` fails after
 # the node joined (tailscale v1.98.5: "tailnet lock is not supported by this
 # binary") passes the join where the data file tolerates that error for its
@@ -17,7 +18,8 @@ image/build.sh --arch "$arch" --tailscale-version "$version" --out "$tmp/img" >"
 # the same fixtures, but the rule no longer covers this version
 cp -r fixtures "$tmp/fixtures"
 awk -F '\t' -v OFS='\t' '!/^#/ && NF == 3 { $2 = "<v1.0.0" } { print }' fixtures/cli-errors >"$tmp/fixtures/cli-errors"
-pass=0 fail=0
+# shellcheck source=tests/tap.sh
+. "$(dirname -- "$0")/tap.sh"
 
 # case NAME CODE JQ-CHECK FIXTURES: the run exits CODE, its summary satisfies JQ-CHECK
 check() {
@@ -27,16 +29,13 @@ check() {
 		--image "$tmp/img/image.oci.tar" --out "$tmp/$name" --canary footprint >"$tmp/$name.log" 2>&1
 	code=$?
 	if [ "$code" = "$want" ] && jq -e "$jqc" "$tmp/$name/summary.json" >/dev/null 2>&1; then
-		echo "ok - $name: exit $code in $(($(date +%s) - t0))s: $(jq -r '.error // (.join_cli_tolerated.why | .[0:90])' "$tmp/$name/summary.json")"
-		pass=$((pass + 1))
+		tap_ok "$name: exit $code in $(($(date +%s) - t0))s: $(jq -r '.error // (.join_cli_tolerated.why | .[0:90])' "$tmp/$name/summary.json")"
 	else
-		echo "not ok - $name: exit $code (want $want), or summary.json fails: $jqc"
-		tail -n 5 "$tmp/$name.log" | sed 's/^/    /'
-		fail=$((fail + 1))
+		tap_not_ok "$name: exit $code (want $want), or summary.json fails: $jqc"
+		tail -n 5 "$tmp/$name.log" | tap_diag
 	fi
 }
 
 check tolerated 0 '.preconditions.join == true and (.join_cli_error | test("tailnet lock")) and .join_cli_tolerated.versions == "<v1.102.0"' fixtures
 check not-tolerated 1 '.preconditions.join == false and (.preconditions.online | not) and (.error | test("precondition join failed")) and ([.canaries[] | select(.name == "footprint") | .result] == ["skip"])' "$tmp/fixtures"
-echo "cli-errors: $pass passed, $fail failed"
-[ "$fail" = 0 ]
+tap_done cli-errors

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # tests/dockerfile-bytes.sh: the image the Dockerfile builds holds the bytes
 # the gate tested, platform by platform.
 #

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Interrupt `make test` with SIGINT or SIGTERM (to its whole process group,
 # as a terminal's Ctrl-C or a CI runner's cancel does) at random moments,
 # N times, and check after each that nothing of that run survived: no
@@ -13,7 +14,8 @@ max_delay=${INTERRUPT_MAX_S:-70}
 tmp=$(mktemp -d /tmp/tscanary-intr-XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 trap 'exit 130' INT TERM
-bad=0
+# shellcheck source=tests/tap.sh
+. "$(dirname -- "$0")/tap.sh"
 
 for i in $(seq 1 "$n"); do
 	sig=INT
@@ -38,9 +40,8 @@ for i in $(seq 1 "$n"); do
 	# every process of the session, each step noticing within its poll slice
 	for _ in $(seq 1 180); do pgrep -s "$pid" >/dev/null || break; sleep 0.5; done
 	if pgrep -s "$pid" >/dev/null; then
-		echo "not ok $i - SIG$sig after ${delay}s during '$at': still running 90 s later: $(pgrep -s "$pid" -a | cut -c1-60 | paste -sd';' -)"
+		tap_not_ok "SIG$sig after ${delay}s during '$at': still running 90 s later: $(pgrep -s "$pid" -a | cut -c1-60 | paste -sd';' -)"
 		pkill -KILL -s "$pid"
-		bad=$((bad + 1))
 		continue
 	fi
 	log=$out/logs/run.log
@@ -77,11 +78,9 @@ for i in $(seq 1 "$n"); do
 		left+=("summary.json does not say interrupted")
 	fi
 	if [ ${#left[@]} -gt 0 ]; then
-		echo "not ok $i - SIG$sig after ${delay}s during '$step': exit $code in ${took}s: ${left[*]}"
-		bad=$((bad + 1))
+		tap_not_ok "SIG$sig after ${delay}s during '$step': exit $code in ${took}s: ${left[*]}"
 	else
-		echo "ok $i - SIG$sig after ${delay}s during '$step': exit $code in ${took}s after the signal, nothing left (suffix ${suffix:--})"
+		tap_ok "SIG$sig after ${delay}s during '$step': exit $code in ${took}s after the signal, nothing left (suffix ${suffix:--})"
 	fi
 done
-echo "interrupts: $((n - bad)) of $n clean"
-[ "$bad" = 0 ]
+tap_done interrupts

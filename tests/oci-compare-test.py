@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
 """Unit test of tests/oci-compare.py on small OCI layouts made here: it must
 pass identical images (and ones that differ only in tar framing or the
 builder's own label) and fail, naming the difference, on a changed binary,

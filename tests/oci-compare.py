@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
 """Compare one platform of two OCI image layouts: the gate's image (build.sh,
 umoci) and the Dockerfile's (buildah or buildx).
 

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # tests/release-check.sh: image/release.sh against a real registry.
 #
 # Starts the CNCF distribution registry (Debian's docker-registry) in a

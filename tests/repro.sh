@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # tests/repro.sh ARCH: is the image reproducible? Builds it twice from
 # nothing: each build gets an empty tscanary cache and an empty Go build
 # cache, the second runs as an unprivileged user (nobody) with a Go module

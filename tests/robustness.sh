@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # The harness ends every run within its timeouts with a verdict naming the
 # cause, and leaves nothing behind, when a part of the lab misbehaves:
 # a canary that never returns, a guest kernel that panics, a VM that
@@ -15,7 +16,8 @@ trap 'exit 130' INT TERM
 read -r -a args <<<"$(make -s --no-print-directory run-args ARCH="$arch" | tail -n 1)"
 image=out/$arch/image/image.oci.tar
 [ -f "$image" ] || make --no-print-directory image ARCH="$arch" >/dev/null || exit 1
-pass=0 fail=0
+# shellcheck source=tests/tap.sh
+. "$(dirname -- "$0")/tap.sh"
 
 # case NAME CODE JQ-CHECK [ENV=VALUE...] -- [harness args...]: the run exits
 # CODE and its summary.json satisfies JQ-CHECK; nothing of it survives.
@@ -33,14 +35,12 @@ check() {
 	# and that the machine's routes, rules, nftables and /etc are unchanged
 	jqc="(.error // \"\" | test(\"teardown left|changed the machine\") | not) and ($jqc)"
 	if [ "$code" != "$want" ]; then
-		echo "not ok - $name: exit $code, want $want (${took}s)"; tail -n 5 "$tmp/$name.log" | sed 's/^/    /'
-		fail=$((fail + 1))
+		tap_not_ok "$name: exit $code, want $want (${took}s)"
+		tail -n 5 "$tmp/$name.log" | tap_diag
 	elif ! jq -e "$jqc" "$out/summary.json" >/dev/null 2>&1; then
-		echo "not ok - $name: exit $code but summary.json fails: $jqc"
-		fail=$((fail + 1))
+		tap_not_ok "$name: exit $code but summary.json fails: $jqc"
 	else
-		echo "ok - $name: exit $code in ${took}s: $(jq -r '[.error // empty, (.canaries[] | select(.result != "pass") | "\(.name): \(.signature // "") \(.summary)")] | join("; ")' "$out/summary.json" | cut -c1-220)"
-		pass=$((pass + 1))
+		tap_ok "$name: exit $code in ${took}s: $(jq -r '[.error // empty, (.canaries[] | select(.result != "pass") | "\(.name): \(.signature // "") \(.summary)")] | join("; ")' "$out/summary.json" | cut -c1-220)"
 	fi
 }
 
@@ -62,5 +62,4 @@ SH
 chmod +x "$tmp/headscale"
 check headscale-never-ready 5 '.error | test("headscale")' -- --headscale "$tmp/headscale"
 
-echo "robustness: $pass passed, $fail failed"
-[ "$fail" = 0 ]
+tap_done robustness

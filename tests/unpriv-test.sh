@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # tests/unpriv-test.sh ARCH: the gate as an ordinary user. Run as root, it
 # makes what that user needs and nothing more: the system user tscanary
 # (UNPRIV_USER) when missing, read-write access for it to /dev/net/tun (an
@@ -75,7 +76,7 @@ say "tree copied to $src ($(cd "$src" && find . -path ./build -prune -o -path ./
 # A clean environment: the Go proxy settings root uses, certificates and
 # proxies if set; everything else the user's own.
 goenv=$(cd "$top/image" && GOWORK=off go env -json GOPROXY GOSUMDB GONOSUMDB GOPRIVATE GOFLAGS)
-envs=(PATH="$PATH" HOME="$dir/home" TSCANARY_CACHE="$dir/cache" LANG=C.UTF-8
+envs=(PATH="$PATH" HOME="$dir/home" TSCANARY_CACHE="$dir/cache/tscanary" LANG=C.UTF-8
 	GOCACHE="$dir/cache/go-build" GOMODCACHE="$dir/cache/go-mod"
 	GOPROXY="$(jq -r .GOPROXY <<<"$goenv")" GOSUMDB="$(jq -r .GOSUMDB <<<"$goenv")"
 	GONOSUMDB="$(jq -r .GONOSUMDB <<<"$goenv")" GOPRIVATE="$(jq -r .GOPRIVATE <<<"$goenv")"

@@ -1,4 +1,5 @@
 # shellcheck shell=sh
+# SPDX-License-Identifier: BSD-3-Clause
 # Source this file, then call arch_load NAME: it sets and exports ARCH_NAME,
 # ARCH_OCI, ARCH_DEBARCH, ARCH_KERNELPKG, ARCH_TRIPLE, ARCH_GOARCH, ARCH_GOARM,
 # ARCH_QEMU, ARCH_MACHINE, ARCH_CPU, ARCH_CONSOLE, ARCH_VIRTIO and ARCH_NATIVE

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # vm/flash.sh OUT [SIZE_MB]: make the router's flash, a raw ext4 image that
 # the guest mounts (noatime) on /var/lib/tailscale. Inode tables and journal
 # are initialised now, not lazily in the guest, so the disk's write counters

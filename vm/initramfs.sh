@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # shellcheck source-path=SCRIPTDIR
 # vm/initramfs.sh: build the two halves of a guest's initrd, each a gzip'd
 # newc cpio owned by root; the kernel unpacks concatenated archives in order,

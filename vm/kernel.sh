@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # shellcheck source-path=SCRIPTDIR
 # vm/kernel.sh --arch ARCH: fetch the Debian kernel for ARCH (the metapackage
 # in vm/arches resolved to its exact linux-image-<abi> package and version)

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # The VM layer: kernel + modules, the harness overlay, the flash disk.
 #   make kernel ARCH=armv7     fetch/extract the Debian kernel into the cache
 #                              ($(VM_KERNEL_REF) then names its directory)

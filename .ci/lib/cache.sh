@@ -1,4 +1,5 @@
 # shellcheck shell=sh
+# SPDX-License-Identifier: BSD-3-Clause
 # Shared by the .ci/ tool setups: where the cache is, and how an entry is
 # published (built under a temp name, then renamed, so a killed or parallel
 # run never leaves a half-made entry behind).

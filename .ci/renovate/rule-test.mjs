@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: BSD-3-Clause
+
 // Tests renovate.json's rules with Renovate's own code (the pinned version in
 // package.json): its go.mod extractor, its packageRules engine, its version
 // filter and its go.mod line updater, on this checkout's real go.mod files.

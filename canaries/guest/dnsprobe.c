@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * dnsprobe: one DNS query, one line of evidence.  Runs inside the router
  * guest (statically linked with ldns for every arch).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * httpget: one plain HTTP/1.0 GET from inside the router guest, with plain
  * sockets (a static libcurl does not link for every arch).

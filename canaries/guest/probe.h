@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 #ifndef TSCANARY_GUEST_PROBE_H
 #define TSCANARY_GUEST_PROBE_H
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * busybox-applets: the image's busybox is the debug shell a RouterOS user
  * gets with /container shell. Every applet image/busybox-applets lists must
@@ -37,7 +38,7 @@ int canary_busybox_applets(struct scenario *s, struct canary_outcome *out);
 static int router_run(struct scenario *s, const char *const *argv, int timeout_ms,
 		      struct strbuf *o)
 {
-	struct agent_cmd cmd = { .argv = argv, .timeout_ms = (int)(timeout_ms * s->timeout_scale) };
+	struct agent_cmd cmd = { .argv = argv, .timeout_ms = scaled(s, timeout_ms) };
 	struct agent_result res = AGENT_RESULT_INIT;
 	int status;
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 #ifndef TSCANARY_CANARY_H
 #define TSCANARY_CANARY_H
 
@@ -26,7 +27,7 @@ struct canary_outcome {
 	json_t *figures;         /* object, created empty */
 };
 
-/* The contract every canary fulfils (DESIGN.md "Canary contract"). */
+/* The contract every canary fulfils (ARCHITECTURE.md, "The canary contract"). */
 struct canary {
 	const char *name;
 	enum canary_where where;
@@ -58,6 +59,12 @@ extern const size_t canary_count;
 const struct canary *canary_find(const char *name);
 /* "router", "client" or "host". */
 const char *canary_where_name(enum canary_where w);
+/* t (milliseconds or seconds) stretched by the run's timeout scale. */
+static inline int scaled(const struct scenario *s, int t)
+{
+	return (int)(t * s->timeout_scale);
+}
+
 /* Mark the outcome failed with a signature and a one-line summary. */
 void canary_fail(struct canary_outcome *out, const char *signature, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * derp-only: when something on the way (the MikroTik host's firewall, an
  * ISP) drops UDP between a client and the router, the tailnet must fall
@@ -51,7 +52,7 @@ struct path_wait {
  */
 static int ping_timeout_ms(const struct scenario *s)
 {
-	return (int)(500 * s->timeout_scale);
+	return scaled(s, 500);
 }
 
 /*
@@ -238,7 +239,7 @@ static int exit_over_derp(struct scenario *s, struct canary_outcome *out, const 
 	struct probe_site site = { s->peers->client_ns };
 	const char *web_needles[] = { "src=" LAB_ROUTER_WAN ":", "status=200", NULL };
 	const char *dns_needles[] = { "src=" LAB_ROUTER_WAN ":", "qname=www.canary.test", NULL };
-	int timeout_ms = (int)(20000 * s->timeout_scale), ret = 0;
+	int timeout_ms = scaled(s, 20000), ret = 0;
 	char zone_path[512], zone_addr[128], line[512];
 	struct guestprobe res;
 	size_t mark;
@@ -250,7 +251,7 @@ static int exit_over_derp(struct scenario *s, struct canary_outcome *out, const 
 		return -1;
 	mark = log_mark(s->peers->web_log);
 	if (probe_http(s, &site, out, "web over DERP", "http://" LAB_WEB "/derp-only",
-		       (int)(8000 * s->timeout_scale), &res) < 0) {
+		       scaled(s, 8000), &res) < 0) {
 		ret = -1;
 		goto restore;
 	}
@@ -263,13 +264,13 @@ static int exit_over_derp(struct scenario *s, struct canary_outcome *out, const 
 	else
 		strbuf_addf(&out->detail, "web log: %s\n", line);
 	/* DNS goes to the router's PeerAPI DoH once the client knows its URL */
-	if (node_wait_peerapi(&s->peers->client, s->router_ip4, (int)(10000 * s->timeout_scale),
+	if (node_wait_peerapi(&s->peers->client, s->router_ip4, scaled(s, 10000),
 			      NULL, 0) < 0)
 		strbuf_addf(&out->detail, "no PeerAPI URL for the router after %d s\n",
-			    (int)(10 * s->timeout_scale));
+			    scaled(s, 10));
 	mark = log_mark(s->upstream_dns_log);
 	if (probe_dns(s, &site, out, "dns over DERP", LAB_QUAD100, "www.canary.test", "udp",
-		      zone_addr, (int)(5000 * s->timeout_scale), &res) < 0) {
+		      zone_addr, scaled(s, 5000), &res) < 0) {
 		ret = -1;
 		goto restore;
 	}
@@ -294,7 +295,7 @@ restore:
 static int while_blocked(struct scenario *s, struct canary_outcome *out, struct blocks *b,
 			 double t_block, const char *prev_exit, struct path_wait *w)
 {
-	int timeout_ms = (int)(20000 * s->timeout_scale), direct;
+	int timeout_ms = scaled(s, 20000), direct;
 	struct drops d;
 
 	if (wait_path(s, TSPING_DERP, t_block, timeout_ms, w) < 0)
@@ -356,7 +357,7 @@ int canary_derp_only(struct scenario *s, struct canary_outcome *out)
 		return -1;
 	/* 1: the path must start direct; disco may need a few pings after idling */
 	t0 = mono_s();
-	if (wait_path(s, TSPING_DIRECT, t0, (int)(10000 * s->timeout_scale), &w) < 0) {
+	if (wait_path(s, TSPING_DIRECT, t0, scaled(s, 10000), &w) < 0) {
 		ret = -1;
 		goto out;
 	}
@@ -390,14 +391,14 @@ int canary_derp_only(struct scenario *s, struct canary_outcome *out)
 		goto out;
 	}
 	t0 = mono_s();
-	if (wait_path(s, TSPING_DIRECT, t0, (int)(20000 * s->timeout_scale), &w) < 0) {
+	if (wait_path(s, TSPING_DIRECT, t0, scaled(s, 20000), &w) < 0) {
 		ret = -1;
 		goto out;
 	}
 	describe_wait(&out->detail, "after removing the block", &w);
 	if (w.reached_s < 0)
 		canary_fail(out, "no-recovery", "the path did not come back direct within %d s of "
-			    "removing the UDP block", (int)(20 * s->timeout_scale));
+			    "removing the UDP block", scaled(s, 20));
 	else
 		figure(s, out, "direct_recover_s", json_real(w.reached_s));
 out:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 #ifndef TSCANARY_DOH_H
 #define TSCANARY_DOH_H
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * exitnode-dns-client: devices that use the router as their exit node
  * resolve public names through it. The exit node proxies DNS over its
@@ -27,7 +28,7 @@ static int lookup_via_exit(struct scenario *s, struct canary_outcome *out, const
 	struct probe_site site = { netns };
 	struct guestprobe res;
 	const char *needles[] = { "src=" LAB_ROUTER_WAN ":", "qname=www.canary.test", NULL };
-	int timeout_ms = (int)(20000 * s->timeout_scale), ret = 0;
+	int timeout_ms = scaled(s, 20000), ret = 0;
 	size_t mark;
 	char line[512];
 
@@ -38,12 +39,12 @@ static int lookup_via_exit(struct scenario *s, struct canary_outcome *out, const
 	 * router's PeerAPI services through control; let that settle (bounded),
 	 * then ask either way: without the PeerAPI server it never comes.
 	 */
-	if (node_wait_peerapi(dev, s->router_ip4, (int)(10000 * s->timeout_scale), NULL, 0) < 0)
+	if (node_wait_peerapi(dev, s->router_ip4, scaled(s, 10000), NULL, 0) < 0)
 		strbuf_addf(&out->detail, "%s: no PeerAPI URL for the router after %d s\n", label,
-			    (int)(10 * s->timeout_scale));
+			    scaled(s, 10));
 	mark = log_mark(s->upstream_dns_log);
 	if (probe_dns(s, &site, out, label, LAB_QUAD100, "www.canary.test", "udp", zone_addr,
-		      (int)(5000 * s->timeout_scale), &res) < 0) {
+		      scaled(s, 5000), &res) < 0) {
 		ret = -1;
 		goto restore;
 	}

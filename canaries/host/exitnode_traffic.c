@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * exitnode-traffic and exitnode-traffic6: a laptop using the router as exit
  * node reaches the internet through it, and the internet sees the RouterOS
@@ -31,7 +32,7 @@ static int fetch_via_router(struct scenario *s, struct canary_outcome *out, cons
 	struct probe_site client = { s->peers->client_ns };
 	char src[96], line[512];
 	const char *needles[] = { src, "status=200", NULL };
-	int timeout_ms = (int)(20000 * s->timeout_scale), ret = 0;
+	int timeout_ms = scaled(s, 20000), ret = 0;
 	struct guestprobe res;
 	size_t mark;
 
@@ -40,7 +41,7 @@ static int fetch_via_router(struct scenario *s, struct canary_outcome *out, cons
 	if (node_use_exit(&s->peers->client, s->router_ip4, timeout_ms) < 0)
 		return -1;
 	mark = log_mark(web_log);
-	if (probe_http(s, &client, out, "get", url, (int)(8000 * s->timeout_scale), &res) < 0)
+	if (probe_http(s, &client, out, "get", url, scaled(s, 8000), &res) < 0)
 		ret = -1;
 	else if (res.exit_code != 0)
 		canary_fail(out, res.exit_code == 2 ? "no-answer" : "wrong-answer",

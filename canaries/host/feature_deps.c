@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * feature-deps: the image's tailscaled must hold every feature it needs.
  * Everything is read from the image itself: the Go build info of
@@ -67,7 +68,7 @@ static int read_buildinfo(struct scenario *s, const char *file, struct go_buildi
 	struct strbuf o = STRBUF_INIT, e = STRBUF_INIT;
 	int st = 0, ret;
 
-	ret = run_capture(&spec, (int)(30000 * s->timeout_scale), &o, &e, &st);
+	ret = run_capture(&spec, scaled(s, 30000), &o, &e, &st);
 	if (ret == 0 && st == 0 && go_buildinfo_parse(bi, strbuf_str(&o)) == 0)
 		ret = 0;
 	else if (ret == 0) {
@@ -90,7 +91,7 @@ static int read_packed(struct scenario *s, const char *bin, const char *dir,
 	struct strbuf e = STRBUF_INIT;
 	int st = 0, ret = -1;
 
-	if (run_capture(&spec, (int)(60000 * s->timeout_scale), NULL, &e, &st) < 0)
+	if (run_capture(&spec, scaled(s, 60000), NULL, &e, &st) < 0)
 		goto out;
 	if (st != 0) {
 		strbuf_rtrim(&e);
@@ -328,7 +329,7 @@ static int version_table(struct scenario *s, const char *ver, struct feature_tab
 	struct strbuf e = STRBUF_INIT;
 	int st = 0, ret = -1;
 
-	if (run_capture(&spec, (int)(FEATURE_TABLE_TIMEOUT_MS * s->timeout_scale), NULL, &e,
+	if (run_capture(&spec, scaled(s, FEATURE_TABLE_TIMEOUT_MS), NULL, &e,
 			&st) < 0)
 		goto out;
 	strbuf_rtrim(&e);

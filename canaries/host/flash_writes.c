@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * flash-writes: /var/lib/tailscale is the router's flash (the VM's
  * virtio-blk disk). A router's netmap changes all day; a build that writes
@@ -51,11 +52,6 @@
 #define REC_JSON "[{\"name\": \"" REC_NAME "\", \"type\": \"A\", \"value\": \"" REC_ADDR "\"}]\n"
 
 int canary_flash_writes(struct scenario *s, struct canary_outcome *out);
-
-static int scaled(const struct scenario *s, int ms)
-{
-	return (int)(ms * s->timeout_scale);
-}
 
 /* Run a busybox shell script in the router; stdout into o; 0 only on exit 0. */
 static int guest_sh(struct scenario *s, const char *script, struct strbuf *o)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * footprint: what the image costs a 16 MB-flash router, against per-arch
  * budgets in fixtures/budgets/ (each with the date and figure it came

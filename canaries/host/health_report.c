@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * health-report: the router's `tailscale status` reports the health problems
  * tailscaled knows of, which is how a RouterOS user learns of them from the
@@ -29,7 +30,7 @@ int canary_health_report(struct scenario *s, struct canary_outcome *out)
 
 	out->verdict = VERDICT_PASS;
 	/* judged by its JSON, whatever its exit status */
-	router_cli(s, args, (int)(30000 * s->timeout_scale), &o, NULL);
+	router_cli(s, args, scaled(s, 30000), &o, NULL);
 	st = o.len ? json_loadb(o.buf, o.len, 0, NULL) : NULL;
 	if (!st) {
 		strbuf_release(&o);

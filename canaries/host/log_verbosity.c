@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * log-verbosity: without logtail, tailscaled's [v1]/[v2]/[v3] lines go
  * straight to the container log, several a minute, onto the router's
@@ -36,7 +37,7 @@ static int accept_routes(struct scenario *s, int on)
 {
 	return router_set_prefs(s, on ? "{\"RouteAll\":true,\"RouteAllSet\":true}"
 				      : "{\"RouteAll\":false,\"RouteAllSet\":true}",
-				"RouteAll", (int)(20000 * s->timeout_scale));
+				"RouteAll", scaled(s, 20000));
 }
 
 /*
@@ -73,7 +74,7 @@ static int drive_events(struct scenario *s, struct canary_outcome *out, const ch
 	for (int i = 0; i < 2; i++) {
 		snprintf(l, sizeof(l), "%s-dns%d", label, i);
 		if (guest_dnsprobe(s, out, l, LAB_QUAD100, i ? "www.canary.test" : s->router_fqdn,
-				   "udp", NULL, (int)(5000 * s->timeout_scale), &res) < 0)
+				   "udp", NULL, scaled(s, 5000), &res) < 0)
 			goto out;
 	}
 	/*
@@ -82,7 +83,7 @@ static int drive_events(struct scenario *s, struct canary_outcome *out, const ch
 	 */
 	snprintf(ping, sizeof(ping), "/localapi/v0/ping?ip=%s&type=disco", s->peers->client_ip4);
 	for (int i = 0; i < 2; i++)
-		router_localapi(s, "POST", ping, NULL, (int)(2000 * s->timeout_scale), 1, NULL);
+		router_localapi(s, "POST", ping, NULL, scaled(s, 2000), 1, NULL);
 	for (t0 = mono_s(); mono_s() - t0 < limit;) {
 		if (read_log(s, &log) < 0)
 			goto out;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * no-panic: packets tailscaled injects itself (TSMP pings and pongs) go
  * through net/tstun's injected-read path; a build without netstack panicked
@@ -77,7 +78,7 @@ int canary_no_panic(struct scenario *s, struct canary_outcome *out)
 	json_t *j = NULL;
 
 	out->verdict = VERDICT_PASS;
-	if (router_wait_running(s, (int)(40000 * s->timeout_scale), state, sizeof(state)) < 0) {
+	if (router_wait_running(s, scaled(s, 40000), state, sizeof(state)) < 0) {
 		canary_fail(out, "not-running", "the router's tailscaled was not Running before the pings "
 			    "(BackendState %s)", *state ? state : "unknown");
 		return 0;
@@ -87,11 +88,11 @@ int canary_no_panic(struct scenario *s, struct canary_outcome *out)
 	strbuf_addf(&out->detail, "at start: pid %d, starts %u, exits %u, log %zu bytes\n",
 		    before.pid, before.starts, before.exits, before.log_len);
 
-	rc = router_cli(s, to_client, (int)(30000 * s->timeout_scale), &o, &e);
+	rc = router_cli(s, to_client, scaled(s, 30000), &o, &e);
 	pong_out = tsmp_pong(&out->detail, "router -> client", s->peers->client_ip4, rc, &o, &e);
 	strbuf_reset(&o);
 	strbuf_reset(&e);
-	rc = node_cli(&s->peers->client, to_router, (int)(30000 * s->timeout_scale), &o, &e, &st);
+	rc = node_cli(&s->peers->client, to_router, scaled(s, 30000), &o, &e, &st);
 	pong_in = tsmp_pong(&out->detail, "client -> router", s->router_ip4, rc, &o, &e);
 
 	if (snapshot(s, &after, &log) < 0)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * peerapi-doh: the router's PeerAPI serves DNS-over-HTTPS-style queries on
  * /dns-query (RFC 8484 wire format over plain HTTP on the tailnet), GET and
@@ -19,16 +20,16 @@ int canary_peerapi_doh(struct scenario *s, struct canary_outcome *out);
 int canary_peerapi_doh(struct scenario *s, struct canary_outcome *out)
 {
 	char zone_path[512], zone_addr[128], url[256], base[200];
-	int timeout_ms = (int)(8000 * s->timeout_scale);
+	int timeout_ms = scaled(s, 8000);
 
 	snprintf(zone_path, sizeof(zone_path), "%s/" ZONE_UPSTREAM, s->fixtures_dir);
 	if (zone_lookup(zone_path, "www.canary.test", 0, zone_addr, sizeof(zone_addr)) < 0)
 		return -1;
 	out->verdict = VERDICT_PASS;
-	if (node_wait_peerapi(&s->peers->client, s->router_ip4, (int)(10000 * s->timeout_scale),
+	if (node_wait_peerapi(&s->peers->client, s->router_ip4, scaled(s, 10000),
 			      base, sizeof(base)) < 0) {
 		canary_fail(out, "no-peerapi", "the client's status shows no PeerAPI URL for the "
-			    "router %s within %d s", s->router_ip4, (int)(10 * s->timeout_scale));
+			    "router %s within %d s", s->router_ip4, scaled(s, 10));
 		return 0;
 	}
 	snprintf(url, sizeof(url), "%s/dns-query", base);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * policy-enforced: the router enforces the tailnet's policy for traffic it
  * carries. headscale's rules only accept, so a "denied" peer is one the
@@ -35,11 +36,6 @@
 #define LAN_ROUTE   LAB_CTR_NET
 
 int canary_policy_enforced(struct scenario *s, struct canary_outcome *out);
-
-static int scaled(const struct scenario *s, int ms)
-{
-	return (int)(ms * s->timeout_scale);
-}
 
 struct guest {
 	struct node node;

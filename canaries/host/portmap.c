@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * portmap: with NAT-PMP switched on in RouterOS for the containers bridge
  * (/ip nat-pmp, the bridge internal, the WAN external), the router's
@@ -89,11 +90,6 @@ long long natpmp_rule_packets(const char *json, size_t len, long handle)
 	}
 	json_decref(doc);
 	return packets;
-}
-
-static int scaled(const struct scenario *s, int ms)
-{
-	return (int)(ms * s->timeout_scale);
 }
 
 /* The router's first granted mapping in the NAT-PMP log, waiting up to ms. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * quad100-aaaa: MagicDNS on 100.100.100.100 answers AAAA queries, asked
  * from inside the router over UDP and TCP: the router's own tailnet name
@@ -26,7 +27,7 @@ int canary_quad100_aaaa(struct scenario *s, struct canary_outcome *out)
 	static const char *const labels[] = { "self6-udp", "self6-tcp", "upstream6-udp",
 					      "upstream6-tcp" };
 	char zone_path[512], zone_addr[256];
-	int timeout_ms = (int)(QUERY_TIMEOUT_MS * s->timeout_scale);
+	int timeout_ms = scaled(s, QUERY_TIMEOUT_MS);
 
 	out->verdict = VERDICT_PASS;
 	if (!*s->router_ip6) {

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * quad100-router: MagicDNS on 100.100.100.100, asked from inside the router.
  * netstack alone serves quad-100, even with a kernel TUN, so a build
@@ -22,7 +23,7 @@ int canary_quad100_router(struct scenario *s, struct canary_outcome *out)
 	struct {
 		const char *label, *name, *transport, *expect;
 	} q[4];
-	int timeout_ms = (int)(QUERY_TIMEOUT_MS * s->timeout_scale);
+	int timeout_ms = scaled(s, QUERY_TIMEOUT_MS);
 
 	snprintf(zone_path, sizeof(zone_path), "%s/zones/canary.test.zone", s->fixtures_dir);
 	if (zone_lookup(zone_path, "www.canary.test", 0, zone_addr, sizeof(zone_addr)) < 0)

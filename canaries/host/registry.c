@@ -1,4 +1,6 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 #include "canary.h"
+#include "strbuf.h"
 
 #include <stdarg.h>
 #include <string.h>
@@ -226,7 +228,7 @@ const struct canary canary_registry[] = {
 	},
 };
 
-const size_t canary_count = sizeof(canary_registry) / sizeof(canary_registry[0]);
+const size_t canary_count = ARRAY_SIZE(canary_registry);
 
 const struct canary *canary_find(const char *name)
 {

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * restart-persistence: a RouterOS owner joins once with a pre-auth key,
  * then the router reboots for years on the state in its flash. Expire the
@@ -93,7 +94,7 @@ int restart_persistence_before(struct scenario *s, struct canary_outcome *out)
 	if (!s->restart_router || !s->authkey || !s->router_hostname)
 		return error("restart-persistence needs the run's restart hook, key and hostname");
 	/* a reboot proves persistence only from a router that was online before it */
-	if (router_wait_running(s, (int)(30000 * s->timeout_scale), state, sizeof(state)) < 0) {
+	if (router_wait_running(s, scaled(s, 30000), state, sizeof(state)) < 0) {
 		canary_fail(out, "not-online-before", "before the reboot the router was not Running "
 			    "(BackendState %s): nothing to persist", *state ? state : "unknown");
 		return 0;

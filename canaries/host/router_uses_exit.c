@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * router-uses-exit: the router itself uses another node (the exit node at
  * 198.51.100.30) as its exit node: its own traffic and its MagicDNS
@@ -58,7 +59,7 @@ int canary_router_uses_exit(struct scenario *s, struct canary_outcome *out)
 	const char *restore[] = { "set", "--exit-node=", "--advertise-exit-node=true", NULL };
 	const char *web_needles[] = { "src=" LAB_EXIT ":", "status=200", NULL };
 	const char *dns_needles[] = { "src=" LAB_EXIT ":", "qname=www.canary.test", NULL };
-	int timeout_ms = (int)(20000 * s->timeout_scale), ret = 0;
+	int timeout_ms = scaled(s, 20000), ret = 0;
 	struct strbuf err = STRBUF_INIT;
 	struct guestprobe res;
 	size_t mark;
@@ -81,7 +82,7 @@ int canary_router_uses_exit(struct scenario *s, struct canary_outcome *out)
 	}
 	mark = log_mark(s->peers->web_log);
 	if (probe_http(s, NULL, out, "router-get", "http://" LAB_WEB "/router-exit",
-		       (int)(8000 * s->timeout_scale), &res) < 0) {
+		       scaled(s, 8000), &res) < 0) {
 		ret = -1;
 		goto restore;
 	}
@@ -95,7 +96,7 @@ int canary_router_uses_exit(struct scenario *s, struct canary_outcome *out)
 		strbuf_addf(&out->detail, "web log: %s\n", line);
 	mark = log_mark(s->upstream_dns_log);
 	if (probe_dns(s, NULL, out, "router-dns", LAB_QUAD100, "www.canary.test", "udp", zone_addr,
-		      (int)(5000 * s->timeout_scale), &res) < 0) {
+		      scaled(s, 5000), &res) < 0) {
 		ret = -1;
 		goto restore;
 	}

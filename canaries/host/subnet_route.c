@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * subnet-route and subnet-route6: a tailnet client reaches the LAN behind
  * the router over the routes the router advertises, 172.20.0.0/24 and
@@ -32,7 +33,7 @@ static int fetch_lan(struct scenario *s, struct canary_outcome *out, const char 
 
 	snprintf(src, sizeof(src), "src=%s:", src_addr);
 	out->verdict = VERDICT_PASS;
-	if (probe_http(s, &client, out, "get", url, (int)(8000 * s->timeout_scale), &res) < 0)
+	if (probe_http(s, &client, out, "get", url, scaled(s, 8000), &res) < 0)
 		return -1;
 	if (res.exit_code != 0)
 		canary_fail(out, res.exit_code == 2 ? "no-answer" : "wrong-answer",

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 #include "tailnet.h"
 
 #include "clock.h"
@@ -7,6 +8,7 @@
 #include "log.h"
 #include "node.h"
 #include "peers.h"
+#include "strbuf.h"
 #include "undo.h"
 
 #include <poll.h>
@@ -134,7 +136,7 @@ int extra_node_join(struct scenario *s, const struct extra_node_spec *spec, stru
 	    headscale_create_authkey(s->hs, uid, 0, "1h", &key) < 0 ||
 	    node_up(n, HEADSCALE_URL, key, spec->flags) < 0)
 		goto out;
-	if (headscale_wait_online(s->hs, spec->name, (int)(30000 * s->timeout_scale), &hn) < 0)
+	if (headscale_wait_online(s->hs, spec->name, scaled(s, 30000), &hn) < 0)
 		goto out;
 	*id = hn.id;
 	snprintf(ip4, len, "%s", hn.ipv4);
@@ -153,7 +155,7 @@ int extra_node_leave(struct scenario *s, struct node *n, int started, int regist
 	int ret = 0;
 
 	if (started)
-		node_cli(n, logout, (int)(15000 * s->timeout_scale), NULL, NULL, NULL);
+		node_cli(n, logout, scaled(s, 15000), NULL, NULL, NULL);
 	if (registered && headscale_delete_node(s->hs, id) < 0)
 		ret = -1;
 	undo_unwind(undo_base);
@@ -347,7 +349,7 @@ size_t log_count_verbose(const char *text, size_t len, size_t from, struct strbu
 
 		int verbose = 0;
 
-		for (size_t i = 0; i < sizeof(tags) / sizeof(tags[0]) && !verbose; i++)
+		for (size_t i = 0; i < ARRAY_SIZE(tags) && !verbose; i++)
 			verbose = memmem(p, n, tags[i], strlen(tags[i])) != NULL;
 		if (!verbose) {
 			/* a structured record at verbosity 1-9: "[v\0JSON]1{...}" */

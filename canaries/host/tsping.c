@@ -1,4 +1,6 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 #include "tsping.h"
+#include "strbuf.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,10 +48,10 @@ int tsping_duration_ms(const char *s, double *ms)
 		if (*end)
 			return -1; /* "1.2.3" */
 		s += digits;
-		for (i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+		for (i = 0; i < ARRAY_SIZE(units); i++)
 			if (!strncmp(s, units[i].unit, strlen(units[i].unit)))
 				break;
-		if (i == sizeof(units) / sizeof(units[0])) {
+		if (i == ARRAY_SIZE(units)) {
 			/* Go prints a bare "0" for no duration at all */
 			if (!*s && v == 0 && total == 0)
 				break;

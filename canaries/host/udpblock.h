@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 #ifndef TSCANARY_UDPBLOCK_H
 #define TSCANARY_UDPBLOCK_H
 

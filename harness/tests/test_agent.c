@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The host side of the guest agent against the real agent program, built
  * natively (build/host/agent-native, see vm/guest/guest.mk) and serving a
@@ -24,6 +25,7 @@
 #include <unistd.h>
 
 #include "agent.h"
+#include "files.h"
 #include "frame.h"
 #include "log.h"
 #include "proc.h"
@@ -105,11 +107,10 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fixture *fx = *state;
-	const char *rm[] = { "rm", "-rf", fx->dir, NULL };
 
 	agent_close(fx->a);
 	undo_unwind(fx->undo_at);
-	run_argv(10000, rm);
+	rm_rf(fx->dir);
 	free(fx);
 	return 0;
 }

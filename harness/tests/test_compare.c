@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,7 +15,6 @@
 
 static const char *const names[] = { "quad100-router", "peerapi-doh", "exitnode-traffic",
 				     "footprint", "no-panic", "sentinel" };
-#define NNAMES (sizeof(names) / sizeof(names[0]))
 
 /* A summary whose canaries all pass except `failing` (may be NULL). */
 static json_t *summary(const char *version, const char *failing, int online, double boot,
@@ -22,7 +22,7 @@ static json_t *summary(const char *version, const char *failing, int online, dou
 {
 	json_t *cs = json_array();
 
-	for (size_t i = 0; i < NNAMES; i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
 		int fail = failing && !strcmp(failing, names[i]);
 
 		json_array_append_new(cs, json_pack("{s:s,s:s,s:s,s:s}", "name", names[i], "result",
@@ -325,7 +325,7 @@ static void infrastructure_outcomes(void **state)
 	};
 
 	(void)state;
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
 		struct compare_side b, n;
 		json_t *cmp;
 		int code;
@@ -347,14 +347,11 @@ static void infrastructure_outcomes(void **state)
 	}
 }
 
-static void write_file(const char *dir, const char *name, const char *text)
+static void write_in(const char *dir, const char *name, const char *text)
 {
 	char *path = xasprintf("%s/%s", dir, name);
-	FILE *fp = fopen(path, "w");
 
-	assert_non_null(fp);
-	fputs(text, fp);
-	fclose(fp);
+	assert_int_equal(write_text_file(path, text, 0644), 0);
 	free(path);
 }
 
@@ -368,10 +365,10 @@ static void load_side_from_directory(void **state)
 	assert_non_null(mkdtemp(dir));
 	sub = xasprintf("%s/image", dir);
 	assert_int_equal(mkdir_p(sub), 0);
-	write_file(dir, "build.status", "1\n");
-	write_file(dir, "build.log", "image: [ 0s] x\nimage: error: no cmd/tailscaled in 'y'\n");
-	write_file(dir, "image/manifest.json", "{\"go_version\": \"go1.26.8\"}");
-	write_file(dir, "summary.json", "{ not json");
+	write_in(dir, "build.status", "1\n");
+	write_in(dir, "build.log", "image: [ 0s] x\nimage: error: no cmd/tailscaled in 'y'\n");
+	write_in(dir, "image/manifest.json", "{\"go_version\": \"go1.26.8\"}");
+	write_in(dir, "summary.json", "{ not json");
 	assert_int_equal(compare_side_load(&s, "new", "v1.102.3", dir), 0);
 	assert_int_equal(s.build_status, 1);
 	assert_int_equal(s.run_status, -1);
@@ -379,7 +376,7 @@ static void load_side_from_directory(void **state)
 	assert_non_null(s.manifest);
 	assert_null(s.summary);
 	compare_side_release(&s);
-	write_file(dir, "build.status", "garbage");
+	write_in(dir, "build.status", "garbage");
 	assert_int_equal(compare_side_load(&s, "new", "v1.102.3", dir), 0);
 	assert_int_equal(s.build_status, -1);
 	compare_side_release(&s);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,6 +9,7 @@
 #include <string.h>
 
 #include "doh.h"
+#include "strbuf.h"
 
 static void base64url_vectors(void **state)
 {
@@ -19,7 +21,7 @@ static void base64url_vectors(void **state)
 	};
 
 	(void)state;
-	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(v); i++) {
 		struct strbuf sb = STRBUF_INIT;
 
 		doh_base64url((const uint8_t *)v[i].in, strlen(v[i].in), &sb);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -130,7 +131,7 @@ static void rejects_bad_tables(void **state)
 	struct feature_table t;
 
 	(void)state;
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
 		assert_int_equal(feature_table_parse(&t, bad[i], strlen(bad[i])), -1);
 		assert_int_equal(t.n, 0);
 		assert_null(t.v);
@@ -173,7 +174,7 @@ static void rejects_bad_lists(void **state)
 	struct feature_list l;
 
 	(void)state;
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
 		assert_int_equal(feature_list_parse(&l, bad[i], "x"), -1);
 		assert_int_equal(l.n, 0);
 	}

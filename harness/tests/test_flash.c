@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -160,7 +161,7 @@ static void reads_dns_query_json(void **state)
 	assert_string_equal(rcode.buf, "RCodeNameError");
 	assert_int_equal(answers.len, 0);
 	strbuf_reset(&rcode);
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
 		assert_int_equal(flash_parse_dns_query(bad[i], strlen(bad[i]), &rcode, &answers),
 				 -1);
 	strbuf_release(&rcode);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -7,6 +8,7 @@
 #include <string.h>
 
 #include "headscale.h"
+#include "strbuf.h"
 
 #define TESTDATA "fixtures/headscale/testdata/"
 
@@ -197,7 +199,7 @@ static void rejects_bad_nodes_lists(void **state)
 	size_t n;
 
 	(void)state;
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
 		assert_int_equal(hs_parse_nodes(bad[i], strlen(bad[i]), &nodes, &n), -1);
 		assert_null(nodes);
 		assert_int_equal(n, 0);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* HTTP/1.0 request heads and response parsing for the guest's LocalAPI calls. */
 #include <setjmp.h>
 #include <stdarg.h>

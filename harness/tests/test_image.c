@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,6 +17,7 @@
 #include <unistd.h>
 
 #include "arch.h"
+#include "files.h"
 #include "image.h"
 #include "log.h"
 #include "proc.h"
@@ -131,7 +133,7 @@ static int store_read(void *ctx, const char *name, struct strbuf *out)
 {
 	(void)ctx;
 	strbuf_reset(out);
-	for (size_t i = 0; i < sizeof(store) / sizeof(store[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(store); i++) {
 		if (!strcmp(store[i].name, name)) {
 			strbuf_addstr(out, store[i].text);
 			return 0;
@@ -219,7 +221,7 @@ static void config_rejects_malformed(void **state)
 	struct image_config c;
 
 	(void)state;
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
 		if (image_config_parse(bad[i], strlen(bad[i]), &c) != -1)
 			fail_msg("accepted bad config %s", bad[i]);
 		assert_null(c.argv);
@@ -426,7 +428,7 @@ static void index_rejects_bad_input(void **state)
 	struct image_candidates c;
 
 	(void)state;
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
 		if (image_list_oci(bad[i], store_read, NULL, &c) != -1)
 			fail_msg("accepted bad index %s", bad[i]);
 		assert_int_equal(c.n, 0);
@@ -496,7 +498,7 @@ static void docker_save_rejects_bad_input(void **state)
 	struct image_candidates c;
 
 	(void)state;
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
 		if (image_list_docker(bad[i], store_read, NULL, &c) != -1)
 			fail_msg("accepted bad manifest.json %s", bad[i]);
 		assert_int_equal(c.n, 0);
@@ -543,16 +545,6 @@ static int run(const char *const *argv)
 	return run_argv(60000, argv);
 }
 
-static int write_text(const char *path, const char *text)
-{
-	FILE *fp = fopen(path, "we");
-
-	if (!fp)
-		return error_errno("cannot create '%s'", path);
-	fputs(text, fp);
-	return fclose(fp) ? error_errno("cannot write '%s'", path) : 0;
-}
-
 static char *sha256_hex(const char *text)
 {
 	unsigned char sum[EVP_MAX_MD_SIZE];
@@ -574,8 +566,8 @@ static int build_rootfs(const char *root)
 	int ret = -1;
 
 	if (mkdir(root, 0755) || mkdir(etc, 0755) || mkdir(bin, 0755) ||
-	    write_text(greeting, "hello\n") || write_text(doomed, "gone\n") ||
-	    write_text(tool, "#!/bin/sh\necho tool\n") || chmod(tool, 0755) ||
+	    write_text_file(greeting, "hello\n", 0644) || write_text_file(doomed, "gone\n", 0644) ||
+	    write_text_file(tool, "#!/bin/sh\necho tool\n", 0755) ||
 	    link(greeting, hard) || symlink("../etc/greeting", slink))
 		goto out;
 	ret = 0;
@@ -663,7 +655,7 @@ static int make_nested(const struct fixture *f)
 			  (json_int_t)strlen(text));
 	free(path);
 	path = xasprintf("%s/index.json", f->nested);
-	if (entries == 3 && !run(cp) && !write_text(blob, text) &&
+	if (entries == 3 && !run(cp) && !write_text_file(blob, text, 0644) &&
 	    !json_dump_file(entry, path, JSON_COMPACT))
 		ret = 0;
 	json_decref(entry);
@@ -705,7 +697,7 @@ static int build_fixture(struct fixture *f)
 
 	if (build_rootfs(rootfs) < 0)
 		goto out;
-	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(cmds); i++) {
 		if (i == 6 && patch_variant(f->layout) < 0)
 			goto out;
 		if (run(cmds[i]) < 0)
@@ -766,16 +758,14 @@ static int e2e_setup(void **state)
 static int e2e_teardown(void **state)
 {
 	struct fixture *f = *state;
-	const char *rm[] = { "rm", "-rf", NULL, NULL };
 
 	if (!f)
 		return 0;
 	undo_unwind(f->undo_depth);
-	rm[2] = f->dir;
 	if (getenv("TSCANARY_KEEP"))
 		info("keeping '%s' (TSCANARY_KEEP is set)", f->dir);
 	else
-		run(rm);
+		rm_rf(f->dir);
 	fixture_free(f);
 	return 0;
 }
@@ -979,7 +969,7 @@ static void e2e_corrupt_blob(void **state)
 		strbuf_addch(&text, ' ');
 		assert_int_equal(strbuf_read_file(&text, path), 0);
 		assert_int_equal(unlink(path), 0); /* cp -a kept the read-only mode */
-		assert_int_equal(write_text(path, strbuf_str(&text)), 0);
+		assert_int_equal(write_text_file(path, strbuf_str(&text), 0644), 0);
 		strbuf_release(&text);
 		free(path);
 	}
@@ -1111,7 +1101,7 @@ static void e2e_not_images(void **state)
 	assert_logged("no image at");
 	assert_int_equal(image_open(&img, "/etc/hostname/x", &amd64, f->work), -1);
 	assert_logged("cannot read image '/etc/hostname/x'");
-	assert_int_equal(write_text(plain, "not an image\n"), 0);
+	assert_int_equal(write_text_file(plain, "not an image\n", 0644), 0);
 	assert_int_equal(image_open(&img, plain, &amd64, f->work), -1);
 	assert_logged("This does not look like a tar archive");
 	assert_int_equal(run(tar), 0);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -132,9 +133,9 @@ static void only_lab_addresses(void **state)
 	};
 
 	(void)state;
-	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(good); i++)
 		assert_true(lab_addr_ok(good[i]));
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
 		assert_false(lab_addr_ok(bad[i]));
 	/* the addresses the lab uses are all allowed */
 	assert_true(lab_addr_ok(LAB_INET_GW) && lab_addr_ok(LAB_DNS_UPSTREAM) &&

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,15 +15,6 @@
 #include "strbuf.h"
 
 #define ABC_SHA256 "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
-
-static void write_text(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-
-	assert_non_null(f);
-	assert_int_equal(fputs(text, f) >= 0, 1);
-	assert_int_equal(fclose(f), 0);
-}
 
 static char *identity(const char *path)
 {
@@ -90,7 +82,7 @@ static void test_file_identity_is_its_sha256(void **state)
 	assert_non_null(mkdtemp(dir));
 	f = xasprintf("%s/abc", dir);
 	link = xasprintf("%s/link", dir);
-	write_text(f, "abc");
+	assert_int_equal(write_text_file(f, "abc", 0644), 0);
 	id = identity(f);
 	assert_string_equal(id, "sha256:" ABC_SHA256);
 	free(id);
@@ -114,12 +106,12 @@ static void test_dir_identity_sees_content_names_and_links(void **state)
 	f = xasprintf("%s/bin/tailscaled", dir);
 	g = xasprintf("%s/bin/tailscale", dir);
 	assert_int_equal(mkdir(sub, 0755), 0);
-	write_text(f, "daemon v1");
+	assert_int_equal(write_text_file(f, "daemon v1", 0644), 0);
 	id0 = identity(dir);
 	assert_int_equal(strncmp(id0, "dir:sha256:", 11), 0);
 	id1 = identity(dir);
 	assert_string_equal(id0, id1); /* stable */
-	write_text(f, "daemon v2");
+	assert_int_equal(write_text_file(f, "daemon v2", 0644), 0);
 	id2 = identity(dir);
 	assert_string_not_equal(id0, id2); /* content */
 	assert_int_equal(symlink("tailscaled", g), 0);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -5,6 +6,7 @@
 #include <cmocka.h>
 #include <string.h>
 
+#include "strbuf.h"
 #include "tsping.h"
 
 static void parses_go_durations(void **state)
@@ -93,7 +95,7 @@ static void rejects_other_lines(void **state)
 	struct tsping_pong p;
 
 	(void)state;
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
 		assert_int_equal(tsping_parse_line(bad[i], &p), -1);
 	/* a bracketless or portless VIA is not a direct endpoint */
 	assert_int_equal(tsping_parse_line("pong from r (100.64.0.4) via 198.51.100.2 in 1ms", &p),

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -287,7 +288,7 @@ static void real_variants_parse(void **state)
 	struct variant v;
 
 	(void)state;
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
 		assert_int_equal(variant_load(&v, "fixtures/variants", names[i]), 0);
 		assert_true(v.nclaims > 0);
 		variant_release(&v);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -222,15 +223,6 @@ static void record_keeps_the_run_key(void **state)
 	strbuf_release(&why);
 }
 
-static void write_text(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-
-	assert_non_null(f);
-	assert_true(fputs(text, f) >= 0);
-	assert_int_equal(fclose(f), 0);
-}
-
 static void reports_go_beside_the_record_and_back(void **state)
 {
 	char dir[] = "/tmp/tsc-verdict-test.XXXXXX";
@@ -248,13 +240,13 @@ static void reports_go_beside_the_record_and_back(void **state)
 	assert_string_equal(rdir + strlen(dir), "/store/x/0000000001-armv7-0123.reports");
 	/* a run without all its reports keeps none */
 	p = xasprintf("%s/summary.json", run);
-	write_text(p, "{}");
+	assert_int_equal(write_text_file(p, "{}", 0644), 0);
 	free(p);
 	assert_int_equal(verdict_store_reports(rec, run), -1);
 	assert_int_not_equal(access(rdir, F_OK), 0);
 	for (size_t i = 0; i < 3; i++) {
 		p = xasprintf("%s/%s", run, files[i]);
-		write_text(p, files[i]);
+		assert_int_equal(write_text_file(p, files[i], 0644), 0);
 		free(p);
 	}
 	assert_int_equal(verdict_store_reports(rec, run), 0);

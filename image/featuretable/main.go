@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: BSD-3-Clause
+
 // Command featuretable prints the feature table of the pinned tailscale.com
 // (feature/featuretags) as JSON, for the feature-deps canary: every feature
 // with its description, its declared dependencies, and whether it is

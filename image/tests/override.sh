@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Negative checks of image/build.sh --tailscale-version: each case must stop
 # quickly, with its own exit status and an "image: error:" line naming the
 # cause, and never build an image.
@@ -12,6 +13,8 @@
 set -euo pipefail
 
 top=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/../.." && pwd -P)
+# shellcheck source=tests/tap.sh
+. "$top/tests/tap.sh"
 version=${1:-v1.102.3}
 tmp=$(mktemp -d /tmp/tsc-override.XXXXXX)
 ns=tsc-sumdb-$(od -An -N4 -tx1 /dev/urandom | tr -d ' \n')
@@ -26,23 +29,21 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-failed=0 n=0
 # name, wanted status, seconds allowed, command...
 expect() {
 	local name=$1 want=$2 limit=$3 rc=0 t0 took msg
 	shift 3
-	n=$((n + 1))
 	t0=${EPOCHREALTIME/[.,]/}
 	timeout -k 5 "$limit" "$@" >"$tmp/out" 2>&1 || rc=$?
 	took=$(((${EPOCHREALTIME/[.,]/} - t0) / 100000))
 	took=$((took / 10)).$((took % 10))
 	msg=$(grep 'image: error:' "$tmp/out" | tail -n 1 || true)
 	if [ "$rc" = "$want" ] && [ -n "$msg" ] && [ ! -e "$tmp/img/image.oci.tar" ]; then
-		printf 'ok %d - %s: exit %s in %ss\n    %s\n' "$n" "$name" "$rc" "$took" "$msg"
+		tap_ok "$name: exit $rc in ${took}s"
+		echo "$msg" | tap_diag
 	else
-		printf 'not ok %d - %s: exit %s (want %s) in %ss\n' "$n" "$name" "$rc" "$want" "$took"
-		sed 's/^/    /' "$tmp/out" | tail -n 15
-		failed=1
+		tap_not_ok "$name: exit $rc (want $want) in ${took}s"
+		tail -n 15 "$tmp/out" | tap_diag
 	fi
 }
 build=("$top/image/build.sh" --arch armv7 --out "$tmp/img" --tailscale-version)
@@ -62,8 +63,6 @@ printf 'module fetch\n' >"$tmp/fetch/go.mod"
 (cd "$tmp/fetch" && GOFLAGS=-mod=mod timeout 300 go mod download "tailscale.com@$version") ||
 	{ echo "override.sh: cannot fetch tailscale.com@$version into the module cache" >&2; exit 2; }
 
-echo "TAP version 13"
-echo "1..10"
 expect "malformed version" 2 30 "${build[@]}" 1.102
 expect "version that does not exist" 3 120 "${build[@]}" v1.999.0
 expect "GOSUMDB=off" 4 60 env GOSUMDB=off "${build[@]}" "$version"
@@ -82,8 +81,7 @@ if grep -q '403\|not available' <<<"$refusal"; then
 	expect "recipe does not fit, and the proxy refuses modules" 1 300 "${build[@]}" v1.104.7
 else
 	for c in "proxy refuses modules the build needs" "recipe does not fit, and the proxy refuses modules"; do
-		n=$((n + 1))
-		echo "ok $n - $c # SKIP the module proxy now serves $refused_mod"
+		tap_skip "$c" "the module proxy now serves $refused_mod"
 	done
 fi
 ip netns add "$ns"
@@ -111,4 +109,4 @@ done
 expect "module proxy that never answers (TSCANARY_GO_TIMEOUT=3)" 6 60 \
 	ip netns exec "$ns" env GOMODCACHE="$tmp/modcache2" TSCANARY_CACHE="$tmp/cache" \
 	GOPROXY=http://127.0.0.1:8081 TSCANARY_GO_TIMEOUT=3 "${build[@]}" "$version"
-exit "$failed"
+tap_done override

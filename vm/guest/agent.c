@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * tscanary guest agent: a small static program started by the guest init.
  * It serves the host's requests (harness/frame.h) over a virtio-serial port,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # The guest agent: one static binary per arch (build/<arch>/agent), plus a
 # native build for the host's unit tests (build/host/agent-native).
 #   make agent ARCH=arm64        build/arm64/agent

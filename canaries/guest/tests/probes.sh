@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # Usage: canaries/guest/tests/probes.sh NATIVE_DIR [ARCH=DIR ...]
 #
 # Test the guest probes (dnsprobe, httpget) of NATIVE_DIR against real
@@ -14,6 +15,8 @@
 set -eu
 
 here=$(cd "$(dirname -- "$0")" && pwd)
+# shellcheck source=tests/tap.sh
+. "$here/../../../tests/tap.sh"
 native=${1:?usage: $0 NATIVE_DIR [ARCH=DIR ...]}
 shift
 
@@ -86,7 +89,6 @@ wait_listen 53
 wait_listen 5353
 wait_listen 80
 
-n=0 passed=0 failed=0
 out=
 
 # check DESC WANT_EXIT WANT_WORD... -- COMMAND...: run COMMAND in the
@@ -100,7 +102,6 @@ check() {
 		shift
 	done
 	shift
-	n=$((n + 1))
 	start=$(now_ms)
 	rc=0
 	out=$(in_ns "$@" 2>"$tmp/stderr") || rc=$?
@@ -115,12 +116,10 @@ check() {
 		esac
 	done
 	if [ $ok = 1 ]; then
-		passed=$((passed + 1))
-		echo "ok $n - $desc (exit $rc, ${took} ms wall)"
+		tap_ok "$desc (exit $rc, ${took} ms wall)"
 	else
-		failed=$((failed + 1))
-		echo "not ok $n - $desc (exit $rc, want $want; want words:$words)"
-		sed 's/^/#   stderr: /' "$tmp/stderr"
+		tap_not_ok "$desc (exit $rc, want $want; want words:$words)"
+		sed 's/^/stderr: /' "$tmp/stderr" | tap_diag
 	fi
 	echo "#   $line"
 }
@@ -141,29 +140,23 @@ dns_checks() {
 	check "$label dnsprobe timeout on a silent server" 2 result=fail \
 		reason=timeout -- \
 		"$@" "$p" -s 198.51.100.99 -n www.canary.test -w 1000
-	n=$((n + 1))
 	# Exact: not before the timeout, and not long after (qemu-user start).
 	if [ "$took" -ge 1000 ] && [ "$took" -lt 1800 ]; then
-		passed=$((passed + 1))
-		echo "ok $n - $label dnsprobe gives up after 1000 ms ($took ms wall)"
+		tap_ok "$label dnsprobe gives up after 1000 ms ($took ms wall)"
 	else
-		failed=$((failed + 1))
-		echo "not ok $n - $label dnsprobe gave up after $took ms, want 1000"
+		tap_not_ok "$label dnsprobe gave up after $took ms, want 1000"
 	fi
 	check "$label httpget 200" 0 result=pass status=200 bytes=11 -- \
 		"$@" "$dir/httpget" -u http://198.51.100.80/index.html
 }
 
 for f in dnsprobe httpget; do
-	n=$((n + 1))
 	if ! command -v file >/dev/null; then
-		echo "ok $n - $f is static # SKIP 'file' is not installed"
+		tap_skip "$f is static" "'file' is not installed"
 	elif file -b "$native/$f" | grep -q 'statically linked'; then
-		passed=$((passed + 1))
-		echo "ok $n - $f is static"
+		tap_ok "$f is static"
 	else
-		failed=$((failed + 1))
-		echo "not ok $n - $f is static: $(file -b "$native/$f")"
+		tap_not_ok "$f is static: $(file -b "$native/$f")"
 	fi
 done
 
@@ -204,13 +197,10 @@ h=$native/httpget
 check "httpget body follows the evidence line" 0 status=200 -- \
 	"$h" -u http://198.51.100.80/
 body=$(printf '%s\n' "$out" | sed -n 2p)
-n=$((n + 1))
 if [ "$body" = "canary web" ]; then
-	passed=$((passed + 1))
-	echo "ok $n - httpget body"
+	tap_ok "httpget body"
 else
-	failed=$((failed + 1))
-	echo "not ok $n - httpget body: '$body'"
+	tap_not_ok "httpget body: '$body'"
 fi
 check "httpget 404" 1 status=404 reason=status_mismatch -- \
 	"$h" -u http://198.51.100.80/missing
@@ -232,13 +222,10 @@ for spec in "$@"; do
 	*) fail "no qemu-user mapping for '$arch'" ;;
 	esac
 	if ! command -v "$qemu" >/dev/null; then
-		n=$((n + 1))
-		echo "ok $n - $arch probes # SKIP $qemu is not installed"
+		tap_skip "$arch probes" "$qemu is not installed"
 		continue
 	fi
 	dns_checks "$arch" "$dir" "$qemu"
 done
 
-echo "1..$n"
-echo "$passed passed, $failed failed"
-[ "$failed" = 0 ]
+tap_done probes
