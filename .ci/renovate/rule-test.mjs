@@ -204,7 +204,9 @@ function mockDatasources(opts) {
       lookups.push(`${id} ${c.packageName}`);
       return { releases: mockReleases(id, c.packageName, c.currentValue, opts) };
     };
-    ds.getDigest = async (c, value) => digestOf(c.packageName, value ?? 'latest');
+    // the digest a file already pins is still the registry's: no update
+    ds.getDigest = async (c, value) => pinnedDigests.get(`${c.packageName}:${value}`) ??
+      digestOf(c.packageName, value ?? 'latest');
   }
 }
 
@@ -224,6 +226,11 @@ const deps = await Promise.all(allDeps(extracted).map(async (d) => ({ ...d, conf
 const key = (d) => `${d.manager} ${d.packageFile} ${d.dep.depName}${d.dep.depType === 'toolchain' ? ' (toolchain)' : ''}`;
 const enabled = deps.filter((d) => d.config.enabled !== false);
 const ts = deps.find((d) => d.manager === 'gomod' && d.dep.depName === 'tailscale.com');
+// Images pinned by digest already (Renovate's first run adds the digests)
+const pinnedDigests = new Map(deps.filter((d) => d.dep.currentDigest)
+  .map((d) => [`${d.dep.packageName}:${d.dep.currentValue}`, d.dep.currentDigest]));
+const unpinned = (manager, file, name) => !deps.some((d) => d.manager === manager && d.packageFile === file &&
+  d.dep.depName === name && d.dep.currentDigest);
 
 // -- file matching ------------------------------------------------------
 
@@ -371,13 +378,16 @@ const summary = (branches) => Object.fromEntries(branches.map((b) => [b.branchNa
   automerge: b.automerge, labels: [...b.labels].sort(),
   upgrades: b.upgrades.map((u) => `${u.manager} ${u.packageFile} ${u.depName} ${u.updateType} ${u.newValue ?? ''}`.trim()).sort(),
 }]));
-const images = (name, updateType, tag = '') => woodpeckerFiles.map((f) => `woodpecker ${f} ${name} ${updateType} ${tag}`.trim());
+const images = (name, updateType, tag = '') => woodpeckerFiles.filter((f) => unpinned('woodpecker', f, name))
+  .map((f) => `woodpecker ${f} ${name} ${updateType} ${tag}`.trim());
+const dockerfileImage = (name, tag) => (unpinned('dockerfile', 'Dockerfile', name)
+  ? [`dockerfile Dockerfile ${name} pinDigest ${tag}`] : []);
 
 // Renovate's first run: every image gets its digest (Debian's in the Debian
 // PR, the others in Renovate's pin PR).
 function expectedBranches({ newGo }) {
   const tsUp = [`gomod image/go.mod tailscale.com minor ${r.nextEvenMinor}`, `regex Dockerfile tailscale.com minor ${r.nextEvenMinor}`];
-  return {
+  const branches = {
     'renovate/tailscale': newGo
       ? { automerge: false, labels: ['go-toolchain', 'tailscale-bump'],
         upgrades: [...tsUp, `gomod image/go.mod go patch ${bump(goToolchain, 2)}`].sort() }
@@ -386,9 +396,9 @@ function expectedBranches({ newGo }) {
       { automerge: false, labels: ['lab'],
         upgrades: [`gomod lab/headscale/go.mod github.com/juanfont/headscale patch ${bump(headscalePin, 2)}`] },
     'renovate/debian-images': { automerge: false, labels: ['debian'], upgrades: [
-      'dockerfile Dockerfile debian pinDigest bookworm-slim', ...images('debian', 'pinDigest', 'bookworm')].sort() },
+      ...dockerfileImage('debian', 'bookworm-slim'), ...images('debian', 'pinDigest', 'bookworm')].sort() },
     'renovate/pin-dependencies': { automerge: false, labels: ['ci-image'], upgrades: [
-      'dockerfile Dockerfile docker/dockerfile pinDigest 1', ...images('woodpeckerci/plugin-s3', 'pinDigest')].sort() },
+      ...dockerfileImage('docker/dockerfile', '1'), ...images('woodpeckerci/plugin-s3', 'pinDigest')].sort() },
     'renovate/renovate-and-node': { automerge: false, labels: ['ci-tools'],
       upgrades: npmPins.map(([n, v]) => `npm .ci/renovate/package.json ${n} patch ${bump(v, 2)}`).sort() },
     'renovate/python-tools': { automerge: false, labels: ['ci-tools'],
@@ -398,6 +408,8 @@ function expectedBranches({ newGo }) {
     'renovate/lock-file-maintenance-python-tools': { automerge: false, labels: ['ci-tools'],
       upgrades: ['pip-compile .ci/python/requirements.in undefined lockFileMaintenance'] },
   };
+  // once every image has its digest, the pin branches are gone
+  return Object.fromEntries(Object.entries(branches).filter(([, b]) => b.upgrades.length));
 }
 
 for (const newGo of [true, false]) {
@@ -420,10 +432,10 @@ test('digest pins: the Dockerfile ARG and the workflows\' images get the mocked 
   const { branches } = await run({ newGo: false });
   const pin = branches.filter((b) => /^renovate\/(pin-dependencies|debian-images)$/.test(b.branchName))
     .flatMap((b) => b.upgrades);
-  assert.equal(pin.length, 2 + 2 * woodpeckerFiles.length);
+  assert.equal(pin.length, deps.filter((d) => d.dep.datasource === 'docker' && !d.dep.currentDigest).length);
   for (const u of pin) assert.equal(u.newDigest, digestOf(u.depName, u.newValue ?? 'latest'), u.depName);
   const arg = pin.find((u) => u.packageFile === 'Dockerfile' && u.depName === 'debian');
-  assert.equal(arg.replaceString, 'ARG DEBIAN_IMAGE=debian:bookworm-slim\n');
+  if (arg) assert.equal(arg.replaceString, 'ARG DEBIAN_IMAGE=debian:bookworm-slim\n');
 });
 
 // -- the files an update writes -----------------------------------------
