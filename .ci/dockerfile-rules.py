@@ -105,14 +105,15 @@ def main():
     # 3. the builder is the Debian release CI runs on
     default_base = next((i["value"].split("=", 1)[1] for i in code
                          if i["instruction"] == "ARG" and i["value"].startswith("DEBIAN_IMAGE=")), "")
-    codename = re.fullmatch(r"debian:([a-z]+)(-slim)?", default_base)
+    # Renovate pins it by digest (renovate.json), as it does the workflows' images
+    codename = re.fullmatch(r"debian:([a-z]+)(-slim)?(@sha256:[0-9a-f]{64})?", default_base)
     if not codename:
-        bad(f"DEBIAN_IMAGE default {default_base!r} is not debian:<codename>[-slim]")
+        bad(f"DEBIAN_IMAGE default {default_base!r} is not debian:<codename>[-slim][@sha256:<digest>]")
     else:
         for wf in workflows:
             with open(wf, encoding="utf-8") as f:
                 for img in re.findall(r"^\s*image:\s*debian:(\S+)", f.read(), re.M):
-                    if img.split("-")[0] != codename.group(1):
+                    if re.split(r"[-@]", img)[0] != codename.group(1):
                         problems.append(f"{wf}: runs on debian:{img}, the Dockerfile builds on {default_base}")
 
     # 4. the config equals the native build's (what image/image-config says)
