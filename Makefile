@@ -66,6 +66,7 @@ help:
 	@echo 'make image ARCH=armv7     build only the image (out/<arch>/image/)'
 	@echo 'make image ARCH=all       every arch, then the release index out/release/index.oci.tar'
 	@echo 'make test ARCH=armv7 REUSE=1  a passing stored run with the same key stands (cached verdict)'
+	@echo 'make test ARCH=armv7 KERNEL=bullseye|all  the gate on another guest kernel profile (vm/kernels/), out/<arch>-kernel-<name>/'
 	@echo 'make mutants ARCH=armv7   every known-bad variant, focused, MUTANT_JOBS=2 at a time (FULL=1: whole suite, one at a time)'
 	@echo 'make repro-check ARCH=armv7  build twice from empty caches (once unprivileged), compare bytes'
 	@echo 'make dockerfile-build ARCH=armv7|all  build the Dockerfile with buildah (out/dockerfile/<ARCH>/)'
@@ -75,7 +76,7 @@ help:
 	@echo 'make compare NEW=v1.104.7 [BASE=...] [ARCH=all]  the suite on two Tailscale versions, out/<arch>/compare.md'
 	@echo 'make coverage ARCH=armv7  the suite without each allowlisted feature, out/<arch>/coverage.md'
 	@echo 'make test IMAGE=x.tar ARCH=armv7 [ALLOWLIST=f] [WAIVERS=f] [BUDGETS=f]  an image tscanary did not build'
-	@echo 'variables: ARCH=$(ARCH) VARIANT=$(VARIANT) CACHE=$(TSCANARY_CACHE)'
+	@echo 'variables: ARCH=$(ARCH) VARIANT=$(VARIANT) KERNEL=$(KERNEL) CACHE=$(TSCANARY_CACHE)'
 
 harness: $(BUILD)/tscanary
 
@@ -132,7 +133,7 @@ WAIVERS ?=
 BUDGETS ?=
 JUDGE_ARGS = $(if $(ALLOWLIST),--allowlist $(ALLOWLIST)) $(if $(WAIVERS),--waivers $(WAIVERS)) \
 	$(if $(BUDGETS),--budgets $(BUDGETS))
-GATE_OUT = out/$(ARCH)$(if $(VARIANT),-$(VARIANT))
+GATE_OUT = out/$(ARCH)$(if $(VARIANT),-$(VARIANT))$(KERNEL_OUT_SUFFIX)
 GATE_IMAGE = $(or $(IMAGE),$(IMAGE_OUT)/image.oci.tar)
 # Guest canaries ride in the overlay under /.tscanary/canaries.
 GUEST_EXTRA = $(BUILD)/$(ARCH)/guest-extra
@@ -164,14 +165,28 @@ host-tools:
 host-tools-locked: $(HOST_TOOLS) host-probes
 
 .PHONY: host-probes host-tools host-tools-locked
-ifeq ($(ARCH),all)
+ifeq ($(KERNEL),all)
+# Every guest kernel profile (vm/kernels/), one after the other, for ARCH
+# (or every arch); then one summary line per run, each naming its kernel.
+# Exits 0 only if all passed.
+KERNEL_ARCHES = $(if $(filter all,$(ARCH)),$(ARCHES),$(ARCH))
+test: prereqs host-tools
+	@rc=0; for k in $(KERNEL_PROFILES); do \
+		$(MAKE) --no-print-directory test ARCH=$(ARCH) KERNEL=$$k || rc=1; done; \
+	echo "== every kernel profile: $(KERNEL_PROFILES)"; \
+	for k in $(KERNEL_PROFILES); do s=; [ $$k = $(KERNEL_DEFAULT) ] || s=-kernel-$$k; \
+		for a in $(KERNEL_ARCHES); do \
+		$(BUILD)/tscanary summary out/$$a$(if $(VARIANT),-$(VARIANT))$$s/summary.json || rc=1; \
+	done; done; exit $$rc
+else ifeq ($(ARCH),all)
 # Every arch, one after the other, then one summary line per arch; exits 0
 # only if all passed.
 test: test-all
 else
 # What every run of ARCH needs besides --image and --out (run-args prints it
 # for scripts that call the harness directly, e.g. tests/bad-inputs.sh).
-RUN_ARGS = --arch $(ARCH) --kernel-dir "$$(cat $(VM_KERNEL_REF))" --overlay $(VM_OVERLAY) \
+RUN_ARGS = --arch $(ARCH) --kernel-dir "$$(cat $(VM_KERNEL_REF))" --kernel-profile $(KERNEL) \
+	--overlay $(VM_OVERLAY) \
 	--headscale $(HEADSCALE_BIN) --dnsd $(DNSD) --httpd $(HTTPD) --natpmpd $(NATPMPD) \
 	--ts-host-dir $(TS_HOST_DIR) --host-probes $(HOST_PROBES) \
 	--cache $(TSCANARY_CACHE) --feature-table $(or $(RUN_FEATURE_TABLE),$(FEATURE_TABLE))
@@ -207,13 +222,13 @@ run-args: host-tools kernel $(VM_OVERLAY)
 # own timings grow.
 JOBS ?= 1
 test-all: prereqs host-tools
-	@rc=0; rm -f $(ARCHES:%=out/%/summary.json); \
+	@rc=0; rm -f $(ARCHES:%=out/%$(KERNEL_OUT_SUFFIX)/summary.json); \
 	if [ "$(JOBS)" -gt 1 ]; then \
 		echo "running $(ARCHES) at once; output in $(ARCHES:%=out/%.make.log)"; \
 		$(MAKE) --no-print-directory -k -j$(JOBS) $(ARCHES:%=test-one-%) || rc=1; \
 	else for a in $(ARCHES); do \
 		$(MAKE) --no-print-directory test ARCH=$$a VARIANT= || rc=1; done; fi; \
-	for a in $(ARCHES); do $(BUILD)/tscanary summary out/$$a/summary.json || rc=1; done; \
+	for a in $(ARCHES); do $(BUILD)/tscanary summary out/$$a$(KERNEL_OUT_SUFFIX)/summary.json || rc=1; done; \
 	exit $$rc
 
 test-one-%:

@@ -33,6 +33,7 @@ static const char usage_text[] =
 	"                    --host-probes DIR [--out DIR] [--variant NAME]\n"
 	"                    [--feature-table FILE] [--recipe-dir DIR]\n"
 	"                    [--allowlist FILE] [--waivers FILE] [--budgets FILE]\n"
+	"                    [--kernel-profile NAME]\n"
 	"                    [--canary NAME]... [--timeout-scale X] [--keep] [-v]\n"
 	"                    [--tree HASH [--reuse STORE]]\n"
 	"       tscanary judge --variant NAME [--fixtures DIR] SUMMARY.json\n"
@@ -64,7 +65,9 @@ static const char usage_text[] =
 	"         --recipe-dir: where allowlist and waived-deps live (default image).\n"
 	"         The run's key (summary.json run_key, its inputs in run_inputs):\n"
 	"         the image manifest, --tree (the harness tree hash), the canary\n"
-	"         selection, variant, timeout scale, and the sha256 of every file\n"
+	"         selection, variant, timeout scale, --kernel-profile (the guest\n"
+	"         kernel's profile name, also versions.kernel_profile in the\n"
+	"         summary), and the sha256 of every file\n"
 	"         the run uses (kernel, overlay, lab servers, peers, probes, recipe,\n"
 	"         feature table, allowlist, waivers, budgets, build manifest, QEMU). --reuse STORE: when the verdict store holds\n"
 	"         a passing run with this key, its reports stand for this run\n"
@@ -437,7 +440,7 @@ static int cmd_mutants(int argc, char **argv)
 static int cmd_summary(int argc, char **argv)
 {
 	json_error_t jerr;
-	json_t *s, *c, *t;
+	json_t *s, *c, *t, *v;
 	size_t i, passed = 0;
 	int ok;
 
@@ -452,12 +455,16 @@ static int cmd_summary(int argc, char **argv)
 		passed += !strcmp(str_field(c, "result"), "pass");
 	t = json_object_get(s, "timings");
 	ok = !strcmp(str_field(s, "result"), "pass");
-	printf("%-6s %s  %zu/%zu passed  total %.1f s (boot %.1f s, online %.1f s)%s%s\n",
+	v = json_object_get(s, "versions");
+	printf("%-6s %s  %zu/%zu passed  total %.1f s (boot %.1f s, online %.1f s)%s%s%s%s%s%s%s\n",
 	       str_field(s, "arch"), ok ? "PASS" : "FAIL", passed,
 	       json_array_size(json_object_get(s, "canaries")),
 	       json_number_value(json_object_get(t, "total_s")),
 	       json_number_value(json_object_get(t, "boot_s")),
 	       json_number_value(json_object_get(t, "online_s")),
+	       *str_field(v, "kernel_version") ? "  kernel " : "", str_field(v, "kernel_version"),
+	       *str_field(v, "kernel_profile") ? " (" : "", str_field(v, "kernel_profile"),
+	       *str_field(v, "kernel_profile") ? ")" : "",
 	       *str_field(s, "error") ? "  error: " : "", str_field(s, "error"));
 	json_decref(s);
 	return ok ? 0 : RUN_FAIL;
@@ -726,6 +733,7 @@ static int cmd_run(int argc, char **argv)
 		{ "out", required_argument, NULL, 'o' },
 		{ "variant", required_argument, NULL, 'V' },
 		{ "kernel-dir", required_argument, NULL, 'k' },
+		{ "kernel-profile", required_argument, NULL, 'X' },
 		{ "overlay", required_argument, NULL, 'O' },
 		{ "headscale", required_argument, NULL, 'H' },
 		{ "dnsd", required_argument, NULL, 'D' },
@@ -762,6 +770,16 @@ static int cmd_run(int argc, char **argv)
 		case 'o': o.out_dir = optarg; break;
 		case 'V': o.variant = *optarg ? optarg : NULL; break;
 		case 'k': o.kernel_dir = optarg; break;
+		case 'X':
+			if (!*optarg || strspn(optarg, "abcdefghijklmnopqrstuvwxyz0123456789-") !=
+						strlen(optarg)) {
+				error("--kernel-profile wants a profile name (lower-case letters, "
+				      "digits, '-'), not '%s'", optarg);
+				free(names);
+				return RUN_USAGE;
+			}
+			o.kernel_profile = optarg;
+			break;
 		case 'O': o.overlay = optarg; break;
 		case 'H': o.headscale = optarg; break;
 		case 'D': o.dnsd = optarg; break;

@@ -266,6 +266,9 @@ static void record_versions(struct run *r)
 
 	read_kv_file(path, kernel_keys, "kernel_", r->rep.versions);
 	free(path);
+	if (r->o->kernel_profile)
+		json_object_set_new(r->rep.versions, "kernel_profile",
+				    json_string(r->o->kernel_profile));
 	path = xasprintf("%s.versions", r->o->overlay);
 	read_kv_file(path, overlay_keys, "harness_", r->rep.versions);
 	free(path);
@@ -397,6 +400,9 @@ static void run_key(struct run *r)
 	runkey_set(in, "tree", o->tree ? o->tree : "unknown");
 	snprintf(scale, sizeof(scale), "%g", o->timeout_scale);
 	runkey_set(in, "timeout_scale", scale);
+	/* the kernel dir's digest tells kernels apart; the name says which */
+	if (o->kernel_profile)
+		runkey_set(in, "kernel_profile", o->kernel_profile);
 	for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
 		if (!files[i].path)
 			runkey_set(in, files[i].name, "none");

@@ -22,6 +22,7 @@ struct run_opts {
 	const char *variant;      /* label of a known-bad variant, or NULL */
 	const char *out_dir;      /* out/<arch>[-<variant>] */
 	const char *kernel_dir;   /* from vm/kernel.sh */
+	const char *kernel_profile; /* its profile (vm/kernels/<name>), or NULL */
 	const char *overlay;      /* harness overlay cpio.gz from vm/initramfs.sh */
 	const char *headscale;    /* headscale binary */
 	const char *dnsd;         /* lab DNS server binary */

@@ -98,6 +98,10 @@ json_t *verdict_record(json_t *summary, const char *tree, const char *const *can
 		json_object_set_new(rec, "error", json_string(str(summary, "error")));
 	if (str(summary, "run_key"))
 		json_object_set_new(rec, "run_key", json_string(str(summary, "run_key")));
+	if (str(json_object_get(summary, "versions"), "kernel_profile"))
+		json_object_set_new(rec, "kernel_profile",
+				    json_string(str(json_object_get(summary, "versions"),
+						    "kernel_profile")));
 	return rec;
 none:
 	json_decref(failed);
@@ -180,6 +184,10 @@ enum verdict_state verdict_decide(json_t *records, const char *arch, const char 
 
 	json_array_foreach(records, i, rec) {
 		if (!field_is(rec, "arch", arch) || !field_is(rec, "variant", "default"))
+			continue;
+		/* a run on another guest kernel is a finding, not the gate */
+		if (str(rec, "kernel_profile") &&
+		    !field_is(rec, "kernel_profile", VERDICT_KERNEL_PROFILE))
 			continue;
 		if (!field_is(rec, "tree", tree)) {
 			if (!other || json_integer_value(json_object_get(rec, "time_unix")) >=

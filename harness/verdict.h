@@ -57,10 +57,15 @@ enum verdict_state {
 	GATED_OTHER_TREE, /* only runs from other harness trees */
 };
 
+/* The guest kernel profile (vm/kernels/) whose runs gate a release. */
+#define VERDICT_KERNEL_PROFILE "bookworm"
+
 /*
  * Whether the records (of one manifest digest) let that manifest ship for
  * arch under harness tree `tree`: only full-suite runs of variant
- * "default" for that arch and tree count, and the newest of them decides.
+ * "default" for that arch and tree count, on the default guest kernel
+ * (records without a kernel_profile predate profiles and ran on it), and
+ * the newest of them decides.
  * why gets one line saying which record decided, or what is missing.
  */
 enum verdict_state verdict_decide(json_t *records, const char *arch, const char *tree,

@@ -1,10 +1,13 @@
 #!/bin/sh
 # SPDX-License-Identifier: BSD-3-Clause
 # shellcheck source-path=SCRIPTDIR
-# vm/kernel.sh --arch ARCH: fetch the Debian kernel for ARCH (the metapackage
-# in vm/arches resolved to its exact linux-image-<abi> package and version)
-# and extract vmlinuz plus only the modules the guest needs into
-#   $TSCANARY_CACHE/kernel/<arch>/<abi>_<version>/
+# vm/kernel.sh --arch ARCH [--kernel PROFILE]: fetch the Debian kernel for
+# ARCH (the metapackage in vm/arches resolved to its exact linux-image-<abi>
+# package and version in the profile's suite) and extract vmlinuz plus only
+# the modules the profile names (vm/kernels/PROFILE, default bookworm; see
+# vm/kernel-profile.sh for the format) into
+#   $TSCANARY_CACHE/kernel/<arch>/<abi>_<version>/            (bookworm)
+#   $TSCANARY_CACHE/kernel/<arch>/<profile>/<abi>_<version>/  (any other)
 #     vmlinuz          the kernel as QEMU's -kernel takes it
 #     config           the kernel's build config (config-<abi>)
 #     modules/*.ko     uncompressed modules (busybox insmod reads no .xz)
@@ -14,6 +17,15 @@
 #     wanted           recipe revision and requested modules (cache key)
 # Prints that directory as the last line of stdout; progress on stderr.
 # The .deb stays in $TSCANARY_CACHE/debs: Debian drops superseded kernels.
+# A profile with "apt machine" resolves through the machine's APT sources
+# and lists (as the Makefile's APT_CONFIG sets them up); "apt private"
+# through an APT state of tscanary's own under
+# $TSCANARY_CACHE/apt/<suite>-<debarch>/: its own sources.list (the suite's
+# main component on deb.debian.org, or $TSCANARY_DEBIAN_MIRROR; never the
+# suite's security updates), lists, empty dpkg status and package cache,
+# refreshed with apt-get update when it has no lists yet, when they are a
+# week old, or once when a download fails. The machine's sources and lists
+# are never touched.
 set -eu
 
 here=$(cd -- "$(dirname -- "$0")" && pwd)
@@ -27,58 +39,127 @@ say() { printf '%s: %s\n' "$prog" "$*" >&2; }
 die() { say "error: $*"; exit 1; }
 
 usage() {
-	echo "usage: $prog --arch ARCH" >&2
+	echo "usage: $prog --arch ARCH [--kernel PROFILE]" >&2
 	exit 2
 }
 
 arch=
+profile=bookworm
 while [ $# -gt 0 ]; do
 	case $1 in
 	--arch) [ $# -ge 2 ] || usage; arch=$2; shift 2 ;;
 	--arch=*) arch=${1#--arch=}; shift ;;
+	--kernel) [ $# -ge 2 ] || usage; profile=$2; shift 2 ;;
+	--kernel=*) profile=${1#--kernel=}; shift ;;
 	-h|--help) usage ;;
 	*) say "unknown argument '$1'"; usage ;;
 	esac
 done
 [ -n "$arch" ] || usage
 arch_load "$arch" || exit 1
+# shellcheck disable=SC1091
+. "$here/kernel-profile.sh"
+profiles=$(cd "$here/kernels" && echo *)
+case $profile in
+''|*/*|.*) die "bad kernel profile name '$profile' (one of: $profiles)" ;;
+esac
+[ -f "$here/kernels/$profile" ] || die "unknown kernel profile '$profile' (one of: $profiles)"
+kprofile_load "$here/kernels/$profile" || exit 1
 
 cache=${TSCANARY_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/tscanary}
 
-# What the guest needs, by module name. The first is the virtio transport of
-# the machine; the nftables set is what tailscaled's linuxfw nftables runner
-# installs (nat chains with masquerade and dnat, ct state/mark matches,
-# filter chains; cmp/meta/payload/bitwise/immediate/counter/rt/exthdr are
-# part of nf_tables itself). crc32c_generic is named because ext4 and jbd2
-# ask the crypto API for "crc32c" at mount time, which no depends line shows
-# and no modprobe in the guest would resolve. Bump recipe when the way this
-# script builds the directory changes: it is part of the cache key.
+# What the guest needs, by module name: the virtio transport of the
+# machine, then the profile's modules (why each: the profile's comments).
+# Bump recipe when the way this script builds the directory changes: it is
+# part of the cache key.
 recipe=1
 case $ARCH_VIRTIO in
 mmio) transport=virtio_mmio ;;
 pci) transport=virtio_pci ;;
 *) die "unknown virtio transport '$ARCH_VIRTIO' for '$arch'" ;;
 esac
-wanted=$(tr ' ' '\n' <<EOF
-$transport virtio_rng virtio_console virtio_blk virtio_net tun
-ipv6 crc32c_generic ext4
-nf_tables nf_conntrack nf_nat nft_chain_nat nft_nat nft_masq nft_ct
+wanted="$transport
+$KPROFILE_MODULES"
+
+# The APT state the profile resolves through: "$@" of every apt call.
+set --
+if [ "$KPROFILE_APT" = private ]; then
+	apt_state=$cache/apt/$KPROFILE_SUITE-$ARCH_DEBARCH
+	keyring=/usr/share/keyrings/debian-archive-keyring.gpg
+	mirror=${TSCANARY_DEBIAN_MIRROR:-http://deb.debian.org/debian}
+	[ -r "$keyring" ] ||
+		die "no '$keyring' to check $KPROFILE_SUITE's signature (apt-get install debian-archive-keyring)"
+	mkdir -p "$apt_state/lists/partial" "$apt_state/archives/partial" \
+		"$apt_state/sources.list.d" "$apt_state/preferences.d" ||
+		die "cannot create '$apt_state'"
+	[ -f "$apt_state/status" ] || : >"$apt_state/status"
+	# The suite alone: its security suite is deliberately not used.
+	printf 'deb [signed-by=%s] %s %s main\n' "$keyring" "$mirror" "$KPROFILE_SUITE" \
+		>"$apt_state/sources.list.tmp.$$"
+	mv -f "$apt_state/sources.list.tmp.$$" "$apt_state/sources.list"
+	# -c is read after apt.conf.d, so these win over the machine's
+	# settings; #clear drops the machine's update and dpkg hooks, which
+	# have no business running for this state.
+	cat >"$apt_state/apt.conf.tmp.$$" <<EOF
+#clear APT::Update::Post-Invoke-Success;
+#clear APT::Update::Post-Invoke;
+#clear DPkg::Post-Invoke;
+#clear APT::Architectures;
+APT::Architecture "$ARCH_DEBARCH";
+APT::Architectures { "$ARCH_DEBARCH"; };
+Dir::State "$apt_state";
+Dir::State::Lists "$apt_state/lists";
+Dir::State::status "$apt_state/status";
+Dir::Cache "$apt_state";
+Dir::Cache::archives "$apt_state/archives";
+Dir::Cache::pkgcache "$apt_state/pkgcache.bin";
+Dir::Cache::srcpkgcache "$apt_state/srcpkgcache.bin";
+Dir::Etc::SourceList "$apt_state/sources.list";
+Dir::Etc::SourceParts "$apt_state/sources.list.d";
+Dir::Etc::Preferences "$apt_state/preferences";
+Dir::Etc::PreferencesParts "$apt_state/preferences.d";
+Acquire::IndexTargets::deb::DEP-11::DefaultEnabled "false";
+Acquire::Languages "none";
 EOF
-)
+	mv -f "$apt_state/apt.conf.tmp.$$" "$apt_state/apt.conf"
+	set -- -c "$apt_state/apt.conf"
+fi
+
+# apt-get update of the private state, one run at a time (flock).
+apt_refresh() {
+	[ "$KPROFILE_APT" = private ] || return 1
+	say "apt-get update: $KPROFILE_SUITE ($ARCH_DEBARCH) into $apt_state"
+	if flock "$apt_state/.update.lock" apt-get "$@" -q update >"$apt_state/update.log" 2>&1; then
+		touch "$apt_state/updated"
+	else
+		say "warning: apt-get update of $KPROFILE_SUITE failed (see $apt_state/update.log)"
+		return 1
+	fi
+}
+if [ "$KPROFILE_APT" = private ] &&
+	{ [ ! -f "$apt_state/updated" ] || [ -n "$(find "$apt_state/updated" -mtime +6)" ]; }; then
+	apt_refresh "$@" || [ -f "$apt_state/updated" ] ||
+		die "no package lists for $KPROFILE_SUITE (apt-get update failed: $apt_state/update.log)"
+fi
 
 # Resolve the metapackage to the exact image package and its candidate.
-pkg=$(apt-cache depends "$ARCH_KERNELPKG:$ARCH_DEBARCH" 2>/dev/null |
+pkg=$(apt-cache "$@" depends "$ARCH_KERNELPKG:$ARCH_DEBARCH" 2>/dev/null |
 	awk '$1 == "Depends:" && $2 ~ /^linux-image-/ { print $2; exit }')
 pkg=${pkg%:"$ARCH_DEBARCH"}
 [ -n "$pkg" ] || die "cannot resolve '$ARCH_KERNELPKG:$ARCH_DEBARCH' (apt-get update?)"
-ver=$(apt-cache policy "$pkg:$ARCH_DEBARCH" | awk '$1 == "Candidate:" { print $2; exit }')
+ver=$(apt-cache "$@" policy "$pkg:$ARCH_DEBARCH" | awk '$1 == "Candidate:" { print $2; exit }')
 case $ver in
 ''|'(none)') die "no installable version of '$pkg:$ARCH_DEBARCH'" ;;
 esac
 release=${pkg#linux-image-}
-say "$ARCH_KERNELPKG:$ARCH_DEBARCH -> $pkg $ver"
+say "$KPROFILE_NAME ($KPROFILE_SUITE): $ARCH_KERNELPKG:$ARCH_DEBARCH -> $pkg $ver"
 
-dest=$cache/kernel/$arch/${release}_$ver
+# The default profile keeps the directory it had before there were profiles.
+if [ "$KPROFILE_NAME" = bookworm ]; then
+	dest=$cache/kernel/$arch/${release}_$ver
+else
+	dest=$cache/kernel/$arch/$KPROFILE_NAME/${release}_$ver
+fi
 cached() {
 	[ -f "$dest/version" ] && [ -f "$dest/vmlinuz" ] &&
 		[ "$(cat "$dest/wanted" 2>/dev/null)" = "recipe $recipe
@@ -94,8 +175,8 @@ if [ -e "$dest" ]; then
 	rm -rf "$dest"
 fi
 
-mkdir -p "$cache/kernel/$arch" "$cache/debs"
-tmp=$(mktemp -d "$cache/kernel/$arch/.tmp.XXXXXX")
+mkdir -p "${dest%/*}" "$cache/debs"
+tmp=$(mktemp -d "${dest%/*}/.tmp.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 trap 'exit 130' INT TERM HUP
 
@@ -107,8 +188,15 @@ else
 	say "downloading $pkg:$ARCH_DEBARCH=$ver (once; cached)"
 	t0=$(date +%s)
 	mkdir "$tmp/dl"
-	(cd "$tmp/dl" && apt-get -q download "$pkg:$ARCH_DEBARCH=$ver" >&2) ||
-		die "cannot download '$pkg:$ARCH_DEBARCH=$ver' (stale index? apt-get update)"
+	if ! (cd "$tmp/dl" && apt-get "$@" -q download "$pkg:$ARCH_DEBARCH=$ver" >&2); then
+		# a private state refreshes itself once; the version must not move
+		if ! apt_refresh "$@" ||
+			[ "$(apt-cache "$@" policy "$pkg:$ARCH_DEBARCH" |
+				awk '$1 == "Candidate:" { print $2; exit }')" != "$ver" ] ||
+			! (cd "$tmp/dl" && apt-get "$@" -q download "$pkg:$ARCH_DEBARCH=$ver" >&2); then
+			die "cannot download '$pkg:$ARCH_DEBARCH=$ver' (stale index? apt-get update; then run again)"
+		fi
+	fi
 	set -- "$tmp"/dl/*.deb
 	if [ $# -ne 1 ] || [ ! -f "$1" ]; then
 		die "apt-get download left no single .deb"

@@ -13,8 +13,20 @@
 # Guest canaries go into the overlay with VM_EXTRA=DIR (under /.tscanary).
 # Cache keys: the kernel dir is keyed on the exact Debian version; the
 # overlay is byte-reproducible (sha256 of the file, inputs in its .versions).
+#
+# KERNEL=NAME picks the guest kernel profile vm/kernels/NAME (suite and
+# modules; default bookworm, Debian 12's 6.1; bullseye is Debian 11's 5.10,
+# closer to RouterOS 7's kernel). A profile other than the default builds
+# in $(BUILD)/ARCH/vm-NAME and reports in out/ARCH-kernel-NAME, so each
+# keeps its own overlay and results. KERNEL=all: every profile in turn (make
+# test and make kernel).
+KERNEL_DEFAULT := bookworm
+KERNEL ?= $(KERNEL_DEFAULT)
+KERNEL_PROFILES := $(notdir $(wildcard vm/kernels/*))
+KERNEL_SUFFIX = $(if $(filter-out $(KERNEL_DEFAULT),$(KERNEL)),-$(KERNEL))
+KERNEL_OUT_SUFFIX = $(if $(KERNEL_SUFFIX),-kernel$(KERNEL_SUFFIX))
 
-VM_DIR = $(BUILD)/$(ARCH)/vm
+VM_DIR = $(BUILD)/$(ARCH)/vm$(KERNEL_SUFFIX)
 VM_KERNEL_REF = $(VM_DIR)/kernel-dir
 VM_OVERLAY = $(VM_DIR)/overlay.cpio.gz
 VM_AGENT ?= $(BUILD)/$(ARCH)/agent
@@ -23,21 +35,33 @@ VM_EXTRA ?=
 .PHONY: kernel overlay vm-smoke vm-force
 vm-force:
 
+ifeq ($(KERNEL),all)
+kernel:
+	@for k in $(KERNEL_PROFILES); do $(MAKE) --no-print-directory kernel KERNEL=$$k || exit 1; done
+else
 kernel: $(VM_KERNEL_REF)
+endif
+
+# The profile parser's and the profiles' own checks (shell; part of make unit).
+.PHONY: kernel-profile-check
+kernel-profile-check:
+	tests/kernel-profiles.sh
+unit: kernel-profile-check
 
 # Always asks vm/kernel.sh (a cache hit costs two apt-cache calls), but
 # rewrites the reference only when the resolved directory changes, so
 # whatever depends on it rebuilds only for a new kernel.
 $(VM_KERNEL_REF): vm-force
 	@mkdir -p $(@D)
-	@d=$$(vm/kernel.sh --arch $(ARCH)) && test -n "$$d" && \
+	@d=$$(vm/kernel.sh --arch $(ARCH) --kernel $(KERNEL)) && test -n "$$d" && \
 		{ test "$$(cat $@ 2>/dev/null)" = "$$d" || echo "$$d" >$@; }
 
 overlay: $(VM_OVERLAY)
 
 # Whoever fills VM_EXTRA adds a prerequisite to $(VM_OVERLAY) that changes
 # with its contents (the top Makefile uses a stamp file).
-$(VM_OVERLAY): $(VM_KERNEL_REF) vm/guest/init vm/initramfs.sh vm/arches.env $(VM_AGENT)
+$(VM_OVERLAY): $(VM_KERNEL_REF) vm/guest/init vm/initramfs.sh vm/arches.env $(VM_AGENT) \
+		$(wildcard vm/kernels/$(KERNEL))
 	vm/initramfs.sh --arch $(ARCH) --kernel-dir "$$(cat $<)" --agent $(VM_AGENT) \
 		$(if $(VM_EXTRA),--extra $(VM_EXTRA)) --out $@
 
@@ -48,7 +72,7 @@ vm_flash = vm/flash.sh $(1)
 # The smoke boot: QEMU as harness/qemu.c starts it, but with the NIC on an
 # empty hub (sealed by construction), and a stub agent that reports what
 # init set up and exits, so init must power the VM off by itself.
-VM_SMOKE = $(BUILD)/$(ARCH)/vm-smoke
+VM_SMOKE = $(BUILD)/$(ARCH)/vm-smoke$(KERNEL_SUFFIX)
 # virtio-*-device (mmio) or virtio-*-pci, as the arch's virtio column says
 VM_VIRTIO_DEV = $(if $(filter pci,$(ARCH_$(ARCH)_VIRTIO)),pci,device)
 
@@ -84,7 +108,8 @@ $(VM_SMOKE)/agent: vm/vm.mk
 		'exit 0' >$@
 	@chmod 0755 $@
 
-$(VM_SMOKE)/initrd: $(VM_KERNEL_REF) $(VM_SMOKE)/agent vm/guest/init vm/initramfs.sh
+$(VM_SMOKE)/initrd: $(VM_KERNEL_REF) $(VM_SMOKE)/agent vm/guest/init vm/initramfs.sh \
+		$(wildcard vm/kernels/$(KERNEL))
 	@mkdir -p $(VM_SMOKE)/rootfs/etc
 	vm/initramfs.sh --rootfs $(VM_SMOKE)/rootfs --out $(VM_SMOKE)/rootfs.cpio.gz
 	vm/initramfs.sh --arch $(ARCH) --kernel-dir "$$(cat $(VM_KERNEL_REF))" \

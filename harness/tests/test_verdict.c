@@ -145,6 +145,48 @@ static void variant_runs_do_not_gate(void **state)
 	json_decref(recs);
 }
 
+static void other_kernel_runs_do_not_gate(void **state)
+{
+	json_t *recs = json_array(), *r;
+
+	(void)state;
+	/* a passing run on the default kernel, then a newer failing one on bullseye */
+	r = record("pass", 3, NULL, TREE, 100);
+	json_object_set_new(r, "kernel_profile", json_string(VERDICT_KERNEL_PROFILE));
+	json_array_append_new(recs, r);
+	r = record("fail", 3, "no-panic", TREE, 200);
+	json_object_set_new(r, "kernel_profile", json_string("bullseye"));
+	json_array_append_new(recs, r);
+	assert_int_equal(decide(recs, "armv7", TREE, "passed at"), GATED_PASS);
+	json_decref(recs);
+	/* a pass on bullseye alone does not let the manifest ship */
+	recs = json_array();
+	r = record("pass", 3, NULL, TREE, 100);
+	json_object_set_new(r, "kernel_profile", json_string("bullseye"));
+	json_array_append_new(recs, r);
+	assert_int_equal(decide(recs, "armv7", TREE, "no verdict"), GATED_NONE);
+	json_decref(recs);
+}
+
+static void record_names_the_kernel_profile(void **state)
+{
+	struct strbuf why = STRBUF_INIT;
+	json_t *s = summary("pass", D1, 3, NULL), *r;
+
+	(void)state;
+	r = verdict_record(s, TREE, suite, 3, 1, &why);
+	assert_non_null(r);
+	assert_null(json_object_get(r, "kernel_profile"));
+	json_decref(r);
+	json_object_set_new(s, "versions", json_pack("{s:s}", "kernel_profile", "bullseye"));
+	r = verdict_record(s, TREE, suite, 3, 1, &why);
+	assert_non_null(r);
+	assert_string_equal(json_string_value(json_object_get(r, "kernel_profile")), "bullseye");
+	json_decref(r);
+	json_decref(s);
+	strbuf_release(&why);
+}
+
 static void store_round_trip(void **state)
 {
 	char dir[] = "/tmp/tsc-verdict-test.XXXXXX";
@@ -273,6 +315,8 @@ int main(void)
 		cmocka_unit_test(no_record_without_digest_result_or_tree),
 		cmocka_unit_test(newest_full_run_of_this_tree_decides),
 		cmocka_unit_test(variant_runs_do_not_gate),
+		cmocka_unit_test(other_kernel_runs_do_not_gate),
+		cmocka_unit_test(record_names_the_kernel_profile),
 		cmocka_unit_test(store_round_trip),
 		cmocka_unit_test(reuse_needs_the_same_key_and_a_pass),
 		cmocka_unit_test(record_keeps_the_run_key),
