@@ -165,8 +165,9 @@ const struct canary canary_registry[] = {
 		.run = canary_health_report,
 		.timeout_s = 40,
 		.proves = "the router's tailscale status reports the health warnings its setup calls "
-			  "for: an exit node with --snat-subnet-routes=false warns that internet "
-			  "traffic through it needs masquerading elsewhere",
+			  "for, and no other: an exit node with --snat-subnet-routes=false warns that "
+			  "internet traffic through it needs masquerading elsewhere; any other "
+			  "warning (a firewall table it could not create) is a problem",
 	},
 	{
 		.name = "portmap",
