@@ -19,9 +19,9 @@
 #include <unistd.h>
 
 #define DEFAULT_TIMEOUT_MS 10000
-#define DEFAULT_EXEC_MS 60000
-#define SLICE_MS 200       /* longest single wait, so interrupted() is seen */
-#define HELLO_RETRY_MS 1000 /* PING again when no HELLO came within this */
+#define DEFAULT_EXEC_MS    60000
+#define SLICE_MS           200  /* longest single wait, so interrupted() is seen */
+#define HELLO_RETRY_MS     1000 /* PING again when no HELLO came within this */
 
 struct agent {
 	int fd;
@@ -31,9 +31,9 @@ struct agent {
 	enum { ALIVE, LOST, BROKEN } dead; /* LOST: stream ended; BROKEN: out of sync */
 	struct frame_decoder dec;
 	struct agent_hello hello;
-	int probing;           /* inside ping_quick() */
-	int quiet;             /* the guest's refusal is the caller's to report */
-	agent_alive_fn alive;  /* during agent_connect_watch() only */
+	int probing;          /* inside ping_quick() */
+	int quiet;            /* the guest's refusal is the caller's to report */
+	agent_alive_fn alive; /* during agent_connect_watch() only */
 	void *alive_arg;
 };
 
@@ -101,10 +101,12 @@ static int send_all(struct agent *a, const unsigned char *p, size_t len, long de
 		}
 		/* half a frame on the wire would garble whatever we send next */
 		if (interrupted())
-			return off ? mark_dead(a, BROKEN, "interrupted while sending to agent '%s'%s", "")
+			return off ? mark_dead(a, BROKEN,
+					       "interrupted while sending to agent '%s'%s", "")
 				   : error("interrupted while sending to agent '%s'", a->path);
 		if (mono_ms() >= deadline)
-			return off ? mark_dead(a, BROKEN, "agent '%s' stopped taking a request%s", "")
+			return off ? mark_dead(a, BROKEN, "agent '%s' stopped taking a request%s",
+					       "")
 				   : error("agent '%s' accepted no request for %d ms", a->path,
 					   a->timeout_ms);
 		if (poll(&pfd, 1, slice(deadline)) < 0 && errno != EINTR)
@@ -157,7 +159,8 @@ static enum wait_end recv_frame(struct agent *a, long deadline, int resync, stru
 			return WAIT_FAILED;
 		}
 		if (frame_decoder_feed(&a->dec, chunk, (size_t)n) < 0) {
-			mark_dead(a, BROKEN, "cannot buffer frames of agent '%s': %s", strerror(errno));
+			mark_dead(a, BROKEN, "cannot buffer frames of agent '%s': %s",
+				  strerror(errno));
 			return WAIT_FAILED;
 		}
 	}
@@ -206,8 +209,8 @@ static int remote_error(struct agent *a, const char *what, const struct frame *f
  */
 static int ping_quick(struct agent *a);
 
-static int call(struct agent *a, struct frame_builder *b, uint32_t id, unsigned want,
-		int wait_ms, const char *what, struct frame *reply)
+static int call(struct agent *a, struct frame_builder *b, uint32_t id, unsigned want, int wait_ms,
+		const char *what, struct frame *reply)
 {
 	long deadline;
 	int ret;
@@ -229,8 +232,7 @@ static int call(struct agent *a, struct frame_builder *b, uint32_t id, unsigned 
 	deadline = mono_ms() + wait_ms;
 	for (;;) {
 		switch (recv_frame(a, deadline, 0, reply)) {
-		case WAIT_FRAME:
-			break;
+		case WAIT_FRAME: break;
 		case WAIT_TIMEOUT:
 			error("agent '%s' did not answer within %d ms: cannot %s", a->path, wait_ms,
 			      what);
@@ -240,8 +242,7 @@ static int call(struct agent *a, struct frame_builder *b, uint32_t id, unsigned 
 						 "the guest is frozen or gone");
 			errno = ETIMEDOUT;
 			return -1;
-		default:
-			return -1;
+		default: return -1;
 		}
 		if (reply->type == FRAME_HELLO) {
 			long pid = (long)frame_get_u64(reply, TAG_PID, 0);
@@ -252,8 +253,8 @@ static int call(struct agent *a, struct frame_builder *b, uint32_t id, unsigned 
 			}
 			take_hello(a, reply);
 			errno = ECONNRESET;
-			return error("agent '%s' restarted (now pid %ld): cannot %s", a->path,
-				     pid, what);
+			return error("agent '%s' restarted (now pid %ld): cannot %s", a->path, pid,
+				     what);
 		}
 		if (reply->id != id) {
 			if (reply->type == FRAME_ERR && reply->id == 0)
@@ -347,10 +348,8 @@ static int await_hello(struct agent *a, long deadline)
 				debug("agent '%s': ignored %s before hello", a->path,
 				      frame_type_name(f.type));
 				continue;
-			case WAIT_TIMEOUT:
-				break;
-			default:
-				return -1;
+			case WAIT_TIMEOUT: break;
+			default: return -1;
 			}
 			if (mono_ms() >= deadline)
 				return error("agent '%s' did not say hello within the deadline",
@@ -515,8 +514,7 @@ static int agent_version(const struct agent *a)
 	return strncmp(v, "tscanary-agent ", n) ? 0 : atoi(v + n);
 }
 
-int agent_http(struct agent *a, const struct agent_http_req *rq, int *status,
-	       struct strbuf *body)
+int agent_http(struct agent *a, const struct agent_http_req *rq, int *status, struct strbuf *body)
 {
 	struct frame_builder b = { 0 };
 	struct frame f;
@@ -552,8 +550,7 @@ int agent_http(struct agent *a, const struct agent_http_req *rq, int *status,
 	return 0;
 }
 
-int agent_write_file(struct agent *a, const char *path, unsigned mode,
-		     const void *data, size_t len)
+int agent_write_file(struct agent *a, const char *path, unsigned mode, const void *data, size_t len)
 {
 	struct frame_builder b = { 0 };
 	struct frame f;
@@ -568,8 +565,8 @@ int agent_write_file(struct agent *a, const char *path, unsigned mode,
 	return call(a, &b, id, FRAME_OK, a->timeout_ms, what, &f);
 }
 
-int agent_read_file(struct agent *a, const char *path, size_t max_bytes,
-		    struct strbuf *out, int *truncated)
+int agent_read_file(struct agent *a, const char *path, size_t max_bytes, struct strbuf *out,
+		    int *truncated)
 {
 	struct frame_builder b = { 0 };
 	struct frame f;
@@ -607,7 +604,8 @@ int agent_start(struct agent *a, const struct agent_child *child, pid_t *pid)
 	frame_add_str(&b, TAG_LOG_PATH, child->log_path);
 	if (child->cwd)
 		frame_add_str(&b, TAG_CWD, child->cwd);
-	frame_add_u64(&b, TAG_RESTART_MS, (uint64_t)(child->restart_ms > 0 ? child->restart_ms : 0));
+	frame_add_u64(&b, TAG_RESTART_MS,
+		      (uint64_t)(child->restart_ms > 0 ? child->restart_ms : 0));
 	if (call(a, &b, id, FRAME_OK, a->timeout_ms, what, &f) < 0)
 		return -1;
 	if (pid)

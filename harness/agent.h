@@ -28,12 +28,12 @@ struct agent_hello {
 
 /* A command to run to completion in the guest. */
 struct agent_cmd {
-	const char *const *argv;  /* NULL-terminated; argv[0] searched in PATH */
-	const char *const *env;   /* extra KEY=VALUE entries, or NULL */
-	const void *stdin_data;   /* fed to stdin; NULL: /dev/null */
+	const char *const *argv; /* NULL-terminated; argv[0] searched in PATH */
+	const char *const *env;  /* extra KEY=VALUE entries, or NULL */
+	const void *stdin_data;  /* fed to stdin; NULL: /dev/null */
 	size_t stdin_len;
-	const char *cwd;          /* NULL: the agent's (/) */
-	int timeout_ms;           /* the guest kills the process group after it; 0: 60 s */
+	const char *cwd; /* NULL: the agent's (/) */
+	int timeout_ms;  /* the guest kills the process group after it; 0: 60 s */
 };
 
 /* What a command did. */
@@ -46,15 +46,18 @@ struct agent_result {
 	struct strbuf err; /* stderr */
 };
 
-#define AGENT_RESULT_INIT { 0, 0, 0, 0, STRBUF_INIT, STRBUF_INIT }
+#define AGENT_RESULT_INIT                                                                          \
+	{                                                                                          \
+		0, 0, 0, 0, STRBUF_INIT, STRBUF_INIT                                               \
+	}
 
 /* A supervised child, restarted after restart_ms when it fails. */
 struct agent_child {
-	const char *const *argv;  /* NULL-terminated; PATH taken from env */
-	const char *const *env;   /* the WHOLE environment (the image's ENV) */
-	const char *log_path;     /* stdout+stderr appended here (and the console) */
-	const char *cwd;          /* NULL: / */
-	int restart_ms;           /* delay before a restart; 0: restart at once */
+	const char *const *argv; /* NULL-terminated; PATH taken from env */
+	const char *const *env;  /* the WHOLE environment (the image's ENV) */
+	const char *log_path;    /* stdout+stderr appended here (and the console) */
+	const char *cwd;         /* NULL: / */
+	int restart_ms;          /* delay before a restart; 0: restart at once */
 };
 
 /* Fields of /sys/block/<dev>/stat, for agent_status.disk[]. */
@@ -68,16 +71,16 @@ enum agent_disk_field {
 
 /* The supervised child and the flash disk, as the agent sees them. */
 struct agent_status {
-	pid_t pid;                 /* running child, or 0 */
-	unsigned start_count;      /* starts since agent_start() */
-	unsigned exits;            /* exits since agent_start() */
-	int last_status;           /* wait status of the last exit (exits > 0) */
-	long uptime_ms;            /* how long the running child runs, or -1 */
-	long vmrss_kib;            /* VmRSS of the running child, or -1 */
-	long vmhwm_kib;            /* VmHWM of the running child, or -1 */
-	char diskstat[512];        /* /sys/block/<dev>/stat as read, "" if absent */
+	pid_t pid;            /* running child, or 0 */
+	unsigned start_count; /* starts since agent_start() */
+	unsigned exits;       /* exits since agent_start() */
+	int last_status;      /* wait status of the last exit (exits > 0) */
+	long uptime_ms;       /* how long the running child runs, or -1 */
+	long vmrss_kib;       /* VmRSS of the running child, or -1 */
+	long vmhwm_kib;       /* VmHWM of the running child, or -1 */
+	char diskstat[512];   /* /sys/block/<dev>/stat as read, "" if absent */
 	unsigned long long disk[AGENT_DISK_FIELDS_MAX]; /* its numbers */
-	int disk_fields;           /* how many numbers were parsed */
+	int disk_fields;                                /* how many numbers were parsed */
 };
 
 /*
@@ -106,11 +109,11 @@ int agent_exec(struct agent *a, const struct agent_cmd *cmd, struct agent_result
 /* Free the output buffers of a result. */
 void agent_result_release(struct agent_result *res);
 /* Create or replace a guest file with mode, creating parent directories. */
-int agent_write_file(struct agent *a, const char *path, unsigned mode,
-		     const void *data, size_t len);
+int agent_write_file(struct agent *a, const char *path, unsigned mode, const void *data,
+		     size_t len);
 /* Read up to max_bytes of a guest file into out; *truncated (may be NULL) if cut. */
-int agent_read_file(struct agent *a, const char *path, size_t max_bytes,
-		    struct strbuf *out, int *truncated);
+int agent_read_file(struct agent *a, const char *path, size_t max_bytes, struct strbuf *out,
+		    int *truncated);
 /* Start the supervised child; its first pid in *pid (may be NULL). */
 int agent_start(struct agent *a, const struct agent_child *child, pid_t *pid);
 /* Report the child and block device dev ("vda" when NULL). */
@@ -119,13 +122,13 @@ int agent_status(struct agent *a, const char *dev, struct agent_status *st);
 int agent_stop_child(struct agent *a, int grace_ms);
 /* An HTTP/1.0 request to a unix-socket server in the guest (agent version 2). */
 struct agent_http_req {
-	const char *socket;  /* the server's socket in the guest */
-	const char *method;  /* NULL: GET */
-	const char *path;    /* "/localapi/v0/status" */
-	const void *body;    /* NULL: none */
+	const char *socket; /* the server's socket in the guest */
+	const char *method; /* NULL: GET */
+	const char *path;   /* "/localapi/v0/status" */
+	const void *body;   /* NULL: none */
 	size_t body_len;
-	int timeout_ms;      /* the guest gives up after it; 0: 60 s */
-	int quiet;           /* a refusal in the guest (no server yet) is only a debug line */
+	int timeout_ms; /* the guest gives up after it; 0: 60 s */
+	int quiet;      /* a refusal in the guest (no server yet) is only a debug line */
 };
 /*
  * Send rq from inside the guest and wait for the whole answer: its HTTP
@@ -133,8 +136,7 @@ struct agent_http_req {
  * status), -1 when none did (errno: the guest's, e.g. ENOENT or
  * ECONNREFUSED for a server not listening yet, ETIMEDOUT).
  */
-int agent_http(struct agent *a, const struct agent_http_req *rq, int *status,
-	       struct strbuf *body);
+int agent_http(struct agent *a, const struct agent_http_req *rq, int *status, struct strbuf *body);
 /* Sync and power the guest off; 0 once the agent confirmed or went away. */
 int agent_poweroff(struct agent *a);
 /* Close the connection (the guest agent keeps running) and free a. */

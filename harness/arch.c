@@ -29,8 +29,7 @@ static int copy_field(char *dst, size_t len, const char *src, const char *what)
 	return 0;
 }
 
-static int split_pair(const char *src, char *a, size_t alen, char *b, size_t blen,
-		      const char *what)
+static int split_pair(const char *src, char *a, size_t alen, char *b, size_t blen, const char *what)
 {
 	const char *slash = strchr(src, '/');
 	char head[64];
@@ -61,8 +60,8 @@ int arch_parse_line(const char *line, struct arch *out)
 	     tok = strtok_r(NULL, " \t\r\n", &save))
 		f[n++] = tok;
 	if (n != ARCH_FIELDS)
-		return error("arch table: expected %d fields, got %d in '%.40s'",
-			     ARCH_FIELDS, n, line);
+		return error("arch table: expected %d fields, got %d in '%.40s'", ARCH_FIELDS, n,
+			     line);
 	memset(out, 0, sizeof(*out));
 	if (f[0][strspn(f[0], name_chars)])
 		return error("arch table: name '%s' is not [a-z0-9]+", f[0]);
@@ -72,8 +71,8 @@ int arch_parse_line(const char *line, struct arch *out)
 	    copy_field(out->debarch, sizeof(out->debarch), f[2], "debarch") < 0 ||
 	    copy_field(out->kernelpkg, sizeof(out->kernelpkg), f[3], "kernelpkg") < 0 ||
 	    copy_field(out->triple, sizeof(out->triple), f[4], "triple") < 0 ||
-	    split_pair(f[5], out->goarch, sizeof(out->goarch), out->goarm,
-		       sizeof(out->goarm), "goarch") < 0 ||
+	    split_pair(f[5], out->goarch, sizeof(out->goarch), out->goarm, sizeof(out->goarm),
+		       "goarch") < 0 ||
 	    copy_field(out->qemu, sizeof(out->qemu), f[6], "qemu") < 0 ||
 	    copy_field(out->machine, sizeof(out->machine), f[7], "machine") < 0 ||
 	    copy_field(out->cpu, sizeof(out->cpu), f[8], "cpu") < 0 ||
@@ -88,8 +87,7 @@ int arch_parse_line(const char *line, struct arch *out)
 	return 1;
 }
 
-static int for_each_arch(const char *table_path,
-			 int (*fn)(const struct arch *, void *), void *data)
+static int for_each_arch(const char *table_path, int (*fn)(const struct arch *, void *), void *data)
 {
 	FILE *fp = fopen(table_path, "re");
 	char line[512];
@@ -197,7 +195,8 @@ static void view_of(const struct arch *a, struct view *v)
 
 static void view_header(struct strbuf *out, const char *table_path, const char *how)
 {
-	strbuf_addf(out, "# Generated from %s by `tscanary arch %s` (make arches): do not edit.\n"
+	strbuf_addf(out,
+		    "# Generated from %s by `tscanary arch %s` (make arches): do not edit.\n"
 		    "# make check (arches-check) fails when this differs from what it prints.\n",
 		    table_path, how);
 }
@@ -250,7 +249,8 @@ int arch_sh_view(const char *table_path, struct strbuf *out)
 	strbuf_addstr(out, "# shellcheck shell=sh disable=SC2034\n");
 	view_header(out, table_path, "--sh");
 	strbuf_addf(out, "ARCHES='%s'\n\n", names);
-	strbuf_addstr(out, "# arch_set NAME: set and export the ARCH_* facts of arch NAME; status 1\n"
+	strbuf_addstr(out,
+		      "# arch_set NAME: set and export the ARCH_* facts of arch NAME; status 1\n"
 		      "# when there is none.\narch_set() {\n\tcase $1 in\n");
 	if (for_each_arch(table_path, add_sh_case, out) < 0)
 		return -1;

@@ -8,20 +8,20 @@ struct strbuf;
 
 /* One arch under test, as vm/arches describes it. */
 struct arch {
-	char name[16];      /* ARCH value: armv7, arm64, amd64 */
-	char oci_arch[16];  /* OCI platform architecture: arm, arm64, amd64 */
-	char oci_variant[8];/* OCI platform variant ("v7") or "" */
-	char debarch[16];   /* Debian architecture */
-	char kernelpkg[64]; /* Debian kernel metapackage */
-	char triple[48];    /* cross toolchain prefix */
-	char goarch[16];    /* GOARCH */
-	char goarm[4];      /* GOARM or "" */
-	char qemu[48];      /* QEMU system emulator binary */
-	char machine[16];   /* QEMU machine */
-	char cpu[32];       /* QEMU CPU model */
-	char console[16];   /* guest console device */
-	int virtio_pci;     /* 1: virtio-*-pci devices, 0: virtio-*-device (mmio) */
-	char native[16];    /* `uname -m` of a host that runs it natively, or "" */
+	char name[16];       /* ARCH value: armv7, arm64, amd64 */
+	char oci_arch[16];   /* OCI platform architecture: arm, arm64, amd64 */
+	char oci_variant[8]; /* OCI platform variant ("v7") or "" */
+	char debarch[16];    /* Debian architecture */
+	char kernelpkg[64];  /* Debian kernel metapackage */
+	char triple[48];     /* cross toolchain prefix */
+	char goarch[16];     /* GOARCH */
+	char goarm[4];       /* GOARM or "" */
+	char qemu[48];       /* QEMU system emulator binary */
+	char machine[16];    /* QEMU machine */
+	char cpu[32];        /* QEMU CPU model */
+	char console[16];    /* guest console device */
+	int virtio_pci;      /* 1: virtio-*-pci devices, 0: virtio-*-device (mmio) */
+	char native[16];     /* `uname -m` of a host that runs it natively, or "" */
 };
 
 /*

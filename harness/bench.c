@@ -38,13 +38,15 @@ static void each_figure(json_t *summary, void (*fn)(const char *, double, void *
 	const char *key;
 	size_t i;
 
-	json_object_foreach(timings, key, v) {
+	json_object_foreach(timings, key, v)
+	{
 		size_t len = strlen(key);
 
 		if (len > 2 && !strcmp(key + len - 2, "_s") && json_is_number(v))
 			fn(key, json_number_value(v), arg);
 	}
-	json_array_foreach(json_object_get(summary, "canaries"), i, c) {
+	json_array_foreach(json_object_get(summary, "canaries"), i, c)
+	{
 		const char *name = json_string_value(json_object_get(c, "name"));
 		json_t *d = json_object_get(c, "duration_s");
 		char fig[128];
@@ -92,17 +94,22 @@ json_t *bench_report(json_t *const *summaries, size_t n)
 			e = json_pack("{s:i,s:i,s:{}}", "runs", 0, "passed", 0, "values");
 			json_object_set_new(arches, a, e);
 		}
-		json_object_set_new(e, "runs", json_integer(json_integer_value(json_object_get(e, "runs")) + 1));
+		json_object_set_new(
+			e, "runs",
+			json_integer(json_integer_value(json_object_get(e, "runs")) + 1));
 		if (res && !strcmp(res, "pass"))
-			json_object_set_new(e, "passed",
-					    json_integer(json_integer_value(json_object_get(e, "passed")) + 1));
+			json_object_set_new(
+				e, "passed",
+				json_integer(json_integer_value(json_object_get(e, "passed")) + 1));
 		each_figure(summaries[i], collect, json_object_get(e, "values"));
 	}
-	json_object_foreach(arches, arch, entry) {
+	json_object_foreach(arches, arch, entry)
+	{
 		json_t *values = json_object_get(entry, "values"), *figures = json_array(), *list;
 		const char *name;
 
-		json_object_foreach(values, name, list) {
+		json_object_foreach(values, name, list)
+		{
 			size_t k = json_array_size(list);
 			double *v = xcalloc(k ? k : 1, sizeof(*v));
 			struct bench_stats st;
@@ -111,9 +118,10 @@ json_t *bench_report(json_t *const *summaries, size_t n)
 				v[r] = json_number_value(json_array_get(list, r));
 			if (bench_stats(v, k, &st) == 0)
 				json_array_append_new(figures,
-						      json_pack("{s:s,s:i,s:f,s:f,s:f}", "name", name, "n",
-								(json_int_t)st.n, "median", st.median,
-								"min", st.min, "max", st.max));
+						      json_pack("{s:s,s:i,s:f,s:f,s:f}", "name",
+								name, "n", (json_int_t)st.n,
+								"median", st.median, "min", st.min,
+								"max", st.max));
 			free(v);
 		}
 		json_object_del(entry, "values");
@@ -130,8 +138,10 @@ void bench_table(json_t *report, FILE *fp)
 
 	fprintf(fp, "| arch | runs | passed | figure | n | median | min | max |\n");
 	fprintf(fp, "| --- | --- | --- | --- | --- | --- | --- | --- |\n");
-	json_object_foreach(json_object_get(report, "arches"), arch, e) {
-		json_array_foreach(json_object_get(e, "figures"), i, f) {
+	json_object_foreach(json_object_get(report, "arches"), arch, e)
+	{
+		json_array_foreach(json_object_get(e, "figures"), i, f)
+		{
 			fprintf(fp, "| %s | %lld | %lld | %s | %lld | %.1f | %.1f | %.1f |\n", arch,
 				(long long)json_integer_value(json_object_get(e, "runs")),
 				(long long)json_integer_value(json_object_get(e, "passed")),

@@ -48,8 +48,10 @@ int budget_parse(const char *text, struct budget *out, size_t max)
 		if (kv_get(buf, "measured", val, sizeof(val)) < 0 ||
 		    parse_number(val, &b->measured) < 0 ||
 		    kv_get(buf, "date", b->date, sizeof(b->date)) < 0)
-			return error("budget line %d: '%s' must say the measured figure and date it "
-				     "came from", lineno, b->key);
+			return error(
+				"budget line %d: '%s' must say the measured figure and date it "
+				"came from",
+				lineno, b->key);
 		n++;
 	}
 	return (int)n;

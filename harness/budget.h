@@ -6,10 +6,10 @@
 
 /* One footprint budget (fixtures/budgets/<arch>). */
 struct budget {
-	char key[48];      /* a metrics key, e.g. "binary_bytes" */
-	double limit;      /* the figure must not exceed this */
-	double measured;   /* the figure the limit came from */
-	char date[16];     /* when it was measured */
+	char key[48];    /* a metrics key, e.g. "binary_bytes" */
+	double limit;    /* the figure must not exceed this */
+	double measured; /* the figure the limit came from */
+	char date[16];   /* when it was measured */
 };
 
 /*

@@ -14,8 +14,8 @@
 struct go_module {
 	char *path;
 	char *version;
-	char *replace;  /* replacement path, or NULL */
-	int main;       /* the "mod" line: the main module */
+	char *replace; /* replacement path, or NULL */
+	int main;      /* the "mod" line: the main module */
 };
 
 /* One "build KEY=VALUE" setting, the value unquoted. */
@@ -26,9 +26,9 @@ struct go_setting {
 
 /* What a binary's build info says. */
 struct go_buildinfo {
-	char *go_version;         /* "go1.26.8" */
-	char *path;               /* main package, e.g. "tailscale.com/cmd/tailscaled" */
-	struct go_module *mods;   /* mods[0] is the main module when there is one */
+	char *go_version;       /* "go1.26.8" */
+	char *path;             /* main package, e.g. "tailscale.com/cmd/tailscaled" */
+	struct go_module *mods; /* mods[0] is the main module when there is one */
 	size_t nmods;
 	struct go_setting *settings;
 	size_t nsettings;

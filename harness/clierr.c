@@ -25,7 +25,8 @@ int clierr_parse(struct clierr_rules *rules, const char *text, const char *what)
 			t2 = t1 ? memchr(t1 + 1, '\t', (size_t)(end - t1 - 1)) : NULL;
 			if (!t1 || !t2 || t1 == line || t2 == t1 + 1 || t2 + 1 >= end) {
 				clierr_release(rules);
-				return error("%s:%d: want pattern<TAB>versions<TAB>why", what, lineno);
+				return error("%s:%d: want pattern<TAB>versions<TAB>why", what,
+					     lineno);
 			}
 			r.pattern = xasprintf("%.*s", (int)(t1 - line), line);
 			r.versions = xasprintf("%.*s", (int)(t2 - t1 - 1), t1 + 1);
@@ -34,7 +35,8 @@ int clierr_parse(struct clierr_rules *rules, const char *text, const char *what)
 			rules->v[rules->n++] = r;
 			if (tsversion_in("v1.0.0", r.versions) < 0) {
 				error("%s:%d: bad versions '%s' (want e.g. '<v1.102.0' or "
-				      "'>=v1.80.0 <v1.102.0')", what, lineno, r.versions);
+				      "'>=v1.80.0 <v1.102.0')",
+				      what, lineno, r.versions);
 				clierr_release(rules);
 				return -1;
 			}

@@ -127,8 +127,8 @@ char *compare_build_error(const char *log)
 		line = nl ? nl + 1 : NULL;
 	}
 	if (err && goerr)
-		return blanks_to_space(xasprintf("%.*s (first: %.*s)", (int)errlen, err, (int)golen,
-						 goerr));
+		return blanks_to_space(
+			xasprintf("%.*s (first: %.*s)", (int)errlen, err, (int)golen, goerr));
 	if (err)
 		return blanks_to_space(xasprintf("%.*s", (int)errlen, err));
 	if (goerr)
@@ -140,10 +140,10 @@ char *compare_build_error(const char *log)
 
 /* How far a side got. */
 enum side_state {
-	SIDE_NO_BUILD,    /* image/build.sh failed (or never ran) */
-	SIDE_NO_RUN,      /* built, but the run left no summary */
-	SIDE_NOT_ONLINE,  /* ran, but a precondition (boot, online, routes) failed */
-	SIDE_RAN,         /* ran its canaries */
+	SIDE_NO_BUILD,   /* image/build.sh failed (or never ran) */
+	SIDE_NO_RUN,     /* built, but the run left no summary */
+	SIDE_NOT_ONLINE, /* ran, but a precondition (boot, online, routes) failed */
+	SIDE_RAN,        /* ran its canaries */
 };
 
 static const char *const state_names[] = { "not built", "not run", "never online", "ran" };
@@ -181,9 +181,8 @@ static json_t *find_canary(json_t *summary, const char *name)
 	size_t i;
 	json_t *c;
 
-	json_array_foreach(json_object_get(summary, "canaries"), i, c)
-		if (str(c, "name") && !strcmp(str(c, "name"), name))
-			return c;
+	json_array_foreach(json_object_get(summary, "canaries"), i,
+			   c) if (str(c, "name") && !strcmp(str(c, "name"), name)) return c;
 	return NULL;
 }
 
@@ -202,9 +201,8 @@ static int str_in(json_t *arr, const char *s)
 	size_t i;
 	json_t *v;
 
-	json_array_foreach(arr, i, v)
-		if (json_string_value(v) && !strcmp(json_string_value(v), s))
-			return 1;
+	json_array_foreach(arr, i, v) if (json_string_value(v) &&
+					  !strcmp(json_string_value(v), s)) return 1;
 	return 0;
 }
 
@@ -216,10 +214,11 @@ static json_t *canary_rows(const struct compare_side *b, const struct compare_si
 	size_t i;
 
 	for (int k = 0; k < 2; k++)
-		json_array_foreach(json_object_get(sides[k]->summary, "canaries"), i, c)
-			if (str(c, "name") && !str_in(names, str(c, "name")))
-				json_array_append_new(names, json_string(str(c, "name")));
-	json_array_foreach(names, i, v) {
+		json_array_foreach(json_object_get(sides[k]->summary, "canaries"), i,
+				   c) if (str(c, "name") && !str_in(names, str(c, "name")))
+			json_array_append_new(names, json_string(str(c, "name")));
+	json_array_foreach(names, i, v)
+	{
 		const char *name = json_string_value(v);
 		json_t *cb = find_canary(b->summary, name), *cn = find_canary(n->summary, name);
 		const char *vb = verdict_of(b, cb), *vn = verdict_of(n, cn), *change = "same";
@@ -247,9 +246,9 @@ static json_t *canary_rows(const struct compare_side *b, const struct compare_si
 
 /* The figures compared, where each lives in summary.json, and its fallback in manifest.json. */
 static const struct figure {
-	const char *name;      /* key in summary.json and compare.json */
-	const char *section;   /* "metrics" or "timings" */
-	const char *size_key;  /* manifest.json sizes.<key> when the run has none, or NULL */
+	const char *name;     /* key in summary.json and compare.json */
+	const char *section;  /* "metrics" or "timings" */
+	const char *size_key; /* manifest.json sizes.<key> when the run has none, or NULL */
 } figures[] = {
 	{ "binary_bytes", "metrics", "binary_bytes" },
 	{ "binary_unpacked_bytes", "metrics", "binary_unpacked_bytes" },
@@ -306,7 +305,8 @@ static json_t *figure_rows(const struct compare_side *b, const struct compare_si
 
 static int by_string(const void *a, const void *b)
 {
-	return strcmp(json_string_value(*(json_t *const *)a), json_string_value(*(json_t *const *)b));
+	return strcmp(json_string_value(*(json_t *const *)a),
+		      json_string_value(*(json_t *const *)b));
 }
 
 /* The strings of a (and of a2, if given) that are not in b, sorted and unique. */
@@ -316,13 +316,12 @@ static json_t *str_minus(json_t *a, json_t *a2, json_t *b)
 	size_t i, n = 0;
 
 	for (int k = 0; k < 2; k++)
-		json_array_foreach(lists[k], i, v)
-			if (json_string_value(v) && !str_in(b, json_string_value(v)) &&
-			    !str_in(found, json_string_value(v)))
-				json_array_append(found, v);
+		json_array_foreach(lists[k], i, v) if (json_string_value(v) &&
+						       !str_in(b, json_string_value(v)) &&
+						       !str_in(found, json_string_value(v)))
+			json_array_append(found, v);
 	vs = xcalloc(json_array_size(found) + 1, sizeof(*vs));
-	json_array_foreach(found, i, v)
-		vs[n++] = v;
+	json_array_foreach(found, i, v) vs[n++] = v;
 	qsort(vs, n, sizeof(*vs), by_string);
 	for (i = 0; i < n; i++)
 		json_array_append(out, vs[i]);
@@ -386,12 +385,14 @@ static json_t *side_json(const struct compare_side *s)
 	if (s->build_error)
 		json_object_set_new(o, "build_error", json_string(s->build_error));
 	if (str(s->summary, "tailscale_version"))
-		json_object_set(o, "tailscale_version", json_object_get(s->summary, "tailscale_version"));
+		json_object_set(o, "tailscale_version",
+				json_object_get(s->summary, "tailscale_version"));
 	else if (str(m, "tailscale_version"))
 		json_object_set(o, "tailscale_version", json_object_get(m, "tailscale_version"));
 	if (m) {
-		json_object_set_new(o, "module", json_string(mod ? "resolved from image/go.mod for this run"
-								 : "pinned in image/go.mod"));
+		json_object_set_new(o, "module",
+				    json_string(mod ? "resolved from image/go.mod for this run"
+						    : "pinned in image/go.mod"));
 		json_object_set(o, "go", json_object_get(m, "go_version"));
 	}
 	if (mod) {
@@ -407,10 +408,13 @@ static json_t *side_json(const struct compare_side *s)
 			json_object_set(o, "error", json_object_get(s->summary, "error"));
 		json_object_set(o, "preconditions", json_object_get(s->summary, "preconditions"));
 		if (str(s->summary, "join_cli_error"))
-			json_object_set(o, "join_cli_error", json_object_get(s->summary, "join_cli_error"));
+			json_object_set(o, "join_cli_error",
+					json_object_get(s->summary, "join_cli_error"));
 		if (str(json_object_get(s->summary, "cached_verdict"), "time"))
-			json_object_set(o, "cached_verdict_time",
-					json_object_get(json_object_get(s->summary, "cached_verdict"), "time"));
+			json_object_set(
+				o, "cached_verdict_time",
+				json_object_get(json_object_get(s->summary, "cached_verdict"),
+						"time"));
 		if (str(vers, "kernel_version"))
 			json_object_set(o, "kernel", json_object_get(vers, "kernel_version"));
 		if (str(vers, "headscale"))
@@ -424,13 +428,14 @@ static void add_side_failure(struct strbuf *why, const struct compare_side *s)
 {
 	switch (side_state(s)) {
 	case SIDE_NO_BUILD:
-		strbuf_addf(why, "%s (%s) did not build (image/build.sh exit %d)", s->label, s->version,
-			    s->build_status);
+		strbuf_addf(why, "%s (%s) did not build (image/build.sh exit %d)", s->label,
+			    s->version, s->build_status);
 		if (s->build_error)
 			strbuf_addf(why, ": %s", s->build_error);
 		break;
 	case SIDE_NO_RUN:
-		strbuf_addf(why, "%s (%s) built but its run left no summary.json (make test exit %d)",
+		strbuf_addf(why,
+			    "%s (%s) built but its run left no summary.json (make test exit %d)",
 			    s->label, s->version, s->run_status);
 		break;
 	case SIDE_NOT_ONLINE:
@@ -438,8 +443,7 @@ static void add_side_failure(struct strbuf *why, const struct compare_side *s)
 		if (str(s->summary, "error"))
 			strbuf_addf(why, ": %s", str(s->summary, "error"));
 		break;
-	case SIDE_RAN:
-		break;
+	case SIDE_RAN: break;
 	}
 }
 
@@ -487,18 +491,14 @@ static int decide(const struct compare_side *b, const struct compare_side *n, js
 	}
 	switch (side_state(n)) {
 	case SIDE_NO_BUILD:
-	case SIDE_NOT_ONLINE:
-		add_side_failure(why, n);
-		return COMPARE_REGRESSION;
-	case SIDE_NO_RUN:
-		add_side_failure(why, n);
-		return COMPARE_INFRA;
-	case SIDE_RAN:
-		break;
+	case SIDE_NOT_ONLINE: add_side_failure(why, n); return COMPARE_REGRESSION;
+	case SIDE_NO_RUN: add_side_failure(why, n); return COMPARE_INFRA;
+	case SIDE_RAN: break;
 	}
 	{
 		/* a `tailscale up` error only NEW shows is what a RouterOS user meets anew */
-		const char *jb = str(b->summary, "join_cli_error"), *jn = str(n->summary, "join_cli_error");
+		const char *jb = str(b->summary, "join_cli_error"),
+			   *jn = str(n->summary, "join_cli_error");
 
 		if (jn && (!jb || strcmp(jb, jn)))
 			json_array_append_new(regressions, json_string("tailscale-up"));
@@ -526,8 +526,8 @@ static const char *exit_headline(int code)
 	}
 }
 
-json_t *compare_sides(const struct compare_side *b, const struct compare_side *n,
-		      const char *arch, const char *pinned, int *code)
+json_t *compare_sides(const struct compare_side *b, const struct compare_side *n, const char *arch,
+		      const char *pinned, int *code)
 {
 	struct strbuf why = STRBUF_INIT;
 	json_t *regressions = json_array(), *out, *rows;
@@ -535,14 +535,14 @@ json_t *compare_sides(const struct compare_side *b, const struct compare_side *n
 
 	rows = canary_rows(b, n, regressions);
 	*code = decide(b, n, regressions, &why);
-	out = json_pack("{s:s,s:o,s:o,s:{s:s,s:s},s:o,s:o,s:o,s:o,s:s,s:s,s:i}", "arch", arch,
-			"base", side_json(b), "new", side_json(n), "peers", "tailscale", pinned,
-			"note",
-			"client, exit node, phone, headscale and kernel are the same on both sides: "
-			"only the router image differs",
-			"canaries", rows, "regressions", regressions, "figures", figure_rows(b, n),
-			"features", feature_diff(b->manifest, n->manifest), "verdict",
-			exit_headline(*code), "why", strbuf_str(&why), "exit_code", *code);
+	out = json_pack(
+		"{s:s,s:o,s:o,s:{s:s,s:s},s:o,s:o,s:o,s:o,s:s,s:s,s:i}", "arch", arch, "base",
+		side_json(b), "new", side_json(n), "peers", "tailscale", pinned, "note",
+		"client, exit node, phone, headscale and kernel are the same on both sides: "
+		"only the router image differs",
+		"canaries", rows, "regressions", regressions, "figures", figure_rows(b, n),
+		"features", feature_diff(b->manifest, n->manifest), "verdict", exit_headline(*code),
+		"why", strbuf_str(&why), "exit_code", *code);
 	if (str(vers, "headscale"))
 		json_object_set(json_object_get(out, "peers"), "headscale",
 				json_object_get(vers, "headscale"));
@@ -598,8 +598,7 @@ static void add_list(struct strbuf *sb, json_t *arr, const char *none)
 
 	if (!json_array_size(arr))
 		strbuf_addstr(sb, none);
-	json_array_foreach(arr, i, v)
-		strbuf_addf(sb, "%s%s", i ? ", " : "", json_string_value(v));
+	json_array_foreach(arr, i, v) strbuf_addf(sb, "%s%s", i ? ", " : "", json_string_value(v));
 }
 
 static void md_canaries(struct strbuf *sb, json_t *cmp, const char *vb, const char *vn)
@@ -610,35 +609,43 @@ static void md_canaries(struct strbuf *sb, json_t *cmp, const char *vb, const ch
 	size_t i, shown = 0;
 
 	/* a side without canaries would make every row say so: one line instead */
-	if (!strcmp(sb_state, state_names[SIDE_NO_BUILD]) || !strcmp(sb_state, state_names[SIDE_NO_RUN]) ||
-	    !strcmp(sn_state, state_names[SIDE_NO_BUILD]) || !strcmp(sn_state, state_names[SIDE_NO_RUN])) {
+	if (!strcmp(sb_state, state_names[SIDE_NO_BUILD]) ||
+	    !strcmp(sb_state, state_names[SIDE_NO_RUN]) ||
+	    !strcmp(sn_state, state_names[SIDE_NO_BUILD]) ||
+	    !strcmp(sn_state, state_names[SIDE_NO_RUN])) {
 		size_t pb = 0, pn = 0;
 
-		json_array_foreach(rows, i, r) {
+		json_array_foreach(rows, i, r)
+		{
 			pb += !strcmp(str(r, "base"), "pass");
 			pn += !strcmp(str(r, "new"), "pass");
 		}
-		strbuf_addf(sb, "Canaries: none compared (%s: %s, %zu of %zu pass; %s: %s, %zu pass).\n\n",
-			    vb, sb_state, pb, json_array_size(rows), vn, sn_state, pn);
+		strbuf_addf(
+			sb,
+			"Canaries: none compared (%s: %s, %zu of %zu pass; %s: %s, %zu pass).\n\n",
+			vb, sb_state, pb, json_array_size(rows), vn, sn_state, pn);
 		return;
 	}
 	both = json_array();
-	json_array_foreach(rows, i, r) {
+	json_array_foreach(rows, i, r)
+	{
 		if (!strcmp(str(r, "base"), "pass") && !strcmp(str(r, "new"), "pass")) {
 			json_array_append(both, json_object_get(r, "name"));
 			continue;
 		}
 		if (!shown++)
-			strbuf_addf(sb, "| canary | %s | %s | |\n| --- | --- | --- | --- |\n", vb, vn);
-		strbuf_addf(sb, "| `%s` | %s%s%s%s | %s%s%s%s | %s |\n", str(r, "name"), str(r, "base"),
-			    str(r, "base_signature") ? " (" : "",
+			strbuf_addf(sb, "| canary | %s | %s | |\n| --- | --- | --- | --- |\n", vb,
+				    vn);
+		strbuf_addf(sb, "| `%s` | %s%s%s%s | %s%s%s%s | %s |\n", str(r, "name"),
+			    str(r, "base"), str(r, "base_signature") ? " (" : "",
 			    str(r, "base_signature") ? str(r, "base_signature") : "",
 			    str(r, "base_signature") ? ")" : "", str(r, "new"),
 			    str(r, "new_signature") ? " (" : "",
 			    str(r, "new_signature") ? str(r, "new_signature") : "",
 			    str(r, "new_signature") ? ")" : "",
-			    !strcmp(str(r, "change"), "regression") ? "**regression**" :
-			    !strcmp(str(r, "change"), "fixed")      ? "fixed" : "");
+			    !strcmp(str(r, "change"), "regression") ? "**regression**"
+			    : !strcmp(str(r, "change"), "fixed")    ? "fixed"
+								    : "");
 	}
 	if (shown)
 		strbuf_addch(sb, '\n');
@@ -658,7 +665,8 @@ static void md_figures(struct strbuf *sb, json_t *cmp, const char *vb, const cha
 	if (!json_array_size(rows))
 		return;
 	strbuf_addf(sb, "| figure | %s | %s | delta |\n| --- | ---: | ---: | ---: |\n", vb, vn);
-	json_array_foreach(rows, i, r) {
+	json_array_foreach(rows, i, r)
+	{
 		const char *name = str(r, "name");
 
 		strbuf_addf(sb, "| %s | ", name);
@@ -668,7 +676,8 @@ static void md_figures(struct strbuf *sb, json_t *cmp, const char *vb, const cha
 		strbuf_addstr(sb, " | ");
 		add_figure(sb, name, json_object_get(r, "delta"), 1);
 		if (json_is_number(json_object_get(r, "delta_pct")))
-			strbuf_addf(sb, " (%+.1f%%)", json_number_value(json_object_get(r, "delta_pct")));
+			strbuf_addf(sb, " (%+.1f%%)",
+				    json_number_value(json_object_get(r, "delta_pct")));
 		strbuf_addstr(sb, " |\n");
 	}
 	strbuf_addch(sb, '\n');
@@ -690,9 +699,10 @@ static void md_build(struct strbuf *sb, json_t *b, json_t *n)
 		if (str(s, "go_line"))
 			strbuf_addf(sb, " (go line %s)", str(s, "go_line"));
 		if (json_is_integer(json_object_get(s, "go_sum_added")))
-			strbuf_addf(sb, ", %lld go.sum lines beyond image/go.sum, each confirmed by %s",
-				    (long long)json_integer_value(json_object_get(s, "go_sum_added")),
-				    str(s, "gosumdb") ? str(s, "gosumdb") : "the checksum database");
+			strbuf_addf(
+				sb, ", %lld go.sum lines beyond image/go.sum, each confirmed by %s",
+				(long long)json_integer_value(json_object_get(s, "go_sum_added")),
+				str(s, "gosumdb") ? str(s, "gosumdb") : "the checksum database");
 		if (str(s, "build_error"))
 			strbuf_addf(sb, ", FAILED: %s", str(s, "build_error"));
 		else if (!str(s, "go"))
@@ -707,7 +717,8 @@ static json_t *unexplained_tags(json_t *tags, json_t *features)
 	json_t *out = json_array(), *v;
 	size_t i;
 
-	json_array_foreach(tags, i, v) {
+	json_array_foreach(tags, i, v)
+	{
 		const char *t = json_string_value(v);
 
 		if (!t || strncmp(t, "ts_omit_", 8) || !str_in(features, t + 8))
@@ -727,9 +738,10 @@ static void md_features(struct strbuf *sb, json_t *feat, const char *vb, const c
 	strbuf_addf(sb, "; only in %s: ", vb);
 	add_list(sb, removed, "none");
 	if (!json_array_size(tn) && !json_array_size(tb)) {
-		strbuf_addstr(sb, json_array_size(added) || json_array_size(removed) ?
-					  ". Each is built out (ts_omit_); build tags otherwise identical.\n" :
-					  ". Build tags identical.\n");
+		strbuf_addstr(sb, json_array_size(added) || json_array_size(removed)
+					  ? ". Each is built out (ts_omit_); build tags otherwise "
+					    "identical.\n"
+					  : ". Build tags identical.\n");
 	} else {
 		strbuf_addf(sb, ". Other build tags only in %s: ", vn);
 		add_list(sb, tn, "none");
@@ -749,13 +761,17 @@ void compare_markdown(json_t *cmp, FILE *fp)
 	const char *vb = str(b, "version"), *vn = str(n, "version");
 	const char *jb = str(b, "join_cli_error"), *jn = str(n, "join_cli_error");
 
-	strbuf_addf(&sb, "### tscanary compare, %s: tailscale %s -> %s\n\n", str(cmp, "arch"), vb, vn);
+	strbuf_addf(&sb, "### tscanary compare, %s: tailscale %s -> %s\n\n", str(cmp, "arch"), vb,
+		    vn);
 	strbuf_addf(&sb, "**%s** (exit %lld): %s.\n\n", str(cmp, "verdict"),
-		    (long long)json_integer_value(json_object_get(cmp, "exit_code")), str(cmp, "why"));
+		    (long long)json_integer_value(json_object_get(cmp, "exit_code")),
+		    str(cmp, "why"));
 	if (json_array_size(json_object_get(cmp, "canaries"))) {
-		strbuf_addf(&sb, "Only the router image differs: both runs used one lab on one "
-			    "machine, one after the other (client, exit node and phone on tailscale %s",
-			    str(peers, "tailscale"));
+		strbuf_addf(
+			&sb,
+			"Only the router image differs: both runs used one lab on one "
+			"machine, one after the other (client, exit node and phone on tailscale %s",
+			str(peers, "tailscale"));
 		if (str(peers, "headscale"))
 			strbuf_addf(&sb, ", headscale %s", str(peers, "headscale"));
 		if (str(peers, "kernel"))
@@ -765,7 +781,9 @@ void compare_markdown(json_t *cmp, FILE *fp)
 			json_t *side = i ? n : b;
 
 			if (str(side, "cached_verdict_time"))
-				strbuf_addf(&sb, " The %s run is a cached verdict: a passing run with the same "
+				strbuf_addf(&sb,
+					    " The %s run is a cached verdict: a passing run with "
+					    "the same "
 					    "key (same image, lab inputs and judge) at %s.",
 					    str(side, "version"), str(side, "cached_verdict_time"));
 		}
@@ -784,8 +802,9 @@ void compare_markdown(json_t *cmp, FILE *fp)
 				    jb ? jb : "clean", vn, jn ? jn : "clean");
 	}
 	if (json_array_size(json_object_get(cmp, "figures")))
-		strbuf_addstr(&sb, "- Timings (`_s`) and RSS are one run per side on a shared machine: "
-				   "small deltas are noise; sizes are exact.\n");
+		strbuf_addstr(&sb,
+			      "- Timings (`_s`) and RSS are one run per side on a shared machine: "
+			      "small deltas are noise; sizes are exact.\n");
 	fputs(strbuf_str(&sb), fp);
 	strbuf_release(&sb);
 }

@@ -8,24 +8,24 @@
 
 /* Exit codes of `tscanary compare` (and what `make compare` reports). */
 enum compare_exit {
-	COMPARE_SAME = 0,         /* NEW passes every canary BASE passes */
-	COMPARE_REGRESSION = 1,   /* NEW fails one BASE passes, or did not build or come online */
-	COMPARE_USAGE = 2,        /* bad arguments */
-	COMPARE_NO_VERSION = 3,   /* a requested Tailscale version does not exist */
-	COMPARE_UNVERIFIED = 4,   /* checksum verification refused or the database unreachable */
-	COMPARE_INFRA = 5,        /* proxy, machine or lab trouble; BASE has no result to compare with */
+	COMPARE_SAME = 0,       /* NEW passes every canary BASE passes */
+	COMPARE_REGRESSION = 1, /* NEW fails one BASE passes, or did not build or come online */
+	COMPARE_USAGE = 2,      /* bad arguments */
+	COMPARE_NO_VERSION = 3, /* a requested Tailscale version does not exist */
+	COMPARE_UNVERIFIED = 4, /* checksum verification refused or the database unreachable */
+	COMPARE_INFRA = 5, /* proxy, machine or lab trouble; BASE has no result to compare with */
 	COMPARE_INTERRUPTED = 130,
 };
 
 /* One side of a comparison, as `make compare` left it in its directory. */
 struct compare_side {
-	const char *label;     /* "base" or "new" */
-	const char *version;   /* the Tailscale version asked for */
-	int build_status;      /* image/build.sh exit status; -1 unknown */
-	char *build_error;     /* why the build failed (from build.log), or NULL */
-	int run_status;        /* exit status of its `make test`; -1 not run */
-	json_t *manifest;      /* the image's manifest.json, or NULL */
-	json_t *summary;       /* the run's summary.json, or NULL */
+	const char *label;   /* "base" or "new" */
+	const char *version; /* the Tailscale version asked for */
+	int build_status;    /* image/build.sh exit status; -1 unknown */
+	char *build_error;   /* why the build failed (from build.log), or NULL */
+	int run_status;      /* exit status of its `make test`; -1 not run */
+	json_t *manifest;    /* the image's manifest.json, or NULL */
+	json_t *summary;     /* the run's summary.json, or NULL */
 };
 
 /*

@@ -133,13 +133,15 @@ json_t *coverage_entry(const char *feature, const char *reason, const char *buil
 	if (run_error)
 		json_object_set_new(e, "error", json_string(run_error));
 	pre = json_object_get(summary, "preconditions");
-	json_object_foreach(pre, key, val) {
+	json_object_foreach(pre, key, val)
+	{
 		if (json_is_true(val))
 			continue;
 		failed_pre = 1;
-		json_array_append_new(noticed, json_pack("{s:s,s:s,s:s}", "canary",
-					 "precondition", "signature", key, "summary",
-					 run_error ? run_error : "precondition failed"));
+		json_array_append_new(noticed,
+				      json_pack("{s:s,s:s,s:s}", "canary", "precondition",
+						"signature", key, "summary",
+						run_error ? run_error : "precondition failed"));
 	}
 	canaries = json_object_get(summary, "canaries");
 	json_object_set_new(e, "feature_deps", json_string("not run"));
@@ -152,19 +154,23 @@ json_t *coverage_entry(const char *feature, const char *reason, const char *buil
 			continue;
 		if (!strcmp(name, "feature-deps")) {
 			json_object_set_new(e, "feature_deps",
-					    json_string(strcmp(result, "pass") ? (sig ? sig : result) : "pass"));
+					    json_string(strcmp(result, "pass")
+								? (sig ? sig : result)
+								: "pass"));
 			continue;
 		}
 		if (!strcmp(result, "pass") || !strcmp(result, "skip"))
 			continue;
-		json_array_append_new(noticed, json_pack("{s:s,s:s,s:s}", "canary", name,
-							 "signature", sig ? sig : result,
-							 "summary", str_of(c, "summary") ? str_of(c, "summary") : ""));
+		json_array_append_new(noticed,
+				      json_pack("{s:s,s:s,s:s}", "canary", name, "signature",
+						sig ? sig : result, "summary",
+						str_of(c, "summary") ? str_of(c, "summary") : ""));
 	}
 	json_object_set_new(e, "noticed_by", noticed);
 	if (crash_find(logs, &msg, &frame))
-		json_object_set_new(e, "crash", json_pack("{s:s,s:s}", "message", msg.buf ? msg.buf : "",
-							  "frame", frame.len ? frame.buf : "(no frame)"));
+		json_object_set_new(e, "crash",
+				    json_pack("{s:s,s:s}", "message", msg.buf ? msg.buf : "",
+					      "frame", frame.len ? frame.buf : "(no frame)"));
 	if (run_error && (!strncmp(run_error, "interrupted", 11) || !failed_pre))
 		status = "inconclusive"; /* no verdict either way */
 	else if (json_object_get(e, "crash"))
@@ -196,8 +202,9 @@ void coverage_markdown(json_t *doc, struct strbuf *out)
 {
 	json_t *list = json_object_get(doc, "features");
 
-	strbuf_addstr(out, "| feature left out | packed bytes it costs | runtime canaries that failed "
-			   "(signature) | crash | feature-deps |\n");
+	strbuf_addstr(out,
+		      "| feature left out | packed bytes it costs | runtime canaries that failed "
+		      "(signature) | crash | feature-deps |\n");
 	strbuf_addstr(out, "| --- | ---: | --- | --- | --- |\n");
 	for (size_t i = 0; i < json_array_size(list); i++) {
 		json_t *e = json_array_get(list, i), *by = json_object_get(e, "noticed_by");
@@ -220,8 +227,10 @@ void coverage_markdown(json_t *doc, struct strbuf *out)
 			strbuf_addf(out, "%s: ", status);
 			add_cell(out, str_of(e, "error"));
 		} else if (!json_array_size(by)) {
-			strbuf_addstr(out, json_is_true(json_object_get(e, "explained")) ?
-				      "none: unseen at runtime, `image/allowlist` says why" : "**none**");
+			strbuf_addstr(
+				out, json_is_true(json_object_get(e, "explained"))
+					     ? "none: unseen at runtime, `image/allowlist` says why"
+					     : "**none**");
 		}
 		for (size_t k = 0; k < json_array_size(by); k++) {
 			json_t *n = json_array_get(by, k);

@@ -72,9 +72,11 @@ static int parse_feature(json_t *e, size_t i, struct feature *f)
 	f->name = xstrdup(name);
 	f->desc = xstrdup(desc ? desc : "");
 	f->omittable = json_is_true(om);
-	json_array_foreach(deps, k, d) {
+	json_array_foreach(deps, k, d)
+	{
 		if (!json_string_value(d) || !*json_string_value(d))
-			return error("feature table: '%s' has a dependency that is not a name", name);
+			return error("feature table: '%s' has a dependency that is not a name",
+				     name);
 		vec_push(&f->deps, &f->ndeps, json_string_value(d));
 	}
 	return 0;
@@ -99,11 +101,13 @@ int feature_table_parse(struct feature_table *t, const char *json, size_t len)
 	list = json_object_get(root, "features");
 	if (!ver || !*ver || !json_is_array(list) || !json_array_size(list)) {
 		json_decref(root);
-		return error("feature table: want \"tailscale_version\" and a non-empty \"features\" list");
+		return error("feature table: want \"tailscale_version\" and a non-empty "
+			     "\"features\" list");
 	}
 	t->ts_version = xstrdup(ver);
 	t->v = xcalloc(json_array_size(list), sizeof(*t->v));
-	json_array_foreach(list, i, e) {
+	json_array_foreach(list, i, e)
+	{
 		struct feature *f = &t->v[t->n];
 
 		if (parse_feature(e, i, f) < 0) {
@@ -181,8 +185,8 @@ static int parse_item(struct feature_list *l, const char *line, size_t len, cons
 	rlen = len - nlen - 1;
 	while (rlen && (*reason == ' ' || *reason == '\t'))
 		reason++, rlen--;
-	while (rlen && (reason[rlen - 1] == ' ' || reason[rlen - 1] == '\t' ||
-			reason[rlen - 1] == '\r'))
+	while (rlen &&
+	       (reason[rlen - 1] == ' ' || reason[rlen - 1] == '\t' || reason[rlen - 1] == '\r'))
 		rlen--;
 	name = xmalloc(nlen + 1);
 	memcpy(name, line, nlen);
@@ -327,8 +331,9 @@ static void judge_members(const struct feature_table *t, const struct feature_li
 			vec_push_unique(&v->unknown, &v->nunknown, m->name);
 		m->waiver = w ? w->reason : NULL;
 		/* a waiver excuses a dependency, never an allowlisted feature */
-		m->status = built ? FEATURE_BUILT : w && !m->allowlisted ? FEATURE_WAIVED :
-			    FEATURE_MISSING;
+		m->status = built                  ? FEATURE_BUILT
+			    : w && !m->allowlisted ? FEATURE_WAIVED
+						   : FEATURE_MISSING;
 	}
 	for (size_t i = 0; i < v->n; i++) {
 		const struct feature *f = feature_table_find(t, v->m[i].name);
@@ -514,20 +519,23 @@ static size_t add_missing(struct strbuf *sb, const struct feature_verdict *v, in
 void feature_verdict_summary(const struct feature_verdict *v, struct strbuf *sb)
 {
 	if (!v->signature && v->of_build) {
-		strbuf_addf(sb, "every dependency of the %zu features in the binary is built or "
+		strbuf_addf(sb,
+			    "every dependency of the %zu features in the binary is built or "
 			    "waived (%zu features with their dependencies: %zu built, %zu waived; "
 			    "Deps from tailscale.com %s's featuretags)",
 			    v->nbuilt_total, v->n, v->nbuilt, v->nwaived, v->ts_version);
 		return;
 	}
 	if (!v->signature) {
-		strbuf_addf(sb, "all %zu features of the allowlist's dependency closure are in the "
+		strbuf_addf(sb,
+			    "all %zu features of the allowlist's dependency closure are in the "
 			    "build or waived (%zu allowlisted, %zu built, %zu waived)",
 			    v->n, v->nallowlisted, v->nbuilt, v->nwaived);
 		return;
 	}
 	if (!strcmp(v->signature, "unknown-feature")) {
-		strbuf_addf(sb, "names tailscale.com %s's featuretags does not know: ", v->ts_version);
+		strbuf_addf(sb,
+			    "names tailscale.com %s's featuretags does not know: ", v->ts_version);
 		add_list(sb, v->unknown, v->nunknown);
 		return;
 	}
@@ -544,12 +552,9 @@ void feature_verdict_summary(const struct feature_verdict *v, struct strbuf *sb)
 static const char *status_name(enum feature_status s)
 {
 	switch (s) {
-	case FEATURE_BUILT:
-		return "built";
-	case FEATURE_WAIVED:
-		return "waived";
-	case FEATURE_MISSING:
-		return "MISSING";
+	case FEATURE_BUILT: return "built";
+	case FEATURE_WAIVED: return "waived";
+	case FEATURE_MISSING: return "MISSING";
 	}
 	return "?";
 }
@@ -557,13 +562,17 @@ static const char *status_name(enum feature_status s)
 void feature_verdict_detail(const struct feature_verdict *v, struct strbuf *sb)
 {
 	if (v->of_build)
-		strbuf_addf(sb, "the binary's %zu features with their dependencies (Deps of "
-			    "tailscale.com %s): %zu features (%zu built, %zu waived, %zu missing)\n",
-			    v->nbuilt_total, v->ts_version, v->n, v->nbuilt, v->nwaived, v->nmissing);
+		strbuf_addf(
+			sb,
+			"the binary's %zu features with their dependencies (Deps of "
+			"tailscale.com %s): %zu features (%zu built, %zu waived, %zu missing)\n",
+			v->nbuilt_total, v->ts_version, v->n, v->nbuilt, v->nwaived, v->nmissing);
 	else
-		strbuf_addf(sb, "dependency closure of the allowlist (Deps of tailscale.com %s): "
+		strbuf_addf(sb,
+			    "dependency closure of the allowlist (Deps of tailscale.com %s): "
 			    "%zu features (%zu allowlisted, %zu built, %zu waived, %zu missing)\n",
-			    v->ts_version, v->n, v->nallowlisted, v->nbuilt, v->nwaived, v->nmissing);
+			    v->ts_version, v->n, v->nallowlisted, v->nbuilt, v->nwaived,
+			    v->nmissing);
 	for (size_t i = 0; i < v->n; i++) {
 		const struct closure_member *m = &v->m[i];
 		int sep = 0;
@@ -586,8 +595,9 @@ void feature_verdict_detail(const struct feature_verdict *v, struct strbuf *sb)
 		if (m->waiver) {
 			strbuf_addstr(sb, sep ? "; " : "");
 			strbuf_addf(sb, "waived%s: %s",
-				    m->status == FEATURE_WAIVED ? "" :
-				    m->allowlisted ? " (ignored: it is allowlisted)" : " (unused: it is built)",
+				    m->status == FEATURE_WAIVED ? ""
+				    : m->allowlisted            ? " (ignored: it is allowlisted)"
+								: " (unused: it is built)",
 				    m->waiver);
 		}
 		if (m->status == FEATURE_MISSING && m->needed_by_built)

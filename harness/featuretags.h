@@ -22,7 +22,7 @@ struct strbuf;
 struct feature {
 	char *name;
 	char *desc;
-	char **deps;   /* declared Deps, in table order */
+	char **deps; /* declared Deps, in table order */
 	size_t ndeps;
 	int omittable; /* 1: ts_omit_<name> removes it; 0: opt-in ts_include_<name> */
 };
@@ -80,13 +80,13 @@ enum feature_status {
 /* One feature of the allowlist's dependency closure. */
 struct closure_member {
 	char *name;
-	int known;                 /* in the table */
+	int known; /* in the table */
 	int allowlisted;
 	enum feature_status status;
-	const char *waiver;        /* its waived-list reason, or NULL (points into the list) */
-	char **required_by;        /* closure members that declare it in Deps, sorted */
+	const char *waiver; /* its waived-list reason, or NULL (points into the list) */
+	char **required_by; /* closure members that declare it in Deps, sorted */
 	size_t nrequired_by;
-	int needed_by_built;       /* one of those is built: the binary lacks a dependency */
+	int needed_by_built; /* one of those is built: the binary lacks a dependency */
 };
 
 /* The verdict on one build: the closure, its members' state, the failure class. */
@@ -96,14 +96,14 @@ struct feature_verdict {
 	struct closure_member *m; /* sorted by name */
 	size_t n;
 	size_t nallowlisted, nbuilt, nwaived, nmissing; /* over the closure */
-	size_t nbuilt_total;      /* features of the table the build holds */
-	char **extra;             /* built, outside the closure (sorted) */
+	size_t nbuilt_total;                            /* features of the table the build holds */
+	char **extra;                                   /* built, outside the closure (sorted) */
 	size_t nextra;
-	char **stale;             /* waived, outside the closure */
+	char **stale; /* waived, outside the closure */
 	size_t nstale;
-	char **unknown;           /* allowlisted, waived or Deps names the table lacks */
+	char **unknown; /* allowlisted, waived or Deps names the table lacks */
 	size_t nunknown;
-	char **unknown_tags;      /* ts_omit_/ts_include_ tags naming no feature */
+	char **unknown_tags; /* ts_omit_/ts_include_ tags naming no feature */
 	size_t nunknown_tags;
 	/*
 	 * NULL when every member is built or waived; else, first that applies:

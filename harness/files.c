@@ -65,8 +65,7 @@ int rm_rf(const char *path)
 			warning("cannot remove '%s': %s", e->fts_path, strerror(e->fts_errno));
 			ret = -1;
 			break;
-		case FTS_DC:
-			break;
+		case FTS_DC: break;
 		default:
 			if (unlink(e->fts_accpath) < 0 && errno != ENOENT) {
 				warning("cannot remove '%s': %s", e->fts_path, strerror(errno));

@@ -134,8 +134,8 @@ void frame_builder_release(struct frame_builder *b)
 void frame_decoder_init(struct frame_decoder *d, uint32_t max_payload)
 {
 	memset(d, 0, sizeof(*d));
-	d->max_payload = max_payload && max_payload < FRAME_MAX_PAYLOAD ?
-			 max_payload : FRAME_MAX_PAYLOAD;
+	d->max_payload = max_payload && max_payload < FRAME_MAX_PAYLOAD ? max_payload
+									: FRAME_MAX_PAYLOAD;
 }
 
 /* Forget the frame handed out last. */

@@ -24,73 +24,73 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define FRAME_MAGIC 0x54534341u /* "TSCA" */
-#define FRAME_VERSION 1
-#define FRAME_HEADER_LEN 16
+#define FRAME_MAGIC            0x54534341u /* "TSCA" */
+#define FRAME_VERSION          1
+#define FRAME_HEADER_LEN       16
 #define FRAME_FIELD_HEADER_LEN 6
 /* The largest payload either side sends or accepts. */
 #define FRAME_MAX_PAYLOAD (16u << 20)
 
 /* Message types; each request names the replies it can get. */
 enum frame_type {
-	FRAME_HELLO = 1,  /* agent: on start, on every (re)connect */
-	FRAME_PING,       /* host: RESET -> PONG (same fields as HELLO), even while busy */
+	FRAME_HELLO = 1, /* agent: on start, on every (re)connect */
+	FRAME_PING,      /* host: RESET -> PONG (same fields as HELLO), even while busy */
 	FRAME_PONG,
-	FRAME_EXEC,       /* host: ARG..., ENV..., STDIN, TIMEOUT_MS, CWD -> RESULT */
+	FRAME_EXEC, /* host: ARG..., ENV..., STDIN, TIMEOUT_MS, CWD -> RESULT */
 	FRAME_RESULT,
 	FRAME_WRITE_FILE, /* host: PATH, MODE, DATA -> OK */
 	FRAME_READ_FILE,  /* host: PATH, MAX_BYTES -> DATA */
 	FRAME_DATA,
-	FRAME_START,      /* host: ARG..., ENV..., LOG_PATH, CWD, RESTART_MS -> OK */
-	FRAME_STATUS,     /* host: DEVICE -> REPORT */
+	FRAME_START,  /* host: ARG..., ENV..., LOG_PATH, CWD, RESTART_MS -> OK */
+	FRAME_STATUS, /* host: DEVICE -> REPORT */
 	FRAME_REPORT,
-	FRAME_STOP,       /* host: TIMEOUT_MS (grace before SIGKILL) -> OK */
-	FRAME_POWEROFF,   /* host: -> OK, then the guest powers off */
+	FRAME_STOP,     /* host: TIMEOUT_MS (grace before SIGKILL) -> OK */
+	FRAME_POWEROFF, /* host: -> OK, then the guest powers off */
 	FRAME_OK,
-	FRAME_ERR,        /* ERRNO, MESSAGE: any request can fail this way */
+	FRAME_ERR, /* ERRNO, MESSAGE: any request can fail this way */
 	/* agent version 2 */
-	FRAME_HTTP,       /* host: SOCKET, METHOD, PATH, DATA, TIMEOUT_MS -> DATA (HTTP_STATUS) */
+	FRAME_HTTP, /* host: SOCKET, METHOD, PATH, DATA, TIMEOUT_MS -> DATA (HTTP_STATUS) */
 	FRAME_TYPE_MAX,
 };
 
 /* Field tags. */
 enum frame_tag {
-	TAG_VERSION = 1,  /* HELLO/PONG: agent version string */
-	TAG_UNAME,        /* HELLO/PONG: "sysname nodename release version machine" */
-	TAG_UPTIME_MS,    /* HELLO/PONG: guest uptime (CLOCK_BOOTTIME) */
-	TAG_PID,          /* HELLO/PONG: agent pid; REPORT: child pid (0: none) */
-	TAG_ARG,          /* one argv element, repeated in order */
-	TAG_ENV,          /* one KEY=VALUE, repeated */
-	TAG_STDIN,        /* EXEC: bytes for stdin (absent: /dev/null) */
-	TAG_TIMEOUT_MS,   /* EXEC: run limit; STOP: grace before SIGKILL */
-	TAG_CWD,          /* working directory */
-	TAG_PATH,         /* WRITE_FILE/READ_FILE: file path */
-	TAG_MODE,         /* WRITE_FILE: permission bits */
-	TAG_DATA,         /* WRITE_FILE/DATA: file contents */
-	TAG_MAX_BYTES,    /* READ_FILE: read at most this much */
-	TAG_LOG_PATH,     /* START: stdout+stderr appended here */
-	TAG_RESTART_MS,   /* START: delay before a failed child is restarted */
-	TAG_STATUS,       /* RESULT/REPORT: wait status (Linux encoding) */
-	TAG_TIMED_OUT,    /* RESULT: 1 when the timeout killed the command */
-	TAG_STDOUT,       /* RESULT */
-	TAG_STDERR,       /* RESULT */
-	TAG_DURATION_MS,  /* RESULT */
-	TAG_TRUNCATED,    /* RESULT/DATA: 1 when output or file was cut */
-	TAG_ERRNO,        /* ERR */
-	TAG_MESSAGE,      /* ERR */
-	TAG_START_COUNT,  /* REPORT: how many times the child was started */
-	TAG_EXITS,        /* REPORT: how many times it exited (TAG_STATUS: last) */
+	TAG_VERSION = 1,     /* HELLO/PONG: agent version string */
+	TAG_UNAME,           /* HELLO/PONG: "sysname nodename release version machine" */
+	TAG_UPTIME_MS,       /* HELLO/PONG: guest uptime (CLOCK_BOOTTIME) */
+	TAG_PID,             /* HELLO/PONG: agent pid; REPORT: child pid (0: none) */
+	TAG_ARG,             /* one argv element, repeated in order */
+	TAG_ENV,             /* one KEY=VALUE, repeated */
+	TAG_STDIN,           /* EXEC: bytes for stdin (absent: /dev/null) */
+	TAG_TIMEOUT_MS,      /* EXEC: run limit; STOP: grace before SIGKILL */
+	TAG_CWD,             /* working directory */
+	TAG_PATH,            /* WRITE_FILE/READ_FILE: file path */
+	TAG_MODE,            /* WRITE_FILE: permission bits */
+	TAG_DATA,            /* WRITE_FILE/DATA: file contents */
+	TAG_MAX_BYTES,       /* READ_FILE: read at most this much */
+	TAG_LOG_PATH,        /* START: stdout+stderr appended here */
+	TAG_RESTART_MS,      /* START: delay before a failed child is restarted */
+	TAG_STATUS,          /* RESULT/REPORT: wait status (Linux encoding) */
+	TAG_TIMED_OUT,       /* RESULT: 1 when the timeout killed the command */
+	TAG_STDOUT,          /* RESULT */
+	TAG_STDERR,          /* RESULT */
+	TAG_DURATION_MS,     /* RESULT */
+	TAG_TRUNCATED,       /* RESULT/DATA: 1 when output or file was cut */
+	TAG_ERRNO,           /* ERR */
+	TAG_MESSAGE,         /* ERR */
+	TAG_START_COUNT,     /* REPORT: how many times the child was started */
+	TAG_EXITS,           /* REPORT: how many times it exited (TAG_STATUS: last) */
 	TAG_CHILD_UPTIME_MS, /* REPORT: how long the current child runs */
-	TAG_VMRSS_KIB,    /* REPORT */
-	TAG_VMHWM_KIB,    /* REPORT */
-	TAG_DEVICE,       /* STATUS: block device name (default "vda") */
-	TAG_DISKSTAT,     /* REPORT: contents of /sys/block/<device>/stat */
-	TAG_SIZE,         /* DATA: the file's full size */
-	TAG_RESET,        /* PING: 1 from a new connection: drop the old one's work */
+	TAG_VMRSS_KIB,       /* REPORT */
+	TAG_VMHWM_KIB,       /* REPORT */
+	TAG_DEVICE,          /* STATUS: block device name (default "vda") */
+	TAG_DISKSTAT,        /* REPORT: contents of /sys/block/<device>/stat */
+	TAG_SIZE,            /* DATA: the file's full size */
+	TAG_RESET,           /* PING: 1 from a new connection: drop the old one's work */
 	/* agent version 2 */
-	TAG_SOCKET,       /* HTTP: the server's unix socket in the guest */
-	TAG_METHOD,       /* HTTP: "GET", "POST", "PATCH" */
-	TAG_HTTP_STATUS,  /* DATA answering HTTP: the response's status (TAG_DATA: its body) */
+	TAG_SOCKET,      /* HTTP: the server's unix socket in the guest */
+	TAG_METHOD,      /* HTTP: "GET", "POST", "PATCH" */
+	TAG_HTTP_STATUS, /* DATA answering HTTP: the response's status (TAG_DATA: its body) */
 };
 
 /* A frame being built: header, then fields appended, then frame_finish(). */

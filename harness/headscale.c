@@ -26,7 +26,7 @@
 #define HEALTH_POLL_MS 200
 #define ONLINE_POLL_MS 250
 #define LOG_TAIL_LINES 12
-#define MAX_BODY 65536
+#define MAX_BODY       65536
 
 /* ---- config rendering ---- */
 
@@ -80,8 +80,7 @@ static int value_is_safe(const char *v)
 	return 1;
 }
 
-int headscale_render_config(const char *tmpl, const struct headscale_conf *conf,
-			    struct strbuf *out)
+int headscale_render_config(const char *tmpl, const struct headscale_conf *conf, struct strbuf *out)
 {
 	const char *p = tmpl;
 
@@ -114,7 +113,8 @@ int headscale_render_config(const char *tmpl, const struct headscale_conf *conf,
 			return error("no value for placeholder '@%s@' in headscale config template",
 				     ph->name);
 		if (!value_is_safe(value))
-			return error("value for '@%s@' has a quote, backslash or control character: '%s'",
+			return error("value for '@%s@' has a quote, backslash or control "
+				     "character: '%s'",
 				     ph->name, value);
 		strbuf_addstr(out, value);
 		p = at + 1 + n + 1;
@@ -151,8 +151,7 @@ static size_t collect_body(char *data, size_t size, size_t nmemb, void *arg)
  * thread's network namespace, within timeout_ms. 1: healthy; 0: not
  * (yet), why says how.
  */
-static int health_once(const char *url, const char *ca, long timeout_ms,
-		       struct strbuf *why)
+static int health_once(const char *url, const char *ca, long timeout_ms, struct strbuf *why)
 {
 	char errbuf[CURL_ERROR_SIZE] = "";
 	struct strbuf body = STRBUF_INIT;
@@ -200,8 +199,8 @@ static int health_once(const char *url, const char *ca, long timeout_ms,
 }
 
 /* health_once() from inside netns; -1 only when the switch itself failed. */
-static int health_in_netns(const char *netns, const char *url, const char *ca,
-			   long timeout_ms, struct strbuf *why)
+static int health_in_netns(const char *netns, const char *url, const char *ca, long timeout_ms,
+			   struct strbuf *why)
 {
 	int saved, ok;
 
@@ -228,7 +227,10 @@ static int wait_healthy(struct headscale *hs, int timeout_ms, double t0)
 
 		strbuf_reset(&why);
 		ok = health_in_netns(hs->netns, url, hs->ca_path,
-				     left_ms < 100 ? 100 : left_ms > 3000 ? 3000 : left_ms, &why);
+				     left_ms < 100    ? 100
+				     : left_ms > 3000 ? 3000
+						      : left_ms,
+				     &why);
 		if (ok < 0)
 			break;
 		if (ok) {
@@ -240,8 +242,8 @@ static int wait_healthy(struct headscale *hs, int timeout_ms, double t0)
 			break;
 		}
 		if (mono_s() >= deadline) {
-			strbuf_addf(&msg, "headscale not healthy at '%s' within %d ms: %s",
-				    url, timeout_ms, strbuf_str(&why));
+			strbuf_addf(&msg, "headscale not healthy at '%s' within %d ms: %s", url,
+				    timeout_ms, strbuf_str(&why));
 			strbuf_add_log_tail(&msg, hs->log_path, LOG_TAIL_LINES);
 			error("%s", strbuf_str(&msg));
 			break;
@@ -395,8 +397,8 @@ int headscale_start(struct headscale *hs, const struct headscale_spec *spec)
 		goto fail;
 	}
 	hs->ready_s = mono_s() - t0;
-	info("headscale healthy at %s after %.2f s (pid %d, log '%s')", HEADSCALE_URL,
-	     hs->ready_s, (int)proc_pid(hs->proc), hs->log_path);
+	info("headscale healthy at %s after %.2f s (pid %d, log '%s')", HEADSCALE_URL, hs->ready_s,
+	     (int)proc_pid(hs->proc), hs->log_path);
 	free(state_dir);
 	free(tls_dir);
 	return 0;
@@ -479,8 +481,8 @@ int headscale_create_user(struct headscale *hs, const char *name, uint64_t *id)
 	return ret;
 }
 
-int headscale_create_authkey(struct headscale *hs, uint64_t user_id,
-			     enum hs_authkey_flags flags, const char *expiry, char **key)
+int headscale_create_authkey(struct headscale *hs, uint64_t user_id, enum hs_authkey_flags flags,
+			     const char *expiry, char **key)
 {
 	char uid[32];
 	const char *args[10];
@@ -530,7 +532,8 @@ int headscale_expire_authkey(struct headscale *hs, const char *key)
 	if (!ret && hs_parse_authkey_entry(out.buf, out.len, key, &id, &expires) < 0)
 		ret = error("the expired pre-auth key is gone from headscale's list");
 	if (!ret && (expires <= 0 || expires > (long long)time(NULL)))
-		ret = error("pre-auth key %" PRIu64 " still not expired (expiry %lld)", id, expires);
+		ret = error("pre-auth key %" PRIu64 " still not expired (expiry %lld)", id,
+			    expires);
 	if (!ret)
 		debug("pre-auth key %" PRIu64 " expired at %lld", id, expires);
 	strbuf_release(&out);
@@ -557,8 +560,7 @@ int headscale_list_nodes(struct headscale *hs, struct hs_node **nodes, size_t *n
 	return ret;
 }
 
-int headscale_approve_routes(struct headscale *hs, uint64_t node_id,
-			     const char *const *routes)
+int headscale_approve_routes(struct headscale *hs, uint64_t node_id, const char *const *routes)
 {
 	struct strbuf list = STRBUF_INIT, out = STRBUF_INIT;
 	char id[32];
@@ -568,8 +570,7 @@ int headscale_approve_routes(struct headscale *hs, uint64_t node_id,
 	for (const char *const *r = routes; r && *r; r++)
 		strbuf_addf(&list, "%s%s", r == routes ? "" : ",", *r);
 
-	const char *args[] = { "nodes", "approve-routes", "-i", id, "-r",
-			       strbuf_str(&list), NULL };
+	const char *args[] = { "nodes", "approve-routes", "-i", id, "-r", strbuf_str(&list), NULL };
 
 	ret = hs_cli(hs, args, &out);
 	if (!ret)
@@ -664,10 +665,8 @@ int headscale_wait_online(struct headscale *hs, const char *name, int timeout_ms
 				     seen ? "registered but not online" : "not registered",
 				     timeout_ms);
 		switch (proc_wait(hs->proc, ONLINE_POLL_MS, NULL)) {
-		case 0:
-			return error("headscale exited while waiting for node '%s'", name);
-		case -1:
-			return -1;
+		case 0: return error("headscale exited while waiting for node '%s'", name);
+		case -1: return -1;
 		}
 	}
 }
@@ -763,8 +762,7 @@ static int parse_node(json_t *o, struct hs_node *node)
 		ret |= error("headscale JSON member 'online' is not a boolean");
 	node->online = json_is_true(online);
 	ret |= get_str_array(o, "approved_routes", &node->approved_routes, &node->n_approved);
-	ret |= get_str_array(o, "available_routes", &node->available_routes,
-			     &node->n_available);
+	ret |= get_str_array(o, "available_routes", &node->available_routes, &node->n_available);
 	ret |= get_str_array(o, "ip_addresses", &ips, &n_ips);
 	node->ipv4 = NULL;
 	node->ipv6 = NULL;
@@ -866,7 +864,8 @@ int hs_parse_authkey_entry(const char *json, size_t len, const char *key, uint64
 
 	if (!j)
 		return -1;
-	json_array_foreach(j, i, e) {
+	json_array_foreach(j, i, e)
+	{
 		const char *shown = json_string_value(json_object_get(e, "key"));
 		json_t *exp = json_object_get(e, "expiration");
 
@@ -875,7 +874,8 @@ int hs_parse_authkey_entry(const char *json, size_t len, const char *key, uint64
 		if (get_id(e, "headscale preauthkey", id) < 0)
 			break;
 		/* a protobuf Timestamp through encoding/json: {"seconds": N, "nanos": N} */
-		*expires = json_is_object(exp) ? json_integer_value(json_object_get(exp, "seconds")) : 0;
+		*expires = json_is_object(exp) ? json_integer_value(json_object_get(exp, "seconds"))
+					       : 0;
 		ret = 0;
 		break;
 	}

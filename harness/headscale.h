@@ -19,19 +19,19 @@
 
 /* Values for the @NAME@ placeholders of fixtures/headscale/config.yaml.in. */
 struct headscale_conf {
-	const char *server_url;   /* @SERVER_URL@ */
-	const char *listen_addr;  /* @LISTEN_ADDR@ */
-	const char *server_ipv4;  /* @SERVER_IPV4@ (the DERP node's address) */
-	const char *server_ipv6;  /* @SERVER_IPV6@ (its IPv6 address) */
-	const char *stun_addr;    /* @STUN_LISTEN_ADDR@ */
-	const char *prefix_v4;    /* @PREFIX_V4@ (tailnet addresses) */
-	const char *prefix_v6;    /* @PREFIX_V6@ */
-	const char *state_dir;    /* @STATE_DIR@ (absolute) */
-	const char *tls_cert;     /* @TLS_CERT@ */
-	const char *tls_key;      /* @TLS_KEY@ */
-	const char *policy_path;  /* @POLICY_PATH@ */
-	const char *base_domain;  /* @BASE_DOMAIN@ */
-	const char *log_level;    /* @LOG_LEVEL@ */
+	const char *server_url;  /* @SERVER_URL@ */
+	const char *listen_addr; /* @LISTEN_ADDR@ */
+	const char *server_ipv4; /* @SERVER_IPV4@ (the DERP node's address) */
+	const char *server_ipv6; /* @SERVER_IPV6@ (its IPv6 address) */
+	const char *stun_addr;   /* @STUN_LISTEN_ADDR@ */
+	const char *prefix_v4;   /* @PREFIX_V4@ (tailnet addresses) */
+	const char *prefix_v6;   /* @PREFIX_V6@ */
+	const char *state_dir;   /* @STATE_DIR@ (absolute) */
+	const char *tls_cert;    /* @TLS_CERT@ */
+	const char *tls_key;     /* @TLS_KEY@ */
+	const char *policy_path; /* @POLICY_PATH@ */
+	const char *base_domain; /* @BASE_DOMAIN@ */
+	const char *log_level;   /* @LOG_LEVEL@ */
 };
 
 /*
@@ -67,7 +67,10 @@ struct headscale {
 	double ready_s; /* seconds from spawn to a passing /health */
 };
 
-#define HEADSCALE_INIT { NULL, NULL, NULL, NULL, NULL, NULL, 0 }
+#define HEADSCALE_INIT                                                                             \
+	{                                                                                          \
+		NULL, NULL, NULL, NULL, NULL, NULL, 0                                              \
+	}
 
 /*
  * Render the config into spec->state_dir, start `headscale serve` in
@@ -105,9 +108,8 @@ enum hs_authkey_flags {
 /* `users create NAME`: the new user's id into *id. */
 int headscale_create_user(struct headscale *hs, const char *name, uint64_t *id);
 /* `preauthkeys create -u ID -e EXPIRY` (NULL: 1h): the key (heap string) into *key. */
-int headscale_create_authkey(struct headscale *hs, uint64_t user_id,
-			     enum hs_authkey_flags flags, const char *expiry,
-			     char **key);
+int headscale_create_authkey(struct headscale *hs, uint64_t user_id, enum hs_authkey_flags flags,
+			     const char *expiry, char **key);
 /*
  * Expire key (the full key as created) with `preauthkeys expire -i ID`, its
  * id found in `preauthkeys list`; then check the list shows it expired.
@@ -118,8 +120,7 @@ int headscale_nodes_json(struct headscale *hs, struct strbuf *out);
 /* `nodes list`: an array of *n nodes into *nodes (free: hs_nodes_free). */
 int headscale_list_nodes(struct headscale *hs, struct hs_node **nodes, size_t *n);
 /* `nodes approve-routes`: replace node id's approved set with routes (NULL-terminated). */
-int headscale_approve_routes(struct headscale *hs, uint64_t node_id,
-			     const char *const *routes);
+int headscale_approve_routes(struct headscale *hs, uint64_t node_id, const char *const *routes);
 /* `nodes delete -i ID --force`: peers then drop the node from their netmaps. */
 int headscale_delete_node(struct headscale *hs, uint64_t node_id);
 /*

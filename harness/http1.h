@@ -30,7 +30,7 @@ size_t http1_format_request(char *buf, size_t size, const char *method, const ch
 
 /* A parsed response; body points into the parsed buffer. */
 struct http1_response {
-	int status;        /* 100-999 */
+	int status; /* 100-999 */
 	const char *body;
 	size_t body_len;
 	const char *error; /* why parsing failed (static text) */

@@ -24,12 +24,12 @@
 #include <unistd.h>
 
 /* index, manifest and config blobs are small; anything bigger is not one */
-#define MAX_JSON_BYTES (16L << 20)
-#define MAX_NESTING 4
-#define MAX_CANDIDATES 256
-#define TAR_TIMEOUT_MS (120 * 1000)
+#define MAX_JSON_BYTES    (16L << 20)
+#define MAX_NESTING       4
+#define MAX_CANDIDATES    256
+#define TAR_TIMEOUT_MS    (120 * 1000)
 #define SKOPEO_TIMEOUT_MS (600 * 1000)
-#define UMOCI_TIMEOUT_MS (600 * 1000)
+#define UMOCI_TIMEOUT_MS  (600 * 1000)
 /* the tag the converted layout carries; umoci unpacks it */
 #define LAYOUT_TAG "image"
 #define OCI_LAYOUT "{\"imageLayoutVersion\":\"1.0.0\"}"
@@ -192,7 +192,8 @@ static int strv_from_array(json_t *v, char ***out, const char *what, const char 
 	if (!json_is_array(v))
 		return error("%s: '%s' is not an array of strings", what, key);
 	*out = strv_new(json_array_size(v));
-	json_array_foreach(v, i, e) {
+	json_array_foreach(v, i, e)
+	{
 		if (!json_is_string(e)) {
 			strv_free(*out);
 			*out = NULL;
@@ -219,7 +220,8 @@ static int strv_from_object(json_t *v, char ***out, int with_values, const char 
 	if (!json_is_object(v))
 		return error("%s: '%s' is not an object", what, key);
 	*out = strv_new(json_object_size(v));
-	json_object_foreach(v, k, e) {
+	json_object_foreach(v, k, e)
+	{
 		if (!with_values) {
 			(*out)[i++] = xstrdup(k);
 			continue;
@@ -259,10 +261,12 @@ static int parse_config(const char *text, size_t len, const char *what, struct i
 	}
 	/* json_object_get(NULL, ...) is NULL: an absent config reads as empty */
 	if (platform_from_json(root, &out->platform, what) < 0 ||
-	    strv_from_array(json_object_get(c, "Entrypoint"), &out->entrypoint, what, "Entrypoint") < 0 ||
+	    strv_from_array(json_object_get(c, "Entrypoint"), &out->entrypoint, what,
+			    "Entrypoint") < 0 ||
 	    strv_from_array(json_object_get(c, "Cmd"), &out->cmd, what, "Cmd") < 0 ||
 	    strv_from_array(json_object_get(c, "Env"), &out->env, what, "Env") < 0 ||
-	    strv_from_object(json_object_get(c, "Volumes"), &out->volumes, 0, what, "Volumes") < 0 ||
+	    strv_from_object(json_object_get(c, "Volumes"), &out->volumes, 0, what, "Volumes") <
+		    0 ||
 	    strv_from_object(json_object_get(c, "Labels"), &out->labels, 1, what, "Labels") < 0 ||
 	    get_str(c, "WorkingDir", &wd, what) < 0 || get_str(c, "User", &user, what) < 0)
 		goto out;
@@ -419,7 +423,8 @@ static void merge_platform(struct image_candidate *cand, const struct image_plat
 	    (d->arch[0] && strcmp(norm_arch(d->arch), norm_arch(p->arch))) ||
 	    (d->variant[0] && p->variant[0] && strcmp(d->variant, p->variant))) {
 		warning("image %s: the index says %s but the config says %s; going by the config",
-			what, image_platform_str(d, a, sizeof(a)), image_platform_str(cfg, b, sizeof(b)));
+			what, image_platform_str(d, a, sizeof(a)),
+			image_platform_str(cfg, b, sizeof(b)));
 		return;
 	}
 	if (!p->variant[0])
@@ -492,7 +497,8 @@ static int add_manifest(struct oci_walk *w, json_t *manifest, const char *mt, co
 	cand->members[0] = xstrdup(name);
 	cand->members[1] = cname;
 	cname = NULL;
-	json_array_foreach(layers, i, l) {
+	json_array_foreach(layers, i, l)
+	{
 		const char *ldigest = NULL;
 
 		if (!json_is_object(l)) {
@@ -590,7 +596,8 @@ static int walk_index(struct oci_walk *w, json_t *index, const char *what, int d
 
 	if (!json_is_array(m))
 		return error("%s has no 'manifests' list", what);
-	json_array_foreach(m, i, d) {
+	json_array_foreach(m, i, d)
+	{
 		if (depth == 0)
 			w->top = i;
 		if (walk_descriptor(w, d, depth) < 0)
@@ -670,7 +677,8 @@ int image_list_docker(const char *manifest_json, image_read_fn *read, void *ctx,
 		return -1;
 	if (!json_is_array(root))
 		ret = error("manifest.json is not a JSON list");
-	json_array_foreach(root, i, e) {
+	json_array_foreach(root, i, e)
+	{
 		if (ret)
 			break;
 		ret = add_docker_image(e, i, read, ctx, out);
@@ -693,8 +701,9 @@ int image_select(const struct image_candidates *c, const struct arch *want, cons
 	image_platform_of_arch(want, &need);
 	image_platform_str(&need, needs, sizeof(needs));
 	if (!c->n)
-		return error("image '%s' holds no runnable image (no manifest with an image config)",
-			     what);
+		return error(
+			"image '%s' holds no runnable image (no manifest with an image config)",
+			what);
 	for (i = 0; i < c->n; i++) {
 		enum image_match m = image_platform_match(&c->v[i].platform, want);
 
@@ -771,8 +780,7 @@ int image_tree_bytes(const char *dir, unsigned long long *bytes)
 			errno = e->fts_errno;
 			ret = error_errno("cannot read '%s'", e->fts_path);
 			break;
-		default:
-			break;
+		default: break;
 		}
 	}
 	fts_close(fts);
@@ -817,8 +825,7 @@ static const char *one_line(struct strbuf *sb)
 }
 
 /* Run a tool to completion; -1 with its stderr reported unless it exits 0. */
-static int run_tool(const char *what, const char *tmpdir, int timeout_ms,
-		    const char *const *argv)
+static int run_tool(const char *what, const char *tmpdir, int timeout_ms, const char *const *argv)
 {
 	char *env_tmp = tmpdir ? xasprintf("TMPDIR=%s", tmpdir) : NULL;
 	const char *env[] = { env_tmp, NULL };
@@ -830,8 +837,8 @@ static int run_tool(const char *what, const char *tmpdir, int timeout_ms,
 	ret = run_capture(&spec, timeout_ms, NULL, &err, &status);
 	if (!ret && status) {
 		if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
-			ret = error("cannot %s: '%s' did not run (is it installed?): %s", what, argv[0],
-				    one_line(&err));
+			ret = error("cannot %s: '%s' did not run (is it installed?): %s", what,
+				    argv[0], one_line(&err));
 		else
 			ret = error("cannot %s: %s %s: %s", what, argv[0],
 				    proc_describe_status(status, how, sizeof(how)), one_line(&err));
@@ -870,18 +877,22 @@ static int check_archive_end(struct source *src)
 		goto out;
 	if (st.st_size % 512) {
 		ret = error("archive '%s' is truncated: %lld bytes is not a whole number of "
-			    "512-byte tar blocks", src->what, (long long)st.st_size);
+			    "512-byte tar blocks",
+			    src->what, (long long)st.st_size);
 		goto out;
 	}
 	if (st.st_size < (off_t)sizeof(tail) ||
-	    pread(fd, tail, sizeof(tail), st.st_size - (off_t)sizeof(tail)) != (ssize_t)sizeof(tail)) {
-		ret = error("archive '%s' is truncated: it is too short for a tar archive", src->what);
+	    pread(fd, tail, sizeof(tail), st.st_size - (off_t)sizeof(tail)) !=
+		    (ssize_t)sizeof(tail)) {
+		ret = error("archive '%s' is truncated: it is too short for a tar archive",
+			    src->what);
 		goto out;
 	}
 	for (size_t i = 0; i < sizeof(tail) && !ret; i++)
 		if (tail[i])
 			ret = error("archive '%s' is truncated: it lacks the tar end-of-archive "
-				    "blocks", src->what);
+				    "blocks",
+				    src->what);
 out:
 	if (fd >= 0)
 		close(fd);
@@ -941,9 +952,18 @@ static const char *archive_member(const struct source *src, const char *name)
 /* Extract the named files (not yet extracted) from the archive, as regular files only. */
 static int extract_members(struct source *src, char *const *names)
 {
-	const char *head[] = { "tar", "--force-local", "-x", "-f", src->path, "-C",
-			       src->extract_dir, "--no-same-owner", "--no-same-permissions",
-			       "--no-recursion", "--occurrence=1", "--" };
+	const char *head[] = { "tar",
+			       "--force-local",
+			       "-x",
+			       "-f",
+			       src->path,
+			       "-C",
+			       src->extract_dir,
+			       "--no-same-owner",
+			       "--no-same-permissions",
+			       "--no-recursion",
+			       "--occurrence=1",
+			       "--" };
 	size_t nhead = ARRAY_SIZE(head), n = nhead, count = strv_len(names);
 	const char **argv = xcalloc(nhead + count + 1, sizeof(char *));
 	struct stat st;
@@ -969,7 +989,8 @@ static int extract_members(struct source *src, char *const *names)
 		if (lstat(path, &st) < 0)
 			ret = error_errno("cannot extract '%s' from '%s'", names[i], src->what);
 		else if (!S_ISREG(st.st_mode))
-			ret = error("'%s' in archive '%s' is not a regular file", names[i], src->what);
+			ret = error("'%s' in archive '%s' is not a regular file", names[i],
+				    src->what);
 		free(path);
 	}
 	free(argv);
@@ -1056,8 +1077,9 @@ static int detect_format(struct source *src, const char *path)
 	src->what = path;
 	if (stat(path, &st) < 0) {
 		if (errno == ENOENT)
-			return error("no image at '%s' (build it with 'make image' or pass IMAGE=...)",
-				     path);
+			return error(
+				"no image at '%s' (build it with 'make image' or pass IMAGE=...)",
+				path);
 		return error_errno("cannot read image '%s'", path);
 	}
 	fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -1073,9 +1095,11 @@ static int detect_format(struct source *src, const char *path)
 			return 0;
 		}
 		if (exists_in(src->path, "manifest.json"))
-			return error("'%s' looks like an unpacked `docker save`: pass the tar file", path);
-		return error("'%s' is not an image: an OCI layout directory has an 'oci-layout' file",
-			     path);
+			return error("'%s' looks like an unpacked `docker save`: pass the tar file",
+				     path);
+		return error(
+			"'%s' is not an image: an OCI layout directory has an 'oci-layout' file",
+			path);
 	}
 	if (!S_ISREG(st.st_mode))
 		return error("'%s' is not an image: neither a file nor a directory", path);
@@ -1085,19 +1109,22 @@ static int detect_format(struct source *src, const char *path)
 		src->format = IMAGE_FORMAT_OCI_ARCHIVE;
 	else if (archive_member(src, "manifest.json") && src->compressed)
 		return error("'%s' is a compressed `docker save`, which skopeo 1.9 cannot read: "
-			     "decompress it first", path);
+			     "decompress it first",
+			     path);
 	else if (archive_member(src, "manifest.json"))
 		src->format = IMAGE_FORMAT_DOCKER_ARCHIVE;
 	else
 		return error("'%s' is a tar archive but not an image: it has neither 'oci-layout' "
-			     "and 'index.json' (OCI) nor 'manifest.json' (docker save)", path);
+			     "and 'index.json' (OCI) nor 'manifest.json' (docker save)",
+			     path);
 	return 0;
 }
 
 static int list_candidates(struct source *src, struct image_candidates *c)
 {
 	struct strbuf top = STRBUF_INIT;
-	const char *name = src->format == IMAGE_FORMAT_DOCKER_ARCHIVE ? "manifest.json" : "index.json";
+	const char *name = src->format == IMAGE_FORMAT_DOCKER_ARCHIVE ? "manifest.json"
+								      : "index.json";
 	int ret;
 
 	memset(c, 0, sizeof(*c));
@@ -1143,8 +1170,8 @@ static int stage_oci(const struct image *img, struct source *src,
 		path = NULL;
 	}
 	index = json_pack("{s:i, s:[{s:s, s:s, s:I}]}", "schemaVersion", 2, "manifests",
-			  "mediaType", cand->manifest_type, "digest", cand->manifest_digest,
-			  "size", (json_int_t)cand->manifest_size);
+			  "mediaType", cand->manifest_type, "digest", cand->manifest_digest, "size",
+			  (json_int_t)cand->manifest_size);
 	text = index ? json_dumps(index, JSON_COMPACT) : NULL;
 	json_decref(index);
 	if (!text) {
@@ -1188,9 +1215,10 @@ static int measure_shipped(struct image *img, const char *layout_ref, const char
 {
 	char *path = xasprintf("%s/shipped.tar", img->dir);
 	char *ref = xasprintf("oci-archive:%s:" LAYOUT_TAG, path);
-	const char *skopeo[] = { "skopeo", "--insecure-policy", "copy", "--quiet",
-				 "--dest-compress", "--dest-compress-format", "gzip",
-				 layout_ref, ref, NULL };
+	const char *skopeo[] = { "skopeo",  "--insecure-policy", "copy",
+				 "--quiet", "--dest-compress",   "--dest-compress-format",
+				 "gzip",    layout_ref,          ref,
+				 NULL };
 	struct stat st;
 	int ret = -1;
 
@@ -1213,8 +1241,11 @@ static int convert_and_unpack(struct image *img, const char *src_ref)
 	char *tmp = xasprintf("%s/tmp", img->dir);
 	char *dst_ref = xasprintf("oci:%s/layout:" LAYOUT_TAG, img->dir);
 	char *umoci_ref = xasprintf("%s/layout:" LAYOUT_TAG, img->dir);
-	const char *skopeo[] = { "skopeo", "--insecure-policy", "copy", "--quiet", "--format", "oci",
-				 src_ref, dst_ref, NULL };
+	const char *skopeo[] = { "skopeo",   "--insecure-policy",
+				 "copy",     "--quiet",
+				 "--format", "oci",
+				 src_ref,    dst_ref,
+				 NULL };
 	const char *umoci[9] = { "umoci", "--log=error", "raw", "unpack" };
 	size_t n = 4;
 	int ret = -1;
@@ -1333,7 +1364,8 @@ int image_open(struct image *img, const char *path, const struct arch *want, con
 	if (src.format == IMAGE_FORMAT_DOCKER_ARCHIVE ? stage_docker(img, &src, cand, &ref) < 0
 						      : stage_oci(img, &src, cand, &ref) < 0)
 		goto out;
-	if (convert_and_unpack(img, ref) < 0 || image_tree_bytes(img->rootfs, &img->rootfs_bytes) < 0)
+	if (convert_and_unpack(img, ref) < 0 ||
+	    image_tree_bytes(img->rootfs, &img->rootfs_bytes) < 0)
 		goto out;
 	remove_intermediates(img);
 	debug("image: '%s' %s config %s: %llu bytes in '%s'", path,
@@ -1384,8 +1416,8 @@ json_t *image_build_manifest(const struct image *img, const char *arch, char **p
 		strcpy(dir, ".");
 	for (int i = 0; i < 2 && !m; i++) {
 		free(file);
-		file = i ? xasprintf("%s/%s/manifest.json", dir, arch) :
-			   xasprintf("%s/manifest.json", dir);
+		file = i ? xasprintf("%s/%s/manifest.json", dir, arch)
+			 : xasprintf("%s/manifest.json", dir);
 		m = json_load_file(file, 0, NULL);
 		if (m && !json_is_object(m)) {
 			json_decref(m);
@@ -1393,11 +1425,13 @@ json_t *image_build_manifest(const struct image *img, const char *arch, char **p
 		}
 	}
 	if (m && !describes(m, img)) {
-		warning("ignoring '%s': it describes manifest %s (config %s), this run's image is %s "
-			"(config %s)", file,
-			json_string_value(json_object_get(m, "manifest_digest")) ?: "(none)",
+		warning("ignoring '%s': it describes manifest %s (config %s), this run's image is "
+			"%s "
+			"(config %s)",
+			file, json_string_value(json_object_get(m, "manifest_digest")) ?: "(none)",
 			json_string_value(json_object_get(m, "config_digest")) ?: "(none)",
-			*img->manifest_digest ? img->manifest_digest : "(none)", img->config_digest);
+			*img->manifest_digest ? img->manifest_digest : "(none)",
+			img->config_digest);
 		json_decref(m);
 		m = NULL;
 	}

@@ -42,29 +42,30 @@ enum image_match {
 /* The parts of an image config the harness uses (vectors NULL-terminated). */
 struct image_config {
 	struct image_platform platform; /* os/architecture/variant of the config */
-	char **entrypoint;  /* Entrypoint (empty vector when unset) */
-	char **cmd;         /* Cmd (empty vector when unset) */
-	char **argv;        /* Entrypoint + Cmd, as a container runtime runs them */
-	char **env;         /* Env, "NAME=VALUE" */
-	char **volumes;     /* Volumes, paths */
-	char **labels;      /* Labels, "key=value" */
-	char *working_dir;  /* WorkingDir ("" when unset) */
-	char *user;         /* User ("" when unset) */
-	char *version;      /* label org.opencontainers.image.version ("" when unset) */
+	char **entrypoint;              /* Entrypoint (empty vector when unset) */
+	char **cmd;                     /* Cmd (empty vector when unset) */
+	char **argv;                    /* Entrypoint + Cmd, as a container runtime runs them */
+	char **env;                     /* Env, "NAME=VALUE" */
+	char **volumes;                 /* Volumes, paths */
+	char **labels;                  /* Labels, "key=value" */
+	char *working_dir;              /* WorkingDir ("" when unset) */
+	char *user;                     /* User ("" when unset) */
+	char *version;                  /* label org.opencontainers.image.version ("" when unset) */
 };
 
 /* One runnable image found in an OCI index or a docker-save manifest.json. */
 struct image_candidate {
-	struct image_platform platform; /* effective: the config's, the index's where the config is silent */
+	struct image_platform
+		platform; /* effective: the config's, the index's where the config is silent */
 	struct image_platform declared; /* the index's platform entry (empty when none) */
-	size_t index;            /* position in the top-level index.json / manifest.json */
-	char *manifest_digest;   /* OCI manifest digest (NULL for docker save) */
-	char *index_digest;      /* the image index index.json names that holds it, or NULL */
-	char *manifest_type;     /* its media type (NULL for docker save) */
-	size_t manifest_size;    /* its size in bytes (0 for docker save) */
-	char *config_digest;     /* digest of the config blob ("sha256:<hex>") */
-	char *config_json;       /* the config blob */
-	char **members;          /* files it needs: OCI manifest, config, layers; docker config */
+	size_t index;                   /* position in the top-level index.json / manifest.json */
+	char *manifest_digest;          /* OCI manifest digest (NULL for docker save) */
+	char *index_digest;   /* the image index index.json names that holds it, or NULL */
+	char *manifest_type;  /* its media type (NULL for docker save) */
+	size_t manifest_size; /* its size in bytes (0 for docker save) */
+	char *config_digest;  /* digest of the config blob ("sha256:<hex>") */
+	char *config_json;    /* the config blob */
+	char **members;       /* files it needs: OCI manifest, config, layers; docker config */
 };
 
 /* The runnable images of one input. */
@@ -83,19 +84,19 @@ typedef int image_read_fn(void *ctx, const char *name, struct strbuf *out);
 /* An image opened and unpacked for one arch. */
 struct image {
 	enum image_format format;
-	char *source;             /* the path given to image_open() */
-	char *dir;                /* private temp dir under workdir, removed by image_release() */
-	char *rootfs;             /* the unpacked root filesystem (dir/rootfs) */
-	char *manifest_digest;    /* OCI manifest digest ("" for docker save) */
+	char *source;          /* the path given to image_open() */
+	char *dir;             /* private temp dir under workdir, removed by image_release() */
+	char *rootfs;          /* the unpacked root filesystem (dir/rootfs) */
+	char *manifest_digest; /* OCI manifest digest ("" for docker save) */
 	/*
 	 * The digest of the image index that index.json names and the chosen
 	 * manifest sits in (a multi-platform release), "" when index.json
 	 * lists the manifest itself (or for docker save).
 	 */
 	char *index_digest;
-	char *config_digest;      /* sha256:<hex> of the image config (docker: the image ID) */
-	struct image_platform platform; /* the platform that was chosen */
-	struct image_config config;     /* its config */
+	char *config_digest; /* sha256:<hex> of the image config (docker: the image ID) */
+	struct image_platform platform;  /* the platform that was chosen */
+	struct image_config config;      /* its config */
 	unsigned long long rootfs_bytes; /* sum of regular file sizes, hard links once */
 	/*
 	 * The chosen image as an OCI archive with gzip layers, as a registry
@@ -132,8 +133,8 @@ int image_list_docker(const char *manifest_json, image_read_fn *read, void *ctx,
  * Pick the first candidate that runs as want into *chosen; otherwise report
  * which platforms the image (called what) has and which one ARCH needs.
  */
-int image_select(const struct image_candidates *c, const struct arch *want,
-		 const char *what, size_t *chosen);
+int image_select(const struct image_candidates *c, const struct arch *want, const char *what,
+		 size_t *chosen);
 /* Free a candidate list. */
 void image_candidates_release(struct image_candidates *c);
 
@@ -144,8 +145,7 @@ void image_candidates_release(struct image_candidates *c);
  * The directory is removed by image_release() and, failing that, by the undo
  * stack. On failure everything is released and the cause reported.
  */
-int image_open(struct image *img, const char *path, const struct arch *want,
-	       const char *workdir);
+int image_open(struct image *img, const char *path, const struct arch *want, const char *workdir);
 /* Remove the image's directory and free everything; idempotent. */
 void image_release(struct image *img);
 /*

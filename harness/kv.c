@@ -10,8 +10,8 @@ static const char *find_key(const char *line, const char *end, const char *key)
 	size_t klen = strlen(key);
 
 	for (const char *p = line; p + klen < end; p++) {
-		if ((p == line || p[-1] == ' ' || p[-1] == '\t') &&
-		    !strncmp(p, key, klen) && p[klen] == '=')
+		if ((p == line || p[-1] == ' ' || p[-1] == '\t') && !strncmp(p, key, klen) &&
+		    p[klen] == '=')
 			return p + klen + 1;
 	}
 	return NULL;

@@ -85,17 +85,16 @@ int lab_init(struct lab *lab, const char *suffix)
 		const char *role;
 		char *dst;
 	} names[] = {
-		{ "inet", lab->inet },     { "ros", lab->routeros },
-		{ "br", lab->inet_br },    { "wan", lab->wan },
-		{ "ros", lab->wan_peer },  { "ctr", lab->containers },
+		{ "inet", lab->inet }, { "ros", lab->routeros }, { "br", lab->inet_br },
+		{ "wan", lab->wan },   { "ros", lab->wan_peer }, { "ctr", lab->containers },
 		{ "tap", lab->tap },
 	};
 
 	memset(lab, 0, sizeof(*lab));
 	if (suffix) {
 		if (!valid_word(suffix, LAB_SUFFIX_LEN))
-			return error("invalid run suffix '%s': want 1 to %d of [a-z0-9]",
-				     suffix, LAB_SUFFIX_LEN);
+			return error("invalid run suffix '%s': want 1 to %d of [a-z0-9]", suffix,
+				     LAB_SUFFIX_LEN);
 		memcpy(lab->suffix, suffix, strlen(suffix) + 1);
 	} else {
 		unsigned char rnd[LAB_SUFFIX_LEN];
@@ -119,12 +118,9 @@ static const struct {
 	const char *net;
 	unsigned plen;
 } lab_ranges[] = {
-	{ AF_INET, "198.51.100.0", 24 },
-	{ AF_INET, "172.20.0.0", 24 },
-	{ AF_INET, "100.64.0.0", 10 },
-	{ AF_INET6, "fd7a:115c:a1e0::", 48 },
-	{ AF_INET6, "2001:db8::", 32 },
-	{ AF_INET6, "fd00:172:20::", 64 },
+	{ AF_INET, "198.51.100.0", 24 }, { AF_INET, "172.20.0.0", 24 },
+	{ AF_INET, "100.64.0.0", 10 },   { AF_INET6, "fd7a:115c:a1e0::", 48 },
+	{ AF_INET6, "2001:db8::", 32 },  { AF_INET6, "fd00:172:20::", 64 },
 };
 
 /* Compare the first plen bits of a and b. */
@@ -224,7 +220,8 @@ static int check_if(const char *ifname)
 static int check_addr(const char *addr)
 {
 	if (!lab_addr_ok(addr))
-		return error("refusing address '%s': outside the lab ranges", addr ? addr : "(null)");
+		return error("refusing address '%s': outside the lab ranges",
+			     addr ? addr : "(null)");
 	return 0;
 }
 
@@ -288,8 +285,8 @@ int lab_add_netns(struct lab *lab, const char *name)
 
 int lab_add_bridge(struct lab *lab, const char *netns, const char *name)
 {
-	const char *argv[] = { "ip", "link", "add", name, "up", "type", "bridge",
-			       "stp_state", "0", "forward_delay", "0", NULL };
+	const char *argv[] = { "ip",        "link", "add",           name, "up", "type", "bridge",
+			       "stp_state", "0",    "forward_delay", "0",  NULL };
 
 	(void)lab;
 	if (check_ns(netns) < 0 || check_if(name) < 0)
@@ -298,11 +295,11 @@ int lab_add_bridge(struct lab *lab, const char *netns, const char *name)
 	return run_argv_ns(netns, CMD_TIMEOUT_MS, argv);
 }
 
-int lab_add_veth(struct lab *lab, const char *netns_a, const char *name_a,
-		 const char *netns_b, const char *name_b)
+int lab_add_veth(struct lab *lab, const char *netns_a, const char *name_a, const char *netns_b,
+		 const char *name_b)
 {
 	/* the peer cannot be set up in the same request (ENOTCONN), hence two */
-	const char *add[] = { "ip", "link", "add", name_a, "up", "type", "veth",
+	const char *add[] = { "ip",   "link", "add",  name_a,  "up",    "type", "veth",
 			      "peer", "name", name_b, "netns", netns_b, NULL };
 	const char *up[] = { "ip", "link", "set", name_b, "up", NULL };
 
@@ -356,8 +353,8 @@ int lab_add_service_addr(struct lab *lab, const char *netns, const char *ifname,
 	return add_addr(netns, ifname, cidr, 1);
 }
 
-int lab_add_route(struct lab *lab, const char *netns, const char *dst,
-		  const char *via, const char *dev)
+int lab_add_route(struct lab *lab, const char *netns, const char *dst, const char *via,
+		  const char *dev)
 {
 	const char *argv[10];
 	size_t n = 0;
@@ -404,8 +401,8 @@ int lab_add_tap(struct lab *lab, const char *netns, const char *name, const char
 	return run_argv_ns(netns, CMD_TIMEOUT_MS, up);
 }
 
-int lab_add_host(struct lab *lab, const char *netns, const char *bridge_netns,
-		 const char *bridge, const char *cidr, const char *gateway)
+int lab_add_host(struct lab *lab, const char *netns, const char *bridge_netns, const char *bridge,
+		 const char *cidr, const char *gateway)
 {
 	char eth[IFNAMSIZ];
 
@@ -548,8 +545,7 @@ int lab_up_router(struct lab *lab, int nat6)
 			       "  }\n"
 			       "}\n",
 			       lab->wan);
-	ret = lab_add_netns(lab, lab->inet) ||
-	      lab_add_bridge(lab, lab->inet, lab->inet_br) ||
+	ret = lab_add_netns(lab, lab->inet) || lab_add_bridge(lab, lab->inet, lab->inet_br) ||
 	      lab_add_addr(lab, lab->inet, lab->inet_br, LAB_INET_GW "/24") ||
 	      lab_add_addr(lab, lab->inet, lab->inet_br, LAB_DNS_UPSTREAM "/24") ||
 	      lab_add_addr(lab, lab->inet, lab->inet_br, LAB_DNS_CLIENT "/24") ||
@@ -569,8 +565,7 @@ int lab_up_router(struct lab *lab, int nat6)
 	      lab_sysctl(lab, lab->routeros, "net.ipv6.conf.all.forwarding", "1") ||
 	      lab_add_route(lab, lab->routeros, LAB_TAILNET4, LAB_ROUTER_VM, lab->containers) ||
 	      lab_add_route(lab, lab->routeros, LAB_TAILNET6, LAB_ROUTER_VM6, lab->containers) ||
-	      lab_nft(lab, lab->routeros, nat) ||
-	      (nat6 && lab_nft(lab, lab->routeros, nat6_rules));
+	      lab_nft(lab, lab->routeros, nat) || (nat6 && lab_nft(lab, lab->routeros, nat6_rules));
 	free(nat);
 	free(nat6_rules);
 	if (ret) {
@@ -637,7 +632,8 @@ int lab_preflight(void)
 		return -1;
 	if (!ret)
 		return error("the lab needs CAP_NET_ADMIN and CAP_SYS_ADMIN (run as root; "
-			     "euid is %d)", (int)geteuid());
+			     "euid is %d)",
+			     (int)geteuid());
 	if (stat("/dev/net/tun", &st) < 0)
 		return error_errno("no /dev/net/tun (load the tun module)");
 	if (!S_ISCHR(st.st_mode))
@@ -664,8 +660,7 @@ int lab_preflight(void)
 	return ret;
 }
 
-int lab_wait_log(const char *path, size_t from, const char *needle, int timeout_ms,
-		 struct proc *p)
+int lab_wait_log(const char *path, size_t from, const char *needle, int timeout_ms, struct proc *p)
 {
 	double deadline = mono_s() + timeout_ms / 1000.0;
 	struct strbuf sb = STRBUF_INIT;
@@ -688,7 +683,8 @@ int lab_wait_log(const char *path, size_t from, const char *needle, int timeout_
 			break;
 		}
 		if (interrupted()) {
-			error("interrupted by signal %d waiting for '%s'", interrupt_signal(), needle);
+			error("interrupted by signal %d waiting for '%s'", interrupt_signal(),
+			      needle);
 			break;
 		}
 		if (mono_s() >= deadline) {
@@ -731,10 +727,12 @@ static struct proc *start_server(const struct proc_spec *spec, const char *addr,
 struct proc *lab_start_dnsd(const char *dnsd, const char *netns, const char *addr,
 			    const char *zonefile, const char *logpath, unsigned flags)
 {
-	const char *argv[] = { dnsd, "-a", addr, "-p", "53", "-z", zonefile, "-l", logpath,
-			       (flags & LAB_DNSD_RA) ? "-r" : NULL, NULL };
-	struct proc_spec spec = { .name = "dnsd", .argv = argv, .netns = netns,
-				  .log_path = logpath };
+	const char *argv[] = { dnsd, "-a",     addr, "-p",    "53",
+			       "-z", zonefile, "-l", logpath, (flags & LAB_DNSD_RA) ? "-r" : NULL,
+			       NULL };
+	struct proc_spec spec = {
+		.name = "dnsd", .argv = argv, .netns = netns, .log_path = logpath
+	};
 
 	return start_server(&spec, addr, logpath, "dnsd: listening on", 5000);
 }

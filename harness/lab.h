@@ -19,22 +19,22 @@ struct proc;
  */
 
 /* Lab address plan (ARCHITECTURE.md, "The lab's address plan"): every address a run uses. */
-#define LAB_INET_NET     "198.51.100.0/24" /* stand-in internet */
-#define LAB_INET_GW      "198.51.100.1"    /* inet bridge: headscale, DERP, STUN */
-#define LAB_ROUTER_WAN   "198.51.100.2"    /* the MikroTik host's WAN */
-#define LAB_CLIENT       "198.51.100.20"   /* netns cli: the laptop */
-#define LAB_EXIT         "198.51.100.30"   /* netns exit (later slice) */
-#define LAB_PHONE        "198.51.100.21"   /* netns mob: a phone, no resolver of its own */
-#define LAB_DNS_UPSTREAM "198.51.100.53"   /* upstream DNS (zone canary.test) */
-#define LAB_DNS_CLIENT   "198.51.100.54"   /* the client's own resolver */
-#define LAB_WEB          "198.51.100.80"   /* web server */
-#define LAB_CTR_NET      "172.20.0.0/24"   /* RouterOS "containers" bridge */
-#define LAB_CTR_GW       "172.20.0.1"      /* the router on that bridge */
-#define LAB_ROUTER_VM    "172.20.0.2"      /* the container (QEMU guest) */
-#define LAB_LANHOST      "172.20.0.10"     /* a LAN host */
-#define LAB_LANHOST2     "172.20.0.11"     /* a LAN host the guest user's rules leave out */
-#define LAB_GUEST        "198.51.100.41"   /* netns gu: policy-enforced's guest peer */
-#define LAB_TAILNET4     "100.64.0.0/10"   /* headscale's IPv4 prefix */
+#define LAB_INET_NET     "198.51.100.0/24"     /* stand-in internet */
+#define LAB_INET_GW      "198.51.100.1"        /* inet bridge: headscale, DERP, STUN */
+#define LAB_ROUTER_WAN   "198.51.100.2"        /* the MikroTik host's WAN */
+#define LAB_CLIENT       "198.51.100.20"       /* netns cli: the laptop */
+#define LAB_EXIT         "198.51.100.30"       /* netns exit (later slice) */
+#define LAB_PHONE        "198.51.100.21"       /* netns mob: a phone, no resolver of its own */
+#define LAB_DNS_UPSTREAM "198.51.100.53"       /* upstream DNS (zone canary.test) */
+#define LAB_DNS_CLIENT   "198.51.100.54"       /* the client's own resolver */
+#define LAB_WEB          "198.51.100.80"       /* web server */
+#define LAB_CTR_NET      "172.20.0.0/24"       /* RouterOS "containers" bridge */
+#define LAB_CTR_GW       "172.20.0.1"          /* the router on that bridge */
+#define LAB_ROUTER_VM    "172.20.0.2"          /* the container (QEMU guest) */
+#define LAB_LANHOST      "172.20.0.10"         /* a LAN host */
+#define LAB_LANHOST2     "172.20.0.11"         /* a LAN host the guest user's rules leave out */
+#define LAB_GUEST        "198.51.100.41"       /* netns gu: policy-enforced's guest peer */
+#define LAB_TAILNET4     "100.64.0.0/10"       /* headscale's IPv4 prefix */
 #define LAB_TAILNET6     "fd7a:115c:a1e0::/48" /* headscale's IPv6 prefix */
 
 /*
@@ -42,22 +42,22 @@ struct proc;
  * 2001:db8::/32 (a documentation range; the lab uses its first /64), the
  * containers bridge a ULA /64 (its interface IDs match the IPv4 plan).
  */
-#define LAB_INET6_RANGE  "2001:db8::/32"   /* all the lab may use of the documentation range */
-#define LAB_INET6_NET    "2001:db8::/64"   /* stand-in internet, IPv6 */
-#define LAB_INET6_GW     "2001:db8::1"     /* inet bridge: headscale, DERP, STUN */
-#define LAB_ROUTER_WAN6  "2001:db8::2"     /* the MikroTik host's WAN */
-#define LAB_CLIENT6      "2001:db8::20"    /* the laptop */
-#define LAB_WEB6         "2001:db8::80"    /* web server */
-#define LAB_CTR6_NET     "fd00:172:20::/64" /* RouterOS "containers" bridge, IPv6 (ULA) */
-#define LAB_CTR6_GW      "fd00:172:20::1"  /* the router on that bridge */
-#define LAB_ROUTER_VM6   "fd00:172:20::2"  /* the container */
-#define LAB_LANHOST6     "fd00:172:20::10" /* the LAN host */
-#define LAB_LANHOST2_6   "fd00:172:20::11" /* the second LAN host */
+#define LAB_INET6_RANGE "2001:db8::/32"    /* all the lab may use of the documentation range */
+#define LAB_INET6_NET   "2001:db8::/64"    /* stand-in internet, IPv6 */
+#define LAB_INET6_GW    "2001:db8::1"      /* inet bridge: headscale, DERP, STUN */
+#define LAB_ROUTER_WAN6 "2001:db8::2"      /* the MikroTik host's WAN */
+#define LAB_CLIENT6     "2001:db8::20"     /* the laptop */
+#define LAB_WEB6        "2001:db8::80"     /* web server */
+#define LAB_CTR6_NET    "fd00:172:20::/64" /* RouterOS "containers" bridge, IPv6 (ULA) */
+#define LAB_CTR6_GW     "fd00:172:20::1"   /* the router on that bridge */
+#define LAB_ROUTER_VM6  "fd00:172:20::2"   /* the container */
+#define LAB_LANHOST6    "fd00:172:20::10"  /* the LAN host */
+#define LAB_LANHOST2_6  "fd00:172:20::11"  /* the second LAN host */
 
 /* The router namespace's nftables NAT table, and its dstnat chain (NAT-PMP's entries). */
-#define LAB_NAT_TABLE    "tscanary"
-#define LAB_NAT_DSTNAT   "dstnat"
-#define LAB_NATPMP_PORT  5351
+#define LAB_NAT_TABLE   "tscanary"
+#define LAB_NAT_DSTNAT  "dstnat"
+#define LAB_NATPMP_PORT 5351
 
 /* Length of a generated run suffix: "tsc-<role>-<suffix>" fits IFNAMSIZ. */
 #define LAB_SUFFIX_LEN 6
@@ -67,12 +67,13 @@ struct proc;
 /* One run's lab: its suffix, the names of what lab_up_router() builds. */
 struct lab {
 	char suffix[LAB_SUFFIX_LEN + 1]; /* random run suffix, [a-z0-9] */
-	char inet[IFNAMSIZ];       /* netns: stand-in internet (tsc-inet-SUFFIX) */
-	char routeros[IFNAMSIZ];   /* netns: the MikroTik host (tsc-ros-SUFFIX) */
+	char inet[IFNAMSIZ];             /* netns: stand-in internet (tsc-inet-SUFFIX) */
+	char routeros[IFNAMSIZ];         /* netns: the MikroTik host (tsc-ros-SUFFIX) */
 	char inet_br[IFNAMSIZ];    /* bridge in inet holding 198.51.100.1/24, 2001:db8::1/64 */
 	char wan[IFNAMSIZ];        /* routeros WAN veth (198.51.100.2/24, 2001:db8::2/64) */
 	char wan_peer[IFNAMSIZ];   /* its peer, a port of inet_br (named like routeros) */
-	char containers[IFNAMSIZ]; /* bridge "containers" in routeros (172.20.0.1/24, fd00:172:20::1/64) */
+	char containers[IFNAMSIZ]; /* bridge "containers" in routeros (172.20.0.1/24,
+				      fd00:172:20::1/64) */
 	char tap[IFNAMSIZ];        /* tap in routeros for QEMU, port of containers */
 	size_t undo_base;          /* undo depth at lab_init(): lab_down() unwinds to it */
 	double up_s, down_s;       /* wall time of lab_up_router() and lab_down() */
@@ -98,8 +99,8 @@ int lab_capable(void);
 
 /*
  * Check that the lab can be built here: root or CAP_NET_ADMIN and
- * CAP_SYS_ADMIN (a user gets them in its own user namespace, userns.h), /dev/net/tun, ip and nft, and that `ip netns add` and a
- * bridge inside it work (a probe namespace, removed again).
+ * CAP_SYS_ADMIN (a user gets them in its own user namespace, userns.h), /dev/net/tun, ip and nft,
+ * and that `ip netns add` and a bridge inside it work (a probe namespace, removed again).
  */
 int lab_preflight(void);
 
@@ -120,8 +121,8 @@ int lab_add_netns(struct lab *lab, const char *name);
 /* Create bridge name (up, no STP, no forward delay) in netns. */
 int lab_add_bridge(struct lab *lab, const char *netns, const char *name);
 /* Create veth name_a in netns_a and its peer name_b in netns_b, both up. */
-int lab_add_veth(struct lab *lab, const char *netns_a, const char *name_a,
-		 const char *netns_b, const char *name_b);
+int lab_add_veth(struct lab *lab, const char *netns_a, const char *name_a, const char *netns_b,
+		 const char *name_b);
 /* Make link ifname in netns a port of bridge (both in netns). */
 int lab_enslave(struct lab *lab, const char *netns, const char *ifname, const char *bridge);
 /* Add address cidr ("198.51.100.1/24"; IPv6 without DAD) to ifname in netns. */
@@ -140,8 +141,8 @@ int lab_add_addr(struct lab *lab, const char *netns, const char *ifname, const c
  */
 int lab_add_service_addr(struct lab *lab, const char *netns, const char *ifname, const char *cidr);
 /* Add route dst ("default" or a lab prefix) via gateway (or NULL) dev (or NULL) in netns. */
-int lab_add_route(struct lab *lab, const char *netns, const char *dst,
-		  const char *via, const char *dev);
+int lab_add_route(struct lab *lab, const char *netns, const char *dst, const char *via,
+		  const char *dev);
 /* Create tap name (for QEMU started in netns), up, a port of bridge unless NULL. */
 int lab_add_tap(struct lab *lab, const char *netns, const char *name, const char *bridge);
 /*
@@ -150,8 +151,8 @@ int lab_add_tap(struct lab *lab, const char *netns, const char *name, const char
  * bridge_netns; with gateway, a route to LAB_INET_NET via it (for hosts
  * behind the router). One call for the client, exit node or LAN host.
  */
-int lab_add_host(struct lab *lab, const char *netns, const char *bridge_netns,
-		 const char *bridge, const char *cidr, const char *gateway);
+int lab_add_host(struct lab *lab, const char *netns, const char *bridge_netns, const char *bridge,
+		 const char *cidr, const char *gateway);
 /* Set sysctl key to value inside netns (net.* keys only: they are per-netns). */
 int lab_sysctl(struct lab *lab, const char *netns, const char *key, const char *value);
 /* Load an nftables ruleset (nft syntax, one string) inside netns. */
@@ -175,8 +176,7 @@ int lab_leave(int saved_fd);
  * Poll path until text after its first from bytes contains needle, up to
  * timeout_ms; fails early when p (if not NULL) exited or on a signal.
  */
-int lab_wait_log(const char *path, size_t from, const char *needle, int timeout_ms,
-		 struct proc *p);
+int lab_wait_log(const char *path, size_t from, const char *needle, int timeout_ms, struct proc *p);
 
 /* Options of lab_start_dnsd(). */
 enum lab_dnsd_flags {

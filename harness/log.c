@@ -39,12 +39,11 @@ double log_elapsed_s(void)
 	if (!t0.tv_sec && !t0.tv_nsec)
 		log_start();
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (double)(now.tv_sec - t0.tv_sec) +
-	       (double)(now.tv_nsec - t0.tv_nsec) / 1e9;
+	return (double)(now.tv_sec - t0.tv_sec) + (double)(now.tv_nsec - t0.tv_nsec) / 1e9;
 }
 
-static void vlog(enum log_level level, const char *prefix, const char *fmt,
-		 va_list ap, const char *suffix)
+static void vlog(enum log_level level, const char *prefix, const char *fmt, va_list ap,
+		 const char *suffix)
 {
 	int saved = errno;
 	va_list cp;

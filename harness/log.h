@@ -16,8 +16,7 @@ void log_set_level(enum log_level level);
 /* Send a timestamped copy of every message to this file (NULL: none). */
 void log_set_file(FILE *fp);
 /* Log one message; preserves errno. */
-void log_msg(enum log_level level, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Report a failure and return -1 (for "return error(...)"). */
 int error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -35,7 +34,6 @@ double log_elapsed_s(void);
 /* Start the run clock that progress lines are measured against. */
 void log_start(void);
 /* Print "[  12.3s] step: text" on stderr and in the run log. */
-void progress(const char *step, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+void progress(const char *step, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif

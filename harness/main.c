@@ -69,7 +69,8 @@ static const char usage_text[] =
 	"         kernel's profile name, also versions.kernel_profile in the\n"
 	"         summary), and the sha256 of every file\n"
 	"         the run uses (kernel, overlay, lab servers, peers, probes, recipe,\n"
-	"         feature table, allowlist, waivers, budgets, build manifest, QEMU). --reuse STORE: when the verdict store holds\n"
+	"         feature table, allowlist, waivers, budgets, build manifest, QEMU). --reuse "
+	"STORE: when the verdict store holds\n"
 	"         a passing run with this key, its reports stand for this run\n"
 	"         (\"cached verdict\"; summary.json says so) and nothing boots.\n"
 	"         An image judged on its own terms (one tscanary did not build):\n"
@@ -181,14 +182,15 @@ static int cmd_list(int argc, char **argv)
 
 		variant_claimants(v, nv, c->name, &names);
 		if (!names.len)
-			ret = error("canary '%s' has no negative control: no variant in '%s' claims it",
-				    c->name, dir);
+			ret = error(
+				"canary '%s' has no negative control: no variant in '%s' claims it",
+				c->name, dir);
 		if (markdown)
 			printf("| `%s` | %s | %s | %s |\n", c->name, canary_where_name(c->where),
 			       c->proves, names.len ? names.buf : "-");
 		else
-			printf("%-20s %-7s %s (must fail on: %s)\n", c->name, canary_where_name(c->where),
-			       c->proves, names.len ? names.buf : "-");
+			printf("%-20s %-7s %s (must fail on: %s)\n", c->name,
+			       canary_where_name(c->where), c->proves, names.len ? names.buf : "-");
 	}
 	variant_release_all(v, nv);
 	strbuf_release(&names);
@@ -272,7 +274,8 @@ static int cmd_variants(int argc, char **argv)
 	if (ret < 0)
 		return usage(RUN_USAGE);
 	if (markdown) {
-		printf("| variant | side | what it re-creates | caught by (signature) | collateral (allowed outcomes) |\n");
+		printf("| variant | side | what it re-creates | caught by (signature) | collateral "
+		       "(allowed outcomes) |\n");
 		printf("| --- | --- | --- | --- | --- |\n");
 	}
 	for (size_t i = 0; i < nv; i++) {
@@ -281,7 +284,8 @@ static int cmd_variants(int argc, char **argv)
 
 		for (size_t k = 0; k < v->nclaims; k++)
 			strbuf_addf(&claims, "%s`%s` (%s)", k ? ", " : "", v->claims[k].canary,
-				    v->claims[k].signature[0] ? v->claims[k].signature : "any failure");
+				    v->claims[k].signature[0] ? v->claims[k].signature
+							      : "any failure");
 		for (size_t k = 0; k < v->ncollateral; k++) {
 			strbuf_addf(&coll, "%s`%s` (", k ? ", " : "", v->collateral[k]);
 			/* "a|b" reads "a or b": a bare | would split a Markdown cell */
@@ -296,7 +300,8 @@ static int cmd_variants(int argc, char **argv)
 			printf("| `%s` | %s | %s | %s | %s |\n", v->name, v->side, v->description,
 			       strbuf_str(&claims), coll.len ? coll.buf : "-");
 		else
-			printf("%-18s %s; caught by %s\n", v->name, v->description, strbuf_str(&claims));
+			printf("%-18s %s; caught by %s\n", v->name, v->description,
+			       strbuf_str(&claims));
 		strbuf_release(&claims);
 		strbuf_release(&coll);
 	}
@@ -399,19 +404,25 @@ static int cmd_mutants(int argc, char **argv)
 		if (summary) {
 			int whole = summary_holds_canaries(summary, names, canary_count);
 
-			json_object_set_new(entry, "scope", json_string(whole ? "full" : "focused"));
+			json_object_set_new(entry, "scope",
+					    json_string(whole ? "full" : "focused"));
 			if (full && !whole) {
 				json_object_set_new(entry, "caught", json_false());
-				json_array_append_new(json_object_get(entry, "why"), json_string(
-					"the run was focused: --full judges the whole suite (make mutants FULL=1)"));
+				json_array_append_new(
+					json_object_get(entry, "why"),
+					json_string("the run was focused: --full judges the whole "
+						    "suite (make mutants FULL=1)"));
 			}
 		}
-		printf("%-22s %s%s\n", v->name, json_is_true(json_object_get(entry, "caught")) ?
-		       "caught" : "NOT CAUGHT",
+		printf("%-22s %s%s\n", v->name,
+		       json_is_true(json_object_get(entry, "caught")) ? "caught" : "NOT CAUGHT",
 		       json_is_true(json_object_get(entry, "caught")) &&
-		       !strcmp(str_field(entry, "scope"), "focused") ? " (focused run)" : "");
+				       !strcmp(str_field(entry, "scope"), "focused")
+			       ? " (focused run)"
+			       : "");
 		for (size_t k = 0; k < json_array_size(json_object_get(entry, "why")); k++)
-			printf("    %s\n", json_string_value(json_array_get(json_object_get(entry, "why"), k)));
+			printf("    %s\n",
+			       json_string_value(json_array_get(json_object_get(entry, "why"), k)));
 		all &= json_is_true(json_object_get(entry, "caught"));
 		json_array_append_new(list, entry);
 		json_decref(summary);
@@ -500,7 +511,8 @@ static int cmd_bench(int argc, char **argv)
 
 static int write_compare(json_t *cmp, const char *dir)
 {
-	char *json_path = xasprintf("%s/compare.json", dir), *md_path = xasprintf("%s/compare.md", dir);
+	char *json_path = xasprintf("%s/compare.json", dir),
+	     *md_path = xasprintf("%s/compare.md", dir);
 	FILE *fp = NULL;
 	int ret = 0;
 
@@ -549,7 +561,8 @@ static int cmd_compare(int argc, char **argv)
 		}
 	}
 	if (optind != argc || !arch || !pinned || !bv || !bdir || !nv || !ndir || !out) {
-		error("compare needs --arch, --pinned, --base, --base-dir, --new, --new-dir and --out");
+		error("compare needs --arch, --pinned, --base, --base-dir, --new, --new-dir and "
+		      "--out");
 		return usage(COMPARE_USAGE);
 	}
 	if (compare_side_load(&base, "base", bv, bdir) < 0)
@@ -624,7 +637,8 @@ static int verdict_record_cmd(const char *store, const char *tree, const char *s
 	summary = json_load_file(summary_path, 0, &jerr);
 	if (!summary) {
 		/* a run that ended before its summary has no verdict to file */
-		printf("verdict: nothing recorded: no summary '%s' (%s)\n", summary_path, jerr.text);
+		printf("verdict: nothing recorded: no summary '%s' (%s)\n", summary_path,
+		       jerr.text);
 		return 0;
 	}
 	if (json_object_get(summary, "cached_verdict")) {
@@ -657,10 +671,12 @@ static int verdict_record_cmd(const char *store, const char *tree, const char *s
 		free(dir);
 	}
 	if (path)
-		printf("verdict: %s %s %s%s -> %s\n", json_string_value(json_object_get(rec, "arch")),
+		printf("verdict: %s %s %s%s -> %s\n",
+		       json_string_value(json_object_get(rec, "arch")),
 		       json_string_value(json_object_get(rec, "result")),
 		       json_string_value(json_object_get(rec, "manifest_digest")),
-		       json_is_true(json_object_get(rec, "full_suite")) ? "" : " (selected canaries)",
+		       json_is_true(json_object_get(rec, "full_suite")) ? ""
+									: " (selected canaries)",
 		       path);
 	json_decref(rec);
 	if (!path)
@@ -686,8 +702,8 @@ static int verdict_check_cmd(const char *store, const char *tree, const char *ar
 		}
 		*digest++ = '\0';
 		if (arch_of_platform(arches, platform, &a) < 0) {
-			printf("%-6s %s %s: REFUSED: no arch in %s runs this platform\n", "?", platform,
-			       digest, arches);
+			printf("%-6s %s %s: REFUSED: no arch in %s runs this platform\n", "?",
+			       platform, digest, arches);
 			code = RUN_FAIL;
 		} else {
 			json_t *recs = verdict_store_get(store, digest);
@@ -717,8 +733,8 @@ static int cmd_verdict(int argc, char **argv)
 	if (verdict_args(argc, argv, &store, &tree, &arches) < 0)
 		return usage(RUN_USAGE);
 	if (!strcmp(sub, "record"))
-		return optind == argc - 1 ? verdict_record_cmd(store, tree, argv[optind]) :
-					    usage(RUN_USAGE);
+		return optind == argc - 1 ? verdict_record_cmd(store, tree, argv[optind])
+					  : usage(RUN_USAGE);
 	if (!strcmp(sub, "check"))
 		return verdict_check_cmd(store, tree, arches, argv + optind, argc - optind);
 	error("unknown verdict command '%s' (record, check)", sub);
@@ -757,8 +773,9 @@ static int cmd_run(int argc, char **argv)
 		{ "verbose", no_argument, NULL, 'v' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct run_opts o = { .fixtures = "fixtures", .vm_dir = "vm", .recipe_dir = "image",
-			      .timeout_scale = 1.0 };
+	struct run_opts o = {
+		.fixtures = "fixtures", .vm_dir = "vm", .recipe_dir = "image", .timeout_scale = 1.0
+	};
 	const char **names = NULL;
 	char *out = NULL, *end;
 	int c, code;
@@ -774,7 +791,8 @@ static int cmd_run(int argc, char **argv)
 			if (!*optarg || strspn(optarg, "abcdefghijklmnopqrstuvwxyz0123456789-") !=
 						strlen(optarg)) {
 				error("--kernel-profile wants a profile name (lower-case letters, "
-				      "digits, '-'), not '%s'", optarg);
+				      "digits, '-'), not '%s'",
+				      optarg);
 				free(names);
 				return RUN_USAGE;
 			}
@@ -806,28 +824,23 @@ static int cmd_run(int argc, char **argv)
 			names = xrealloc(names, (o.ncanaries + 1) * sizeof(*names));
 			names[o.ncanaries++] = optarg;
 			break;
-		case 'G':
-			o.tree = optarg;
-			break;
-		case 'u':
-			o.reuse_store = optarg;
-			break;
+		case 'G': o.tree = optarg; break;
+		case 'u': o.reuse_store = optarg; break;
 		case 't':
 			o.timeout_scale = strtod(optarg, &end);
 			if (*end || o.timeout_scale < 0.1 || o.timeout_scale > 100) {
-				error("--timeout-scale wants a number from 0.1 to 100, not '%s'", optarg);
+				error("--timeout-scale wants a number from 0.1 to 100, not '%s'",
+				      optarg);
 				free(names);
 				return RUN_USAGE;
 			}
 			break;
-		default:
-			free(names);
-			return usage(RUN_USAGE);
+		default: free(names); return usage(RUN_USAGE);
 		}
 	}
 	o.canaries = names;
-	if (optind != argc || !o.arch || !o.image || !o.kernel_dir || !o.overlay ||
-	    !o.headscale || !o.dnsd || !o.httpd || !o.natpmpd || !o.ts_bindir || !o.host_probes) {
+	if (optind != argc || !o.arch || !o.image || !o.kernel_dir || !o.overlay || !o.headscale ||
+	    !o.dnsd || !o.httpd || !o.natpmpd || !o.ts_bindir || !o.host_probes) {
 		free(names);
 		error("run needs --arch, --image, --kernel-dir, --overlay, --headscale, --dnsd, "
 		      "--httpd, --natpmpd, --ts-host-dir and --host-probes");
@@ -848,7 +861,8 @@ static int cmd_run(int argc, char **argv)
 		}
 	}
 	if (!o.out_dir) {
-		out = o.variant ? xasprintf("out/%s-%s", o.arch, o.variant) : xasprintf("out/%s", o.arch);
+		out = o.variant ? xasprintf("out/%s-%s", o.arch, o.variant)
+				: xasprintf("out/%s", o.arch);
 		o.out_dir = out;
 	}
 	code = run_gate(&o);
@@ -901,7 +915,8 @@ static char *build_error(const char *dir)
 			path = xasprintf("%s/build.log", dir);
 			strbuf_add_log_tail(&log, path, 1);
 			strbuf_rtrim(&log);
-			why = xasprintf("image/build.sh exit %s: %s", strbuf_str(&st), strbuf_str(&log));
+			why = xasprintf("image/build.sh exit %s: %s", strbuf_str(&st),
+					strbuf_str(&log));
 		}
 	}
 	free(path);
@@ -914,8 +929,9 @@ static char *build_error(const char *dir)
 static int load_features(struct feature_list *l, const char *path)
 {
 	struct strbuf text = STRBUF_INIT;
-	int ret = strbuf_read_file(&text, path) < 0 ? error_errno("cannot read '%s'", path)
-						    : feature_list_parse(l, strbuf_str(&text), path);
+	int ret = strbuf_read_file(&text, path) < 0
+			  ? error_errno("cannot read '%s'", path)
+			  : feature_list_parse(l, strbuf_str(&text), path);
 
 	strbuf_release(&text);
 	return ret < 0 ? -1 : 0;
@@ -998,7 +1014,8 @@ static int cmd_coverage(int argc, char **argv)
 
 			if (strbuf_read_file(&with, wpath) >= 0) {
 				strbuf_rtrim(&with);
-				json_object_set_new(e, "omitted_with", json_string(strbuf_str(&with)));
+				json_object_set_new(e, "omitted_with",
+						    json_string(strbuf_str(&with)));
 			}
 			strbuf_release(&with);
 			free(wpath);
@@ -1021,7 +1038,8 @@ static int cmd_coverage(int argc, char **argv)
 			unjudged++;
 		}
 		if (!version && json_string_value(json_object_get(summary, "tailscale_version")))
-			version = xstrdup(json_string_value(json_object_get(summary, "tailscale_version")));
+			version = xstrdup(
+				json_string_value(json_object_get(summary, "tailscale_version")));
 		printf("%-20s %s\n", f->name, status);
 		json_array_append_new(list, e);
 		json_decref(summary);

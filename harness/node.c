@@ -22,12 +22,12 @@
 #include <unistd.h>
 
 #define DEFAULT_TIMEOUT_MS 30000
-#define CLI_TIMEOUT_MS 30000
-#define UP_TIMEOUT_MS 60000
-#define STATUS_TIMEOUT_MS 10000
-#define POLL_MS 100
-#define STOP_GRACE_MS 5000
-#define LOG_TAIL_LINES 12
+#define CLI_TIMEOUT_MS     30000
+#define UP_TIMEOUT_MS      60000
+#define STATUS_TIMEOUT_MS  10000
+#define POLL_MS            100
+#define STOP_GRACE_MS      5000
+#define LOG_TAIL_LINES     12
 
 /* What tailscaled's direct DNS manager leaves beside resolv.conf (net/dns/direct.go). */
 #define RESOLV_BACKUP "resolv.pre-tailscale-backup.conf"
@@ -98,8 +98,8 @@ static int pause_alive(struct node *n, const char *while_)
 	int status = 0, r;
 
 	if (interrupted())
-		return error("interrupted by signal %d while %s on node '%s'",
-			     interrupt_signal(), while_, n->name);
+		return error("interrupted by signal %d while %s on node '%s'", interrupt_signal(),
+			     while_, n->name);
 	r = proc_wait(n->proc, POLL_MS, &status);
 	if (r < 0)
 		return -1;
@@ -160,8 +160,14 @@ static int spawn_tailscaled(struct node *n)
 	 * Without the two false flags a machine with a TPM would seal the
 	 * node's state with it: keep the node independent of the machine.
 	 */
-	const char *argv[] = { n->tailscaled, statedir, socket, tun, "--no-logs-no-support",
-			       "--encrypt-state=false", "--hardware-attestation=false", port,
+	const char *argv[] = { n->tailscaled,
+			       statedir,
+			       socket,
+			       tun,
+			       "--no-logs-no-support",
+			       "--encrypt-state=false",
+			       "--hardware-attestation=false",
+			       port,
 			       NULL };
 	size_t n_extra = 0;
 	const char **env;
@@ -198,8 +204,7 @@ static int spawn_tailscaled(struct node *n)
 	free(env);
 	if (!n->proc)
 		return error("cannot start tailscaled of node '%s'", n->name);
-	debug("node '%s': tailscaled pid %d in '%s'", n->name, (int)proc_pid(n->proc),
-	      n->netns);
+	debug("node '%s': tailscaled pid %d in '%s'", n->name, (int)proc_pid(n->proc), n->netns);
 	return 0;
 }
 
@@ -285,7 +290,8 @@ static int setup(struct node *n, const struct node_spec *spec)
 		return error("socket path '%s' is too long for a unix socket", n->sock);
 	if (access(n->tailscaled, X_OK) < 0 || access(n->tailscale, X_OK) < 0)
 		return error_errno("cannot execute tailscaled and tailscale in '%s' "
-				   "(make tailscale-host)", spec->bindir);
+				   "(make tailscale-host)",
+				   spec->bindir);
 	{
 		char *ca = realpath(spec->ca_path, NULL);
 
@@ -441,8 +447,7 @@ int node_wait_state(struct node *n, const char *state, int timeout_ms)
 	}
 }
 
-int node_up(struct node *n, const char *login_server, const char *authkey,
-	    const char *const *flags)
+int node_up(struct node *n, const char *login_server, const char *authkey, const char *const *flags)
 {
 	struct strbuf out = STRBUF_INIT, err = STRBUF_INIT;
 	char *login = xasprintf("--login-server=%s", login_server);
@@ -451,7 +456,8 @@ int node_up(struct node *n, const char *login_server, const char *authkey,
 	size_t k = 0, i = 0;
 	const char **args;
 	double t0 = mono_s();
-	double deadline = t0 + (n->timeout_ms > UP_TIMEOUT_MS ? n->timeout_ms : UP_TIMEOUT_MS) / 1000.0;
+	double deadline = t0 +
+			  (n->timeout_ms > UP_TIMEOUT_MS ? n->timeout_ms : UP_TIMEOUT_MS) / 1000.0;
 	int status = 0, ret = -1;
 
 	while (flags && flags[k])
@@ -579,9 +585,8 @@ static int has_ip(json_t *peer, const char *ip)
 	json_t *ips = json_object_get(peer, "TailscaleIPs"), *v;
 	size_t i;
 
-	json_array_foreach(ips, i, v)
-		if (json_is_string(v) && !strcmp(json_string_value(v), ip))
-			return 1;
+	json_array_foreach(ips, i,
+			   v) if (json_is_string(v) && !strcmp(json_string_value(v), ip)) return 1;
 	return 0;
 }
 
@@ -621,16 +626,16 @@ json_t *node_status_peer(json_t *status, const char *ip_or_name)
 	if (!json_is_object(peers) || !ip_or_name || !*ip_or_name)
 		return NULL;
 	/* exact matches (an address, a full DNS name) before short names */
+	json_object_foreach(peers, key, peer) if (json_is_object(peer) &&
+						  (has_ip(peer, ip_or_name) ||
+						   dns_name_is(get_str(peer, "DNSName"),
+							       ip_or_name))) return peer;
 	json_object_foreach(peers, key, peer)
-		if (json_is_object(peer) && (has_ip(peer, ip_or_name) ||
-					     dns_name_is(get_str(peer, "DNSName"), ip_or_name)))
-			return peer;
-	json_object_foreach(peers, key, peer) {
+	{
 		const char *host = get_str(peer, "HostName");
 
-		if (json_is_object(peer) &&
-		    ((host && !strcasecmp(host, ip_or_name)) ||
-		     first_label_is(get_str(peer, "DNSName"), ip_or_name)))
+		if (json_is_object(peer) && ((host && !strcasecmp(host, ip_or_name)) ||
+					     first_label_is(get_str(peer, "DNSName"), ip_or_name)))
 			return peer;
 	}
 	return NULL;
@@ -641,7 +646,8 @@ const char *node_peer_ip(json_t *peer, int v6)
 	json_t *ips = json_is_object(peer) ? json_object_get(peer, "TailscaleIPs") : NULL, *v;
 	size_t i;
 
-	json_array_foreach(ips, i, v) {
+	json_array_foreach(ips, i, v)
+	{
 		const char *ip = json_string_value(v);
 
 		if (ip && (strchr(ip, ':') != NULL) == (v6 != 0))
@@ -655,7 +661,8 @@ const char *node_peer_api_url(json_t *peer)
 	json_t *urls = json_is_object(peer) ? json_object_get(peer, "PeerAPIURL") : NULL, *v;
 	size_t i;
 
-	json_array_foreach(urls, i, v) {
+	json_array_foreach(urls, i, v)
+	{
 		const char *url = json_string_value(v);
 		const char *host = url ? strstr(url, "://") : NULL;
 
@@ -705,10 +712,11 @@ char **node_peer_routes(json_t *peer, enum node_route_kind kind, size_t *n)
 	size_t i, k = 0;
 
 	if (json_is_object(peer))
-		arr = json_object_get(peer, kind == NODE_ROUTES_PRIMARY ? "PrimaryRoutes"
-									: "AllowedIPs");
+		arr = json_object_get(peer,
+				      kind == NODE_ROUTES_PRIMARY ? "PrimaryRoutes" : "AllowedIPs");
 	routes = xcalloc(json_array_size(arr) + 1, sizeof(*routes));
-	json_array_foreach(arr, i, v) {
+	json_array_foreach(arr, i, v)
+	{
 		const char *r = json_string_value(v);
 
 		if (!r || (kind == NODE_ROUTES_ALLOWED && is_own_address(peer, r)))

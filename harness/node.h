@@ -41,7 +41,7 @@ struct node_spec {
 	 * (41641, Debian's unit default) avoids that.
 	 */
 	unsigned port;
-	int timeout_ms;          /* deadline for the LocalAPI (and Running on restart); 0: 30 s */
+	int timeout_ms; /* deadline for the LocalAPI (and Running on restart); 0: 30 s */
 };
 
 /* A running node; its tailscaled's stop sits on the undo stack (proc_spawn). */
@@ -57,10 +57,10 @@ struct node {
 	char *tailscale;
 	char *log_path;
 	char *resolv_conf; /* text of the private /etc/resolv.conf tailscaled starts with */
-	char *ca_env;     /* "SSL_CERT_FILE=<ca>" */
-	char *dbus_env;   /* DBUS_SYSTEM_BUS_ADDRESS pointing nowhere */
-	char *logs_env;   /* TS_LOGS_DIR=<state> */
-	char **extra_env; /* copy of spec->env */
+	char *ca_env;      /* "SSL_CERT_FILE=<ca>" */
+	char *dbus_env;    /* DBUS_SYSTEM_BUS_ADDRESS pointing nowhere */
+	char *logs_env;    /* TS_LOGS_DIR=<state> */
+	char **extra_env;  /* copy of spec->env */
 	unsigned port;
 	int timeout_ms;
 	struct proc *proc;
@@ -69,7 +69,10 @@ struct node {
 	double restart_s; /* node_restart(): SIGTERM to Running again */
 };
 
-#define NODE_INIT { 0 }
+#define NODE_INIT                                                                                  \
+	{                                                                                          \
+		0                                                                                  \
+	}
 
 /*
  * Write the private /etc (resolv.conf from spec, hosts, nsswitch.conf,

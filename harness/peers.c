@@ -20,9 +20,9 @@
 static struct proc *start_natpmpd(const struct lab *lab, const struct peers_spec *spec,
 				  const char *log, int timeout_ms)
 {
-	const char *argv[] = { spec->natpmpd, "-a", LAB_CTR_GW, "-e", LAB_ROUTER_WAN, "-i",
-			       lab->wan, "-t", LAB_NAT_TABLE, "-c", LAB_NAT_DSTNAT, "-l", log,
-			       NULL };
+	const char *argv[] = { spec->natpmpd,  "-a",     LAB_CTR_GW, "-e",          LAB_ROUTER_WAN,
+			       "-i",           lab->wan, "-t",       LAB_NAT_TABLE, "-c",
+			       LAB_NAT_DSTNAT, "-l",     log,        NULL };
 	struct proc_spec ps = { .name = "natpmpd", .argv = argv, .netns = lab->routeros };
 	struct proc *p = proc_spawn(&ps);
 
@@ -86,11 +86,16 @@ int peers_up_lab(struct peers *p, struct lab *lab, const struct peers_spec *spec
 	p->lan6_log = xasprintf("%s/lan6-web.log", spec->logdir);
 	p->natpmp_log = xasprintf("%s/natpmp.log", spec->logdir);
 	p->client_dns_log = xasprintf("%s/dns-client.log", spec->logdir);
-	if (!lab_start_httpd(spec->httpd, lab->inet, LAB_WEB, "web", p->web_log, spec->timeout_ms) ||
-	    !lab_start_httpd(spec->httpd, p->lan_ns, LAB_LANHOST, "lan", p->lan_log, spec->timeout_ms) ||
-	    !lab_start_httpd(spec->httpd, p->lan2_ns, LAB_LANHOST2, "lan2", p->lan2_log, spec->timeout_ms) ||
-	    !lab_start_httpd(spec->httpd, lab->inet, LAB_WEB6, "web6", p->web6_log, spec->timeout_ms) ||
-	    !lab_start_httpd(spec->httpd, p->lan_ns, LAB_LANHOST6, "lan6", p->lan6_log, spec->timeout_ms) ||
+	if (!lab_start_httpd(spec->httpd, lab->inet, LAB_WEB, "web", p->web_log,
+			     spec->timeout_ms) ||
+	    !lab_start_httpd(spec->httpd, p->lan_ns, LAB_LANHOST, "lan", p->lan_log,
+			     spec->timeout_ms) ||
+	    !lab_start_httpd(spec->httpd, p->lan2_ns, LAB_LANHOST2, "lan2", p->lan2_log,
+			     spec->timeout_ms) ||
+	    !lab_start_httpd(spec->httpd, lab->inet, LAB_WEB6, "web6", p->web6_log,
+			     spec->timeout_ms) ||
+	    !lab_start_httpd(spec->httpd, p->lan_ns, LAB_LANHOST6, "lan6", p->lan6_log,
+			     spec->timeout_ms) ||
 	    !start_natpmpd(lab, spec, p->natpmp_log, spec->timeout_ms))
 		return -1;
 	zone = xasprintf("%s/zones/canary.test.client.zone", spec->fixtures);
@@ -141,7 +146,8 @@ int peers_join(struct peers *p, struct headscale *hs, const struct peers_spec *s
 	/* the client's own resolver answers canary.test differently from upstream */
 	if (start_node(&p->client, "client", p->client_ns, "nameserver " LAB_DNS_CLIENT "\n",
 		       spec) < 0 ||
-	    start_node(&p->exit, "exit", p->exit_ns, "nameserver " LAB_DNS_UPSTREAM "\n", spec) < 0 ||
+	    start_node(&p->exit, "exit", p->exit_ns, "nameserver " LAB_DNS_UPSTREAM "\n", spec) <
+		    0 ||
 	    start_node(&p->phone, "phone", p->phone_ns, "", spec) < 0)
 		return -1;
 	p->client_up = p->exit_up = p->phone_up = 1;
@@ -192,7 +198,8 @@ static int has_route(json_t *peer, enum node_route_kind kind, const char *route)
 int peers_approve_router(struct peers *p, struct headscale *hs, unsigned long long router_id,
 			 const char *router_ip4, int timeout_ms)
 {
-	static const char *const routes[] = { "0.0.0.0/0", "::/0", LAB_CTR_NET, LAB_CTR6_NET, NULL };
+	static const char *const routes[] = { "0.0.0.0/0", "::/0", LAB_CTR_NET, LAB_CTR6_NET,
+					      NULL };
 	struct timespec t0, now;
 
 	if (headscale_approve_routes(hs, router_id, routes) < 0)
@@ -212,12 +219,14 @@ int peers_approve_router(struct peers *p, struct headscale *hs, unsigned long lo
 			return 0;
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		if (interrupted() ||
-		    (now.tv_sec - t0.tv_sec) * 1000 + (now.tv_nsec - t0.tv_nsec) / 1000000 > timeout_ms)
+		    (now.tv_sec - t0.tv_sec) * 1000 + (now.tv_nsec - t0.tv_nsec) / 1000000 >
+			    timeout_ms)
 			break;
 		/* node_status() is a CLI round trip: it paces this loop */
 	}
 	return error("the client did not see the router's exit node and %s and %s routes "
-		     "within %d s", LAB_CTR_NET, LAB_CTR6_NET, timeout_ms / 1000);
+		     "within %d s",
+		     LAB_CTR_NET, LAB_CTR6_NET, timeout_ms / 1000);
 }
 
 void peers_release(struct peers *p)

@@ -10,21 +10,21 @@ struct proc;
 
 /* Binaries and data the peers need. */
 struct peers_spec {
-	const char *ts_bindir;   /* host tailscaled + tailscale, same version as the image */
-	const char *httpd;       /* lab web server */
-	const char *dnsd;        /* lab DNS server */
-	const char *natpmpd;     /* lab NAT-PMP server (RouterOS /ip nat-pmp) */
-	const char *fixtures;    /* fixtures/ */
-	const char *workdir;     /* per-run dir; nodes live below it */
-	const char *logdir;      /* logs go here */
-	const char *ca_path;     /* the run CA */
-	int timeout_ms;          /* per wait */
+	const char *ts_bindir; /* host tailscaled + tailscale, same version as the image */
+	const char *httpd;     /* lab web server */
+	const char *dnsd;      /* lab DNS server */
+	const char *natpmpd;   /* lab NAT-PMP server (RouterOS /ip nat-pmp) */
+	const char *fixtures;  /* fixtures/ */
+	const char *workdir;   /* per-run dir; nodes live below it */
+	const char *logdir;    /* logs go here */
+	const char *ca_path;   /* the run CA */
+	int timeout_ms;        /* per wait */
 };
 
 /*
  * Everything around the router that the canaries use: the client laptop,
- * a phone (no resolver of its own: Tailscale owns its DNS) and the exit node (full tailscaled, each in its own netns and
- * private /etc), the LAN host behind the router, the web server on the
+ * a phone (no resolver of its own: Tailscale owns its DNS) and the exit node (full tailscaled, each
+ * in its own netns and private /etc), the LAN host behind the router, the web server on the
  * stand-in internet and the client's own resolver.
  */
 struct peers {

@@ -21,22 +21,21 @@
  * Our own config, so neither the machine's openssl.cnf nor its defaults
  * decide the extensions; -subj supplies the names.
  */
-static const char pki_cnf[] =
-	"[ req ]\n"
-	"distinguished_name = req_dn\n"
-	"prompt = no\n"
-	"[ req_dn ]\n"
-	"CN = tscanary\n"
-	"[ v3_ca ]\n"
-	"basicConstraints = critical, CA:true, pathlen:0\n"
-	"keyUsage = critical, keyCertSign, cRLSign\n"
-	"subjectKeyIdentifier = hash\n"
-	"[ v3_server ]\n"
-	"basicConstraints = critical, CA:false\n"
-	"keyUsage = critical, digitalSignature\n"
-	"extendedKeyUsage = serverAuth\n"
-	"subjectKeyIdentifier = hash\n"
-	"authorityKeyIdentifier = keyid\n";
+static const char pki_cnf[] = "[ req ]\n"
+			      "distinguished_name = req_dn\n"
+			      "prompt = no\n"
+			      "[ req_dn ]\n"
+			      "CN = tscanary\n"
+			      "[ v3_ca ]\n"
+			      "basicConstraints = critical, CA:true, pathlen:0\n"
+			      "keyUsage = critical, keyCertSign, cRLSign\n"
+			      "subjectKeyIdentifier = hash\n"
+			      "[ v3_server ]\n"
+			      "basicConstraints = critical, CA:false\n"
+			      "keyUsage = critical, digitalSignature\n"
+			      "extendedKeyUsage = serverAuth\n"
+			      "subjectKeyIdentifier = hash\n"
+			      "authorityKeyIdentifier = keyid\n";
 
 static int parse_ip(const char *ip, unsigned char bin[16], int *family)
 {
@@ -51,9 +50,12 @@ static int parse_ip(const char *ip, unsigned char bin[16], int *family)
 
 static int make_key(const char *path)
 {
-	const char *argv[] = { "openssl", "genpkey", "-algorithm", "EC",
-			       "-pkeyopt", "ec_paramgen_curve:P-256",
-			       "-pkeyopt", "ec_param_enc:named_curve", "-out", path, NULL };
+	const char *argv[] = { "openssl",    "genpkey",
+			       "-algorithm", "EC",
+			       "-pkeyopt",   "ec_paramgen_curve:P-256",
+			       "-pkeyopt",   "ec_param_enc:named_curve",
+			       "-out",       path,
+			       NULL };
 
 	if (run_argv(OPENSSL_TIMEOUT_MS, argv) < 0)
 		return error("cannot generate key '%s'", path);
@@ -88,16 +90,31 @@ int pki_make(const char *dir, const char *ip)
 	if (write_text_file(cnf, text, 0644) < 0 || make_key(ca_key) < 0 || make_key(key) < 0)
 		goto out;
 	{
-		const char *ca[] = { "openssl", "req", "-config", cnf, "-new", "-x509",
-				     "-key", ca_key, "-sha256", "-days", "1",
-				     "-subj", "/O=tscanary/CN=tscanary run CA",
-				     "-extensions", "v3_ca", "-out", ca_crt, NULL };
-		const char *req[] = { "openssl", "req", "-config", cnf, "-new", "-key", key,
-				      "-subj", subj, "-out", csr, NULL };
-		const char *sign[] = { "openssl", "x509", "-req", "-in", csr, "-CA", ca_crt,
-				       "-CAkey", ca_key, "-set_serial", serial, "-sha256",
-				       "-days", "1", "-extfile", cnf, "-extensions", "v3_server",
-				       "-out", crt, NULL };
+		const char *ca[] = { "openssl",
+				     "req",
+				     "-config",
+				     cnf,
+				     "-new",
+				     "-x509",
+				     "-key",
+				     ca_key,
+				     "-sha256",
+				     "-days",
+				     "1",
+				     "-subj",
+				     "/O=tscanary/CN=tscanary run CA",
+				     "-extensions",
+				     "v3_ca",
+				     "-out",
+				     ca_crt,
+				     NULL };
+		const char *req[] = { "openssl", "req",   "-config", cnf,    "-new", "-key",
+				      key,       "-subj", subj,      "-out", csr,    NULL };
+		const char *sign[] = { "openssl", "x509",        "-req",      "-in",  csr,
+				       "-CA",     ca_crt,        "-CAkey",    ca_key, "-set_serial",
+				       serial,    "-sha256",     "-days",     "1",    "-extfile",
+				       cnf,       "-extensions", "v3_server", "-out", crt,
+				       NULL };
 
 		if (run_argv(OPENSSL_TIMEOUT_MS, ca) < 0 || run_argv(OPENSSL_TIMEOUT_MS, req) < 0 ||
 		    run_argv(OPENSSL_TIMEOUT_MS, sign) < 0) {
@@ -171,10 +188,11 @@ int pki_verify(const char *dir, const char *ip)
 {
 	char *ca_crt = xasprintf("%s/ca.crt", dir), *crt = xasprintf("%s/server.crt", dir);
 	char *key = xasprintf("%s/server.key", dir);
-	const char *verify[] = { "openssl", "verify", "-x509_strict", "-purpose", "sslserver",
-				 "-CAfile", ca_crt, crt, NULL };
-	const char *san[] = { "openssl", "x509", "-in", crt, "-noout", "-ext",
-			      "subjectAltName", NULL };
+	const char *verify[] = { "openssl",  "verify",    "-x509_strict",
+				 "-purpose", "sslserver", "-CAfile",
+				 ca_crt,     crt,         NULL };
+	const char *san[] = { "openssl", "x509",           "-in", crt, "-noout",
+			      "-ext",    "subjectAltName", NULL };
 	const char *certpub[] = { "openssl", "x509", "-in", crt, "-noout", "-pubkey", NULL };
 	const char *keypub[] = { "openssl", "pkey", "-in", key, "-pubout", NULL };
 	struct strbuf out = STRBUF_INIT, pub = STRBUF_INIT;

@@ -230,8 +230,8 @@ void proc_stop(struct proc *p, int grace_ms)
 	kill(-p->pid, SIGTERM);
 	kill(p->pid, SIGTERM);
 	if (proc_wait(p, grace_ms, NULL) != 0) {
-		warning("'%s' (pid %d) ignored SIGTERM for %d ms: killing it",
-			p->name, (int)p->pid, grace_ms);
+		warning("'%s' (pid %d) ignored SIGTERM for %d ms: killing it", p->name, (int)p->pid,
+			grace_ms);
 		kill(-p->pid, SIGKILL);
 		kill(p->pid, SIGKILL);
 		reap(p, 0);
@@ -378,8 +378,8 @@ int run_capture_set(struct capture *set, size_t n)
 	return ret;
 }
 
-int run_capture(const struct proc_spec *spec, int timeout_ms,
-		struct strbuf *out, struct strbuf *err, int *status)
+int run_capture(const struct proc_spec *spec, int timeout_ms, struct strbuf *out,
+		struct strbuf *err, int *status)
 {
 	struct capture c = { .spec = spec, .timeout_ms = timeout_ms, .out = out, .err = err };
 	int ret = run_capture_set(&c, 1);

@@ -8,13 +8,13 @@
 
 /* How to start a child process. */
 struct proc_spec {
-	const char *name;          /* short name for logs */
-	const char *const *argv;   /* argv[0] is looked up in PATH */
-	const char *const *env;    /* extra "KEY=VALUE" entries; NULL: none */
-	const char *netns;         /* enter /run/netns/<netns> first; NULL: stay */
-	const char *private_etc;   /* bind this dir over /etc in a private mount ns */
-	const char *log_path;      /* stdout+stderr appended here; NULL: /dev/null */
-	const char *cwd;           /* working directory; NULL: inherit */
+	const char *name;        /* short name for logs */
+	const char *const *argv; /* argv[0] is looked up in PATH */
+	const char *const *env;  /* extra "KEY=VALUE" entries; NULL: none */
+	const char *netns;       /* enter /run/netns/<netns> first; NULL: stay */
+	const char *private_etc; /* bind this dir over /etc in a private mount ns */
+	const char *log_path;    /* stdout+stderr appended here; NULL: /dev/null */
+	const char *cwd;         /* working directory; NULL: inherit */
 };
 
 /* A running (or reaped) child in its own process group. */
@@ -42,15 +42,15 @@ void proc_stop(struct proc *p, int grace_ms);
  * in *status), -1 when it could not start, timed out or was interrupted;
  * a timed-out child's whole process group is killed.
  */
-int run_capture(const struct proc_spec *spec, int timeout_ms,
-		struct strbuf *out, struct strbuf *err, int *status);
+int run_capture(const struct proc_spec *spec, int timeout_ms, struct strbuf *out,
+		struct strbuf *err, int *status);
 /* One child of a set run side by side: run_capture() for each, at once. */
 struct capture {
 	const struct proc_spec *spec;
-	int timeout_ms;            /* this child's own deadline */
-	struct strbuf *out, *err;  /* either may be NULL to discard */
-	int status;                /* out: its wait status */
-	int ret;                   /* out: as run_capture() returns */
+	int timeout_ms;           /* this child's own deadline */
+	struct strbuf *out, *err; /* either may be NULL to discard */
+	int status;               /* out: its wait status */
+	int ret;                  /* out: as run_capture() returns */
 };
 
 /*

@@ -159,8 +159,8 @@ int qemu_build_argv(const struct arch *arch, const struct qemu_config *cfg, stru
 	 * 1.1 s of an armv7 boot under TCG; nothing the canaries see uses
 	 * kernel crypto (Tailscale's WireGuard runs in userspace).
 	 */
-	qemu_argv_pushf(out, "console=%s rdinit=%s panic=-1 cryptomgr.notests=1%s%s", arch->console, QEMU_GUEST_INIT,
-			cfg->append ? " " : "", cfg->append ? cfg->append : "");
+	qemu_argv_pushf(out, "console=%s rdinit=%s panic=-1 cryptomgr.notests=1%s%s", arch->console,
+			QEMU_GUEST_INIT, cfg->append ? " " : "", cfg->append ? cfg->append : "");
 
 	strbuf_addstr(&sb, "file");
 	add_opt(&sb, "id", "console");
@@ -216,7 +216,7 @@ struct proc *qemu_start(const struct arch *arch, const struct qemu_config *cfg, 
 			const char *log_path)
 {
 	struct qemu_argv argv = QEMU_ARGV_INIT;
-	struct proc_spec spec = {0};
+	struct proc_spec spec = { 0 };
 	struct proc *p;
 	char name[32];
 

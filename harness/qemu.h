@@ -23,7 +23,7 @@ struct qemu_argv {
 void qemu_argv_push(struct qemu_argv *a, const char *s);
 /* Append printf-formatted text. */
 void qemu_argv_pushf(struct qemu_argv *a, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+	__attribute__((format(printf, 2, 3)));
 /* The vector for exec (never NULL: an empty vector is just {NULL}). */
 const char *const *qemu_argv_get(struct qemu_argv *a);
 /* Free every string and the vector, and make a empty again. */
@@ -37,7 +37,7 @@ enum qemu_accel {
 
 /* Default guest memory and CPUs, -m 256 -smp 2 (ARCHITECTURE.md, "The flow of make test"). */
 #define QEMU_DEFAULT_MEMORY_MIB 256
-#define QEMU_DEFAULT_SMP	2
+#define QEMU_DEFAULT_SMP        2
 /* The virtio-serial port name the guest init looks for. */
 #define QEMU_AGENT_PORT_NAME "tscanary.agent"
 /* The guest init inside the harness overlay. */
@@ -45,17 +45,17 @@ enum qemu_accel {
 
 /* One router VM: paths and settings; all per-run state lives here. */
 struct qemu_config {
-	const char *kernel;	  /* vmlinuz from vm/kernel.sh (required) */
-	const char *initrd;	  /* rootfs.cpio.gz + overlay.cpio.gz (required) */
-	const char *flash;	  /* raw ext4 image for /var/lib/tailscale (required) */
-	const char *tap;	  /* tap ifname for eth0; NULL: a NIC on an empty hub */
-	const char *mac;	  /* eth0's MAC "52:54:00:xx:xx:xx"; NULL: QEMU's */
+	const char *kernel;       /* vmlinuz from vm/kernel.sh (required) */
+	const char *initrd;       /* rootfs.cpio.gz + overlay.cpio.gz (required) */
+	const char *flash;        /* raw ext4 image for /var/lib/tailscale (required) */
+	const char *tap;          /* tap ifname for eth0; NULL: a NIC on an empty hub */
+	const char *mac;          /* eth0's MAC "52:54:00:xx:xx:xx"; NULL: QEMU's */
 	const char *agent_socket; /* unix socket QEMU listens on for the agent (required) */
 	const char *console_log;  /* serial console written to this file (required) */
-	const char *append;	  /* extra kernel command line; NULL: none */
-	enum qemu_accel accel;	  /* TCG unless KVM was probed to work */
-	unsigned memory_mib;	  /* 0: QEMU_DEFAULT_MEMORY_MIB */
-	unsigned smp;		  /* 0: QEMU_DEFAULT_SMP */
+	const char *append;       /* extra kernel command line; NULL: none */
+	enum qemu_accel accel;    /* TCG unless KVM was probed to work */
+	unsigned memory_mib;      /* 0: QEMU_DEFAULT_MEMORY_MIB */
+	unsigned smp;             /* 0: QEMU_DEFAULT_SMP */
 };
 
 /*

@@ -48,8 +48,8 @@ void report_release(struct report *r)
 }
 
 void report_add(struct report *r, const char *name, enum verdict v, int timed_out,
-		double duration_s, const char *signature, const char *summary,
-		const char *detail, json_t *figures)
+		double duration_s, const char *signature, const char *summary, const char *detail,
+		json_t *figures)
 {
 	struct canary_result *c;
 
@@ -91,12 +91,9 @@ int report_passed(const struct report *r)
 const char *verdict_name(enum verdict v)
 {
 	switch (v) {
-	case VERDICT_PASS:
-		return "pass";
-	case VERDICT_FAIL:
-		return "fail";
-	case VERDICT_SKIP:
-		return "skip";
+	case VERDICT_PASS: return "pass";
+	case VERDICT_FAIL: return "fail";
+	case VERDICT_SKIP: return "skip";
 	}
 	return "?";
 }
@@ -268,11 +265,13 @@ int report_write_tap(const struct report *r, FILE *fp)
 	}
 	/* the totals a CI log shows without a TAP parser (a run error fails) */
 	for (i = 0; i < r->ncanaries; i++)
-		counts[r->canaries[i].verdict == VERDICT_FAIL ? 1 :
-		       r->canaries[i].verdict == VERDICT_SKIP ? 2 : 0]++;
+		counts[r->canaries[i].verdict == VERDICT_FAIL   ? 1
+		       : r->canaries[i].verdict == VERDICT_SKIP ? 2
+								: 0]++;
 	if (r->error)
 		counts[1]++;
-	strbuf_addf(&sb, "# totals: pass %zu, fail %zu, skip %zu\n", counts[0], counts[1], counts[2]);
+	strbuf_addf(&sb, "# totals: pass %zu, fail %zu, skip %zu\n", counts[0], counts[1],
+		    counts[2]);
 	if (fwrite(sb.buf, 1, sb.len, fp) != sb.len)
 		ret = error_errno("cannot write TAP report");
 	strbuf_release(&sb);
@@ -283,21 +282,11 @@ void xml_escape(struct strbuf *sb, const char *s)
 {
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
 		switch (*p) {
-		case '<':
-			strbuf_addstr(sb, "&lt;");
-			break;
-		case '>':
-			strbuf_addstr(sb, "&gt;");
-			break;
-		case '&':
-			strbuf_addstr(sb, "&amp;");
-			break;
-		case '"':
-			strbuf_addstr(sb, "&quot;");
-			break;
-		case '\'':
-			strbuf_addstr(sb, "&apos;");
-			break;
+		case '<': strbuf_addstr(sb, "&lt;"); break;
+		case '>': strbuf_addstr(sb, "&gt;"); break;
+		case '&': strbuf_addstr(sb, "&amp;"); break;
+		case '"': strbuf_addstr(sb, "&quot;"); break;
+		case '\'': strbuf_addstr(sb, "&apos;"); break;
 		default:
 			/* XML 1.0 allows only \t \n \r below 0x20, and only
 			 * characters: no stray bytes, surrogates, U+FFFE/F */
@@ -329,8 +318,10 @@ int report_write_junit(const struct report *r, FILE *fp)
 	strbuf_addstr(&sb, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n");
 	strbuf_addstr(&sb, "  <testsuite name=\"");
 	xml_escape(&sb, suite.buf);
-	strbuf_addf(&sb, "\" tests=\"%zu\" failures=\"%zu\" errors=\"%d\" skipped=\"%zu\" time=\"%.3f\">\n",
-		    r->ncanaries, failures, r->error ? 1 : 0, skipped, total);
+	strbuf_addf(
+		&sb,
+		"\" tests=\"%zu\" failures=\"%zu\" errors=\"%d\" skipped=\"%zu\" time=\"%.3f\">\n",
+		r->ncanaries, failures, r->error ? 1 : 0, skipped, total);
 	for (size_t i = 0; i < r->ncanaries; i++) {
 		const struct canary_result *c = &r->canaries[i];
 

@@ -45,10 +45,10 @@
 #include <unistd.h>
 
 #define GUEST_BUSYBOX GUEST_DIR "/bin/busybox"
-#define GUEST_RUN GUEST_DIR "/run"
-#define GUEST_CA GUEST_RUN "/lab-ca.crt"
-#define GUEST_TS_LOG GUEST_RUN "/tailscaled.log"
-#define TS_CLI "/usr/local/bin/tailscale"
+#define GUEST_RUN     GUEST_DIR "/run"
+#define GUEST_CA      GUEST_RUN "/lab-ca.crt"
+#define GUEST_TS_LOG  GUEST_RUN "/tailscaled.log"
+#define TS_CLI        "/usr/local/bin/tailscale"
 /* RouterOS restart-interval=10s with restart-policy=on-failure. */
 #define RESTART_MS 10000
 
@@ -70,22 +70,22 @@ struct run {
 	pid_t ts_pid;
 	double t_step;
 	double t_boot;
-	double scale;     /* every timeout's factor: user's times the arch's speed */
+	double scale; /* every timeout's factor: user's times the arch's speed */
 	enum qemu_accel accel;
 	int accel_probing;
 	char *accel_cache, *initrd, *flash;
-	json_t *pre;      /* preconditions object inside the summary */
-	json_t *health;   /* warnings tailscale status reported */
-	unsigned boots;   /* VM boots so far (restart-persistence boots it again) */
-	char *console;    /* the running VM's console log */
-	unsigned lives;   /* tailscaled lives ended by a planned restart */
-	const char *life_sig;        /* the first ended life's sentinel failure */
-	const char *canary_now;      /* the canary running, for fault injection */
-	struct strbuf life_detail;   /* every ended life's sentinel evidence */
-	char *policy;                /* headscale policy in fixtures/headscale/ */
-	int router_nat6;             /* the router masquerades IPv6 on its WAN (lab_side) */
-	char *key;                   /* the run's key (runkey.h), NULL when an input is unreadable */
-	json_t *manifest;            /* image/build.sh's manifest.json of this image, or NULL */
+	json_t *pre;               /* preconditions object inside the summary */
+	json_t *health;            /* warnings tailscale status reported */
+	unsigned boots;            /* VM boots so far (restart-persistence boots it again) */
+	char *console;             /* the running VM's console log */
+	unsigned lives;            /* tailscaled lives ended by a planned restart */
+	const char *life_sig;      /* the first ended life's sentinel failure */
+	const char *canary_now;    /* the canary running, for fault injection */
+	struct strbuf life_detail; /* every ended life's sentinel evidence */
+	char *policy;              /* headscale policy in fixtures/headscale/ */
+	int router_nat6;           /* the router masquerades IPv6 on its WAN (lab_side) */
+	char *key;                 /* the run's key (runkey.h), NULL when an input is unreadable */
+	json_t *manifest;          /* image/build.sh's manifest.json of this image, or NULL */
 	char *manifest_path;
 };
 
@@ -121,8 +121,7 @@ static void step_end(struct run *r, const char *name)
 static int make_workdir(struct run *r)
 {
 	const char *tmp = getenv("TMPDIR");
-	char *tmpl = xasprintf("%s/tscanary-%s-XXXXXX", tmp && *tmp ? tmp : "/tmp",
-			       r->o->arch);
+	char *tmpl = xasprintf("%s/tscanary-%s-XXXXXX", tmp && *tmp ? tmp : "/tmp", r->o->arch);
 
 	if (!mkdtemp(tmpl)) {
 		error_errno("cannot create work dir '%s'", tmpl);
@@ -161,7 +160,8 @@ static int guest_sh(struct run *r, const char *script, int timeout_ms, struct st
 		return -1;
 	if (res.status != 0 || res.timed_out) {
 		strbuf_rtrim(&res.err);
-		ret = error("guest command failed (%s%s): %s: %s", res.timed_out ? "timed out, " : "",
+		ret = error("guest command failed (%s%s): %s: %s",
+			    res.timed_out ? "timed out, " : "",
 			    res.timed_out ? "" : "non-zero status", script, strbuf_str(&res.err));
 	} else if (out) {
 		strbuf_add(out, res.out.buf ? res.out.buf : "", res.out.len);
@@ -225,8 +225,7 @@ static void random_suffix(char *buf, size_t len)
 }
 
 /* Copy "key=value" lines of a file into obj (only the keys listed). */
-static void read_kv_file(const char *path, const char *const *keys, const char *prefix,
-			 json_t *obj)
+static void read_kv_file(const char *path, const char *const *keys, const char *prefix, json_t *obj)
 {
 	struct strbuf sb = STRBUF_INIT;
 
@@ -282,11 +281,13 @@ static void record_versions(struct run *r)
 		json_t *bb = json_object_get(m, "busybox");
 
 		json_object_set(r->rep.versions, "image_busybox", json_object_get(bb, "version"));
-		json_object_set(r->rep.versions, "image_busybox_source", json_object_get(bb, "source"));
+		json_object_set(r->rep.versions, "image_busybox_source",
+				json_object_get(bb, "source"));
 		json_object_set(r->rep.versions, "build_tags", json_object_get(m, "tags"));
 		json_object_set(r->rep.versions, "go", json_object_get(m, "go_version"));
-		json_object_set(r->rep.metrics, "binary_unpacked_bytes",
-				json_object_get(json_object_get(m, "sizes"), "binary_unpacked_bytes"));
+		json_object_set(
+			r->rep.metrics, "binary_unpacked_bytes",
+			json_object_get(json_object_get(m, "sizes"), "binary_unpacked_bytes"));
 	}
 }
 
@@ -312,22 +313,22 @@ static int step_image(struct run *r)
 	r->s.build_manifest_path = r->manifest_path;
 	if (!r->manifest)
 		progress("image", "no manifest.json of image/build.sh for this image: an image "
-			 "tscanary did not build, judged on its own build info");
+				  "tscanary did not build, judged on its own build info");
 	{
 		/* the verdict is for these bytes: the platform manifest, and its index */
 		char plat[64];
-		json_t *id = json_pack("{s:s, s:s, s:s, s:s?, s:s, s:s?}", "source", r->img.source,
-				       "platform", image_platform_str(&r->img.platform, plat,
-								      sizeof(plat)),
-				       "manifest_digest", r->img.manifest_digest, "index_digest",
-				       *r->img.index_digest ? r->img.index_digest : NULL,
-				       "config_digest", r->img.config_digest,
-				       "build_manifest", r->manifest_path);
+		json_t *id = json_pack(
+			"{s:s, s:s, s:s, s:s?, s:s, s:s?}", "source", r->img.source, "platform",
+			image_platform_str(&r->img.platform, plat, sizeof(plat)), "manifest_digest",
+			r->img.manifest_digest, "index_digest",
+			*r->img.index_digest ? r->img.index_digest : NULL, "config_digest",
+			r->img.config_digest, "build_manifest", r->manifest_path);
 
 		report_extra(&r->rep, "image", id);
 		json_decref(id);
 	}
-	json_object_set_new(r->rep.metrics, "rootfs_bytes", json_integer((json_int_t)r->img.rootfs_bytes));
+	json_object_set_new(r->rep.metrics, "rootfs_bytes",
+			    json_integer((json_int_t)r->img.rootfs_bytes));
 	/* the two binaries that are most of the flash, for footprint's budgets */
 	for (size_t i = 0; i < ARRAY_SIZE(sized); i++) {
 		bin = xasprintf("%s/%s", r->img.rootfs, sized[i].path);
@@ -378,12 +379,19 @@ static void run_key(struct run *r)
 	const struct {
 		const char *name, *path;
 	} files[] = {
-		{ "kernel", o->kernel_dir }, { "overlay", o->overlay },
-		{ "headscale", o->headscale }, { "dnsd", o->dnsd },
-		{ "httpd", o->httpd }, { "natpmpd", o->natpmpd },
-		{ "peers_tailscale", o->ts_bindir }, { "host_probes", o->host_probes },
-		{ "recipe", o->recipe_dir }, { "feature_table", o->feature_table },
-		{ "allowlist", o->allowlist }, { "waivers", o->waivers }, { "budgets", o->budgets },
+		{ "kernel", o->kernel_dir },
+		{ "overlay", o->overlay },
+		{ "headscale", o->headscale },
+		{ "dnsd", o->dnsd },
+		{ "httpd", o->httpd },
+		{ "natpmpd", o->natpmpd },
+		{ "peers_tailscale", o->ts_bindir },
+		{ "host_probes", o->host_probes },
+		{ "recipe", o->recipe_dir },
+		{ "feature_table", o->feature_table },
+		{ "allowlist", o->allowlist },
+		{ "waivers", o->waivers },
+		{ "budgets", o->budgets },
 		{ "build_manifest", r->manifest_path },
 	};
 	json_t *in = json_object();
@@ -446,8 +454,8 @@ static int reuse_verdict(struct run *r)
 	recs = verdict_store_get(r->o->reuse_store, r->img.manifest_digest);
 	rec = verdict_find_reusable(recs, r->key);
 	if (!rec) {
-		progress("reuse", "no cached verdict for key %.19s (%zu records of this image)", r->key,
-			 json_array_size(recs));
+		progress("reuse", "no cached verdict for key %.19s (%zu records of this image)",
+			 r->key, json_array_size(recs));
 		goto out;
 	}
 	if (verdict_restore_reports(json_string_value(json_object_get(rec, "path")),
@@ -458,13 +466,14 @@ static int reuse_verdict(struct run *r)
 	}
 	path = xasprintf("%s/summary.json", r->o->out_dir);
 	summary = json_load_file(path, 0, NULL);
-	cached = json_pack("{s:s,s:s,s:s,s:s}", "record",
-			   json_string_value(json_object_get(rec, "path")), "time",
-			   json_string_value(json_object_get(rec, "time")), "run_key", r->key, "note",
-			   "not run again: a passing run with this key (same image, inputs and judge)");
+	cached = json_pack(
+		"{s:s,s:s,s:s,s:s}", "record", json_string_value(json_object_get(rec, "path")),
+		"time", json_string_value(json_object_get(rec, "time")), "run_key", r->key, "note",
+		"not run again: a passing run with this key (same image, inputs and judge)");
 	if (summary && json_object_set_new(summary, "cached_verdict", cached) == 0 &&
 	    json_dump_file(summary, path, JSON_INDENT(2) | JSON_SORT_KEYS) == 0) {
-		progress("result", "%s: cached verdict: PASS, from the run at %s with key %.19s (%s)",
+		progress("result",
+			 "%s: cached verdict: PASS, from the run at %s with key %.19s (%s)",
 			 r->o->arch, json_string_value(json_object_get(rec, "time")), r->key,
 			 json_string_value(json_object_get(rec, "path")));
 		reused = 1;
@@ -504,10 +513,12 @@ static void start_captures(struct run *r)
 		char *file = xasprintf("%s/%s.pcap", dir, c[i].name);
 		char *log = xasprintf("%s/%s.tcpdump.log", dir, c[i].name);
 		/* -Z root: Debian's tcpdump would drop to its own user and fail to write here */
-		const char *argv[] = { "tcpdump", "-i", c[i].bridge, "-n", "-U", "-Z", "root",
-				       "-C", PCAP_MAX_MB, "-W", "1", "-w", file, NULL };
-		struct proc_spec ps = { .name = "tcpdump", .argv = argv, .netns = c[i].netns,
-					.log_path = log };
+		const char *argv[] = { "tcpdump", "-i",   c[i].bridge, "-n",        "-U",
+				       "-Z",      "root", "-C",        PCAP_MAX_MB, "-W",
+				       "1",       "-w",   file,        NULL };
+		struct proc_spec ps = {
+			.name = "tcpdump", .argv = argv, .netns = c[i].netns, .log_path = log
+		};
 
 		if (!proc_spawn(&ps))
 			warning("no packet capture on %s (see %s)", c[i].bridge, log);
@@ -565,7 +576,8 @@ static char *accel_cache_path(const struct run *r)
 		char *p = xasprintf("%s/%s", *d, r->s.arch.qemu);
 
 		if (stat(p, &st) == 0) {
-			qemu = xasprintf("%lld-%lld", (long long)st.st_size, (long long)st.st_mtime);
+			qemu = xasprintf("%lld-%lld", (long long)st.st_size,
+					 (long long)st.st_mtime);
 			free(p);
 			break;
 		}
@@ -668,7 +680,8 @@ static int step_qemu(struct run *r, const char *initrd, const char *flash)
 	cfg.accel = r->accel;
 	json_object_set_new(r->rep.versions, "accel",
 			    json_string(r->accel == QEMU_ACCEL_KVM ? "kvm" : "tcg"));
-	progress("boot", "starting the router VM (%s)%s", r->accel == QEMU_ACCEL_KVM ? "kvm" : "tcg",
+	progress("boot", "starting the router VM (%s)%s",
+		 r->accel == QEMU_ACCEL_KVM ? "kvm" : "tcg",
 		 r->boots ? ", again with the same flash" : "");
 	r->t_boot = now_s();
 	r->qemu = qemu_start(&r->s.arch, &cfg, r->lab.routeros, qlog);
@@ -997,7 +1010,7 @@ static int wait_guest_socket(struct run *r, int timeout_ms)
 static int health_blocks_online(const char *w)
 {
 	static const char *const words[] = { "control", "coordination", "DERP", "derp",
-					     "DNS", "dns", "relay" };
+					     "DNS",     "dns",          "relay" };
 
 	for (size_t i = 0; i < ARRAY_SIZE(words); i++)
 		if (strstr(w, words[i]))
@@ -1030,7 +1043,8 @@ static int wait_online(struct run *r, int timeout_ms, int login_grace_ms, struct
 
 		snprintf(state_buf, sizeof(state_buf), "%s", state ? state : "");
 		json_array_clear(r->health);
-		json_array_foreach(json_object_get(st, "Health"), i, w) {
+		json_array_foreach(json_object_get(st, "Health"), i, w)
+		{
 			const char *text = json_string_value(w);
 
 			if (!text)
@@ -1043,7 +1057,8 @@ static int wait_online(struct run *r, int timeout_ms, int login_grace_ms, struct
 			/* the daemon says so: control must agree */
 			hs_node_release(node);
 			memset(node, 0, sizeof(*node));
-			online = headscale_wait_online(&r->hs, r->hostname, scaled(&r->s, 10000), node) == 0;
+			online = headscale_wait_online(&r->hs, r->hostname, scaled(&r->s, 10000),
+						       node) == 0;
 			continue;
 		}
 		debug("not online yet: BackendState=%s, %zu health warnings",
@@ -1052,7 +1067,8 @@ static int wait_online(struct run *r, int timeout_ms, int login_grace_ms, struct
 			login_since = 0;
 		else if (!login_since)
 			login_since = now_s();
-		if (login_grace_ms && login_since && now_s() - login_since > login_grace_ms / 1000.0) {
+		if (login_grace_ms && login_since &&
+		    now_s() - login_since > login_grace_ms / 1000.0) {
 			warning("tailscaled has needed a login for %.0f s: it lost its state",
 				now_s() - login_since);
 			break;
@@ -1087,7 +1103,9 @@ static int judge_cli_error(struct run *r, struct agent_result *res)
 	int ret;
 
 	strbuf_rtrim(&res->err);
-	j = json_sprintf("%s: %s", res->timed_out ? "timeout" : proc_describe_status(res->status, how, sizeof(how)),
+	j = json_sprintf("%s: %s",
+			 res->timed_out ? "timeout"
+					: proc_describe_status(res->status, how, sizeof(how)),
 			 strbuf_str(&res->err));
 	report_extra(&r->rep, "join_cli_error", j);
 	path = xasprintf("%s/cli-errors", r->o->fixtures);
@@ -1097,8 +1115,8 @@ static int judge_cli_error(struct run *r, struct agent_result *res)
 		json_t *t = json_pack("{s:s,s:s,s:s}", "pattern", rule->pattern, "versions",
 				      rule->versions, "why", rule->why);
 
-		warning("tailscale up: %s (tolerated for tailscale %s by %s: %s)", json_string_value(j),
-			rule->versions, path, rule->why);
+		warning("tailscale up: %s (tolerated for tailscale %s by %s: %s)",
+			json_string_value(j), rule->versions, path, rule->why);
 		report_extra(&r->rep, "join_cli_tolerated", t);
 		json_decref(t);
 		ret = 0;
@@ -1117,10 +1135,15 @@ static int judge_cli_error(struct run *r, struct agent_result *res)
 static int step_join(struct run *r, const char *authkey)
 {
 	char *key_arg = xasprintf("--authkey=%s", authkey);
-	const char *argv[] = { TS_CLI, "up", "--login-server=" HEADSCALE_URL, key_arg,
-			       "--accept-routes", "--snat-subnet-routes=false",
+	const char *argv[] = { TS_CLI,
+			       "up",
+			       "--login-server=" HEADSCALE_URL,
+			       key_arg,
+			       "--accept-routes",
+			       "--snat-subnet-routes=false",
 			       "--advertise-routes=" LAB_CTR_NET "," LAB_CTR6_NET,
-			       "--advertise-exit-node", NULL };
+			       "--advertise-exit-node",
+			       NULL };
 	struct agent_cmd cmd = { .argv = argv, .timeout_ms = scaled(&r->s, 90000) };
 	struct agent_result res = AGENT_RESULT_INIT;
 	double t0;
@@ -1207,8 +1230,8 @@ enum canary_part { PART_RUN, PART_BEFORE, PART_AFTER };
 struct canary_slot {
 	const struct canary *c;
 	struct canary_outcome out;
-	double spent;  /* seconds so far, the restart's included for its owner */
-	int ret;       /* before(): 1 wants the restart, 0 verdict in, -1 error */
+	double spent; /* seconds so far, the restart's included for its owner */
+	int ret;      /* before(): 1 wants the restart, 0 verdict in, -1 error */
 };
 
 /*
@@ -1226,8 +1249,8 @@ static double watch_begin(struct run *r, const struct canary *c, double spent)
 }
 
 /* Disarm it: a fired watchdog fails out as a timeout; the time goes into *spent. */
-static void watch_end(struct run *r, const struct canary *c, struct canary_outcome *out,
-		      double t0, double *spent)
+static void watch_end(struct run *r, const struct canary *c, struct canary_outcome *out, double t0,
+		      double *spent)
 {
 	if (deadline_expired() && !out->timed_out) {
 		out->timed_out = 1;
@@ -1278,9 +1301,8 @@ static void finish_canary(struct run *r, const struct canary *c, struct canary_o
 	}
 	progress("canary", "%s: %s%s%s (%.1f s)", c->name, verdict_name(out->verdict),
 		 out->summary.len ? ": " : "", strbuf_str(&out->summary), d);
-	report_add(&r->rep, c->name, out->verdict, out->timed_out, d,
-		   strbuf_str(&out->signature), strbuf_str(&out->summary),
-		   strbuf_str(&out->detail), out->figures);
+	report_add(&r->rep, c->name, out->verdict, out->timed_out, d, strbuf_str(&out->signature),
+		   strbuf_str(&out->summary), strbuf_str(&out->detail), out->figures);
 	strbuf_release(&out->signature);
 	strbuf_release(&out->summary);
 	strbuf_release(&out->detail);
@@ -1314,7 +1336,8 @@ static void run_restart_group(struct run *r, struct canary_slot *g, size_t n)
 		if (!owner || (g[k].c->restart.reboot && !rq.reboot))
 			owner = &g[k];
 		rq.reboot |= g[k].c->restart.reboot;
-		for (const char *const *e = g[k].c->restart.extra_env; e && *e && ne < RESTART_ENV_MAX; e++)
+		for (const char *const *e = g[k].c->restart.extra_env;
+		     e && *e && ne < RESTART_ENV_MAX; e++)
 			env[ne++] = *e;
 	}
 	env[ne] = NULL;
@@ -1330,9 +1353,12 @@ static void run_restart_group(struct run *r, struct canary_slot *g, size_t n)
 
 		if (m->ret > 0 && !m->out.timed_out) {
 			if (m != owner)
-				strbuf_addf(&m->out.detail, "the restart was shared with %s (%s, %.1f s "
-					    "to online)\n", owner->c->name, rq.reboot ? "a reboot" :
-					    "a container restart", res.online_s);
+				strbuf_addf(&m->out.detail,
+					    "the restart was shared with %s (%s, %.1f s "
+					    "to online)\n",
+					    owner->c->name,
+					    rq.reboot ? "a reboot" : "a container restart",
+					    res.online_s);
 			progress("canary", "%s (%s): after the restart", m->c->name,
 				 canary_where_name(m->c->where));
 			if (!r->s.router && m != owner) {
@@ -1341,8 +1367,8 @@ static void run_restart_group(struct run *r, struct canary_slot *g, size_t n)
 					    "the router VM is gone (a planned restart failed)");
 				m->ret = 0;
 			} else {
-				m->ret = run_part(r, m->c, PART_AFTER, &m->out, &m->spent, restarted,
-						  &res);
+				m->ret = run_part(r, m->c, PART_AFTER, &m->out, &m->spent,
+						  restarted, &res);
 			}
 		}
 		finish_canary(r, m->c, &m->out, m->ret, m->spent);
@@ -1433,9 +1459,11 @@ static void check_sentinel(struct run *r)
 
 	if (r->s.router && agent_status(r->s.router, NULL, &st) == 0) {
 		if (st.vmrss_kib >= 0)
-			json_object_set_new(r->rep.metrics, "tailscaled_rss_kib", json_integer(st.vmrss_kib));
+			json_object_set_new(r->rep.metrics, "tailscaled_rss_kib",
+					    json_integer(st.vmrss_kib));
 		if (st.vmhwm_kib >= 0)
-			json_object_set_new(r->rep.metrics, "tailscaled_hwm_kib", json_integer(st.vmhwm_kib));
+			json_object_set_new(r->rep.metrics, "tailscaled_hwm_kib",
+					    json_integer(st.vmhwm_kib));
 	}
 	if (r->lives)
 		strbuf_addf(&detail, "%slife %u (logs/tailscaled.log): ", r->life_detail.buf,
@@ -1459,11 +1487,14 @@ static void check_sentinel(struct run *r)
 	}
 	report_add(&r->rep, "sentinel", holds ? VERDICT_PASS : VERDICT_FAIL, 0, 0,
 		   holds ? NULL : sig,
-		   holds ? "" : !strcmp(sig, "panic") ? "tailscaled panicked (see detail)" :
-		   !strcmp(sig, "restart") ? "tailscaled restarted during the run" :
-		   !strcmp(sig, "agent-lost") ? "the guest agent did not answer" :
-		   !strcmp(sig, "guest-panic") ? "the router's kernel panicked (see detail, console.log)" :
-		   "tailscaled's log could not be read", detail.buf, NULL);
+		   holds                        ? ""
+		   : !strcmp(sig, "panic")      ? "tailscaled panicked (see detail)"
+		   : !strcmp(sig, "restart")    ? "tailscaled restarted during the run"
+		   : !strcmp(sig, "agent-lost") ? "the guest agent did not answer"
+		   : !strcmp(sig, "guest-panic")
+			   ? "the router's kernel panicked (see detail, console.log)"
+			   : "tailscaled's log could not be read",
+		   detail.buf, NULL);
 	strbuf_release(&detail);
 }
 
@@ -1604,7 +1635,8 @@ static void save_status(struct run *r, int failed)
 		int status;
 
 		strbuf_reset(&sb);
-		if (node_cli(&r->peers.client, args, scaled(&r->s, 30000), &sb, &err, &status) == 0) {
+		if (node_cli(&r->peers.client, args, scaled(&r->s, 30000), &sb, &err, &status) ==
+		    0) {
 			strbuf_add(&sb, strbuf_str(&err), err.len);
 			dump_text(r, "client-netcheck.txt", &sb);
 		}
@@ -1635,14 +1667,17 @@ static void keep_until_interrupted(struct run *r)
 		"  ip netns exec %s sh   # the RouterOS host: containers bridge, tap, NAT\n",
 		r->lab.inet, r->lab.routeros);
 	if (userns_active())
-		fprintf(stderr, "  (the lab is in this run's user namespace: prefix each with\n"
-			"   nsenter -t %d -U -m -n --preserve-credentials)\n", (int)getpid());
+		fprintf(stderr,
+			"  (the lab is in this run's user namespace: prefix each with\n"
+			"   nsenter -t %d -U -m -n --preserve-credentials)\n",
+			(int)getpid());
 	if (r->have_peers) {
 		fprintf(stderr, "  ip netns exec %s sh   # the LAN host 172.20.0.10\n",
 			r->peers.lan_ns);
 		for (size_t i = 0; i < ARRAY_SIZE(nodes); i++)
 			if (nodes[i]->netns && nodes[i]->tailscale && nodes[i]->sock)
-				fprintf(stderr, "  ip netns exec %s %s --socket=%s status   # node %s\n",
+				fprintf(stderr,
+					"  ip netns exec %s %s --socket=%s status   # node %s\n",
 					nodes[i]->netns, nodes[i]->tailscale, nodes[i]->sock,
 					nodes[i]->name);
 	}
@@ -1694,8 +1729,9 @@ static int lab_side(struct run *r)
 }
 
 /* Every precondition a summary reports, in the order a run reaches them. */
-static const char *const run_preconditions[] = { "image", "boot", "join", "online", "routes",
-						 NULL };
+static const char *const run_preconditions[] = {
+	"image", "boot", "join", "online", "routes", NULL
+};
 
 int run_gate(const struct run_opts *o)
 {
@@ -1781,7 +1817,8 @@ int run_gate(const struct run_opts *o)
 	}
 	if (step_image(&r) < 0) {
 		code = RUN_BAD_IMAGE;
-		report_set_error(&r.rep, "image '%s' cannot be used for ARCH=%s", o->image, o->arch);
+		report_set_error(&r.rep, "image '%s' cannot be used for ARCH=%s", o->image,
+				 o->arch);
 		goto report;
 	}
 	run_key(&r);
@@ -1831,8 +1868,9 @@ int run_gate(const struct run_opts *o)
 	}
 	if (step_join(&r, authkey) < 0) {
 		if (json_is_false(json_object_get(r.pre, "join"))) {
-			report_set_error(&r.rep, "precondition join failed: `tailscale up` %s",
-					 json_string_value(json_object_get(r.rep.extra, "join_cli_error")));
+			report_set_error(
+				&r.rep, "precondition join failed: `tailscale up` %s",
+				json_string_value(json_object_get(r.rep.extra, "join_cli_error")));
 			code = RUN_FAIL; /* the image's CLI, not the lab */
 		} else {
 			report_set_error(&r.rep, "the router did not come online");
@@ -1861,7 +1899,8 @@ report:
 
 		r.rep.error = NULL;
 		if (broke)
-			report_set_error(&r.rep, "interrupted by signal %d (then: %s)", interrupt_signal(), broke);
+			report_set_error(&r.rep, "interrupted by signal %d (then: %s)",
+					 interrupt_signal(), broke);
 		else
 			report_set_error(&r.rep, "interrupted by signal %d", interrupt_signal());
 		free(broke);
@@ -1875,8 +1914,10 @@ report:
 	if (!json_object_get(r.pre, "routes") && code != RUN_USAGE)
 		for (size_t i = 0; i < canary_count; i++)
 			if (selected(o, canary_registry[i].name))
-				report_add(&r.rep, canary_registry[i].name, VERDICT_SKIP, 0, 0, NULL,
-					   "precondition failed: the router never came online", "", NULL);
+				report_add(&r.rep, canary_registry[i].name, VERDICT_SKIP, 0, 0,
+					   NULL,
+					   "precondition failed: the router never came online", "",
+					   NULL);
 	if (o->keep && code != RUN_PASS && !interrupted())
 		keep_until_interrupted(&r);
 	power_off(&r);

@@ -6,44 +6,45 @@
 
 /* Exit codes of `tscanary run`, distinct per cause. */
 enum run_exit {
-	RUN_PASS = 0,         /* every selected canary passed */
-	RUN_FAIL = 1,         /* a canary or the sentinel failed */
-	RUN_USAGE = 2,        /* bad arguments, unknown ARCH or canary */
-	RUN_ENV = 3,          /* this machine cannot run the lab (root, netns, tun, tools) */
-	RUN_BAD_IMAGE = 4,    /* IMAGE missing, corrupt or of another platform */
-	RUN_INFRA = 5,        /* the lab, VM or control server did not come up */
+	RUN_PASS = 0,      /* every selected canary passed */
+	RUN_FAIL = 1,      /* a canary or the sentinel failed */
+	RUN_USAGE = 2,     /* bad arguments, unknown ARCH or canary */
+	RUN_ENV = 3,       /* this machine cannot run the lab (root, netns, tun, tools) */
+	RUN_BAD_IMAGE = 4, /* IMAGE missing, corrupt or of another platform */
+	RUN_INFRA = 5,     /* the lab, VM or control server did not come up */
 	RUN_INTERRUPTED = 130,
 };
 
 /* What `tscanary run` was asked to do. */
 struct run_opts {
 	const char *arch;
-	const char *image;        /* OCI archive, OCI layout or docker save tarball */
-	const char *variant;      /* label of a known-bad variant, or NULL */
-	const char *out_dir;      /* out/<arch>[-<variant>] */
-	const char *kernel_dir;   /* from vm/kernel.sh */
+	const char *image;          /* OCI archive, OCI layout or docker save tarball */
+	const char *variant;        /* label of a known-bad variant, or NULL */
+	const char *out_dir;        /* out/<arch>[-<variant>] */
+	const char *kernel_dir;     /* from vm/kernel.sh */
 	const char *kernel_profile; /* its profile (vm/kernels/<name>), or NULL */
-	const char *overlay;      /* harness overlay cpio.gz from vm/initramfs.sh */
-	const char *headscale;    /* headscale binary */
-	const char *dnsd;         /* lab DNS server binary */
-	const char *httpd;        /* lab web server binary */
-	const char *natpmpd;      /* lab NAT-PMP server binary (RouterOS /ip nat-pmp) */
-	const char *ts_bindir;    /* host tailscaled + tailscale (same version) */
-	const char *host_probes;  /* host builds of dnsprobe and httpget */
-	const char *fixtures;     /* fixtures/ */
-	const char *vm_dir;       /* vm/ (arches, initramfs.sh, flash.sh) */
-	const char *cache_dir;    /* $TSCANARY_CACHE: remembers the KVM probe */
-	const char *recipe_dir;   /* image/ (allowlist, waived-deps) */
-	const char *feature_table; /* featuretags table JSON (image/featuretable.sh), or NULL */
-	const char *allowlist;    /* feature-deps judges against this allowlist, or NULL */
-	const char *waivers;      /* feature-deps' waived dependencies, or NULL (see feature_deps.c) */
-	const char *budgets;      /* footprint's budgets, or NULL: fixtures/budgets/<arch> */
-	const char **canaries;    /* selected canary names; NULL: all */
+	const char *overlay;        /* harness overlay cpio.gz from vm/initramfs.sh */
+	const char *headscale;      /* headscale binary */
+	const char *dnsd;           /* lab DNS server binary */
+	const char *httpd;          /* lab web server binary */
+	const char *natpmpd;        /* lab NAT-PMP server binary (RouterOS /ip nat-pmp) */
+	const char *ts_bindir;      /* host tailscaled + tailscale (same version) */
+	const char *host_probes;    /* host builds of dnsprobe and httpget */
+	const char *fixtures;       /* fixtures/ */
+	const char *vm_dir;         /* vm/ (arches, initramfs.sh, flash.sh) */
+	const char *cache_dir;      /* $TSCANARY_CACHE: remembers the KVM probe */
+	const char *recipe_dir;     /* image/ (allowlist, waived-deps) */
+	const char *feature_table;  /* featuretags table JSON (image/featuretable.sh), or NULL */
+	const char *allowlist;      /* feature-deps judges against this allowlist, or NULL */
+	const char *waivers;   /* feature-deps' waived dependencies, or NULL (see feature_deps.c) */
+	const char *budgets;   /* footprint's budgets, or NULL: fixtures/budgets/<arch> */
+	const char **canaries; /* selected canary names; NULL: all */
 	size_t ncanaries;
-	const char *tree;         /* harness tree hash (harness/tree-hash.sh): part of the run's key */
-	const char *reuse_store;  /* verdict store: a passing run with this run's key stands for it */
-	double timeout_scale;     /* multiplies every timeout */
-	int keep;                 /* keep the lab and work dir for inspection */
+	const char *tree; /* harness tree hash (harness/tree-hash.sh): part of the run's key */
+	const char
+		*reuse_store; /* verdict store: a passing run with this run's key stands for it */
+	double timeout_scale; /* multiplies every timeout */
+	int keep;             /* keep the lab and work dir for inspection */
 };
 
 /* Run the gate once; returns an enum run_exit value. */

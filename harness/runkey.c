@@ -58,9 +58,7 @@ static int dir_listing(const char *dir, struct strbuf *out, struct strbuf *err)
 		if (*rel == '/')
 			rel++;
 		switch (e->fts_info) {
-		case FTS_F:
-			file_sha256_hex(e->fts_path, &id);
-			break;
+		case FTS_F: file_sha256_hex(e->fts_path, &id); break;
 		case FTS_SL:
 		case FTS_SLNONE: {
 			char target[4096];
@@ -70,21 +68,17 @@ static int dir_listing(const char *dir, struct strbuf *out, struct strbuf *err)
 			strbuf_addf(&id, "-> %s", target);
 			break;
 		}
-		case FTS_D:
-			strbuf_addstr(&id, "dir");
-			break;
-		case FTS_DP:
-			strbuf_release(&id);
-			continue;
+		case FTS_D: strbuf_addstr(&id, "dir"); break;
+		case FTS_DP: strbuf_release(&id); continue;
 		case FTS_DNR:
 		case FTS_ERR:
 		case FTS_NS:
-			strbuf_addf(err, "cannot read '%s': %s", e->fts_path, strerror(e->fts_errno));
+			strbuf_addf(err, "cannot read '%s': %s", e->fts_path,
+				    strerror(e->fts_errno));
 			ret = -1;
 			strbuf_addstr(&id, "unreadable");
 			break;
-		default:
-			strbuf_addstr(&id, "other");
+		default: strbuf_addstr(&id, "other");
 		}
 		if (*rel)
 			json_object_set_new(entries, rel, json_string(strbuf_str(&id)));

@@ -29,11 +29,11 @@ struct router_restart {
 
 /* What a planned restart saw. */
 struct router_restart_result {
-	double boot_s;               /* power-on to the guest agent (reboot only) */
-	double online_s;             /* container start to online, or to giving up */
-	int online;                  /* 1 when it came online within the timeout */
-	char backend_state[32];      /* tailscaled's last BackendState */
-	unsigned long long node_id;  /* headscale's entry for the router's hostname */
+	double boot_s;              /* power-on to the guest agent (reboot only) */
+	double online_s;            /* container start to online, or to giving up */
+	int online;                 /* 1 when it came online within the timeout */
+	char backend_state[32];     /* tailscaled's last BackendState */
+	unsigned long long node_id; /* headscale's entry for the router's hostname */
 	char ip4[64];
 };
 
@@ -42,19 +42,19 @@ struct scenario {
 	struct arch arch;
 	struct lab *lab;
 	struct headscale *hs;
-	struct agent *router;      /* guest agent of the router VM */
-	struct peers *peers;       /* client, exit node, LAN host, web servers */
+	struct agent *router;                /* guest agent of the router VM */
+	struct peers *peers;                 /* client, exit node, LAN host, web servers */
 	const struct peers_spec *peers_spec; /* how they were started: a canary may add a node */
-	const char *fixtures_dir;  /* fixtures/ */
-	const char *logdir;        /* out/<arch>/logs */
-	const char *host_probes;   /* host (amd64) builds of the probe programs */
-	json_t *metrics;           /* the run's measured figures (summary metrics) */
-	double timeout_scale;      /* >1 on slow emulation */
-	const char *router_hostname; /* the hostname the router registered with */
-	const char *authkey;       /* the pre-auth key the router joined with */
-	char router_fqdn[256];     /* router's MagicDNS name, from headscale */
-	char router_ip4[64];       /* router's tailnet IPv4, from headscale */
-	char router_ip6[64];       /* router's tailnet IPv6, from headscale */
+	const char *fixtures_dir;            /* fixtures/ */
+	const char *logdir;                  /* out/<arch>/logs */
+	const char *host_probes;             /* host (amd64) builds of the probe programs */
+	json_t *metrics;                     /* the run's measured figures (summary metrics) */
+	double timeout_scale;                /* >1 on slow emulation */
+	const char *router_hostname;         /* the hostname the router registered with */
+	const char *authkey;                 /* the pre-auth key the router joined with */
+	char router_fqdn[256];               /* router's MagicDNS name, from headscale */
+	char router_ip4[64];                 /* router's tailnet IPv4, from headscale */
+	char router_ip6[64];                 /* router's tailnet IPv6, from headscale */
 	unsigned long long router_node_id;
 	int router_ts_pid;         /* tailscaled's first pid in the guest */
 	const char *router_ts_log; /* its log inside the guest */
@@ -76,9 +76,9 @@ struct scenario {
 	 */
 	const json_t *build_manifest;
 	const char *build_manifest_path;
-	const char *allowlist;     /* --allowlist: feature-deps judges against it, or NULL */
-	const char *waivers;       /* --waivers: feature-deps' waived dependencies, or NULL */
-	const char *budgets;       /* --budgets: footprint's budgets, or NULL */
+	const char *allowlist; /* --allowlist: feature-deps judges against it, or NULL */
+	const char *waivers;   /* --waivers: feature-deps' waived dependencies, or NULL */
+	const char *budgets;   /* --budgets: footprint's budgets, or NULL */
 };
 
 #endif

@@ -12,7 +12,10 @@ struct strbuf {
 	size_t alloc;
 };
 
-#define STRBUF_INIT { NULL, 0, 0 }
+#define STRBUF_INIT                                                                                \
+	{                                                                                          \
+		NULL, 0, 0                                                                         \
+	}
 
 /* Make room for at least extra more bytes; aborts on out-of-memory. */
 void strbuf_grow(struct strbuf *sb, size_t extra);
@@ -23,8 +26,7 @@ void strbuf_addstr(struct strbuf *sb, const char *s);
 /* Append one byte. */
 void strbuf_addch(struct strbuf *sb, char c);
 /* Append printf-formatted text. */
-void strbuf_addf(struct strbuf *sb, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+void strbuf_addf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Append printf-formatted text from a va_list. */
 void strbuf_vaddf(struct strbuf *sb, const char *fmt, va_list ap)
 	__attribute__((format(printf, 2, 0)));

@@ -27,9 +27,8 @@ static int parse_span(struct tsversion *v, const char *s, const char *end)
 
 	if (p < end && *p == 'v')
 		p++;
-	if (number(&p, &v->major) < 0 || p >= end || *p++ != '.' ||
-	    number(&p, &v->minor) < 0 || p >= end || *p++ != '.' || number(&p, &v->patch) < 0 ||
-	    p > end)
+	if (number(&p, &v->major) < 0 || p >= end || *p++ != '.' || number(&p, &v->minor) < 0 ||
+	    p >= end || *p++ != '.' || number(&p, &v->patch) < 0 || p > end)
 		return -1;
 	if (p == end) {
 		v->pre = 0;

@@ -72,8 +72,9 @@ static int refuse(uid_t uid, const char *why, int err)
 	snprintf(id, sizeof(id), "%lu", (unsigned long)uid);
 	return error("not root, and %s (uid %lu) %s: %s; run as root, or allow unprivileged user "
 		     "namespaces and give this user read-write access to /dev/net/tun (e.g. "
-		     "setfacl -m u:%s:rw /dev/net/tun)", pw ? pw->pw_name : "this user",
-		     (unsigned long)uid, why, strerror(err), pw ? pw->pw_name : id);
+		     "setfacl -m u:%s:rw /dev/net/tun)",
+		     pw ? pw->pw_name : "this user", (unsigned long)uid, why, strerror(err),
+		     pw ? pw->pw_name : id);
 }
 
 static int write_proc(const char *path, const char *text)
@@ -204,9 +205,11 @@ int userns_enter(void)
 		return refuse(uid, "cannot open /dev/net/tun read-write", errno);
 	close(fd);
 	if (unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWNET) < 0)
-		return refuse(uid, "cannot make a user namespace (refused by "
+		return refuse(uid,
+			      "cannot make a user namespace (refused by "
 			      "user.max_user_namespaces, kernel.unprivileged_userns_clone or a "
-			      "seccomp profile?)", errno);
+			      "seccomp profile?)",
+			      errno);
 	if (map_ids(uid, gid) < 0)
 		return error("cannot map uid %lu into its user namespace", (unsigned long)uid);
 	if (mount("none", "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
@@ -214,7 +217,9 @@ int userns_enter(void)
 	if (private_run() < 0 || loopback_up() < 0)
 		return -1;
 	entered = 1;
-	progress("userns", "not root: running the lab in a user namespace (uid %lu); "
-		 "QEMU under TCG", (unsigned long)uid);
+	progress("userns",
+		 "not root: running the lab in a user namespace (uid %lu); "
+		 "QEMU under TCG",
+		 (unsigned long)uid);
 	return 0;
 }

@@ -17,8 +17,8 @@
 
 /* What a process should do about the lab's privileges. */
 enum userns_plan {
-	USERNS_AS_IS,  /* it has CAP_NET_ADMIN and CAP_SYS_ADMIN, or is root without them */
-	USERNS_ENTER,  /* not root: the lab runs in a user namespace of its own */
+	USERNS_AS_IS, /* it has CAP_NET_ADMIN and CAP_SYS_ADMIN, or is root without them */
+	USERNS_ENTER, /* not root: the lab runs in a user namespace of its own */
 };
 
 /* Pure: the plan for a process with these capabilities and effective uid. */

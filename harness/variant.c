@@ -52,8 +52,7 @@ static struct variant_claim *find_claim(const struct variant *v, const char *can
 	return NULL;
 }
 
-static int set_signature(struct variant *v, const char *canary, const char *sig,
-			 int lineno)
+static int set_signature(struct variant *v, const char *canary, const char *sig, int lineno)
 {
 	struct variant_claim *c = find_claim(v, canary);
 
@@ -66,7 +65,8 @@ static int set_signature(struct variant *v, const char *canary, const char *sig,
 }
 
 /* The preconditions every judged run must hold, in summary.json's "preconditions". */
-static const char *const variant_preconditions[] = { "image", "boot", "join", "online", "routes", NULL };
+static const char *const variant_preconditions[] = { "image",  "boot",   "join",
+						     "online", "routes", NULL };
 
 static void free_collateral(struct variant *v)
 {
@@ -95,8 +95,10 @@ static int set_collateral(struct variant *v, const char *val, int lineno)
 
 		if (!ret && (!colon || colon == words[i] || !colon[1] || strstr(colon, "||") ||
 			     colon[1] == '|' || colon[strlen(colon) - 1] == '|'))
-			ret = error("variant '%s' line %d: collateral '%s' wants canary:outcome|... "
-				    "(signatures it may fail with, or pass)", v->name, lineno, words[i]);
+			ret = error(
+				"variant '%s' line %d: collateral '%s' wants canary:outcome|... "
+				"(signatures it may fail with, or pass)",
+				v->name, lineno, words[i]);
 		if (colon) {
 			*colon = '\0';
 			v->collateral_outcomes[v->ncollateral] = xstrdup(colon + 1);
@@ -146,7 +148,8 @@ int variant_parse(struct variant *v, const char *name, const char *text)
 			char **words = split_words(val, &n);
 
 			for (size_t i = 0; i < n; i++) {
-				v->claims = xrealloc(v->claims, (v->nclaims + 1) * sizeof(*v->claims));
+				v->claims = xrealloc(v->claims,
+						     (v->nclaims + 1) * sizeof(*v->claims));
 				v->claims[v->nclaims].canary = words[i];
 				v->claims[v->nclaims].signature = xstrdup("");
 				v->nclaims++;
@@ -156,8 +159,8 @@ int variant_parse(struct variant *v, const char *name, const char *text)
 			ret = set_collateral(v, val, lineno);
 		} else if (!strcmp(key, "side")) {
 			if (strcmp(val, "image") && strcmp(val, "lab"))
-				ret = error("variant '%s' line %d: side is image or lab, not '%s'", name,
-					    lineno, val);
+				ret = error("variant '%s' line %d: side is image or lab, not '%s'",
+					    name, lineno, val);
 			free(v->side);
 			v->side = xstrdup(val);
 		} else if (!strcmp(key, "policy")) {
@@ -165,14 +168,16 @@ int variant_parse(struct variant *v, const char *name, const char *text)
 			/* lab side: the headscale policy (fixtures/headscale/NAME) of the run */
 			if (!*val || strchr(val, '/') || *val == '.')
 				ret = error("variant '%s' line %d: policy names a file in "
-					    "fixtures/headscale/, not '%s'", name, lineno, val);
+					    "fixtures/headscale/, not '%s'",
+					    name, lineno, val);
 			free(v->policy);
 			v->policy = xstrdup(val);
 		} else if (!strcmp(key, "router_nat6")) {
 			/* lab side: whether the router masquerades IPv6 on its WAN */
 			if (strcmp(val, "yes") && strcmp(val, "no"))
-				ret = error("variant '%s' line %d: router_nat6 is yes or no, not '%s'",
-					    name, lineno, val);
+				ret = error(
+					"variant '%s' line %d: router_nat6 is yes or no, not '%s'",
+					name, lineno, val);
 			v->router_nat6 = !strcmp(val, "yes");
 			lab_key = key; /* lives in copy, freed last */
 		} else if (!strncmp(key, "signature.", 10)) {
@@ -209,12 +214,14 @@ int variant_parse(struct variant *v, const char *name, const char *text)
 	/* one side per variant: the failure is then the image's, or the lab's */
 	if (!ret && !strcmp(v->side, "lab") && !v->policy && v->router_nat6)
 		ret = error("variant '%s': side=lab, but it changes nothing in the lab "
-			    "(policy=, router_nat6=no)", name);
+			    "(policy=, router_nat6=no)",
+			    name);
 	if (!ret && !strcmp(v->side, "lab") && build_key)
 		ret = error("variant '%s': side=lab, but it changes the image too (%s=)", name,
 			    build_key);
 	if (!ret && strcmp(v->side, "lab") && lab_key)
-		ret = error("variant '%s': %s= changes the lab, so side must be lab", name, lab_key);
+		ret = error("variant '%s': %s= changes the lab, so side must be lab", name,
+			    lab_key);
 	strbuf_release(&sigs);
 	free(copy);
 	if (ret)
@@ -269,7 +276,8 @@ static json_t *find_result(json_t *canaries, const char *name)
 	size_t i;
 	json_t *e;
 
-	json_array_foreach(canaries, i, e) {
+	json_array_foreach(canaries, i, e)
+	{
 		const char *n = json_string_value(json_object_get(e, "name"));
 
 		if (n && !strcmp(n, name))
@@ -294,7 +302,8 @@ static void result_signatures(json_t *r, struct strbuf *sigs)
 	strbuf_reset(sigs);
 	if (json_array_size(all)) {
 		json_array_foreach(all, i, e)
-			strbuf_addf(sigs, "%s%s", sigs->len ? " " : "", json_string_value(e) ? json_string_value(e) : "");
+			strbuf_addf(sigs, "%s%s", sigs->len ? " " : "",
+				    json_string_value(e) ? json_string_value(e) : "");
 	} else if (*str_or(r, "signature", "")) {
 		strbuf_addstr(sigs, str_or(r, "signature", ""));
 	}
@@ -334,7 +343,9 @@ static int judge_claim(const struct variant_claim *c, json_t *r, struct strbuf *
 		return 0;
 	}
 	strbuf_addf(why, "'%s' failed as declared (%s)\n", c->canary,
-		    *c->signature ? c->signature : sigs->len ? sigs->buf : "any failure");
+		    *c->signature ? c->signature
+		    : sigs->len   ? sigs->buf
+				  : "any failure");
 	return 1;
 }
 
@@ -349,7 +360,8 @@ static int judge_collateral(const struct variant *v, int k, json_t *r, struct st
 			strbuf_addf(why, "'%s' passed (declared collateral: %s)\n", name, allowed);
 			return 1;
 		}
-		strbuf_addf(why, "collateral canary '%s' passed, which it may not (%s)\n", name, allowed);
+		strbuf_addf(why, "collateral canary '%s' passed, which it may not (%s)\n", name,
+			    allowed);
 		return 0;
 	}
 	result_signatures(r, sigs);
@@ -362,17 +374,19 @@ static int judge_collateral(const struct variant *v, int k, json_t *r, struct st
 		size_t n = strcspn(p, " ");
 
 		if (!outcome_allowed(allowed, p, n)) {
-			strbuf_addf(why, "collateral canary '%s' failed as '%.*s', not one of %s\n", name,
-				    (int)n, p, allowed);
+			strbuf_addf(why, "collateral canary '%s' failed as '%.*s', not one of %s\n",
+				    name, (int)n, p, allowed);
 			return 0;
 		}
 		p += n + (p[n] == ' ');
 	}
 	if (!sigs->len) {
-		strbuf_addf(why, "collateral canary '%s' failed with no signature (%s)\n", name, allowed);
+		strbuf_addf(why, "collateral canary '%s' failed with no signature (%s)\n", name,
+			    allowed);
 		return 0;
 	}
-	strbuf_addf(why, "'%s' failed as '%s' (declared collateral: %s)\n", name, sigs->buf, allowed);
+	strbuf_addf(why, "'%s' failed as '%s' (declared collateral: %s)\n", name, sigs->buf,
+		    allowed);
 	return 1;
 }
 
@@ -387,7 +401,8 @@ int variant_judge(const struct variant *v, json_t *summary, struct strbuf *why)
 	size_t i;
 
 	if (strcmp(sv, v->name)) {
-		strbuf_addf(why, "the summary is of variant '%s', not '%s'\n", *sv ? sv : "(none)", v->name);
+		strbuf_addf(why, "the summary is of variant '%s', not '%s'\n", *sv ? sv : "(none)",
+			    v->name);
 		caught = 0;
 	}
 	if (json_object_get(summary, "error")) {
@@ -423,7 +438,8 @@ int variant_judge(const struct variant *v, json_t *summary, struct strbuf *why)
 			caught = 0;
 		}
 	}
-	json_array_foreach(canaries, i, e) {
+	json_array_foreach(canaries, i, e)
+	{
 		const char *name = str_or(e, "name", "?");
 		const char *res = str_or(e, "result", "?");
 
@@ -448,19 +464,21 @@ json_t *variant_report(const struct variant *v, json_t *summary)
 	json_object_set_new(o, "description", json_string(v->description ? v->description : ""));
 	for (i = 0; i < v->nclaims; i++)
 		json_array_append_new(claims, json_pack("{s:s,s:s}", "canary", v->claims[i].canary,
-						       "signature", v->claims[i].signature));
+							"signature", v->claims[i].signature));
 	json_object_set_new(o, "claims", claims);
 	if (summary) {
 		caught = variant_judge(v, summary, &why);
 		json_object_set(o, "preconditions", json_object_get(summary, "preconditions"));
-		json_array_foreach(json_object_get(summary, "canaries"), i, e) {
+		json_array_foreach(json_object_get(summary, "canaries"), i, e)
+		{
 			if (strcmp(str_or(e, "result", "?"), "pass"))
-				json_array_append_new(failed, json_pack(
-					"{s:s,s:s,s:s,s:s,s:s}", "name", str_or(e, "name", "?"),
-					"result", str_or(e, "result", "?"),
-					"signature", str_or(e, "signature", ""),
-					"summary", str_or(e, "summary", ""),
-					"detail", str_or(e, "detail", "")));
+				json_array_append_new(
+					failed, json_pack("{s:s,s:s,s:s,s:s,s:s}", "name",
+							  str_or(e, "name", "?"), "result",
+							  str_or(e, "result", "?"), "signature",
+							  str_or(e, "signature", ""), "summary",
+							  str_or(e, "summary", ""), "detail",
+							  str_or(e, "detail", "")));
 		}
 	} else {
 		strbuf_addstr(&why, "the variant's run left no summary.json (it did not run)\n");
@@ -469,7 +487,8 @@ json_t *variant_report(const struct variant *v, json_t *summary)
 	for (char *line = why.buf; line && *line;) {
 		char *nl = strchr(line, '\n');
 
-		json_array_append_new(reasons, json_stringn(line, nl ? (size_t)(nl - line) : strlen(line)));
+		json_array_append_new(reasons,
+				      json_stringn(line, nl ? (size_t)(nl - line) : strlen(line)));
 		line = nl ? nl + 1 : NULL;
 	}
 	json_object_set_new(o, "why", reasons);
@@ -513,8 +532,7 @@ void variant_release_all(struct variant *v, size_t n)
 	free(v);
 }
 
-void variant_claimants(const struct variant *v, size_t n, const char *canary,
-		       struct strbuf *names)
+void variant_claimants(const struct variant *v, size_t n, const char *canary, struct strbuf *names)
 {
 	strbuf_reset(names);
 	for (size_t i = 0; i < n; i++)
@@ -530,7 +548,8 @@ size_t variant_focus(const struct variant *v, const char *const *names, size_t n
 	for (size_t i = 0; i < n; i++)
 		want[i] = 0;
 	for (size_t k = 0; k < v->nclaims + v->ncollateral; k++) {
-		const char *c = k < v->nclaims ? v->claims[k].canary : v->collateral[k - v->nclaims];
+		const char *c = k < v->nclaims ? v->claims[k].canary
+					       : v->collateral[k - v->nclaims];
 		size_t i;
 
 		for (i = 0; i < n && strcmp(names[i], c); i++)
@@ -538,7 +557,9 @@ size_t variant_focus(const struct variant *v, const char *const *names, size_t n
 		if (i < n) {
 			want[i] = 1;
 		} else if (strcmp(c, "sentinel")) {
-			strbuf_addf(why, "variant '%s' names canary '%s', which the registry does not hold\n",
+			strbuf_addf(why,
+				    "variant '%s' names canary '%s', which the registry does not "
+				    "hold\n",
 				    v->name, c);
 			unknown++;
 		}

@@ -20,12 +20,12 @@ struct variant {
 	char *description;
 	struct variant_claim *claims;
 	size_t nclaims;
-	char **collateral;   /* canaries also allowed to fail */
+	char **collateral;          /* canaries also allowed to fail */
 	char **collateral_outcomes; /* for each: its allowed outcomes, "sig1|sig2|pass" */
 	size_t ncollateral;
-	char *side;          /* what it changes: "image" (the recipe) or "lab" */
-	char *policy;        /* side=lab: headscale policy in fixtures/headscale/, or NULL */
-	int router_nat6;     /* side=lab: 0 when the router lacks its IPv6 masquerade, else 1 */
+	char *side;      /* what it changes: "image" (the recipe) or "lab" */
+	char *policy;    /* side=lab: headscale policy in fixtures/headscale/, or NULL */
+	int router_nat6; /* side=lab: 0 when the router lacks its IPv6 masquerade, else 1 */
 };
 
 /*
@@ -54,8 +54,7 @@ void variant_release_all(struct variant *v, size_t n);
  * The variants that claim canary, ", "-separated, into names (left empty
  * when none does: the canary has no negative control).
  */
-void variant_claimants(const struct variant *v, size_t n, const char *canary,
-		       struct strbuf *names);
+void variant_claimants(const struct variant *v, size_t n, const char *canary, struct strbuf *names);
 
 /*
  * Judge one run's summary (summary.json as parsed) against the variant:

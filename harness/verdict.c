@@ -50,8 +50,8 @@ int summary_holds_canaries(json_t *summary, const char *const *names, size_t n)
 	return n > 0;
 }
 
-json_t *verdict_record(json_t *summary, const char *tree, const char *const *canaries,
-		       size_t n, time_t now, struct strbuf *why)
+json_t *verdict_record(json_t *summary, const char *tree, const char *const *canaries, size_t n,
+		       time_t now, struct strbuf *why)
 {
 	json_t *img = json_object_get(summary, "image"), *failed = json_array(), *c, *rec;
 	const char *digest = str(img, "manifest_digest"), *result = str(summary, "result");
@@ -68,14 +68,16 @@ json_t *verdict_record(json_t *summary, const char *tree, const char *const *can
 		goto none;
 	}
 	if (!digest_ok(digest)) {
-		strbuf_addstr(why, "the summary names no image manifest digest (the run did not read the image)");
+		strbuf_addstr(why, "the summary names no image manifest digest (the run did not "
+				   "read the image)");
 		goto none;
 	}
 	if (!result || (strcmp(result, "pass") && strcmp(result, "fail"))) {
 		strbuf_addstr(why, "the summary has no result");
 		goto none;
 	}
-	json_array_foreach(json_object_get(summary, "canaries"), i, c) {
+	json_array_foreach(json_object_get(summary, "canaries"), i, c)
+	{
 		if (!str(c, "name"))
 			continue;
 		if (!str(c, "result") || strcmp(str(c, "result"), "pass"))
@@ -83,14 +85,14 @@ json_t *verdict_record(json_t *summary, const char *tree, const char *const *can
 	}
 	gmtime_r(&now, &tm);
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	rec = json_pack("{s:i,s:s,s:s,s:s?,s:s?,s:s?,s:s?,s:s,s:s,s:b,s:o,s:s,s:I}",
-			"schema", 1, "arch", str(summary, "arch"), "manifest_digest", digest,
-			"index_digest", str(img, "index_digest"), "config_digest", str(img, "config_digest"),
-			"platform", str(img, "platform"),
-			"tailscale_version", str(summary, "tailscale_version"),
-			"variant", str(summary, "variant") ? str(summary, "variant") : "default",
-			"tree", tree, "full_suite", summary_holds_canaries(summary, canaries, n), "failed", failed,
-			"time", when, "time_unix", (json_int_t)now);
+	rec = json_pack("{s:i,s:s,s:s,s:s?,s:s?,s:s?,s:s?,s:s,s:s,s:b,s:o,s:s,s:I}", "schema", 1,
+			"arch", str(summary, "arch"), "manifest_digest", digest, "index_digest",
+			str(img, "index_digest"), "config_digest", str(img, "config_digest"),
+			"platform", str(img, "platform"), "tailscale_version",
+			str(summary, "tailscale_version"), "variant",
+			str(summary, "variant") ? str(summary, "variant") : "default", "tree", tree,
+			"full_suite", summary_holds_canaries(summary, canaries, n), "failed",
+			failed, "time", when, "time_unix", (json_int_t)now);
 	if (!rec)
 		return NULL;
 	json_object_set_new(rec, "result", json_string(result));
@@ -99,9 +101,9 @@ json_t *verdict_record(json_t *summary, const char *tree, const char *const *can
 	if (str(summary, "run_key"))
 		json_object_set_new(rec, "run_key", json_string(str(summary, "run_key")));
 	if (str(json_object_get(summary, "versions"), "kernel_profile"))
-		json_object_set_new(rec, "kernel_profile",
-				    json_string(str(json_object_get(summary, "versions"),
-						    "kernel_profile")));
+		json_object_set_new(
+			rec, "kernel_profile",
+			json_string(str(json_object_get(summary, "versions"), "kernel_profile")));
 	return rec;
 none:
 	json_decref(failed);
@@ -156,9 +158,10 @@ json_t *verdict_store_get(const char *store, const char *digest)
 			    !strcmp(str(rec, "manifest_digest"), digest)) {
 				json_object_set_new(rec, "path", json_string(path));
 				json_array_append_new(all, rec);
-			}
-			else {
-				warning("ignoring verdict record '%s': unreadable or of another digest", path);
+			} else {
+				warning("ignoring verdict record '%s': unreadable or of another "
+					"digest",
+					path);
 				json_decref(rec);
 			}
 			free(path);
@@ -182,7 +185,8 @@ enum verdict_state verdict_decide(json_t *records, const char *arch, const char 
 	json_t *rec, *newest = NULL, *other = NULL;
 	size_t i, partial = 0;
 
-	json_array_foreach(records, i, rec) {
+	json_array_foreach(records, i, rec)
+	{
 		if (!field_is(rec, "arch", arch) || !field_is(rec, "variant", "default"))
 			continue;
 		/* a run on another guest kernel is a finding, not the gate */
@@ -190,8 +194,9 @@ enum verdict_state verdict_decide(json_t *records, const char *arch, const char 
 		    !field_is(rec, "kernel_profile", VERDICT_KERNEL_PROFILE))
 			continue;
 		if (!field_is(rec, "tree", tree)) {
-			if (!other || json_integer_value(json_object_get(rec, "time_unix")) >=
-				      json_integer_value(json_object_get(other, "time_unix")))
+			if (!other ||
+			    json_integer_value(json_object_get(rec, "time_unix")) >=
+				    json_integer_value(json_object_get(other, "time_unix")))
 				other = rec;
 			continue;
 		}
@@ -200,7 +205,7 @@ enum verdict_state verdict_decide(json_t *records, const char *arch, const char 
 			continue;
 		}
 		if (!newest || json_integer_value(json_object_get(rec, "time_unix")) >=
-			       json_integer_value(json_object_get(newest, "time_unix")))
+				       json_integer_value(json_object_get(newest, "time_unix")))
 			newest = rec;
 	}
 	if (newest && field_is(newest, "result", "pass")) {
@@ -221,12 +226,16 @@ enum verdict_state verdict_decide(json_t *records, const char *arch, const char 
 		return GATED_FAILED;
 	}
 	if (partial) {
-		strbuf_addf(why, "no full-suite run from this harness tree (%zu with selected canaries only)",
+		strbuf_addf(why,
+			    "no full-suite run from this harness tree (%zu with selected canaries "
+			    "only)",
 			    partial);
 		return GATED_NONE;
 	}
 	if (other) {
-		strbuf_addf(why, "verdicts only from another harness tree (newest: %.12s, %s %s), not this one (%.12s)",
+		strbuf_addf(why,
+			    "verdicts only from another harness tree (newest: %.12s, %s %s), not "
+			    "this one (%.12s)",
 			    str(other, "tree"), str(other, "result"), str(other, "time"), tree);
 		return GATED_OTHER_TREE;
 	}
@@ -289,12 +298,13 @@ json_t *verdict_find_reusable(json_t *records, const char *key)
 
 	if (!key || !*key)
 		return NULL;
-	json_array_foreach(records, i, rec) {
+	json_array_foreach(records, i, rec)
+	{
 		if (!field_is(rec, "run_key", key) || !field_is(rec, "result", "pass") ||
 		    !str(rec, "path"))
 			continue;
 		if (!newest || json_integer_value(json_object_get(rec, "time_unix")) >=
-			       json_integer_value(json_object_get(newest, "time_unix")))
+				       json_integer_value(json_object_get(newest, "time_unix")))
 			newest = rec;
 	}
 	return newest;
@@ -303,14 +313,10 @@ json_t *verdict_find_reusable(json_t *records, const char *key)
 const char *verdict_state_name(enum verdict_state s)
 {
 	switch (s) {
-	case GATED_PASS:
-		return "pass";
-	case GATED_FAILED:
-		return "failed";
-	case GATED_OTHER_TREE:
-		return "another harness";
-	case GATED_NONE:
-		break;
+	case GATED_PASS: return "pass";
+	case GATED_FAILED: return "failed";
+	case GATED_OTHER_TREE: return "another harness";
+	case GATED_NONE: break;
 	}
 	return "no verdict";
 }

@@ -22,8 +22,8 @@ struct strbuf;
  * recorded as not full. NULL, with the reason in why, when the summary
  * names no image digest or no result (a run that never got that far).
  */
-json_t *verdict_record(json_t *summary, const char *tree, const char *const *canaries,
-		       size_t n, time_t now, struct strbuf *why);
+json_t *verdict_record(json_t *summary, const char *tree, const char *const *canaries, size_t n,
+		       time_t now, struct strbuf *why);
 /* 1 when the summary's canaries include each of the n names (n > 0), else 0. */
 int summary_holds_canaries(json_t *summary, const char *const *names, size_t n);
 /* Write rec into store atomically; its path (caller frees), NULL on error (reported). */

@@ -10,8 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-int zone_lookup(const char *zone_path, const char *name, int want_aaaa,
-		char *buf, size_t len)
+int zone_lookup(const char *zone_path, const char *name, int want_aaaa, char *buf, size_t len)
 {
 	ldns_rr_type want = want_aaaa ? LDNS_RR_TYPE_AAAA : LDNS_RR_TYPE_A;
 	FILE *fp = fopen(zone_path, "re");
@@ -53,8 +52,8 @@ int zone_lookup(const char *zone_path, const char *name, int want_aaaa,
 		}
 		strbuf_release(&sb);
 	} else {
-		error("zone '%s' has no %s record for '%s'", zone_path,
-		      want_aaaa ? "AAAA" : "A", name);
+		error("zone '%s' has no %s record for '%s'", zone_path, want_aaaa ? "AAAA" : "A",
+		      name);
 	}
 	for (size_t i = 0; i < n; i++)
 		free(found[i]);

@@ -10,7 +10,6 @@
  * Writes a sorted, comma-separated list into buf; -1 if the file cannot be
  * parsed or the name has no such record.
  */
-int zone_lookup(const char *zone_path, const char *name, int want_aaaa,
-		char *buf, size_t len);
+int zone_lookup(const char *zone_path, const char *name, int want_aaaa, char *buf, size_t len);
 
 #endif

@@ -42,8 +42,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#define MAX_TCP 16
-#define TCP_IDLE_MS 5000
+#define MAX_TCP         16
+#define TCP_IDLE_MS     5000
 #define MAX_CNAME_CHAIN 8
 
 struct zone {
@@ -60,13 +60,12 @@ struct tcp_conn {
 	long deadline_ms;
 };
 
-
 static int set_ra; /* -r: answer with RA set */
 
 static const char *rcode_name(int rcode)
 {
-	static const char *const names[] = { "NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN",
-					     "NOTIMP", "REFUSED" };
+	static const char *const names[] = { "NOERROR",  "FORMERR", "SERVFAIL",
+					     "NXDOMAIN", "NOTIMP",  "REFUSED" };
 
 	if (rcode < 0)
 		return "DROP";
@@ -91,8 +90,8 @@ static void log_query(const struct sockaddr_storage *peer, const char *proto,
 			*c = (char)tolower((unsigned char)*c);
 	}
 	srv_logline("%lld.%03ld src=%s proto=%s qname=%s qtype=%s rcode=%s", (long long)ts.tv_sec,
-		ts.tv_nsec / 1000000L, src, proto, qname ? qname : "-", qtype ? qtype : "-",
-		rcode_name(rcode));
+		    ts.tv_nsec / 1000000L, src, proto, qname ? qname : "-", qtype ? qtype : "-",
+		    rcode_name(rcode));
 	free(qname);
 	free(qtype);
 }
@@ -120,7 +119,7 @@ static int load_zone(const char *path, const char *origin_str, struct zone *z)
 	if (st != LDNS_STATUS_OK) {
 		ldns_rdf_deep_free(origin);
 		return srv_fail("dnsd", "cannot parse zone file '%s' near line %d: %s", path, line,
-			    ldns_get_errorstr_by_id(st));
+				ldns_get_errorstr_by_id(st));
 	}
 	if (!ldns_zone_soa(zone)) {
 		ldns_zone_deep_free(zone);
@@ -311,7 +310,7 @@ static uint8_t *handle(const struct zone *z, const uint8_t *wire, size_t len, in
 		     ldns_rr_get_class(question) != LDNS_RR_CLASS_ANY) ||
 		    !in_zone(z, ldns_rr_owner(question))) {
 			rcode = set_ra && is_reverse(ldns_rr_owner(question)) ? LDNS_RCODE_NXDOMAIN
-									       : LDNS_RCODE_REFUSED;
+									      : LDNS_RCODE_REFUSED;
 		} else {
 			ldns_pkt_set_aa(reply, true);
 			rcode = answer(z, reply, question);
@@ -367,7 +366,8 @@ static void serve_udp(const struct zone *z, int fd)
 		out = handle(z, buf, (size_t)n, 0, &peer, &out_len);
 		if (out) {
 			if (sendto(fd, out, out_len, 0, (struct sockaddr *)&peer, plen) < 0)
-				srv_logline("dnsd: warning: cannot send udp answer: %s", strerror(errno));
+				srv_logline("dnsd: warning: cannot send udp answer: %s",
+					    strerror(errno));
 			free(out);
 		}
 	}
@@ -491,7 +491,7 @@ static int serve(const struct zone *z, int ufd, int tfd, const sigset_t *run_mas
 		for (int i = 0; i < MAX_TCP; i++)
 			if (conns[i].fd >= 0 && pfd[2 + i].fd == conns[i].fd && pfd[2 + i].revents)
 				serve_tcp(z, &conns[i]);
-expire:
+	expire:
 		now = srv_now_ms();
 		for (int i = 0; i < MAX_TCP; i++)
 			if (conns[i].fd >= 0 && now > conns[i].deadline_ms)
@@ -505,7 +505,8 @@ expire:
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: dnsd -a ADDR [-p PORT] -z ZONEFILE [-o ORIGIN] [-l LOGFILE] [-r]\n");
+	fprintf(stderr,
+		"usage: dnsd -a ADDR [-p PORT] -z ZONEFILE [-o ORIGIN] [-l LOGFILE] [-r]\n");
 }
 
 int main(int argc, char **argv)
@@ -522,9 +523,7 @@ int main(int argc, char **argv)
 		char *end;
 
 		switch (opt) {
-		case 'a':
-			addr = optarg;
-			break;
+		case 'a': addr = optarg; break;
 		case 'p':
 			errno = 0;
 			port = strtoul(optarg, &end, 10);
@@ -533,24 +532,12 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			break;
-		case 'z':
-			zonefile = optarg;
-			break;
-		case 'o':
-			origin = optarg;
-			break;
-		case 'l':
-			logpath = optarg;
-			break;
-		case 'r':
-			set_ra = 1;
-			break;
-		case 'h':
-			usage();
-			return 0;
-		default:
-			usage();
-			return 2;
+		case 'z': zonefile = optarg; break;
+		case 'o': origin = optarg; break;
+		case 'l': logpath = optarg; break;
+		case 'r': set_ra = 1; break;
+		case 'h': usage(); return 0;
+		default: usage(); return 2;
 		}
 	}
 	if (!addr || !zonefile || optind != argc) {
@@ -578,9 +565,9 @@ int main(int argc, char **argv)
 		char *o = ldns_rdf2str(z.origin);
 
 		srv_logline("dnsd: listening on %s%s%s:%lu (udp, tcp), zone %s, %zu records%s",
-			ss.ss_family == AF_INET6 ? "[" : "", addr,
-			ss.ss_family == AF_INET6 ? "]" : "", port, o ? o : "?",
-			ldns_rr_list_rr_count(z.rrs), set_ra ? ", RA set" : "");
+			    ss.ss_family == AF_INET6 ? "[" : "", addr,
+			    ss.ss_family == AF_INET6 ? "]" : "", port, o ? o : "?",
+			    ldns_rr_list_rr_count(z.rrs), set_ra ? ", RA set" : "");
 		free(o);
 	}
 	ret = serve(&z, ufd, tfd, &run_mask);

@@ -37,12 +37,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#define MAX_CONN 64
-#define MAX_REQ 8192      /* request line and headers */
+#define MAX_CONN       64
+#define MAX_REQ        8192 /* request line and headers */
 #define REQ_TIMEOUT_MS 5000 /* from accept to a whole request head */
-#define DRAIN_MS 1000     /* lingering close: read what the client still sends */
-#define MAX_METHOD 16
-#define MAX_PATH_LOG 256
+#define DRAIN_MS       1000 /* lingering close: read what the client still sends */
+#define MAX_METHOD     16
+#define MAX_PATH_LOG   256
 
 enum conn_state {
 	CONN_FREE,
@@ -61,7 +61,7 @@ struct conn {
 
 /* What a request head says, as far as it parsed. */
 struct request {
-	char method[MAX_METHOD + 1]; /* "-" until the request line parsed */
+	char method[MAX_METHOD + 1];     /* "-" until the request line parsed */
 	char path[MAX_PATH_LOG * 3 + 1]; /* escaped for the log */
 	int status;
 };
@@ -135,8 +135,8 @@ static void parse_request_line(const char *line, size_t len, struct request *req
 	if (!sp2 || sp2 == sp1 + 1 || sp1[1] != '/')
 		return;
 	vlen = (size_t)(end - sp2 - 1);
-	if (vlen != 8 || memcmp(sp2 + 1, "HTTP/", 5) != 0 || sp2[7] != '.' ||
-	    sp2[6] < '0' || sp2[6] > '9' || sp2[8] < '0' || sp2[8] > '9')
+	if (vlen != 8 || memcmp(sp2 + 1, "HTTP/", 5) != 0 || sp2[7] != '.' || sp2[6] < '0' ||
+	    sp2[6] > '9' || sp2[8] < '0' || sp2[8] > '9')
 		return;
 	if (memcmp(sp2 + 1, "HTTP/1.0", 8) != 0 && memcmp(sp2 + 1, "HTTP/1.1", 8) != 0) {
 		req->status = 505;
@@ -201,7 +201,7 @@ static void respond(struct conn *c, const struct request *req)
 	clock_gettime(CLOCK_REALTIME, &ts);
 	srv_format_peer(&c->peer, src, sizeof(src));
 	srv_logline("%lld.%03ld src=%s method=%s path=%s status=%d", (long long)ts.tv_sec,
-		ts.tv_nsec / 1000000L, src, req->method, req->path, req->status);
+		    ts.tv_nsec / 1000000L, src, req->method, req->path, req->status);
 	if (req->status != 200) {
 		with_body = 1;
 		body_len = strlen(reason(req->status)) + 1;
@@ -361,9 +361,7 @@ int main(int argc, char **argv)
 		char *end;
 
 		switch (opt) {
-		case 'a':
-			addr = optarg;
-			break;
+		case 'a': addr = optarg; break;
 		case 'p':
 			errno = 0;
 			port = strtoul(optarg, &end, 10);
@@ -372,9 +370,7 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			break;
-		case 'l':
-			logpath = optarg;
-			break;
+		case 'l': logpath = optarg; break;
 		case 'n':
 			name = optarg;
 			if (!*name || strlen(name) > 200 || strpbrk(name, "\r\n")) {
@@ -382,12 +378,8 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			break;
-		case 'h':
-			usage();
-			return 0;
-		default:
-			usage();
-			return 2;
+		case 'h': usage(); return 0;
+		default: usage(); return 2;
 		}
 	}
 	if (!addr || optind != argc) {
@@ -403,8 +395,8 @@ int main(int argc, char **argv)
 	if (lfd < 0)
 		return 1;
 	srv_logline("httpd: listening on %s%s%s:%lu (http), name %s",
-		ss.ss_family == AF_INET6 ? "[" : "", addr, ss.ss_family == AF_INET6 ? "]" : "",
-		port, name);
+		    ss.ss_family == AF_INET6 ? "[" : "", addr, ss.ss_family == AF_INET6 ? "]" : "",
+		    port, name);
 	ret = serve(lfd, &run_mask);
 	if (srv_stop_signal)
 		srv_logline("httpd: exiting on signal %d", (int)srv_stop_signal);

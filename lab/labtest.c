@@ -96,11 +96,14 @@ static void check_topology(const struct lab *lab)
 	const char *tailnet_argv[] = { "ip", "route", "get", "100.64.0.1", NULL };
 	const char *tailnet6_argv[] = { "ip", "route", "get", "fd7a:115c:a1e0::1", NULL };
 	const char *ping6_argv[] = { "ping", "-c", "1", "-W", "2", LAB_INET6_GW, NULL };
-	const char *bb_ping6_argv[] = { "busybox", "ping", "-c", "1", "-W", "2", LAB_INET6_GW,
-					NULL };
+	const char *bb_ping6_argv[] = {
+		"busybox", "ping", "-c", "1", "-W", "2", LAB_INET6_GW, NULL
+	};
 	const char *nft_argv[] = { "nft", "list", "ruleset", NULL };
-	static const char *const outside[] = { "8.8.8.8", "1.1.1.1", "192.0.2.1", "10.0.0.1",
-					       "2001:4860:4860::8888", "2001:db9::1", "fd00:172:21::1" };
+	static const char *const outside[] = {
+		"8.8.8.8",     "1.1.1.1",       "192.0.2.1", "10.0.0.1", "2001:4860:4860::8888",
+		"2001:db9::1", "fd00:172:21::1"
+	};
 	const char *const nss[] = { lab->inet, lab->routeros };
 	static const struct {
 		const char *family, *path;
@@ -152,8 +155,8 @@ static void check_topology(const struct lab *lab)
 
 	strbuf_reset(&out);
 	rc = run_in(lab->routeros, tap_argv, &out, NULL);
-	check(rc == 0 && strstr(strbuf_str(&out), lab->containers),
-	      "tap %s is a port of %s", lab->tap, lab->containers);
+	check(rc == 0 && strstr(strbuf_str(&out), lab->containers), "tap %s is a port of %s",
+	      lab->tap, lab->containers);
 
 	strbuf_reset(&out);
 	rc = run_in(lab->routeros, nft_argv, &out, NULL);
@@ -233,7 +236,7 @@ struct dns_case {
 	int rcode;
 	const char *want; /* substring of the answer section, or NULL: empty */
 	int aa, ra;
-	int soa;          /* SOA expected in the authority section */
+	int soa; /* SOA expected in the authority section */
 };
 
 static const struct dns_case dns_cases[] = {
@@ -251,24 +254,24 @@ static const struct dns_case dns_cases[] = {
 	  "fd7a:115c:a1e0:ffff::80", 1, 0, 0 },
 	{ LAB_DNS_UPSTREAM, 0, "upstream-only.canary.test", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR,
 	  "198.51.100.81", 1, 0, 0 },
-	{ LAB_DNS_UPSTREAM, 0, "www.canary.test", LDNS_RR_TYPE_TXT, LDNS_RCODE_NOERROR,
-	  NULL, 1, 0, 1 },
-	{ LAB_DNS_UPSTREAM, 0, "missing.canary.test", LDNS_RR_TYPE_A, LDNS_RCODE_NXDOMAIN,
-	  NULL, 1, 0, 1 },
-	{ LAB_DNS_UPSTREAM, 1, "missing.canary.test", LDNS_RR_TYPE_A, LDNS_RCODE_NXDOMAIN,
-	  NULL, 1, 0, 1 },
-	{ LAB_DNS_UPSTREAM, 0, "example.com", LDNS_RR_TYPE_A, LDNS_RCODE_REFUSED,
-	  NULL, 0, 0, 0 },
+	{ LAB_DNS_UPSTREAM, 0, "www.canary.test", LDNS_RR_TYPE_TXT, LDNS_RCODE_NOERROR, NULL, 1, 0,
+	  1 },
+	{ LAB_DNS_UPSTREAM, 0, "missing.canary.test", LDNS_RR_TYPE_A, LDNS_RCODE_NXDOMAIN, NULL, 1,
+	  0, 1 },
+	{ LAB_DNS_UPSTREAM, 1, "missing.canary.test", LDNS_RR_TYPE_A, LDNS_RCODE_NXDOMAIN, NULL, 1,
+	  0, 1 },
+	{ LAB_DNS_UPSTREAM, 0, "example.com", LDNS_RR_TYPE_A, LDNS_RCODE_REFUSED, NULL, 0, 0, 0 },
 	/* a reverse name outside the zone: refused, NXDOMAIN from a resolver (-r) */
-	{ LAB_DNS_UPSTREAM, 0, "80.100.51.198.in-addr.arpa", LDNS_RR_TYPE_PTR,
-	  LDNS_RCODE_REFUSED, NULL, 0, 0, 0 },
+	{ LAB_DNS_UPSTREAM, 0, "80.100.51.198.in-addr.arpa", LDNS_RR_TYPE_PTR, LDNS_RCODE_REFUSED,
+	  NULL, 0, 0, 0 },
 	{ LAB_DNS_CLIENT, 0, "www.canary.test", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR,
 	  "198.51.100.180", 1, 1, 0 },
 	{ LAB_DNS_CLIENT, 1, "txt.canary.test", LDNS_RR_TYPE_TXT, LDNS_RCODE_NOERROR,
 	  "\"path=client\"", 1, 1, 0 },
-	{ LAB_DNS_CLIENT, 0, "upstream-only.canary.test", LDNS_RR_TYPE_A, LDNS_RCODE_NXDOMAIN,
-	  NULL, 1, 1, 1 },
-	{ LAB_DNS_CLIENT, 0, "0.8.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa",
+	{ LAB_DNS_CLIENT, 0, "upstream-only.canary.test", LDNS_RR_TYPE_A, LDNS_RCODE_NXDOMAIN, NULL,
+	  1, 1, 1 },
+	{ LAB_DNS_CLIENT, 0,
+	  "0.8.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa",
 	  LDNS_RR_TYPE_PTR, LDNS_RCODE_NXDOMAIN, NULL, 0, 1, 0 },
 	{ LAB_DNS_CLIENT, 1, "80.100.51.198.in-addr.arpa", LDNS_RR_TYPE_PTR, LDNS_RCODE_NXDOMAIN,
 	  NULL, 0, 1, 0 },
@@ -292,7 +295,8 @@ static int query(const struct dns_case *c, ldns_pkt **reply)
 		st = ldns_resolver_send(reply, res, name, c->type, LDNS_RR_CLASS_IN, LDNS_RD);
 	}
 	if (st != LDNS_STATUS_OK)
-		error("cannot query %s for %s: %s", c->server, c->name, ldns_get_errorstr_by_id(st));
+		error("cannot query %s for %s: %s", c->server, c->name,
+		      ldns_get_errorstr_by_id(st));
 	ldns_rdf_deep_free(name);
 	ldns_rdf_deep_free(ns);
 	ldns_resolver_deep_free(res);
@@ -315,9 +319,9 @@ static void check_dns_case(const struct dns_case *c)
 	ok = (int)ldns_pkt_get_rcode(r) == c->rcode && ldns_pkt_aa(r) == (c->aa != 0) &&
 	     ldns_pkt_ra(r) == (c->ra != 0) && ldns_pkt_rd(r) &&
 	     (c->want ? ans && strstr(ans, c->want) != NULL : ldns_pkt_ancount(r) == 0) &&
-	     (!c->soa || (ldns_pkt_nscount(r) == 1 &&
-			  ldns_rr_get_type(ldns_rr_list_rr(ldns_pkt_authority(r), 0)) ==
-				  LDNS_RR_TYPE_SOA));
+	     (!c->soa ||
+	      (ldns_pkt_nscount(r) == 1 &&
+	       ldns_rr_get_type(ldns_rr_list_rr(ldns_pkt_authority(r), 0)) == LDNS_RR_TYPE_SOA));
 	if (ans && strchr(ans, '\n'))
 		*strchr(ans, '\n') = '\0'; /* first record is enough for the log */
 	check(ok, "dns %s %s %s over %s: rcode %d aa %d ra %d rd %d answer '%s'", c->server,
@@ -356,7 +360,7 @@ static void check_malformed(const char *server)
 {
 	/* id 0xbeef, RD, QDCOUNT 1, then a question cut short */
 	static const uint8_t cut[] = { 0xbe, 0xef, 0x01, 0x00, 0x00, 0x01, 0x00, 0x00,
-				       0x00, 0x00, 0x00, 0x00, 0x03, 'w', 'w' };
+				       0x00, 0x00, 0x00, 0x00, 0x03, 'w',  'w' };
 	static const uint8_t tiny[] = { 0x12, 0x34, 0x01 };
 	/* a response (QR set): answering would start a loop */
 	static const uint8_t resp[] = { 0x11, 0x11, 0x81, 0x80, 0, 0, 0, 0, 0, 0, 0, 0 };
@@ -409,7 +413,8 @@ static void check_lanhost(struct lab *lab, const char *up_log, ino_t *ino)
 	line = strstr(strbuf_str(&out), "qname=lan-host.canary.test.");
 	while (line && line > out.buf && line[-1] != '\n')
 		line--;
-	check(line && !strncmp(strchr(line, ' ') + 1, "src=" LAB_ROUTER_WAN ":",
+	check(line &&
+		      !strncmp(strchr(line, ' ') + 1, "src=" LAB_ROUTER_WAN ":",
 			       strlen("src=" LAB_ROUTER_WAN ":")) &&
 		      !strstr(strbuf_str(&out), "src=" LAB_LANHOST ":"),
 	      "upstream saw the lan host's query from %s (masqueraded)", LAB_ROUTER_WAN);
@@ -420,8 +425,8 @@ static void check_lanhost(struct lab *lab, const char *up_log, ino_t *ino)
 	strbuf_release(&err);
 }
 
-static void check_dns(struct lab *lab, const char *dnsd, const char *zones,
-		      const char *dir, ino_t *lan_ino)
+static void check_dns(struct lab *lab, const char *dnsd, const char *zones, const char *dir,
+		      ino_t *lan_ino)
 {
 	char *up_zone = xasprintf("%s/canary.test.zone", zones);
 	char *cl_zone = xasprintf("%s/canary.test.client.zone", zones);
@@ -564,10 +569,12 @@ static void check_tls(const struct lab *lab, const char *dir)
 {
 	char *crt = xasprintf("%s/server.crt", dir), *key = xasprintf("%s/server.key", dir);
 	char *ca = xasprintf("%s/ca.crt", dir), *log = xasprintf("%s/tls.log", dir);
-	const char *argv[] = { "openssl", "s_server", "-accept", LAB_INET_GW ":443", "-cert", crt,
-			       "-key", key, "-www", NULL };
-	struct proc_spec spec = { .name = "s_server", .argv = argv, .netns = lab->inet,
-				  .log_path = log };
+	const char *argv[] = { "openssl", "s_server", "-accept", LAB_INET_GW ":443",
+			       "-cert",   crt,        "-key",    key,
+			       "-www",    NULL };
+	struct proc_spec spec = {
+		.name = "s_server", .argv = argv, .netns = lab->inet, .log_path = log
+	};
 	struct strbuf body = STRBUF_INIT;
 	struct proc *p = proc_spawn(&spec);
 	CURLcode rc = CURLE_FAILED_INIT, bad = CURLE_OK;
@@ -583,10 +590,11 @@ static void check_tls(const struct lab *lab, const char *dir)
 		bad = https_get("https://" LAB_INET_GW "/", NULL, &bad_code, &body);
 		lab_leave(saved);
 	}
-	check(rc == CURLE_OK && code == 200, "libcurl in routeros trusts https://%s/ with ca.crt: %s",
-	      LAB_INET_GW, curl_easy_strerror(rc));
-	check(bad == CURLE_PEER_FAILED_VERIFICATION,
-	      "libcurl without ca.crt refuses it: %s", curl_easy_strerror(bad));
+	check(rc == CURLE_OK && code == 200,
+	      "libcurl in routeros trusts https://%s/ with ca.crt: %s", LAB_INET_GW,
+	      curl_easy_strerror(rc));
+	check(bad == CURLE_PEER_FAILED_VERIFICATION, "libcurl without ca.crt refuses it: %s",
+	      curl_easy_strerror(bad));
 	proc_stop(p, 1000);
 out:
 	strbuf_release(&body);
@@ -730,8 +738,10 @@ int main(int argc, char **argv)
 
 		for (size_t i = 0; i < before.len; i++)
 			lines += before.buf[i] == '\n';
-		check(!differ, "machine left as found: routes, rules, links, nftables, netns, "
-			       "sysctls, /etc (%zu lines compared)", lines);
+		check(!differ,
+		      "machine left as found: routes, rules, links, nftables, netns, "
+		      "sysctls, /etc (%zu lines compared)",
+		      lines);
 		if (differ)
 			fprintf(stderr, "%s", strbuf_str(&diff));
 	}

@@ -142,7 +142,9 @@ static int add_rule(struct mapping *m)
 static int del_rule(struct mapping *m)
 {
 	char handle[32];
-	const char *argv[] = { "nft", "delete", "rule", "ip", table, chain, "handle", handle, NULL };
+	const char *argv[] = {
+		"nft", "delete", "rule", "ip", table, chain, "handle", handle, NULL
+	};
 
 	snprintf(handle, sizeof(handle), "%ld", m->handle);
 	if (nft(argv, NULL, 0) < 0)
@@ -169,8 +171,8 @@ static int external_taken(uint16_t port)
 }
 
 /* Map (or renew, or with lifetime 0 delete) client:internal; the result code. */
-static int map_udp(struct in_addr client, uint16_t internal, uint16_t suggested,
-		   uint32_t lifetime, uint16_t *external, long *handle)
+static int map_udp(struct in_addr client, uint16_t internal, uint16_t suggested, uint32_t lifetime,
+		   uint16_t *external, long *handle)
 {
 	struct mapping *m = find(client, internal);
 	uint16_t port;
@@ -229,8 +231,8 @@ static void handle(int fd, const uint8_t *req, size_t n, const struct sockaddr_i
 	put32(resp + 4, (uint32_t)(srv_now_ms() / 1000 - start_s));
 	if (req[0] != 0) {
 		res = RES_UNSUPP_VERSION;
-		srv_logline("%ld src=%s version=%u result=%d (unsupported version)", (long)time(NULL),
-			    src, req[0], res);
+		srv_logline("%ld src=%s version=%u result=%d (unsupported version)",
+			    (long)time(NULL), src, req[0], res);
 	} else if (req[1] == OP_PUBLIC) {
 		memcpy(resp + 8, &wan_in, 4);
 		rlen = 12;
@@ -247,12 +249,13 @@ static void handle(int fd, const uint8_t *req, size_t n, const struct sockaddr_i
 		put32(resp + 12, res == RES_OK ? lifetime : 0);
 		rlen = 16;
 		srv_logline("%ld src=%s op=map-udp internal=%u external=%u lifetime=%u result=%d "
-			    "handle=%ld", (long)time(NULL), src, internal, ext, lifetime, res, h);
+			    "handle=%ld",
+			    (long)time(NULL), src, internal, ext, lifetime, res, h);
 	} else {
 		/* TCP mappings too are beyond what tailscaled asks for */
 		res = RES_UNSUPP_OP;
-		srv_logline("%ld src=%s op=%u result=%d (unsupported opcode)", (long)time(NULL), src,
-			    req[1], res);
+		srv_logline("%ld src=%s op=%u result=%d (unsupported opcode)", (long)time(NULL),
+			    src, req[1], res);
 	}
 	put16(resp + 2, (uint16_t)res);
 	if (sendto(fd, resp, rlen, 0, (const struct sockaddr *)from, sizeof(*from)) < 0)
@@ -316,7 +319,8 @@ int main(int argc, char **argv)
 			uint8_t req[1100];
 			struct sockaddr_in from;
 			socklen_t flen = sizeof(from);
-			ssize_t got = recvfrom(fd, req, sizeof(req), 0, (struct sockaddr *)&from, &flen);
+			ssize_t got = recvfrom(fd, req, sizeof(req), 0, (struct sockaddr *)&from,
+					       &flen);
 
 			if (got < 0)
 				break;

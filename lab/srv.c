@@ -94,8 +94,8 @@ int srv_start(const char *prog, const char *logpath, sigset_t *run_mask)
 	return 0;
 }
 
-int srv_parse_addr(const char *prog, const char *addr, unsigned port,
-		   struct sockaddr_storage *ss, socklen_t *len)
+int srv_parse_addr(const char *prog, const char *addr, unsigned port, struct sockaddr_storage *ss,
+		   socklen_t *len)
 {
 	struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
 	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
@@ -116,8 +116,8 @@ int srv_parse_addr(const char *prog, const char *addr, unsigned port,
 	return srv_fail(prog, "invalid address '%s' (want an IPv4 or IPv6 literal)", addr);
 }
 
-int srv_open_socket(const char *prog, const struct sockaddr_storage *ss, socklen_t len,
-		    int type, int backlog)
+int srv_open_socket(const char *prog, const struct sockaddr_storage *ss, socklen_t len, int type,
+		    int backlog)
 {
 	const char *what = type == SOCK_STREAM ? "tcp" : "udp";
 	int one = 1, fd;

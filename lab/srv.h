@@ -34,11 +34,11 @@ int srv_fail(const char *prog, const char *fmt, ...) __attribute__((format(print
  */
 int srv_start(const char *prog, const char *logpath, sigset_t *run_mask);
 /* Parse an IPv4 or IPv6 literal and port into ss; -1 (logged) if invalid. */
-int srv_parse_addr(const char *prog, const char *addr, unsigned port,
-		   struct sockaddr_storage *ss, socklen_t *len);
+int srv_parse_addr(const char *prog, const char *addr, unsigned port, struct sockaddr_storage *ss,
+		   socklen_t *len);
 /* A bound non-blocking socket of type (listening with backlog for TCP), or -1. */
-int srv_open_socket(const char *prog, const struct sockaddr_storage *ss, socklen_t len,
-		    int type, int backlog);
+int srv_open_socket(const char *prog, const struct sockaddr_storage *ss, socklen_t len, int type,
+		    int backlog);
 /* "ip:port" or "[ip6]:port" of a peer. */
 void srv_format_peer(const struct sockaddr_storage *ss, char *buf, size_t len);
 

@@ -38,8 +38,8 @@
 #include <unistd.h>
 
 #define DEFAULT_TIMEOUT_MS 3000
-#define MAX_TIMEOUT_MS 600000
-#define DNS_HEADER_LEN 12
+#define MAX_TIMEOUT_MS     600000
+#define DNS_HEADER_LEN     12
 
 struct dnsprobe {
 	const char *server_text;
@@ -76,8 +76,8 @@ static const char usage_text[] =
 
 /* Header rcodes (RFC 1035, 2136); others print as numbers. */
 static const char *const rcode_names[] = {
-	"NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP", "REFUSED",
-	"YXDOMAIN", "YXRRSET", "NXRRSET", "NOTAUTH", "NOTZONE",
+	"NOERROR",  "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP",  "REFUSED",
+	"YXDOMAIN", "YXRRSET", "NXRRSET",  "NOTAUTH",  "NOTZONE",
 };
 #define N_RCODES (int)(sizeof(rcode_names) / sizeof(rcode_names[0]))
 
@@ -170,8 +170,7 @@ static int add_expected(struct dnsprobe *p, const char *text)
 		return push_string(&p->expected, &p->n_expected, strdup(text));
 	af = p->type == LDNS_RR_TYPE_A ? AF_INET : AF_INET6;
 	if (inet_pton(af, text, bin) != 1 || !inet_ntop(af, bin, buf, sizeof(buf)))
-		return probe_error("expected '%s' is not an %s address", text,
-				   p->type_name);
+		return probe_error("expected '%s' is not an %s address", text, p->type_name);
 	return push_string(&p->expected, &p->n_expected, strdup(buf));
 }
 
@@ -186,12 +185,8 @@ static int parse_args(struct dnsprobe *p, int argc, char **argv)
 	p->timeout_ms = DEFAULT_TIMEOUT_MS;
 	while ((c = getopt(argc, argv, "s:n:t:T:w:b:e:r:h")) != -1) {
 		switch (c) {
-		case 's':
-			p->server_text = optarg;
-			break;
-		case 'n':
-			p->name = optarg;
-			break;
+		case 's': p->server_text = optarg; break;
+		case 'n': p->name = optarg; break;
 		case 't':
 			for (i = 0; i < sizeof(types) / sizeof(types[0]); i++)
 				if (!strcasecmp(optarg, types[i].name))
@@ -208,17 +203,13 @@ static int parse_args(struct dnsprobe *p, int argc, char **argv)
 				return probe_error("invalid transport '%s'", optarg);
 			break;
 		case 'w':
-			if (probe_parse_ulong("timeout", optarg, 1, MAX_TIMEOUT_MS,
-					      &p->timeout_ms))
+			if (probe_parse_ulong("timeout", optarg, 1, MAX_TIMEOUT_MS, &p->timeout_ms))
 				return -1;
 			break;
-		case 'b':
-			source = optarg;
-			break;
+		case 'b': source = optarg; break;
 		case 'e':
 			/* Kept raw until -t is known: it decides their form. */
-			if (push_string(&p->raw_expected, &p->n_raw_expected,
-					strdup(optarg)))
+			if (push_string(&p->raw_expected, &p->n_raw_expected, strdup(optarg)))
 				return -1;
 			break;
 		case 'r':
@@ -226,8 +217,7 @@ static int parse_args(struct dnsprobe *p, int argc, char **argv)
 				return -1;
 			p->rcode_given = 1;
 			break;
-		default:
-			return -1;
+		default: return -1;
 		}
 	}
 	if (optind != argc)
@@ -240,8 +230,8 @@ static int parse_args(struct dnsprobe *p, int argc, char **argv)
 		if (netio_parse_addr(source, &p->source))
 			return -1;
 		if (p->source.ss.ss_family != p->server.ss.ss_family)
-			return probe_error("source '%s' and server '%s' differ in family",
-					   source, p->server_text);
+			return probe_error("source '%s' and server '%s' differ in family", source,
+					   p->server_text);
 		p->have_source = 1;
 	}
 	p->expect_answers = p->n_raw_expected > 0;
@@ -269,8 +259,7 @@ static int build_query(struct dnsprobe *p, uint8_t **wire, size_t *len)
 	ldns_pkt *query;
 	ldns_status st;
 
-	st = ldns_pkt_query_new_frm_str(&query, p->name, p->type,
-					LDNS_RR_CLASS_IN, LDNS_RD);
+	st = ldns_pkt_query_new_frm_str(&query, p->name, p->type, LDNS_RR_CLASS_IN, LDNS_RD);
 	if (st != LDNS_STATUS_OK)
 		return probe_error("cannot build a query for '%s': %s", p->name,
 				   ldns_get_errorstr_by_id(st));
@@ -279,14 +268,14 @@ static int build_query(struct dnsprobe *p, uint8_t **wire, size_t *len)
 	st = ldns_pkt2wire(wire, query, len);
 	ldns_pkt_free(query);
 	if (st != LDNS_STATUS_OK)
-		return probe_error("cannot encode the query for '%s': %s",
-				   p->name, ldns_get_errorstr_by_id(st));
+		return probe_error("cannot encode the query for '%s': %s", p->name,
+				   ldns_get_errorstr_by_id(st));
 	return 0;
 }
 
 /* A UDP datagram is ours if it carries our id and is a response. */
-static int udp_exchange(struct dnsprobe *p, int fd, const uint8_t *wire,
-			size_t len, double deadline)
+static int udp_exchange(struct dnsprobe *p, int fd, const uint8_t *wire, size_t len,
+			double deadline)
 {
 	uint8_t *buf = malloc(LDNS_MAX_PACKETLEN);
 	ssize_t n;
@@ -301,8 +290,7 @@ static int udp_exchange(struct dnsprobe *p, int fd, const uint8_t *wire,
 		n = netio_read_some(fd, buf, LDNS_MAX_PACKETLEN, deadline);
 		if (n < 0)
 			goto fail;
-		if (n >= DNS_HEADER_LEN && LDNS_ID_WIRE(buf) == p->id &&
-		    LDNS_QR_WIRE(buf))
+		if (n >= DNS_HEADER_LEN && LDNS_ID_WIRE(buf) == p->id && LDNS_QR_WIRE(buf))
 			break;
 		fprintf(stderr, "dnsprobe: ignoring a stray %zd-byte datagram\n", n);
 	}
@@ -314,8 +302,8 @@ fail:
 	return -1;
 }
 
-static int tcp_exchange(struct dnsprobe *p, int fd, const uint8_t *wire,
-			size_t len, double deadline)
+static int tcp_exchange(struct dnsprobe *p, int fd, const uint8_t *wire, size_t len,
+			double deadline)
 {
 	uint8_t prefix[2] = { (uint8_t)(len >> 8), (uint8_t)len };
 	size_t reply_len;
@@ -362,8 +350,8 @@ static int exchange(struct dnsprobe *p, const uint8_t *wire, size_t len)
 	if (fd < 0) {
 		ret = -1;
 	} else {
-		ret = p->tcp ? tcp_exchange(p, fd, wire, len, deadline) :
-			       udp_exchange(p, fd, wire, len, deadline);
+		ret = p->tcp ? tcp_exchange(p, fd, wire, len, deadline)
+			     : udp_exchange(p, fd, wire, len, deadline);
 		err = errno;
 		close(fd);
 		errno = err;
@@ -404,8 +392,7 @@ static char *rdata_text(const ldns_rr *rr)
 
 			rdf = ldns_rr_rdf(rr, i);
 			d = ldns_rdf_data(rdf);
-			if (ldns_rdf_size(rdf) < 1 ||
-			    (size_t)d[0] + 1 > ldns_rdf_size(rdf)) {
+			if (ldns_rdf_size(rdf) < 1 || (size_t)d[0] + 1 > ldns_rdf_size(rdf)) {
 				free(s);
 				return NULL;
 			}
@@ -418,8 +405,7 @@ static char *rdata_text(const ldns_rr *rr)
 			if (!s[i])
 				s[i] = '?';
 		return s;
-	default:
-		return NULL;
+	default: return NULL;
 	}
 }
 
@@ -433,8 +419,7 @@ static int collect_answers(struct dnsprobe *p)
 		const ldns_rr *rr = ldns_rr_list_rr(an, i);
 		char *text;
 
-		if (ldns_rr_get_type(rr) != p->type ||
-		    ldns_rr_get_class(rr) != LDNS_RR_CLASS_IN)
+		if (ldns_rr_get_type(rr) != p->type || ldns_rr_get_class(rr) != LDNS_RR_CLASS_IN)
 			continue;
 		text = rdata_text(rr);
 		if (!text || push_string(&p->answers, &p->n_answers, text))
@@ -463,9 +448,8 @@ static void print_reply(const struct dnsprobe *p)
 		const char *name;
 		bool (*get)(const ldns_pkt *);
 	} flags[] = {
-		{ "qr", ldns_pkt_qr }, { "aa", ldns_pkt_aa },
-		{ "tc", ldns_pkt_tc }, { "rd", ldns_pkt_rd },
-		{ "ra", ldns_pkt_ra }, { "ad", ldns_pkt_ad },
+		{ "qr", ldns_pkt_qr }, { "aa", ldns_pkt_aa }, { "tc", ldns_pkt_tc },
+		{ "rd", ldns_pkt_rd }, { "ra", ldns_pkt_ra }, { "ad", ldns_pkt_ad },
 		{ "cd", ldns_pkt_cd },
 	};
 	char *set[sizeof(flags) / sizeof(flags[0])];
@@ -518,8 +502,7 @@ static enum probe_exit judge(struct dnsprobe *p, const char **reason)
 			*reason = "out_of_memory";
 			return PROBE_ERROR;
 		}
-		probe_error("cannot read the %s records of the reply",
-			    p->type_name);
+		probe_error("cannot read the %s records of the reply", p->type_name);
 		*reason = "malformed_reply";
 		return PROBE_FAIL;
 	}
@@ -533,8 +516,7 @@ static enum probe_exit judge(struct dnsprobe *p, const char **reason)
 		return PROBE_FAIL;
 	}
 	if (p->expect_answers &&
-	    !same_sets(p->answers, p->n_answers, p->expected,
-		       p->n_unique_expected)) {
+	    !same_sets(p->answers, p->n_answers, p->expected, p->n_unique_expected)) {
 		*reason = "answers_mismatch";
 		return PROBE_FAIL;
 	}

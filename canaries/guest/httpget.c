@@ -30,9 +30,9 @@
 #include <unistd.h>
 
 #define DEFAULT_TIMEOUT_MS 5000
-#define MAX_TIMEOUT_MS 600000
-#define MAX_HEADER (64 * 1024)
-#define MAX_SHOWN (1024 * 1024)
+#define MAX_TIMEOUT_MS     600000
+#define MAX_HEADER         (64 * 1024)
+#define MAX_SHOWN          (1024 * 1024)
 
 struct httpget {
 	const char *url;
@@ -46,7 +46,7 @@ struct httpget {
 
 	char *buf; /* the header, then at most MAX_SHOWN bytes of body */
 	size_t len;
-	size_t header_len; /* 0 until the blank line after the header */
+	size_t header_len;        /* 0 until the blank line after the header */
 	long long content_length; /* -1: not given */
 	int status;
 	unsigned long long body_bytes;
@@ -83,24 +83,17 @@ static int parse_args(struct httpget *h, int argc, char **argv)
 	h->expect_status = 200;
 	while ((c = getopt(argc, argv, "u:w:b:e:h")) != -1) {
 		switch (c) {
-		case 'u':
-			h->url = optarg;
-			break;
+		case 'u': h->url = optarg; break;
 		case 'w':
-			if (probe_parse_ulong("timeout", optarg, 1, MAX_TIMEOUT_MS,
-					      &h->timeout_ms))
+			if (probe_parse_ulong("timeout", optarg, 1, MAX_TIMEOUT_MS, &h->timeout_ms))
 				return -1;
 			break;
-		case 'b':
-			source = optarg;
-			break;
+		case 'b': source = optarg; break;
 		case 'e':
-			if (probe_parse_ulong("status", optarg, 100, 999,
-					      &h->expect_status))
+			if (probe_parse_ulong("status", optarg, 100, 999, &h->expect_status))
 				return -1;
 			break;
-		default:
-			return -1;
+		default: return -1;
 		}
 	}
 	if (optind != argc)
@@ -113,8 +106,8 @@ static int parse_args(struct httpget *h, int argc, char **argv)
 		if (netio_parse_addr(source, &h->source))
 			return -1;
 		if (h->source.ss.ss_family != h->server.ss.ss_family)
-			return probe_error("source '%s' and url '%s' differ in family",
-					   source, h->url);
+			return probe_error("source '%s' and url '%s' differ in family", source,
+					   h->url);
 		h->have_source = 1;
 	}
 	return 0;
@@ -140,8 +133,7 @@ static int parse_header(struct httpget *h)
 	unsigned long status;
 	char code[4];
 
-	if (h->header_len < 12 || strncmp(h->buf, "HTTP/1.", 7) ||
-	    h->buf[8] != ' ')
+	if (h->header_len < 12 || strncmp(h->buf, "HTTP/1.", 7) || h->buf[8] != ' ')
 		return -1;
 	memcpy(code, h->buf + 9, 3);
 	code[3] = '\0';
@@ -215,8 +207,7 @@ static enum probe_exit fetch(struct httpget *h, const char **reason)
 		*reason = "out_of_memory";
 		return PROBE_ERROR;
 	}
-	fd = netio_connect(SOCK_STREAM, &h->server,
-			   h->have_source ? &h->source : NULL, deadline);
+	fd = netio_connect(SOCK_STREAM, &h->server, h->have_source ? &h->source : NULL, deadline);
 	if (fd < 0 || netio_write_all(fd, req, (size_t)len, deadline))
 		goto failed;
 	while (!body_complete(h)) {
@@ -297,8 +288,7 @@ int main(int argc, char **argv)
 		probe_kvf("expected_status", "%lu", h.expect_status);
 	probe_kvf("latency_ms", "%.3f", h.latency_ms);
 	ret = probe_finish(status, reason);
-	if (shown && (fwrite(h.buf + h.header_len, 1, shown, stdout) != shown ||
-		      fflush(stdout))) {
+	if (shown && (fwrite(h.buf + h.header_len, 1, shown, stdout) != shown || fflush(stdout))) {
 		probe_error_errno("cannot write the body");
 		ret = PROBE_ERROR;
 	}

@@ -44,8 +44,7 @@ int netio_parse_addr(const char *text, struct netio_addr *addr)
 	return fill_addr(text, 0, addr);
 }
 
-int netio_parse_hostport(const char *text, uint16_t default_port,
-			 struct netio_addr *addr)
+int netio_parse_hostport(const char *text, uint16_t default_port, struct netio_addr *addr)
 {
 	char host[INET6_ADDRSTRLEN + 1];
 	const char *port_text = NULL, *colon;
@@ -100,8 +99,8 @@ int netio_wait(int fd, short events, double deadline)
 	}
 }
 
-int netio_connect(int type, const struct netio_addr *dst,
-		  const struct netio_addr *src, double deadline)
+int netio_connect(int type, const struct netio_addr *dst, const struct netio_addr *src,
+		  double deadline)
 {
 	int fd, err;
 	socklen_t errlen = sizeof(err);

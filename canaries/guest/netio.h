@@ -31,8 +31,7 @@ double netio_now_ms(void);
  * Parse "IPv4", "IPv4:PORT", "IPv6", "[IPv6]" or "[IPv6]:PORT" (PORT
  * defaulting to default_port) into *addr: 0, or -1 (reported).
  */
-int netio_parse_hostport(const char *text, uint16_t default_port,
-			 struct netio_addr *addr);
+int netio_parse_hostport(const char *text, uint16_t default_port, struct netio_addr *addr);
 /* Parse a bare IPv4 or IPv6 address (port 0) into *addr: 0, or -1 (reported). */
 int netio_parse_addr(const char *text, struct netio_addr *addr);
 
@@ -40,8 +39,8 @@ int netio_parse_addr(const char *text, struct netio_addr *addr);
  * Open a non-blocking socket of type (SOCK_DGRAM or SOCK_STREAM), bind it to
  * src if not NULL, and connect it to dst before deadline: the fd, or -1.
  */
-int netio_connect(int type, const struct netio_addr *dst,
-		  const struct netio_addr *src, double deadline);
+int netio_connect(int type, const struct netio_addr *dst, const struct netio_addr *src,
+		  double deadline);
 /* Wait until fd has one of events (or an error) before deadline: 0, or -1. */
 int netio_wait(int fd, short events, double deadline);
 /* Write all len bytes of buf before deadline: 0, or -1. */

@@ -115,8 +115,8 @@ int probe_error_errno(const char *fmt, ...)
 	return -1;
 }
 
-int probe_parse_ulong(const char *what, const char *text, unsigned long min,
-		      unsigned long max, unsigned long *out)
+int probe_parse_ulong(const char *what, const char *text, unsigned long min, unsigned long max,
+		      unsigned long *out)
 {
 	unsigned long v;
 	char *end;
@@ -126,8 +126,7 @@ int probe_parse_ulong(const char *what, const char *text, unsigned long min,
 	errno = 0;
 	v = strtoul(text, &end, 10);
 	if (errno || *end || v < min || v > max)
-		return probe_error("invalid %s '%s' (want %lu..%lu)", what, text,
-				   min, max);
+		return probe_error("invalid %s '%s' (want %lu..%lu)", what, text, min, max);
 	*out = v;
 	return 0;
 }

@@ -24,8 +24,7 @@ enum probe_exit {
 /* Print " key=value" (no leading space first on the line), value encoded. */
 void probe_kv(const char *key, const char *value);
 /* Like probe_kv() with a printf-formatted value. */
-void probe_kvf(const char *key, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+void probe_kvf(const char *key, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Print " key=a,b,c" from n items, each encoded. */
 void probe_kv_list(const char *key, char *const *items, size_t n);
 /* End the line with result and reason, flush stdout and return the status. */
@@ -34,11 +33,10 @@ int probe_finish(enum probe_exit status, const char *reason);
 /* Print "PROG: error: ..." on stderr and return -1. */
 int probe_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Like probe_error(), with strerror(errno) appended; preserves errno. */
-int probe_error_errno(const char *fmt, ...)
-	__attribute__((format(printf, 1, 2)));
+int probe_error_errno(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Parse a decimal number in [min, max] into *out: 0, or -1 (reported). */
-int probe_parse_ulong(const char *what, const char *text, unsigned long min,
-		      unsigned long max, unsigned long *out);
+int probe_parse_ulong(const char *what, const char *text, unsigned long min, unsigned long max,
+		      unsigned long *out);
 
 #endif

@@ -35,8 +35,7 @@
 int canary_busybox_applets(struct scenario *s, struct canary_outcome *out);
 
 /* Run argv in the router; stdout into o. The wait status, or -1. */
-static int router_run(struct scenario *s, const char *const *argv, int timeout_ms,
-		      struct strbuf *o)
+static int router_run(struct scenario *s, const char *const *argv, int timeout_ms, struct strbuf *o)
 {
 	struct agent_cmd cmd = { .argv = argv, .timeout_ms = scaled(s, timeout_ms) };
 	struct agent_result res = AGENT_RESULT_INIT;
@@ -105,16 +104,17 @@ static int check_list(struct scenario *s, struct canary_outcome *out, char **nam
 		have += o.buf[i] == '\n';
 	if (st != 0) {
 		strbuf_rtrim(&o);
-		canary_fail(out, "busybox-broken", "the image's busybox --list did not run (status %d): %.200s",
-			    st, strbuf_str(&o));
+		canary_fail(out, "busybox-broken",
+			    "the image's busybox --list did not run (status %d): %.200s", st,
+			    strbuf_str(&o));
 		strbuf_release(&o);
 		return 0;
 	}
 	for (size_t i = 0; i < n; i++)
 		if (!has_line(strbuf_str(&o), names[i]))
 			strbuf_addf(missing, "%s%s", missing->len ? " " : "", names[i]);
-	strbuf_addf(&out->detail, "busybox --list: %zu applets, %zu listed in image/busybox-applets\n",
-		    have, n);
+	strbuf_addf(&out->detail,
+		    "busybox --list: %zu applets, %zu listed in image/busybox-applets\n", have, n);
 	json_object_set_new(out->figures, "applets_built", json_integer((json_int_t)have));
 	json_object_set_new(out->figures, "applets_listed", json_integer((json_int_t)n));
 	strbuf_release(&o);
@@ -139,8 +139,9 @@ static int check_help(struct scenario *s, struct canary_outcome *out, char **nam
 		strbuf_addf(&script, "for a in");
 		for (size_t i = j; i < n; i += HELP_JOBS)
 			strbuf_addf(&script, " '%s'", names[i]);
-		strbuf_addf(&script, "; do %s timeout %d /bin/\"$a\" --help </dev/null >/dev/null "
-				     "2>&1; echo \"$a $?\"; done & ",
+		strbuf_addf(&script,
+			    "; do %s timeout %d /bin/\"$a\" --help </dev/null >/dev/null "
+			    "2>&1; echo \"$a $?\"; done & ",
 			    GUEST_BB, HELP_TIMEOUT_S);
 	}
 	strbuf_addstr(&script, "wait");
@@ -167,8 +168,8 @@ static int check_help(struct scenario *s, struct canary_outcome *out, char **nam
 	}
 	strbuf_addf(&out->detail, "--help: %zu of %zu links ran\n", ran, n);
 	if (ran != n)
-		canary_fail(out, "busybox-broken", "the --help loop ran %zu of %zu applets (status %d)",
-			    ran, n, st);
+		canary_fail(out, "busybox-broken",
+			    "the --help loop ran %zu of %zu applets (status %d)", ran, n, st);
 	strbuf_release(&o);
 	return 0;
 }
@@ -187,15 +188,16 @@ static int check_names(struct scenario *s, struct canary_outcome *out)
 	strbuf_rtrim(&o);
 	strbuf_addf(&out->detail, "id -un: %s (status %d)\n", strbuf_str(&o), st);
 	if (st != 0 || strcmp(strbuf_str(&o), "root"))
-		canary_fail(out, "not-root", "id -un says '%.80s' (status %d), not root", strbuf_str(&o), st);
+		canary_fail(out, "not-root", "id -un says '%.80s' (status %d), not root",
+			    strbuf_str(&o), st);
 
 	strbuf_reset(&o);
 	if ((st = router_run(s, ns, 30000, &o)) == -1)
 		goto err;
 	strbuf_addf(&out->detail, "nslookup " LOOKUP_NAME " (status %d):\n%s", st, strbuf_str(&o));
 	if (st != 0 || !strstr(strbuf_str(&o), LOOKUP_ADDR))
-		canary_fail(out, "no-lookup", "nslookup " LOOKUP_NAME " gave no " LOOKUP_ADDR
-			    " (status %d)", st);
+		canary_fail(out, "no-lookup",
+			    "nslookup " LOOKUP_NAME " gave no " LOOKUP_ADDR " (status %d)", st);
 
 	/* ping's first line names the address the C library resolved; a reply is not asked for */
 	strbuf_reset(&o);
@@ -203,8 +205,10 @@ static int check_names(struct scenario *s, struct canary_outcome *out)
 		goto err;
 	strbuf_addf(&out->detail, "ping -c 1 " LOOKUP_NAME " (status %d):\n%s", st, strbuf_str(&o));
 	if (!strstr(strbuf_str(&o), "(" LOOKUP_ADDR ")"))
-		canary_fail(out, "no-lookup", "ping " LOOKUP_NAME " did not resolve it to " LOOKUP_ADDR
-			    " through the C library (status %d)", st);
+		canary_fail(out, "no-lookup",
+			    "ping " LOOKUP_NAME " did not resolve it to " LOOKUP_ADDR
+			    " through the C library (status %d)",
+			    st);
 	strbuf_release(&o);
 	return 0;
 err:
@@ -235,7 +239,8 @@ int canary_busybox_applets(struct scenario *s, struct canary_outcome *out)
 		goto out;
 	if (missing.len) {
 		strbuf_addf(&out->detail, "missing: %s\n", strbuf_str(&missing));
-		canary_fail(out, "applet-missing", "the image's busybox lacks listed applets: %.300s",
+		canary_fail(out, "applet-missing",
+			    "the image's busybox lacks listed applets: %.300s",
 			    strbuf_str(&missing));
 	}
 	if (crashed.len) {

@@ -33,8 +33,8 @@ struct canary {
 	enum canary_where where;
 	/* Act and judge; 0 when the verdict is set, -1 on a harness error. */
 	int (*run)(struct scenario *s, struct canary_outcome *out);
-	int timeout_s;          /* before timeout_scale */
-	const char *proves;     /* one sentence: what a pass proves */
+	int timeout_s;      /* before timeout_scale */
+	const char *proves; /* one sentence: what a pass proves */
 	/*
 	 * A canary that restarts the router has no run() but two halves around
 	 * the restart it asks for, which the harness makes (run.c: the ones

@@ -64,9 +64,11 @@ static int ping_router(struct scenario *s, int until_direct, struct tsping_resul
 		       struct strbuf *err)
 {
 	char timeout[32];
-	const char *args[] = { "ping", "--c=1", timeout,
-			       until_direct ? "--until-direct=true" : "--until-direct=false",
-			       s->router_ip4, NULL };
+	const char *args[] = {
+		"ping",        "--c=1",
+		timeout,       until_direct ? "--until-direct=true" : "--until-direct=false",
+		s->router_ip4, NULL
+	};
 	struct strbuf o = STRBUF_INIT;
 	int status = 0, ret;
 
@@ -107,7 +109,8 @@ static int wait_path(struct scenario *s, enum tsping_path want, double t0, int t
 			continue;
 		w->last = r.last;
 		if (r.last.path == want) {
-			w->reached_s = start - t0 + (r.last.latency_ms > 0 ? r.last.latency_ms / 1e3 : 0);
+			w->reached_s = start - t0 +
+				       (r.last.latency_ms > 0 ? r.last.latency_ms / 1e3 : 0);
 			return 0;
 		}
 	} while (mono_s() < deadline && !interrupted());
@@ -137,7 +140,8 @@ static int client_exit_node(struct node *client, char *ip, size_t len)
 	if (!st)
 		return error("cannot read the client's status");
 	peers = json_object_get(st, "Peer");
-	json_object_foreach(peers, key, peer) {
+	json_object_foreach(peers, key, peer)
+	{
 		const char *addr = node_peer_is_exit_node(peer) ? node_peer_ip(peer, 0) : NULL;
 
 		if (addr) {
@@ -196,9 +200,10 @@ static int note_drops(struct blocks *b, struct canary_outcome *out, const char *
 
 	if (udpblock_read(&b->v4, &c4) < 0 || udpblock_read(&b->v6, &c6) < 0)
 		return -1;
-	strbuf_addf(&out->detail, "%s: UDP dropped IPv4 %lld client->router, %lld router->client; "
-		    "IPv6 %lld client->router, %lld router->client\n", label, c4.from_peer,
-		    c4.to_peer, c6.from_peer, c6.to_peer);
+	strbuf_addf(&out->detail,
+		    "%s: UDP dropped IPv4 %lld client->router, %lld router->client; "
+		    "IPv6 %lld client->router, %lld router->client\n",
+		    label, c4.from_peer, c4.to_peer, c6.from_peer, c6.to_peer);
 	d->v4 = c4.from_peer + c4.to_peer;
 	d->v6 = c6.from_peer + c6.to_peer;
 	snprintf(key, sizeof(key), "%s_drop_packets", label);
@@ -256,16 +261,19 @@ static int exit_over_derp(struct scenario *s, struct canary_outcome *out, const 
 		goto restore;
 	}
 	if (res.exit_code != 0)
-		canary_fail(out, "no-traffic", "with direct UDP dropped, GET http://%s/ through the "
-			    "router as exit node failed", LAB_WEB);
+		canary_fail(out, "no-traffic",
+			    "with direct UDP dropped, GET http://%s/ through the "
+			    "router as exit node failed",
+			    LAB_WEB);
 	else if (log_find_since(s->peers->web_log, mark, web_needles, line, sizeof(line)) < 0)
-		canary_fail(out, "not-via-exit", "with direct UDP dropped, the web server did not "
-			    "see the request from the router's WAN address %s", LAB_ROUTER_WAN);
+		canary_fail(out, "not-via-exit",
+			    "with direct UDP dropped, the web server did not "
+			    "see the request from the router's WAN address %s",
+			    LAB_ROUTER_WAN);
 	else
 		strbuf_addf(&out->detail, "web log: %s\n", line);
 	/* DNS goes to the router's PeerAPI DoH once the client knows its URL */
-	if (node_wait_peerapi(&s->peers->client, s->router_ip4, scaled(s, 10000),
-			      NULL, 0) < 0)
+	if (node_wait_peerapi(&s->peers->client, s->router_ip4, scaled(s, 10000), NULL, 0) < 0)
 		strbuf_addf(&out->detail, "no PeerAPI URL for the router after %d s\n",
 			    scaled(s, 10));
 	mark = log_mark(s->upstream_dns_log);
@@ -277,12 +285,15 @@ static int exit_over_derp(struct scenario *s, struct canary_outcome *out, const 
 	if (res.latency_ms >= 0)
 		json_object_set_new(out->figures, "dns_latency_ms", json_real(res.latency_ms));
 	if (res.exit_code != 0)
-		canary_fail(out, "no-dns", "with direct UDP dropped, www.canary.test did not resolve "
-			    "through the router (%s)", res.exit_code == 2 ? "no answer" :
-			    "wrong answer or rcode");
+		canary_fail(out, "no-dns",
+			    "with direct UDP dropped, www.canary.test did not resolve "
+			    "through the router (%s)",
+			    res.exit_code == 2 ? "no answer" : "wrong answer or rcode");
 	else if (log_find_since(s->upstream_dns_log, mark, dns_needles, line, sizeof(line)) < 0)
-		canary_fail(out, "not-via-exit", "with direct UDP dropped, upstream DNS never saw "
-			    "the query from the router's WAN address %s", LAB_ROUTER_WAN);
+		canary_fail(out, "not-via-exit",
+			    "with direct UDP dropped, upstream DNS never saw "
+			    "the query from the router's WAN address %s",
+			    LAB_ROUTER_WAN);
 	else
 		strbuf_addf(&out->detail, "upstream dns log: %s\n", line);
 restore:
@@ -305,20 +316,27 @@ static int while_blocked(struct scenario *s, struct canary_outcome *out, struct 
 		return -1;
 	if (w->reached_s < 0) {
 		if (w->direct)
-			canary_fail(out, "still-direct", "with UDP between the client and the "
-				    "router's WAN (%s, %s) dropped, replies still came direct after "
-				    "%d s", LAB_ROUTER_WAN, LAB_ROUTER_WAN6, timeout_ms / 1000);
+			canary_fail(
+				out, "still-direct",
+				"with UDP between the client and the "
+				"router's WAN (%s, %s) dropped, replies still came direct after "
+				"%d s",
+				LAB_ROUTER_WAN, LAB_ROUTER_WAN6, timeout_ms / 1000);
 		else
-			canary_fail(out, "no-derp", "with UDP between the client and the router's "
-				    "WAN (%s, %s) dropped, no reply came via DERP within %d s (%d via "
-				    "other paths, %d timed out)", LAB_ROUTER_WAN, LAB_ROUTER_WAN6,
-				    timeout_ms / 1000, w->pongs, w->timeouts);
+			canary_fail(
+				out, "no-derp",
+				"with UDP between the client and the router's "
+				"WAN (%s, %s) dropped, no reply came via DERP within %d s (%d via "
+				"other paths, %d timed out)",
+				LAB_ROUTER_WAN, LAB_ROUTER_WAN6, timeout_ms / 1000, w->pongs,
+				w->timeouts);
 		return 0;
 	}
 	figure(s, out, "derp_switch_s", json_real(w->reached_s));
 	figure(s, out, "ping_derp_ms", json_real(w->last.latency_ms));
 	if (d.v4 + d.v6 == 0) {
-		canary_fail(out, "no-drops", "the path went DERP but the UDP blocks dropped nothing: "
+		canary_fail(out, "no-drops",
+			    "the path went DERP but the UDP blocks dropped nothing: "
 			    "the direct path did not run between the client and %s or %s",
 			    LAB_ROUTER_WAN, LAB_ROUTER_WAN6);
 		return 0;
@@ -330,17 +348,22 @@ static int while_blocked(struct scenario *s, struct canary_outcome *out, struct 
 	if (direct < 0)
 		return -1;
 	if (direct)
-		canary_fail(out, "still-direct", "after the exit-node traffic the client's status "
+		canary_fail(out, "still-direct",
+			    "after the exit-node traffic the client's status "
 			    "shows a direct path to the router again");
 	if (note_drops(b, out, "at_end", &d) < 0)
 		return -1;
 	/* by now each family's direct candidates were tried, and dropped */
 	if (d.v4 == 0)
-		canary_fail(out, "no-drops", "the IPv4 block (%s <-> %s) dropped nothing: no direct "
-			    "IPv4 path was tried", LAB_CLIENT, LAB_ROUTER_WAN);
+		canary_fail(out, "no-drops",
+			    "the IPv4 block (%s <-> %s) dropped nothing: no direct "
+			    "IPv4 path was tried",
+			    LAB_CLIENT, LAB_ROUTER_WAN);
 	if (d.v6 == 0)
-		canary_fail(out, "no-drops6", "the IPv6 block (%s <-> %s) dropped nothing: no direct "
-			    "IPv6 path was tried", LAB_CLIENT6, LAB_ROUTER_WAN6);
+		canary_fail(out, "no-drops6",
+			    "the IPv6 block (%s <-> %s) dropped nothing: no direct "
+			    "IPv6 path was tried",
+			    LAB_CLIENT6, LAB_ROUTER_WAN6);
 	return 0;
 }
 
@@ -363,9 +386,11 @@ int canary_derp_only(struct scenario *s, struct canary_outcome *out)
 	}
 	describe_wait(&out->detail, "before", &w);
 	if (w.reached_s < 0) {
-		canary_fail(out, "never-direct", "the client never reached the router directly "
+		canary_fail(out, "never-direct",
+			    "the client never reached the router directly "
 			    "(%d replies via DERP, %d timed out in %d pings): dropping UDP would "
-			    "prove nothing", w.derp, w.timeouts, w.attempts);
+			    "prove nothing",
+			    w.derp, w.timeouts, w.attempts);
 		goto out;
 	}
 	figure(s, out, "ping_direct_ms", json_real(w.last.latency_ms));
@@ -397,8 +422,10 @@ int canary_derp_only(struct scenario *s, struct canary_outcome *out)
 	}
 	describe_wait(&out->detail, "after removing the block", &w);
 	if (w.reached_s < 0)
-		canary_fail(out, "no-recovery", "the path did not come back direct within %d s of "
-			    "removing the UDP block", scaled(s, 20));
+		canary_fail(out, "no-recovery",
+			    "the path did not come back direct within %d s of "
+			    "removing the UDP block",
+			    scaled(s, 20));
 	else
 		figure(s, out, "direct_recover_s", json_real(w.reached_s));
 out:

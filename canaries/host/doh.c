@@ -40,8 +40,7 @@ void doh_base64url(const uint8_t *data, size_t len, struct strbuf *out)
 	}
 }
 
-int doh_parse_reply(const uint8_t *wire, size_t len, uint16_t want_id,
-		    struct doh_result *res)
+int doh_parse_reply(const uint8_t *wire, size_t len, uint16_t want_id, struct doh_result *res)
 {
 	ldns_pkt *pkt = NULL;
 	ldns_rr_list *an;
@@ -61,7 +60,8 @@ int doh_parse_reply(const uint8_t *wire, size_t len, uint16_t want_id,
 	for (size_t i = 0; i < ldns_rr_list_rr_count(an) && n < 32; i++) {
 		ldns_rr *rr = ldns_rr_list_rr(an, i);
 
-		if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_A || ldns_rr_get_type(rr) == LDNS_RR_TYPE_AAAA)
+		if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_A ||
+		    ldns_rr_get_type(rr) == LDNS_RR_TYPE_AAAA)
 			addrs[n++] = ldns_rdf2str(ldns_rr_rdf(rr, 0));
 	}
 	strbuf_add_sorted(&joined, addrs, n, ",");
@@ -83,8 +83,8 @@ static size_t collect(char *ptr, size_t size, size_t nmemb, void *data)
 	return size * nmemb;
 }
 
-int doh_query(const char *netns, const char *url, const char *name, int post,
-	      int timeout_ms, struct doh_result *res)
+int doh_query(const char *netns, const char *url, const char *name, int post, int timeout_ms,
+	      struct doh_result *res)
 {
 	ldns_pkt *q = NULL;
 	uint8_t *wire = NULL;
@@ -165,7 +165,8 @@ out:
 
 void doh_describe(const struct doh_result *res, struct strbuf *out)
 {
-	strbuf_addf(out, "http_status=%ld content_type=%s request_bytes=%zu response_bytes=%zu "
+	strbuf_addf(out,
+		    "http_status=%ld content_type=%s request_bytes=%zu response_bytes=%zu "
 		    "id_match=%d rcode=%s answers=%s latency_ms=%.1f",
 		    res->http_status, *res->content_type ? res->content_type : "-",
 		    res->request_bytes, res->response_bytes, res->id_match,

@@ -58,8 +58,10 @@ static int lookup_via_exit(struct scenario *s, struct canary_outcome *out, const
 		canary_fail(out, "not-via-exit", "%s: no upstream answer through the router (%s)",
 			    label, res.exit_code == 2 ? "no answer" : "wrong answer or rcode");
 	else if (log_find_since(s->upstream_dns_log, mark, needles, line, sizeof(line)) < 0)
-		canary_fail(out, "not-via-exit", "%s: upstream DNS never saw the query from the "
-			    "router's WAN address %s", label, LAB_ROUTER_WAN);
+		canary_fail(out, "not-via-exit",
+			    "%s: upstream DNS never saw the query from the "
+			    "router's WAN address %s",
+			    label, LAB_ROUTER_WAN);
 	else
 		strbuf_addf(&out->detail, "%s upstream log: %s\n", label, line);
 restore:
@@ -77,8 +79,8 @@ int canary_exitnode_dns_client(struct scenario *s, struct canary_outcome *out)
 		return -1;
 	out->verdict = VERDICT_PASS;
 	/* the laptop's own resolver answers canary.test differently: a leak shows */
-	if (lookup_via_exit(s, out, "laptop", &s->peers->client, s->peers->client_ns,
-			    zone_addr) < 0)
+	if (lookup_via_exit(s, out, "laptop", &s->peers->client, s->peers->client_ns, zone_addr) <
+	    0)
 		return -1;
 	/* the phone has no resolver of its own: Tailscale owns its DNS */
 	return lookup_via_exit(s, out, "phone", &s->peers->phone, s->peers->phone_ns, zone_addr);

@@ -47,8 +47,10 @@ static int fetch_via_router(struct scenario *s, struct canary_outcome *out, cons
 		canary_fail(out, res.exit_code == 2 ? "no-answer" : "wrong-answer",
 			    "GET %s through the router as exit node failed", url);
 	else if (log_find_since(web_log, mark, needles, line, sizeof(line)) < 0)
-		canary_fail(out, "not-via-exit", "the web server did not see the request from "
-			    "the router's WAN address %s", wan);
+		canary_fail(out, "not-via-exit",
+			    "the web server did not see the request from "
+			    "the router's WAN address %s",
+			    wan);
 	else
 		strbuf_addf(&out->detail, "web log: %s\n", line);
 	if (node_use_exit(&s->peers->client, "", timeout_ms) < 0)

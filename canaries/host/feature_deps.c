@@ -95,8 +95,10 @@ static int read_packed(struct scenario *s, const char *bin, const char *dir,
 		goto out;
 	if (st != 0) {
 		strbuf_rtrim(&e);
-		canary_fail(out, "no-buildinfo", "'%s' has no Go build info and upx -d cannot "
-			    "unpack it", TS_BINARY);
+		canary_fail(out, "no-buildinfo",
+			    "'%s' has no Go build info and upx -d cannot "
+			    "unpack it",
+			    TS_BINARY);
 		strbuf_addf(&out->detail, "upx -d: %s\n", strbuf_str(&e));
 		ret = 0;
 		goto out;
@@ -142,8 +144,10 @@ static int binary_buildinfo(struct scenario *s, struct go_buildinfo *bi, int *pa
 	}
 	*packed = 1;
 	if (!on_path("upx")) {
-		canary_fail(out, "tool-missing", "'upx' is not on PATH: it unpacks a copy of the "
-			    "packed %s to read its build info (Debian: upx-ucl)", TS_BINARY);
+		canary_fail(out, "tool-missing",
+			    "'upx' is not on PATH: it unpacks a copy of the "
+			    "packed %s to read its build info (Debian: upx-ucl)",
+			    TS_BINARY);
 		free(bin);
 		return error("feature-deps needs 'upx' on PATH (Debian: upx-ucl)");
 	}
@@ -199,7 +203,8 @@ static int load_allowlist(struct scenario *s, struct feature_list *allow, struct
 	path = xasprintf("%s/allowlist", s->recipe_dir);
 	if (load_list(path, &recipe) < 0)
 		warning("no reasons for the manifest's allowlist: '%s' does not parse", path);
-	json_array_foreach(list, i, e) {
+	json_array_foreach(list, i, e)
+	{
 		const char *name = json_string_value(e);
 		const struct feature_item *it = name ? feature_list_find(&recipe, name) : NULL;
 
@@ -209,8 +214,8 @@ static int load_allowlist(struct scenario *s, struct feature_list *allow, struct
 	strbuf_addf(from, "the build manifest %s (variant %s, allowlist %s)",
 		    s->build_manifest_path ? s->build_manifest_path : "?",
 		    json_string_value(json_object_get(s->build_manifest, "variant")) ?: "?",
-		    json_string_value(json_object_get(s->build_manifest, "allowlist_file")) ?:
-		    "image/allowlist");
+		    json_string_value(json_object_get(s->build_manifest, "allowlist_file"))
+			    ?: "image/allowlist");
 	feature_list_release(&recipe);
 	free(path);
 	return 0;
@@ -242,7 +247,7 @@ static int load_waived(struct scenario *s, int by_allowlist, struct feature_list
 	}
 	if (!by_allowlist) {
 		strbuf_addstr(from, "none (an image judged on its own features; --waivers FILE "
-			      "gives some)");
+				    "gives some)");
 		return 0;
 	}
 	path = xasprintf("%s/waived-deps", s->recipe_dir);
@@ -283,7 +288,8 @@ static int judge(struct scenario *s, const struct feature_table *t, const char *
 	}
 	if (none) {
 		feature_judge_build(t, &waived, tags, &v);
-		strbuf_addstr(&out->detail, "judged against: the binary's own features (no "
+		strbuf_addstr(&out->detail,
+			      "judged against: the binary's own features (no "
 			      "--allowlist, no build manifest of image/build.sh for this image): "
 			      "every Deps entry of a built feature must be built or waived\n");
 	} else {
@@ -292,7 +298,9 @@ static int judge(struct scenario *s, const struct feature_table *t, const char *
 	}
 	strbuf_addf(&out->detail, "waivers: %s\n", wfrom.buf);
 	json_object_set_new(out->figures, "judged_against",
-			    json_string(none ? "binary" : s->allowlist ? "allowlist" : "build-manifest"));
+			    json_string(none           ? "binary"
+					: s->allowlist ? "allowlist"
+						       : "build-manifest"));
 	json_object_set_new(out->figures, "waivers", json_string(wfrom.buf));
 	feature_verdict_detail(&v, &out->detail);
 	set_figures(out->figures, &v, t->n, tags);
@@ -329,15 +337,16 @@ static int version_table(struct scenario *s, const char *ver, struct feature_tab
 	struct strbuf e = STRBUF_INIT;
 	int st = 0, ret = -1;
 
-	if (run_capture(&spec, scaled(s, FEATURE_TABLE_TIMEOUT_MS), NULL, &e,
-			&st) < 0)
+	if (run_capture(&spec, scaled(s, FEATURE_TABLE_TIMEOUT_MS), NULL, &e, &st) < 0)
 		goto out;
 	strbuf_rtrim(&e);
 	if (st != 0) {
 		const char *last = strrchr(e.buf ? e.buf : "", '\n');
 
-		canary_fail(out, "no-table", "no feature table for tailscale.com %s, the binary's "
-			    "version: %s", ver, last ? last + 1 : strbuf_str(&e));
+		canary_fail(out, "no-table",
+			    "no feature table for tailscale.com %s, the binary's "
+			    "version: %s",
+			    ver, last ? last + 1 : strbuf_str(&e));
 		strbuf_addf(&out->detail, "%s --tailscale-version %s: %s\n", script, ver,
 			    strbuf_str(&e));
 		ret = 0;
@@ -367,15 +376,18 @@ int canary_feature_deps(struct scenario *s, struct canary_outcome *out)
 	int packed, ret;
 
 	if (!s->feature_table) {
-		canary_fail(out, "no-table", "no feature table: run with --feature-table FILE "
+		canary_fail(out, "no-table",
+			    "no feature table: run with --feature-table FILE "
 			    "(make test builds it with image/featuretable.sh)");
 		return error("feature-deps: no --feature-table given");
 	}
 	if (!s->image || !s->image->rootfs)
 		return error("feature-deps: no unpacked image");
 	if (!on_path("go")) {
-		canary_fail(out, "tool-missing", "'go' is not on PATH: it reads the build info "
-			    "of %s (go version -m)", TS_BINARY);
+		canary_fail(out, "tool-missing",
+			    "'go' is not on PATH: it reads the build info "
+			    "of %s (go version -m)",
+			    TS_BINARY);
 		return error("feature-deps needs 'go' on PATH (go version -m)");
 	}
 	if (load_table(s->feature_table, &t) < 0)
@@ -391,15 +403,16 @@ int canary_feature_deps(struct scenario *s, struct canary_outcome *out)
 		snprintf(ver, sizeof(ver), "(not recorded)");
 	strbuf_addf(&out->detail, "%s: %s, built by %s from %s %s%s%s%s\n", TS_BINARY,
 		    bi.path ? bi.path : "?", bi.go_version, TS_MODULE, ver, from ? " (its " : "",
-		    from ? from : "", from ? (packed ? " line; build info read from a upx -d copy)" :
-					      " line)") : "");
+		    from ? from : "",
+		    from ? (packed ? " line; build info read from a upx -d copy)" : " line)") : "");
 	json_object_set_new(out->figures, "tailscale_version", json_string(ver));
 	ret = 1;
 	if (!from) {
-		canary_fail(out, "no-version", "the binary records no %s version (its module line "
+		canary_fail(out, "no-version",
+			    "the binary records no %s version (its module line "
 			    "says %s and -ldflags has no version stamp): no feature table to judge "
-			    "it with", TS_MODULE, go_buildinfo_module_version(&bi, TS_MODULE) ?:
-			    "nothing");
+			    "it with",
+			    TS_MODULE, go_buildinfo_module_version(&bi, TS_MODULE) ?: "nothing");
 		ret = 0;
 	} else if (strcmp(ver, t.ts_version)) {
 		struct feature_table own;
@@ -415,7 +428,8 @@ int canary_feature_deps(struct scenario *s, struct canary_outcome *out)
 	if (ret > 0) {
 		strbuf_addf(&out->detail, "feature table: %s %s (%zu features)\n", TS_MODULE,
 			    t.ts_version, t.n);
-		json_object_set_new(out->figures, "feature_table_version", json_string(t.ts_version));
+		json_object_set_new(out->figures, "feature_table_version",
+				    json_string(t.ts_version));
 		out->verdict = VERDICT_PASS;
 		ret = judge(s, &t, tags, out);
 	}

@@ -134,7 +134,8 @@ int flash_parse_dns_query(const char *json, size_t len, struct strbuf *rcode,
 		return error("tailscale dns query --json has no ResponseCode or a bad Answers");
 	}
 	strbuf_addstr(rcode, json_string_value(rc));
-	json_array_foreach(a, i, rc) {
+	json_array_foreach(a, i, rc)
+	{
 		const char *body = json_string_value(json_object_get(rc, "Body"));
 
 		strbuf_addf(answers, "%s%s", i ? "," : "", body ? body : "?");

@@ -138,9 +138,10 @@ static int check_device(struct scenario *s, struct canary_outcome *out)
 		    FLASH_STATE_DIR, strbuf_str(&stdev), got_major, got_minor, FLASH_DEV, major,
 		    minor, mnt.len ? mnt.buf : "(not a mount point)");
 	if (!match)
-		canary_fail(out, "not-on-flash", "%s is on device %u:%u, not on the measured "
-			    "flash /dev/%s (%u:%u)", FLASH_STATE_DIR, got_major, got_minor,
-			    FLASH_DEV, major, minor);
+		canary_fail(out, "not-on-flash",
+			    "%s is on device %u:%u, not on the measured "
+			    "flash /dev/%s (%u:%u)",
+			    FLASH_STATE_DIR, got_major, got_minor, FLASH_DEV, major, minor);
 out:
 	strbuf_release(&devnum);
 	strbuf_release(&stdev);
@@ -184,12 +185,16 @@ static int check_counter(struct scenario *s, struct canary_outcome *out,
 		goto restore;
 	delta = flash_sectors_delta(before, after);
 	*prefs_sectors = delta > 0 ? (unsigned long long)delta : 0;
-	strbuf_addf(&out->detail, "counter check: the nickname pref set to %s wrote %lld sectors "
-		    "(%llu -> %llu)\n", NICKNAME, delta, before, after);
+	strbuf_addf(&out->detail,
+		    "counter check: the nickname pref set to %s wrote %lld sectors "
+		    "(%llu -> %llu)\n",
+		    NICKNAME, delta, before, after);
 	ret = 1;
 	if (delta <= 0) {
-		canary_fail(out, "counter-dead", "a persisted pref change wrote no sector to "
-			    "/dev/%s: the counter cannot show tailscaled's writes", FLASH_DEV);
+		canary_fail(out, "counter-dead",
+			    "a persisted pref change wrote no sector to "
+			    "/dev/%s: the counter cannot show tailscaled's writes",
+			    FLASH_DEV);
 		ret = 0;
 	}
 restore:
@@ -254,8 +259,8 @@ static int router_resolves(struct scenario *s, int want_record, char *evidence, 
 }
 
 /* One look at the router's netmap: its LocalAPI status. */
-static int router_shows(struct scenario *s, const char *peer_ip, enum router_view v,
-			char *evidence, size_t len)
+static int router_shows(struct scenario *s, const char *peer_ip, enum router_view v, char *evidence,
+			size_t len)
 {
 	json_t *st, *peer;
 	int ok = 0;
@@ -304,18 +309,24 @@ static int router_sees(struct scenario *s, struct canary_outcome *out, int *n_se
 	for (;;) {
 		if (router_shows(s, peer_ip, v, evidence, sizeof(evidence))) {
 			(*n_seen)++;
-			strbuf_addf(&out->detail, "netmap change %d (%s): seen by the router after "
-				    "%.1f s: %s\n", *n_seen, what, mono_s() - t0, evidence);
+			strbuf_addf(&out->detail,
+				    "netmap change %d (%s): seen by the router after "
+				    "%.1f s: %s\n",
+				    *n_seen, what, mono_s() - t0, evidence);
 			return 1;
 		}
 		if (mono_s() >= deadline || interrupted())
 			break;
 		poll(NULL, 0, 250);
 	}
-	strbuf_addf(&out->detail, "netmap change (%s): NOT seen by the router within %.0f s: "
-		    "%s\n", what, deadline - t0, evidence);
-	canary_fail(out, "change-unseen", "the router did not see the netmap change '%s', so "
-		    "no writes would prove nothing", what);
+	strbuf_addf(&out->detail,
+		    "netmap change (%s): NOT seen by the router within %.0f s: "
+		    "%s\n",
+		    what, deadline - t0, evidence);
+	canary_fail(out, "change-unseen",
+		    "the router did not see the netmap change '%s', so "
+		    "no writes would prove nothing",
+		    what);
 	return 0;
 }
 
@@ -407,8 +418,10 @@ static int check_listing(struct scenario *s, struct canary_outcome *out)
 	struct strbuf listing = STRBUF_INIT, extra = STRBUF_INIT;
 	int has_state = 0, n;
 
-	if (guest_sh(s, GUEST_BB " find " FLASH_STATE_DIR " -mindepth 1 -exec " GUEST_BB
-		     " stat -c '%s %n' {} \\;", &listing) < 0) {
+	if (guest_sh(s,
+		     GUEST_BB " find " FLASH_STATE_DIR " -mindepth 1 -exec " GUEST_BB
+			      " stat -c '%s %n' {} \\;",
+		     &listing) < 0) {
 		strbuf_release(&listing);
 		return -1;
 	}
@@ -418,12 +431,16 @@ static int check_listing(struct scenario *s, struct canary_outcome *out)
 		strbuf_addf(&out->detail, "entries besides %s and %s: %d\n", flash_allowed_files[0],
 			    flash_allowed_files[1], n);
 	if (n > 0)
-		canary_fail(out, "stray-files", "the state dir holds %d entr%s besides %s and %s: "
-			    "%.200s", n, n == 1 ? "y" : "ies", flash_allowed_files[0],
-			    flash_allowed_files[1], strbuf_str(&extra));
+		canary_fail(out, "stray-files",
+			    "the state dir holds %d entr%s besides %s and %s: "
+			    "%.200s",
+			    n, n == 1 ? "y" : "ies", flash_allowed_files[0], flash_allowed_files[1],
+			    strbuf_str(&extra));
 	else if (n == 0 && !has_state)
-		canary_fail(out, "not-on-flash", "no %s in %s: tailscaled keeps its state "
-			    "elsewhere", flash_allowed_files[0], FLASH_STATE_DIR);
+		canary_fail(out, "not-on-flash",
+			    "no %s in %s: tailscaled keeps its state "
+			    "elsewhere",
+			    flash_allowed_files[0], FLASH_STATE_DIR);
 	strbuf_release(&listing);
 	strbuf_release(&extra);
 	return n < 0 ? -1 : 0;
@@ -474,13 +491,17 @@ int canary_flash_writes(struct scenario *s, struct canary_outcome *out)
 	if (delta < 0)
 		return error("the flash's write counter went backwards (%llu -> %llu)", before,
 			     after);
-	strbuf_addf(&out->detail, "flash /dev/%s over %d netmap changes: %lld sectors written "
-		    "(%llu -> %llu)\n", FLASH_DEV, n_seen, delta, before, after);
+	strbuf_addf(&out->detail,
+		    "flash /dev/%s over %d netmap changes: %lld sectors written "
+		    "(%llu -> %llu)\n",
+		    FLASH_DEV, n_seen, delta, before, after);
 	json_object_set_new(out->figures, "flash_written_sectors", json_integer(delta));
 	json_object_set_new(s->metrics, "flash_written_sectors", json_integer(delta));
 	if (delta > 0)
-		canary_fail(out, "wrote-flash", "tailscaled wrote %lld sectors (%lld KiB) to the "
-			    "flash over %d netmap changes", delta, delta / 2, n_seen);
+		canary_fail(out, "wrote-flash",
+			    "tailscaled wrote %lld sectors (%lld KiB) to the "
+			    "flash over %d netmap changes",
+			    delta, delta / 2, n_seen);
 	if (check_listing(s, out) < 0)
 		ret = -1;
 	return ret;

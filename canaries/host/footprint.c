@@ -35,9 +35,11 @@ int canary_footprint(struct scenario *s, struct canary_outcome *out)
 	else
 		snprintf(path, sizeof(path), "%s/budgets/%s", s->fixtures_dir, s->arch.name);
 	strbuf_addf(&out->detail, "budgets: %s (%s)\n", path,
-		    s->budgets ? "--budgets" : s->build_manifest ? "the arch's own" :
-		    "the arch's own, applied to an image tscanary did not build; "
-		    "BUDGETS=FILE gives others");
+		    s->budgets ? "--budgets"
+		    : s->build_manifest
+			    ? "the arch's own"
+			    : "the arch's own, applied to an image tscanary did not build; "
+			      "BUDGETS=FILE gives others");
 	json_object_set_new(out->figures, "budgets", json_string(path));
 	if (strbuf_read_file(&text, path) < 0) {
 		strbuf_release(&text);
@@ -58,8 +60,10 @@ int canary_footprint(struct scenario *s, struct canary_outcome *out)
 		json_object_set_new(s->metrics, "tailscaled_rss_kib", json_integer(st.vmrss_kib));
 		json_object_set_new(s->metrics, "tailscaled_hwm_kib", json_integer(st.vmhwm_kib));
 	} else {
-		strbuf_addf(&out->detail, "tailscaled: pid %d, VmRSS %ld KiB, VmHWM %ld KiB: no memory "
-			    "figure to judge\n", (int)st.pid, st.vmrss_kib, st.vmhwm_kib);
+		strbuf_addf(&out->detail,
+			    "tailscaled: pid %d, VmRSS %ld KiB, VmHWM %ld KiB: no memory "
+			    "figure to judge\n",
+			    (int)st.pid, st.vmrss_kib, st.vmhwm_kib);
 	}
 	out->verdict = VERDICT_PASS;
 	for (int i = 0; i < n; i++) {
@@ -83,8 +87,9 @@ int canary_footprint(struct scenario *s, struct canary_outcome *out)
 		canary_fail(out, "over-budget", "over budget: %s (budgets %s)", over.buf, path);
 	else if (out->verdict == VERDICT_PASS)
 		strbuf_addf(&out->summary, "within the budgets of %s%s", path,
-			    s->budgets || s->build_manifest ? "" :
-			    " (the arch's own: this image was not built by tscanary)");
+			    s->budgets || s->build_manifest
+				    ? ""
+				    : " (the arch's own: this image was not built by tscanary)");
 	strbuf_release(&over);
 	return 0;
 }

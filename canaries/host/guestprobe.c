@@ -14,14 +14,10 @@
 const char *guestprobe_signature(int exit_code)
 {
 	switch (exit_code) {
-	case 0:
-		return "";
-	case 1:
-		return "wrong-answer";
-	case 2:
-		return "no-answer";
-	default:
-		return "probe-error";
+	case 0: return "";
+	case 1: return "wrong-answer";
+	case 2: return "no-answer";
+	default: return "probe-error";
 	}
 }
 
@@ -44,8 +40,8 @@ static char *probe_argv(struct scenario *s, const struct probe_site *where, cons
 }
 
 /* Fill res and the detail from a probe's run (ran < 0: it could not run). */
-static void probe_record(struct canary_outcome *out, const char *label, const char *prog,
-			 int ran, int status, int timed_out, struct strbuf *o, struct strbuf *e,
+static void probe_record(struct canary_outcome *out, const char *label, const char *prog, int ran,
+			 int status, int timed_out, struct strbuf *o, struct strbuf *e,
 			 struct guestprobe *res)
 {
 	memset(res, 0, sizeof(*res));
@@ -69,9 +65,9 @@ static void probe_record(struct canary_outcome *out, const char *label, const ch
 }
 
 /* Run prog with args at the site; fill res and the detail. */
-static int run_probe(struct scenario *s, const struct probe_site *where,
-		     struct canary_outcome *out, const char *label, const char *prog,
-		     const char **args, int timeout_ms, struct guestprobe *res)
+static int run_probe(struct scenario *s, const struct probe_site *where, struct canary_outcome *out,
+		     const char *label, const char *prog, const char **args, int timeout_ms,
+		     struct guestprobe *res)
 {
 	const char *argv[24];
 	struct strbuf o = STRBUF_INIT, e = STRBUF_INIT;
@@ -113,8 +109,7 @@ struct set_member {
 	struct strbuf out, err;
 };
 
-int probe_http_set(struct scenario *s, struct canary_outcome *out, struct http_probe *set,
-		   size_t n)
+int probe_http_set(struct scenario *s, struct canary_outcome *out, struct http_probe *set, size_t n)
 {
 	struct capture *runs;
 	struct set_member *m;
@@ -122,7 +117,8 @@ int probe_http_set(struct scenario *s, struct canary_outcome *out, struct http_p
 
 	for (size_t i = 0; i < n; i++)
 		if (!set[i].where || !set[i].where->netns)
-			return error("probe_http_set: '%s' is not in a lab namespace", set[i].label);
+			return error("probe_http_set: '%s' is not in a lab namespace",
+				     set[i].label);
 	runs = xcalloc(n ? n : 1, sizeof(*runs));
 	m = xcalloc(n ? n : 1, sizeof(*m));
 	for (size_t i = 0; i < n; i++) {
@@ -130,10 +126,13 @@ int probe_http_set(struct scenario *s, struct canary_outcome *out, struct http_p
 
 		snprintf(m[i].wait_ms, sizeof(m[i].wait_ms), "%d", set[i].timeout_ms);
 		m[i].path = probe_argv(s, set[i].where, "httpget", args, m[i].argv);
-		m[i].spec = (struct proc_spec){ .name = "httpget", .argv = m[i].argv,
+		m[i].spec = (struct proc_spec){ .name = "httpget",
+						.argv = m[i].argv,
 						.netns = set[i].where->netns };
-		runs[i] = (struct capture){ .spec = &m[i].spec, .timeout_ms = set[i].timeout_ms + 5000,
-					    .out = &m[i].out, .err = &m[i].err };
+		runs[i] = (struct capture){ .spec = &m[i].spec,
+					    .timeout_ms = set[i].timeout_ms + 5000,
+					    .out = &m[i].out,
+					    .err = &m[i].err };
 	}
 	run_capture_set(runs, n);
 	/* the evidence in the order of the set, whatever order they ended in */
@@ -151,10 +150,10 @@ int probe_http_set(struct scenario *s, struct canary_outcome *out, struct http_p
 	return ret;
 }
 
-int probe_dns_type(struct scenario *s, const struct probe_site *where,
-		   struct canary_outcome *out, const char *label, const char *server,
-		   const char *name, const char *type, const char *transport, const char *expect,
-		   int timeout_ms, struct guestprobe *res)
+int probe_dns_type(struct scenario *s, const struct probe_site *where, struct canary_outcome *out,
+		   const char *label, const char *server, const char *name, const char *type,
+		   const char *transport, const char *expect, int timeout_ms,
+		   struct guestprobe *res)
 {
 	char wait_ms[16];
 	const char *args[14];
@@ -200,8 +199,8 @@ int probe_http(struct scenario *s, const struct probe_site *where, struct canary
 }
 
 int guest_dnsprobe(struct scenario *s, struct canary_outcome *out, const char *label,
-		   const char *server, const char *name, const char *transport,
-		   const char *expect, int timeout_ms, struct guestprobe *res)
+		   const char *server, const char *name, const char *transport, const char *expect,
+		   int timeout_ms, struct guestprobe *res)
 {
 	return probe_dns(s, NULL, out, label, server, name, transport, expect, timeout_ms, res);
 }

@@ -12,14 +12,14 @@
 
 /* One run of a probe program. */
 struct guestprobe {
-	int exit_code;       /* 0 pass, 1 mismatch, 2 no answer, 3 error; -1 lost */
-	char line[1024];     /* its evidence line */
-	double latency_ms;   /* from the evidence, -1 if absent */
+	int exit_code;     /* 0 pass, 1 mismatch, 2 no answer, 3 error; -1 lost */
+	char line[1024];   /* its evidence line */
+	double latency_ms; /* from the evidence, -1 if absent */
 };
 
 /* Where a probe runs: the router (netns NULL) or a lab namespace. */
 struct probe_site {
-	const char *netns;   /* NULL: inside the router VM */
+	const char *netns; /* NULL: inside the router VM */
 };
 
 /*
@@ -31,20 +31,20 @@ int probe_dns(struct scenario *s, const struct probe_site *where, struct canary_
 	      const char *label, const char *server, const char *name, const char *transport,
 	      const char *expect, int timeout_ms, struct guestprobe *res);
 /* probe_dns() for a query type ("A", "AAAA", "TXT"; NULL: dnsprobe's default, A). */
-int probe_dns_type(struct scenario *s, const struct probe_site *where,
-		   struct canary_outcome *out, const char *label, const char *server,
-		   const char *name, const char *type, const char *transport, const char *expect,
-		   int timeout_ms, struct guestprobe *res);
+int probe_dns_type(struct scenario *s, const struct probe_site *where, struct canary_outcome *out,
+		   const char *label, const char *server, const char *name, const char *type,
+		   const char *transport, const char *expect, int timeout_ms,
+		   struct guestprobe *res);
 /* Run httpget for url (expecting HTTP 200); evidence as for probe_dns(). */
 int probe_http(struct scenario *s, const struct probe_site *where, struct canary_outcome *out,
 	       const char *label, const char *url, int timeout_ms, struct guestprobe *res);
 /* One httpget of a set run side by side (probe_http_set()). */
 struct http_probe {
-	const struct probe_site *where;  /* a lab namespace: the router's agent runs one at a time */
+	const struct probe_site *where; /* a lab namespace: the router's agent runs one at a time */
 	const char *label;
 	const char *url;
 	int timeout_ms;
-	struct guestprobe res;           /* out */
+	struct guestprobe res; /* out */
 };
 /*
  * probe_http() for every probe of set at once, so probes that can only
@@ -55,8 +55,8 @@ int probe_http_set(struct scenario *s, struct canary_outcome *out, struct http_p
 		   size_t n);
 /* The router's dnsprobe (kept for the router canaries' brevity). */
 int guest_dnsprobe(struct scenario *s, struct canary_outcome *out, const char *label,
-		   const char *server, const char *name, const char *transport,
-		   const char *expect, int timeout_ms, struct guestprobe *res);
+		   const char *server, const char *name, const char *transport, const char *expect,
+		   int timeout_ms, struct guestprobe *res);
 
 /* Map a probe's exit code to a failure signature ("no-answer", ...). */
 const char *guestprobe_signature(int exit_code);

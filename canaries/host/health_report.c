@@ -41,7 +41,8 @@ int canary_health_report(struct scenario *s, struct canary_outcome *out)
 		strbuf_release(&o);
 		return error("the router's tailscale status --json gave no JSON");
 	}
-	json_array_foreach(json_object_get(st, "Health"), i, w) {
+	json_array_foreach(json_object_get(st, "Health"), i, w)
+	{
 		const char *text = json_string_value(w);
 
 		strbuf_addf(&out->detail, "health: %s\n", text ? text : "(not a string)");
@@ -54,11 +55,15 @@ int canary_health_report(struct scenario *s, struct canary_outcome *out)
 	if (!json_array_size(json_object_get(st, "Health")))
 		strbuf_addstr(&out->detail, "health: (none reported)\n");
 	if (!found)
-		canary_fail(out, "no-warning", "the router's status does not warn that "
-			    "snat-subnet-routes is off on an exit node, which its own setup calls for");
+		canary_fail(
+			out, "no-warning",
+			"the router's status does not warn that "
+			"snat-subnet-routes is off on an exit node, which its own setup calls for");
 	if (unexpected.len)
-		canary_fail(out, "unexpected-health", "the router reports health problems its "
-			    "setup does not explain: %s", unexpected.buf);
+		canary_fail(out, "unexpected-health",
+			    "the router reports health problems its "
+			    "setup does not explain: %s",
+			    unexpected.buf);
 	strbuf_release(&unexpected);
 	json_decref(st);
 	strbuf_release(&o);

@@ -35,8 +35,9 @@ static int read_log(struct scenario *s, struct strbuf *log)
 /* Accept routes or not, through the LocalAPI (as `tailscale set --accept-routes`). */
 static int accept_routes(struct scenario *s, int on)
 {
-	return router_set_prefs(s, on ? "{\"RouteAll\":true,\"RouteAllSet\":true}"
-				      : "{\"RouteAll\":false,\"RouteAllSet\":true}",
+	return router_set_prefs(s,
+				on ? "{\"RouteAll\":true,\"RouteAllSet\":true}"
+				   : "{\"RouteAll\":false,\"RouteAllSet\":true}",
 				"RouteAll", scaled(s, 20000));
 }
 
@@ -121,13 +122,17 @@ int log_verbosity_before(struct scenario *s, struct canary_outcome *out)
 	if (drive_events(s, out, "defaults", 0, &n0, &a0, &seen0, &ex0) < 0)
 		goto done;
 	json_object_set_new(out->figures, "default_verbose_lines", json_integer((json_int_t)n0));
-	strbuf_addf(&out->detail, "image defaults: %zu verbose lines in this tailscaled's whole log\n%s",
-		    n0, strbuf_str(&ex0));
+	strbuf_addf(&out->detail,
+		    "image defaults: %zu verbose lines in this tailscaled's whole log\n%s", n0,
+		    strbuf_str(&ex0));
 	if (!seen0)
-		canary_fail(out, "events-not-seen", "the driven prefs change never reached the log");
+		canary_fail(out, "events-not-seen",
+			    "the driven prefs change never reached the log");
 	else if (n0)
-		canary_fail(out, "verbose-by-default", "%zu [v1]/[v2]/[v3] lines with the image's "
-			    "defaults", n0);
+		canary_fail(out, "verbose-by-default",
+			    "%zu [v1]/[v2]/[v3] lines with the image's "
+			    "defaults",
+			    n0);
 	ret = 1;
 done:
 	strbuf_release(&ex0);
@@ -148,21 +153,27 @@ int log_verbosity_after(struct scenario *s, struct canary_outcome *out, int rest
 		    res->boot_s > 0 ? " (a reboot)" : "", res->online ? "online" : "NOT online",
 		    res->online_s);
 	if (!res->online) {
-		canary_fail(out, "not-online", "restarted with TS_LOG_VERBOSITY=1, the router did "
-			    "not come online (BackendState %s)", res->backend_state);
+		canary_fail(out, "not-online",
+			    "restarted with TS_LOG_VERBOSITY=1, the router did "
+			    "not come online (BackendState %s)",
+			    res->backend_state);
 		ret = 0;
 		goto done;
 	}
 	if (drive_events(s, out, "TS_LOG_VERBOSITY=1", 1, &n1, &a1, &seen1, &ex1) < 0)
 		goto done;
 	json_object_set_new(out->figures, "verbose_lines", json_integer((json_int_t)n1));
-	json_object_set_new(out->figures, "verbose_lines_from_events", json_integer((json_int_t)a1));
-	strbuf_addf(&out->detail, "TS_LOG_VERBOSITY=1: %zu verbose lines in its whole log, e.g.\n%s",
-		    n1, strbuf_str(&ex1));
+	json_object_set_new(out->figures, "verbose_lines_from_events",
+			    json_integer((json_int_t)a1));
+	strbuf_addf(&out->detail,
+		    "TS_LOG_VERBOSITY=1: %zu verbose lines in its whole log, e.g.\n%s", n1,
+		    strbuf_str(&ex1));
 	if (!seen1)
-		canary_fail(out, "events-not-seen", "the driven prefs change never reached the log");
+		canary_fail(out, "events-not-seen",
+			    "the driven prefs change never reached the log");
 	else if (!a1)
-		canary_fail(out, "no-verbose-lines", "with TS_LOG_VERBOSITY=1 the same events "
+		canary_fail(out, "no-verbose-lines",
+			    "with TS_LOG_VERBOSITY=1 the same events "
 			    "logged no verbose line: the filter ignores the setting");
 	ret = 0;
 done:

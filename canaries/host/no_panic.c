@@ -55,21 +55,22 @@ static int tsmp_pong(struct strbuf *detail, const char *what, const char *ip, in
 	strbuf_rtrim(o);
 	strbuf_rtrim(e);
 	tsping_parse(strbuf_str(o), o->len, &res);
-	ok = rc == 0 && res.pongs > 0 && !strcmp(res.last.ip, ip) &&
-	     !strcmp(res.last.via, "TSMP");
+	ok = rc == 0 && res.pongs > 0 && !strcmp(res.last.ip, ip) && !strcmp(res.last.via, "TSMP");
 	strbuf_addf(detail, "%s tsmp ping: exit %s, %d pong(s)%s%s%s; output: %s%s%s\n", what,
 		    rc == 0 ? "0" : "non-zero", res.pongs, res.pongs ? " from " : "",
-		    res.pongs ? res.last.ip : "", res.pongs ? (ok ? " via TSMP" : " (not a TSMP pong from the target)") : "",
+		    res.pongs ? res.last.ip : "",
+		    res.pongs ? (ok ? " via TSMP" : " (not a TSMP pong from the target)") : "",
 		    o->len ? strbuf_str(o) : "(none)", e->len ? "; stderr: " : "", strbuf_str(e));
 	return ok;
 }
 
 int canary_no_panic(struct scenario *s, struct canary_outcome *out)
 {
-	const char *to_client[] = { "ping", "--tsmp", "--c=3", "--timeout=5s",
-				    s->peers->client_ip4, NULL };
-	const char *to_router[] = { "ping", "--tsmp", "--c=3", "--timeout=5s", s->router_ip4,
+	const char *to_client[] = { "ping", "--tsmp", "--c=3", "--timeout=5s", s->peers->client_ip4,
 				    NULL };
+	const char *to_router[] = {
+		"ping", "--tsmp", "--c=3", "--timeout=5s", s->router_ip4, NULL
+	};
 	struct strbuf o = STRBUF_INIT, e = STRBUF_INIT, log = STRBUF_INIT;
 	struct ts_snapshot before, after;
 	char state[32];
@@ -79,8 +80,10 @@ int canary_no_panic(struct scenario *s, struct canary_outcome *out)
 
 	out->verdict = VERDICT_PASS;
 	if (router_wait_running(s, scaled(s, 40000), state, sizeof(state)) < 0) {
-		canary_fail(out, "not-running", "the router's tailscaled was not Running before the pings "
-			    "(BackendState %s)", *state ? state : "unknown");
+		canary_fail(out, "not-running",
+			    "the router's tailscaled was not Running before the pings "
+			    "(BackendState %s)",
+			    *state ? state : "unknown");
 		return 0;
 	}
 	if (snapshot(s, &before, &log) < 0)
@@ -115,15 +118,19 @@ int canary_no_panic(struct scenario *s, struct canary_outcome *out)
 	if (crash)
 		canary_fail(out, crash, "tailscaled %s on injected TSMP packets",
 			    strcmp(crash, "panic") ? "panicked in invertGSOChecksum" : "panicked");
-	else if (after.pid != before.pid || after.starts != before.starts || after.exits != before.exits)
-		canary_fail(out, "restart", "tailscaled restarted during the TSMP pings (pid %d -> %d)",
-			    before.pid, after.pid);
+	else if (after.pid != before.pid || after.starts != before.starts ||
+		 after.exits != before.exits)
+		canary_fail(out, "restart",
+			    "tailscaled restarted during the TSMP pings (pid %d -> %d)", before.pid,
+			    after.pid);
 	else if (!pong_out || !pong_in)
-		canary_fail(out, "no-pong", "no TSMP pong %s", !pong_out && !pong_in ? "either way"
-							       : !pong_out ? "from the client to the router's ping"
-									   : "from the router to the client's ping");
+		canary_fail(out, "no-pong", "no TSMP pong %s",
+			    !pong_out && !pong_in ? "either way"
+			    : !pong_out           ? "from the client to the router's ping"
+						  : "from the router to the client's ping");
 	else if (!(j = router_status_json(s, 15000, 0)))
-		canary_fail(out, "localapi", "the router's LocalAPI did not answer /localapi/v0/status");
+		canary_fail(out, "localapi",
+			    "the router's LocalAPI did not answer /localapi/v0/status");
 	ret = 0;
 out:
 	json_decref(j);

@@ -26,10 +26,12 @@ int canary_peerapi_doh(struct scenario *s, struct canary_outcome *out)
 	if (zone_lookup(zone_path, "www.canary.test", 0, zone_addr, sizeof(zone_addr)) < 0)
 		return -1;
 	out->verdict = VERDICT_PASS;
-	if (node_wait_peerapi(&s->peers->client, s->router_ip4, scaled(s, 10000),
-			      base, sizeof(base)) < 0) {
-		canary_fail(out, "no-peerapi", "the client's status shows no PeerAPI URL for the "
-			    "router %s within %d s", s->router_ip4, scaled(s, 10));
+	if (node_wait_peerapi(&s->peers->client, s->router_ip4, scaled(s, 10000), base,
+			      sizeof(base)) < 0) {
+		canary_fail(out, "no-peerapi",
+			    "the client's status shows no PeerAPI URL for the "
+			    "router %s within %d s",
+			    s->router_ip4, scaled(s, 10));
 		return 0;
 	}
 	snprintf(url, sizeof(url), "%s/dns-query", base);
@@ -39,7 +41,8 @@ int canary_peerapi_doh(struct scenario *s, struct canary_outcome *out)
 		const char *m = post ? "POST" : "GET";
 		char key[64];
 
-		if (doh_query(s->peers->client_ns, url, "www.canary.test", post, timeout_ms, &r) < 0)
+		if (doh_query(s->peers->client_ns, url, "www.canary.test", post, timeout_ms, &r) <
+		    0)
 			return -1;
 		strbuf_addf(&out->detail, "%s: ", m);
 		doh_describe(&r, &out->detail);
@@ -58,8 +61,10 @@ int canary_peerapi_doh(struct scenario *s, struct canary_outcome *out)
 			canary_fail(out, "doh-refused", "%s: HTTP %ld, content type '%s'", m,
 				    r.http_status, r.content_type);
 		else if (!r.id_match || strcmp(r.rcode, "NOERROR") || strcmp(r.answers, zone_addr))
-			canary_fail(out, "wrong-answer", "%s: id_match=%d rcode=%s answers=%s, "
-				    "want NOERROR %s", m, r.id_match, r.rcode, r.answers, zone_addr);
+			canary_fail(out, "wrong-answer",
+				    "%s: id_match=%d rcode=%s answers=%s, "
+				    "want NOERROR %s",
+				    m, r.id_match, r.rcode, r.answers, zone_addr);
 	}
 	return 0;
 }

@@ -30,10 +30,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#define GUEST_NAME  "guestpeer"
-#define GUEST_ROLE  "gu"
-#define GUEST_USER  "guests"
-#define LAN_ROUTE   LAB_CTR_NET
+#define GUEST_NAME "guestpeer"
+#define GUEST_ROLE "gu"
+#define GUEST_USER "guests"
+#define LAN_ROUTE  LAB_CTR_NET
 
 int canary_policy_enforced(struct scenario *s, struct canary_outcome *out);
 
@@ -128,8 +128,9 @@ out:
 static long router_log_len(struct scenario *s)
 {
 	struct strbuf log = STRBUF_INIT;
-	long n = agent_read_file(s->router, s->router_ts_log, 16 << 20, &log, NULL) < 0 ? -1
-									       : (long)log.len;
+	long n = agent_read_file(s->router, s->router_ts_log, 16 << 20, &log, NULL) < 0
+			 ? -1
+			 : (long)log.len;
 
 	strbuf_release(&log);
 	return n;
@@ -152,8 +153,10 @@ static int exit_set(struct scenario *s, struct canary_outcome *out, struct guest
 		goto out;
 	strbuf_rtrim(&e);
 	if (st != 0) {
-		strbuf_addf(&out->detail, "guest exit attempt: tailscale set --exit-node=%s refused "
-			    "(control gave it no exit route): %s\n", s->router_ip4, strbuf_str(&e));
+		strbuf_addf(&out->detail,
+			    "guest exit attempt: tailscale set --exit-node=%s refused "
+			    "(control gave it no exit route): %s\n",
+			    s->router_ip4, strbuf_str(&e));
 		ret = 0;
 		goto out;
 	}
@@ -187,12 +190,17 @@ out:
  */
 static int allowed(struct scenario *s, struct canary_outcome *out, struct guest *g)
 {
-	const struct probe_site guest_site = { g->node.netns }, client_site = { s->peers->client_ns };
+	const struct probe_site guest_site = { g->node.netns },
+				client_site = { s->peers->client_ns };
 	struct http_probe probes[] = {
-		{ .where = &guest_site, .label = "guest-allowed",
-		  .url = "http://" LAB_LANHOST "/policy-allowed", .timeout_ms = scaled(s, 15000) },
-		{ .where = &client_site, .label = "client-control",
-		  .url = "http://" LAB_LANHOST2 "/policy-control", .timeout_ms = scaled(s, 15000) },
+		{ .where = &guest_site,
+		  .label = "guest-allowed",
+		  .url = "http://" LAB_LANHOST "/policy-allowed",
+		  .timeout_ms = scaled(s, 15000) },
+		{ .where = &client_site,
+		  .label = "client-control",
+		  .url = "http://" LAB_LANHOST2 "/policy-control",
+		  .timeout_ms = scaled(s, 15000) },
 	};
 	size_t lan_mark = log_mark(s->peers->lan_log), lan2_mark = log_mark(s->peers->lan2_log);
 	char guest_src[96], client_src[96], line[512];
@@ -201,16 +209,18 @@ static int allowed(struct scenario *s, struct canary_outcome *out, struct guest 
 	snprintf(client_src, sizeof(client_src), "src=%s:", s->peers->client_ip4);
 	if (probe_http_set(s, out, probes, 2) < 0)
 		return -1;
-	if (probes[0].res.exit_code != 0 ||
-	    !seen_since(s->peers->lan_log, lan_mark, guest_src, "path=/policy-allowed", line,
-			sizeof(line)))
-		canary_fail(out, "allowed-blocked", "the guest peer did not reach %s, which its rules "
-			    "allow", LAB_LANHOST);
-	if (probes[1].res.exit_code != 0 ||
-	    !seen_since(s->peers->lan2_log, lan2_mark, client_src, "path=/policy-control", line,
-			sizeof(line)))
-		canary_fail(out, "control-blocked", "the client laptop (allowed everything) did not "
-			    "reach %s, so a drop there would prove nothing", LAB_LANHOST2);
+	if (probes[0].res.exit_code != 0 || !seen_since(s->peers->lan_log, lan_mark, guest_src,
+							"path=/policy-allowed", line, sizeof(line)))
+		canary_fail(out, "allowed-blocked",
+			    "the guest peer did not reach %s, which its rules "
+			    "allow",
+			    LAB_LANHOST);
+	if (probes[1].res.exit_code != 0 || !seen_since(s->peers->lan2_log, lan2_mark, client_src,
+							"path=/policy-control", line, sizeof(line)))
+		canary_fail(out, "control-blocked",
+			    "the client laptop (allowed everything) did not "
+			    "reach %s, so a drop there would prove nothing",
+			    LAB_LANHOST2);
 	return 0;
 }
 
@@ -226,9 +236,13 @@ static int denied(struct scenario *s, struct canary_outcome *out, struct guest *
 {
 	const struct probe_site site = { g->node.netns };
 	struct http_probe probes[] = {
-		{ .where = &site, .label = "guest-denied", .url = "http://" LAB_LANHOST2 "/policy-denied",
+		{ .where = &site,
+		  .label = "guest-denied",
+		  .url = "http://" LAB_LANHOST2 "/policy-denied",
 		  .timeout_ms = scaled(s, 5000) },
-		{ .where = &site, .label = "guest-exit", .url = "http://" LAB_WEB "/policy-exit",
+		{ .where = &site,
+		  .label = "guest-exit",
+		  .url = "http://" LAB_WEB "/policy-exit",
 		  .timeout_ms = scaled(s, 8000) },
 	};
 	const char *unset[] = { "set", "--exit-node=", NULL };
@@ -251,8 +265,8 @@ static int denied(struct scenario *s, struct canary_outcome *out, struct guest *
 	if (probes[0].res.exit_code == 0 ||
 	    seen_since(s->peers->lan2_log, lan2_mark, "path=/policy-denied", "status=", line,
 		       sizeof(line))) {
-		canary_fail(out, "not-dropped", "the guest peer reached %s, which its rules leave out",
-			    LAB_LANHOST2);
+		canary_fail(out, "not-dropped",
+			    "the guest peer reached %s, which its rules leave out", LAB_LANHOST2);
 	} else {
 		r = router_logged_drop(s, (size_t)from, g->ip4, LAB_LANHOST2, &hit);
 		if (r < 0)
@@ -260,14 +274,17 @@ static int denied(struct scenario *s, struct canary_outcome *out, struct guest *
 		if (r)
 			strbuf_addf(&out->detail, "router log: %s\n", strbuf_str(&hit));
 		else
-			canary_fail(out, "drop-unlogged", "%s never answered the guest peer, but the "
+			canary_fail(out, "drop-unlogged",
+				    "%s never answered the guest peer, but the "
 				    "router logged no drop of %s -> %s: the packets were lost "
-				    "elsewhere", LAB_LANHOST2, g->ip4, LAB_LANHOST2);
+				    "elsewhere",
+				    LAB_LANHOST2, g->ip4, LAB_LANHOST2);
 	}
 	if (exit_on && (probes[1].res.exit_code == 0 ||
-			seen_since(s->peers->web_log, web_mark, "path=/policy-exit", "status=", line,
-				   sizeof(line))))
-		canary_fail(out, "exit-allowed", "the guest peer reached the internet through the "
+			seen_since(s->peers->web_log, web_mark, "path=/policy-exit",
+				   "status=", line, sizeof(line))))
+		canary_fail(out, "exit-allowed",
+			    "the guest peer reached the internet through the "
 			    "router as exit node, which its rules leave out");
 	ret = 0;
 out:
@@ -292,8 +309,10 @@ static int check(struct scenario *s, struct canary_outcome *out, struct guest *g
 		;
 	strbuf_addf(&out->detail, "guest's view of the router: %s\n", strbuf_str(&seen));
 	if (!have) {
-		canary_fail(out, "no-route", "the guest peer never got the router's %s route, which "
-			    "its rule for %s should give it", LAN_ROUTE, LAB_LANHOST);
+		canary_fail(out, "no-route",
+			    "the guest peer never got the router's %s route, which "
+			    "its rule for %s should give it",
+			    LAN_ROUTE, LAB_LANHOST);
 		ret = 0;
 		goto out;
 	}

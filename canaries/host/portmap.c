@@ -72,16 +72,19 @@ int natpmp_parse_map(const char *line, struct natpmp_map *m)
 
 long long natpmp_rule_packets(const char *json, size_t len, long handle)
 {
-	json_t *doc = json_loadb(json, len, 0, NULL), *items = json_object_get(doc, "nftables"), *it;
+	json_t *doc = json_loadb(json, len, 0, NULL), *items = json_object_get(doc, "nftables"),
+	       *it;
 	long long packets = -1;
 	size_t i, k;
 
-	json_array_foreach(items, i, it) {
+	json_array_foreach(items, i, it)
+	{
 		json_t *rule = json_object_get(it, "rule"), *ex;
 
 		if (!rule || json_integer_value(json_object_get(rule, "handle")) != handle)
 			continue;
-		json_array_foreach(json_object_get(rule, "expr"), k, ex) {
+		json_array_foreach(json_object_get(rule, "expr"), k, ex)
+		{
 			json_t *c = json_object_get(json_object_get(ex, "counter"), "packets");
 
 			if (json_is_integer(c))
@@ -107,7 +110,8 @@ static int wait_mapping(struct scenario *s, int ms, struct natpmp_map *m, char *
 
 				if (nl)
 					*nl = '\0';
-				if (strstr(p, " src=" LAB_ROUTER_VM ":") && natpmp_parse_map(p, m) == 0) {
+				if (strstr(p, " src=" LAB_ROUTER_VM ":") &&
+				    natpmp_parse_map(p, m) == 0) {
 					snprintf(line, len, "%s", p);
 					found = 1;
 				}
@@ -167,8 +171,8 @@ static void client_path(struct scenario *s, char *addr, size_t len)
 
 static long long rule_packets(struct scenario *s, long handle)
 {
-	const char *argv[] = { "nft", "-j", "list", "chain", "ip", LAB_NAT_TABLE, LAB_NAT_DSTNAT,
-			       NULL };
+	const char *argv[] = { "nft", "-j",          "list",         "chain",
+			       "ip",  LAB_NAT_TABLE, LAB_NAT_DSTNAT, NULL };
 	struct strbuf o = STRBUF_INIT;
 	long long n = -1;
 
@@ -188,19 +192,22 @@ int canary_portmap(struct scenario *s, struct canary_outcome *out)
 
 	out->verdict = VERDICT_PASS;
 	if (wait_mapping(s, scaled(s, 30000), &m, line, sizeof(line)) < 0) {
-		canary_fail(out, "no-mapping", "the router never got a UDP mapping from RouterOS's "
+		canary_fail(out, "no-mapping",
+			    "the router never got a UDP mapping from RouterOS's "
 			    "NAT-PMP service (see logs/natpmp.log)");
 		return 0;
 	}
 	strbuf_addf(&out->detail, "nat-pmp: %s\n", line);
 	snprintf(endpoint, sizeof(endpoint), "%s:%u", LAB_ROUTER_WAN, m.external);
 	deadline = mono_s() + scaled(s, 30000) / 1000.0;
-	while (!(found = router_announces(s, endpoint, line, sizeof(line))) && mono_s() < deadline &&
-	       !interrupted())
+	while (!(found = router_announces(s, endpoint, line, sizeof(line))) &&
+	       mono_s() < deadline && !interrupted())
 		poll(NULL, 0, 1000);
 	if (!found) {
-		canary_fail(out, "not-advertised", "the router was mapped %s but never announced it "
-			    "as an endpoint", endpoint);
+		canary_fail(out, "not-advertised",
+			    "the router was mapped %s but never announced it "
+			    "as an endpoint",
+			    endpoint);
 		return 0;
 	}
 	strbuf_addf(&out->detail, "router: %s\n", line);
@@ -213,8 +220,10 @@ int canary_portmap(struct scenario *s, struct canary_outcome *out)
 	packets = rule_packets(s, m.handle);
 	if (packets < 0)
 		return -1;
-	strbuf_addf(&out->detail, "client's direct path to the router: %s; dst-nat entry %s -> "
-		    "%s:%u (rule %ld): %lld packet(s) so far\n", *path ? path : "(none, DERP)",
-		    endpoint, LAB_ROUTER_VM, m.internal, m.handle, packets);
+	strbuf_addf(&out->detail,
+		    "client's direct path to the router: %s; dst-nat entry %s -> "
+		    "%s:%u (rule %ld): %lld packet(s) so far\n",
+		    *path ? path : "(none, DERP)", endpoint, LAB_ROUTER_VM, m.internal, m.handle,
+		    packets);
 	return 0;
 }

@@ -6,11 +6,11 @@
 
 /* One mapping the lab's NAT-PMP server granted, from its log line. */
 struct natpmp_map {
-	char src[64];        /* the client, "IP:PORT" */
-	unsigned internal;   /* the client's port */
-	unsigned external;   /* the port on RouterOS's WAN */
-	unsigned lifetime;   /* seconds; 0 was a delete */
-	long handle;         /* the nft rule that carries it */
+	char src[64];      /* the client, "IP:PORT" */
+	unsigned internal; /* the client's port */
+	unsigned external; /* the port on RouterOS's WAN */
+	unsigned lifetime; /* seconds; 0 was a delete */
+	long handle;       /* the nft rule that carries it */
 };
 
 /*

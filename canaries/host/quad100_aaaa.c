@@ -31,7 +31,8 @@ int canary_quad100_aaaa(struct scenario *s, struct canary_outcome *out)
 
 	out->verdict = VERDICT_PASS;
 	if (!*s->router_ip6) {
-		canary_fail(out, "no-router-ip6", "headscale gave the router no tailnet IPv6 address");
+		canary_fail(out, "no-router-ip6",
+			    "headscale gave the router no tailnet IPv6 address");
 		return 0;
 	}
 	snprintf(zone_path, sizeof(zone_path), "%s/" ZONE_UPSTREAM, s->fixtures_dir);

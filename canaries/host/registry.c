@@ -39,7 +39,8 @@ const struct canary canary_registry[] = {
 		.run = canary_quad100_router,
 		.timeout_s = 40,
 		.proves = "MagicDNS on 100.100.100.100 answers inside the router over UDP and TCP: "
-			  "the router's own tailnet name and a name forwarded to the upstream resolver",
+			  "the router's own tailnet name and a name forwarded to the upstream "
+			  "resolver",
 	},
 	{
 		.name = "quad100-aaaa",
@@ -55,7 +56,8 @@ const struct canary canary_registry[] = {
 		.where = CANARY_CLIENT,
 		.run = canary_peerapi_doh,
 		.timeout_s = 40,
-		.proves = "the router's PeerAPI answers RFC 8484 DNS queries on /dns-query (GET ?dns= "
+		.proves = "the router's PeerAPI answers RFC 8484 DNS queries on /dns-query (GET "
+			  "?dns= "
 			  "and POST application/dns-message) with the upstream answer",
 	},
 	{
@@ -63,9 +65,10 @@ const struct canary canary_registry[] = {
 		.where = CANARY_CLIENT,
 		.run = canary_exitnode_dns_client,
 		.timeout_s = 120,
-		.proves = "devices using the router as exit node resolve public names through it "
-			  "(upstream sees the router's WAN address): a laptop with its own resolver "
-			  "and a phone with none",
+		.proves =
+			"devices using the router as exit node resolve public names through it "
+			"(upstream sees the router's WAN address): a laptop with its own resolver "
+			"and a phone with none",
 	},
 	{
 		.name = "exitnode-traffic",
@@ -80,8 +83,9 @@ const struct canary canary_registry[] = {
 		.where = CANARY_CLIENT,
 		.run = canary_exitnode_traffic6,
 		.timeout_s = 60,
-		.proves = "a client's IPv6 web traffic leaves through the router as exit node, seen "
-			  "upstream from the RouterOS host's IPv6 WAN address (its own masquerade)",
+		.proves =
+			"a client's IPv6 web traffic leaves through the router as exit node, seen "
+			"upstream from the RouterOS host's IPv6 WAN address (its own masquerade)",
 	},
 	{
 		.name = "subnet-route",
@@ -89,7 +93,8 @@ const struct canary canary_registry[] = {
 		.run = canary_subnet_route,
 		.timeout_s = 30,
 		.proves = "a client reaches the LAN behind the router over the advertised "
-			  "172.20.0.0/24 route, and the LAN host sees the client's own tailnet address",
+			  "172.20.0.0/24 route, and the LAN host sees the client's own tailnet "
+			  "address",
 	},
 	{
 		.name = "subnet-route6",
@@ -97,7 +102,8 @@ const struct canary canary_registry[] = {
 		.run = canary_subnet_route6,
 		.timeout_s = 30,
 		.proves = "a client reaches an IPv6 LAN host behind the router over the advertised "
-			  "fd00:172:20::/64 route, and the host sees the client's tailnet IPv6 address",
+			  "fd00:172:20::/64 route, and the host sees the client's tailnet IPv6 "
+			  "address",
 	},
 	{
 		.name = "router-uses-exit",
@@ -123,20 +129,23 @@ const struct canary canary_registry[] = {
 		.run = canary_feature_deps,
 		/* the first run on a version other than the pin builds its table */
 		.timeout_s = 240,
-		.proves = "every feature the build needs is in the binary's build tags, read with "
-			  "its tailscale.com version from the image's own tailscale.combined and "
-			  "judged by that version's featuretags Deps: the dependency closure of the "
-			  "allowlist (the build manifest's, or ALLOWLIST=FILE), or, for an image "
-			  "tscanary did not build, every Deps entry of every feature it holds; or "
-			  "waived with a reason (image/waived-deps, WAIVERS=FILE)",
+		.proves =
+			"every feature the build needs is in the binary's build tags, read with "
+			"its tailscale.com version from the image's own tailscale.combined and "
+			"judged by that version's featuretags Deps: the dependency closure of the "
+			"allowlist (the build manifest's, or ALLOWLIST=FILE), or, for an image "
+			"tscanary did not build, every Deps entry of every feature it holds; or "
+			"waived with a reason (image/waived-deps, WAIVERS=FILE)",
 	},
 	{
 		.name = "no-panic",
 		.where = CANARY_ROUTER,
 		.run = canary_no_panic,
 		.timeout_s = 120,
-		.proves = "with the router Running, a TSMP ping each way (packets tailscaled injects) "
-			  "gets its pong, and tailscaled stays the process it was at the canary's start, "
+		.proves = "with the router Running, a TSMP ping each way (packets tailscaled "
+			  "injects) "
+			  "gets its pong, and tailscaled stays the process it was at the canary's "
+			  "start, "
 			  "logs no panic from then on and keeps its LocalAPI answering",
 	},
 	{
@@ -154,49 +163,55 @@ const struct canary canary_registry[] = {
 		.where = CANARY_ROUTER,
 		.run = canary_flash_writes,
 		.timeout_s = 60,
-		.proves = "tailscaled writes nothing to the router's flash while its netmap changes "
-			  "(a node joins and leaves, a route is approved and removed, a DNS record "
-			  "is added and removed), and keeps nothing there but tailscaled.state and "
-			  "derpmap.cached.json; the counter is shown to see a persisted pref change",
+		.proves =
+			"tailscaled writes nothing to the router's flash while its netmap changes "
+			"(a node joins and leaves, a route is approved and removed, a DNS record "
+			"is added and removed), and keeps nothing there but tailscaled.state and "
+			"derpmap.cached.json; the counter is shown to see a persisted pref change",
 	},
 	{
 		.name = "health-report",
 		.where = CANARY_ROUTER,
 		.run = canary_health_report,
 		.timeout_s = 40,
-		.proves = "the router's tailscale status reports the health warnings its setup calls "
-			  "for, and no other: an exit node with --snat-subnet-routes=false warns that "
-			  "internet traffic through it needs masquerading elsewhere; any other "
-			  "warning (a firewall table it could not create) is a problem",
+		.proves =
+			"the router's tailscale status reports the health warnings its setup calls "
+			"for, and no other: an exit node with --snat-subnet-routes=false warns "
+			"that "
+			"internet traffic through it needs masquerading elsewhere; any other "
+			"warning (a firewall table it could not create) is a problem",
 	},
 	{
 		.name = "portmap",
 		.where = CANARY_CLIENT,
 		.run = canary_portmap,
 		.timeout_s = 90,
-		.proves = "with NAT-PMP on RouterOS's containers bridge, the router asks RouterOS to "
-			  "map its WireGuard port on the WAN address and announces the mapped "
-			  "endpoint (portmap) among the ones it sends to control for its peers",
+		.proves =
+			"with NAT-PMP on RouterOS's containers bridge, the router asks RouterOS to "
+			"map its WireGuard port on the WAN address and announces the mapped "
+			"endpoint (portmap) among the ones it sends to control for its peers",
 	},
 	{
 		.name = "policy-enforced",
 		.where = CANARY_CLIENT,
 		.run = canary_policy_enforced,
 		.timeout_s = 90,
-		.proves = "the router enforces the tailnet policy: a peer whose rules give it only "
-			  "the router and LAN host 172.20.0.10 reaches that host, while its packets "
-			  "to 172.20.0.11 (which the client laptop reaches) are dropped and logged "
-			  "by the router and never arrive, and it gets no exit traffic upstream",
+		.proves =
+			"the router enforces the tailnet policy: a peer whose rules give it only "
+			"the router and LAN host 172.20.0.10 reaches that host, while its packets "
+			"to 172.20.0.11 (which the client laptop reaches) are dropped and logged "
+			"by the router and never arrive, and it gets no exit traffic upstream",
 	},
 	{
 		.name = "busybox-applets",
 		.where = CANARY_ROUTER,
 		.run = canary_busybox_applets,
 		.timeout_s = 120,
-		.proves = "the image's busybox holds every applet image/busybox-applets lists, each "
-			  "link runs and exits below 128 on --help (no signal, no 'applet not "
-			  "found'), id -un says root and a lab name resolves through nslookup and "
-			  "through the C library (ping)",
+		.proves =
+			"the image's busybox holds every applet image/busybox-applets lists, each "
+			"link runs and exits below 128 on --help (no signal, no 'applet not "
+			"found'), id -un says root and a lab name resolves through nslookup and "
+			"through the C library (ping)",
 	},
 	/*
 	 * The two that restart tailscaled come last: a restart resets peers'
@@ -213,9 +228,10 @@ const struct canary canary_registry[] = {
 		.after = restart_persistence_after,
 		.restart = { .reboot = 1 },
 		.timeout_s = 120,
-		.proves = "with its pre-auth key expired, the router powered off and booted on the "
-			  "same flash comes back online by itself as the same node (id, address, no "
-			  "second node) and MagicDNS answers again",
+		.proves =
+			"with its pre-auth key expired, the router powered off and booted on the "
+			"same flash comes back online by itself as the same node (id, address, no "
+			"second node) and MagicDNS answers again",
 	},
 	{
 		.name = "log-verbosity",
@@ -242,12 +258,9 @@ const struct canary *canary_find(const char *name)
 const char *canary_where_name(enum canary_where w)
 {
 	switch (w) {
-	case CANARY_ROUTER:
-		return "router";
-	case CANARY_CLIENT:
-		return "client";
-	case CANARY_HOST:
-		return "host";
+	case CANARY_ROUTER: return "router";
+	case CANARY_CLIENT: return "client";
+	case CANARY_HOST: return "host";
 	}
 	return "?";
 }

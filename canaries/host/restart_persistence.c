@@ -64,15 +64,16 @@ static int quad100_again(struct scenario *s, struct canary_outcome *out)
 	sub.figures = json_object();
 	ret = canary_quad100_router(s, &sub);
 	strbuf_addf(&out->detail, "quad100-router after the reboot: %s%s%s\n",
-		    ret < 0 ? "harness error" : verdict_name(sub.verdict), sub.summary.len ? ": " : "",
-		    strbuf_str(&sub.summary));
+		    ret < 0 ? "harness error" : verdict_name(sub.verdict),
+		    sub.summary.len ? ": " : "", strbuf_str(&sub.summary));
 	if (sub.detail.len)
 		strbuf_addf(&out->detail, "%s", sub.detail.buf);
 	if (ret == 0 && sub.verdict != VERDICT_PASS) {
 		char sig[64];
 
 		snprintf(sig, sizeof(sig), "quad100-%s", strbuf_str(&sub.signature));
-		canary_fail(out, sig, "after the reboot, quad100-router: %s", strbuf_str(&sub.summary));
+		canary_fail(out, sig, "after the reboot, quad100-router: %s",
+			    strbuf_str(&sub.summary));
 	}
 	json_decref(sub.figures);
 	strbuf_release(&sub.signature);
@@ -95,18 +96,24 @@ int restart_persistence_before(struct scenario *s, struct canary_outcome *out)
 		return error("restart-persistence needs the run's restart hook, key and hostname");
 	/* a reboot proves persistence only from a router that was online before it */
 	if (router_wait_running(s, scaled(s, 30000), state, sizeof(state)) < 0) {
-		canary_fail(out, "not-online-before", "before the reboot the router was not Running "
-			    "(BackendState %s): nothing to persist", *state ? state : "unknown");
+		canary_fail(out, "not-online-before",
+			    "before the reboot the router was not Running "
+			    "(BackendState %s): nothing to persist",
+			    *state ? state : "unknown");
 		return 0;
 	}
 	if (count_nodes(s, &total0, &mine0, &online0) < 0)
 		return -1;
-	strbuf_addf(&out->detail, "before: BackendState %s; node %llu, %s, %s in headscale; "
-		    "headscale lists %zu nodes, %zu named %s\n", state, id0, ip0,
-		    online0 ? "online" : "NOT online", total0, mine0, s->router_hostname);
+	strbuf_addf(&out->detail,
+		    "before: BackendState %s; node %llu, %s, %s in headscale; "
+		    "headscale lists %zu nodes, %zu named %s\n",
+		    state, id0, ip0, online0 ? "online" : "NOT online", total0, mine0,
+		    s->router_hostname);
 	if (!online0) {
-		canary_fail(out, "not-online-before", "before the reboot headscale did not list the "
-			    "router (node %llu) as online: nothing to persist", id0);
+		canary_fail(out, "not-online-before",
+			    "before the reboot headscale did not list the "
+			    "router (node %llu) as online: nothing to persist",
+			    id0);
 		return 0;
 	}
 	/* the key that joined it is gone: only the flash can bring it back */
@@ -128,7 +135,8 @@ int restart_persistence_after(struct scenario *s, struct canary_outcome *out, in
 
 	if (restarted < 0) {
 		/* a verdict, not a harness error: the router did not come back */
-		canary_fail(out, "reboot-failed", "the router did not boot again on its flash "
+		canary_fail(out, "reboot-failed",
+			    "the router did not boot again on its flash "
 			    "(see run.log and console.boot2.log)");
 		return 0;
 	}
@@ -136,7 +144,8 @@ int restart_persistence_after(struct scenario *s, struct canary_outcome *out, in
 	json_object_set_new(out->figures, "reboot_online_s", json_real(res->online_s));
 	json_object_set_new(s->metrics, "reboot_boot_s", json_real(res->boot_s));
 	json_object_set_new(s->metrics, "reboot_online_s", json_real(res->online_s));
-	strbuf_addf(&out->detail, "reboot: agent after %.1f s; tailscaled %s after %.1f s (BackendState %s)\n",
+	strbuf_addf(&out->detail,
+		    "reboot: agent after %.1f s; tailscaled %s after %.1f s (BackendState %s)\n",
 		    res->boot_s, res->online ? "online" : "NOT online", res->online_s,
 		    res->backend_state[0] ? res->backend_state : "unknown");
 	if (count_nodes(s, &total1, &mine1, NULL) < 0)
@@ -145,14 +154,17 @@ int restart_persistence_after(struct scenario *s, struct canary_outcome *out, in
 		    res->node_id, res->ip4[0] ? res->ip4 : "-", total1, mine1, s->router_hostname);
 	out->verdict = VERDICT_PASS;
 	if (!res->online) {
-		canary_fail(out, "not-online", "after the reboot the router did not come online "
-			    "(BackendState %s)", res->backend_state[0] ? res->backend_state : "unknown");
+		canary_fail(out, "not-online",
+			    "after the reboot the router did not come online "
+			    "(BackendState %s)",
+			    res->backend_state[0] ? res->backend_state : "unknown");
 		return 0;
 	}
 	if (res->node_id != was.id || total1 != was.total || mine1 != was.mine)
-		canary_fail(out, "new-node", "the router came back as node %llu (was %llu); "
-			    "headscale lists %zu nodes (was %zu)", res->node_id, was.id, total1,
-			    was.total);
+		canary_fail(out, "new-node",
+			    "the router came back as node %llu (was %llu); "
+			    "headscale lists %zu nodes (was %zu)",
+			    res->node_id, was.id, total1, was.total);
 	else if (strcmp(res->ip4, was.ip4))
 		canary_fail(out, "new-address", "the router came back as %s (was %s)", res->ip4,
 			    was.ip4);

@@ -71,7 +71,8 @@ int canary_router_uses_exit(struct scenario *s, struct canary_outcome *out)
 	out->verdict = VERDICT_PASS;
 	if (router_cli(s, use, timeout_ms, NULL, &err) < 0) {
 		strbuf_rtrim(&err);
-		canary_fail(out, "cli-error", "tailscale set %s failed: %s", flag, strbuf_str(&err));
+		canary_fail(out, "cli-error", "tailscale set %s failed: %s", flag,
+			    strbuf_str(&err));
 		strbuf_release(&err);
 		return 0;
 	}
@@ -90,8 +91,10 @@ int canary_router_uses_exit(struct scenario *s, struct canary_outcome *out)
 		canary_fail(out, res.exit_code == 2 ? "no-answer" : "wrong-answer",
 			    "GET http://%s/ from the router through the exit node failed", LAB_WEB);
 	else if (log_find_since(s->peers->web_log, mark, web_needles, line, sizeof(line)) < 0)
-		canary_fail(out, "not-via-exit", "the web server did not see the router's request "
-			    "from the exit node %s", LAB_EXIT);
+		canary_fail(out, "not-via-exit",
+			    "the web server did not see the router's request "
+			    "from the exit node %s",
+			    LAB_EXIT);
 	else
 		strbuf_addf(&out->detail, "web log: %s\n", line);
 	mark = log_mark(s->upstream_dns_log);
@@ -107,14 +110,19 @@ int canary_router_uses_exit(struct scenario *s, struct canary_outcome *out)
 
 		/* SERVFAIL here is the forwarder's own answer: no upstream it can use */
 		kv_get(res.line, "rcode", rcode, sizeof(rcode));
-		canary_fail(out, !strcmp(rcode, "SERVFAIL") ? "servfail" :
-			    res.exit_code == 2 ? "no-answer" : "wrong-answer",
-			    "the router could not resolve www.canary.test via 100.100.100.100 while "
-			    "using the exit node (%s)", *rcode ? rcode : "no answer");
-	}
-	else if (log_find_since(s->upstream_dns_log, mark, dns_needles, line, sizeof(line)) < 0)
-		canary_fail(out, "not-via-exit", "upstream DNS did not see the router's query from "
-			    "the exit node %s", LAB_EXIT);
+		canary_fail(
+			out,
+			!strcmp(rcode, "SERVFAIL") ? "servfail"
+			: res.exit_code == 2       ? "no-answer"
+						   : "wrong-answer",
+			"the router could not resolve www.canary.test via 100.100.100.100 while "
+			"using the exit node (%s)",
+			*rcode ? rcode : "no answer");
+	} else if (log_find_since(s->upstream_dns_log, mark, dns_needles, line, sizeof(line)) < 0)
+		canary_fail(out, "not-via-exit",
+			    "upstream DNS did not see the router's query from "
+			    "the exit node %s",
+			    LAB_EXIT);
 	else
 		strbuf_addf(&out->detail, "upstream dns log: %s\n", line);
 restore:

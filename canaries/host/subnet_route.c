@@ -39,8 +39,10 @@ static int fetch_lan(struct scenario *s, struct canary_outcome *out, const char 
 		canary_fail(out, res.exit_code == 2 ? "no-answer" : "wrong-answer",
 			    "GET %s over the advertised route failed", url);
 	else if (log_find_since(lan_log, mark, needles, line, sizeof(line)) < 0)
-		canary_fail(out, "snat", "the LAN host did not see the client's tailnet "
-			    "address %s", src_addr);
+		canary_fail(out, "snat",
+			    "the LAN host did not see the client's tailnet "
+			    "address %s",
+			    src_addr);
 	else
 		strbuf_addf(&out->detail, "lan log: %s\n", line);
 	return 0;
@@ -58,7 +60,8 @@ int canary_subnet_route6(struct scenario *s, struct canary_outcome *out)
 
 	if (!*s->peers->client_ip6) {
 		out->verdict = VERDICT_PASS;
-		canary_fail(out, "no-client-ip6", "headscale gave the client no tailnet IPv6 address");
+		canary_fail(out, "no-client-ip6",
+			    "headscale gave the client no tailnet IPv6 address");
 		return 0;
 	}
 	snprintf(src, sizeof(src), "[%s]", s->peers->client_ip6);

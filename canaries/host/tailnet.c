@@ -20,8 +20,8 @@
 
 #define TS_CLI "/usr/local/bin/tailscale"
 
-int router_localapi(struct scenario *s, const char *method, const char *path,
-		    const char *body, int timeout_ms, int quiet, struct strbuf *out)
+int router_localapi(struct scenario *s, const char *method, const char *path, const char *body,
+		    int timeout_ms, int quiet, struct strbuf *out)
 {
 	struct agent_http_req rq = {
 		.socket = ROUTER_TS_SOCKET,
@@ -40,8 +40,7 @@ int router_localapi(struct scenario *s, const char *method, const char *path,
 	return ret < 0 ? -1 : status;
 }
 
-int router_set_prefs(struct scenario *s, const char *masked_prefs, const char *what,
-		     int timeout_ms)
+int router_set_prefs(struct scenario *s, const char *masked_prefs, const char *what, int timeout_ms)
 {
 	struct strbuf o = STRBUF_INIT;
 	int status = router_localapi(s, "PATCH", "/localapi/v0/prefs", masked_prefs, timeout_ms, 0,
@@ -74,8 +73,8 @@ json_t *router_status_json(struct scenario *s, int timeout_ms, int quiet)
 	return j;
 }
 
-int router_cli(struct scenario *s, const char *const *args, int timeout_ms,
-	       struct strbuf *out, struct strbuf *err)
+int router_cli(struct scenario *s, const char *const *args, int timeout_ms, struct strbuf *out,
+	       struct strbuf *err)
 {
 	const char *argv[16];
 	struct agent_cmd cmd = { .argv = argv, .timeout_ms = timeout_ms };
@@ -192,8 +191,7 @@ out:
 	return ret;
 }
 
-int node_wait_peerapi(struct node *n, const char *peer_ip, int timeout_ms, char *url,
-		      size_t len)
+int node_wait_peerapi(struct node *n, const char *peer_ip, int timeout_ms, char *url, size_t len)
 {
 	double deadline = mono_s() + timeout_ms / 1000.0;
 
@@ -219,8 +217,8 @@ size_t log_mark(const char *path)
 	return stat(path, &st) == 0 ? (size_t)st.st_size : 0;
 }
 
-int log_find_since(const char *path, size_t offset, const char *const *needles,
-		   char *line, size_t len)
+int log_find_since(const char *path, size_t offset, const char *const *needles, char *line,
+		   size_t len)
 {
 	struct strbuf sb = STRBUF_INIT;
 	int ret = -1;
@@ -302,8 +300,8 @@ int router_wait_running(struct scenario *s, int timeout_ms, char *state, size_t 
 	return -1;
 }
 
-int sentinel_holds(struct scenario *s, int first_pid, const char *log_path,
-		   struct strbuf *detail, const char **signature)
+int sentinel_holds(struct scenario *s, int first_pid, const char *log_path, struct strbuf *detail,
+		   const char **signature)
 {
 	struct agent_status st;
 	struct strbuf log = STRBUF_INIT, hits = STRBUF_INIT;
@@ -314,9 +312,10 @@ int sentinel_holds(struct scenario *s, int first_pid, const char *log_path,
 		strbuf_addstr(detail, "the guest agent did not answer\n");
 		return -1;
 	}
-	strbuf_addf(detail, "first pid %d, now pid %d, starts %u, exits %u, VmRSS %ld KiB, "
-		    "VmHWM %ld KiB\n", first_pid, (int)st.pid, st.start_count, st.exits,
-		    st.vmrss_kib, st.vmhwm_kib);
+	strbuf_addf(detail,
+		    "first pid %d, now pid %d, starts %u, exits %u, VmRSS %ld KiB, "
+		    "VmHWM %ld KiB\n",
+		    first_pid, (int)st.pid, st.start_count, st.exits, st.vmrss_kib, st.vmhwm_kib);
 	if ((int)st.pid != first_pid || st.start_count != 1 || st.exits != 0) {
 		holds = 0;
 		*signature = "restart";
@@ -325,7 +324,8 @@ int sentinel_holds(struct scenario *s, int first_pid, const char *log_path,
 		holds = 0;
 		*signature = "no-log";
 	} else if (log_grep(strbuf_str(&log), log.len, "panic:", &hits) +
-		   log_grep(strbuf_str(&log), log.len, "fatal error:", &hits) > 0) {
+			   log_grep(strbuf_str(&log), log.len, "fatal error:", &hits) >
+		   0) {
 		holds = 0;
 		*signature = "panic";
 		strbuf_addf(detail, "log lines:\n%s", hits.buf);

@@ -14,8 +14,8 @@
  * the HTTP status with the body in out (may be NULL), or -1 when tailscaled
  * did not answer (reported unless quiet).
  */
-int router_localapi(struct scenario *s, const char *method, const char *path,
-		    const char *body, int timeout_ms, int quiet, struct strbuf *out);
+int router_localapi(struct scenario *s, const char *method, const char *path, const char *body,
+		    int timeout_ms, int quiet, struct strbuf *out);
 /*
  * Change the router's prefs as `tailscale set` does: PATCH /localapi/v0/prefs
  * with a MaskedPrefs JSON body. 0, or -1 with the answer reported (what
@@ -29,17 +29,17 @@ int router_set_prefs(struct scenario *s, const char *masked_prefs, const char *w
  */
 json_t *router_status_json(struct scenario *s, int timeout_ms, int quiet);
 /* Run `tailscale args...` inside the router; 0 when it exited 0. */
-int router_cli(struct scenario *s, const char *const *args, int timeout_ms,
-	       struct strbuf *out, struct strbuf *err);
+int router_cli(struct scenario *s, const char *const *args, int timeout_ms, struct strbuf *out,
+	       struct strbuf *err);
 struct node;
 
 /* A host node a canary adds to the tailnet for its own test. */
 struct extra_node_spec {
-	const char *name;          /* node name and hostname */
-	const char *role;          /* lab_name() role of its new netns */
-	const char *cidr;          /* its address on the stand-in internet */
-	const char *user;          /* the headscale user it joins as (created here) */
-	const char *const *flags;  /* more `tailscale up` flags, or NULL */
+	const char *name;         /* node name and hostname */
+	const char *role;         /* lab_name() role of its new netns */
+	const char *cidr;         /* its address on the stand-in internet */
+	const char *user;         /* the headscale user it joins as (created here) */
+	const char *const *flags; /* more `tailscale up` flags, or NULL */
 };
 /*
  * Start spec's node in a new netns on the stand-in internet (no resolver,
@@ -65,16 +65,15 @@ int node_use_exit(struct node *n, const char *ip, int timeout_ms);
  * through control a little after it comes online. 0 found, -1 not (no
  * error reported: a build without the PeerAPI server never shows one).
  */
-int node_wait_peerapi(struct node *n, const char *peer_ip, int timeout_ms, char *url,
-		      size_t len);
+int node_wait_peerapi(struct node *n, const char *peer_ip, int timeout_ms, char *url, size_t len);
 /* Bytes in a log file now (0 if absent): where to look from afterwards. */
 size_t log_mark(const char *path);
 /*
  * The first line written to path after offset holding every needle
  * (NULL-terminated list), copied into line; 0 if found, -1 if not.
  */
-int log_find_since(const char *path, size_t offset, const char *const *needles,
-		   char *line, size_t len);
+int log_find_since(const char *path, size_t offset, const char *const *needles, char *line,
+		   size_t len);
 /*
  * Append to hits each line (at most 10) of text[0..len) holding needle;
  * binary-safe. Returns how many.
@@ -106,7 +105,7 @@ int router_wait_running(struct scenario *s, int timeout_ms, char *state, size_t 
  * once and never exited, and log_path (guest) holds no panic or fatal
  * error. 1 holds, 0 broken (signature and detail filled), -1 agent lost.
  */
-int sentinel_holds(struct scenario *s, int first_pid, const char *log_path,
-		   struct strbuf *detail, const char **signature);
+int sentinel_holds(struct scenario *s, int first_pid, const char *log_path, struct strbuf *detail,
+		   const char **signature);
 
 #endif

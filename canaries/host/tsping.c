@@ -9,14 +9,10 @@
 const char *tsping_path_name(enum tsping_path path)
 {
 	switch (path) {
-	case TSPING_DIRECT:
-		return "direct";
-	case TSPING_DERP:
-		return "DERP";
-	case TSPING_RELAY:
-		return "peer-relay";
-	case TSPING_OTHER:
-		break;
+	case TSPING_DIRECT: return "direct";
+	case TSPING_DERP: return "DERP";
+	case TSPING_RELAY: return "peer-relay";
+	case TSPING_OTHER: break;
 	}
 	return "other";
 }

@@ -13,7 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 /* "ip" or "ip6" for a bare address, NULL for anything else. */
 static const char *addr_family(const char *addr)
 {
@@ -47,21 +46,22 @@ char *udpblock_ruleset(const char *peer, const char *local)
 	 * outbound drops after srcnat, where a masqueraded packet already
 	 * carries local as its source.
 	 */
-	return xasprintf("create table inet %s\n"
-			 "table inet %s {\n"
-			 "  counter from_peer { }\n"
-			 "  counter to_peer { }\n"
-			 "  chain from_peer {\n"
-			 "    type filter hook prerouting priority raw; policy accept;\n"
-			 "    %s saddr %s %s daddr %s meta l4proto udp counter name \"from_peer\" drop\n"
-			 "  }\n"
-			 "  chain to_peer {\n"
-			 "    type filter hook postrouting priority srcnat + 10; policy accept;\n"
-			 "    %s saddr %s %s daddr %s meta l4proto udp counter name \"to_peer\" drop\n"
-			 "  }\n"
-			 "}\n",
-			 udpblock_table(peer), udpblock_table(peer), fam, peer, fam, local, fam,
-			 local, fam, peer);
+	return xasprintf(
+		"create table inet %s\n"
+		"table inet %s {\n"
+		"  counter from_peer { }\n"
+		"  counter to_peer { }\n"
+		"  chain from_peer {\n"
+		"    type filter hook prerouting priority raw; policy accept;\n"
+		"    %s saddr %s %s daddr %s meta l4proto udp counter name \"from_peer\" drop\n"
+		"  }\n"
+		"  chain to_peer {\n"
+		"    type filter hook postrouting priority srcnat + 10; policy accept;\n"
+		"    %s saddr %s %s daddr %s meta l4proto udp counter name \"to_peer\" drop\n"
+		"  }\n"
+		"}\n",
+		udpblock_table(peer), udpblock_table(peer), fam, peer, fam, local, fam, local, fam,
+		peer);
 }
 
 int udpblock_parse_counters(const char *json, size_t len, const char *table_name,
@@ -75,7 +75,8 @@ int udpblock_parse_counters(const char *json, size_t len, const char *table_name
 	if (!root)
 		return error("cannot parse nft counters: %s", jerr.text);
 	items = json_object_get(root, "nftables");
-	json_array_foreach(items, i, item) {
+	json_array_foreach(items, i, item)
+	{
 		json_t *ctr = json_object_get(item, "counter");
 		const char *name = json_string_value(json_object_get(ctr, "name"));
 		const char *table = json_string_value(json_object_get(ctr, "table"));
@@ -101,8 +102,8 @@ int udpblock_parse_counters(const char *json, size_t len, const char *table_name
 int udpblock_add(struct udpblock *b, const char *netns, const char *peer, const char *local)
 {
 	const char *table = udpblock_table(peer);
-	const char *del[] = { "ip", "netns", "exec", netns, "nft", "delete", "table", "inet",
-			      table, NULL };
+	const char *del[] = { "ip",     "netns", "exec", netns, "nft",
+			      "delete", "table", "inet", table, NULL };
 	const char *load[] = { "nft", NULL, NULL };
 	char *ruleset, *what;
 	int ret;
@@ -111,11 +112,13 @@ int udpblock_add(struct udpblock *b, const char *netns, const char *peer, const 
 	if (!lab_netns_ok(netns) || strlen(netns) >= sizeof(b->netns))
 		return error("refusing namespace '%s': not a lab namespace", netns);
 	if (!lab_addr_ok(peer) || !lab_addr_ok(local))
-		return error("refusing UDP block '%s' <-> '%s': outside the lab ranges", peer, local);
+		return error("refusing UDP block '%s' <-> '%s': outside the lab ranges", peer,
+			     local);
 	ruleset = udpblock_ruleset(peer, local);
 	if (!ruleset)
 		return error("cannot block UDP between '%s' and '%s': want two addresses of one "
-			     "family", peer, local);
+			     "family",
+			     peer, local);
 	load[1] = ruleset;
 	what = xasprintf("load the nft table %s", table);
 	ret = lab_nft_cmd(netns, what, load, NULL);

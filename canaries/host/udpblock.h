@@ -17,7 +17,7 @@
  * The table's name: one per address family, so a namespace holds one IPv4
  * and one IPv6 block at most (adding a second of a family fails).
  */
-#define UDPBLOCK_TABLE "tsc-udpblock"
+#define UDPBLOCK_TABLE  "tsc-udpblock"
 #define UDPBLOCK_TABLE6 "tsc-udpblock6"
 
 /* An installed block; its removal sits on the undo stack while it exists. */

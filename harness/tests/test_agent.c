@@ -68,8 +68,8 @@ static int setup(void **state)
 	char *log = NULL;
 
 	if (access(bin, X_OK) < 0) {
-		fprintf(stderr, "no native agent '%s' (make build/host/agent-native): %s\n",
-			bin, strerror(errno));
+		fprintf(stderr, "no native agent '%s' (make build/host/agent-native): %s\n", bin,
+			strerror(errno));
 		free(fx);
 		return -1;
 	}
@@ -84,10 +84,9 @@ static int setup(void **state)
 	/* stands in for /dev/console: the agent opens it, it does not create it */
 	close(open(fx->console, O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
 	{
-		const char *argv[] = { bin, "--listen-unix", fx->sock, "--console",
-				       fx->console, NULL };
-		struct proc_spec spec = { .name = "agent-native", .argv = argv,
-					  .log_path = log };
+		const char *argv[] = { bin,         "--listen-unix", fx->sock,
+				       "--console", fx->console,     NULL };
+		struct proc_spec spec = { .name = "agent-native", .argv = argv, .log_path = log };
 
 		fx->undo_at = undo_depth();
 		fx->proc = proc_spawn(&spec);
@@ -158,8 +157,9 @@ static void exec_binary_data(void **state)
 	char arg[256];
 	const char *cat[] = { "cat", NULL };
 	const char *echo[] = { "sh", "-c", "printf %s \"$1\"", "sh", arg, NULL };
-	struct agent_cmd cmd = { .argv = cat, .stdin_data = data, .stdin_len = n,
-				 .timeout_ms = 10000 };
+	struct agent_cmd cmd = {
+		.argv = cat, .stdin_data = data, .stdin_len = n, .timeout_ms = 10000
+	};
 	struct agent_result res = AGENT_RESULT_INIT;
 
 	for (size_t i = 0; i < n; i++)
@@ -185,8 +185,7 @@ static void exec_env_and_cwd(void **state)
 	struct fixture *fx = *state;
 	const char *argv[] = { "sh", "-c", "printf '%s|%s' \"$FOO\" \"$(pwd)\"", NULL };
 	const char *env[] = { "FOO=bar baz=q", NULL };
-	struct agent_cmd cmd = { .argv = argv, .env = env, .cwd = fx->dir,
-				 .timeout_ms = 10000 };
+	struct agent_cmd cmd = { .argv = argv, .env = env, .cwd = fx->dir, .timeout_ms = 10000 };
 	struct agent_result res = AGENT_RESULT_INIT;
 	char *want = xasprintf("bar baz=q|%s", fx->dir);
 
@@ -324,16 +323,16 @@ static void write_and_read_files(void **state)
 }
 
 /* Poll STATUS until cond holds or ms pass. */
-#define wait_status(fx, st, cond, ms)                                              \
-	do {                                                                        \
-		long deadline_ = now_ms() + (ms);                                   \
-		for (;;) {                                                          \
-			assert_int_equal(agent_status((fx)->a, NULL, (st)), 0);     \
-			if ((cond) || now_ms() > deadline_)                         \
-				break;                                              \
-			poll(NULL, 0, 25);                                          \
-		}                                                                   \
-		assert_true(cond);                                                  \
+#define wait_status(fx, st, cond, ms)                                                              \
+	do {                                                                                       \
+		long deadline_ = now_ms() + (ms);                                                  \
+		for (;;) {                                                                         \
+			assert_int_equal(agent_status((fx)->a, NULL, (st)), 0);                    \
+			if ((cond) || now_ms() > deadline_)                                        \
+				break;                                                             \
+			poll(NULL, 0, 25);                                                         \
+		}                                                                                  \
+		assert_true(cond);                                                                 \
 	} while (0)
 
 /* How many runs of the child below logged their line. */
@@ -359,8 +358,7 @@ static void supervise_restarts_on_failure(void **state)
 				 flag, flag);
 	const char *argv[] = { "sh", "-c", script, NULL };
 	const char *env[] = { "PATH=/usr/bin:/bin", "X=1", NULL };
-	struct agent_child child = { .argv = argv, .env = env, .log_path = log,
-				     .restart_ms = 300 };
+	struct agent_child child = { .argv = argv, .env = env, .log_path = log, .restart_ms = 300 };
 	struct agent_status st;
 	struct strbuf text = STRBUF_INIT;
 	pid_t first = 0;
@@ -417,8 +415,7 @@ static void supervise_keeps_clean_exit(void **state)
 	char *log = path_in(fx, "true.log");
 	const char *argv[] = { "true", NULL };
 	const char *env[] = { "PATH=/usr/bin:/bin", NULL };
-	struct agent_child child = { .argv = argv, .env = env, .log_path = log,
-				     .restart_ms = 100 };
+	struct agent_child child = { .argv = argv, .env = env, .log_path = log, .restart_ms = 100 };
 	struct agent_status st;
 	long until;
 
@@ -440,11 +437,12 @@ static void stop_kills_stubborn_child(void **state)
 {
 	struct fixture *fx = *state;
 	char *log = path_in(fx, "stubborn.log");
-	const char *argv[] = { "sh", "-c", "trap '' TERM; echo ready; "
-				"while :; do sleep 1; done", NULL };
+	const char *argv[] = { "sh", "-c",
+			       "trap '' TERM; echo ready; "
+			       "while :; do sleep 1; done",
+			       NULL };
 	const char *env[] = { "PATH=/usr/bin:/bin", NULL };
-	struct agent_child child = { .argv = argv, .env = env, .log_path = log,
-				     .restart_ms = 100 };
+	struct agent_child child = { .argv = argv, .env = env, .log_path = log, .restart_ms = 100 };
 	struct agent_status st;
 	struct strbuf text = STRBUF_INIT;
 	long t0;
@@ -866,8 +864,8 @@ static pid_t http_server(const char *path, int silent)
 		}
 		if (silent)
 			pause();
-		n = snprintf(resp, sizeof(resp), "HTTP/1.0 201 Created\r\nContent-Length: %zu\r\n\r\n%s",
-			     len, req);
+		n = snprintf(resp, sizeof(resp),
+			     "HTTP/1.0 201 Created\r\nContent-Length: %zu\r\n\r\n%s", len, req);
 		if (write(c, resp, (size_t)n) < 0)
 			_exit(1);
 		_exit(0);
@@ -880,9 +878,12 @@ static void http_request_and_answer(void **state)
 {
 	struct fixture *fx = *state;
 	char *sock = path_in(fx, "http.sock");
-	struct agent_http_req rq = { .socket = sock, .method = "PATCH",
-				     .path = "/localapi/v0/prefs", .body = "{\"RouteAll\":true}",
-				     .body_len = 17, .timeout_ms = 5000 };
+	struct agent_http_req rq = { .socket = sock,
+				     .method = "PATCH",
+				     .path = "/localapi/v0/prefs",
+				     .body = "{\"RouteAll\":true}",
+				     .body_len = 17,
+				     .timeout_ms = 5000 };
 	struct strbuf body = STRBUF_INIT;
 	pid_t srv = http_server(sock, 0);
 	int status = 0;
@@ -904,8 +905,9 @@ static void http_without_server_fails(void **state)
 {
 	struct fixture *fx = *state;
 	char *sock = path_in(fx, "none.sock");
-	struct agent_http_req rq = { .socket = sock, .path = "/localapi/v0/status",
-				     .timeout_ms = 5000, .quiet = 1 };
+	struct agent_http_req rq = {
+		.socket = sock, .path = "/localapi/v0/status", .timeout_ms = 5000, .quiet = 1
+	};
 	struct strbuf body = STRBUF_INIT;
 	int status = 0;
 
@@ -923,7 +925,8 @@ static void http_silent_server_times_out(void **state)
 {
 	struct fixture *fx = *state;
 	char *sock = path_in(fx, "mute.sock");
-	struct agent_http_req rq = { .socket = sock, .path = "/localapi/v0/status",
+	struct agent_http_req rq = { .socket = sock,
+				     .path = "/localapi/v0/status",
 				     .timeout_ms = 500 };
 	struct strbuf body = STRBUF_INIT;
 	pid_t srv = http_server(sock, 1);

@@ -16,7 +16,9 @@ static void parses_armv7_line(void **state)
 	(void)state;
 	assert_int_equal(arch_parse_line("armv7 arm/v7 armhf linux-image-armmp-lpae "
 					 "arm-linux-gnueabihf arm/7 qemu-system-arm virt "
-					 "cortex-a15 ttyAMA0 mmio -\n", &a), 1);
+					 "cortex-a15 ttyAMA0 mmio -\n",
+					 &a),
+			 1);
 	assert_string_equal(a.name, "armv7");
 	assert_string_equal(a.oci_arch, "arm");
 	assert_string_equal(a.oci_variant, "v7");
@@ -34,7 +36,9 @@ static void parses_amd64_without_variant(void **state)
 	(void)state;
 	assert_int_equal(arch_parse_line("amd64 amd64 amd64 linux-image-cloud-amd64 "
 					 "x86_64-linux-gnu amd64 qemu-system-x86_64 q35 max "
-					 "ttyS0 pci x86_64", &a), 1);
+					 "ttyS0 pci x86_64",
+					 &a),
+			 1);
 	assert_string_equal(a.oci_variant, "");
 	assert_string_equal(a.goarm, "");
 	assert_int_equal(a.virtio_pci, 1);
@@ -81,8 +85,8 @@ static void looks_up_real_table(void **state)
 }
 
 /* The view of vm/arches holds every line of want. */
-static void assert_view_holds(int (*view)(const char *, struct strbuf *),
-			      const char *const *want, size_t n)
+static void assert_view_holds(int (*view)(const char *, struct strbuf *), const char *const *want,
+			      size_t n)
 {
 	struct strbuf sb = STRBUF_INIT;
 

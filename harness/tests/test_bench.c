@@ -25,9 +25,9 @@ static void stats_odd_even_and_empty(void **state)
 static json_t *run(const char *arch, const char *result, double boot, double rss)
 {
 	return json_pack("{s:s,s:s,s:{s:f,s:f,s:f,s:f},s:{s:f},s:[{s:s,s:f},{s:s}]}", "arch", arch,
-			 "result", result, "timings", "timeout_scale", 1.2, "boot_s", boot, "online_s",
-			 boot * 2, "total_s", boot * 5, "metrics", "tailscaled_rss_kib", rss,
-			 "canaries", "name", "quad100-router", "duration_s", boot / 2, "name",
+			 "result", result, "timings", "timeout_scale", 1.2, "boot_s", boot,
+			 "online_s", boot * 2, "total_s", boot * 5, "metrics", "tailscaled_rss_kib",
+			 rss, "canaries", "name", "quad100-router", "duration_s", boot / 2, "name",
 			 "no-duration");
 }
 
@@ -36,9 +36,9 @@ static json_t *figure(json_t *arch, const char *name)
 	json_t *f;
 	size_t i;
 
-	json_array_foreach(json_object_get(arch, "figures"), i, f)
-		if (!strcmp(json_string_value(json_object_get(f, "name")), name))
-			return f;
+	json_array_foreach(
+		json_object_get(arch, "figures"), i,
+		f) if (!strcmp(json_string_value(json_object_get(f, "name")), name)) return f;
 	return NULL;
 }
 

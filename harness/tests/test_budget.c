@@ -18,7 +18,8 @@ static void parses_budgets_with_provenance(void **state)
 	assert_int_equal(budget_parse("# comment\n\nbinary_bytes=3800000 measured=3594108 "
 				      "date=2026-11-25 source=UPX lzma\n"
 				      "tailscaled_rss_kib=40000 measured=25240 date=2026-11-25\n",
-				      b, 4), 2);
+				      b, 4),
+			 2);
 	assert_string_equal(b[0].key, "binary_bytes");
 	assert_true(b[0].limit == 3800000 && b[0].measured == 3594108);
 	assert_string_equal(b[1].date, "2026-11-25");

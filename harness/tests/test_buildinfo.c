@@ -14,7 +14,9 @@ static const char tailscaled_m[] =
 	"\tpath\ttailscale.com/cmd/tailscaled\n"
 	"\tmod\ttailscale.com\tv1.98.5\t\n"
 	"\t=>\t./tailscale.com\t(devel)\t\n"
-	"\tdep\tgithub.com/coreos/go-iptables\tv0.7.1-0.20240112124308-65c67c9f46e6\th1:8h5+bWd7R6AYUslN6c6iuZWTKsKxUFDlpnmilO6R2n0=\n"
+	"\tdep\tgithub.com/coreos/"
+	"go-iptables\tv0.7.1-0.20240112124308-65c67c9f46e6\th1:8h5+"
+	"bWd7R6AYUslN6c6iuZWTKsKxUFDlpnmilO6R2n0=\n"
 	"\tdep\tgolang.org/x/sys\tv0.43.0\th1:Rlag2XtaFTxp19wS8MXlJwTvoh8ArU6ezoyFsMyCTNI=\n"
 	"\tbuild\t-buildmode=exe\n"
 	"\tbuild\t-compiler=gc\n"
@@ -54,11 +56,10 @@ static void parses_go_version_m(void **state)
 
 static void reads_debug_buildinfo_form_and_quotes(void **state)
 {
-	static const char text[] =
-		"go\tgo1.22.1\r\n"
-		"path\texample.com/cmd/x\r\n"
-		"build\t-tags=\"a b\\tc\"\n"
-		"build\tDEFAULT_GODEBUG=\"x=1\\\\y \\\"z\\\"\"\n";
+	static const char text[] = "go\tgo1.22.1\r\n"
+				   "path\texample.com/cmd/x\r\n"
+				   "build\t-tags=\"a b\\tc\"\n"
+				   "build\tDEFAULT_GODEBUG=\"x=1\\\\y \\\"z\\\"\"\n";
 	struct go_buildinfo bi;
 
 	(void)state;
@@ -78,7 +79,8 @@ static void rejects_text_without_build_info(void **state)
 	(void)state;
 	assert_int_equal(go_buildinfo_parse(&bi, ""), -1);
 	assert_int_equal(go_buildinfo_parse(&bi, "/x/ts: could not read Go build info from "
-					    "/x/ts: not a Go executable\n"), -1);
+						 "/x/ts: not a Go executable\n"),
+			 -1);
 	assert_int_equal(go_buildinfo_parse(&bi, "/x/ts: go1.26.8\n"), -1);
 	assert_null(bi.go_version);
 }
@@ -108,14 +110,17 @@ static void release_from_the_module_line(void **state)
 	assert_string_equal(release_of("x: go1.26.8\n\tpath\ttailscale.com/cmd/tailscaled\n"
 				       "\tmod\texample.com/router\t(devel)\t\n"
 				       "\tdep\ttailscale.com\tv1.102.2\th1:abc=\n",
-				       v, sizeof(v), &from), "v1.102.2");
+				       v, sizeof(v), &from),
+			    "v1.102.2");
 	assert_string_equal(from, "dep");
 	/* pre-release kept, +dirty dropped */
-	assert_string_equal(release_of("x: go1.26.8\n\tmod\ttailscale.com\tv1.103.0-pre\t\n",
-				       v, sizeof(v), NULL), "v1.103.0-pre");
+	assert_string_equal(release_of("x: go1.26.8\n\tmod\ttailscale.com\tv1.103.0-pre\t\n", v,
+				       sizeof(v), NULL),
+			    "v1.103.0-pre");
 	assert_string_equal(release_of("x: go1.26.8\n\tmod\ttailscale.com\t"
 				       "v1.102.3-0.20260101120000-abcdef123456+dirty\t\n",
-				       v, sizeof(v), NULL), "v1.102.3-0.20260101120000-abcdef123456");
+				       v, sizeof(v), NULL),
+			    "v1.102.3-0.20260101120000-abcdef123456");
 	/* too small a buffer is no version, never a cut one */
 	assert_null(release_of(tailscaled_m, v, 7, NULL));
 }
@@ -132,18 +137,22 @@ static void release_from_the_ldflags_stamp(void **state)
 				       "\tbuild\t-ldflags=\"-X tailscale.com/version.longStamp="
 				       "1.102.2-t6f2a9c1b0-g0123456789 -X "
 				       "tailscale.com/version.shortStamp=1.102.2\"\n",
-				       v, sizeof(v), &from), "v1.102.2");
+				       v, sizeof(v), &from),
+			    "v1.102.2");
 	assert_string_equal(from, "-ldflags");
 	/* longStamp alone, written -X=, quoted */
 	assert_string_equal(release_of("x: go1.26.8\n\tmod\ttailscale.com\t(devel)\t\n"
 				       "\tbuild\t-ldflags=\"-s -X='tailscale.com/version.longStamp="
-				       "1.100.1-tabc'\"\n", v, sizeof(v), NULL), "v1.100.1");
+				       "1.100.1-tabc'\"\n",
+				       v, sizeof(v), NULL),
+			    "v1.100.1");
 	/* another module's stamp, or none at all: no version */
 	assert_null(release_of("x: go1.26.8\n\tmod\ttailscale.com\t(devel)\t\n"
 			       "\tbuild\t-ldflags=\"-X example.com/version.shortStamp=1.2.3\"\n",
 			       v, sizeof(v), NULL));
 	assert_null(release_of("x: go1.26.8\n\tmod\ttailscale.com\t(devel)\t\n"
-			       "\tbuild\t-trimpath=true\n", v, sizeof(v), NULL));
+			       "\tbuild\t-trimpath=true\n",
+			       v, sizeof(v), NULL));
 	assert_null(release_of("x: go1.26.8\n\tmod\ttailscale.com\tv1.x.2\t\n"
 			       "\tbuild\t-ldflags=\"-X tailscale.com/version.shortStamp=1.2\"\n",
 			       v, sizeof(v), NULL));

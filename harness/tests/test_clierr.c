@@ -55,11 +55,13 @@ static void tolerates_only_listed_errors_in_their_versions(void **state)
 	const struct clierr_rule *m;
 
 	(void)state;
-	assert_int_equal(clierr_parse(&r,
-				      "# comment\n\n"
-				      "tailnet lock is not supported by this binary\t<v1.102.0\tjoins anyway\n",
-				      "t"),
-			 0);
+	assert_int_equal(
+		clierr_parse(
+			&r,
+			"# comment\n\n"
+			"tailnet lock is not supported by this binary\t<v1.102.0\tjoins anyway\n",
+			"t"),
+		0);
 	assert_int_equal(r.n, 1);
 	m = clierr_match(&r, "v1.98.5", "exit 1: tailnet lock is not supported by this binary\n");
 	assert_non_null(m);

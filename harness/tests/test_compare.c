@@ -14,7 +14,7 @@
 #include "strbuf.h"
 
 static const char *const names[] = { "quad100-router", "peerapi-doh", "exitnode-traffic",
-				     "footprint", "no-panic", "sentinel" };
+				     "footprint",      "no-panic",    "sentinel" };
 
 /* A summary whose canaries all pass except `failing` (may be NULL). */
 static json_t *summary(const char *version, const char *failing, int online, double boot,
@@ -26,38 +26,41 @@ static json_t *summary(const char *version, const char *failing, int online, dou
 		int fail = failing && !strcmp(failing, names[i]);
 
 		json_array_append_new(cs, json_pack("{s:s,s:s,s:s,s:s}", "name", names[i], "result",
-						    !online ? "skip" : fail ? "fail" : "pass",
+						    !online ? "skip"
+						    : fail  ? "fail"
+							    : "pass",
 						    "signature", fail ? "no-answer" : "", "summary",
 						    fail ? "no answer within 3 s" : ""));
 	}
 	return json_pack("{s:s,s:s,s:{s:f,s:f,s:f},s:{s:I,s:I,s:I,s:I},s:{s:b,s:b,s:b,s:b},"
 			 "s:{s:s,s:s},s:s,s:o}",
-			 "tailscale_version", version, "result", failing || !online ? "fail" : "pass",
-			 "timings", "boot_s", boot, "online_s", 8.0, "total_s", 60.0, "metrics",
-			 "binary_bytes", binary, "rootfs_bytes", binary + 1500000,
-			 "image_archive_bytes", binary + 1000000, "tailscaled_rss_kib",
-			 (json_int_t)22456, "preconditions", "image", 1, "boot", 1, "online", online,
-			 "routes", online, "versions", "headscale", "v0.29.2", "kernel_version",
-			 "6.1.176-1", "join_cli_error",
+			 "tailscale_version", version, "result",
+			 failing || !online ? "fail" : "pass", "timings", "boot_s", boot,
+			 "online_s", 8.0, "total_s", 60.0, "metrics", "binary_bytes", binary,
+			 "rootfs_bytes", binary + 1500000, "image_archive_bytes", binary + 1000000,
+			 "tailscaled_rss_kib", (json_int_t)22456, "preconditions", "image", 1,
+			 "boot", 1, "online", online, "routes", online, "versions", "headscale",
+			 "v0.29.2", "kernel_version", "6.1.176-1", "join_cli_error",
 			 "exit 1: tailnet lock is not supported by this binary", "canaries", cs);
 }
 
 static json_t *manifest(const char *version, int with_new_features)
 {
-	json_t *m = json_pack("{s:s,s:s,s:s,s:[s,s,s],s:[s,s],s:{s:I,s:I,s:I}}", "tailscale_version",
-			      version, "go_version", "go1.26.8", "tags",
-			      with_new_features ? "ts_include_cli,ts_omit_ace,ts_omit_routecheck,ts_omit_syslog"
-						: "ts_include_cli,ts_omit_ace,ts_omit_gone,ts_omit_netstack",
-			      "omitted_features", "ace", with_new_features ? "syslog" : "gone",
-			      with_new_features ? "routecheck" : "ace", "allowlist", "dns", "netstack",
-			      "sizes", "binary_bytes", (json_int_t)3600000, "rootfs_bytes",
-			      (json_int_t)5100000, "archive_bytes", (json_int_t)4600000);
+	json_t *m = json_pack(
+		"{s:s,s:s,s:s,s:[s,s,s],s:[s,s],s:{s:I,s:I,s:I}}", "tailscale_version", version,
+		"go_version", "go1.26.8", "tags",
+		with_new_features ? "ts_include_cli,ts_omit_ace,ts_omit_routecheck,ts_omit_syslog"
+				  : "ts_include_cli,ts_omit_ace,ts_omit_gone,ts_omit_netstack",
+		"omitted_features", "ace", with_new_features ? "syslog" : "gone",
+		with_new_features ? "routecheck" : "ace", "allowlist", "dns", "netstack", "sizes",
+		"binary_bytes", (json_int_t)3600000, "rootfs_bytes", (json_int_t)5100000,
+		"archive_bytes", (json_int_t)4600000);
 
 	if (with_new_features)
 		json_object_set_new(m, "tailscale_module",
 				    json_pack("{s:s,s:s,s:[s,s]}", "go_line", "1.26.6", "gosumdb",
-					      "sum.golang.org", "go_sum_added", "a v1 h1:x=",
-					      "a v1/go.mod h1:y="));
+					      "sum.golang.org", "go_sum_added",
+					      "a v1 h1:x=", "a v1/go.mod h1:y="));
 	return m;
 }
 
@@ -115,17 +118,21 @@ static void build_error_from_log(void **state)
 	char *e;
 
 	(void)state;
-	e = compare_build_error("image: [   1s] featuretags\n"
-				"image: error: first\n"
-				"# tailscale.com/cmd/tailscaled\n"
-				"cmd/tailscaled/zz_tscanary_verbosity_filter.go:30:2: undefined: x\n"
-				"image: error: go build of tailscale.com/cmd/tailscaled failed\n");
-	assert_string_equal(e, "go build of tailscale.com/cmd/tailscaled failed (first: "
-			       "cmd/tailscaled/zz_tscanary_verbosity_filter.go:30:2: undefined: x)");
+	e = compare_build_error(
+		"image: [   1s] featuretags\n"
+		"image: error: first\n"
+		"# tailscale.com/cmd/tailscaled\n"
+		"cmd/tailscaled/zz_tscanary_verbosity_filter.go:30:2: undefined: x\n"
+		"image: error: go build of tailscale.com/cmd/tailscaled failed\n");
+	assert_string_equal(e,
+			    "go build of tailscale.com/cmd/tailscaled failed (first: "
+			    "cmd/tailscaled/zz_tscanary_verbosity_filter.go:30:2: undefined: x)");
 	free(e);
-	e = compare_build_error("image: error: tailscale.com has no version v1.999.0 (403 Forbidden \t"
-				"server response:  gone)");
-	assert_string_equal(e, "tailscale.com has no version v1.999.0 (403 Forbidden server response: gone)");
+	e = compare_build_error(
+		"image: error: tailscale.com has no version v1.999.0 (403 Forbidden \t"
+		"server response:  gone)");
+	assert_string_equal(
+		e, "tailscale.com has no version v1.999.0 (403 Forbidden server response: gone)");
 	free(e);
 	assert_null(compare_build_error("image: [   1s] nothing wrong\n"));
 	assert_null(compare_build_error(""));
@@ -139,8 +146,10 @@ static void no_regression_figures_and_features(void **state)
 	char *md;
 
 	(void)state;
-	side(&b, "base", "v1.98.5", 0, manifest("v1.98.5", 0), summary("v1.98.5", NULL, 1, 8.0, 3594108));
-	side(&n, "new", "v1.102.3", 0, manifest("v1.102.3", 1), summary("v1.102.3", NULL, 1, 9.0, 3677860));
+	side(&b, "base", "v1.98.5", 0, manifest("v1.98.5", 0),
+	     summary("v1.98.5", NULL, 1, 8.0, 3594108));
+	side(&n, "new", "v1.102.3", 0, manifest("v1.102.3", 1),
+	     summary("v1.102.3", NULL, 1, 9.0, 3677860));
 	cmp = compare_sides(&b, &n, "armv7", "v1.98.5", &code);
 	assert_int_equal(code, COMPARE_SAME);
 	assert_int_equal(json_array_size(json_object_get(cmp, "regressions")), 0);
@@ -156,8 +165,9 @@ static void no_regression_figures_and_features(void **state)
 			    "syslog");
 	assert_string_equal(json_string_value(json_array_get(json_object_get(feat, "removed"), 0)),
 			    "gone");
-	assert_string_equal(json_string_value(json_array_get(json_object_get(feat, "tags_only_new"), 1)),
-			    "ts_omit_syslog");
+	assert_string_equal(
+		json_string_value(json_array_get(json_object_get(feat, "tags_only_new"), 1)),
+		"ts_omit_syslog");
 	md = markdown(cmp);
 	assert_non_null(strstr(md, "**no regression** (exit 0)"));
 	assert_non_null(strstr(md, "Pass on both (6): quad100-router, peerapi-doh,"));
@@ -166,19 +176,23 @@ static void no_regression_figures_and_features(void **state)
 	/* unpacked size lives only in the manifest here: no row rather than a fake one */
 	assert_null(strstr(md, "binary_unpacked_bytes"));
 	/* new features explain their ts_omit_ tags; base's ts_omit_netstack is not explained */
-	assert_non_null(strstr(md, "Features only in v1.102.3: routecheck, syslog; only in v1.98.5: gone. "
-				   "Other build tags only in v1.102.3: none; only in v1.98.5: ts_omit_netstack."));
-	assert_non_null(strstr(md, "2 go.sum lines beyond image/go.sum, each confirmed by sum.golang.org"));
+	assert_non_null(strstr(
+		md, "Features only in v1.102.3: routecheck, syslog; only in v1.98.5: gone. "
+		    "Other build tags only in v1.102.3: none; only in v1.98.5: ts_omit_netstack."));
+	assert_non_null(
+		strstr(md, "2 go.sum lines beyond image/go.sum, each confirmed by sum.golang.org"));
 	assert_non_null(strstr(md, "`tailscale up` on both: exit 1: tailnet lock"));
 	assert_non_null(strstr(md, "headscale v0.29.2, kernel 6.1.176-1"));
 	assert_true(count_lines(md) < 40);
 	free(md);
 	json_decref(cmp);
 	/* with the same tags apart from new features, one short sentence */
-	json_object_set_new(b.manifest, "tags", json_string("ts_include_cli,ts_omit_ace,ts_omit_gone"));
+	json_object_set_new(b.manifest, "tags",
+			    json_string("ts_include_cli,ts_omit_ace,ts_omit_gone"));
 	cmp = compare_sides(&b, &n, "armv7", "v1.98.5", &code);
 	md = markdown(cmp);
-	assert_non_null(strstr(md, "only in v1.98.5: gone. Each is built out (ts_omit_); build tags otherwise identical."));
+	assert_non_null(strstr(md, "only in v1.98.5: gone. Each is built out (ts_omit_); build "
+				   "tags otherwise identical."));
 	free(md);
 	json_decref(cmp);
 	compare_side_release(&b);
@@ -193,20 +207,24 @@ static void new_fails_a_canary(void **state)
 	char *md;
 
 	(void)state;
-	side(&b, "base", "v1.98.5", 0, manifest("v1.98.5", 0), summary("v1.98.5", "no-panic", 1, 8, 1));
+	side(&b, "base", "v1.98.5", 0, manifest("v1.98.5", 0),
+	     summary("v1.98.5", "no-panic", 1, 8, 1));
 	side(&n, "new", "v1.102.3", 0, manifest("v1.102.3", 1),
 	     summary("v1.102.3", "peerapi-doh", 1, 8, 1));
 	cmp = compare_sides(&b, &n, "armv7", "v1.98.5", &code);
 	assert_int_equal(code, COMPARE_REGRESSION);
-	assert_string_equal(json_string_value(json_array_get(json_object_get(cmp, "regressions"), 0)),
-			    "peerapi-doh");
+	assert_string_equal(
+		json_string_value(json_array_get(json_object_get(cmp, "regressions"), 0)),
+		"peerapi-doh");
 	row = json_array_get(json_object_get(cmp, "canaries"), 1);
 	assert_string_equal(json_string_value(json_object_get(row, "change")), "regression");
-	assert_string_equal(json_string_value(json_object_get(row, "new_summary")), "no answer within 3 s");
+	assert_string_equal(json_string_value(json_object_get(row, "new_summary")),
+			    "no answer within 3 s");
 	row = json_array_get(json_object_get(cmp, "canaries"), 4);
 	assert_string_equal(json_string_value(json_object_get(row, "change")), "fixed");
 	md = markdown(cmp);
-	assert_non_null(strstr(md, "**REGRESSION** (exit 1): new (v1.102.3) fails what base (v1.98.5) passes: peerapi-doh."));
+	assert_non_null(strstr(md, "**REGRESSION** (exit 1): new (v1.102.3) fails what base "
+				   "(v1.98.5) passes: peerapi-doh."));
 	assert_non_null(strstr(md, "| `peerapi-doh` | pass | fail (no-answer) | **regression** |"));
 	assert_non_null(strstr(md, "| `no-panic` | fail (no-answer) | pass | fixed |"));
 	assert_non_null(strstr(md, "Pass on both (4):"));
@@ -230,11 +248,13 @@ static void new_cli_error_is_a_regression(void **state)
 	side(&n, "new", "v1.98.5", 0, manifest("v1.98.5", 1), summary("v1.98.5", NULL, 1, 8, 1));
 	cmp = compare_sides(&b, &n, "armv7", "v1.102.5", &code);
 	assert_int_equal(code, COMPARE_REGRESSION);
-	assert_string_equal(json_string_value(json_array_get(json_object_get(cmp, "regressions"), 0)),
-			    "tailscale-up");
+	assert_string_equal(
+		json_string_value(json_array_get(json_object_get(cmp, "regressions"), 0)),
+		"tailscale-up");
 	md = markdown(cmp);
 	assert_non_null(strstr(md, "fails what base (v1.102.5) passes: tailscale-up."));
-	assert_non_null(strstr(md, "`tailscale up`: v1.102.5: clean; v1.98.5: exit 1: tailnet lock"));
+	assert_non_null(
+		strstr(md, "`tailscale up`: v1.102.5: clean; v1.98.5: exit 1: tailnet lock"));
 	free(md);
 	json_decref(cmp);
 	compare_side_release(&b);
@@ -260,12 +280,15 @@ static void new_does_not_build_or_come_online(void **state)
 	(void)state;
 	side(&b, "base", "v1.98.5", 0, manifest("v1.98.5", 0), summary("v1.98.5", NULL, 1, 8, 1));
 	side(&n, "new", "v1.102.3", 1, NULL, NULL);
-	n.build_error = strdup("allowlisted features depend on features in neither allowlist nor waived-deps: x");
+	n.build_error = strdup(
+		"allowlisted features depend on features in neither allowlist nor waived-deps: x");
 	cmp = compare_sides(&b, &n, "armv7", "v1.98.5", &code);
 	assert_int_equal(code, COMPARE_REGRESSION);
 	md = markdown(cmp);
-	assert_non_null(strstr(md, "new (v1.102.3) did not build (image/build.sh exit 1): allowlisted"));
-	assert_non_null(strstr(md, "Canaries: none compared (v1.98.5: ran, 6 of 6 pass; v1.102.3: not built, 0 pass)."));
+	assert_non_null(
+		strstr(md, "new (v1.102.3) did not build (image/build.sh exit 1): allowlisted"));
+	assert_non_null(strstr(md, "Canaries: none compared (v1.98.5: ran, 6 of 6 pass; v1.102.3: "
+				   "not built, 0 pass)."));
 	assert_non_null(strstr(md, "| binary_bytes | 1 | - | - |"));
 	assert_non_null(strstr(md, "FAILED: allowlisted"));
 	free(md);
@@ -293,12 +316,14 @@ static void proxy_refusal_names_new(void **state)
 	(void)state;
 	side(&b, "base", "v1.102.5", -1, NULL, NULL);
 	side(&n, "new", "v1.104.7", 6, NULL, NULL);
-	n.build_error = strdup("tailscale.com/cmd/tailscaled needs modules the module proxy refused: "
-			       "gvisor.dev/gvisor@v0.0.0-20260915211658-a6f909f08a72 (403)");
+	n.build_error = strdup(
+		"tailscale.com/cmd/tailscaled needs modules the module proxy refused: "
+		"gvisor.dev/gvisor@v0.0.0-20260915211658-a6f909f08a72 (403)");
 	cmp = compare_sides(&b, &n, "armv7", "v1.102.5", &code);
 	assert_int_equal(code, COMPARE_INFRA);
 	assert_non_null(strstr(json_string_value(json_object_get(cmp, "why")),
-			       "new (v1.104.7) did not build (image/build.sh exit 6): tailscale.com/cmd/tailscaled needs"));
+			       "new (v1.104.7) did not build (image/build.sh exit 6): "
+			       "tailscale.com/cmd/tailscaled needs"));
 	assert_null(strstr(json_string_value(json_object_get(cmp, "why")), "base"));
 	json_decref(cmp);
 	compare_side_release(&b);
@@ -311,17 +336,13 @@ static void infrastructure_outcomes(void **state)
 	static const struct {
 		int base_build, new_build, new_run, new_summary, base_online, want;
 	} cases[] = {
-		{ 0, 3, -1, 0, 1, COMPARE_NO_VERSION },
-		{ 3, 0, 0, 1, 1, COMPARE_NO_VERSION },
-		{ 0, 4, -1, 0, 1, COMPARE_UNVERIFIED },
-		{ 0, 5, -1, 0, 1, COMPARE_UNVERIFIED },
-		{ 0, 6, -1, 0, 1, COMPARE_INFRA },
-		{ 0, -1, -1, 0, 1, COMPARE_INFRA },
-		{ 1, 0, 0, 1, 1, COMPARE_INFRA },        /* BASE did not build */
-		{ 0, 0, 0, 1, 0, COMPARE_INFRA },        /* BASE never online */
-		{ 0, 0, 5, 0, 1, COMPARE_INFRA },        /* NEW's run left no summary */
-		{ 0, 0, 130, 0, 1, COMPARE_INTERRUPTED },
-		{ 130, 1, -1, 0, 1, COMPARE_INTERRUPTED },
+		{ 0, 3, -1, 0, 1, COMPARE_NO_VERSION },   { 3, 0, 0, 1, 1, COMPARE_NO_VERSION },
+		{ 0, 4, -1, 0, 1, COMPARE_UNVERIFIED },   { 0, 5, -1, 0, 1, COMPARE_UNVERIFIED },
+		{ 0, 6, -1, 0, 1, COMPARE_INFRA },        { 0, -1, -1, 0, 1, COMPARE_INFRA },
+		{ 1, 0, 0, 1, 1, COMPARE_INFRA }, /* BASE did not build */
+		{ 0, 0, 0, 1, 0, COMPARE_INFRA }, /* BASE never online */
+		{ 0, 0, 5, 0, 1, COMPARE_INFRA }, /* NEW's run left no summary */
+		{ 0, 0, 130, 0, 1, COMPARE_INTERRUPTED }, { 130, 1, -1, 0, 1, COMPARE_INTERRUPTED },
 	};
 
 	(void)state;
@@ -332,7 +353,8 @@ static void infrastructure_outcomes(void **state)
 
 		side(&b, "base", "v1.98.5", cases[i].base_build,
 		     cases[i].base_build ? NULL : manifest("v1.98.5", 0),
-		     cases[i].base_build ? NULL : summary("v1.98.5", NULL, cases[i].base_online, 8, 1));
+		     cases[i].base_build ? NULL
+					 : summary("v1.98.5", NULL, cases[i].base_online, 8, 1));
 		side(&n, "new", "v1.102.3", cases[i].new_build,
 		     cases[i].new_build ? NULL : manifest("v1.102.3", 1),
 		     cases[i].new_summary ? summary("v1.102.3", NULL, 1, 8, 1) : NULL);

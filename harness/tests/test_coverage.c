@@ -28,7 +28,8 @@ static void finds_a_panic_and_its_frame(void **state)
 
 	(void)state;
 	assert_int_equal(crash_find(gso_log, &msg, &frame), 1);
-	assert_string_equal(msg.buf, "panic: runtime error: slice bounds out of range [:10] with capacity 0");
+	assert_string_equal(
+		msg.buf, "panic: runtime error: slice bounds out of range [:10] with capacity 0");
 	assert_string_equal(frame.buf, "tailscale.com/net/tstun.invertGSOChecksum");
 	strbuf_release(&msg);
 	strbuf_release(&frame);
@@ -47,11 +48,10 @@ static void skips_runtime_frames(void **state)
 		"\truntime/panic.go:700 +0x10\n"
 		"tailscale.com/wgengine/netstack.(*Impl).inject(0x3a1b2c0)\n"
 		"\ttailscale.com@v1.102.5/wgengine/netstack/netstack.go:900 +0x44\n";
-	static const char fatal[] =
-		"fatal error: concurrent map writes\n"
-		"\n"
-		"goroutine 7 [running]:\n"
-		"tailscale.com/ipn/ipnlocal.(*LocalBackend).setPrefs(...)\n";
+	static const char fatal[] = "fatal error: concurrent map writes\n"
+				    "\n"
+				    "goroutine 7 [running]:\n"
+				    "tailscale.com/ipn/ipnlocal.(*LocalBackend).setPrefs(...)\n";
 	struct strbuf msg = STRBUF_INIT, frame = STRBUF_INIT;
 
 	(void)state;
@@ -70,7 +70,8 @@ static void no_crash_in_a_quiet_log(void **state)
 	struct strbuf msg = STRBUF_INIT, frame = STRBUF_INIT;
 
 	(void)state;
-	assert_int_equal(crash_find("health: no-panic: ok\nwgengine: Reconfig done\n", &msg, &frame), 0);
+	assert_int_equal(
+		crash_find("health: no-panic: ok\nwgengine: Reconfig done\n", &msg, &frame), 0);
 	assert_int_equal(msg.len, 0);
 	assert_int_equal(frame.len, 0);
 	assert_int_equal(crash_find(NULL, &msg, &frame), 0);
@@ -83,9 +84,9 @@ static void no_crash_in_a_quiet_log(void **state)
 static json_t *summary(const char *canaries, int online, const char *error)
 {
 	json_t *s = json_loads(canaries, 0, NULL);
-	json_t *doc = json_pack("{s:s,s:o,s:{s:b,s:b,s:b,s:b,s:b}}", "tailscale_version", "v1.102.5",
-				"canaries", s, "preconditions", "image", 1, "boot", 1, "join", 1,
-				"online", online, "routes", online);
+	json_t *doc = json_pack("{s:s,s:o,s:{s:b,s:b,s:b,s:b,s:b}}", "tailscale_version",
+				"v1.102.5", "canaries", s, "preconditions", "image", 1, "boot", 1,
+				"join", 1, "online", online, "routes", online);
 
 	if (error)
 		json_object_set_new(doc, "error", json_string(error));
@@ -103,25 +104,32 @@ static void judges_entries(void **state)
 
 	(void)state;
 	/* feature-deps alone does not notice a drop */
-	s = summary("[{\"name\":\"feature-deps\",\"result\":\"fail\",\"signature\":\"allowlisted-not-built\"},"
-		    "{\"name\":\"quad100-router\",\"result\":\"pass\"}]", 1, NULL);
+	s = summary("[{\"name\":\"feature-deps\",\"result\":\"fail\",\"signature\":\"allowlisted-"
+		    "not-built\"},"
+		    "{\"name\":\"quad100-router\",\"result\":\"pass\"}]",
+		    1, NULL);
 	e = coverage_entry("health", "why", NULL, s, "");
 	assert_string_equal(status_of(e), "unnoticed");
-	assert_string_equal(json_string_value(json_object_get(e, "feature_deps")), "allowlisted-not-built");
+	assert_string_equal(json_string_value(json_object_get(e, "feature_deps")),
+			    "allowlisted-not-built");
 	assert_int_equal(json_array_size(json_object_get(e, "noticed_by")), 0);
 	json_decref(e);
 	json_decref(s);
 
-	s = summary("[{\"name\":\"quad100-router\",\"result\":\"fail\",\"signature\":\"no-answer\","
-		    "\"summary\":\"no answer\"},{\"name\":\"sentinel\",\"result\":\"fail\",\"signature\":\"panic\"}]",
-		    1, NULL);
+	s = summary(
+		"[{\"name\":\"quad100-router\",\"result\":\"fail\",\"signature\":\"no-answer\","
+		"\"summary\":\"no "
+		"answer\"},{\"name\":\"sentinel\",\"result\":\"fail\",\"signature\":\"panic\"}]",
+		1, NULL);
 	e = coverage_entry("netstack", "why", NULL, s, gso_log);
 	assert_string_equal(status_of(e), "crash");
 	by = json_object_get(e, "noticed_by");
 	assert_int_equal(json_array_size(by), 2);
-	assert_string_equal(json_string_value(json_object_get(json_array_get(by, 0), "signature")), "no-answer");
-	assert_string_equal(json_string_value(json_object_get(json_object_get(e, "crash"), "frame")),
-			    "tailscale.com/net/tstun.invertGSOChecksum");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(by, 0), "signature")),
+			    "no-answer");
+	assert_string_equal(
+		json_string_value(json_object_get(json_object_get(e, "crash"), "frame")),
+		"tailscale.com/net/tstun.invertGSOChecksum");
 	json_decref(e);
 	json_decref(s);
 
@@ -131,12 +139,14 @@ static void judges_entries(void **state)
 	assert_string_equal(status_of(e), "noticed");
 	by = json_object_get(e, "noticed_by");
 	assert_int_equal(json_array_size(by), 2);
-	assert_string_equal(json_string_value(json_object_get(json_array_get(by, 0), "signature")), "online");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(by, 0), "signature")),
+			    "online");
 	json_decref(e);
 	json_decref(s);
 
 	/* an interrupted run is no verdict either way */
-	s = summary("[{\"name\":\"quad100-router\",\"result\":\"pass\"}]", 1, "interrupted by signal 2");
+	s = summary("[{\"name\":\"quad100-router\",\"result\":\"pass\"}]", 1,
+		    "interrupted by signal 2");
 	e = coverage_entry("dns", "why", NULL, s, NULL);
 	assert_string_equal(status_of(e), "inconclusive");
 	json_decref(e);
@@ -153,7 +163,8 @@ static void judges_entries(void **state)
 static void writes_the_table(void **state)
 {
 	json_t *s = summary("[{\"name\":\"sentinel\",\"result\":\"fail\",\"signature\":\"panic\"},"
-			    "{\"name\":\"feature-deps\",\"result\":\"pass\"}]", 1, NULL);
+			    "{\"name\":\"feature-deps\",\"result\":\"pass\"}]",
+			    1, NULL);
 	json_t *quiet = json_pack("{s:[],s:{}}", "canaries", "preconditions");
 	json_t *doc = json_pack("{s:[o,o,o]}", "features",
 				coverage_entry("netstack", "r", NULL, s, gso_log),
@@ -163,15 +174,19 @@ static void writes_the_table(void **state)
 
 	(void)state;
 	coverage_set_flash(json_array_get(json_object_get(doc, "features"), 0), 3678528, 3195408);
-	assert_int_equal(json_integer_value(json_object_get(json_array_get(json_object_get(doc,
-			 "features"), 0), "flash_cost_bytes")), 483120);
+	assert_int_equal(
+		json_integer_value(json_object_get(
+			json_array_get(json_object_get(doc, "features"), 0), "flash_cost_bytes")),
+		483120);
 	json_object_set_new(json_array_get(json_object_get(doc, "features"), 0), "omitted_with",
 			    json_string("gro"));
 	json_object_set_new(json_array_get(json_object_get(doc, "features"), 1), "explained",
 			    json_true());
 	coverage_markdown(doc, &t);
-	assert_non_null(strstr(t.buf, "| health | - | none: unseen at runtime, `image/allowlist` says why |"));
-	assert_non_null(strstr(t.buf, "| netstack (with gro, which needs it) | 483120 | sentinel (panic) | panic: runtime error: slice bounds "
+	assert_non_null(strstr(
+		t.buf, "| health | - | none: unseen at runtime, `image/allowlist` says why |"));
+	assert_non_null(strstr(t.buf, "| netstack (with gro, which needs it) | 483120 | sentinel "
+				      "(panic) | panic: runtime error: slice bounds "
 				      "out of range [:10] with capacity 0 at "
 				      "`tailscale.com/net/tstun.invertGSOChecksum` | pass |\n"));
 	assert_non_null(strstr(t.buf, "| gro | - | not-built: exit 1: a\\|b |  |  |\n"));

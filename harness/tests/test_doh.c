@@ -14,9 +14,16 @@
 static void base64url_vectors(void **state)
 {
 	/* RFC 4648 test vectors, url alphabet, no padding */
-	static const struct { const char *in, *out; } v[] = {
-		{ "", "" }, { "f", "Zg" }, { "fo", "Zm8" }, { "foo", "Zm9v" },
-		{ "foob", "Zm9vYg" }, { "fooba", "Zm9vYmE" }, { "foobar", "Zm9vYmFy" },
+	static const struct {
+		const char *in, *out;
+	} v[] = {
+		{ "", "" },
+		{ "f", "Zg" },
+		{ "fo", "Zm8" },
+		{ "foo", "Zm9v" },
+		{ "foob", "Zm9vYg" },
+		{ "fooba", "Zm9vYmE" },
+		{ "foobar", "Zm9vYmFy" },
 		{ "\xfb\xff\xbf", "-_-_" },
 	};
 
@@ -34,9 +41,9 @@ static void rfc8484_example_query(void **state)
 {
 	/* RFC 8484 section 4.1.1: www.example.com A, id 0, RD */
 	static const uint8_t q[] = {
-		0x00, 0x00, 0x01, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-		0x03, 'w', 'w', 'w', 0x07, 'e', 'x', 'a', 'm', 'p', 'l', 'e',
-		0x03, 'c', 'o', 'm', 0x00, 0x00, 0x01, 0x00, 0x01,
+		0x00, 0x00, 0x01, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00,
+		0x00, 0x03, 'w',  'w',  'w',  0x07, 'e',  'x',  'a',  'm',  'p',
+		'l',  'e',  0x03, 'c',  'o',  'm',  0x00, 0x00, 0x01, 0x00, 0x01,
 	};
 	struct strbuf sb = STRBUF_INIT;
 

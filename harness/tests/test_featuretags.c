@@ -20,37 +20,38 @@ static const char table_json[] =
 	"{\"name\": \"c2n\", \"desc\": \"Control-to-node\", \"deps\": [], \"omittable\": true},"
 	"{\"name\": \"cli\", \"desc\": \"embed the CLI\", \"deps\": [], \"omittable\": false},"
 	"{\"name\": \"cyca\", \"desc\": \"\", \"deps\": [\"cycb\"], \"omittable\": true},"
-	"{\"name\": \"cycb\", \"desc\": \"\", \"deps\": [\"cyca\", \"netstack\"], \"omittable\": true},"
+	"{\"name\": \"cycb\", \"desc\": \"\", \"deps\": [\"cyca\", \"netstack\"], \"omittable\": "
+	"true},"
 	"{\"name\": \"gro\", \"desc\": \"GRO\", \"deps\": [\"netstack\"], \"omittable\": true},"
 	"{\"name\": \"netstack\", \"desc\": \"gVisor\", \"deps\": [], \"omittable\": true},"
 	"{\"name\": \"osrouter\", \"desc\": \"OS router\", \"deps\": null, \"omittable\": true},"
-	"{\"name\": \"peerapiclient\", \"desc\": \"PeerAPI client\", \"deps\": [], \"omittable\": true},"
-	"{\"name\": \"peerapiserver\", \"desc\": \"PeerAPI server\", \"deps\": [], \"omittable\": true},"
-	"{\"name\": \"ssh\", \"desc\": \"SSH\", \"deps\": [\"c2n\", \"netstack\"], \"omittable\": true},"
+	"{\"name\": \"peerapiclient\", \"desc\": \"PeerAPI client\", \"deps\": [], \"omittable\": "
+	"true},"
+	"{\"name\": \"peerapiserver\", \"desc\": \"PeerAPI server\", \"deps\": [], \"omittable\": "
+	"true},"
+	"{\"name\": \"ssh\", \"desc\": \"SSH\", \"deps\": [\"c2n\", \"netstack\"], \"omittable\": "
+	"true},"
 	"{\"name\": \"useexitnode\", \"desc\": \"Use exit nodes\","
 	" \"deps\": [\"peerapiclient\", \"useroutes\"], \"omittable\": true},"
 	"{\"name\": \"useroutes\", \"desc\": \"Use routes\", \"deps\": [], \"omittable\": true}"
 	"]}";
 
-static const char allowlist_txt[] =
-	"# Features kept in the image\n"
-	"\n"
-	"advertiseexitnode\tthe router offers itself as an exit node\n"
-	"advertiseroutes\tshares its LAN\n"
-	"useexitnode\tuses another exit node\n"
-	"useroutes\taccepts routes\n"
-	"netstack\tMagicDNS on 100.100.100.100\n"
-	"gro\tsmall, needs netstack\n"
-	"peerapiserver\tDoH for exit-node clients\n"
-	"peerapiclient\tDoH through the exit node\n";
+static const char allowlist_txt[] = "# Features kept in the image\n"
+				    "\n"
+				    "advertiseexitnode\tthe router offers itself as an exit node\n"
+				    "advertiseroutes\tshares its LAN\n"
+				    "useexitnode\tuses another exit node\n"
+				    "useroutes\taccepts routes\n"
+				    "netstack\tMagicDNS on 100.100.100.100\n"
+				    "gro\tsmall, needs netstack\n"
+				    "peerapiserver\tDoH for exit-node clients\n"
+				    "peerapiclient\tDoH through the exit node\n";
 
-static const char waived_txt[] =
-	"  # indented comment\n"
-	"c2n\tsingle subnet router, upstream omits it\r\n";
+static const char waived_txt[] = "  # indented comment\n"
+				 "c2n\tsingle subnet router, upstream omits it\r\n";
 
 /* What image/build.sh gives the good image: ts_include_cli, every other feature omitted. */
-static const char good_tags[] =
-	"ts_include_cli,ts_omit_c2n,ts_omit_cyca,ts_omit_cycb,ts_omit_ssh";
+static const char good_tags[] = "ts_include_cli,ts_omit_c2n,ts_omit_cyca,ts_omit_cycb,ts_omit_ssh";
 
 struct fixture {
 	struct feature_table t;
@@ -122,7 +123,8 @@ static void rejects_bad_tables(void **state)
 		"{\"format\": 1, \"features\": [{\"name\": \"a\", \"omittable\": true}]}",
 		"{\"format\": 1, \"tailscale_version\": \"v1\", \"features\": []}",
 		"{\"format\": 1, \"tailscale_version\": \"v1\", \"features\": [{\"name\": \"a\"}]}",
-		"{\"format\": 1, \"tailscale_version\": \"v1\", \"features\": [{\"omittable\": true}]}",
+		"{\"format\": 1, \"tailscale_version\": \"v1\", \"features\": [{\"omittable\": "
+		"true}]}",
 		"{\"format\": 1, \"tailscale_version\": \"v1\", \"features\": [{\"name\": \"a\","
 		" \"omittable\": true, \"deps\": [1]}]}",
 		"{\"format\": 1, \"tailscale_version\": \"v1\", \"features\": [{\"name\": \"a\","
@@ -164,11 +166,11 @@ static void parses_lists_like_build_sh(void **state)
 static void rejects_bad_lists(void **state)
 {
 	static const char *const bad[] = {
-		"netstack\n",               /* no reason */
-		"netstack\t  \n",           /* blank reason */
-		"net-stack\tdashes\n",      /* bad name */
-		" netstack\tindented\n",    /* awk's $1 would hold the blank */
-		"gro\ta\ngro\tb\n",         /* twice */
+		"netstack\n",            /* no reason */
+		"netstack\t  \n",        /* blank reason */
+		"net-stack\tdashes\n",   /* bad name */
+		" netstack\tindented\n", /* awk's $1 would hold the blank */
+		"gro\ta\ngro\tb\n",      /* twice */
 		"\tno name\n",
 	};
 	struct feature_list l;
@@ -233,11 +235,13 @@ static void good_build_passes_with_closure(void **state)
 	assert_non_null(strstr(sb.buf, "all 9 features"));
 	strbuf_reset(&sb);
 	feature_verdict_detail(&f.v, &sb);
-	assert_non_null(strstr(sb.buf, "  c2n                  waived  required by advertiseroutes; "
-				       "waived: single subnet router"));
+	assert_non_null(strstr(sb.buf,
+			       "  c2n                  waived  required by advertiseroutes; "
+			       "waived: single subnet router"));
 	assert_non_null(strstr(sb.buf, "  advertiseroutes      built   allowlisted; required by "
 				       "advertiseexitnode\n"));
-	assert_non_null(strstr(sb.buf, "also built (outside the closure): cli (opt-in), osrouter\n"));
+	assert_non_null(
+		strstr(sb.buf, "also built (outside the closure): cli (opt-in), osrouter\n"));
 	strbuf_release(&sb);
 	release(&f);
 }
@@ -254,7 +258,8 @@ static void dropped_dependency_is_missing_dep(void **state)
 	drop(&f.allow, "peerapiserver");
 	feature_judge(&f.t, &f.allow, &f.waived,
 		      "ts_include_cli,ts_omit_c2n,ts_omit_cyca,ts_omit_cycb,ts_omit_peerapiserver,"
-		      "ts_omit_ssh", &f.v);
+		      "ts_omit_ssh",
+		      &f.v);
 	assert_string_equal(f.v.signature, "missing-dep");
 	assert_int_equal(f.v.n, 9); /* the closure still reaches it */
 	m = member(&f.v, "peerapiserver");
@@ -262,13 +267,15 @@ static void dropped_dependency_is_missing_dep(void **state)
 	assert_false(m->allowlisted);
 	assert_true(m->needed_by_built);
 	feature_verdict_summary(&f.v, &sb);
-	assert_string_equal(sb.buf, "dependencies neither in the binary nor waived: peerapiserver "
-				    "(needed by advertiseexitnode) (Deps from tailscale.com v1.98.5's "
-				    "featuretags)");
+	assert_string_equal(sb.buf,
+			    "dependencies neither in the binary nor waived: peerapiserver "
+			    "(needed by advertiseexitnode) (Deps from tailscale.com v1.98.5's "
+			    "featuretags)");
 	strbuf_reset(&sb);
 	feature_verdict_detail(&f.v, &sb);
-	assert_non_null(strstr(sb.buf, "  peerapiserver        MISSING required by advertiseexitnode; "
-				       "a built feature lacks it\n"));
+	assert_non_null(strstr(sb.buf,
+			       "  peerapiserver        MISSING required by advertiseexitnode; "
+			       "a built feature lacks it\n"));
 	strbuf_release(&sb);
 	release(&f);
 }
@@ -408,7 +415,8 @@ static void unknown_names_and_tags(void **state)
 	assert_int_equal(f.v.nunknown_tags, 1);
 	assert_string_equal(f.v.unknown_tags[0], "ts_omit_oldthing");
 	feature_verdict_summary(&f.v, &sb);
-	assert_string_equal(sb.buf, "names tailscale.com v1.98.5's featuretags does not know: gone");
+	assert_string_equal(sb.buf,
+			    "names tailscale.com v1.98.5's featuretags does not know: gone");
 	strbuf_release(&sb);
 	release(&f);
 }
@@ -473,9 +481,10 @@ static void waivers_excuse_deps_of_a_build_judged_on_its_own(void **state)
 	assert_int_equal(member(&f.v, "c2n")->status, FEATURE_WAIVED);
 	assert_int_equal(f.v.nwaived, 1);
 	feature_verdict_summary(&f.v, &sb);
-	assert_string_equal(sb.buf, "every dependency of the 10 features in the binary is built or "
-				    "waived (11 features with their dependencies: 10 built, 1 waived; "
-				    "Deps from tailscale.com v1.98.5's featuretags)");
+	assert_string_equal(sb.buf,
+			    "every dependency of the 10 features in the binary is built or "
+			    "waived (11 features with their dependencies: 10 built, 1 waived; "
+			    "Deps from tailscale.com v1.98.5's featuretags)");
 	feature_verdict_release(&f.v);
 	/* a waiver can excuse peerapiclient too: then only c2n's absence is left */
 	feature_list_release(&f.waived);
@@ -487,8 +496,9 @@ static void waivers_excuse_deps_of_a_build_judged_on_its_own(void **state)
 	assert_int_equal(f.v.nstale, 1); /* ssh: nothing built needs it */
 	strbuf_reset(&sb);
 	feature_verdict_summary(&f.v, &sb);
-	assert_string_equal(sb.buf, "dependencies neither in the binary nor waived: c2n (needed by "
-				    "advertiseroutes) (Deps from tailscale.com v1.98.5's featuretags)");
+	assert_string_equal(sb.buf,
+			    "dependencies neither in the binary nor waived: c2n (needed by "
+			    "advertiseroutes) (Deps from tailscale.com v1.98.5's featuretags)");
 	strbuf_release(&sb);
 	release(&f);
 }

@@ -38,8 +38,10 @@ static void renders_every_placeholder(void **state)
 	struct strbuf out = STRBUF_INIT;
 
 	(void)state;
-	assert_int_equal(headscale_render_config("a: \"@SERVER_URL@\"\nb: @STATE_DIR@/x@LOG_LEVEL@\n",
-						 &full_conf, &out), 0);
+	assert_int_equal(
+		headscale_render_config("a: \"@SERVER_URL@\"\nb: @STATE_DIR@/x@LOG_LEVEL@\n",
+					&full_conf, &out),
+		0);
 	assert_string_equal(strbuf_str(&out),
 			    "a: \"https://198.51.100.1\"\nb: /run/tsc/hs/xinfo\n");
 	strbuf_release(&out);
@@ -50,7 +52,8 @@ static void copies_other_at_signs(void **state)
 	struct strbuf out = STRBUF_INIT;
 
 	(void)state;
-	assert_int_equal(headscale_render_config("a@b.c @lower@ @@ @A-B@ x@ @", &full_conf, &out), 0);
+	assert_int_equal(headscale_render_config("a@b.c @lower@ @@ @A-B@ x@ @", &full_conf, &out),
+			 0);
 	assert_string_equal(strbuf_str(&out), "a@b.c @lower@ @@ @A-B@ x@ @");
 	strbuf_reset(&out);
 	/* after a placeholder, scanning resumes past its closing '@' */
@@ -254,7 +257,8 @@ static void finds_listed_authkey(void **state)
 	static const char list[] =
 		"[{\"user\":{\"id\":1,\"name\":\"routeros\"},\"id\":1,"
 		"\"key\":\"hskey-auth-abcdEFGH1234-***\",\"reusable\":false,\"used\":true,"
-		"\"expiration\":{\"seconds\":1795000000,\"nanos\":5},\"created_at\":{\"seconds\":1}},"
+		"\"expiration\":{\"seconds\":1795000000,\"nanos\":5},\"created_at\":{\"seconds\":1}"
+		"},"
 		"{\"id\":2,\"key\":\"hskey-auth-zzzzYYYY9999-***\",\"used\":false},"
 		"{\"id\":3,\"key\":\"legacyplaintextkey\",\"expiration\":{\"seconds\":7}}]";
 	uint64_t id = 0;
@@ -262,21 +266,25 @@ static void finds_listed_authkey(void **state)
 
 	(void)state;
 	assert_int_equal(hs_parse_authkey_entry(list, sizeof(list) - 1,
-						"hskey-auth-abcdEFGH1234-secretpart", &id, &exp), 0);
+						"hskey-auth-abcdEFGH1234-secretpart", &id, &exp),
+			 0);
 	assert_int_equal(id, 1);
 	assert_int_equal(exp, 1795000000LL);
 	assert_int_equal(hs_parse_authkey_entry(list, sizeof(list) - 1,
-						"hskey-auth-zzzzYYYY9999-other", &id, &exp), 0);
+						"hskey-auth-zzzzYYYY9999-other", &id, &exp),
+			 0);
 	assert_int_equal(id, 2);
 	assert_int_equal(exp, 0);
-	assert_int_equal(hs_parse_authkey_entry(list, sizeof(list) - 1, "legacyplaintextkey", &id,
-						&exp), 0);
+	assert_int_equal(
+		hs_parse_authkey_entry(list, sizeof(list) - 1, "legacyplaintextkey", &id, &exp), 0);
 	assert_int_equal(id, 3);
 	/* a prefix alone is not a key; another key is not this one */
 	assert_int_equal(hs_parse_authkey_entry(list, sizeof(list) - 1, "hskey-auth-abcdEFGH1234-",
-						&id, &exp), -1);
-	assert_int_equal(hs_parse_authkey_entry(list, sizeof(list) - 1, "hskey-auth-other-x", &id,
-						&exp), -1);
+						&id, &exp),
+			 -1);
+	assert_int_equal(
+		hs_parse_authkey_entry(list, sizeof(list) - 1, "hskey-auth-other-x", &id, &exp),
+		-1);
 	assert_int_equal(hs_parse_authkey_entry("null", 4, "k", &id, &exp), -1);
 	assert_int_equal(hs_parse_authkey_entry("{", 1, "k", &id, &exp), -1);
 }

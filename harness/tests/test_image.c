@@ -67,37 +67,39 @@ static struct arch arch_of(const char *name)
 
 /* ---- an in-memory layout for the pure parsers ---- */
 
-#define R4(s) s s s s
-#define H64(c) R4(R4(R4(c)))
+#define R4(s)     s s s s
+#define H64(c)    R4(R4(R4(c)))
 #define DIGEST(c) "sha256:" H64(c)
-#define BLOB(c) "blobs/sha256/" H64(c)
+#define BLOB(c)   "blobs/sha256/" H64(c)
 
-#define MT_INDEX "application/vnd.oci.image.index.v1+json"
+#define MT_INDEX    "application/vnd.oci.image.index.v1+json"
 #define MT_MANIFEST "application/vnd.oci.image.manifest.v1+json"
-#define MT_CONFIG "application/vnd.oci.image.config.v1+json"
+#define MT_CONFIG   "application/vnd.oci.image.config.v1+json"
 
-#define CFG_ARM_V7 \
-	"{\"architecture\":\"arm\",\"os\":\"linux\",\"variant\":\"v7\"," \
-	"\"config\":{\"Entrypoint\":[\"/usr/local/bin/entrypoint.sh\"]," \
-	"\"Cmd\":[\"--no-logs-no-support\",\"--statedir=/var/lib/tailscale\"]," \
-	"\"Env\":[\"PATH=/usr/bin:/bin\",\"TS_DEBUG=1\"]," \
-	"\"Volumes\":{\"/var/lib/tailscale\":{}}," \
-	"\"Labels\":{\"org.opencontainers.image.title\":\"t\"," \
-	"\"org.opencontainers.image.version\":\"v1.98.5\"}," \
-	"\"WorkingDir\":\"/\"}," \
+#define CFG_ARM_V7                                                                                 \
+	"{\"architecture\":\"arm\",\"os\":\"linux\",\"variant\":\"v7\","                           \
+	"\"config\":{\"Entrypoint\":[\"/usr/local/bin/entrypoint.sh\"],"                           \
+	"\"Cmd\":[\"--no-logs-no-support\",\"--statedir=/var/lib/tailscale\"],"                    \
+	"\"Env\":[\"PATH=/usr/bin:/bin\",\"TS_DEBUG=1\"],"                                         \
+	"\"Volumes\":{\"/var/lib/tailscale\":{}},"                                                 \
+	"\"Labels\":{\"org.opencontainers.image.title\":\"t\","                                    \
+	"\"org.opencontainers.image.version\":\"v1.98.5\"},"                                       \
+	"\"WorkingDir\":\"/\"},"                                                                   \
 	"\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]}}"
-#define CFG_ARM_BARE "{\"architecture\":\"arm\",\"os\":\"linux\",\"config\":{\"Cmd\":[\"/bin/sh\"]}}"
+#define CFG_ARM_BARE                                                                               \
+	"{\"architecture\":\"arm\",\"os\":\"linux\",\"config\":{\"Cmd\":[\"/bin/sh\"]}}"
 #define CFG_AMD64 "{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":{\"Cmd\":[\"/bin/sh\"]}}"
 #define CFG_ARM64 "{\"architecture\":\"arm64\",\"os\":\"linux\",\"config\":{\"Cmd\":[\"/bin/sh\"]}}"
 
-#define MANIFEST(cfg, layer) \
-	"{\"schemaVersion\":2,\"mediaType\":\"" MT_MANIFEST "\"," \
-	"\"config\":{\"mediaType\":\"" MT_CONFIG "\",\"digest\":\"" DIGEST(cfg) "\",\"size\":1}," \
-	"\"layers\":[{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar+gzip\"," \
-	"\"digest\":\"" DIGEST(layer) "\",\"size\":1}]}"
-#define DESC(mt, dig, extra) \
+#define MANIFEST(cfg, layer)                                                                       \
+	"{\"schemaVersion\":2,\"mediaType\":\"" MT_MANIFEST "\","                                  \
+	"\"config\":{\"mediaType\":\"" MT_CONFIG "\",\"digest\":\"" DIGEST(                        \
+		cfg) "\",\"size\":1},"                                                             \
+		     "\"layers\":[{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar+gzip\"," \
+		     "\"digest\":\"" DIGEST(layer) "\",\"size\":1}]}"
+#define DESC(mt, dig, extra)                                                                       \
 	"{\"mediaType\":\"" mt "\",\"digest\":\"" DIGEST(dig) "\",\"size\":1" extra "}"
-#define PLATFORM(os, arch, variant) \
+#define PLATFORM(os, arch, variant)                                                                \
 	",\"platform\":{\"os\":\"" os "\",\"architecture\":\"" arch "\"" variant "}"
 #define INDEX(entries) "{\"schemaVersion\":2,\"manifests\":[" entries "]}"
 
@@ -108,21 +110,28 @@ struct blob {
 
 /* Blob names: 1x manifests, 2x configs, 3x layers, 4x nested indexes. */
 static const struct blob store[] = {
-	{ BLOB("a"), MANIFEST("b", "c") },   /* arm, config with v7 */
+	{ BLOB("a"), MANIFEST("b", "c") }, /* arm, config with v7 */
 	{ BLOB("b"), CFG_ARM_V7 },
-	{ BLOB("d"), MANIFEST("e", "c") },   /* arm, config without a variant */
+	{ BLOB("d"), MANIFEST("e", "c") }, /* arm, config without a variant */
 	{ BLOB("e"), CFG_ARM_BARE },
-	{ BLOB("1"), MANIFEST("2", "3") },   /* amd64 */
+	{ BLOB("1"), MANIFEST("2", "3") }, /* amd64 */
 	{ BLOB("2"), CFG_AMD64 },
-	{ BLOB("5"), MANIFEST("6", "7") },   /* arm64 */
+	{ BLOB("5"), MANIFEST("6", "7") }, /* arm64 */
 	{ BLOB("6"), CFG_ARM64 },
-	{ BLOB("4"), "{\"schemaVersion\":2,\"mediaType\":\"" MT_INDEX "\",\"manifests\":["
-		     DESC(MT_MANIFEST, "1", PLATFORM("linux", "amd64", ""))
-		     "," DESC(MT_MANIFEST, "5", PLATFORM("linux", "arm64", ",\"variant\":\"v8\""))
-		     "," DESC(MT_MANIFEST, "d", PLATFORM("linux", "arm", ",\"variant\":\"v7\""))
-		     "," DESC(MT_MANIFEST, "1", PLATFORM("unknown", "unknown", "")
-			      ",\"annotations\":{\"vnd.docker.reference.type\":\"attestation-manifest\"}")
-		     "]}" },
+	{ BLOB("4"),
+	  "{\"schemaVersion\":2,\"mediaType\":\"" MT_INDEX
+	  "\",\"manifests\":[" DESC(MT_MANIFEST, "1", PLATFORM("linux", "amd64", "")) "," DESC(
+		  MT_MANIFEST, "5",
+		  PLATFORM("linux",
+			   "arm64", ",\"variant\":\"v8\"")) "," DESC(MT_MANIFEST, "d",
+								     PLATFORM("linux", "arm",
+									      ",\"variant\":"
+									      "\"v7\"")) "," DESC(MT_MANIFEST,
+												  "1",
+												  PLATFORM(
+													  "unknown",
+													  "unknown",
+													  "") ",\"annotations\":{\"vnd.docker.reference.type\":\"attestation-manifest\"}") "]}" },
 	{ BLOB("f"), INDEX(DESC(MT_INDEX, "f", "")) }, /* an index that holds itself */
 	{ "cfg/arm.json", CFG_ARM_V7 },
 	{ "cfg/amd64.json", CFG_AMD64 },
@@ -179,8 +188,8 @@ static void config_cmd_only_and_empty(void **state)
 	static const char cmd_only[] =
 		"{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":"
 		"{\"Entrypoint\":null,\"Cmd\":[\"/bin/sh\",\"-c\",\"echo hi\"],\"Env\":null}}";
-	static const char entry_only[] =
-		"{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":{\"Entrypoint\":[\"/init\"]}}";
+	static const char entry_only[] = "{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":{"
+					 "\"Entrypoint\":[\"/init\"]}}";
 	static const char empty[] = "{\"architecture\":\"amd64\",\"os\":\"linux\"}";
 	struct image_config c;
 
@@ -281,8 +290,8 @@ static void platform_matching(void **state)
 static void index_single_with_platform(void **state)
 {
 	/* the index carries the variant; this config does not */
-	static const char index[] =
-		INDEX(DESC(MT_MANIFEST, "d", PLATFORM("linux", "arm", ",\"variant\":\"v7\"")));
+	static const char index[] = INDEX(
+		DESC(MT_MANIFEST, "d", PLATFORM("linux", "arm", ",\"variant\":\"v7\"")));
 	struct arch armv7 = arch_of("armv7"), arm64 = arch_of("arm64");
 	struct image_candidates c;
 	size_t pick = 99;
@@ -342,8 +351,8 @@ static void index_wrong_arch(void **state)
 static void index_config_is_authoritative(void **state)
 {
 	/* the index claims arm/v7, the config is amd64: the config wins */
-	static const char index[] =
-		INDEX(DESC(MT_MANIFEST, "1", PLATFORM("linux", "arm", ",\"variant\":\"v7\"")));
+	static const char index[] = INDEX(
+		DESC(MT_MANIFEST, "1", PLATFORM("linux", "arm", ",\"variant\":\"v7\"")));
 	struct arch armv7 = arch_of("armv7"), amd64 = arch_of("amd64");
 	struct image_candidates c;
 	size_t pick;
@@ -392,9 +401,9 @@ static void index_nested_multi_platform(void **state)
 
 static void index_flat_multi_platform(void **state)
 {
-	static const char index[] =
-		INDEX(DESC(MT_MANIFEST, "1", "") ","
-		      "{\"digest\":\"" DIGEST("a") "\",\"size\":1}");
+	static const char index[] = INDEX(
+		DESC(MT_MANIFEST, "1", "") ","
+					   "{\"digest\":\"" DIGEST("a") "\",\"size\":1}");
 	struct arch armv7 = arch_of("armv7");
 	struct image_candidates c;
 	size_t pick;
@@ -481,7 +490,8 @@ static void docker_save_manifest(void **state)
 		snprintf(hex + 7 + 2 * i, 3, "%02x", sum[i]);
 	assert_string_equal(c.v[pick].config_digest, hex);
 	assert_int_equal(image_select(&c, &arm64, "save.tar", &pick), -1);
-	assert_logged("image 'save.tar' has linux/amd64, linux/arm/v7; ARCH=arm64 needs linux/arm64");
+	assert_logged(
+		"image 'save.tar' has linux/amd64, linux/arm/v7; ARCH=arm64 needs linux/arm64");
 	image_candidates_release(&c);
 }
 
@@ -510,14 +520,14 @@ static void docker_save_rejects_bad_input(void **state)
 /* ---- end to end: real images built with umoci and skopeo ---- */
 
 struct fixture {
-	char *dir;      /* temp dir holding everything below */
-	char *work;     /* the workdir image_open() gets */
-	char *layout;   /* OCI layout: tag arm (index variant v7), tag amd (no index platform) */
-	char *amd_oci;  /* skopeo oci-archive of tag amd */
-	char *arm_oci;  /* skopeo oci-archive of tag arm: the variant is lost */
-	char *multi;    /* tar of the layout directory: ./ names, two entries */
-	char *nested;   /* layout whose index.json points at a multi-platform index */
-	char *docker;   /* skopeo docker-archive of tag amd */
+	char *dir;     /* temp dir holding everything below */
+	char *work;    /* the workdir image_open() gets */
+	char *layout;  /* OCI layout: tag arm (index variant v7), tag amd (no index platform) */
+	char *amd_oci; /* skopeo oci-archive of tag amd */
+	char *arm_oci; /* skopeo oci-archive of tag arm: the variant is lost */
+	char *multi;   /* tar of the layout directory: ./ names, two entries */
+	char *nested;  /* layout whose index.json points at a multi-platform index */
+	char *docker;  /* skopeo docker-archive of tag amd */
 	size_t undo_depth;
 };
 
@@ -560,15 +570,16 @@ static char *sha256_hex(const char *text)
 static int build_rootfs(const char *root)
 {
 	char *etc = xasprintf("%s/etc", root), *bin = xasprintf("%s/bin", root);
-	char *greeting = xasprintf("%s/etc/greeting", root), *doomed = xasprintf("%s/etc/doomed", root);
+	char *greeting = xasprintf("%s/etc/greeting", root),
+	     *doomed = xasprintf("%s/etc/doomed", root);
 	char *hard = xasprintf("%s/etc/hardlink", root), *slink = xasprintf("%s/bin/link", root);
 	char *tool = xasprintf("%s/bin/tool", root);
 	int ret = -1;
 
 	if (mkdir(root, 0755) || mkdir(etc, 0755) || mkdir(bin, 0755) ||
 	    write_text_file(greeting, "hello\n", 0644) || write_text_file(doomed, "gone\n", 0644) ||
-	    write_text_file(tool, "#!/bin/sh\necho tool\n", 0755) ||
-	    link(greeting, hard) || symlink("../etc/greeting", slink))
+	    write_text_file(tool, "#!/bin/sh\necho tool\n", 0755) || link(greeting, hard) ||
+	    symlink("../etc/greeting", slink))
 		goto out;
 	ret = 0;
 out:
@@ -592,14 +603,16 @@ static int patch_variant(const char *layout)
 	size_t i;
 	int ret = -1;
 
-	json_array_foreach(json_object_get(root, "manifests"), i, m) {
+	json_array_foreach(json_object_get(root, "manifests"), i, m)
+	{
 		const char *ref = json_string_value(json_object_get(
 			json_object_get(m, "annotations"), "org.opencontainers.image.ref.name"));
 
 		if (ref && !strcmp(ref, "arm"))
 			ret = json_object_set_new(m, "platform",
 						  json_pack("{s:s, s:s, s:s}", "os", "linux",
-							    "architecture", "arm", "variant", "v7"));
+							    "architecture", "arm", "variant",
+							    "v7"));
 	}
 	if (!ret)
 		ret = json_dump_file(root, path, JSON_COMPACT);
@@ -620,7 +633,8 @@ static int make_nested(const struct fixture *f)
 	size_t i, entries;
 	int ret = -1;
 
-	json_array_foreach(json_object_get(top, "manifests"), i, m) {
+	json_array_foreach(json_object_get(top, "manifests"), i, m)
+	{
 		const char *ref = json_string_value(json_object_get(
 			json_object_get(m, "annotations"), "org.opencontainers.image.ref.name"));
 		json_t *d;
@@ -630,13 +644,15 @@ static int make_nested(const struct fixture *f)
 		d = json_deep_copy(m);
 		json_object_del(d, "annotations");
 		if (!strcmp(ref, "amd"))
-			json_object_set_new(d, "platform", json_pack("{s:s, s:s}", "os", "linux",
-								     "architecture", "amd64"));
+			json_object_set_new(
+				d, "platform",
+				json_pack("{s:s, s:s}", "os", "linux", "architecture", "amd64"));
 		json_array_append_new(list, d);
 		if (!strcmp(ref, "amd")) {
 			d = json_deep_copy(d);
-			json_object_set_new(d, "platform", json_pack("{s:s, s:s}", "os", "unknown",
-								     "architecture", "unknown"));
+			json_object_set_new(d, "platform",
+					    json_pack("{s:s, s:s}", "os", "unknown", "architecture",
+						      "unknown"));
 			json_object_set_new(d, "annotations",
 					    json_pack("{s:s}", "vnd.docker.reference.type",
 						      "attestation-manifest"));
@@ -682,11 +698,28 @@ static int build_fixture(struct fixture *f)
 		{ "umoci", "new", "--image", arm },
 		{ "umoci", "insert", rootless, "--image", arm, rootfs, "/" },
 		{ "umoci", "insert", rootless, "--image", arm, "--whiteout", "/etc/doomed" },
-		{ "umoci", "config", "--image", arm, "--os", "linux", "--architecture", "arm",
-		  "--config.entrypoint", "/bin/tool", "--config.cmd", "--flag",
-		  "--config.cmd", "two words", "--config.env", "FOO=bar",
-		  "--config.env", "PATH=/bin", "--config.volume", "/var/lib/tailscale",
-		  "--config.label", "org.opencontainers.image.version=v9.9.9" },
+		{ "umoci",
+		  "config",
+		  "--image",
+		  arm,
+		  "--os",
+		  "linux",
+		  "--architecture",
+		  "arm",
+		  "--config.entrypoint",
+		  "/bin/tool",
+		  "--config.cmd",
+		  "--flag",
+		  "--config.cmd",
+		  "two words",
+		  "--config.env",
+		  "FOO=bar",
+		  "--config.env",
+		  "PATH=/bin",
+		  "--config.volume",
+		  "/var/lib/tailscale",
+		  "--config.label",
+		  "org.opencontainers.image.version=v9.9.9" },
 		{ "umoci", "config", "--image", arm, "--tag", "amd", "--architecture", "amd64" },
 		{ "skopeo", "--insecure-policy", "copy", "--quiet", oci_amd, dst_amd },
 		{ "skopeo", "--insecure-policy", "copy", "--quiet", oci_arm, dst_arm },
@@ -853,7 +886,8 @@ static void check_only_rootfs(const struct image *img)
 
 	assert_non_null(d);
 	while ((e = readdir(d)))
-		if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..") && strcmp(e->d_name, "rootfs"))
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..") &&
+		    strcmp(e->d_name, "rootfs"))
 			fail_msg("intermediate '%s' left in '%s'", e->d_name, img->dir);
 	closedir(d);
 }
@@ -961,7 +995,8 @@ static void e2e_corrupt_blob(void **state)
 	/* damage every manifest: one byte of JSON whitespace changes the digest */
 	index = xasprintf("%s/index.json", copy);
 	root = json_load_file(index, 0, NULL);
-	json_array_foreach(json_object_get(root, "manifests"), i, m) {
+	json_array_foreach(json_object_get(root, "manifests"), i, m)
+	{
 		const char *d = json_string_value(json_object_get(m, "digest"));
 		struct strbuf text = STRBUF_INIT;
 

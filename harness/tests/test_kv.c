@@ -38,7 +38,7 @@ static void key_must_start_a_word_and_stay_on_the_line(void **state)
 	assert_string_equal(buf, "www.canary.test"); /* not "server=" suffix */
 	assert_int_equal(kv_get(line, "ver", buf, sizeof(buf)), -1);
 	assert_int_equal(kv_get(line, "next", buf, sizeof(buf)), -1);
-	assert_int_equal(kv_get_double(line, "rcode", &(double){0}), -1);
+	assert_int_equal(kv_get_double(line, "rcode", &(double){ 0 }), -1);
 }
 
 static void too_small_buffer_fails(void **state)

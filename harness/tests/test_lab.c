@@ -115,21 +115,46 @@ static void only_lab_namespaces(void **state)
 static void only_lab_addresses(void **state)
 {
 	static const char *const good[] = {
-		"198.51.100.1", "198.51.100.1/24", "198.51.100.0/24", "198.51.100.255/32",
-		"172.20.0.1/24", "172.20.0.10", "100.64.0.0/10", "100.127.255.254",
-		"100.100.100.100", "fd7a:115c:a1e0::/48", "fd7a:115c:a1e0::1/64",
-		"fd7a:115c:a1e0:ffff::80", "2001:db8::1", "2001:db8::/64", "2001:db8::/32",
-		"2001:db8:ffff::1/48", "fd00:172:20::10", "fd00:172:20::/64",
+		"198.51.100.1",          "198.51.100.1/24",      "198.51.100.0/24",
+		"198.51.100.255/32",     "172.20.0.1/24",        "172.20.0.10",
+		"100.64.0.0/10",         "100.127.255.254",      "100.100.100.100",
+		"fd7a:115c:a1e0::/48",   "fd7a:115c:a1e0::1/64", "fd7a:115c:a1e0:ffff::80",
+		"2001:db8::1",           "2001:db8::/64",        "2001:db8::/32",
+		"2001:db8:ffff::1/48",   "fd00:172:20::10",      "fd00:172:20::/64",
 		"fd00:172:20::ffff/128",
 	};
 	static const char *const bad[] = {
-		"8.8.8.8", "8.8.8.8/32", "198.51.101.1", "198.51.100.0/16", "0.0.0.0/0",
-		"172.20.1.1", "172.16.0.1", "100.128.0.1", "100.63.255.255", "100.64.0.0/9",
-		"192.0.2.1", "fd7a:115c:a1e1::1", "::/0", "2001:4860:4860::8888", "default",
-		"", "198.51.100.1/33", "198.51.100.1/", "198.51.100.1/x", "198.51.100.1/24x",
-		"198.51.100", "fd7a:115c:a1e0::1/129", "2001:db9::1", "2001:db8::/31",
-		"2001:db7:ffff::1", "fd00:172:20:1::1", "fd00:172:20::/63", "fd00::1",
-		"fd00:172:21::1", "2001:db8::1/129", NULL,
+		"8.8.8.8",
+		"8.8.8.8/32",
+		"198.51.101.1",
+		"198.51.100.0/16",
+		"0.0.0.0/0",
+		"172.20.1.1",
+		"172.16.0.1",
+		"100.128.0.1",
+		"100.63.255.255",
+		"100.64.0.0/9",
+		"192.0.2.1",
+		"fd7a:115c:a1e1::1",
+		"::/0",
+		"2001:4860:4860::8888",
+		"default",
+		"",
+		"198.51.100.1/33",
+		"198.51.100.1/",
+		"198.51.100.1/x",
+		"198.51.100.1/24x",
+		"198.51.100",
+		"fd7a:115c:a1e0::1/129",
+		"2001:db9::1",
+		"2001:db8::/31",
+		"2001:db7:ffff::1",
+		"fd00:172:20:1::1",
+		"fd00:172:20::/63",
+		"fd00::1",
+		"fd00:172:21::1",
+		"2001:db8::1/129",
+		NULL,
 	};
 
 	(void)state;
@@ -219,7 +244,9 @@ static void snapshots_compare_by_line(void **state)
 					  "etc: /etc/hosts 100644 10 aa\n",
 					  "route4: default via 192.0.2.1 dev eth0\n"
 					  "etc: /etc/hosts 100644 10 bb\n"
-					  "netns: tsc-inet-ab12cd\n", &diff), 1);
+					  "netns: tsc-inet-ab12cd\n",
+					  &diff),
+			 1);
 	assert_non_null(strstr(strbuf_str(&diff), "- etc: /etc/hosts 100644 10 aa\n"));
 	assert_non_null(strstr(strbuf_str(&diff), "+ etc: /etc/hosts 100644 10 bb\n"));
 	assert_non_null(strstr(strbuf_str(&diff), "+ netns: tsc-inet-ab12cd\n"));
@@ -247,7 +274,8 @@ static void san_text_names_the_ip(void **state)
 {
 	(void)state;
 	assert_true(pki_san_has_ip("X509v3 Subject Alternative Name: \n"
-				   "    IP Address:198.51.100.1\n", "198.51.100.1"));
+				   "    IP Address:198.51.100.1\n",
+				   "198.51.100.1"));
 	assert_true(pki_san_has_ip("    DNS:headscale.test, IP Address:198.51.100.1\n",
 				   "198.51.100.1"));
 	assert_false(pki_san_has_ip("    IP Address:198.51.100.10\n", "198.51.100.1"));
@@ -255,10 +283,10 @@ static void san_text_names_the_ip(void **state)
 	assert_false(pki_san_has_ip("", "198.51.100.1"));
 	assert_false(pki_san_has_ip("    IP Address:198.51.100.1\n", "not-an-ip"));
 	/* openssl prints IPv6 SANs expanded and in capitals */
-	assert_true(pki_san_has_ip("    IP Address:FD7A:115C:A1E0:0:0:0:0:1\n",
-				   "fd7a:115c:a1e0::1"));
-	assert_false(pki_san_has_ip("    IP Address:FD7A:115C:A1E0:0:0:0:0:2\n",
-				    "fd7a:115c:a1e0::1"));
+	assert_true(
+		pki_san_has_ip("    IP Address:FD7A:115C:A1E0:0:0:0:0:1\n", "fd7a:115c:a1e0::1"));
+	assert_false(
+		pki_san_has_ip("    IP Address:FD7A:115C:A1E0:0:0:0:0:2\n", "fd7a:115c:a1e0::1"));
 }
 
 int main(void)

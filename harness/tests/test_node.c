@@ -168,11 +168,12 @@ static void exact_names_before_short_names(void **state)
 
 static void tolerates_odd_json(void **state)
 {
-	json_t *st = parse("{\"BackendState\": 3, \"Self\": [], \"Peer\": {\"k\": 5,"
-			   " \"j\": {\"TailscaleIPs\": \"100.64.0.9\", \"HostName\": null,"
-			   "        \"PeerAPIURL\": [\"http://[fd7a:115c:a1e0::9]:1\", 7, \"junk\"],"
-			   "        \"ExitNodeOption\": \"true\", \"CurAddr\": 1,"
-			   "        \"AllowedIPs\": [\"100.64.0.9/32\", 4, \"10.0.0.0/8\"]}}}");
+	json_t *st = parse(
+		"{\"BackendState\": 3, \"Self\": [], \"Peer\": {\"k\": 5,"
+		" \"j\": {\"TailscaleIPs\": \"100.64.0.9\", \"HostName\": null,"
+		"        \"PeerAPIURL\": [\"http://[fd7a:115c:a1e0::9]:1\", 7, \"junk\"],"
+		"        \"ExitNodeOption\": \"true\", \"CurAddr\": 1,"
+		"        \"AllowedIPs\": [\"100.64.0.9/32\", 4, \"10.0.0.0/8\"]}}}");
 	json_t *j = json_object_get(json_object_get(st, "Peer"), "j");
 	static const char *const allowed[] = { "100.64.0.9/32", "10.0.0.0/8", NULL };
 	static const char *const none[] = { NULL };

@@ -44,7 +44,8 @@ static void each_child_keeps_its_deadline(void **state)
 {
 	const char *slow[] = { "sh", "-c", "echo started; exec sleep 30", NULL };
 	const char *fast[] = { "sh", "-c", "sleep 0.3; echo done", NULL };
-	struct proc_spec ss = { .name = "slow", .argv = slow }, sf = { .name = "fast", .argv = fast };
+	struct proc_spec ss = { .name = "slow", .argv = slow },
+			 sf = { .name = "fast", .argv = fast };
 	struct strbuf os = STRBUF_INIT, of = STRBUF_INIT;
 	struct capture set[] = {
 		{ .spec = &ss, .timeout_ms = 400, .out = &os },

@@ -33,13 +33,13 @@ static struct arch amd64(void)
 static struct qemu_config base_config(void)
 {
 	struct qemu_config c = {
-	    .kernel = "/cache/kernel/vmlinuz",
-	    .initrd = "/run/x/initrd",
-	    .flash = "/run/x/flash.img",
-	    .tap = "tsc-tap0",
-	    .mac = "52:54:00:12:34:56",
-	    .agent_socket = "/run/x/agent.sock",
-	    .console_log = "/run/x/console.log",
+		.kernel = "/cache/kernel/vmlinuz",
+		.initrd = "/run/x/initrd",
+		.flash = "/run/x/flash.img",
+		.tap = "tsc-tap0",
+		.mac = "52:54:00:12:34:56",
+		.agent_socket = "/run/x/agent.sock",
+		.console_log = "/run/x/console.log",
 	};
 	return c;
 }
@@ -176,7 +176,8 @@ static void no_tap_gives_an_isolated_nic(void **state)
 	assert_string_equal(value_of(&v, "-netdev", ""), "hubport,id=net0,hubid=0");
 	assert_string_equal(value_of(&v, "-device", "virtio-net"), "virtio-net-device,netdev=net0");
 	assert_string_equal(value_of(&v, "-append", ""),
-			    "console=ttyAMA0 rdinit=/.tscanary/init panic=-1 cryptomgr.notests=1 quiet tscanary.x=1");
+			    "console=ttyAMA0 rdinit=/.tscanary/init panic=-1 cryptomgr.notests=1 "
+			    "quiet tscanary.x=1");
 	qemu_argv_release(&v);
 }
 
@@ -261,13 +262,13 @@ static void argv_grows_and_stays_terminated(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(armv7_uses_mmio_devices),
-	    cmocka_unit_test(amd64_uses_pci_devices),
-	    cmocka_unit_test(sealed_and_self_terminating),
-	    cmocka_unit_test(no_tap_gives_an_isolated_nic),
-	    cmocka_unit_test(commas_in_paths_are_escaped),
-	    cmocka_unit_test(rejects_bad_configs),
-	    cmocka_unit_test(argv_grows_and_stays_terminated),
+		cmocka_unit_test(armv7_uses_mmio_devices),
+		cmocka_unit_test(amd64_uses_pci_devices),
+		cmocka_unit_test(sealed_and_self_terminating),
+		cmocka_unit_test(no_tap_gives_an_isolated_nic),
+		cmocka_unit_test(commas_in_paths_are_escaped),
+		cmocka_unit_test(rejects_bad_configs),
+		cmocka_unit_test(argv_grows_and_stays_terminated),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

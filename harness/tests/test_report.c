@@ -103,7 +103,8 @@ static void xml_escape_drops_control_bytes(void **state)
 	struct strbuf sb = STRBUF_INIT;
 
 	(void)state;
-	xml_escape(&sb, "a\x01" "b\tc\"");
+	xml_escape(&sb, "a\x01"
+			"b\tc\"");
 	assert_string_equal(sb.buf, "a?b\tc&quot;");
 	strbuf_release(&sb);
 }
@@ -167,11 +168,13 @@ static void json_summary_fields(void **state)
 	assert_string_equal(json_string_value(json_object_get(o, "variant")), "default");
 	assert_string_equal(json_string_value(json_object_get(o, "result")), "fail");
 	assert_string_equal(json_string_value(json_object_get(o, "tailscale_version")), "v1.98.5");
-	assert_int_equal(json_integer_value(json_object_get(json_object_get(o, "metrics"),
-							    "rootfs_bytes")), 4000000);
+	assert_int_equal(
+		json_integer_value(json_object_get(json_object_get(o, "metrics"), "rootfs_bytes")),
+		4000000);
 	assert_int_equal(json_array_size(json_object_get(o, "canaries")), 3);
 	assert_string_equal(json_string_value(json_object_get(
-		json_array_get(json_object_get(o, "canaries"), 2), "result")), "skip");
+				    json_array_get(json_object_get(o, "canaries"), 2), "result")),
+			    "skip");
 	json_decref(o);
 	report_release(&r);
 }

@@ -11,7 +11,8 @@
 static void finds_panic_after_nul_bytes(void **state)
 {
 	/* tailscaled writes "[v\0JSON]" lines: a NUL must not hide what follows */
-	static const char log[] = "start\n[v\0JSON]1{\"x\":1}\nok\npanic: unreachable\n\ngoroutine 44\n";
+	static const char log[] =
+		"start\n[v\0JSON]1{\"x\":1}\nok\npanic: unreachable\n\ngoroutine 44\n";
 	struct strbuf hits = STRBUF_INIT;
 
 	(void)state;
@@ -39,13 +40,12 @@ static void counts_each_line_and_caps(void **state)
 
 static void counts_verbose_lines_once_each(void **state)
 {
-	static const char log[] =
-		"2026/11/25 a: [v1] one\n"
-		"2026/11/25 b: plain\n"
-		"2026/11/25 c: [v2] two [v1] both tags, one line\n"
-		"2026/11/25 d: [v3] three\n"
-		"2026/11/25 e: [v4] not a verbosity tailscaled uses\n"
-		"2026/11/25 f: [v1] no newline at the end";
+	static const char log[] = "2026/11/25 a: [v1] one\n"
+				  "2026/11/25 b: plain\n"
+				  "2026/11/25 c: [v2] two [v1] both tags, one line\n"
+				  "2026/11/25 d: [v3] three\n"
+				  "2026/11/25 e: [v4] not a verbosity tailscaled uses\n"
+				  "2026/11/25 f: [v1] no newline at the end";
 	struct strbuf ex = STRBUF_INIT;
 
 	(void)state;
@@ -53,7 +53,9 @@ static void counts_verbose_lines_once_each(void **state)
 	assert_non_null(strstr(ex.buf, "[v1] one"));
 	assert_null(strstr(ex.buf, "plain"));
 	/* from an offset: only what follows (the mark of a driven event) */
-	assert_int_equal(log_count_verbose(log, sizeof(log) - 1, (size_t)(strstr(log, "d:") - log), NULL), 2);
+	assert_int_equal(
+		log_count_verbose(log, sizeof(log) - 1, (size_t)(strstr(log, "d:") - log), NULL),
+		2);
 	assert_int_equal(log_count_verbose(log, sizeof(log) - 1, sizeof(log) + 5, NULL), 0);
 	assert_int_equal(log_count_verbose(NULL, 0, 0, NULL), 0);
 	strbuf_release(&ex);
@@ -62,11 +64,10 @@ static void counts_verbose_lines_once_each(void **state)
 static void counts_verbose_json_records(void **state)
 {
 	/* types/logger's Logf.JSON: "[v\0JSON]<level>{...}", NUL included */
-	static const char log[] =
-		"2026/11/26 a: [v\0JSON]1{\"Hostinfo\":{}}\n"
-		"2026/11/26 b: control: [v\0JSON]0{\"x\":1}\n"
-		"2026/11/26 c: control: [v\0JSON]2{\"controltime\":\"t\"}\n"
-		"2026/11/26 d: [v\0JSON]";
+	static const char log[] = "2026/11/26 a: [v\0JSON]1{\"Hostinfo\":{}}\n"
+				  "2026/11/26 b: control: [v\0JSON]0{\"x\":1}\n"
+				  "2026/11/26 c: control: [v\0JSON]2{\"controltime\":\"t\"}\n"
+				  "2026/11/26 d: [v\0JSON]";
 	struct strbuf ex = STRBUF_INIT;
 
 	(void)state;
@@ -95,13 +96,12 @@ static void keeps_five_examples(void **state)
 
 static void names_the_invertgso_panic_first(void **state)
 {
-	static const char gso[] =
-		"wgengine: ok\n"
-		"panic: unreachable\n\n"
-		"goroutine 81 [running]:\n"
-		"tailscale.com/net/tstun.invertGSOChecksum(...)\n"
-		"\ttailscale.com/net/tstun/wrap.go:1203\n"
-		"tailscale.com/net/tstun.(*Wrapper).injectedRead(0x1)\n";
+	static const char gso[] = "wgengine: ok\n"
+				  "panic: unreachable\n\n"
+				  "goroutine 81 [running]:\n"
+				  "tailscale.com/net/tstun.invertGSOChecksum(...)\n"
+				  "\ttailscale.com/net/tstun/wrap.go:1203\n"
+				  "tailscale.com/net/tstun.(*Wrapper).injectedRead(0x1)\n";
 	static const char other[] = "x\npanic: runtime error: index out of range\n"
 				    "goroutine 1 [running]:\nmain.main()\n";
 	static const char fatal[] = "fatal error: concurrent map writes\n";

@@ -44,7 +44,9 @@ static void parses_direct_derp_and_relay_pongs(void **state)
 
 	(void)state;
 	assert_int_equal(tsping_parse_line("pong from router-x1 (100.64.0.4, 45678) via "
-					   "198.51.100.2:41641 in 2ms", &p), 0);
+					   "198.51.100.2:41641 in 2ms",
+					   &p),
+			 0);
 	assert_int_equal(p.path, TSPING_DIRECT);
 	assert_string_equal(p.node, "router-x1");
 	assert_string_equal(p.ip, "100.64.0.4");
@@ -52,20 +54,26 @@ static void parses_direct_derp_and_relay_pongs(void **state)
 	assert_true(p.latency_ms == 2);
 
 	assert_int_equal(tsping_parse_line("pong from router (100.64.0.4) via DERP(lab) in "
-					   "1.017s\n", &p), 0);
+					   "1.017s\n",
+					   &p),
+			 0);
 	assert_int_equal(p.path, TSPING_DERP);
 	assert_string_equal(p.ip, "100.64.0.4");
 	assert_string_equal(p.via, "lab");
 	assert_true(p.latency_ms > 1016.99 && p.latency_ms < 1017.01);
 
 	assert_int_equal(tsping_parse_line("pong from r (fd7a:115c:a1e0::4) via "
-					   "[2001:db8::1]:41641 in 0s", &p), 0);
+					   "[2001:db8::1]:41641 in 0s",
+					   &p),
+			 0);
 	assert_int_equal(p.path, TSPING_DIRECT);
 	assert_string_equal(p.ip, "fd7a:115c:a1e0::4");
 	assert_true(p.latency_ms == 0);
 
 	assert_int_equal(tsping_parse_line("pong from r (100.64.0.4) via "
-					   "peer-relay(198.51.100.30:7777:vni:5) in 4ms", &p), 0);
+					   "peer-relay(198.51.100.30:7777:vni:5) in 4ms",
+					   &p),
+			 0);
 	assert_int_equal(p.path, TSPING_RELAY);
 	assert_string_equal(p.via, "198.51.100.30:7777:vni:5");
 
@@ -107,11 +115,10 @@ static void rejects_other_lines(void **state)
 
 static void summarises_a_whole_output(void **state)
 {
-	static const char text[] =
-		"ping \"100.64.0.4\" timed out\n"
-		"pong from router (100.64.0.4) via DERP(lab) in 14ms\n"
-		"pong from router (100.64.0.4) via DERP(lab) in 9ms\n"
-		"pong from router (100.64.0.4) via 198.51.100.2:41641 in 1ms\n";
+	static const char text[] = "ping \"100.64.0.4\" timed out\n"
+				   "pong from router (100.64.0.4) via DERP(lab) in 14ms\n"
+				   "pong from router (100.64.0.4) via DERP(lab) in 9ms\n"
+				   "pong from router (100.64.0.4) via 198.51.100.2:41641 in 1ms\n";
 	static const char crlf[] = "pong from a (100.64.0.9) via DERP(lab) in 3ms\r";
 	struct tsping_result r;
 

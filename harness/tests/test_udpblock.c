@@ -75,8 +75,7 @@ static void refuses_outside_the_lab(void **state)
 
 	(void)state;
 	assert_int_equal(udpblock_add(&b, "default", "198.51.100.20", "198.51.100.2"), -1);
-	assert_int_equal(udpblock_add(&b, "tsc-ros-x", "192.0.2.1",
-				      "198.51.100.2"), -1);
+	assert_int_equal(udpblock_add(&b, "tsc-ros-x", "192.0.2.1", "198.51.100.2"), -1);
 	assert_int_equal(udpblock_add(&b, "tsc-ros-x", "198.51.100.20", "10.0.0.1"), -1);
 	assert_int_equal(b.active, 0);
 	assert_int_equal(udpblock_remove(&b), 0);

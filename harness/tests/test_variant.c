@@ -9,13 +9,12 @@
 #include "strbuf.h"
 #include "variant.h"
 
-static const char no_netstack[] =
-	"# MagicDNS is served only by netstack\n"
-	"description=netstack omitted\n"
-	"omit=netstack gro\n"
-	"claims=quad100-router no-panic\n"
-	"signature.quad100-router=no-answer\n"
-	"collateral=sentinel:restart|panic derp-only:no-dns|pass\n";
+static const char no_netstack[] = "# MagicDNS is served only by netstack\n"
+				  "description=netstack omitted\n"
+				  "omit=netstack gro\n"
+				  "claims=quad100-router no-panic\n"
+				  "signature.quad100-router=no-answer\n"
+				  "collateral=sentinel:restart|panic derp-only:no-dns|pass\n";
 
 static void parses_claims_signatures_and_collateral(void **state)
 {
@@ -34,8 +33,9 @@ static void parses_claims_signatures_and_collateral(void **state)
 	assert_string_equal(v.collateral_outcomes[1], "no-dns|pass");
 	assert_string_equal(v.side, "image");
 	variant_release(&v);
-	assert_int_equal(variant_parse(&v, "lab-one",
-				       "policy=p.hujson\nside=lab\nclaims=a\ncollateral=\n"), 0);
+	assert_int_equal(
+		variant_parse(&v, "lab-one", "policy=p.hujson\nside=lab\nclaims=a\ncollateral=\n"),
+		0);
 	assert_string_equal(v.side, "lab");
 	assert_string_equal(v.policy, "p.hujson");
 	assert_int_equal(v.ncollateral, 0);
@@ -112,11 +112,11 @@ static int judge(const char *canaries_json, int online, struct strbuf *why)
 	return judge_summary(summary("no-netstack", canaries_json, online), why);
 }
 
-#define CLAIMS_OK                                                                        \
-	"{\"name\":\"quad100-router\",\"result\":\"fail\",\"signature\":\"no-answer\"},"  \
+#define CLAIMS_OK                                                                                  \
+	"{\"name\":\"quad100-router\",\"result\":\"fail\",\"signature\":\"no-answer\"},"           \
 	" {\"name\":\"no-panic\",\"result\":\"fail\",\"signature\":\"invertgso-panic\"},"
-#define COLLATERAL_OK                                                                    \
-	" {\"name\":\"sentinel\",\"result\":\"fail\",\"signature\":\"restart\"},"          \
+#define COLLATERAL_OK                                                                              \
+	" {\"name\":\"sentinel\",\"result\":\"fail\",\"signature\":\"restart\"},"                  \
 	" {\"name\":\"derp-only\",\"result\":\"pass\"},"
 
 static void caught_when_claims_fail_with_signature(void **state)
@@ -124,8 +124,10 @@ static void caught_when_claims_fail_with_signature(void **state)
 	struct strbuf why = STRBUF_INIT;
 
 	(void)state;
-	assert_int_equal(judge("[" CLAIMS_OK COLLATERAL_OK " {\"name\":\"other\",\"result\":\"pass\"}]",
-			       1, &why), 1);
+	assert_int_equal(judge("[" CLAIMS_OK COLLATERAL_OK
+			       " {\"name\":\"other\",\"result\":\"pass\"}]",
+			       1, &why),
+			 1);
 	strbuf_release(&why);
 }
 
@@ -134,9 +136,12 @@ static void not_caught_on_wrong_signature(void **state)
 	struct strbuf why = STRBUF_INIT;
 
 	(void)state;
-	assert_int_equal(judge("[{\"name\":\"quad100-router\",\"result\":\"fail\",\"signature\":\"wrong-answer\"},"
+	assert_int_equal(judge("[{\"name\":\"quad100-router\",\"result\":\"fail\",\"signature\":"
+			       "\"wrong-answer\"},"
 			       " {\"name\":\"no-panic\",\"result\":\"fail\"}," COLLATERAL_OK
-			       " {\"name\":\"x\",\"result\":\"pass\"}]", 1, &why), 0);
+			       " {\"name\":\"x\",\"result\":\"pass\"}]",
+			       1, &why),
+			 0);
 	assert_non_null(strstr(why.buf, "failed as 'wrong-answer', not 'no-answer'"));
 	strbuf_release(&why);
 }
@@ -147,17 +152,25 @@ static void not_caught_on_claim_then_harness_error(void **state)
 	struct strbuf why = STRBUF_INIT;
 
 	(void)state;
-	assert_int_equal(judge("[{\"name\":\"quad100-router\",\"result\":\"fail\",\"signature\":\"no-answer\","
+	assert_int_equal(judge("[{\"name\":\"quad100-router\",\"result\":\"fail\",\"signature\":"
+			       "\"no-answer\","
 			       "\"signatures\":[\"no-answer\",\"harness-error\"]},"
-			       " {\"name\":\"no-panic\",\"result\":\"fail\",\"signature\":\"x\"}," COLLATERAL_OK
-			       " {\"name\":\"x\",\"result\":\"pass\"}]", 1, &why), 0);
-	assert_non_null(strstr(why.buf, "'quad100-router' hit a harness error (signatures: no-answer harness-error)"));
+			       " {\"name\":\"no-panic\",\"result\":\"fail\",\"signature\":\"x\"}"
+			       "," COLLATERAL_OK " {\"name\":\"x\",\"result\":\"pass\"}]",
+			       1, &why),
+			 0);
+	assert_non_null(strstr(
+		why.buf,
+		"'quad100-router' hit a harness error (signatures: no-answer harness-error)"));
 	strbuf_reset(&why);
 	/* a claimed one seen later than another is still seen */
-	assert_int_equal(judge("[{\"name\":\"quad100-router\",\"result\":\"fail\",\"signature\":\"wrong-answer\","
+	assert_int_equal(judge("[{\"name\":\"quad100-router\",\"result\":\"fail\",\"signature\":"
+			       "\"wrong-answer\","
 			       "\"signatures\":[\"wrong-answer\",\"no-answer\"]},"
-			       " {\"name\":\"no-panic\",\"result\":\"fail\",\"signature\":\"x\"}," COLLATERAL_OK
-			       " {\"name\":\"x\",\"result\":\"pass\"}]", 1, &why), 1);
+			       " {\"name\":\"no-panic\",\"result\":\"fail\",\"signature\":\"x\"}"
+			       "," COLLATERAL_OK " {\"name\":\"x\",\"result\":\"pass\"}]",
+			       1, &why),
+			 1);
 	strbuf_release(&why);
 }
 
@@ -166,12 +179,16 @@ static void not_caught_when_offline_or_green(void **state)
 	struct strbuf why = STRBUF_INIT;
 
 	(void)state;
-	assert_int_equal(judge("[" CLAIMS_OK COLLATERAL_OK " {\"name\":\"x\",\"result\":\"pass\"}]", 0, &why), 0);
+	assert_int_equal(judge("[" CLAIMS_OK COLLATERAL_OK " {\"name\":\"x\",\"result\":\"pass\"}]",
+			       0, &why),
+			 0);
 	assert_non_null(strstr(why.buf, "precondition 'online' did not hold"));
 	strbuf_reset(&why);
 	assert_int_equal(judge("[{\"name\":\"quad100-router\",\"result\":\"pass\"},"
 			       " {\"name\":\"no-panic\",\"result\":\"fail\"}," COLLATERAL_OK
-			       " {\"name\":\"x\",\"result\":\"pass\"}]", 1, &why), 0);
+			       " {\"name\":\"x\",\"result\":\"pass\"}]",
+			       1, &why),
+			 0);
 	assert_non_null(strstr(why.buf, "'quad100-router' did not fail (pass)"));
 	strbuf_release(&why);
 }
@@ -181,16 +198,24 @@ static void not_caught_on_unclaimed_failure_or_missing_canary(void **state)
 	struct strbuf why = STRBUF_INIT;
 
 	(void)state;
-	assert_int_equal(judge("[" CLAIMS_OK COLLATERAL_OK " {\"name\":\"peerapi-doh\",\"result\":\"skip\"}]",
-			       1, &why), 0);
+	assert_int_equal(judge("[" CLAIMS_OK COLLATERAL_OK
+			       " {\"name\":\"peerapi-doh\",\"result\":\"skip\"}]",
+			       1, &why),
+			 0);
 	assert_non_null(strstr(why.buf, "non-claiming canary 'peerapi-doh' did not pass (skip)"));
 	strbuf_reset(&why);
-	assert_int_equal(judge("[{\"name\":\"quad100-router\",\"result\":\"fail\",\"signature\":\"no-answer\"},"
-			       COLLATERAL_OK " {\"name\":\"x\",\"result\":\"pass\"}]", 1, &why), 0);
+	assert_int_equal(judge("[{\"name\":\"quad100-router\",\"result\":\"fail\",\"signature\":"
+			       "\"no-answer\"}," COLLATERAL_OK
+			       " {\"name\":\"x\",\"result\":\"pass\"}]",
+			       1, &why),
+			 0);
 	assert_non_null(strstr(why.buf, "claiming canary 'no-panic' did not run"));
 	strbuf_reset(&why);
-	assert_int_equal(judge("[" CLAIMS_OK " {\"name\":\"sentinel\",\"result\":\"fail\",\"signature\":\"restart\"}]",
-			       1, &why), 0);
+	assert_int_equal(
+		judge("[" CLAIMS_OK
+		      " {\"name\":\"sentinel\",\"result\":\"fail\",\"signature\":\"restart\"}]",
+		      1, &why),
+		0);
 	assert_non_null(strstr(why.buf, "collateral canary 'derp-only' did not run"));
 	strbuf_release(&why);
 }
@@ -202,27 +227,47 @@ static void collateral_ends_only_in_its_outcomes(void **state)
 	(void)state;
 	/* the sentinel may fail (restart or panic) but not pass */
 	assert_int_equal(judge("[" CLAIMS_OK " {\"name\":\"sentinel\",\"result\":\"pass\"},"
-			       " {\"name\":\"derp-only\",\"result\":\"pass\"}]", 1, &why), 0);
-	assert_non_null(strstr(why.buf, "collateral canary 'sentinel' passed, which it may not (restart|panic)"));
+			       " {\"name\":\"derp-only\",\"result\":\"pass\"}]",
+			       1, &why),
+			 0);
+	assert_non_null(strstr(
+		why.buf, "collateral canary 'sentinel' passed, which it may not (restart|panic)"));
 	strbuf_reset(&why);
-	assert_int_equal(judge("[" CLAIMS_OK " {\"name\":\"sentinel\",\"result\":\"fail\",\"signature\":\"agent-lost\"},"
-			       " {\"name\":\"derp-only\",\"result\":\"pass\"}]", 1, &why), 0);
-	assert_non_null(strstr(why.buf, "'sentinel' failed as 'agent-lost', not one of restart|panic"));
+	assert_int_equal(
+		judge("[" CLAIMS_OK
+		      " {\"name\":\"sentinel\",\"result\":\"fail\",\"signature\":\"agent-lost\"},"
+		      " {\"name\":\"derp-only\",\"result\":\"pass\"}]",
+		      1, &why),
+		0);
+	assert_non_null(
+		strstr(why.buf, "'sentinel' failed as 'agent-lost', not one of restart|panic"));
 	strbuf_reset(&why);
 	/* every signature it saw must be allowed */
-	assert_int_equal(judge("[" CLAIMS_OK " {\"name\":\"sentinel\",\"result\":\"fail\",\"signature\":\"restart\"},"
-			       " {\"name\":\"derp-only\",\"result\":\"fail\",\"signature\":\"no-dns\","
-			       "\"signatures\":[\"no-dns\",\"harness-error\"]}]", 1, &why), 0);
+	assert_int_equal(
+		judge("[" CLAIMS_OK
+		      " {\"name\":\"sentinel\",\"result\":\"fail\",\"signature\":\"restart\"},"
+		      " {\"name\":\"derp-only\",\"result\":\"fail\",\"signature\":\"no-dns\","
+		      "\"signatures\":[\"no-dns\",\"harness-error\"]}]",
+		      1, &why),
+		0);
 	assert_non_null(strstr(why.buf, "'derp-only' failed as 'harness-error'"));
 	strbuf_reset(&why);
 	/* a timeout is never an allowed outcome */
-	assert_int_equal(judge("[" CLAIMS_OK " {\"name\":\"sentinel\",\"result\":\"fail\",\"signature\":\"restart\"},"
-			       " {\"name\":\"derp-only\",\"result\":\"fail\",\"signature\":\"no-dns\",\"timed_out\":true}]",
-			       1, &why), 0);
+	assert_int_equal(
+		judge("[" CLAIMS_OK
+		      " {\"name\":\"sentinel\",\"result\":\"fail\",\"signature\":\"restart\"},"
+		      " {\"name\":\"derp-only\",\"result\":\"fail\",\"signature\":\"no-dns\","
+		      "\"timed_out\":true}]",
+		      1, &why),
+		0);
 	assert_non_null(strstr(why.buf, "'derp-only' timed out"));
 	strbuf_reset(&why);
-	assert_int_equal(judge("[" CLAIMS_OK " {\"name\":\"sentinel\",\"result\":\"fail\",\"signature\":\"panic\"},"
-			       " {\"name\":\"derp-only\",\"result\":\"fail\",\"signature\":\"no-dns\"}]", 1, &why), 1);
+	assert_int_equal(
+		judge("[" CLAIMS_OK
+		      " {\"name\":\"sentinel\",\"result\":\"fail\",\"signature\":\"panic\"},"
+		      " {\"name\":\"derp-only\",\"result\":\"fail\",\"signature\":\"no-dns\"}]",
+		      1, &why),
+		1);
 	strbuf_release(&why);
 }
 
@@ -233,16 +278,19 @@ static void not_caught_on_foreign_partial_or_errored_summary(void **state)
 	json_t *s;
 
 	(void)state;
-	s = summary("default", "[" CLAIMS_OK COLLATERAL_OK " {\"name\":\"x\",\"result\":\"pass\"}]", 1);
+	s = summary("default", "[" CLAIMS_OK COLLATERAL_OK " {\"name\":\"x\",\"result\":\"pass\"}]",
+		    1);
 	assert_int_equal(judge_summary(s, &why), 0);
 	assert_non_null(strstr(why.buf, "the summary is of variant 'default', not 'no-netstack'"));
 	strbuf_reset(&why);
-	s = summary("no-netstack", "[" CLAIMS_OK COLLATERAL_OK " {\"name\":\"x\",\"result\":\"pass\"}]", 1);
+	s = summary("no-netstack",
+		    "[" CLAIMS_OK COLLATERAL_OK " {\"name\":\"x\",\"result\":\"pass\"}]", 1);
 	json_object_set_new(s, "error", json_string("interrupted by signal 2"));
 	assert_int_equal(judge_summary(s, &why), 0);
 	assert_non_null(strstr(why.buf, "the run ended in an error: interrupted by signal 2"));
 	strbuf_reset(&why);
-	s = summary("no-netstack", "[" CLAIMS_OK COLLATERAL_OK " {\"name\":\"x\",\"result\":\"pass\"}]", 1);
+	s = summary("no-netstack",
+		    "[" CLAIMS_OK COLLATERAL_OK " {\"name\":\"x\",\"result\":\"pass\"}]", 1);
 	json_object_del(json_object_get(s, "preconditions"), "routes");
 	assert_int_equal(judge_summary(s, &why), 0);
 	assert_non_null(strstr(why.buf, "precondition 'routes' is missing"));
@@ -252,12 +300,13 @@ static void not_caught_on_foreign_partial_or_errored_summary(void **state)
 static void report_lists_claims_failures_and_verdict(void **state)
 {
 	struct variant v;
-	json_t *s = summary("no-netstack",
-			    "[{\"name\":\"quad100-router\",\"result\":\"fail\",\"signature\":\"no-answer\","
-			    "\"summary\":\"no answer\",\"detail\":\"q1 timeout\"},"
-			    " {\"name\":\"no-panic\",\"result\":\"fail\",\"signature\":\"panic\"},"
-			    COLLATERAL_OK
-			    " {\"name\":\"subnet-route\",\"result\":\"pass\"}]", 1);
+	json_t *s = summary(
+		"no-netstack",
+		"[{\"name\":\"quad100-router\",\"result\":\"fail\",\"signature\":\"no-answer\","
+		"\"summary\":\"no answer\",\"detail\":\"q1 timeout\"},"
+		" {\"name\":\"no-panic\",\"result\":\"fail\",\"signature\":\"panic\"}"
+		"," COLLATERAL_OK " {\"name\":\"subnet-route\",\"result\":\"pass\"}]",
+		1);
 	json_t *r, *none;
 
 	(void)state;
@@ -267,7 +316,8 @@ static void report_lists_claims_failures_and_verdict(void **state)
 	assert_int_equal(json_array_size(json_object_get(r, "claims")), 2);
 	assert_int_equal(json_array_size(json_object_get(r, "failed")), 3);
 	assert_string_equal(json_string_value(json_object_get(
-		json_array_get(json_object_get(r, "failed"), 0), "detail")), "q1 timeout");
+				    json_array_get(json_object_get(r, "failed"), 0), "detail")),
+			    "q1 timeout");
 	assert_true(json_array_size(json_object_get(r, "why")) >= 2);
 	none = variant_report(&v, NULL);
 	assert_true(json_is_false(json_object_get(none, "caught")));
@@ -282,9 +332,11 @@ static void report_lists_claims_failures_and_verdict(void **state)
 /* Every committed variant parses, and names the side it changes. */
 static void real_variants_parse(void **state)
 {
-	static const char *const names[] = { "netmap-cache", "no-direct-udp", "no-filter", "no-netstack",
-					      "no-forwarding", "no-peerapiclient", "no-peerapiserver", "no-upx",
-					      "state-in-memory" };
+	static const char *const names[] = { "netmap-cache",     "no-direct-udp",
+					     "no-filter",        "no-netstack",
+					     "no-forwarding",    "no-peerapiclient",
+					     "no-peerapiserver", "no-upx",
+					     "state-in-memory" };
 	struct variant v;
 
 	(void)state;
@@ -325,13 +377,15 @@ static void real_summaries(void **state)
 	(void)state;
 	assert_int_equal(judge_file("no-netstack", "no-netstack.json", &why), 1);
 	assert_int_equal(judge_file("no-forwarding", "no-netstack.json", &why), 0);
-	assert_non_null(strstr(why.buf, "the summary is of variant 'no-netstack', not 'no-forwarding'"));
+	assert_non_null(
+		strstr(why.buf, "the summary is of variant 'no-netstack', not 'no-forwarding'"));
 	assert_int_equal(judge_file("no-netstack", "default-pass.json", &why), 0);
 	assert_non_null(strstr(why.buf, "claiming canary 'quad100-router' did not fail (pass)"));
 	assert_int_equal(judge_file("no-netstack", "interrupted.json", &why), 0);
 	assert_non_null(strstr(why.buf, "the run ended in an error: interrupted"));
 	assert_int_equal(judge_file("state-in-memory", "reboot-failed.json", &why), 0);
-	assert_non_null(strstr(why.buf, "'restart-persistence' failed as 'reboot-failed', not 'not-online'"));
+	assert_non_null(strstr(
+		why.buf, "'restart-persistence' failed as 'reboot-failed', not 'not-online'"));
 	strbuf_release(&why);
 }
 
@@ -355,7 +409,8 @@ static void focus_names_claims_and_collateral_in_run_order(void **state)
 	assert_int_equal(why.len, 0);
 	variant_release(&v);
 	/* a name the registry lacks is an error, never silently dropped */
-	assert_int_equal(variant_parse(&v, "typo", "claims=quad100-routr\ncollateral=portmap:pass\n"), 0);
+	assert_int_equal(
+		variant_parse(&v, "typo", "claims=quad100-routr\ncollateral=portmap:pass\n"), 0);
 	assert_int_equal(variant_focus(&v, registry, 5, want, &why), 1);
 	assert_non_null(strstr(strbuf_str(&why), "'quad100-routr'"));
 	assert_int_equal(want[4], 1);

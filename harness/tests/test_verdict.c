@@ -13,9 +13,9 @@
 #include "strbuf.h"
 #include "verdict.h"
 
-#define D1 "sha256:e06655e385c9326a172f74a553a0b5b8361701845e62a36fffc54ea4fd47a1f6"
-#define D2 "sha256:6d583df6c2c68a4e5cef9f937e2cc23a03fb1d438fa331a54c207c253fdd3fa1"
-#define TREE "0123456789abcdef0123456789abcdef"
+#define D1    "sha256:e06655e385c9326a172f74a553a0b5b8361701845e62a36fffc54ea4fd47a1f6"
+#define D2    "sha256:6d583df6c2c68a4e5cef9f937e2cc23a03fb1d438fa331a54c207c253fdd3fa1"
+#define TREE  "0123456789abcdef0123456789abcdef"
 #define OTHER "fedcba9876543210fedcba9876543210"
 
 static const char *const suite[] = { "quad100-router", "no-panic", "footprint" };
@@ -32,9 +32,10 @@ static json_t *summary(const char *result, const char *digest, int ncanaries, co
 					      "config_digest", D2, "index_digest", "platform",
 					      "linux/arm/v7"));
 	for (int i = 0; i < ncanaries; i++)
-		json_array_append_new(json_object_get(s, "canaries"),
-				      json_pack("{s:s,s:s}", "name", suite[i], "result",
-						failing && !strcmp(failing, suite[i]) ? "fail" : "pass"));
+		json_array_append_new(
+			json_object_get(s, "canaries"),
+			json_pack("{s:s,s:s}", "name", suite[i], "result",
+				  failing && !strcmp(failing, suite[i]) ? "fail" : "pass"));
 	return s;
 }
 

@@ -42,12 +42,12 @@
 #include <unistd.h>
 
 /* 2: HTTP requests (tailscaled's LocalAPI) */
-#define AGENT_VERSION "tscanary-agent 2"
-#define OUTPUT_CAP (4u << 20)               /* per stream of an EXEC */
-#define READ_CAP (FRAME_MAX_PAYLOAD - 4096) /* largest READ_FILE answer */
-#define PROBE_MS 100                        /* port: look for the host again */
-#define DEFAULT_EXEC_MS 60000
-#define DEFAULT_STOP_MS 5000
+#define AGENT_VERSION      "tscanary-agent 2"
+#define OUTPUT_CAP         (4u << 20)                 /* per stream of an EXEC */
+#define READ_CAP           (FRAME_MAX_PAYLOAD - 4096) /* largest READ_FILE answer */
+#define PROBE_MS           100                        /* port: look for the host again */
+#define DEFAULT_EXEC_MS    60000
+#define DEFAULT_STOP_MS    5000
 #define DEFAULT_RESTART_MS 1000
 
 #ifndef CLOSE_RANGE_CLOEXEC
@@ -162,7 +162,7 @@ struct link {
 struct job {
 	pid_t pid; /* 0: none */
 	uint32_t id;
-	int http;  /* an HTTP request: answer DATA with the parsed response */
+	int http;      /* an HTTP request: answer DATA with the parsed response */
 	int abandoned; /* the host went away: reap quietly */
 	int out_fd, err_fd, in_fd;
 	struct buf in;
@@ -296,13 +296,13 @@ static void send_hello(unsigned type, uint32_t id)
 	frame_begin(&b, type, id);
 	frame_add_str(&b, TAG_VERSION, AGENT_VERSION);
 	if (uname(&u) == 0) {
-		snprintf(name, sizeof(name), "%s %s %s %s %s", u.sysname, u.nodename,
-			 u.release, u.version, u.machine);
+		snprintf(name, sizeof(name), "%s %s %s %s %s", u.sysname, u.nodename, u.release,
+			 u.version, u.machine);
 		frame_add_str(&b, TAG_UNAME, name);
 	}
 	clock_gettime(CLOCK_BOOTTIME, &ts);
-	frame_add_u64(&b, TAG_UPTIME_MS, (uint64_t)ts.tv_sec * 1000u +
-					 (uint64_t)ts.tv_nsec / 1000000u);
+	frame_add_u64(&b, TAG_UPTIME_MS,
+		      (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u);
 	frame_add_u64(&b, TAG_PID, (uint64_t)getpid());
 	send_frame(&b, id);
 }
@@ -315,7 +315,7 @@ struct spawn {
 	char **env;    /* KEY=VALUE entries */
 	int clear_env; /* env is the whole environment, not additions */
 	const char *cwd;
-	int in_fd;     /* -1: /dev/null */
+	int in_fd; /* -1: /dev/null */
 	int out_fd, err_fd;
 	int (*fn)(void *arg); /* run this in the child instead of exec; its exit status */
 	void *fn_arg;
@@ -420,8 +420,7 @@ static char *describe_status(int status, char *buf, size_t len)
  * Collect the string lists and scalars common to EXEC and START. Returns 0,
  * or -1 after answering the request with ERR.
  */
-static int parse_command(const struct frame *f, struct strv *argv, struct strv *env,
-			 char **cwd)
+static int parse_command(const struct frame *f, struct strv *argv, struct strv *env, char **cwd)
 {
 	struct frame_iter it;
 	struct frame_field fld;
@@ -435,8 +434,9 @@ static int parse_command(const struct frame *f, struct strv *argv, struct strv *
 		s = frame_field_strdup(&fld);
 		if (!s) {
 			send_err(f->id, errno, "%s field holds a NUL byte",
-				 fld.tag == TAG_ARG ? "argument" :
-				 fld.tag == TAG_ENV ? "environment" : "cwd");
+				 fld.tag == TAG_ARG   ? "argument"
+				 : fld.tag == TAG_ENV ? "environment"
+						      : "cwd");
 			return -1;
 		}
 		if (fld.tag == TAG_ARG) {
@@ -526,8 +526,12 @@ static void exec_start(const struct frame *f)
 	}
 	if (has_stdin)
 		buf_add(&job.in, fld.data, fld.len);
-	sp = (struct spawn){ .argv = argv.v, .env = env.v, .cwd = cwd,
-			     .in_fd = pi[0], .out_fd = po[1], .err_fd = pe[1] };
+	sp = (struct spawn){ .argv = argv.v,
+			     .env = env.v,
+			     .cwd = cwd,
+			     .in_fd = pi[0],
+			     .out_fd = po[1],
+			     .err_fd = pe[1] };
 	if (job_spawn(f->id, &sp, timeout, &po[0], &pe[0], &pi[1]) < 0) {
 		send_err(f->id, errno, "cannot execute '%s': %s", argv.v[0], strerror(errno));
 		buf_release(&job.in);
@@ -745,8 +749,9 @@ static void http_start(const struct frame *f)
 		send_err(f->id, errno, "cannot create pipes: %s", strerror(errno));
 		goto out;
 	}
-	sp = (struct spawn){ .in_fd = -1, .out_fd = po[1], .err_fd = pe[1], .fn = http_child,
-			     .fn_arg = &rq };
+	sp = (struct spawn){
+		.in_fd = -1, .out_fd = po[1], .err_fd = pe[1], .fn = http_child, .fn_arg = &rq
+	};
 	if (job_spawn(f->id, &sp, timeout, &po[0], &pe[0], &no_stdin) < 0) {
 		send_err(f->id, errno, "cannot fork for %s %s: %s", rq.method, rq.path,
 			 strerror(errno));
@@ -779,8 +784,8 @@ static void http_finish(int status)
 		char how[32];
 
 		send_err(job.id, WIFEXITED(status) ? WEXITSTATUS(status) : EIO, "%s",
-			 job.err.len > 1 ? (const char *)job.err.p :
-			 describe_status(status, how, sizeof(how)));
+			 job.err.len > 1 ? (const char *)job.err.p
+					 : describe_status(status, how, sizeof(how)));
 		return;
 	}
 	if (job.truncated) {
@@ -802,8 +807,12 @@ static void http_finish(int status)
 /* Start (or restart) the supervised child: 0, or -1 with errno. */
 static int sup_spawn(void)
 {
-	struct spawn sp = { .argv = sup.argv.v, .env = sup.env.v, .clear_env = 1,
-			    .cwd = sup.cwd, .in_fd = -1, .out_fd = sup.pipe_w,
+	struct spawn sp = { .argv = sup.argv.v,
+			    .env = sup.env.v,
+			    .clear_env = 1,
+			    .cwd = sup.cwd,
+			    .in_fd = -1,
+			    .out_fd = sup.pipe_w,
 			    .err_fd = sup.pipe_w };
 
 	sup.restart_at = 0;
@@ -920,8 +929,7 @@ static void sup_start(const struct frame *f)
 	if (sup.restart_ms < 0 || sup.restart_ms > 3600000)
 		sup.restart_ms = DEFAULT_RESTART_MS;
 	make_parents(sup.log_path);
-	sup.log_fd = open(sup.log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOCTTY,
-			  0644);
+	sup.log_fd = open(sup.log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOCTTY, 0644);
 	if (sup.log_fd < 0) {
 		send_err(f->id, errno, "cannot open log '%s': %s", sup.log_path, strerror(errno));
 		goto fail;
@@ -1049,7 +1057,8 @@ static void sup_report(const struct frame *f)
 
 	if (frame_find(f, TAG_DEVICE, &fld) == 1) {
 		if (!fld.len || fld.len >= sizeof(dev) || memchr(fld.data, '/', fld.len) ||
-		    memchr(fld.data, '\0', fld.len) || (fld.len == 2 && !memcmp(fld.data, "..", 2))) {
+		    memchr(fld.data, '\0', fld.len) ||
+		    (fld.len == 2 && !memcmp(fld.data, "..", 2))) {
 			send_err(f->id, EINVAL, "bad block device name");
 			return;
 		}
@@ -1343,33 +1352,15 @@ static void handle(const struct frame *f)
 			connection_reset();
 		send_hello(FRAME_PONG, f->id);
 		break;
-	case FRAME_EXEC:
-		exec_start(f);
-		break;
-	case FRAME_HTTP:
-		http_start(f);
-		break;
-	case FRAME_WRITE_FILE:
-		write_file(f);
-		break;
-	case FRAME_READ_FILE:
-		read_file(f);
-		break;
-	case FRAME_START:
-		sup_start(f);
-		break;
-	case FRAME_STATUS:
-		sup_report(f);
-		break;
-	case FRAME_STOP:
-		sup_stop(f);
-		break;
-	case FRAME_POWEROFF:
-		poweroff(f);
-		break;
-	default:
-		send_err(f->id, ENOSYS, "unknown request type %u", f->type);
-		break;
+	case FRAME_EXEC: exec_start(f); break;
+	case FRAME_HTTP: http_start(f); break;
+	case FRAME_WRITE_FILE: write_file(f); break;
+	case FRAME_READ_FILE: read_file(f); break;
+	case FRAME_START: sup_start(f); break;
+	case FRAME_STATUS: sup_report(f); break;
+	case FRAME_STOP: sup_stop(f); break;
+	case FRAME_POWEROFF: poweroff(f); break;
+	default: send_err(f->id, ENOSYS, "unknown request type %u", f->type); break;
 	}
 }
 
@@ -1661,8 +1652,9 @@ static void run(void)
 
 static void __attribute__((noreturn)) usage(void)
 {
-	fprintf(stderr, "usage: %s [--console PATH] PORT\n"
-			"       %s [--console PATH] --listen-unix PATH\n",
+	fprintf(stderr,
+		"usage: %s [--console PATH] PORT\n"
+		"       %s [--console PATH] --listen-unix PATH\n",
 		progname, progname);
 	exit(2);
 }
