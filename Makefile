@@ -333,6 +333,13 @@ arches-check: $(BUILD)/tscanary
 	@for v in $(ARCH_VIEWS); do $(BUILD)/tscanary arch $${v#*:} | diff -u $${v%%:*} - || \
 		{ echo "$${v%%:*} is stale: run make arches" >&2; exit 1; }; done
 
+# The house style, enforced: every C file as clang-format (.clang-format)
+# leaves it, every source file with its SPDX line (tests/style-check.sh).
+# The bulk reformat that brought the tree there is in .git-blame-ignore-revs.
+.PHONY: style-check
+style-check:
+	tests/style-check.sh
+
 # Bad input: a clear message and its own exit code, never a hang (needs a
 # good image of each arch: the gate's own, cached).
 .PHONY: bad-input-check
@@ -399,7 +406,7 @@ release-check: $(BUILD)/tscanary
 # One gate, armv7's (what a maintainer, the bump PR and the release check
 # run; the gate pipeline runs each arch in its own job, .woodpecker/gate.yaml),
 # run as an ordinary user: the same verdict proves the gate needs no root.
-check: prereqs unit readme-check arches-check ci-config-check lab-check guest-canaries-check override-check oci-compare-test
+check: prereqs unit readme-check arches-check style-check ci-config-check lab-check guest-canaries-check override-check oci-compare-test
 	$(MAKE) --no-print-directory test-unprivileged ARCH=armv7
 	$(MAKE) --no-print-directory release-check RELEASE_ARCHES=armv7
 	$(MAKE) --no-print-directory bad-input-check

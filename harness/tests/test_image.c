@@ -109,34 +109,30 @@ struct blob {
 };
 
 /* Blob names: 1x manifests, 2x configs, 3x layers, 4x nested indexes. */
+/* The JSON blobs read as the documents they spell: */
+/* clang-format off */
 static const struct blob store[] = {
-	{ BLOB("a"), MANIFEST("b", "c") }, /* arm, config with v7 */
+	{ BLOB("a"), MANIFEST("b", "c") },   /* arm, config with v7 */
 	{ BLOB("b"), CFG_ARM_V7 },
-	{ BLOB("d"), MANIFEST("e", "c") }, /* arm, config without a variant */
+	{ BLOB("d"), MANIFEST("e", "c") },   /* arm, config without a variant */
 	{ BLOB("e"), CFG_ARM_BARE },
-	{ BLOB("1"), MANIFEST("2", "3") }, /* amd64 */
+	{ BLOB("1"), MANIFEST("2", "3") },   /* amd64 */
 	{ BLOB("2"), CFG_AMD64 },
-	{ BLOB("5"), MANIFEST("6", "7") }, /* arm64 */
+	{ BLOB("5"), MANIFEST("6", "7") },   /* arm64 */
 	{ BLOB("6"), CFG_ARM64 },
-	{ BLOB("4"),
-	  "{\"schemaVersion\":2,\"mediaType\":\"" MT_INDEX
-	  "\",\"manifests\":[" DESC(MT_MANIFEST, "1", PLATFORM("linux", "amd64", "")) "," DESC(
-		  MT_MANIFEST, "5",
-		  PLATFORM("linux",
-			   "arm64", ",\"variant\":\"v8\"")) "," DESC(MT_MANIFEST, "d",
-								     PLATFORM("linux", "arm",
-									      ",\"variant\":"
-									      "\"v7\"")) "," DESC(MT_MANIFEST,
-												  "1",
-												  PLATFORM(
-													  "unknown",
-													  "unknown",
-													  "") ",\"annotations\":{\"vnd.docker.reference.type\":\"attestation-manifest\"}") "]}" },
+	{ BLOB("4"), "{\"schemaVersion\":2,\"mediaType\":\"" MT_INDEX "\",\"manifests\":["
+		     DESC(MT_MANIFEST, "1", PLATFORM("linux", "amd64", ""))
+		     "," DESC(MT_MANIFEST, "5", PLATFORM("linux", "arm64", ",\"variant\":\"v8\""))
+		     "," DESC(MT_MANIFEST, "d", PLATFORM("linux", "arm", ",\"variant\":\"v7\""))
+		     "," DESC(MT_MANIFEST, "1", PLATFORM("unknown", "unknown", "")
+			      ",\"annotations\":{\"vnd.docker.reference.type\":\"attestation-manifest\"}")
+		     "]}" },
 	{ BLOB("f"), INDEX(DESC(MT_INDEX, "f", "")) }, /* an index that holds itself */
 	{ "cfg/arm.json", CFG_ARM_V7 },
 	{ "cfg/amd64.json", CFG_AMD64 },
 	{ "cfg/bad.json", "{\"architecture\":\"arm\",\"config\":{\"Cmd\":\"/bin/sh\"}}" },
 };
+/* clang-format on */
 
 static int store_read(void *ctx, const char *name, struct strbuf *out)
 {
