@@ -13,7 +13,7 @@
 .PHONY: ci-config-check dockerfile dockerfile-check renovate-check woodpecker-check \
 	ci-shellcheck report-check
 
-ci-config-check: dockerfile-check renovate-check woodpecker-check ci-shellcheck
+ci-config-check: dockerfile-check renovate-check woodpecker-check ci-shellcheck compare-exit-check
 
 dockerfile:
 	@mkdir -p $(BUILD)
@@ -47,3 +47,8 @@ ci-shellcheck:
 
 report-check:
 	.ci/check-reports
+
+# The compare pipeline step ends with compare's own exit code (.ci/pr-compare).
+.PHONY: compare-exit-check
+compare-exit-check:
+	tests/compare-exit.sh
