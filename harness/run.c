@@ -7,6 +7,7 @@
  */
 #include "run.h"
 
+#include "accel.h"
 #include "agent.h"
 #include "bench.h"
 #include "canary.h"
@@ -40,7 +41,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -72,8 +72,8 @@ struct run {
 	double t_boot;
 	double scale; /* every timeout's factor: user's times the arch's speed */
 	enum qemu_accel accel;
-	int accel_probing;
-	char *accel_cache, *initrd, *flash;
+	struct accel_probe probe;
+	char *initrd, *flash;
 	json_t *pre;               /* preconditions object inside the summary */
 	json_t *health;            /* warnings tailscale status reported */
 	unsigned boots;            /* VM boots so far (restart-persistence boots it again) */
@@ -558,101 +558,6 @@ static int step_lab(struct run *r)
 	return 0;
 }
 
-/*
- * KVM only where it works for this guest: /dev/kvm can exist and still
- * fail (QEMU aborts at once). The answer is probed by the first real boot
- * and cached per host kernel and QEMU binary; everything else is TCG.
- */
-static char *accel_cache_path(const struct run *r)
-{
-	struct utsname u;
-	struct stat st;
-	char *qemu = NULL;
-
-	if (!r->o->cache_dir || uname(&u) < 0)
-		return NULL;
-	/* the QEMU binary's identity: size and mtime of what PATH finds */
-	for (const char *dirs[] = { "/usr/bin", "/usr/local/bin", NULL }, **d = dirs; *d; d++) {
-		char *p = xasprintf("%s/%s", *d, r->s.arch.qemu);
-
-		if (stat(p, &st) == 0) {
-			qemu = xasprintf("%lld-%lld", (long long)st.st_size,
-					 (long long)st.st_mtime);
-			free(p);
-			break;
-		}
-		free(p);
-	}
-	if (!qemu)
-		return NULL;
-	{
-		char *path = xasprintf("%s/accel/%s-%s-%s", r->o->cache_dir, r->s.arch.name,
-				       u.release, qemu);
-
-		free(qemu);
-		return path;
-	}
-}
-
-static enum qemu_accel choose_accel(struct run *r)
-{
-	struct utsname u;
-	struct strbuf sb = STRBUF_INIT;
-	enum qemu_accel a = QEMU_ACCEL_TCG;
-	int native;
-
-	if (uname(&u) < 0)
-		return a;
-	/* the arch table's native column: the host this arch's KVM runs on */
-	native = r->s.arch.native[0] && !strcmp(u.machine, r->s.arch.native);
-	if (!native)
-		return a;
-	if (userns_active()) {
-		info("accel: tcg (KVM is not used in a user namespace)");
-		return a;
-	}
-	if (access("/dev/kvm", R_OK | W_OK) != 0)
-		return a;
-	free(r->accel_cache);
-	r->accel_cache = accel_cache_path(r);
-	if (r->accel_cache && strbuf_read_file(&sb, r->accel_cache) == 0) {
-		strbuf_rtrim(&sb);
-		a = !strcmp(sb.buf, "kvm") ? QEMU_ACCEL_KVM : QEMU_ACCEL_TCG;
-		info("accel: %s (cached probe %s)", sb.buf, r->accel_cache);
-	} else {
-		a = QEMU_ACCEL_KVM;
-		r->accel_probing = 1;
-		info("accel: probing KVM with this boot");
-	}
-	strbuf_release(&sb);
-	return a;
-}
-
-static void accel_remember(struct run *r, const char *answer)
-{
-	char *tmp;
-	FILE *fp;
-
-	if (!r->accel_probing || !r->accel_cache)
-		return;
-	r->accel_probing = 0;
-	tmp = xasprintf("%s.tmp.%d", r->accel_cache, (int)getpid());
-	{
-		char *dir = xstrdup(r->accel_cache);
-
-		*strrchr(dir, '/') = '\0';
-		mkdir_p(dir);
-		free(dir);
-	}
-	fp = fopen(tmp, "we");
-	if (fp && fprintf(fp, "%s\n", answer) > 0 && fclose(fp) == 0)
-		rename(tmp, r->accel_cache);
-	else if (fp)
-		fclose(fp);
-	free(tmp);
-	json_object_set_new(r->rep.versions, "accel_probe", json_string(answer));
-}
-
 static int step_qemu(struct run *r, const char *initrd, const char *flash)
 {
 	struct qemu_config cfg = { 0 };
@@ -668,7 +573,7 @@ static int step_qemu(struct run *r, const char *initrd, const char *flash)
 	if (!r->initrd) {
 		r->initrd = xstrdup(initrd);
 		r->flash = xstrdup(flash);
-		r->accel = choose_accel(r);
+		r->accel = accel_choose(&r->probe, &r->s.arch, r->o->cache_dir);
 	}
 	cfg.kernel = kernel;
 	cfg.initrd = r->initrd;
@@ -806,19 +711,26 @@ static void speed_record(struct run *r, double boot_s)
 	free(path);
 }
 
+/* File the KVM probe's answer; the summary says what this boot probed. */
+static void remember_accel(struct run *r, const char *answer)
+{
+	if (accel_remember(&r->probe, answer))
+		json_object_set_new(r->rep.versions, "accel_probe", json_string(answer));
+}
+
 /* Wait for the guest agent: the VM has booted when it says hello. */
 static int step_boot_wait(struct run *r)
 {
 	char *sock = xasprintf("%s/agent.sock", r->workdir);
 	double left = scaled(&r->s, 120000) / 1000.0 - (now_s() - r->t_boot);
 
-	if (r->accel_probing) {
+	if (r->probe.probing) {
 		/* a broken KVM makes QEMU die at once; a working one boots in seconds */
 		if (proc_wait(r->qemu, 2000, NULL) == 1)
 			r->s.router = agent_connect(sock, scaled(&r->s, 30000));
 		if (!r->s.router) {
 			warning("accel: KVM did not boot this guest; falling back to TCG");
-			accel_remember(r, "tcg");
+			remember_accel(r, "tcg");
 			proc_stop(r->qemu, 2000);
 			r->accel = QEMU_ACCEL_TCG;
 			unlink(sock);
@@ -827,7 +739,7 @@ static int step_boot_wait(struct run *r)
 				return -1;
 			}
 		} else {
-			accel_remember(r, "kvm");
+			remember_accel(r, "kvm");
 		}
 	}
 	if (!r->s.router)
@@ -1972,7 +1884,7 @@ release:
 	free(r.logdir);
 	free(r.workdir);
 	free(r.s.upstream_dns_log);
-	free(r.accel_cache);
+	accel_probe_release(&r.probe);
 	free(r.initrd);
 	free(r.flash);
 	free(r.console);
