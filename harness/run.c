@@ -9,7 +9,7 @@
 
 #include "accel.h"
 #include "agent.h"
-#include "bench.h"
+#include "calibrate.h"
 #include "canary.h"
 #include "clierr.h"
 #include "files.h"
@@ -598,12 +598,6 @@ static int step_qemu(struct run *r, const char *initrd, const char *flash)
 }
 
 /*
- * Timeouts follow the arch's measured speed: each boot's time is kept per
- * arch in the cache (the last few), and every timeout of a run scales by
- * the median over BOOT_REF_S, never below 1 nor above 4, times any
- * --timeout-scale the user gave.
- */
-/*
  * While waiting for the guest agent: a QEMU that exited, or a kernel that
  * panicked on the console, will never answer; say so at once.
  */
@@ -633,82 +627,6 @@ static int guest_may_come_up(void *arg, struct strbuf *why)
 	strbuf_release(&text);
 	strbuf_release(&hits);
 	return alive;
-}
-
-#define BOOT_REF_S 6.0
-#define SPEED_KEEP 5
-
-static char *speed_path(const struct run *r)
-{
-	return r->o->cache_dir ? xasprintf("%s/speed/%s", r->o->cache_dir, r->s.arch.name) : NULL;
-}
-
-static size_t speed_load(const struct run *r, double *v, size_t max)
-{
-	char *path = speed_path(r);
-	struct strbuf sb = STRBUF_INIT;
-	size_t n = 0;
-
-	if (path && strbuf_read_file(&sb, path) == 0) {
-		for (char *p = sb.buf, *end; p && *p && n < max; p = end) {
-			double d = strtod(p, &end);
-
-			if (end == p)
-				break;
-			if (d > 0 && d < 3600)
-				v[n++] = d;
-		}
-	}
-	strbuf_release(&sb);
-	free(path);
-	return n;
-}
-
-static void speed_scale(struct run *r)
-{
-	double v[SPEED_KEEP], f = 1.0;
-	size_t n = speed_load(r, v, SPEED_KEEP);
-	struct bench_stats st;
-
-	if (bench_stats(v, n, &st) == 0) {
-		f = st.median / BOOT_REF_S;
-		f = f < 1 ? 1 : f > 4 ? 4 : f;
-	}
-	r->scale = r->o->timeout_scale * f;
-	r->s.timeout_scale = r->scale;
-	json_object_set_new(r->rep.timings, "timeout_scale", json_real(r->scale));
-	info("timeouts scaled by %.2f (%s)", r->scale,
-	     n ? "median of this arch's recent boots" : "no boots measured yet");
-}
-
-static void speed_record(struct run *r, double boot_s)
-{
-	double v[SPEED_KEEP];
-	size_t n = speed_load(r, v, SPEED_KEEP);
-	char *path = speed_path(r), *tmp;
-	FILE *fp;
-
-	if (!path)
-		return;
-	tmp = xasprintf("%s.tmp.%d", path, (int)getpid());
-	{
-		char *dir = xstrdup(path);
-
-		*strrchr(dir, '/') = '\0';
-		mkdir_p(dir);
-		free(dir);
-	}
-	fp = fopen(tmp, "we");
-	if (fp) {
-		/* keep the newest SPEED_KEEP - 1 plus this one */
-		for (size_t i = n >= SPEED_KEEP ? 1 : 0; i < n; i++)
-			fprintf(fp, "%.3f\n", v[i]);
-		fprintf(fp, "%.3f\n", boot_s);
-		if (fclose(fp) == 0)
-			rename(tmp, path);
-	}
-	free(tmp);
-	free(path);
 }
 
 /* File the KVM probe's answer; the summary says what this boot probed. */
@@ -751,7 +669,7 @@ static int step_boot_wait(struct run *r)
 	info("guest: %s", agent_hello(r->s.router)->uname);
 	if (!r->boots++) {
 		json_object_set_new(r->rep.timings, "boot_s", json_real(now_s() - r->t_boot));
-		speed_record(r, now_s() - r->t_boot);
+		calibrate_record(r->o->cache_dir, r->s.arch.name, now_s() - r->t_boot);
 		json_object_set_new(r->pre, "boot", json_true());
 	}
 	progress("boot", "agent ready after %.1f s", now_s() - r->t_boot);
@@ -1696,8 +1614,9 @@ int run_gate(const struct run_opts *o)
 		code = RUN_USAGE;
 		goto report;
 	}
-	r.scale = o->timeout_scale;
-	speed_scale(&r);
+	r.scale = calibrate_scale(o->cache_dir, r.s.arch.name, o->timeout_scale);
+	r.s.timeout_scale = r.scale;
+	json_object_set_new(r.rep.timings, "timeout_scale", json_real(r.scale));
 	/* before any thread or child: a user enters its own namespaces here */
 	if (userns_enter() < 0 || lab_preflight() < 0) {
 		code = RUN_ENV;
