@@ -6,12 +6,14 @@
  * stack, so each exit path tears down.
  */
 #include "run.h"
+#include "runner.h"
 
 #include "accel.h"
 #include "agent.h"
 #include "calibrate.h"
 #include "canary.h"
 #include "clierr.h"
+#include "faults.h"
 #include "files.h"
 #include "headscale.h"
 #include "image.h"
@@ -44,63 +46,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define GUEST_BUSYBOX GUEST_DIR "/bin/busybox"
-#define GUEST_RUN     GUEST_DIR "/run"
-#define GUEST_CA      GUEST_RUN "/lab-ca.crt"
-#define GUEST_TS_LOG  GUEST_RUN "/tailscaled.log"
-#define TS_CLI        "/usr/local/bin/tailscale"
-/* RouterOS restart-interval=10s with restart-policy=on-failure. */
-#define RESTART_MS 10000
-
-/* Everything one run holds; torn down by the undo stack. */
-struct run {
-	const struct run_opts *o;
-	struct report rep;
-	struct scenario s;
-	struct lab lab;
-	struct headscale hs;
-	struct peers peers;
-	int have_peers;
-	struct image img;
-	int have_img;
-	struct proc *qemu;
-	char *workdir;
-	char *logdir;
-	char hostname[64];
-	pid_t ts_pid;
-	double t_step;
-	double t_boot;
-	double scale; /* every timeout's factor: user's times the arch's speed */
-	enum qemu_accel accel;
-	struct accel_probe probe;
-	char *initrd, *flash;
-	json_t *pre;               /* preconditions object inside the summary */
-	json_t *health;            /* warnings tailscale status reported */
-	unsigned boots;            /* VM boots so far (restart-persistence boots it again) */
-	char *console;             /* the running VM's console log */
-	unsigned lives;            /* tailscaled lives ended by a planned restart */
-	const char *life_sig;      /* the first ended life's sentinel failure */
-	const char *canary_now;    /* the canary running, for fault injection */
-	struct strbuf life_detail; /* every ended life's sentinel evidence */
-	char *policy;              /* headscale policy in fixtures/headscale/ */
-	int router_nat6;           /* the router masquerades IPv6 on its WAN (lab_side) */
-	char *key;                 /* the run's key (runkey.h), NULL when an input is unreadable */
-	json_t *manifest;          /* image/build.sh's manifest.json of this image, or NULL */
-	char *manifest_path;
-};
-
 static void power_off(struct run *r);
-
-/* The run that owns a scenario (canaries get the scenario only). */
-static struct run *run_of(struct scenario *s)
-{
-	return (struct run *)((char *)s - offsetof(struct run, s));
-}
-
-static double now_s(void)
-{
-	return log_elapsed_s();
-}
 
 static void step_begin(struct run *r, const char *name, const char *what)
 {
@@ -143,13 +89,13 @@ static int prepare_outdir(struct run *r)
 	return 0;
 }
 
-static char *logpath(const struct run *r, const char *name)
+char *run_logpath(const struct run *r, const char *name)
 {
 	return xasprintf("%s/%s", r->logdir, name);
 }
 
 /* Run a busybox shell script in the guest; requires exit 0. */
-static int guest_sh(struct run *r, const char *script, int timeout_ms, struct strbuf *out)
+int guest_sh(struct run *r, const char *script, int timeout_ms, struct strbuf *out)
 {
 	const char *argv[] = { GUEST_BUSYBOX, "sh", "-c", script, NULL };
 	struct agent_cmd cmd = { .argv = argv, .timeout_ms = timeout_ms };
@@ -502,7 +448,7 @@ static void start_captures(struct run *r)
 		{ r->lab.inet, r->lab.inet_br, "inet" },
 		{ r->lab.routeros, r->lab.containers, "containers" },
 	};
-	char *dir = logpath(r, "pcap");
+	char *dir = run_logpath(r, "pcap");
 
 	if (mkdir_p(dir) < 0) {
 		warning("no packet captures: cannot create '%s'", dir);
@@ -531,7 +477,7 @@ static void start_captures(struct run *r)
 /* A passing run keeps no captures: they only serve a failure's reader. */
 static void drop_captures(struct run *r)
 {
-	char *dir = logpath(r, "pcap");
+	char *dir = run_logpath(r, "pcap");
 
 	rm_rf(dir);
 	free(dir);
@@ -548,7 +494,7 @@ static int step_lab(struct run *r)
 	r->s.lab = &r->lab;
 	start_captures(r);
 	zone = xasprintf("%s/zones/canary.test.zone", r->o->fixtures);
-	dnslog = logpath(r, "dns-upstream.log");
+	dnslog = run_logpath(r, "dns-upstream.log");
 	dns = lab_start_dnsd(r->o->dnsd, r->lab.inet, LAB_DNS_UPSTREAM, zone, dnslog, LAB_DNSD_RA);
 	free(zone);
 	r->s.upstream_dns_log = dnslog;
@@ -564,8 +510,8 @@ static int step_qemu(struct run *r, const char *initrd, const char *flash)
 	char *kernel = xasprintf("%s/vmlinuz", r->o->kernel_dir);
 	char *sock = xasprintf("%s/agent.sock", r->workdir);
 	char *console = r->boots ? xasprintf("%s/console.boot%u.log", r->logdir, r->boots + 1)
-				 : logpath(r, "console.log");
-	char *qlog = logpath(r, "qemu.log");
+				 : run_logpath(r, "console.log");
+	char *qlog = run_logpath(r, "qemu.log");
 
 	free(r->console);
 	r->console = xstrdup(console); /* the live one, for guest_may_come_up() */
@@ -616,7 +562,7 @@ static int guest_may_come_up(void *arg, struct strbuf *why)
 			    strrchr(console, '/') + 1, hits.buf);
 		alive = 0;
 	} else if (r->qemu && proc_running(r->qemu, &status) == 0) {
-		char how[32], *qlog = logpath(r, "qemu.log");
+		char how[32], *qlog = run_logpath(r, "qemu.log");
 
 		strbuf_addf(why, "QEMU exited (%s) with the guest not answering; its log:\n",
 			    proc_describe_status(status, how, sizeof(how)));
@@ -700,7 +646,7 @@ static int step_headscale(struct run *r, char **authkey)
 	char *tls = xasprintf("%s/pki", r->workdir);
 	char *tmpl = xasprintf("%s/headscale/config.yaml.in", r->o->fixtures);
 	char *policy = xasprintf("%s/headscale/%s", r->o->fixtures, r->policy);
-	char *hlog = logpath(r, "headscale.log");
+	char *hlog = run_logpath(r, "headscale.log");
 	uint64_t uid;
 	int ret = -1;
 
@@ -1022,34 +968,6 @@ static int selected(const struct run_opts *o, const char *name)
 	return 0;
 }
 
-/*
- * Fault injection for the harness's own robustness checks (tests/
- * robustness.sh), never set in a gate run: TSCANARY_FAULT=hang:NAME makes
- * canary NAME wait forever (only the watchdog ends it); panic:NAME crashes
- * the router's kernel just before canary NAME runs; freeze:NAME stops the
- * VM (SIGSTOP to QEMU) then; noboot:NAME makes a VM reboot that canary
- * NAME asks for fail to come up (its QEMU is not started again).
- */
-static const char *fault_for(const char *kind, const char *canary)
-{
-	const char *f = getenv("TSCANARY_FAULT");
-	size_t n = strlen(kind);
-
-	if (!f || strncmp(f, kind, n) || f[n] != ':' || strcmp(f + n + 1, canary))
-		return NULL;
-	warning("fault injection: %s", f);
-	return f;
-}
-
-static int hang_forever(struct scenario *s, struct canary_outcome *out)
-{
-	(void)s;
-	(void)out;
-	while (!interrupted())
-		poll(NULL, 0, 200);
-	return -1;
-}
-
 static int restart_router(struct scenario *s, const struct router_restart *rq,
 			  struct router_restart_result *res);
 
@@ -1099,15 +1017,11 @@ static int run_part(struct run *r, const struct canary *c, enum canary_part part
 	double t0;
 	int ret;
 
-	if (part != PART_AFTER) {
-		if (fault_for("panic", c->name))
-			guest_sh(r, "echo c > /proc/sysrq-trigger", 3000, NULL);
-		if (fault_for("freeze", c->name) && r->qemu)
-			kill(proc_pid(r->qemu), SIGSTOP); /* the whole VM stops answering */
-	}
+	if (part != PART_AFTER)
+		fault_before_canary(r, c->name);
 	t0 = watch_begin(r, c, *spent);
 	if (fault_for("hang", c->name))
-		ret = hang_forever(&r->s, out);
+		ret = fault_hang(&r->s, out);
 	else if (part == PART_BEFORE)
 		ret = c->before(&r->s, out);
 	else if (part == PART_AFTER)
@@ -1249,7 +1163,7 @@ static void keep_ts_log(struct run *r, const char *name, struct strbuf *log)
 
 	if (agent_read_file(r->s.router, GUEST_TS_LOG, 16 << 20, log, NULL) < 0)
 		return;
-	path = logpath(r, name);
+	path = run_logpath(r, name);
 	fp = fopen(path, "we");
 	if (fp) {
 		fwrite(strbuf_str(log), 1, log->len, fp);
@@ -1398,7 +1312,7 @@ static int restart_router(struct scenario *s, const struct router_restart *rq,
 
 static void dump_json(struct run *r, const char *name, json_t *j)
 {
-	char *path = logpath(r, name);
+	char *path = run_logpath(r, name);
 
 	if (j && json_dump_file(j, path, JSON_INDENT(2)) < 0)
 		warning("cannot write '%s'", path);
@@ -1408,7 +1322,7 @@ static void dump_json(struct run *r, const char *name, json_t *j)
 
 static void dump_text(struct run *r, const char *name, const struct strbuf *sb)
 {
-	char *path = logpath(r, name);
+	char *path = run_logpath(r, name);
 	FILE *fp = fopen(path, "we");
 
 	if (!fp || fwrite(strbuf_str(sb), 1, sb->len, fp) != sb->len)
@@ -1596,7 +1510,7 @@ int run_gate(const struct run_opts *o)
 	if (prepare_outdir(&r) < 0)
 		return RUN_ENV;
 	r.s.logdir = r.logdir;
-	runlog = logpath(&r, "run.log");
+	runlog = run_logpath(&r, "run.log");
 	logfp = fopen(runlog, "we");
 	free(runlog);
 	log_set_file(logfp);

@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The runner's private header: the state of one run (struct run) and the
+ * steps and helpers the runner's files share (run.c, the run's steps;
+ * faults.c, restart.c, sentinel.c, bundle.c). Nothing below the runner
+ * layer includes it.
+ */
+#ifndef TSCANARY_RUNNER_H
+#define TSCANARY_RUNNER_H
+
+#include "accel.h"
+#include "headscale.h"
+#include "image.h"
+#include "lab.h"
+#include "log.h"
+#include "peers.h"
+#include "qemu.h"
+#include "report.h"
+#include "run.h"
+#include "scenario.h"
+#include "strbuf.h"
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#define GUEST_BUSYBOX GUEST_DIR "/bin/busybox"
+#define GUEST_RUN     GUEST_DIR "/run"
+#define GUEST_CA      GUEST_RUN "/lab-ca.crt"
+#define GUEST_TS_LOG  GUEST_RUN "/tailscaled.log"
+#define TS_CLI        "/usr/local/bin/tailscale"
+/* RouterOS restart-interval=10s with restart-policy=on-failure. */
+#define RESTART_MS 10000
+
+/* Everything one run holds; torn down by the undo stack. */
+struct run {
+	const struct run_opts *o;
+	struct report rep;
+	struct scenario s;
+	struct lab lab;
+	struct headscale hs;
+	struct peers peers;
+	int have_peers;
+	struct image img;
+	int have_img;
+	struct proc *qemu;
+	char *workdir;
+	char *logdir;
+	char hostname[64];
+	pid_t ts_pid;
+	double t_step;
+	double t_boot;
+	double scale; /* every timeout's factor: user's times the arch's speed */
+	enum qemu_accel accel;
+	struct accel_probe probe;
+	char *initrd, *flash;
+	json_t *pre;               /* preconditions object inside the summary */
+	json_t *health;            /* warnings tailscale status reported */
+	unsigned boots;            /* VM boots so far (restart-persistence boots it again) */
+	char *console;             /* the running VM's console log */
+	unsigned lives;            /* tailscaled lives ended by a planned restart */
+	const char *life_sig;      /* the first ended life's sentinel failure */
+	const char *canary_now;    /* the canary running, for fault injection */
+	struct strbuf life_detail; /* every ended life's sentinel evidence */
+	char *policy;              /* headscale policy in fixtures/headscale/ */
+	int router_nat6;           /* the router masquerades IPv6 on its WAN (lab_side) */
+	char *key;                 /* the run's key (runkey.h), NULL when an input is unreadable */
+	json_t *manifest;          /* image/build.sh's manifest.json of this image, or NULL */
+	char *manifest_path;
+};
+
+/* The run that owns a scenario (canaries get the scenario only). */
+static inline struct run *run_of(struct scenario *s)
+{
+	return (struct run *)((char *)s - offsetof(struct run, s));
+}
+
+static inline double now_s(void)
+{
+	return log_elapsed_s();
+}
+
+/* logs/<name> of this run (caller frees). */
+char *run_logpath(const struct run *r, const char *name);
+/* Run a busybox shell script in the guest; requires exit 0. */
+int guest_sh(struct run *r, const char *script, int timeout_ms, struct strbuf *out);
+
+#endif
