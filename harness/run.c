@@ -20,14 +20,15 @@
 #include "image.h"
 #include "lab.h"
 #include "log.h"
-#include "node.h"
 #include "peers.h"
 #include "pki.h"
 #include "proc.h"
 #include "qemu.h"
 #include "report.h"
+#include "restart.h"
 #include "runkey.h"
 #include "scenario.h"
+#include "sentinel.h"
 #include "strbuf.h"
 #include "tailnet.h"
 #include "undo.h"
@@ -35,19 +36,15 @@
 #include "variant.h"
 #include "verdict.h"
 
-#include <errno.h>
 #include <poll.h>
 #include <stddef.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-
-static void power_off(struct run *r);
 
 static void step_begin(struct run *r, const char *name, const char *what)
 {
@@ -455,7 +452,7 @@ static int step_lab(struct run *r)
 	return 0;
 }
 
-static int step_qemu(struct run *r, const char *initrd, const char *flash)
+int step_qemu(struct run *r, const char *initrd, const char *flash)
 {
 	struct qemu_config cfg = { 0 };
 	char *kernel = xasprintf("%s/vmlinuz", r->o->kernel_dir);
@@ -498,7 +495,7 @@ static int step_qemu(struct run *r, const char *initrd, const char *flash)
  * While waiting for the guest agent: a QEMU that exited, or a kernel that
  * panicked on the console, will never answer; say so at once.
  */
-static int guest_may_come_up(void *arg, struct strbuf *why)
+int guest_may_come_up(void *arg, struct strbuf *why)
 {
 	struct run *r = arg;
 	const char *console = r->console ? r->console : "";
@@ -534,7 +531,7 @@ static void remember_accel(struct run *r, const char *answer)
 }
 
 /* Wait for the guest agent: the VM has booted when it says hello. */
-static int step_boot_wait(struct run *r)
+int step_boot_wait(struct run *r)
 {
 	char *sock = xasprintf("%s/agent.sock", r->workdir);
 	double left = scaled(&r->s, 120000) / 1000.0 - (now_s() - r->t_boot);
@@ -630,7 +627,7 @@ out:
 }
 
 /* The "container host" part: network, resolv.conf, hostname, CA, as RouterOS gives. */
-static int step_configure_guest(struct run *r)
+int step_configure_guest(struct run *r)
 {
 	struct strbuf sb = STRBUF_INIT, ca = STRBUF_INIT;
 	char *ca_path = xasprintf("%s/pki/ca.crt", r->workdir);
@@ -673,7 +670,7 @@ static int step_configure_guest(struct run *r)
 }
 
 /* Start the image's ENTRYPOINT + CMD with its ENV plus the container envs. */
-static int step_start_entrypoint(struct run *r, const char *const *extra_env)
+int step_start_entrypoint(struct run *r, const char *const *extra_env)
 {
 	size_t n = 0, ne = 0;
 	const char **env;
@@ -711,7 +708,7 @@ static int step_start_entrypoint(struct run *r, const char *const *extra_env)
 	return ret;
 }
 
-static int wait_guest_socket(struct run *r, int timeout_ms)
+int wait_guest_socket(struct run *r, int timeout_ms)
 {
 	double deadline = now_s() + timeout_ms / 1000.0;
 	const char *argv[] = { GUEST_BUSYBOX, "test", "-S", ROUTER_TS_SOCKET, NULL };
@@ -753,8 +750,8 @@ static int health_blocks_online(const char *w)
  * after a restart without a key nothing else will log it in.
  */
 #define ONLINE_POLL_MS 250
-static int wait_online(struct run *r, int timeout_ms, int login_grace_ms, struct hs_node *node,
-		       char *state_out, size_t state_len)
+int wait_online(struct run *r, int timeout_ms, int login_grace_ms, struct hs_node *node,
+		char *state_out, size_t state_len)
 {
 	double t0 = now_s(), deadline = t0 + timeout_ms / 1000.0, login_since = 0;
 	char state_buf[32] = "";
@@ -919,26 +916,12 @@ static int selected(const struct run_opts *o, const char *name)
 	return 0;
 }
 
-static int restart_router(struct scenario *s, const struct router_restart *rq,
-			  struct router_restart_result *res);
-
-/* A canary's share of the work: all of it, or one half around its restart. */
-enum canary_part { PART_RUN, PART_BEFORE, PART_AFTER };
-
-/* What a canary that restarts the router carries from its first half to its second. */
-struct canary_slot {
-	const struct canary *c;
-	struct canary_outcome out;
-	double spent; /* seconds so far, the restart's included for its owner */
-	int ret;      /* before(): 1 wants the restart, 0 verdict in, -1 error */
-};
-
 /*
  * The watchdog over c's work: armed with what is left of its timeout after
  * spent seconds; a canary stuck past it is stopped, not waited for.
  * Returns the start time for watch_end().
  */
-static double watch_begin(struct run *r, const struct canary *c, double spent)
+double watch_begin(struct run *r, const struct canary *c, double spent)
 {
 	double left = c->timeout_s * r->scale - spent;
 
@@ -948,8 +931,8 @@ static double watch_begin(struct run *r, const struct canary *c, double spent)
 }
 
 /* Disarm it: a fired watchdog fails out as a timeout; the time goes into *spent. */
-static void watch_end(struct run *r, const struct canary *c, struct canary_outcome *out, double t0,
-		      double *spent)
+void watch_end(struct run *r, const struct canary *c, struct canary_outcome *out, double t0,
+	       double *spent)
 {
 	if (deadline_expired() && !out->timed_out) {
 		out->timed_out = 1;
@@ -961,9 +944,9 @@ static void watch_end(struct run *r, const struct canary *c, struct canary_outco
 }
 
 /* Run one part of c under its watchdog; its return, its seconds added to *spent. */
-static int run_part(struct run *r, const struct canary *c, enum canary_part part,
-		    struct canary_outcome *out, double *spent, int restarted,
-		    const struct router_restart_result *res)
+int run_part(struct run *r, const struct canary *c, enum canary_part part,
+	     struct canary_outcome *out, double *spent, int restarted,
+	     const struct router_restart_result *res)
 {
 	double t0;
 	int ret;
@@ -984,8 +967,8 @@ static int run_part(struct run *r, const struct canary *c, enum canary_part part
 }
 
 /* Judge what a canary's run came to and report it. */
-static void finish_canary(struct run *r, const struct canary *c, struct canary_outcome *out,
-			  int ret, double d)
+void finish_canary(struct run *r, const struct canary *c, struct canary_outcome *out, int ret,
+		   double d)
 {
 	if (ret < 0)
 		canary_fail(out, "harness-error", "the canary could not run (see run.log)");
@@ -1001,73 +984,6 @@ static void finish_canary(struct run *r, const struct canary *c, struct canary_o
 	strbuf_release(&out->signature);
 	strbuf_release(&out->summary);
 	strbuf_release(&out->detail);
-}
-
-/*
- * The canaries that restart the router (before() and after() around the
- * restart their registry entry asks for): each one's before() in registry
- * order, one restart that is a reboot if any asks for one and carries
- * every extra_env, then each after(). Selected together they share that
- * restart; its time counts for the canary that asked for its kind (the
- * reboot's, else the first), under that canary's watchdog.
- */
-#define RESTART_ENV_MAX 16
-static void run_restart_group(struct run *r, struct canary_slot *g, size_t n)
-{
-	const char *env[RESTART_ENV_MAX + 1];
-	struct router_restart rq = { 0 };
-	struct router_restart_result res = { 0 };
-	struct canary_slot *owner = NULL;
-	size_t ne = 0;
-	int restarted = -1;
-
-	for (size_t k = 0; k < n; k++) {
-		g[k].out.figures = json_object();
-		progress("canary", "%s (%s): up to the restart%s", g[k].c->name,
-			 canary_where_name(g[k].c->where), n > 1 ? " it shares" : "");
-		g[k].ret = run_part(r, g[k].c, PART_BEFORE, &g[k].out, &g[k].spent, 0, NULL);
-		if (g[k].ret <= 0 || g[k].out.timed_out)
-			continue;
-		if (!owner || (g[k].c->restart.reboot && !rq.reboot))
-			owner = &g[k];
-		rq.reboot |= g[k].c->restart.reboot;
-		for (const char *const *e = g[k].c->restart.extra_env;
-		     e && *e && ne < RESTART_ENV_MAX; e++)
-			env[ne++] = *e;
-	}
-	env[ne] = NULL;
-	rq.extra_env = ne ? env : NULL;
-	if (owner) {
-		double t0 = watch_begin(r, owner->c, owner->spent);
-
-		restarted = restart_router(&r->s, &rq, &res);
-		watch_end(r, owner->c, &owner->out, t0, &owner->spent);
-	}
-	for (size_t k = 0; k < n; k++) {
-		struct canary_slot *m = &g[k];
-
-		if (m->ret > 0 && !m->out.timed_out) {
-			if (m != owner)
-				strbuf_addf(&m->out.detail,
-					    "the restart was shared with %s (%s, %.1f s "
-					    "to online)\n",
-					    owner->c->name,
-					    rq.reboot ? "a reboot" : "a container restart",
-					    res.online_s);
-			progress("canary", "%s (%s): after the restart", m->c->name,
-				 canary_where_name(m->c->where));
-			if (!r->s.router && m != owner) {
-				/* a planned restart that failed took the VM with it */
-				canary_fail(&m->out, "agent-lost",
-					    "the router VM is gone (a planned restart failed)");
-				m->ret = 0;
-			} else {
-				m->ret = run_part(r, m->c, PART_AFTER, &m->out, &m->spent,
-						  restarted, &res);
-			}
-		}
-		finish_canary(r, m->c, &m->out, m->ret, m->spent);
-	}
 }
 
 static void run_canaries(struct run *r)
@@ -1106,162 +1022,7 @@ static void run_canaries(struct run *r)
 	}
 }
 
-/* Keep the guest's tailscaled log with the run's logs, as logs/<name>. */
-static void keep_ts_log(struct run *r, const char *name, struct strbuf *log)
-{
-	char *path;
-	FILE *fp;
-
-	if (agent_read_file(r->s.router, GUEST_TS_LOG, 16 << 20, log, NULL) < 0)
-		return;
-	path = run_logpath(r, name);
-	fp = fopen(path, "we");
-	if (fp) {
-		fwrite(strbuf_str(log), 1, log->len, fp);
-		fclose(fp);
-	}
-	free(path);
-}
-
-/* The sentinel's judgement of the running tailscaled life; 1 when it holds. */
-static int judge_life(struct run *r, const char *log_name, struct strbuf *detail, const char **sig)
-{
-	struct strbuf log = STRBUF_INIT;
-	int holds;
-
-	if (!r->s.router) {
-		*sig = "agent-lost";
-		strbuf_addstr(detail, "the router VM is gone (a planned restart failed)\n");
-		return 0;
-	}
-	holds = sentinel_holds(&r->s, (int)r->ts_pid, GUEST_TS_LOG, detail, sig);
-
-	keep_ts_log(r, log_name, &log);
-	strbuf_release(&log);
-	return holds > 0;
-}
-
-/*
- * The run-level sentinel: each tailscaled life (one per planned restart)
- * kept one pid and logged no panic; the last one still runs.
- */
-static void check_sentinel(struct run *r)
-{
-	struct strbuf detail = STRBUF_INIT;
-	struct agent_status st;
-	const char *sig = NULL;
-	int holds;
-
-	if (r->s.router && agent_status(r->s.router, NULL, &st) == 0) {
-		if (st.vmrss_kib >= 0)
-			json_object_set_new(r->rep.metrics, "tailscaled_rss_kib",
-					    json_integer(st.vmrss_kib));
-		if (st.vmhwm_kib >= 0)
-			json_object_set_new(r->rep.metrics, "tailscaled_hwm_kib",
-					    json_integer(st.vmhwm_kib));
-	}
-	if (r->lives)
-		strbuf_addf(&detail, "%slife %u (logs/tailscaled.log): ", r->life_detail.buf,
-			    r->lives + 1);
-	holds = judge_life(r, "tailscaled.log", &detail, &sig);
-	if (!holds && sig && !strcmp(sig, "agent-lost")) {
-		/* the agent went silent: say whether the guest's kernel died */
-		struct strbuf why = STRBUF_INIT;
-
-		if (!guest_may_come_up(r, &why) && strstr(why.buf, "panicked")) {
-			sig = "guest-panic";
-			strbuf_addf(&detail, "%s\n", why.buf);
-		}
-		strbuf_release(&why);
-	}
-	if (r->lives) {
-		if (holds && r->life_sig) {
-			holds = 0;
-			sig = r->life_sig;
-		}
-	}
-	report_add(&r->rep, "sentinel", holds ? VERDICT_PASS : VERDICT_FAIL, 0, 0,
-		   holds ? NULL : sig,
-		   holds                        ? ""
-		   : !strcmp(sig, "panic")      ? "tailscaled panicked (see detail)"
-		   : !strcmp(sig, "restart")    ? "tailscaled restarted during the run"
-		   : !strcmp(sig, "agent-lost") ? "the guest agent did not answer"
-		   : !strcmp(sig, "guest-panic")
-			   ? "the router's kernel panicked (see detail, console.log)"
-			   : "tailscaled's log could not be read",
-		   detail.buf, NULL);
-	strbuf_release(&detail);
-}
-
-/* A planned restart ends a tailscaled life: judge it now, keep its log. */
-static void end_life(struct run *r)
-{
-	struct strbuf detail = STRBUF_INIT;
-	const char *sig = NULL;
-	char name[64];
-
-	r->lives++;
-	snprintf(name, sizeof(name), "tailscaled.life%u.log", r->lives);
-	if (!judge_life(r, name, &detail, &sig) && !r->life_sig)
-		r->life_sig = sig;
-	strbuf_rtrim(&detail);
-	strbuf_addf(&r->life_detail, "life %u (logs/%s): %s\n", r->lives, name, detail.buf);
-	strbuf_release(&detail);
-}
-
-static int restart_router(struct scenario *s, const struct router_restart *rq,
-			  struct router_restart_result *res)
-{
-	struct run *r = run_of(s);
-	struct hs_node node = { 0 };
-	double t0;
-	int ret = -1;
-
-	memset(res, 0, sizeof(*res));
-	end_life(r);
-	if (rq->reboot) {
-		char *sock = xasprintf("%s/agent.sock", r->workdir);
-
-		progress("restart", "powering the router VM off (flash kept)");
-		power_off(r);
-		if (r->qemu && proc_wait(r->qemu, 1000, NULL) == 1)
-			proc_stop(r->qemu, 5000);
-		unlink(sock);
-		free(sock);
-		t0 = now_s();
-		if (r->canary_now && fault_for("noboot", r->canary_now))
-			return error("the router VM did not start again (fault injection)");
-		if (step_qemu(r, r->initrd, r->flash) < 0 || step_boot_wait(r) < 0 ||
-		    step_configure_guest(r) < 0)
-			return -1;
-		res->boot_s = now_s() - t0;
-	} else {
-		const char *const empty = "";
-
-		progress("restart", "restarting the router's container");
-		if (agent_stop_child(r->s.router, 10000) < 0 ||
-		    agent_write_file(r->s.router, GUEST_TS_LOG, 0644, empty, 0) < 0)
-			return -1;
-	}
-	t0 = now_s();
-	if (step_start_entrypoint(r, rq->extra_env) < 0 ||
-	    wait_guest_socket(r, scaled(&r->s, 60000)) < 0)
-		return -1;
-	if (wait_online(r, scaled(&r->s, 90000), scaled(&r->s, 15000), &node, res->backend_state,
-			sizeof(res->backend_state)) == 0) {
-		res->online = 1;
-		res->node_id = node.id;
-		snprintf(res->ip4, sizeof(res->ip4), "%s", node.ipv4 ? node.ipv4 : "");
-	}
-	res->online_s = now_s() - t0;
-	progress("restart", "router %s after %.1f s (%s)", res->online ? "online" : "NOT online",
-		 res->online_s, res->backend_state[0] ? res->backend_state : "no state");
-	ret = 0;
-	hs_node_release(&node);
-	return ret;
-}
-
-static void power_off(struct run *r)
+void power_off(struct run *r)
 {
 	if (!r->s.router)
 		return;

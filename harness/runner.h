@@ -84,4 +84,44 @@ char *run_logpath(const struct run *r, const char *name);
 /* Run a busybox shell script in the guest; requires exit 0. */
 int guest_sh(struct run *r, const char *script, int timeout_ms, struct strbuf *out);
 
+/* Start the router VM on initrd and flash (the first boot chooses the accelerator). */
+int step_qemu(struct run *r, const char *initrd, const char *flash);
+/* Wait for the guest agent: the VM has booted when it says hello. */
+int step_boot_wait(struct run *r);
+/* The "container host" part: network, resolv.conf, hostname, CA, as RouterOS gives. */
+int step_configure_guest(struct run *r);
+/* Start the image's ENTRYPOINT + CMD with its ENV plus the container envs. */
+int step_start_entrypoint(struct run *r, const char *const *extra_env);
+/* Wait for tailscaled's socket in the guest. */
+int wait_guest_socket(struct run *r, int timeout_ms);
+struct hs_node;
+/*
+ * Wait until the router is online (tailscaled Running, no blocking health
+ * warning, online in headscale); see run.c.
+ */
+int wait_online(struct run *r, int timeout_ms, int login_grace_ms, struct hs_node *node,
+		char *state_out, size_t state_len);
+/* Power the router VM off and close its agent. */
+void power_off(struct run *r);
+/* While waiting for the guest agent: 0, with why, when it never will answer. */
+int guest_may_come_up(void *arg, struct strbuf *why);
+
+/* A canary's share of the work: all of it, or one half around its restart. */
+enum canary_part { PART_RUN, PART_BEFORE, PART_AFTER };
+struct canary;
+struct canary_outcome;
+struct router_restart_result;
+/* The watchdog over c's work, armed with what is left after spent seconds. */
+double watch_begin(struct run *r, const struct canary *c, double spent);
+/* Disarm it: a fired watchdog fails out as a timeout; the time goes into *spent. */
+void watch_end(struct run *r, const struct canary *c, struct canary_outcome *out, double t0,
+	       double *spent);
+/* Run one part of c under its watchdog; its return, its seconds added to *spent. */
+int run_part(struct run *r, const struct canary *c, enum canary_part part,
+	     struct canary_outcome *out, double *spent, int restarted,
+	     const struct router_restart_result *res);
+/* Judge what a canary's run came to and report it. */
+void finish_canary(struct run *r, const struct canary *c, struct canary_outcome *out, int ret,
+		   double d);
+
 #endif
