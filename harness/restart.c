@@ -105,8 +105,7 @@ int restart_router(struct scenario *s, const struct router_restart *rq,
 		t0 = now_s();
 		if (r->canary_now && fault_for("noboot", r->canary_now))
 			return error("the router VM did not start again (fault injection)");
-		if (step_qemu(r, r->initrd, r->flash) < 0 || step_boot_wait(r) < 0 ||
-		    step_configure_guest(r) < 0)
+		if (step_qemu(r) < 0 || step_boot_wait(r) < 0 || step_configure_guest(r) < 0)
 			return -1;
 		res->boot_s = now_s() - t0;
 	} else {

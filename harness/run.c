@@ -46,6 +46,15 @@
 #include <time.h>
 #include <unistd.h>
 
+/* What a step of the run came to (run_steps below). */
+enum step_result {
+	STEP_OK = 0,
+	STEP_FAILED = -1, /* its row's failure text and exit code end the run */
+	STEP_REUSED = 1,  /* a cached verdict stands for the run: exit RUN_PASS */
+	STEP_VERDICT = 2, /* a precondition the image is judged by failed (the step
+			     said why): exit RUN_FAIL */
+};
+
 static void step_begin(struct run *r, const char *name, const char *what)
 {
 	r->t_step = now_s();
@@ -248,8 +257,11 @@ static int step_image(struct run *r)
 	struct stat st;
 
 	step_begin(r, "image", r->o->image);
-	if (image_open(&r->img, r->o->image, &r->s.arch, r->workdir) < 0)
+	if (image_open(&r->img, r->o->image, &r->s.arch, r->workdir) < 0) {
+		report_set_error(&r->rep, "image '%s' cannot be used for ARCH=%s", r->o->image,
+				 r->o->arch);
 		return -1;
+	}
 	r->have_img = 1;
 	r->s.image = &r->img;
 	r->manifest = image_build_manifest(&r->img, r->s.arch.name, &r->manifest_path);
@@ -316,8 +328,9 @@ static char *qemu_path(const struct run *r)
  * The run's key: the image's manifest, the judge (harness tree, canary
  * selection, variant, timeout scale) and every file the run uses. The
  * inputs go into the summary beside the key, so two keys can be compared.
+ * A run without a key runs all the same: 0.
  */
-static void run_key(struct run *r)
+static int run_key(struct run *r)
 {
 	const struct run_opts *o = r->o;
 	const struct {
@@ -376,12 +389,13 @@ static void run_key(struct run *r)
 	free(qemu);
 	strbuf_release(&err);
 	strbuf_release(&sel);
+	return 0;
 }
 
 /*
  * With --reuse STORE: the newest passing record of this run's key stands
  * for the run. Its reports go into the out dir, the summary saying so
- * ("cached_verdict"). 1 when reused, 0 when the run must happen.
+ * ("cached_verdict"). STEP_REUSED when reused, 0 when the run must happen.
  */
 static int reuse_verdict(struct run *r)
 {
@@ -420,7 +434,7 @@ static int reuse_verdict(struct run *r)
 			 "%s: cached verdict: PASS, from the run at %s with key %.19s (%s)",
 			 r->o->arch, json_string_value(json_object_get(rec, "time")), r->key,
 			 json_string_value(json_object_get(rec, "path")));
-		reused = 1;
+		reused = STEP_REUSED;
 	} else {
 		warning("cannot mark '%s' as a cached verdict: running", path);
 	}
@@ -452,7 +466,7 @@ static int step_lab(struct run *r)
 	return 0;
 }
 
-int step_qemu(struct run *r, const char *initrd, const char *flash)
+int step_qemu(struct run *r)
 {
 	struct qemu_config cfg = { 0 };
 	char *kernel = xasprintf("%s/vmlinuz", r->o->kernel_dir);
@@ -464,9 +478,8 @@ int step_qemu(struct run *r, const char *initrd, const char *flash)
 	free(r->console);
 	r->console = xstrdup(console); /* the live one, for guest_may_come_up() */
 
-	if (!r->initrd) {
-		r->initrd = xstrdup(initrd);
-		r->flash = xstrdup(flash);
+	if (!r->accel_chosen) {
+		r->accel_chosen = 1;
 		r->accel = accel_choose(&r->probe, &r->s.arch, r->o->cache_dir);
 	}
 	cfg.kernel = kernel;
@@ -546,7 +559,7 @@ int step_boot_wait(struct run *r)
 			proc_stop(r->qemu, 2000);
 			r->accel = QEMU_ACCEL_TCG;
 			unlink(sock);
-			if (step_qemu(r, r->initrd, r->flash) < 0) {
+			if (step_qemu(r) < 0) {
 				free(sock);
 				return -1;
 			}
@@ -571,8 +584,10 @@ int step_boot_wait(struct run *r)
 }
 
 /* The client laptop, exit node, LAN host and web servers around the router. */
-static int step_peers_lab(struct run *r, struct peers_spec *ps)
+static int step_peers_lab(struct run *r)
 {
+	struct peers_spec *ps = &r->ps;
+
 	ps->ts_bindir = r->o->ts_bindir;
 	ps->httpd = r->o->httpd;
 	ps->natpmpd = r->o->natpmpd;
@@ -587,7 +602,7 @@ static int step_peers_lab(struct run *r, struct peers_spec *ps)
 	return peers_up_lab(&r->peers, &r->lab, ps);
 }
 
-static int step_headscale(struct run *r, char **authkey)
+static int step_headscale(struct run *r)
 {
 	struct headscale_spec spec = { 0 };
 	char *state = xasprintf("%s/headscale", r->workdir);
@@ -613,9 +628,10 @@ static int step_headscale(struct run *r, char **authkey)
 		goto out;
 	r->s.hs = &r->hs;
 	if (headscale_create_user(&r->hs, "routeros", &uid) < 0 ||
-	    headscale_create_authkey(&r->hs, uid, 0, "1h", authkey) < 0)
+	    headscale_create_authkey(&r->hs, uid, 0, "1h", &r->authkey) < 0)
 		goto out;
 	step_end(r, "control");
+	r->s.authkey = r->authkey;
 	ret = 0;
 out:
 	free(state);
@@ -856,9 +872,14 @@ static int judge_cli_error(struct run *r, struct agent_result *res)
 	return ret;
 }
 
-static int step_join(struct run *r, const char *authkey)
+/*
+ * Online: the entrypoint, then `tailscale up` as a RouterOS user runs it,
+ * until the router is online. A CLI error fixtures/cli-errors does not
+ * tolerate fails the join precondition: STEP_VERDICT.
+ */
+static int step_join(struct run *r)
 {
-	char *key_arg = xasprintf("--authkey=%s", authkey);
+	char *key_arg = xasprintf("--authkey=%s", r->authkey);
 	const char *argv[] = { TS_CLI,
 			       "up",
 			       "--login-server=" HEADSCALE_URL,
@@ -903,6 +924,12 @@ out:
 	hs_node_release(&node);
 	agent_result_release(&res);
 	free(key_arg);
+	if (ret < 0 && json_is_false(json_object_get(r->pre, "join"))) {
+		report_set_error(
+			&r->rep, "precondition join failed: `tailscale up` %s",
+			json_string_value(json_object_get(r->rep.extra, "join_cli_error")));
+		ret = STEP_VERDICT; /* the image's CLI, not the lab */
+	}
 	return ret;
 }
 
@@ -986,7 +1013,7 @@ void finish_canary(struct run *r, const struct canary *c, struct canary_outcome 
 	strbuf_release(&out->detail);
 }
 
-static void run_canaries(struct run *r)
+static int run_canaries(struct run *r)
 {
 	struct canary_slot group[8];
 	size_t ng = 0;
@@ -1020,6 +1047,7 @@ static void run_canaries(struct run *r)
 		ret = run_part(r, c, PART_RUN, &out, &spent, 0, NULL);
 		finish_canary(r, c, &out, ret, spent);
 	}
+	return 0;
 }
 
 void power_off(struct run *r)
@@ -1072,14 +1100,139 @@ static const char *const run_preconditions[] = {
 	"image", "boot", "join", "online", "routes", NULL
 };
 
+/* The arch's line of vm/arches. */
+static int step_arch(struct run *r)
+{
+	char *archtab = xasprintf("%s/arches", r->o->vm_dir);
+	int bad = arch_lookup(archtab, r->o->arch, &r->s.arch);
+
+	free(archtab);
+	return bad ? STEP_FAILED : STEP_OK;
+}
+
+/* Every timeout's factor: the user's times this arch's recent boots. */
+static int step_calibrate(struct run *r)
+{
+	r->scale = calibrate_scale(r->o->cache_dir, r->s.arch.name, r->o->timeout_scale);
+	r->s.timeout_scale = r->scale;
+	json_object_set_new(r->rep.timings, "timeout_scale", json_real(r->scale));
+	return STEP_OK;
+}
+
+/* Whether this machine can run the lab, as root or in a user namespace. */
+static int step_preflight(struct run *r)
+{
+	/* before any thread or child: a user enters its own namespaces here */
+	if (userns_enter() < 0 || lab_preflight() < 0)
+		return STEP_FAILED;
+	report_extra(&r->rep, "lab_user_namespace", json_boolean(userns_active()));
+	return STEP_OK;
+}
+
+/* Before building anything: a VM needs its kernel. */
+static int step_kernel(struct run *r)
+{
+	char *kernel = xasprintf("%s/vmlinuz", r->o->kernel_dir);
+	int missing = access(kernel, R_OK) != 0;
+
+	if (missing) {
+		error_errno("no kernel '%s' for ARCH=%s (make kernel ARCH=%s fetches it)", kernel,
+			    r->o->arch, r->o->arch);
+		report_set_error(&r->rep, "no kernel '%s'", kernel);
+	}
+	free(kernel);
+	return missing ? STEP_FAILED : STEP_OK;
+}
+
+/* The machine's routes, rules, nftables and /etc, to compare after teardown. */
+static int step_snapshot(struct run *r)
+{
+	if (lab_host_snapshot(&r->before) == 0)
+		r->snap = 1;
+	return STEP_OK;
+}
+
+static int step_initrd(struct run *r)
+{
+	step_begin(r, "initrd", "image rootfs + harness overlay, flash disk");
+	if (build_initrd(r, &r->initrd) < 0 || make_flash(r, &r->flash) < 0)
+		return STEP_FAILED;
+	step_end(r, "initrd");
+	return STEP_OK;
+}
+
+static int step_peers_join(struct run *r)
+{
+	r->ps.ca_path = r->ca_path = xasprintf("%s/pki/ca.crt", r->workdir);
+	step_begin(r, "peers", "client laptop and exit node join");
+	if (peers_join(&r->peers, &r->hs, &r->ps) < 0)
+		return STEP_FAILED;
+	step_end(r, "peers");
+	return STEP_OK;
+}
+
+static int step_routes(struct run *r)
+{
+	step_begin(r, "routes", "approve the router's exit node and subnet route");
+	if (peers_approve_router(&r->peers, &r->hs, r->s.router_node_id, r->s.router_ip4,
+				 scaled(&r->s, 60000)) < 0)
+		return STEP_FAILED;
+	json_object_set_new(r->pre, "routes", json_true());
+	step_end(r, "routes");
+	return STEP_OK;
+}
+
+static int step_sentinel(struct run *r)
+{
+	check_sentinel(r);
+	return STEP_OK;
+}
+
+/*
+ * The run, step by step. A step that fails ends the run: the summary's
+ * error is its failure text (NULL: the step said why itself) and the exit
+ * code its code; STEP_VERDICT and STEP_REUSED end it as they say. The
+ * preconditions are set by the steps that establish them. QEMU boots while
+ * headscale starts and the host nodes join.
+ */
+static const struct run_step {
+	const char *name;
+	int (*fn)(struct run *r);
+	const char *failure;
+	enum run_exit code;
+} run_steps[] = {
+	{ "arch", step_arch, NULL, RUN_USAGE },
+	{ "variant", lab_side, NULL, RUN_USAGE },
+	{ "calibrate", step_calibrate, NULL, RUN_INFRA },
+	{ "preflight", step_preflight, "this machine cannot run the lab (see run.log)", RUN_ENV },
+	{ "kernel", step_kernel, NULL, RUN_INFRA },
+	{ "snapshot", step_snapshot, NULL, RUN_INFRA },
+	{ "workdir", make_workdir, NULL, RUN_ENV },
+	{ "image", step_image, NULL, RUN_BAD_IMAGE },
+	{ "key", run_key, NULL, RUN_INFRA },
+	{ "reuse", reuse_verdict, NULL, RUN_INFRA },
+	{ "initrd", step_initrd, "cannot build the VM's initrd or flash disk", RUN_INFRA },
+	{ "lab", step_lab, "cannot build the lab", RUN_INFRA },
+	{ "peers-lab", step_peers_lab, "cannot build the client, exit node and LAN host",
+	  RUN_INFRA },
+	{ "qemu", step_qemu, "the router VM did not start", RUN_INFRA },
+	{ "control", step_headscale, "headscale did not become ready", RUN_INFRA },
+	{ "peers", step_peers_join, "the client or exit node did not join", RUN_INFRA },
+	{ "boot", step_boot_wait, "the router VM did not boot", RUN_INFRA },
+	{ "guest", step_configure_guest, "cannot configure the router's container environment",
+	  RUN_INFRA },
+	{ "online", step_join, "the router did not come online", RUN_INFRA },
+	{ "routes", step_routes, "the router's routes did not reach the client", RUN_INFRA },
+	{ "canaries", run_canaries, NULL, RUN_FAIL },
+	{ "sentinel", step_sentinel, NULL, RUN_FAIL },
+};
+
 int run_gate(const struct run_opts *o)
 {
 	struct run r;
-	char *initrd = NULL, *flash = NULL, *authkey = NULL, *ca_path = NULL;
-	struct peers_spec ps = { 0 };
-	struct strbuf before = STRBUF_INIT, after = STRBUF_INIT, diff = STRBUF_INIT;
+	struct strbuf after = STRBUF_INIT, diff = STRBUF_INIT;
 	size_t base = undo_depth();
-	int code = RUN_INFRA, snap = 0;
+	int code = RUN_INFRA;
 	char *runlog;
 	FILE *logfp;
 
@@ -1109,124 +1262,26 @@ int run_gate(const struct run_opts *o)
 	logfp = fopen(runlog, "we");
 	free(runlog);
 	log_set_file(logfp);
-	{
-		char *archtab = xasprintf("%s/arches", o->vm_dir);
-		int bad = arch_lookup(archtab, o->arch, &r.s.arch);
+	for (size_t i = 0; i < ARRAY_SIZE(run_steps); i++) {
+		const struct run_step *st = &run_steps[i];
+		int ret = st->fn(&r);
 
-		free(archtab);
-		if (bad) {
-			code = RUN_USAGE;
-			goto report;
+		if (ret == STEP_OK)
+			continue;
+		if (ret == STEP_REUSED) {
+			code = RUN_PASS;
+			undo_unwind(base);
+			goto release;
 		}
-	}
-	if (lab_side(&r) < 0) {
-		code = RUN_USAGE;
-		goto report;
-	}
-	r.scale = calibrate_scale(o->cache_dir, r.s.arch.name, o->timeout_scale);
-	r.s.timeout_scale = r.scale;
-	json_object_set_new(r.rep.timings, "timeout_scale", json_real(r.scale));
-	/* before any thread or child: a user enters its own namespaces here */
-	if (userns_enter() < 0 || lab_preflight() < 0) {
-		code = RUN_ENV;
-		report_set_error(&r.rep, "this machine cannot run the lab (see run.log)");
-		goto report;
-	}
-	report_extra(&r.rep, "lab_user_namespace", json_boolean(userns_active()));
-	{
-		/* before building anything: a VM needs its kernel */
-		char *kernel = xasprintf("%s/vmlinuz", o->kernel_dir);
-		int missing = access(kernel, R_OK) != 0;
-
-		if (missing) {
-			error_errno("no kernel '%s' for ARCH=%s (make kernel ARCH=%s fetches it)",
-				    kernel, o->arch, o->arch);
-			report_set_error(&r.rep, "no kernel '%s'", kernel);
-			code = RUN_INFRA;
-		}
-		free(kernel);
-		if (missing)
-			goto report;
-	}
-
-	if (lab_host_snapshot(&before) == 0)
-		snap = 1;
-	if (make_workdir(&r) < 0) {
-		code = RUN_ENV;
-		goto report;
-	}
-	if (step_image(&r) < 0) {
-		code = RUN_BAD_IMAGE;
-		report_set_error(&r.rep, "image '%s' cannot be used for ARCH=%s", o->image,
-				 o->arch);
-		goto report;
-	}
-	run_key(&r);
-	if (reuse_verdict(&r)) {
-		code = RUN_PASS;
-		undo_unwind(base);
-		goto release;
-	}
-	step_begin(&r, "initrd", "image rootfs + harness overlay, flash disk");
-	if (build_initrd(&r, &initrd) < 0 || make_flash(&r, &flash) < 0) {
-		report_set_error(&r.rep, "cannot build the VM's initrd or flash disk");
-		goto report;
-	}
-	step_end(&r, "initrd");
-	if (step_lab(&r) < 0) {
-		report_set_error(&r.rep, "cannot build the lab");
-		goto report;
-	}
-	if (step_peers_lab(&r, &ps) < 0) {
-		report_set_error(&r.rep, "cannot build the client, exit node and LAN host");
-		goto report;
-	}
-	/* QEMU boots while headscale starts and the host nodes join */
-	if (step_qemu(&r, initrd, flash) < 0) {
-		report_set_error(&r.rep, "the router VM did not start");
-		goto report;
-	}
-	if (step_headscale(&r, &authkey) < 0) {
-		report_set_error(&r.rep, "headscale did not become ready");
-		goto report;
-	}
-	r.s.authkey = authkey;
-	ps.ca_path = ca_path = xasprintf("%s/pki/ca.crt", r.workdir);
-	step_begin(&r, "peers", "client laptop and exit node join");
-	if (peers_join(&r.peers, &r.hs, &ps) < 0) {
-		report_set_error(&r.rep, "the client or exit node did not join");
-		goto report;
-	}
-	step_end(&r, "peers");
-	if (step_boot_wait(&r) < 0) {
-		report_set_error(&r.rep, "the router VM did not boot");
-		goto report;
-	}
-	if (step_configure_guest(&r) < 0) {
-		report_set_error(&r.rep, "cannot configure the router's container environment");
-		goto report;
-	}
-	if (step_join(&r, authkey) < 0) {
-		if (json_is_false(json_object_get(r.pre, "join"))) {
-			report_set_error(
-				&r.rep, "precondition join failed: `tailscale up` %s",
-				json_string_value(json_object_get(r.rep.extra, "join_cli_error")));
-			code = RUN_FAIL; /* the image's CLI, not the lab */
+		if (ret == STEP_VERDICT) {
+			code = RUN_FAIL;
 		} else {
-			report_set_error(&r.rep, "the router did not come online");
+			code = st->code;
+			if (st->failure)
+				report_set_error(&r.rep, "%s", st->failure);
 		}
 		goto report;
 	}
-	step_begin(&r, "routes", "approve the router's exit node and subnet route");
-	if (peers_approve_router(&r.peers, &r.hs, r.s.router_node_id, r.s.router_ip4,
-				 scaled(&r.s, 60000)) < 0) {
-		report_set_error(&r.rep, "the router's routes did not reach the client");
-		goto report;
-	}
-	json_object_set_new(r.pre, "routes", json_true());
-	step_end(&r, "routes");
-	run_canaries(&r);
-	check_sentinel(&r);
 	code = report_passed(&r.rep) ? RUN_PASS : RUN_FAIL;
 report:
 	/* a precondition the run never reached did not hold: say so, not nothing */
@@ -1276,8 +1331,8 @@ report:
 		}
 		strbuf_release(&left);
 	}
-	if (snap && lab_host_snapshot(&after) == 0 &&
-	    lab_host_compare(before.buf, after.buf, &diff) != 0) {
+	if (r.snap && lab_host_snapshot(&after) == 0 &&
+	    lab_host_compare(r.before.buf, after.buf, &diff) != 0) {
 		report_set_error(&r.rep, "the run changed the machine: %s", strbuf_str(&diff));
 		if (code == RUN_PASS)
 			code = RUN_FAIL;
@@ -1295,10 +1350,8 @@ release:
 	if (r.have_peers)
 		peers_release(&r.peers);
 	headscale_release(&r.hs);
-	free(authkey);
-	free(ca_path);
-	free(initrd);
-	free(flash);
+	free(r.authkey);
+	free(r.ca_path);
 	if (r.rep.error)
 		error("%s", r.rep.error);
 	progress("result", "%s: %s (exit %d), reports in %s", o->arch,
@@ -1320,7 +1373,7 @@ release:
 	free(r.key);
 	json_decref(r.manifest);
 	free(r.manifest_path);
-	strbuf_release(&before);
+	strbuf_release(&r.before);
 	strbuf_release(&after);
 	strbuf_release(&diff);
 	strbuf_release(&r.life_detail);

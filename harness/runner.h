@@ -51,8 +51,14 @@ struct run {
 	double t_boot;
 	double scale; /* every timeout's factor: user's times the arch's speed */
 	enum qemu_accel accel;
+	int accel_chosen; /* the first boot chose accel */
 	struct accel_probe probe;
 	char *initrd, *flash;
+	char *authkey;             /* headscale's pre-auth key for the router */
+	char *ca_path;             /* the run CA's certificate, for the peers */
+	struct peers_spec ps;      /* how the peers were built */
+	struct strbuf before;      /* the machine before the run (lab_host_snapshot) */
+	int snap;                  /* before holds a snapshot */
 	json_t *pre;               /* preconditions object inside the summary */
 	json_t *health;            /* warnings tailscale status reported */
 	unsigned boots;            /* VM boots so far (restart-persistence boots it again) */
@@ -84,8 +90,8 @@ char *run_logpath(const struct run *r, const char *name);
 /* Run a busybox shell script in the guest; requires exit 0. */
 int guest_sh(struct run *r, const char *script, int timeout_ms, struct strbuf *out);
 
-/* Start the router VM on initrd and flash (the first boot chooses the accelerator). */
-int step_qemu(struct run *r, const char *initrd, const char *flash);
+/* Start the router VM on the run's initrd and flash (the first boot chooses the accelerator). */
+int step_qemu(struct run *r);
 /* Wait for the guest agent: the VM has booted when it says hello. */
 int step_boot_wait(struct run *r);
 /* The "container host" part: network, resolv.conf, hostname, CA, as RouterOS gives. */
