@@ -6,24 +6,29 @@
  * stack, so each exit path tears down.
  */
 #include "run.h"
+#include "runner.h"
 
+#include "accel.h"
 #include "agent.h"
-#include "bench.h"
+#include "bundle.h"
+#include "calibrate.h"
 #include "canary.h"
 #include "clierr.h"
+#include "faults.h"
 #include "files.h"
 #include "headscale.h"
 #include "image.h"
 #include "lab.h"
 #include "log.h"
-#include "node.h"
 #include "peers.h"
 #include "pki.h"
 #include "proc.h"
 #include "qemu.h"
 #include "report.h"
+#include "restart.h"
 #include "runkey.h"
 #include "scenario.h"
+#include "sentinel.h"
 #include "strbuf.h"
 #include "tailnet.h"
 #include "undo.h"
@@ -31,76 +36,24 @@
 #include "variant.h"
 #include "verdict.h"
 
-#include <errno.h>
 #include <poll.h>
 #include <stddef.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 
-#define GUEST_BUSYBOX GUEST_DIR "/bin/busybox"
-#define GUEST_RUN     GUEST_DIR "/run"
-#define GUEST_CA      GUEST_RUN "/lab-ca.crt"
-#define GUEST_TS_LOG  GUEST_RUN "/tailscaled.log"
-#define TS_CLI        "/usr/local/bin/tailscale"
-/* RouterOS restart-interval=10s with restart-policy=on-failure. */
-#define RESTART_MS 10000
-
-/* Everything one run holds; torn down by the undo stack. */
-struct run {
-	const struct run_opts *o;
-	struct report rep;
-	struct scenario s;
-	struct lab lab;
-	struct headscale hs;
-	struct peers peers;
-	int have_peers;
-	struct image img;
-	int have_img;
-	struct proc *qemu;
-	char *workdir;
-	char *logdir;
-	char hostname[64];
-	pid_t ts_pid;
-	double t_step;
-	double t_boot;
-	double scale; /* every timeout's factor: user's times the arch's speed */
-	enum qemu_accel accel;
-	int accel_probing;
-	char *accel_cache, *initrd, *flash;
-	json_t *pre;               /* preconditions object inside the summary */
-	json_t *health;            /* warnings tailscale status reported */
-	unsigned boots;            /* VM boots so far (restart-persistence boots it again) */
-	char *console;             /* the running VM's console log */
-	unsigned lives;            /* tailscaled lives ended by a planned restart */
-	const char *life_sig;      /* the first ended life's sentinel failure */
-	const char *canary_now;    /* the canary running, for fault injection */
-	struct strbuf life_detail; /* every ended life's sentinel evidence */
-	char *policy;              /* headscale policy in fixtures/headscale/ */
-	int router_nat6;           /* the router masquerades IPv6 on its WAN (lab_side) */
-	char *key;                 /* the run's key (runkey.h), NULL when an input is unreadable */
-	json_t *manifest;          /* image/build.sh's manifest.json of this image, or NULL */
-	char *manifest_path;
+/* What a step of the run came to (run_steps below). */
+enum step_result {
+	STEP_OK = 0,
+	STEP_FAILED = -1, /* its row's failure text and exit code end the run */
+	STEP_REUSED = 1,  /* a cached verdict stands for the run: exit RUN_PASS */
+	STEP_VERDICT = 2, /* a precondition the image is judged by failed (the step
+			     said why): exit RUN_FAIL */
 };
-
-static void power_off(struct run *r);
-
-/* The run that owns a scenario (canaries get the scenario only). */
-static struct run *run_of(struct scenario *s)
-{
-	return (struct run *)((char *)s - offsetof(struct run, s));
-}
-
-static double now_s(void)
-{
-	return log_elapsed_s();
-}
 
 static void step_begin(struct run *r, const char *name, const char *what)
 {
@@ -143,13 +96,13 @@ static int prepare_outdir(struct run *r)
 	return 0;
 }
 
-static char *logpath(const struct run *r, const char *name)
+char *run_logpath(const struct run *r, const char *name)
 {
 	return xasprintf("%s/%s", r->logdir, name);
 }
 
 /* Run a busybox shell script in the guest; requires exit 0. */
-static int guest_sh(struct run *r, const char *script, int timeout_ms, struct strbuf *out)
+int guest_sh(struct run *r, const char *script, int timeout_ms, struct strbuf *out)
 {
 	const char *argv[] = { GUEST_BUSYBOX, "sh", "-c", script, NULL };
 	struct agent_cmd cmd = { .argv = argv, .timeout_ms = timeout_ms };
@@ -304,8 +257,11 @@ static int step_image(struct run *r)
 	struct stat st;
 
 	step_begin(r, "image", r->o->image);
-	if (image_open(&r->img, r->o->image, &r->s.arch, r->workdir) < 0)
+	if (image_open(&r->img, r->o->image, &r->s.arch, r->workdir) < 0) {
+		report_set_error(&r->rep, "image '%s' cannot be used for ARCH=%s", r->o->image,
+				 r->o->arch);
 		return -1;
+	}
 	r->have_img = 1;
 	r->s.image = &r->img;
 	r->manifest = image_build_manifest(&r->img, r->s.arch.name, &r->manifest_path);
@@ -372,8 +328,9 @@ static char *qemu_path(const struct run *r)
  * The run's key: the image's manifest, the judge (harness tree, canary
  * selection, variant, timeout scale) and every file the run uses. The
  * inputs go into the summary beside the key, so two keys can be compared.
+ * A run without a key runs all the same: 0.
  */
-static void run_key(struct run *r)
+static int run_key(struct run *r)
 {
 	const struct run_opts *o = r->o;
 	const struct {
@@ -432,12 +389,13 @@ static void run_key(struct run *r)
 	free(qemu);
 	strbuf_release(&err);
 	strbuf_release(&sel);
+	return 0;
 }
 
 /*
  * With --reuse STORE: the newest passing record of this run's key stands
  * for the run. Its reports go into the out dir, the summary saying so
- * ("cached_verdict"). 1 when reused, 0 when the run must happen.
+ * ("cached_verdict"). STEP_REUSED when reused, 0 when the run must happen.
  */
 static int reuse_verdict(struct run *r)
 {
@@ -476,7 +434,7 @@ static int reuse_verdict(struct run *r)
 			 "%s: cached verdict: PASS, from the run at %s with key %.19s (%s)",
 			 r->o->arch, json_string_value(json_object_get(rec, "time")), r->key,
 			 json_string_value(json_object_get(rec, "path")));
-		reused = 1;
+		reused = STEP_REUSED;
 	} else {
 		warning("cannot mark '%s' as a cached verdict: running", path);
 	}
@@ -485,56 +443,6 @@ static int reuse_verdict(struct run *r)
 out:
 	json_decref(recs);
 	return reused;
-}
-
-/*
- * A pcap per lab bridge for the failure bundle: the stand-in internet's
- * bridge sees control, DERP, STUN, DNS, web and every peer's WireGuard; the
- * containers bridge sees the router's own traffic. Kept only when the run
- * fails (or with --keep); capped at PCAP_MAX_MB each.
- */
-#define PCAP_MAX_MB "32"
-static void start_captures(struct run *r)
-{
-	const struct {
-		const char *netns, *bridge, *name;
-	} c[] = {
-		{ r->lab.inet, r->lab.inet_br, "inet" },
-		{ r->lab.routeros, r->lab.containers, "containers" },
-	};
-	char *dir = logpath(r, "pcap");
-
-	if (mkdir_p(dir) < 0) {
-		warning("no packet captures: cannot create '%s'", dir);
-		free(dir);
-		return;
-	}
-	for (size_t i = 0; i < ARRAY_SIZE(c); i++) {
-		char *file = xasprintf("%s/%s.pcap", dir, c[i].name);
-		char *log = xasprintf("%s/%s.tcpdump.log", dir, c[i].name);
-		/* -Z root: Debian's tcpdump would drop to its own user and fail to write here */
-		const char *argv[] = { "tcpdump", "-i",   c[i].bridge, "-n",        "-U",
-				       "-Z",      "root", "-C",        PCAP_MAX_MB, "-W",
-				       "1",       "-w",   file,        NULL };
-		struct proc_spec ps = {
-			.name = "tcpdump", .argv = argv, .netns = c[i].netns, .log_path = log
-		};
-
-		if (!proc_spawn(&ps))
-			warning("no packet capture on %s (see %s)", c[i].bridge, log);
-		free(file);
-		free(log);
-	}
-	free(dir);
-}
-
-/* A passing run keeps no captures: they only serve a failure's reader. */
-static void drop_captures(struct run *r)
-{
-	char *dir = logpath(r, "pcap");
-
-	rm_rf(dir);
-	free(dir);
 }
 
 static int step_lab(struct run *r)
@@ -548,7 +456,7 @@ static int step_lab(struct run *r)
 	r->s.lab = &r->lab;
 	start_captures(r);
 	zone = xasprintf("%s/zones/canary.test.zone", r->o->fixtures);
-	dnslog = logpath(r, "dns-upstream.log");
+	dnslog = run_logpath(r, "dns-upstream.log");
 	dns = lab_start_dnsd(r->o->dnsd, r->lab.inet, LAB_DNS_UPSTREAM, zone, dnslog, LAB_DNSD_RA);
 	free(zone);
 	r->s.upstream_dns_log = dnslog;
@@ -558,117 +466,21 @@ static int step_lab(struct run *r)
 	return 0;
 }
 
-/*
- * KVM only where it works for this guest: /dev/kvm can exist and still
- * fail (QEMU aborts at once). The answer is probed by the first real boot
- * and cached per host kernel and QEMU binary; everything else is TCG.
- */
-static char *accel_cache_path(const struct run *r)
-{
-	struct utsname u;
-	struct stat st;
-	char *qemu = NULL;
-
-	if (!r->o->cache_dir || uname(&u) < 0)
-		return NULL;
-	/* the QEMU binary's identity: size and mtime of what PATH finds */
-	for (const char *dirs[] = { "/usr/bin", "/usr/local/bin", NULL }, **d = dirs; *d; d++) {
-		char *p = xasprintf("%s/%s", *d, r->s.arch.qemu);
-
-		if (stat(p, &st) == 0) {
-			qemu = xasprintf("%lld-%lld", (long long)st.st_size,
-					 (long long)st.st_mtime);
-			free(p);
-			break;
-		}
-		free(p);
-	}
-	if (!qemu)
-		return NULL;
-	{
-		char *path = xasprintf("%s/accel/%s-%s-%s", r->o->cache_dir, r->s.arch.name,
-				       u.release, qemu);
-
-		free(qemu);
-		return path;
-	}
-}
-
-static enum qemu_accel choose_accel(struct run *r)
-{
-	struct utsname u;
-	struct strbuf sb = STRBUF_INIT;
-	enum qemu_accel a = QEMU_ACCEL_TCG;
-	int native;
-
-	if (uname(&u) < 0)
-		return a;
-	/* the arch table's native column: the host this arch's KVM runs on */
-	native = r->s.arch.native[0] && !strcmp(u.machine, r->s.arch.native);
-	if (!native)
-		return a;
-	if (userns_active()) {
-		info("accel: tcg (KVM is not used in a user namespace)");
-		return a;
-	}
-	if (access("/dev/kvm", R_OK | W_OK) != 0)
-		return a;
-	free(r->accel_cache);
-	r->accel_cache = accel_cache_path(r);
-	if (r->accel_cache && strbuf_read_file(&sb, r->accel_cache) == 0) {
-		strbuf_rtrim(&sb);
-		a = !strcmp(sb.buf, "kvm") ? QEMU_ACCEL_KVM : QEMU_ACCEL_TCG;
-		info("accel: %s (cached probe %s)", sb.buf, r->accel_cache);
-	} else {
-		a = QEMU_ACCEL_KVM;
-		r->accel_probing = 1;
-		info("accel: probing KVM with this boot");
-	}
-	strbuf_release(&sb);
-	return a;
-}
-
-static void accel_remember(struct run *r, const char *answer)
-{
-	char *tmp;
-	FILE *fp;
-
-	if (!r->accel_probing || !r->accel_cache)
-		return;
-	r->accel_probing = 0;
-	tmp = xasprintf("%s.tmp.%d", r->accel_cache, (int)getpid());
-	{
-		char *dir = xstrdup(r->accel_cache);
-
-		*strrchr(dir, '/') = '\0';
-		mkdir_p(dir);
-		free(dir);
-	}
-	fp = fopen(tmp, "we");
-	if (fp && fprintf(fp, "%s\n", answer) > 0 && fclose(fp) == 0)
-		rename(tmp, r->accel_cache);
-	else if (fp)
-		fclose(fp);
-	free(tmp);
-	json_object_set_new(r->rep.versions, "accel_probe", json_string(answer));
-}
-
-static int step_qemu(struct run *r, const char *initrd, const char *flash)
+int step_qemu(struct run *r)
 {
 	struct qemu_config cfg = { 0 };
 	char *kernel = xasprintf("%s/vmlinuz", r->o->kernel_dir);
 	char *sock = xasprintf("%s/agent.sock", r->workdir);
 	char *console = r->boots ? xasprintf("%s/console.boot%u.log", r->logdir, r->boots + 1)
-				 : logpath(r, "console.log");
-	char *qlog = logpath(r, "qemu.log");
+				 : run_logpath(r, "console.log");
+	char *qlog = run_logpath(r, "qemu.log");
 
 	free(r->console);
 	r->console = xstrdup(console); /* the live one, for guest_may_come_up() */
 
-	if (!r->initrd) {
-		r->initrd = xstrdup(initrd);
-		r->flash = xstrdup(flash);
-		r->accel = choose_accel(r);
+	if (!r->accel_chosen) {
+		r->accel_chosen = 1;
+		r->accel = accel_choose(&r->probe, &r->s.arch, r->o->cache_dir);
 	}
 	cfg.kernel = kernel;
 	cfg.initrd = r->initrd;
@@ -693,16 +505,10 @@ static int step_qemu(struct run *r, const char *initrd, const char *flash)
 }
 
 /*
- * Timeouts follow the arch's measured speed: each boot's time is kept per
- * arch in the cache (the last few), and every timeout of a run scales by
- * the median over BOOT_REF_S, never below 1 nor above 4, times any
- * --timeout-scale the user gave.
- */
-/*
  * While waiting for the guest agent: a QEMU that exited, or a kernel that
  * panicked on the console, will never answer; say so at once.
  */
-static int guest_may_come_up(void *arg, struct strbuf *why)
+int guest_may_come_up(void *arg, struct strbuf *why)
 {
 	struct run *r = arg;
 	const char *console = r->console ? r->console : "";
@@ -717,7 +523,7 @@ static int guest_may_come_up(void *arg, struct strbuf *why)
 			    strrchr(console, '/') + 1, hits.buf);
 		alive = 0;
 	} else if (r->qemu && proc_running(r->qemu, &status) == 0) {
-		char how[32], *qlog = logpath(r, "qemu.log");
+		char how[32], *qlog = run_logpath(r, "qemu.log");
 
 		strbuf_addf(why, "QEMU exited (%s) with the guest not answering; its log:\n",
 			    proc_describe_status(status, how, sizeof(how)));
@@ -730,104 +536,35 @@ static int guest_may_come_up(void *arg, struct strbuf *why)
 	return alive;
 }
 
-#define BOOT_REF_S 6.0
-#define SPEED_KEEP 5
-
-static char *speed_path(const struct run *r)
+/* File the KVM probe's answer; the summary says what this boot probed. */
+static void remember_accel(struct run *r, const char *answer)
 {
-	return r->o->cache_dir ? xasprintf("%s/speed/%s", r->o->cache_dir, r->s.arch.name) : NULL;
-}
-
-static size_t speed_load(const struct run *r, double *v, size_t max)
-{
-	char *path = speed_path(r);
-	struct strbuf sb = STRBUF_INIT;
-	size_t n = 0;
-
-	if (path && strbuf_read_file(&sb, path) == 0) {
-		for (char *p = sb.buf, *end; p && *p && n < max; p = end) {
-			double d = strtod(p, &end);
-
-			if (end == p)
-				break;
-			if (d > 0 && d < 3600)
-				v[n++] = d;
-		}
-	}
-	strbuf_release(&sb);
-	free(path);
-	return n;
-}
-
-static void speed_scale(struct run *r)
-{
-	double v[SPEED_KEEP], f = 1.0;
-	size_t n = speed_load(r, v, SPEED_KEEP);
-	struct bench_stats st;
-
-	if (bench_stats(v, n, &st) == 0) {
-		f = st.median / BOOT_REF_S;
-		f = f < 1 ? 1 : f > 4 ? 4 : f;
-	}
-	r->scale = r->o->timeout_scale * f;
-	r->s.timeout_scale = r->scale;
-	json_object_set_new(r->rep.timings, "timeout_scale", json_real(r->scale));
-	info("timeouts scaled by %.2f (%s)", r->scale,
-	     n ? "median of this arch's recent boots" : "no boots measured yet");
-}
-
-static void speed_record(struct run *r, double boot_s)
-{
-	double v[SPEED_KEEP];
-	size_t n = speed_load(r, v, SPEED_KEEP);
-	char *path = speed_path(r), *tmp;
-	FILE *fp;
-
-	if (!path)
-		return;
-	tmp = xasprintf("%s.tmp.%d", path, (int)getpid());
-	{
-		char *dir = xstrdup(path);
-
-		*strrchr(dir, '/') = '\0';
-		mkdir_p(dir);
-		free(dir);
-	}
-	fp = fopen(tmp, "we");
-	if (fp) {
-		/* keep the newest SPEED_KEEP - 1 plus this one */
-		for (size_t i = n >= SPEED_KEEP ? 1 : 0; i < n; i++)
-			fprintf(fp, "%.3f\n", v[i]);
-		fprintf(fp, "%.3f\n", boot_s);
-		if (fclose(fp) == 0)
-			rename(tmp, path);
-	}
-	free(tmp);
-	free(path);
+	if (accel_remember(&r->probe, answer))
+		json_object_set_new(r->rep.versions, "accel_probe", json_string(answer));
 }
 
 /* Wait for the guest agent: the VM has booted when it says hello. */
-static int step_boot_wait(struct run *r)
+int step_boot_wait(struct run *r)
 {
 	char *sock = xasprintf("%s/agent.sock", r->workdir);
 	double left = scaled(&r->s, 120000) / 1000.0 - (now_s() - r->t_boot);
 
-	if (r->accel_probing) {
+	if (r->probe.probing) {
 		/* a broken KVM makes QEMU die at once; a working one boots in seconds */
 		if (proc_wait(r->qemu, 2000, NULL) == 1)
 			r->s.router = agent_connect(sock, scaled(&r->s, 30000));
 		if (!r->s.router) {
 			warning("accel: KVM did not boot this guest; falling back to TCG");
-			accel_remember(r, "tcg");
+			remember_accel(r, "tcg");
 			proc_stop(r->qemu, 2000);
 			r->accel = QEMU_ACCEL_TCG;
 			unlink(sock);
-			if (step_qemu(r, r->initrd, r->flash) < 0) {
+			if (step_qemu(r) < 0) {
 				free(sock);
 				return -1;
 			}
 		} else {
-			accel_remember(r, "kvm");
+			remember_accel(r, "kvm");
 		}
 	}
 	if (!r->s.router)
@@ -839,7 +576,7 @@ static int step_boot_wait(struct run *r)
 	info("guest: %s", agent_hello(r->s.router)->uname);
 	if (!r->boots++) {
 		json_object_set_new(r->rep.timings, "boot_s", json_real(now_s() - r->t_boot));
-		speed_record(r, now_s() - r->t_boot);
+		calibrate_record(r->o->cache_dir, r->s.arch.name, now_s() - r->t_boot);
 		json_object_set_new(r->pre, "boot", json_true());
 	}
 	progress("boot", "agent ready after %.1f s", now_s() - r->t_boot);
@@ -847,8 +584,10 @@ static int step_boot_wait(struct run *r)
 }
 
 /* The client laptop, exit node, LAN host and web servers around the router. */
-static int step_peers_lab(struct run *r, struct peers_spec *ps)
+static int step_peers_lab(struct run *r)
 {
+	struct peers_spec *ps = &r->ps;
+
 	ps->ts_bindir = r->o->ts_bindir;
 	ps->httpd = r->o->httpd;
 	ps->natpmpd = r->o->natpmpd;
@@ -863,14 +602,14 @@ static int step_peers_lab(struct run *r, struct peers_spec *ps)
 	return peers_up_lab(&r->peers, &r->lab, ps);
 }
 
-static int step_headscale(struct run *r, char **authkey)
+static int step_headscale(struct run *r)
 {
 	struct headscale_spec spec = { 0 };
 	char *state = xasprintf("%s/headscale", r->workdir);
 	char *tls = xasprintf("%s/pki", r->workdir);
 	char *tmpl = xasprintf("%s/headscale/config.yaml.in", r->o->fixtures);
 	char *policy = xasprintf("%s/headscale/%s", r->o->fixtures, r->policy);
-	char *hlog = logpath(r, "headscale.log");
+	char *hlog = run_logpath(r, "headscale.log");
 	uint64_t uid;
 	int ret = -1;
 
@@ -889,9 +628,10 @@ static int step_headscale(struct run *r, char **authkey)
 		goto out;
 	r->s.hs = &r->hs;
 	if (headscale_create_user(&r->hs, "routeros", &uid) < 0 ||
-	    headscale_create_authkey(&r->hs, uid, 0, "1h", authkey) < 0)
+	    headscale_create_authkey(&r->hs, uid, 0, "1h", &r->authkey) < 0)
 		goto out;
 	step_end(r, "control");
+	r->s.authkey = r->authkey;
 	ret = 0;
 out:
 	free(state);
@@ -903,7 +643,7 @@ out:
 }
 
 /* The "container host" part: network, resolv.conf, hostname, CA, as RouterOS gives. */
-static int step_configure_guest(struct run *r)
+int step_configure_guest(struct run *r)
 {
 	struct strbuf sb = STRBUF_INIT, ca = STRBUF_INIT;
 	char *ca_path = xasprintf("%s/pki/ca.crt", r->workdir);
@@ -946,7 +686,7 @@ static int step_configure_guest(struct run *r)
 }
 
 /* Start the image's ENTRYPOINT + CMD with its ENV plus the container envs. */
-static int step_start_entrypoint(struct run *r, const char *const *extra_env)
+int step_start_entrypoint(struct run *r, const char *const *extra_env)
 {
 	size_t n = 0, ne = 0;
 	const char **env;
@@ -984,7 +724,7 @@ static int step_start_entrypoint(struct run *r, const char *const *extra_env)
 	return ret;
 }
 
-static int wait_guest_socket(struct run *r, int timeout_ms)
+int wait_guest_socket(struct run *r, int timeout_ms)
 {
 	double deadline = now_s() + timeout_ms / 1000.0;
 	const char *argv[] = { GUEST_BUSYBOX, "test", "-S", ROUTER_TS_SOCKET, NULL };
@@ -1026,8 +766,8 @@ static int health_blocks_online(const char *w)
  * after a restart without a key nothing else will log it in.
  */
 #define ONLINE_POLL_MS 250
-static int wait_online(struct run *r, int timeout_ms, int login_grace_ms, struct hs_node *node,
-		       char *state_out, size_t state_len)
+int wait_online(struct run *r, int timeout_ms, int login_grace_ms, struct hs_node *node,
+		char *state_out, size_t state_len)
 {
 	double t0 = now_s(), deadline = t0 + timeout_ms / 1000.0, login_since = 0;
 	char state_buf[32] = "";
@@ -1132,9 +872,14 @@ static int judge_cli_error(struct run *r, struct agent_result *res)
 	return ret;
 }
 
-static int step_join(struct run *r, const char *authkey)
+/*
+ * Online: the entrypoint, then `tailscale up` as a RouterOS user runs it,
+ * until the router is online. A CLI error fixtures/cli-errors does not
+ * tolerate fails the join precondition: STEP_VERDICT.
+ */
+static int step_join(struct run *r)
 {
-	char *key_arg = xasprintf("--authkey=%s", authkey);
+	char *key_arg = xasprintf("--authkey=%s", r->authkey);
 	const char *argv[] = { TS_CLI,
 			       "up",
 			       "--login-server=" HEADSCALE_URL,
@@ -1179,6 +924,12 @@ out:
 	hs_node_release(&node);
 	agent_result_release(&res);
 	free(key_arg);
+	if (ret < 0 && json_is_false(json_object_get(r->pre, "join"))) {
+		report_set_error(
+			&r->rep, "precondition join failed: `tailscale up` %s",
+			json_string_value(json_object_get(r->rep.extra, "join_cli_error")));
+		ret = STEP_VERDICT; /* the image's CLI, not the lab */
+	}
 	return ret;
 }
 
@@ -1193,53 +944,11 @@ static int selected(const struct run_opts *o, const char *name)
 }
 
 /*
- * Fault injection for the harness's own robustness checks (tests/
- * robustness.sh), never set in a gate run: TSCANARY_FAULT=hang:NAME makes
- * canary NAME wait forever (only the watchdog ends it); panic:NAME crashes
- * the router's kernel just before canary NAME runs; freeze:NAME stops the
- * VM (SIGSTOP to QEMU) then; noboot:NAME makes a VM reboot that canary
- * NAME asks for fail to come up (its QEMU is not started again).
- */
-static const char *fault_for(const char *kind, const char *canary)
-{
-	const char *f = getenv("TSCANARY_FAULT");
-	size_t n = strlen(kind);
-
-	if (!f || strncmp(f, kind, n) || f[n] != ':' || strcmp(f + n + 1, canary))
-		return NULL;
-	warning("fault injection: %s", f);
-	return f;
-}
-
-static int hang_forever(struct scenario *s, struct canary_outcome *out)
-{
-	(void)s;
-	(void)out;
-	while (!interrupted())
-		poll(NULL, 0, 200);
-	return -1;
-}
-
-static int restart_router(struct scenario *s, const struct router_restart *rq,
-			  struct router_restart_result *res);
-
-/* A canary's share of the work: all of it, or one half around its restart. */
-enum canary_part { PART_RUN, PART_BEFORE, PART_AFTER };
-
-/* What a canary that restarts the router carries from its first half to its second. */
-struct canary_slot {
-	const struct canary *c;
-	struct canary_outcome out;
-	double spent; /* seconds so far, the restart's included for its owner */
-	int ret;      /* before(): 1 wants the restart, 0 verdict in, -1 error */
-};
-
-/*
  * The watchdog over c's work: armed with what is left of its timeout after
  * spent seconds; a canary stuck past it is stopped, not waited for.
  * Returns the start time for watch_end().
  */
-static double watch_begin(struct run *r, const struct canary *c, double spent)
+double watch_begin(struct run *r, const struct canary *c, double spent)
 {
 	double left = c->timeout_s * r->scale - spent;
 
@@ -1249,8 +958,8 @@ static double watch_begin(struct run *r, const struct canary *c, double spent)
 }
 
 /* Disarm it: a fired watchdog fails out as a timeout; the time goes into *spent. */
-static void watch_end(struct run *r, const struct canary *c, struct canary_outcome *out, double t0,
-		      double *spent)
+void watch_end(struct run *r, const struct canary *c, struct canary_outcome *out, double t0,
+	       double *spent)
 {
 	if (deadline_expired() && !out->timed_out) {
 		out->timed_out = 1;
@@ -1262,22 +971,18 @@ static void watch_end(struct run *r, const struct canary *c, struct canary_outco
 }
 
 /* Run one part of c under its watchdog; its return, its seconds added to *spent. */
-static int run_part(struct run *r, const struct canary *c, enum canary_part part,
-		    struct canary_outcome *out, double *spent, int restarted,
-		    const struct router_restart_result *res)
+int run_part(struct run *r, const struct canary *c, enum canary_part part,
+	     struct canary_outcome *out, double *spent, int restarted,
+	     const struct router_restart_result *res)
 {
 	double t0;
 	int ret;
 
-	if (part != PART_AFTER) {
-		if (fault_for("panic", c->name))
-			guest_sh(r, "echo c > /proc/sysrq-trigger", 3000, NULL);
-		if (fault_for("freeze", c->name) && r->qemu)
-			kill(proc_pid(r->qemu), SIGSTOP); /* the whole VM stops answering */
-	}
+	if (part != PART_AFTER)
+		fault_before_canary(r, c->name);
 	t0 = watch_begin(r, c, *spent);
 	if (fault_for("hang", c->name))
-		ret = hang_forever(&r->s, out);
+		ret = fault_hang(&r->s, out);
 	else if (part == PART_BEFORE)
 		ret = c->before(&r->s, out);
 	else if (part == PART_AFTER)
@@ -1289,8 +994,8 @@ static int run_part(struct run *r, const struct canary *c, enum canary_part part
 }
 
 /* Judge what a canary's run came to and report it. */
-static void finish_canary(struct run *r, const struct canary *c, struct canary_outcome *out,
-			  int ret, double d)
+void finish_canary(struct run *r, const struct canary *c, struct canary_outcome *out, int ret,
+		   double d)
 {
 	if (ret < 0)
 		canary_fail(out, "harness-error", "the canary could not run (see run.log)");
@@ -1308,74 +1013,7 @@ static void finish_canary(struct run *r, const struct canary *c, struct canary_o
 	strbuf_release(&out->detail);
 }
 
-/*
- * The canaries that restart the router (before() and after() around the
- * restart their registry entry asks for): each one's before() in registry
- * order, one restart that is a reboot if any asks for one and carries
- * every extra_env, then each after(). Selected together they share that
- * restart; its time counts for the canary that asked for its kind (the
- * reboot's, else the first), under that canary's watchdog.
- */
-#define RESTART_ENV_MAX 16
-static void run_restart_group(struct run *r, struct canary_slot *g, size_t n)
-{
-	const char *env[RESTART_ENV_MAX + 1];
-	struct router_restart rq = { 0 };
-	struct router_restart_result res = { 0 };
-	struct canary_slot *owner = NULL;
-	size_t ne = 0;
-	int restarted = -1;
-
-	for (size_t k = 0; k < n; k++) {
-		g[k].out.figures = json_object();
-		progress("canary", "%s (%s): up to the restart%s", g[k].c->name,
-			 canary_where_name(g[k].c->where), n > 1 ? " it shares" : "");
-		g[k].ret = run_part(r, g[k].c, PART_BEFORE, &g[k].out, &g[k].spent, 0, NULL);
-		if (g[k].ret <= 0 || g[k].out.timed_out)
-			continue;
-		if (!owner || (g[k].c->restart.reboot && !rq.reboot))
-			owner = &g[k];
-		rq.reboot |= g[k].c->restart.reboot;
-		for (const char *const *e = g[k].c->restart.extra_env;
-		     e && *e && ne < RESTART_ENV_MAX; e++)
-			env[ne++] = *e;
-	}
-	env[ne] = NULL;
-	rq.extra_env = ne ? env : NULL;
-	if (owner) {
-		double t0 = watch_begin(r, owner->c, owner->spent);
-
-		restarted = restart_router(&r->s, &rq, &res);
-		watch_end(r, owner->c, &owner->out, t0, &owner->spent);
-	}
-	for (size_t k = 0; k < n; k++) {
-		struct canary_slot *m = &g[k];
-
-		if (m->ret > 0 && !m->out.timed_out) {
-			if (m != owner)
-				strbuf_addf(&m->out.detail,
-					    "the restart was shared with %s (%s, %.1f s "
-					    "to online)\n",
-					    owner->c->name,
-					    rq.reboot ? "a reboot" : "a container restart",
-					    res.online_s);
-			progress("canary", "%s (%s): after the restart", m->c->name,
-				 canary_where_name(m->c->where));
-			if (!r->s.router && m != owner) {
-				/* a planned restart that failed took the VM with it */
-				canary_fail(&m->out, "agent-lost",
-					    "the router VM is gone (a planned restart failed)");
-				m->ret = 0;
-			} else {
-				m->ret = run_part(r, m->c, PART_AFTER, &m->out, &m->spent,
-						  restarted, &res);
-			}
-		}
-		finish_canary(r, m->c, &m->out, m->ret, m->spent);
-	}
-}
-
-static void run_canaries(struct run *r)
+static int run_canaries(struct run *r)
 {
 	struct canary_slot group[8];
 	size_t ng = 0;
@@ -1409,244 +1047,10 @@ static void run_canaries(struct run *r)
 		ret = run_part(r, c, PART_RUN, &out, &spent, 0, NULL);
 		finish_canary(r, c, &out, ret, spent);
 	}
+	return 0;
 }
 
-/* Keep the guest's tailscaled log with the run's logs, as logs/<name>. */
-static void keep_ts_log(struct run *r, const char *name, struct strbuf *log)
-{
-	char *path;
-	FILE *fp;
-
-	if (agent_read_file(r->s.router, GUEST_TS_LOG, 16 << 20, log, NULL) < 0)
-		return;
-	path = logpath(r, name);
-	fp = fopen(path, "we");
-	if (fp) {
-		fwrite(strbuf_str(log), 1, log->len, fp);
-		fclose(fp);
-	}
-	free(path);
-}
-
-/* The sentinel's judgement of the running tailscaled life; 1 when it holds. */
-static int judge_life(struct run *r, const char *log_name, struct strbuf *detail, const char **sig)
-{
-	struct strbuf log = STRBUF_INIT;
-	int holds;
-
-	if (!r->s.router) {
-		*sig = "agent-lost";
-		strbuf_addstr(detail, "the router VM is gone (a planned restart failed)\n");
-		return 0;
-	}
-	holds = sentinel_holds(&r->s, (int)r->ts_pid, GUEST_TS_LOG, detail, sig);
-
-	keep_ts_log(r, log_name, &log);
-	strbuf_release(&log);
-	return holds > 0;
-}
-
-/*
- * The run-level sentinel: each tailscaled life (one per planned restart)
- * kept one pid and logged no panic; the last one still runs.
- */
-static void check_sentinel(struct run *r)
-{
-	struct strbuf detail = STRBUF_INIT;
-	struct agent_status st;
-	const char *sig = NULL;
-	int holds;
-
-	if (r->s.router && agent_status(r->s.router, NULL, &st) == 0) {
-		if (st.vmrss_kib >= 0)
-			json_object_set_new(r->rep.metrics, "tailscaled_rss_kib",
-					    json_integer(st.vmrss_kib));
-		if (st.vmhwm_kib >= 0)
-			json_object_set_new(r->rep.metrics, "tailscaled_hwm_kib",
-					    json_integer(st.vmhwm_kib));
-	}
-	if (r->lives)
-		strbuf_addf(&detail, "%slife %u (logs/tailscaled.log): ", r->life_detail.buf,
-			    r->lives + 1);
-	holds = judge_life(r, "tailscaled.log", &detail, &sig);
-	if (!holds && sig && !strcmp(sig, "agent-lost")) {
-		/* the agent went silent: say whether the guest's kernel died */
-		struct strbuf why = STRBUF_INIT;
-
-		if (!guest_may_come_up(r, &why) && strstr(why.buf, "panicked")) {
-			sig = "guest-panic";
-			strbuf_addf(&detail, "%s\n", why.buf);
-		}
-		strbuf_release(&why);
-	}
-	if (r->lives) {
-		if (holds && r->life_sig) {
-			holds = 0;
-			sig = r->life_sig;
-		}
-	}
-	report_add(&r->rep, "sentinel", holds ? VERDICT_PASS : VERDICT_FAIL, 0, 0,
-		   holds ? NULL : sig,
-		   holds                        ? ""
-		   : !strcmp(sig, "panic")      ? "tailscaled panicked (see detail)"
-		   : !strcmp(sig, "restart")    ? "tailscaled restarted during the run"
-		   : !strcmp(sig, "agent-lost") ? "the guest agent did not answer"
-		   : !strcmp(sig, "guest-panic")
-			   ? "the router's kernel panicked (see detail, console.log)"
-			   : "tailscaled's log could not be read",
-		   detail.buf, NULL);
-	strbuf_release(&detail);
-}
-
-/* A planned restart ends a tailscaled life: judge it now, keep its log. */
-static void end_life(struct run *r)
-{
-	struct strbuf detail = STRBUF_INIT;
-	const char *sig = NULL;
-	char name[64];
-
-	r->lives++;
-	snprintf(name, sizeof(name), "tailscaled.life%u.log", r->lives);
-	if (!judge_life(r, name, &detail, &sig) && !r->life_sig)
-		r->life_sig = sig;
-	strbuf_rtrim(&detail);
-	strbuf_addf(&r->life_detail, "life %u (logs/%s): %s\n", r->lives, name, detail.buf);
-	strbuf_release(&detail);
-}
-
-static int restart_router(struct scenario *s, const struct router_restart *rq,
-			  struct router_restart_result *res)
-{
-	struct run *r = run_of(s);
-	struct hs_node node = { 0 };
-	double t0;
-	int ret = -1;
-
-	memset(res, 0, sizeof(*res));
-	end_life(r);
-	if (rq->reboot) {
-		char *sock = xasprintf("%s/agent.sock", r->workdir);
-
-		progress("restart", "powering the router VM off (flash kept)");
-		power_off(r);
-		if (r->qemu && proc_wait(r->qemu, 1000, NULL) == 1)
-			proc_stop(r->qemu, 5000);
-		unlink(sock);
-		free(sock);
-		t0 = now_s();
-		if (r->canary_now && fault_for("noboot", r->canary_now))
-			return error("the router VM did not start again (fault injection)");
-		if (step_qemu(r, r->initrd, r->flash) < 0 || step_boot_wait(r) < 0 ||
-		    step_configure_guest(r) < 0)
-			return -1;
-		res->boot_s = now_s() - t0;
-	} else {
-		const char *const empty = "";
-
-		progress("restart", "restarting the router's container");
-		if (agent_stop_child(r->s.router, 10000) < 0 ||
-		    agent_write_file(r->s.router, GUEST_TS_LOG, 0644, empty, 0) < 0)
-			return -1;
-	}
-	t0 = now_s();
-	if (step_start_entrypoint(r, rq->extra_env) < 0 ||
-	    wait_guest_socket(r, scaled(&r->s, 60000)) < 0)
-		return -1;
-	if (wait_online(r, scaled(&r->s, 90000), scaled(&r->s, 15000), &node, res->backend_state,
-			sizeof(res->backend_state)) == 0) {
-		res->online = 1;
-		res->node_id = node.id;
-		snprintf(res->ip4, sizeof(res->ip4), "%s", node.ipv4 ? node.ipv4 : "");
-	}
-	res->online_s = now_s() - t0;
-	progress("restart", "router %s after %.1f s (%s)", res->online ? "online" : "NOT online",
-		 res->online_s, res->backend_state[0] ? res->backend_state : "no state");
-	ret = 0;
-	hs_node_release(&node);
-	return ret;
-}
-
-static void dump_json(struct run *r, const char *name, json_t *j)
-{
-	char *path = logpath(r, name);
-
-	if (j && json_dump_file(j, path, JSON_INDENT(2)) < 0)
-		warning("cannot write '%s'", path);
-	json_decref(j);
-	free(path);
-}
-
-static void dump_text(struct run *r, const char *name, const struct strbuf *sb)
-{
-	char *path = logpath(r, name);
-	FILE *fp = fopen(path, "we");
-
-	if (!fp || fwrite(strbuf_str(sb), 1, sb->len, fp) != sb->len)
-		warning("cannot write '%s'", path);
-	if (fp)
-		fclose(fp);
-	free(path);
-}
-
-/*
- * The failure bundle's live part: every tailscaled's `status --json`,
- * headscale's node list, and on a failure both ends' netcheck, so a
- * maintainer never needs to rerun to see what each side believed.
- */
-static void save_status(struct run *r, int failed)
-{
-	struct {
-		const char *name;
-		struct node *n;
-		int up;
-	} host[] = {
-		{ "client", &r->peers.client, r->peers.client_up },
-		{ "exit", &r->peers.exit, r->peers.exit_up },
-		{ "phone", &r->peers.phone, r->peers.phone_up },
-	};
-	struct strbuf sb = STRBUF_INIT, err = STRBUF_INIT;
-	char name[64];
-
-	if (r->s.router)
-		dump_json(r, "router-status.json", router_status_json(&r->s, 15000, 0));
-	for (size_t i = 0; r->have_peers && i < ARRAY_SIZE(host); i++) {
-		if (!host[i].up)
-			continue;
-		snprintf(name, sizeof(name), "%s-status.json", host[i].name);
-		dump_json(r, name, node_status(host[i].n));
-	}
-	if (r->s.hs && headscale_nodes_json(&r->hs, &sb) == 0)
-		dump_text(r, "headscale-nodes.json", &sb);
-	if (!failed)
-		goto out;
-	if (r->s.router) {
-		const char *argv[] = { TS_CLI, "netcheck", NULL };
-		struct agent_cmd cmd = { .argv = argv, .timeout_ms = scaled(&r->s, 30000) };
-		struct agent_result res = AGENT_RESULT_INIT;
-
-		if (agent_exec(r->s.router, &cmd, &res) == 0) {
-			strbuf_add(&res.out, strbuf_str(&res.err), res.err.len);
-			dump_text(r, "router-netcheck.txt", &res.out);
-		}
-		agent_result_release(&res);
-	}
-	if (r->have_peers && r->peers.client_up) {
-		const char *args[] = { "netcheck", NULL };
-		int status;
-
-		strbuf_reset(&sb);
-		if (node_cli(&r->peers.client, args, scaled(&r->s, 30000), &sb, &err, &status) ==
-		    0) {
-			strbuf_add(&sb, strbuf_str(&err), err.len);
-			dump_text(r, "client-netcheck.txt", &sb);
-		}
-	}
-out:
-	strbuf_release(&sb);
-	strbuf_release(&err);
-}
-
-static void power_off(struct run *r)
+void power_off(struct run *r)
 {
 	if (!r->s.router)
 		return;
@@ -1655,43 +1059,6 @@ static void power_off(struct run *r)
 		proc_wait(r->qemu, 15000, NULL);
 	agent_close(r->s.router);
 	r->s.router = NULL;
-}
-
-static void keep_until_interrupted(struct run *r)
-{
-	struct node *nodes[] = { &r->peers.client, &r->peers.exit, &r->peers.phone };
-
-	fprintf(stderr,
-		"\n--keep: the lab stays up. Enter it with:\n"
-		"  ip netns exec %s sh   # stand-in internet: headscale, DERP, DNS, web\n"
-		"  ip netns exec %s sh   # the RouterOS host: containers bridge, tap, NAT\n",
-		r->lab.inet, r->lab.routeros);
-	if (userns_active())
-		fprintf(stderr,
-			"  (the lab is in this run's user namespace: prefix each with\n"
-			"   nsenter -t %d -U -m -n --preserve-credentials)\n",
-			(int)getpid());
-	if (r->have_peers) {
-		fprintf(stderr, "  ip netns exec %s sh   # the LAN host 172.20.0.10\n",
-			r->peers.lan_ns);
-		for (size_t i = 0; i < ARRAY_SIZE(nodes); i++)
-			if (nodes[i]->netns && nodes[i]->tailscale && nodes[i]->sock)
-				fprintf(stderr,
-					"  ip netns exec %s %s --socket=%s status   # node %s\n",
-					nodes[i]->netns, nodes[i]->tailscale, nodes[i]->sock,
-					nodes[i]->name);
-	}
-	if (r->hs.config_path)
-		fprintf(stderr, "  ip netns exec %s %s -c %s nodes list   # headscale\n",
-			r->lab.inet, r->o->headscale, r->hs.config_path);
-	fprintf(stderr,
-		"  the router VM: its console is %s/console.log (live); its agent socket "
-		"%s/agent.sock\n"
-		"  pcaps (live, one per bridge): %s/pcap/\n"
-		"work dir: %s\nlogs: %s\nPress Ctrl-C to tear everything down.\n",
-		r->logdir, r->workdir, r->logdir, r->workdir, r->logdir);
-	while (!interrupted())
-		pause();
 }
 
 /*
@@ -1733,14 +1100,139 @@ static const char *const run_preconditions[] = {
 	"image", "boot", "join", "online", "routes", NULL
 };
 
+/* The arch's line of vm/arches. */
+static int step_arch(struct run *r)
+{
+	char *archtab = xasprintf("%s/arches", r->o->vm_dir);
+	int bad = arch_lookup(archtab, r->o->arch, &r->s.arch);
+
+	free(archtab);
+	return bad ? STEP_FAILED : STEP_OK;
+}
+
+/* Every timeout's factor: the user's times this arch's recent boots. */
+static int step_calibrate(struct run *r)
+{
+	r->scale = calibrate_scale(r->o->cache_dir, r->s.arch.name, r->o->timeout_scale);
+	r->s.timeout_scale = r->scale;
+	json_object_set_new(r->rep.timings, "timeout_scale", json_real(r->scale));
+	return STEP_OK;
+}
+
+/* Whether this machine can run the lab, as root or in a user namespace. */
+static int step_preflight(struct run *r)
+{
+	/* before any thread or child: a user enters its own namespaces here */
+	if (userns_enter() < 0 || lab_preflight() < 0)
+		return STEP_FAILED;
+	report_extra(&r->rep, "lab_user_namespace", json_boolean(userns_active()));
+	return STEP_OK;
+}
+
+/* Before building anything: a VM needs its kernel. */
+static int step_kernel(struct run *r)
+{
+	char *kernel = xasprintf("%s/vmlinuz", r->o->kernel_dir);
+	int missing = access(kernel, R_OK) != 0;
+
+	if (missing) {
+		error_errno("no kernel '%s' for ARCH=%s (make kernel ARCH=%s fetches it)", kernel,
+			    r->o->arch, r->o->arch);
+		report_set_error(&r->rep, "no kernel '%s'", kernel);
+	}
+	free(kernel);
+	return missing ? STEP_FAILED : STEP_OK;
+}
+
+/* The machine's routes, rules, nftables and /etc, to compare after teardown. */
+static int step_snapshot(struct run *r)
+{
+	if (lab_host_snapshot(&r->before) == 0)
+		r->snap = 1;
+	return STEP_OK;
+}
+
+static int step_initrd(struct run *r)
+{
+	step_begin(r, "initrd", "image rootfs + harness overlay, flash disk");
+	if (build_initrd(r, &r->initrd) < 0 || make_flash(r, &r->flash) < 0)
+		return STEP_FAILED;
+	step_end(r, "initrd");
+	return STEP_OK;
+}
+
+static int step_peers_join(struct run *r)
+{
+	r->ps.ca_path = r->ca_path = xasprintf("%s/pki/ca.crt", r->workdir);
+	step_begin(r, "peers", "client laptop and exit node join");
+	if (peers_join(&r->peers, &r->hs, &r->ps) < 0)
+		return STEP_FAILED;
+	step_end(r, "peers");
+	return STEP_OK;
+}
+
+static int step_routes(struct run *r)
+{
+	step_begin(r, "routes", "approve the router's exit node and subnet route");
+	if (peers_approve_router(&r->peers, &r->hs, r->s.router_node_id, r->s.router_ip4,
+				 scaled(&r->s, 60000)) < 0)
+		return STEP_FAILED;
+	json_object_set_new(r->pre, "routes", json_true());
+	step_end(r, "routes");
+	return STEP_OK;
+}
+
+static int step_sentinel(struct run *r)
+{
+	check_sentinel(r);
+	return STEP_OK;
+}
+
+/*
+ * The run, step by step. A step that fails ends the run: the summary's
+ * error is its failure text (NULL: the step said why itself) and the exit
+ * code its code; STEP_VERDICT and STEP_REUSED end it as they say. The
+ * preconditions are set by the steps that establish them. QEMU boots while
+ * headscale starts and the host nodes join.
+ */
+static const struct run_step {
+	const char *name;
+	int (*fn)(struct run *r);
+	const char *failure;
+	enum run_exit code;
+} run_steps[] = {
+	{ "arch", step_arch, NULL, RUN_USAGE },
+	{ "variant", lab_side, NULL, RUN_USAGE },
+	{ "calibrate", step_calibrate, NULL, RUN_INFRA },
+	{ "preflight", step_preflight, "this machine cannot run the lab (see run.log)", RUN_ENV },
+	{ "kernel", step_kernel, NULL, RUN_INFRA },
+	{ "snapshot", step_snapshot, NULL, RUN_INFRA },
+	{ "workdir", make_workdir, NULL, RUN_ENV },
+	{ "image", step_image, NULL, RUN_BAD_IMAGE },
+	{ "key", run_key, NULL, RUN_INFRA },
+	{ "reuse", reuse_verdict, NULL, RUN_INFRA },
+	{ "initrd", step_initrd, "cannot build the VM's initrd or flash disk", RUN_INFRA },
+	{ "lab", step_lab, "cannot build the lab", RUN_INFRA },
+	{ "peers-lab", step_peers_lab, "cannot build the client, exit node and LAN host",
+	  RUN_INFRA },
+	{ "qemu", step_qemu, "the router VM did not start", RUN_INFRA },
+	{ "control", step_headscale, "headscale did not become ready", RUN_INFRA },
+	{ "peers", step_peers_join, "the client or exit node did not join", RUN_INFRA },
+	{ "boot", step_boot_wait, "the router VM did not boot", RUN_INFRA },
+	{ "guest", step_configure_guest, "cannot configure the router's container environment",
+	  RUN_INFRA },
+	{ "online", step_join, "the router did not come online", RUN_INFRA },
+	{ "routes", step_routes, "the router's routes did not reach the client", RUN_INFRA },
+	{ "canaries", run_canaries, NULL, RUN_FAIL },
+	{ "sentinel", step_sentinel, NULL, RUN_FAIL },
+};
+
 int run_gate(const struct run_opts *o)
 {
 	struct run r;
-	char *initrd = NULL, *flash = NULL, *authkey = NULL, *ca_path = NULL;
-	struct peers_spec ps = { 0 };
-	struct strbuf before = STRBUF_INIT, after = STRBUF_INIT, diff = STRBUF_INIT;
+	struct strbuf after = STRBUF_INIT, diff = STRBUF_INIT;
 	size_t base = undo_depth();
-	int code = RUN_INFRA, snap = 0;
+	int code = RUN_INFRA;
 	char *runlog;
 	FILE *logfp;
 
@@ -1766,127 +1258,30 @@ int run_gate(const struct run_opts *o)
 	if (prepare_outdir(&r) < 0)
 		return RUN_ENV;
 	r.s.logdir = r.logdir;
-	runlog = logpath(&r, "run.log");
+	runlog = run_logpath(&r, "run.log");
 	logfp = fopen(runlog, "we");
 	free(runlog);
 	log_set_file(logfp);
-	{
-		char *archtab = xasprintf("%s/arches", o->vm_dir);
-		int bad = arch_lookup(archtab, o->arch, &r.s.arch);
+	for (size_t i = 0; i < ARRAY_SIZE(run_steps); i++) {
+		const struct run_step *st = &run_steps[i];
+		int ret = st->fn(&r);
 
-		free(archtab);
-		if (bad) {
-			code = RUN_USAGE;
-			goto report;
+		if (ret == STEP_OK)
+			continue;
+		if (ret == STEP_REUSED) {
+			code = RUN_PASS;
+			undo_unwind(base);
+			goto release;
 		}
-	}
-	if (lab_side(&r) < 0) {
-		code = RUN_USAGE;
-		goto report;
-	}
-	r.scale = o->timeout_scale;
-	speed_scale(&r);
-	/* before any thread or child: a user enters its own namespaces here */
-	if (userns_enter() < 0 || lab_preflight() < 0) {
-		code = RUN_ENV;
-		report_set_error(&r.rep, "this machine cannot run the lab (see run.log)");
-		goto report;
-	}
-	report_extra(&r.rep, "lab_user_namespace", json_boolean(userns_active()));
-	{
-		/* before building anything: a VM needs its kernel */
-		char *kernel = xasprintf("%s/vmlinuz", o->kernel_dir);
-		int missing = access(kernel, R_OK) != 0;
-
-		if (missing) {
-			error_errno("no kernel '%s' for ARCH=%s (make kernel ARCH=%s fetches it)",
-				    kernel, o->arch, o->arch);
-			report_set_error(&r.rep, "no kernel '%s'", kernel);
-			code = RUN_INFRA;
-		}
-		free(kernel);
-		if (missing)
-			goto report;
-	}
-
-	if (lab_host_snapshot(&before) == 0)
-		snap = 1;
-	if (make_workdir(&r) < 0) {
-		code = RUN_ENV;
-		goto report;
-	}
-	if (step_image(&r) < 0) {
-		code = RUN_BAD_IMAGE;
-		report_set_error(&r.rep, "image '%s' cannot be used for ARCH=%s", o->image,
-				 o->arch);
-		goto report;
-	}
-	run_key(&r);
-	if (reuse_verdict(&r)) {
-		code = RUN_PASS;
-		undo_unwind(base);
-		goto release;
-	}
-	step_begin(&r, "initrd", "image rootfs + harness overlay, flash disk");
-	if (build_initrd(&r, &initrd) < 0 || make_flash(&r, &flash) < 0) {
-		report_set_error(&r.rep, "cannot build the VM's initrd or flash disk");
-		goto report;
-	}
-	step_end(&r, "initrd");
-	if (step_lab(&r) < 0) {
-		report_set_error(&r.rep, "cannot build the lab");
-		goto report;
-	}
-	if (step_peers_lab(&r, &ps) < 0) {
-		report_set_error(&r.rep, "cannot build the client, exit node and LAN host");
-		goto report;
-	}
-	/* QEMU boots while headscale starts and the host nodes join */
-	if (step_qemu(&r, initrd, flash) < 0) {
-		report_set_error(&r.rep, "the router VM did not start");
-		goto report;
-	}
-	if (step_headscale(&r, &authkey) < 0) {
-		report_set_error(&r.rep, "headscale did not become ready");
-		goto report;
-	}
-	r.s.authkey = authkey;
-	ps.ca_path = ca_path = xasprintf("%s/pki/ca.crt", r.workdir);
-	step_begin(&r, "peers", "client laptop and exit node join");
-	if (peers_join(&r.peers, &r.hs, &ps) < 0) {
-		report_set_error(&r.rep, "the client or exit node did not join");
-		goto report;
-	}
-	step_end(&r, "peers");
-	if (step_boot_wait(&r) < 0) {
-		report_set_error(&r.rep, "the router VM did not boot");
-		goto report;
-	}
-	if (step_configure_guest(&r) < 0) {
-		report_set_error(&r.rep, "cannot configure the router's container environment");
-		goto report;
-	}
-	if (step_join(&r, authkey) < 0) {
-		if (json_is_false(json_object_get(r.pre, "join"))) {
-			report_set_error(
-				&r.rep, "precondition join failed: `tailscale up` %s",
-				json_string_value(json_object_get(r.rep.extra, "join_cli_error")));
-			code = RUN_FAIL; /* the image's CLI, not the lab */
+		if (ret == STEP_VERDICT) {
+			code = RUN_FAIL;
 		} else {
-			report_set_error(&r.rep, "the router did not come online");
+			code = st->code;
+			if (st->failure)
+				report_set_error(&r.rep, "%s", st->failure);
 		}
 		goto report;
 	}
-	step_begin(&r, "routes", "approve the router's exit node and subnet route");
-	if (peers_approve_router(&r.peers, &r.hs, r.s.router_node_id, r.s.router_ip4,
-				 scaled(&r.s, 60000)) < 0) {
-		report_set_error(&r.rep, "the router's routes did not reach the client");
-		goto report;
-	}
-	json_object_set_new(r.pre, "routes", json_true());
-	step_end(&r, "routes");
-	run_canaries(&r);
-	check_sentinel(&r);
 	code = report_passed(&r.rep) ? RUN_PASS : RUN_FAIL;
 report:
 	/* a precondition the run never reached did not hold: say so, not nothing */
@@ -1936,8 +1331,8 @@ report:
 		}
 		strbuf_release(&left);
 	}
-	if (snap && lab_host_snapshot(&after) == 0 &&
-	    lab_host_compare(before.buf, after.buf, &diff) != 0) {
+	if (r.snap && lab_host_snapshot(&after) == 0 &&
+	    lab_host_compare(r.before.buf, after.buf, &diff) != 0) {
 		report_set_error(&r.rep, "the run changed the machine: %s", strbuf_str(&diff));
 		if (code == RUN_PASS)
 			code = RUN_FAIL;
@@ -1955,10 +1350,8 @@ release:
 	if (r.have_peers)
 		peers_release(&r.peers);
 	headscale_release(&r.hs);
-	free(authkey);
-	free(ca_path);
-	free(initrd);
-	free(flash);
+	free(r.authkey);
+	free(r.ca_path);
 	if (r.rep.error)
 		error("%s", r.rep.error);
 	progress("result", "%s: %s (exit %d), reports in %s", o->arch,
@@ -1972,7 +1365,7 @@ release:
 	free(r.logdir);
 	free(r.workdir);
 	free(r.s.upstream_dns_log);
-	free(r.accel_cache);
+	accel_probe_release(&r.probe);
 	free(r.initrd);
 	free(r.flash);
 	free(r.console);
@@ -1980,7 +1373,7 @@ release:
 	free(r.key);
 	json_decref(r.manifest);
 	free(r.manifest_path);
-	strbuf_release(&before);
+	strbuf_release(&r.before);
 	strbuf_release(&after);
 	strbuf_release(&diff);
 	strbuf_release(&r.life_detail);

@@ -4,7 +4,7 @@
 # cause, and leaves nothing behind, when a part of the lab misbehaves:
 # a canary that never returns, a guest kernel that panics, a VM that
 # freezes, a headscale that never becomes ready. Faults come from
-# TSCANARY_FAULT (harness/run.c) or from a stand-in binary.
+# TSCANARY_FAULT (harness/faults.c) or from a stand-in binary.
 #
 #   tests/robustness.sh [ARCH]      (root; `make robustness-check`)
 set -uo pipefail

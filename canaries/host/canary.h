@@ -37,7 +37,7 @@ struct canary {
 	const char *proves; /* one sentence: what a pass proves */
 	/*
 	 * A canary that restarts the router has no run() but two halves around
-	 * the restart it asks for, which the harness makes (run.c: the ones
+	 * the restart it asks for, which the harness makes (restart.c: the ones
 	 * selected together share one): before() runs in the router's life so
 	 * far and returns 1 to want the restart, 0 when its verdict is in
 	 * without one, -1 on a harness error; after() judges once the router

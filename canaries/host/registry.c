@@ -219,7 +219,7 @@ const struct canary canary_registry[] = {
 	 * router no restart has touched yet (one that keeps its state in memory
 	 * loses it at the first restart, whoever makes it). Selected together,
 	 * they share one restart: the reboot, with TS_LOG_VERBOSITY=1 in the
-	 * container's environment (run.c, run_restart_group).
+	 * container's environment (harness/restart.c, run_restart_group).
 	 */
 	{
 		.name = "restart-persistence",
