@@ -74,6 +74,7 @@ help:
 	@echo 'make release REGISTRY=host[:port]/name TAG=t  push the index only if the gate passed every platform'
 	@echo 'make release-check        make release against a real registry in a lab namespace'
 	@echo 'make compare NEW=v1.104.7 [BASE=...] [ARCH=all]  the suite on two Tailscale versions, out/<arch>/compare.md'
+	@echo 'make bisect GOOD=v1.98.5 BAD=v1.102.5 CANARY=name|FIGURE=key  the first release that changed it, out/<arch>/bisect/'
 	@echo 'make coverage ARCH=armv7  the suite without each allowlisted feature, out/<arch>/coverage.md'
 	@echo 'make test IMAGE=x.tar ARCH=armv7 [ALLOWLIST=f] [WAIVERS=f] [BUDGETS=f]  an image tscanary did not build'
 	@echo 'variables: ARCH=$(ARCH) VARIANT=$(VARIANT) KERNEL=$(KERNEL) CACHE=$(TSCANARY_CACHE)'
