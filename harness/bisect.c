@@ -272,7 +272,96 @@ static const char *field(json_t *o, const char *key)
 	return s ? s : "";
 }
 
-const char *bisect_value(json_t *summary, const char *canary, const char *figure,
+int bisect_figure_parse(struct bisect_figure *f, const char *spec, struct strbuf *err)
+{
+	size_t n = strcspn(spec, "<>="), oplen = strspn(spec + n, "<>=");
+	char *end;
+
+	memset(f, 0, sizeof(*f));
+	if (!n || n >= sizeof(f->path) || spec[0] == '.' || spec[n - 1] == '.' ||
+	    strstr(spec, "..") || strspn(spec, "abcdefghijklmnopqrstuvwxyz0123456789_.") < n) {
+		strbuf_addf(err, "figure '%s': want a summary.json key (a-z, 0-9, _, dotted)",
+			    spec);
+		return -1;
+	}
+	memcpy(f->path, spec, n);
+	if (!spec[n])
+		return 0;
+	if (oplen > 2 || (oplen == 2 && spec[n + 1] != '=') || spec[n] == '=') {
+		strbuf_addf(err, "figure '%s': the threshold's operator is >, >=, < or <=", spec);
+		return -1;
+	}
+	memcpy(f->op, spec + n, oplen);
+	f->limit = strtod(spec + n + oplen, &end);
+	if (end == spec + n + oplen || *end) {
+		strbuf_addf(err, "figure '%s': the threshold is not a number", spec);
+		return -1;
+	}
+	return 0;
+}
+
+/* The value at a dotted path in o, or NULL. */
+static json_t *at_path(json_t *o, const char *path)
+{
+	char key[sizeof(((struct bisect_figure *)0)->path)];
+
+	while (o && *path) {
+		size_t n = strcspn(path, ".");
+
+		memcpy(key, path, n);
+		key[n] = '\0';
+		o = json_object_get(o, key);
+		path += n + (path[n] == '.');
+	}
+	return o;
+}
+
+static int holds(double v, const char *op, double limit)
+{
+	if (op[0] == '>')
+		return op[1] ? v >= limit : v > limit;
+	return op[1] ? v <= limit : v < limit;
+}
+
+static const char *figure_value(json_t *summary, const struct bisect_figure *fig,
+				struct strbuf *detail)
+{
+	json_t *f = at_path(summary, fig->path);
+	const char *result = *field(summary, "result") ? field(summary, "result") : "none";
+
+	if (*fig->op) {
+		if (!json_is_number(f)) {
+			strbuf_addf(detail, "no number %s in the run (run result: %s)", fig->path,
+				    result);
+			return NULL;
+		}
+		strbuf_addf(detail, "%s = %.15g (%s %.15g)", fig->path, json_number_value(f),
+			    fig->op, fig->limit);
+		return holds(json_number_value(f), fig->op, fig->limit) ? "true" : "false";
+	}
+	if (f) {
+		char *dump = json_is_string(f) ? NULL
+					       : json_dumps(f, JSON_COMPACT | JSON_ENCODE_ANY);
+		json_t *tol = json_object_get(summary, "join_cli_tolerated");
+
+		strbuf_addf(detail, "%s: %s", fig->path, dump ? dump : json_string_value(f));
+		if (tol && !strcmp(fig->path, "join_cli_error"))
+			strbuf_addf(detail, "; tolerated for %s by fixtures/cli-errors",
+				    field(tol, "versions"));
+		free(dump);
+		return "present";
+	}
+	if (!json_is_true(json_object_get(json_object_get(summary, "preconditions"), "join"))) {
+		strbuf_addf(detail,
+			    "%s unknown: the run did not get past the join (run result: %s)",
+			    fig->path, result);
+		return NULL;
+	}
+	strbuf_addf(detail, "no %s in a run that joined (run result: %s)", fig->path, result);
+	return "absent";
+}
+
+const char *bisect_value(json_t *summary, const char *canary, const struct bisect_figure *figure,
 			 struct strbuf *detail)
 {
 	if (canary) {
@@ -290,28 +379,7 @@ const char *bisect_value(json_t *summary, const char *canary, const char *figure
 			    *field(c, "summary") ? field(c, "summary") : "-");
 		return !strcmp(res, "pass") ? "pass" : "fail";
 	}
-	json_t *f = json_object_get(summary, figure);
-
-	if (f) {
-		char *dump = json_is_string(f) ? NULL : json_dumps(f, JSON_COMPACT);
-		json_t *tol = json_object_get(summary, "join_cli_tolerated");
-
-		strbuf_addf(detail, "%s: %s", figure, dump ? dump : json_string_value(f));
-		if (tol && !strcmp(figure, "join_cli_error"))
-			strbuf_addf(detail, "; tolerated for %s by fixtures/cli-errors",
-				    field(tol, "versions"));
-		free(dump);
-		return "present";
-	}
-	if (!json_is_true(json_object_get(json_object_get(summary, "preconditions"), "join"))) {
-		strbuf_addf(detail,
-			    "%s unknown: the run did not get past the join (run result: %s)",
-			    figure, *field(summary, "result") ? field(summary, "result") : "none");
-		return NULL;
-	}
-	strbuf_addf(detail, "no %s in a run that joined (run result: %s)", figure,
-		    field(summary, "result"));
-	return "absent";
+	return figure_value(summary, figure, detail);
 }
 
 static const char *const mark_names[] = { "untested", "good", "bad", "skip" };

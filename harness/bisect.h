@@ -82,13 +82,28 @@ void bisect_answer(const struct bisect *b, const char *subject, struct strbuf *o
 enum bisect_exit bisect_exit_code(const struct bisect *b);
 
 /*
- * A run's result for the bisection: a canary's "pass" or "fail" (canary
- * non-NULL), or whether summary.json's top-level key figure is "present" or
- * "absent" (absent counts only when the run got past the join, where such
- * figures are recorded). NULL when the run has no such result; detail gets
- * the evidence or the reason.
+ * A figure: a key of summary.json (a dotted path, e.g. join_cli_error or
+ * metrics.binary_bytes), alone (its presence) or with a threshold
+ * ("metrics.binary_bytes>4000000": op one of > >= < <=, a number).
  */
-const char *bisect_value(json_t *summary, const char *canary, const char *figure,
+struct bisect_figure {
+	char path[128];
+	char op[3]; /* "" for presence */
+	double limit;
+};
+
+/* Parse spec into f: 0, or -1 with the reason in err. */
+int bisect_figure_parse(struct bisect_figure *f, const char *spec, struct strbuf *err);
+
+/*
+ * A run's result for the bisection: a canary's "pass" or "fail" (canary
+ * non-NULL), else the figure's: "present" or "absent" (absent counts only
+ * when the run got past the join, where such figures are recorded), or for
+ * a threshold "true" or "false" (the figure must be a number in the run).
+ * NULL when the run has no such result; detail gets the evidence or the
+ * reason.
+ */
+const char *bisect_value(json_t *summary, const char *canary, const struct bisect_figure *figure,
 			 struct strbuf *detail);
 
 /* bisect.json (caller decrefs) and bisect.md. */

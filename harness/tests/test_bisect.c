@@ -300,8 +300,10 @@ static void reads_values_from_summaries(void **state)
 	json_t *pass = json_load_file("fixtures/summaries/default-pass.json", 0, &jerr);
 	json_t *died = json_load_file("fixtures/summaries/reboot-failed.json", 0, &jerr);
 	struct strbuf d = STRBUF_INIT;
+	struct bisect_figure join;
 
 	(void)state;
+	assert_int_equal(bisect_figure_parse(&join, "join_cli_error", &d), 0);
 	assert_non_null(pass);
 	assert_non_null(died);
 	assert_string_equal(bisect_value(pass, "footprint", NULL, &d), "pass");
@@ -310,24 +312,82 @@ static void reads_values_from_summaries(void **state)
 	assert_non_null(strstr(strbuf_str(&d), "did not run"));
 	strbuf_reset(&d);
 	/* the pinned version joins without a CLI error */
-	assert_string_equal(bisect_value(pass, NULL, "join_cli_error", &d), "absent");
+	assert_string_equal(bisect_value(pass, NULL, &join, &d), "absent");
 	strbuf_reset(&d);
 	json_object_set_new(pass, "join_cli_error",
 			    json_string("exit 1: tailnet lock is not supported by this binary"));
 	json_object_set_new(pass, "join_cli_tolerated",
 			    json_pack("{s:s}", "versions", "<v1.102.0"));
-	assert_string_equal(bisect_value(pass, NULL, "join_cli_error", &d), "present");
+	assert_string_equal(bisect_value(pass, NULL, &join, &d), "present");
 	assert_string_equal(strbuf_str(&d),
 			    "join_cli_error: exit 1: tailnet lock is not supported by this "
 			    "binary; tolerated for <v1.102.0 by fixtures/cli-errors");
 	strbuf_reset(&d);
 	/* a run that never got past the join says nothing of the figure */
 	json_object_set_new(json_object_get(died, "preconditions"), "join", json_false());
-	assert_null(bisect_value(died, NULL, "join_cli_error", &d));
+	assert_null(bisect_value(died, NULL, &join, &d));
 	assert_non_null(strstr(strbuf_str(&d), "did not get past the join"));
 	strbuf_release(&d);
 	json_decref(pass);
 	json_decref(died);
+}
+
+static void figures_with_a_threshold(void **state)
+{
+	static const char *const bad[][2] = {
+		{ "", "want a summary.json key" },
+		{ "Metrics.x", "want a summary.json key" },
+		{ "metrics..x", "want a summary.json key" },
+		{ "metrics.x.", "want a summary.json key" },
+		{ ">5", "want a summary.json key" },
+		{ "metrics.x=>5", "operator" },
+		{ "metrics.x=5", "operator" },
+		{ "metrics.x<>5", "operator" },
+		{ "metrics.x>", "not a number" },
+		{ "metrics.x>5kB", "not a number" },
+	};
+	json_error_t jerr;
+	json_t *pass = json_load_file("fixtures/summaries/default-pass.json", 0, &jerr);
+	struct strbuf d = STRBUF_INIT;
+	struct bisect_figure f;
+
+	(void)state;
+	assert_non_null(pass);
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		strbuf_reset(&d);
+		assert_int_equal(bisect_figure_parse(&f, bad[i][0], &d), -1);
+		assert_non_null(strstr(strbuf_str(&d), bad[i][1]));
+	}
+	/* binary_bytes is 3678528 in that run */
+	assert_int_equal(bisect_figure_parse(&f, "metrics.binary_bytes>3678527", &d), 0);
+	assert_string_equal(f.path, "metrics.binary_bytes");
+	assert_string_equal(f.op, ">");
+	strbuf_reset(&d);
+	assert_string_equal(bisect_value(pass, NULL, &f, &d), "true");
+	assert_string_equal(strbuf_str(&d), "metrics.binary_bytes = 3678528 (> 3678527)");
+	assert_int_equal(bisect_figure_parse(&f, "metrics.binary_bytes>3678528", &d), 0);
+	assert_string_equal(bisect_value(pass, NULL, &f, &d), "false");
+	assert_int_equal(bisect_figure_parse(&f, "metrics.binary_bytes>=3678528", &d), 0);
+	assert_string_equal(bisect_value(pass, NULL, &f, &d), "true");
+	assert_int_equal(bisect_figure_parse(&f, "timings.online_s<=10", &d), 0);
+	assert_string_equal(bisect_value(pass, NULL, &f, &d), "false");
+	assert_int_equal(bisect_figure_parse(&f, "timings.online_s<11.5", &d), 0);
+	assert_string_equal(bisect_value(pass, NULL, &f, &d), "true");
+	/* a figure the run does not have, or not a number: no result */
+	strbuf_reset(&d);
+	assert_int_equal(bisect_figure_parse(&f, "metrics.no_such_bytes>1", &d), 0);
+	assert_null(bisect_value(pass, NULL, &f, &d));
+	assert_string_equal(strbuf_str(&d),
+			    "no number metrics.no_such_bytes in the run (run result: pass)");
+	assert_int_equal(bisect_figure_parse(&f, "arch>1", &d), 0);
+	assert_null(bisect_value(pass, NULL, &f, &d));
+	/* presence on a dotted path */
+	strbuf_reset(&d);
+	assert_int_equal(bisect_figure_parse(&f, "metrics.binary_bytes", &d), 0);
+	assert_string_equal(bisect_value(pass, NULL, &f, &d), "present");
+	assert_string_equal(strbuf_str(&d), "metrics.binary_bytes: 3678528");
+	strbuf_release(&d);
+	json_decref(pass);
 }
 
 int main(void)
@@ -344,6 +404,7 @@ int main(void)
 		cmocka_unit_test(bad_with_goods_result_is_no_change),
 		cmocka_unit_test(writes_the_evidence),
 		cmocka_unit_test(reads_values_from_summaries),
+		cmocka_unit_test(figures_with_a_threshold),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
