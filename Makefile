@@ -471,4 +471,4 @@ bisect: host-tools kernel $(VM_OVERLAY)
 	@test -n '$(GOOD)' && test -n '$(BAD)' && test -n '$(CANARY)$(FIGURE)' && \
 		{ test -z '$(CANARY)' || test -z '$(FIGURE)'; } && test '$(ARCH)' != all || \
 		{ echo 'usage: make bisect ARCH=<one arch> GOOD=vX.Y.Z BAD=vX.Y.Z CANARY=name|FIGURE=key [BISECT_CANARIES="a b"]' >&2; exit 2; }
-	MAKE='$(MAKE)' harness/bisect.sh $(ARCH) $(GOOD) $(BAD) $(if $(FIGURE),figure $(FIGURE),canary $(CANARY)) '$(BISECT_CANARIES)'
+	MAKE='$(MAKE)' harness/bisect.sh $(ARCH) $(GOOD) $(BAD) $(if $(FIGURE),figure '$(FIGURE)',canary '$(CANARY)') '$(BISECT_CANARIES)'

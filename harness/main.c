@@ -114,7 +114,8 @@ static const char usage_text[] =
 	"bisect   find the first release in (GOOD, BAD] (the releases in FILE, the\n"
 	"         module proxy's list: even minors, no pre-releases, semver order)\n"
 	"         where the canary's result (pass/fail) or the figure (a summary.json\n"
-	"         key, present/absent) differs from GOOD's, from the version\n"
+	"         key, dotted, present/absent; or KEY>N, >=, <, <=: true/false)\n"
+	"         differs from GOOD's, from the version\n"
 	"         directories `make bisect` fills (DIR/<version>/: build.status,\n"
 	"         build.log, run.status, summary.json). A version that did not build\n"
 	"         or has no result is skipped. While a version is needed, prints it\n"
@@ -620,8 +621,8 @@ static int read_versions(const char *path, struct strbuf *text, char ***v, size_
  * them. 0 when it needs no more, 1 when *next must be tested, 130 when a
  * build or run was interrupted.
  */
-static int bisect_replay(struct bisect *b, const char *dir, const char *canary, const char *figure,
-			 const char **next)
+static int bisect_replay(struct bisect *b, const char *dir, const char *canary,
+			 const struct bisect_figure *figure, const char **next)
 {
 	while ((*next = bisect_next(b))) {
 		char *vdir = xasprintf("%s/%s", dir, *next), *where = NULL;
@@ -675,6 +676,7 @@ static int cmd_bisect(int argc, char **argv)
 	const char *arch = NULL, *good = NULL, *bad = NULL, *canary = NULL, *figure = NULL;
 	const char *list = NULL, *dir = NULL, *next;
 	struct strbuf text = STRBUF_INIT, err = STRBUF_INIT, subject = STRBUF_INIT;
+	struct bisect_figure fig;
 	struct bisect b;
 	char **versions;
 	size_t n;
@@ -698,6 +700,11 @@ static int cmd_bisect(int argc, char **argv)
 		      "or --figure");
 		return usage(BISECT_EXIT_USAGE);
 	}
+	if (figure && bisect_figure_parse(&fig, figure, &err) < 0) {
+		error("bisect: %s", strbuf_str(&err));
+		strbuf_release(&err);
+		return usage(BISECT_EXIT_USAGE);
+	}
 	if (read_versions(list, &text, &versions, &n) < 0) {
 		strbuf_release(&text);
 		return BISECT_EXIT_INFRA;
@@ -708,7 +715,7 @@ static int cmd_bisect(int argc, char **argv)
 		goto out;
 	}
 	strbuf_addf(&subject, canary ? "canary %s" : "figure %s", canary ? canary : figure);
-	code = bisect_replay(&b, dir, canary, figure, &next);
+	code = bisect_replay(&b, dir, canary, figure ? &fig : NULL, &next);
 	doc = bisect_json(&b, arch, strbuf_str(&subject));
 	if (write_json_md(doc, dir, "bisect", bisect_markdown) < 0 && code == 0)
 		code = BISECT_EXIT_INFRA;
