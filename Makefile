@@ -460,8 +460,9 @@ endif
 # (image/build.sh --tailscale-version, cached) and running the suite on it
 # (REUSE=1) into out/ARCH/bisect/<version>/; the answer goes to
 # out/ARCH/bisect/bisect.{json,md}. CANARY: that canary's pass/fail, and
-# the run is narrowed to it. FIGURE: a summary.json key present or absent
-# (e.g. join_cli_error), with the run narrowed to BISECT_CANARIES.
+# the run is narrowed to it. FIGURE: a summary.json key (dotted) present or
+# absent (e.g. join_cli_error), or KEY>N (>=, <, <=) true or false (e.g.
+# metrics.binary_bytes>3650000), with the run narrowed to BISECT_CANARIES.
 GOOD ?=
 BAD ?=
 FIGURE ?=
