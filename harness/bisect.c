@@ -327,7 +327,7 @@ static const char *figure_value(json_t *summary, const struct bisect_figure *fig
 				struct strbuf *detail)
 {
 	json_t *f = at_path(summary, fig->path);
-	const char *result = *field(summary, "result") ? field(summary, "result") : "none";
+	const char *result = *field(summary, "result") ? field(summary, "result") : "none", *v;
 
 	if (*fig->op) {
 		if (!json_is_number(f)) {
@@ -335,9 +335,10 @@ static const char *figure_value(json_t *summary, const struct bisect_figure *fig
 				    result);
 			return NULL;
 		}
-		strbuf_addf(detail, "%s = %.15g (%s %.15g)", fig->path, json_number_value(f),
-			    fig->op, fig->limit);
-		return holds(json_number_value(f), fig->op, fig->limit) ? "true" : "false";
+		v = holds(json_number_value(f), fig->op, fig->limit) ? "true" : "false";
+		strbuf_addf(detail, "%s = %.15g; %s %.15g: %s", fig->path, json_number_value(f),
+			    fig->op, fig->limit, v);
+		return v;
 	}
 	if (f) {
 		char *dump = json_is_string(f) ? NULL

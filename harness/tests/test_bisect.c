@@ -364,7 +364,7 @@ static void figures_with_a_threshold(void **state)
 	assert_string_equal(f.op, ">");
 	strbuf_reset(&d);
 	assert_string_equal(bisect_value(pass, NULL, &f, &d), "true");
-	assert_string_equal(strbuf_str(&d), "metrics.binary_bytes = 3678528 (> 3678527)");
+	assert_string_equal(strbuf_str(&d), "metrics.binary_bytes = 3678528; > 3678527: true");
 	assert_int_equal(bisect_figure_parse(&f, "metrics.binary_bytes>3678528", &d), 0);
 	assert_string_equal(bisect_value(pass, NULL, &f, &d), "false");
 	assert_int_equal(bisect_figure_parse(&f, "metrics.binary_bytes>=3678528", &d), 0);
