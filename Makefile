@@ -74,6 +74,7 @@ help:
 	@echo 'make release REGISTRY=host[:port]/name TAG=t  push the index only if the gate passed every platform'
 	@echo 'make release-check        make release against a real registry in a lab namespace'
 	@echo 'make compare NEW=v1.104.7 [BASE=...] [ARCH=all]  the suite on two Tailscale versions, out/<arch>/compare.md'
+	@echo 'make bisect GOOD=v1.98.5 BAD=v1.102.5 CANARY=name|FIGURE=key  the first release that changed it, out/<arch>/bisect/'
 	@echo 'make coverage ARCH=armv7  the suite without each allowlisted feature, out/<arch>/coverage.md'
 	@echo 'make test IMAGE=x.tar ARCH=armv7 [ALLOWLIST=f] [WAIVERS=f] [BUDGETS=f]  an image tscanary did not build'
 	@echo 'variables: ARCH=$(ARCH) VARIANT=$(VARIANT) KERNEL=$(KERNEL) CACHE=$(TSCANARY_CACHE)'
@@ -451,3 +452,24 @@ compare: host-tools kernel $(VM_OVERLAY)
 		{ echo 'usage: make compare ARCH=armv7|all NEW=vX.Y.Z [BASE=vX.Y.Z, default the pinned $(TS_HOST_VERSION)] [NEW_ALLOWLIST=FILE]' >&2; exit 2; }
 	MAKE='$(MAKE)' NEW_ALLOWLIST='$(NEW_ALLOWLIST)' harness/compare.sh $(ARCH) $(BASE) $(NEW) $(TS_HOST_VERSION)
 endif
+
+# --- Find the release that changed it: make bisect -------------------------
+# make bisect ARCH=armv7 GOOD=v1.98.5 BAD=v1.102.5 CANARY=name|FIGURE=key:
+# harness/bisect.sh bisects the module proxy's releases of tailscale.com in
+# (GOOD, BAD] with tscanary bisect, building each version it asks for
+# (image/build.sh --tailscale-version, cached) and running the suite on it
+# (REUSE=1) into out/ARCH/bisect/<version>/; the answer goes to
+# out/ARCH/bisect/bisect.{json,md}. CANARY: that canary's pass/fail, and
+# the run is narrowed to it. FIGURE: a summary.json key (dotted) present or
+# absent (e.g. join_cli_error), or KEY>N (>=, <, <=) true or false (e.g.
+# metrics.binary_bytes>3650000), with the run narrowed to BISECT_CANARIES.
+GOOD ?=
+BAD ?=
+FIGURE ?=
+BISECT_CANARIES ?= $(or $(CANARY),footprint)
+.PHONY: bisect
+bisect: host-tools kernel $(VM_OVERLAY)
+	@test -n '$(GOOD)' && test -n '$(BAD)' && test -n '$(CANARY)$(FIGURE)' && \
+		{ test -z '$(CANARY)' || test -z '$(FIGURE)'; } && test '$(ARCH)' != all || \
+		{ echo 'usage: make bisect ARCH=<one arch> GOOD=vX.Y.Z BAD=vX.Y.Z CANARY=name|FIGURE=key [BISECT_CANARIES="a b"]' >&2; exit 2; }
+	MAKE='$(MAKE)' harness/bisect.sh $(ARCH) $(GOOD) $(BAD) $(if $(FIGURE),figure '$(FIGURE)',canary '$(CANARY)') '$(BISECT_CANARIES)'

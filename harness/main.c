@@ -5,6 +5,7 @@
  */
 #include "arch.h"
 #include "bench.h"
+#include "bisect.h"
 #include "canary.h"
 #include "compare.h"
 #include "coverage.h"
@@ -45,6 +46,8 @@ static const char usage_text[] =
 	"       tscanary variants [--markdown] [--fixtures DIR]\n"
 	"       tscanary compare --arch ARCH --pinned V --base V --base-dir DIR\n"
 	"                        --new V --new-dir DIR --out DIR\n"
+	"       tscanary bisect --arch ARCH --good V --bad V --canary NAME|--figure KEY\n"
+	"                       --versions FILE --dir DIR\n"
 	"       tscanary coverage --arch ARCH --allowlist FILE --dir DIR --out FILE.json\n"
 	"                         [--markdown FILE] [--baseline MANIFEST]\n"
 	"       tscanary coverage --list ALLOWLIST\n"
@@ -108,6 +111,18 @@ static const char usage_text[] =
 	"         BASE passes (or did not build or come online), 2 usage, 3 a version\n"
 	"         does not exist, 4 modules could not be verified, 5 inconclusive\n"
 	"         (proxy, machine or lab trouble; BASE has no result), 130 interrupted.\n"
+	"bisect   find the first release in (GOOD, BAD] (the releases in FILE, the\n"
+	"         module proxy's list: even minors, no pre-releases, semver order)\n"
+	"         where the canary's result (pass/fail) or the figure (a summary.json\n"
+	"         key, dotted, present/absent; or KEY>N, >=, <, <=: true/false)\n"
+	"         differs from GOOD's, from the version\n"
+	"         directories `make bisect` fills (DIR/<version>/: build.status,\n"
+	"         build.log, run.status, summary.json). A version that did not build\n"
+	"         or has no result is skipped. While a version is needed, prints it\n"
+	"         and exits 10; else writes DIR/bisect.json and bisect.md and exits\n"
+	"         0 found, 1 skips leave a range or BAD gives GOOD's result, 2 usage,\n"
+	"         3 GOOD or BAD not a release or not GOOD < BAD, 4 GOOD or BAD has no\n"
+	"         result, 5 unreadable files, 130 interrupted.\n"
 	"coverage the runtime coverage map from DIR/<feature>/ (build.status, build.log,\n"
 	"         summary.json, logs/) of each feature in the allowlist, each built\n"
 	"         without that feature alone (`make coverage`): writes FILE.json and\n"
@@ -509,19 +524,21 @@ static int cmd_bench(int argc, char **argv)
 	return n ? 0 : RUN_USAGE;
 }
 
-static int write_compare(json_t *cmp, const char *dir)
+/* DIR/NAME.json and DIR/NAME.md (written by md) for a compare or bisect document. */
+static int write_json_md(json_t *doc, const char *dir, const char *name,
+			 void (*md)(json_t *, FILE *))
 {
-	char *json_path = xasprintf("%s/compare.json", dir),
-	     *md_path = xasprintf("%s/compare.md", dir);
+	char *json_path = xasprintf("%s/%s.json", dir, name),
+	     *md_path = xasprintf("%s/%s.md", dir, name);
 	FILE *fp = NULL;
 	int ret = 0;
 
-	if (mkdir_p(dir) < 0 || json_dump_file(cmp, json_path, JSON_INDENT(2)) < 0)
+	if (mkdir_p(dir) < 0 || json_dump_file(doc, json_path, JSON_INDENT(2)) < 0)
 		ret = error("cannot write '%s'", json_path);
 	else if (!(fp = fopen(md_path, "we")))
 		ret = error_errno("cannot write '%s'", md_path);
 	if (fp) {
-		compare_markdown(cmp, fp);
+		md(doc, fp);
 		if (fclose(fp) != 0)
 			ret = error_errno("cannot write '%s'", md_path);
 	}
@@ -572,7 +589,7 @@ static int cmd_compare(int argc, char **argv)
 		return COMPARE_INFRA;
 	}
 	cmp = compare_sides(&base, &new, arch, pinned, &code);
-	if (write_compare(cmp, out) < 0 && code == COMPARE_SAME)
+	if (write_json_md(cmp, out, "compare", compare_markdown) < 0 && code == COMPARE_SAME)
 		code = COMPARE_INFRA;
 	compare_markdown(cmp, stdout);
 	printf("\ncompare: %s (exit %d), written to %s/compare.json and compare.md\n",
@@ -580,6 +597,145 @@ static int cmd_compare(int argc, char **argv)
 	json_decref(cmp);
 	compare_side_release(&base);
 	compare_side_release(&new);
+	return code;
+}
+
+/* The versions the module proxy lists, from FILE (any whitespace between; other words ignored). */
+static int read_versions(const char *path, struct strbuf *text, char ***v, size_t *n)
+{
+	*v = NULL;
+	*n = 0;
+	if (strbuf_read_file(text, path) < 0)
+		return error_errno("cannot read the version list '%s'", path);
+	for (char *save = NULL, *w = strtok_r(text->buf, " \t\r\n", &save); w;
+	     w = strtok_r(NULL, " \t\r\n", &save)) {
+		*v = xrealloc(*v, (*n + 1) * sizeof(**v));
+		(*v)[(*n)++] = w;
+	}
+	return 0;
+}
+
+/*
+ * Hand the bisection every result already in DIR/<version>/ (as the
+ * script's build and run left it), in the order the bisection asks for
+ * them. 0 when it needs no more, 1 when *next must be tested, 130 when a
+ * build or run was interrupted.
+ */
+static int bisect_replay(struct bisect *b, const char *dir, const char *canary,
+			 const struct bisect_figure *figure, const char **next)
+{
+	while ((*next = bisect_next(b))) {
+		char *vdir = xasprintf("%s/%s", dir, *next), *where = NULL;
+		struct strbuf detail = STRBUF_INIT;
+		struct compare_side s;
+		const char *value = NULL;
+		int done = 0;
+
+		if (access(vdir, F_OK) == 0 && compare_side_load(&s, "bisect", *next, vdir) == 0) {
+			if (s.build_status == 130 || s.run_status == 130)
+				done = 130;
+			else if (s.build_status > 0)
+				strbuf_addf(&detail, "cannot be built: image/build.sh exit %d: %s",
+					    s.build_status,
+					    s.build_error ? s.build_error : "see build.log");
+			else if (s.build_status == 0 && s.run_status >= 0 && !s.summary)
+				strbuf_addf(&detail,
+					    "its run wrote no summary.json (make test exit %d)",
+					    s.run_status);
+			else if (s.summary) {
+				value = bisect_value(s.summary, canary, figure, &detail);
+				where = xasprintf("%s/summary.json", vdir);
+			}
+			if (!done && (s.build_status > 0 || s.run_status >= 0)) {
+				bisect_apply(b, *next, value, strbuf_str(&detail), where);
+				done = -1;
+			}
+			compare_side_release(&s);
+		}
+		free(where);
+		free(vdir);
+		strbuf_release(&detail);
+		if (done != -1)
+			return done ? done : 1;
+	}
+	return 0;
+}
+
+static int cmd_bisect(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "arch", required_argument, NULL, 'a' },
+		{ "good", required_argument, NULL, 'g' },
+		{ "bad", required_argument, NULL, 'b' },
+		{ "canary", required_argument, NULL, 'c' },
+		{ "figure", required_argument, NULL, 'f' },
+		{ "versions", required_argument, NULL, 'v' },
+		{ "dir", required_argument, NULL, 'd' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *arch = NULL, *good = NULL, *bad = NULL, *canary = NULL, *figure = NULL;
+	const char *list = NULL, *dir = NULL, *next;
+	struct strbuf text = STRBUF_INIT, err = STRBUF_INIT, subject = STRBUF_INIT;
+	struct bisect_figure fig;
+	struct bisect b;
+	char **versions;
+	size_t n;
+	json_t *doc;
+	int c, code;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'a': arch = optarg; break;
+		case 'g': good = optarg; break;
+		case 'b': bad = optarg; break;
+		case 'c': canary = optarg; break;
+		case 'f': figure = optarg; break;
+		case 'v': list = optarg; break;
+		case 'd': dir = optarg; break;
+		default: return usage(BISECT_EXIT_USAGE);
+		}
+	}
+	if (optind != argc || !arch || !good || !bad || !list || !dir || !canary == !figure) {
+		error("bisect needs --arch, --good, --bad, --versions, --dir and one of --canary "
+		      "or --figure");
+		return usage(BISECT_EXIT_USAGE);
+	}
+	if (figure && bisect_figure_parse(&fig, figure, &err) < 0) {
+		error("bisect: %s", strbuf_str(&err));
+		strbuf_release(&err);
+		return usage(BISECT_EXIT_USAGE);
+	}
+	if (read_versions(list, &text, &versions, &n) < 0) {
+		strbuf_release(&text);
+		return BISECT_EXIT_INFRA;
+	}
+	if (bisect_init(&b, (const char *const *)versions, n, good, bad, &err) < 0) {
+		error("bisect: %s", strbuf_str(&err));
+		code = BISECT_EXIT_VERSIONS;
+		goto out;
+	}
+	strbuf_addf(&subject, canary ? "canary %s" : "figure %s", canary ? canary : figure);
+	code = bisect_replay(&b, dir, canary, figure ? &fig : NULL, &next);
+	doc = bisect_json(&b, arch, strbuf_str(&subject));
+	if (write_json_md(doc, dir, "bisect", bisect_markdown) < 0 && code == 0)
+		code = BISECT_EXIT_INFRA;
+	else if (code == 1) {
+		fprintf(stderr, "bisect: %s\n", json_string_value(json_object_get(doc, "answer")));
+		printf("%s\n", next);
+		code = BISECT_EXIT_NEXT;
+	} else if (code == 0) {
+		bisect_markdown(doc, stdout);
+		code = bisect_exit_code(&b);
+		printf("\nbisect: %s (exit %d), written to %s/bisect.json and bisect.md\n",
+		       json_string_value(json_object_get(doc, "state")), code, dir);
+	}
+	json_decref(doc);
+	bisect_release(&b);
+out:
+	free(versions);
+	strbuf_release(&text);
+	strbuf_release(&err);
+	strbuf_release(&subject);
 	return code;
 }
 
@@ -1130,6 +1286,8 @@ int main(int argc, char **argv)
 		return cmd_coverage(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "compare"))
 		return cmd_compare(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "bisect"))
+		return cmd_bisect(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "verdict"))
 		return cmd_verdict(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "focus"))
