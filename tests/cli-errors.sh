@@ -36,6 +36,6 @@ check() {
 	fi
 }
 
-check tolerated 0 '.preconditions.join == true and (.join_cli_error | test("tailnet lock")) and .join_cli_tolerated.versions == "<v1.102.0"' fixtures
+check tolerated 0 '.preconditions.join == true and (.join_cli_error | test("tailnet lock")) and .join_cli_tolerated.versions == "<v1.100.0"' fixtures
 check not-tolerated 1 '.preconditions.join == false and (.preconditions.online | not) and (.error | test("precondition join failed")) and ([.canaries[] | select(.name == "footprint") | .result] == ["skip"])' "$tmp/fixtures"
 tap_done cli-errors
