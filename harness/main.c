@@ -1256,6 +1256,18 @@ static int cmd_arch(int argc, char **argv)
 	return ret ? 1 : 0;
 }
 
+/* The subcommands: each gets argv from its own name on. */
+static const struct command {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+} commands[] = {
+	{ "run", cmd_run },       { "judge", cmd_judge },       { "summary", cmd_summary },
+	{ "bench", cmd_bench },   { "mutants", cmd_mutants },   { "variants", cmd_variants },
+	{ "list", cmd_list },     { "coverage", cmd_coverage }, { "compare", cmd_compare },
+	{ "bisect", cmd_bisect }, { "verdict", cmd_verdict },   { "focus", cmd_focus },
+	{ "arch", cmd_arch },
+};
+
 int main(int argc, char **argv)
 {
 	log_start();
@@ -1268,32 +1280,9 @@ int main(int argc, char **argv)
 		return usage(RUN_USAGE);
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help"))
 		return usage(0);
-	if (!strcmp(argv[1], "run"))
-		return cmd_run(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "judge"))
-		return cmd_judge(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "summary"))
-		return cmd_summary(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "bench"))
-		return cmd_bench(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "mutants"))
-		return cmd_mutants(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "variants"))
-		return cmd_variants(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "list"))
-		return cmd_list(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "coverage"))
-		return cmd_coverage(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "compare"))
-		return cmd_compare(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "bisect"))
-		return cmd_bisect(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "verdict"))
-		return cmd_verdict(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "focus"))
-		return cmd_focus(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "arch"))
-		return cmd_arch(argc - 1, argv + 1);
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
+		if (!strcmp(argv[1], commands[i].name))
+			return commands[i].fn(argc - 1, argv + 1);
 	error("unknown command '%s'", argv[1]);
 	return usage(RUN_USAGE);
 }
