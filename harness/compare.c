@@ -543,6 +543,10 @@ json_t *compare_sides(const struct compare_side *b, const struct compare_side *n
 		"canaries", rows, "regressions", regressions, "figures", figure_rows(b, n),
 		"features", feature_diff(b->manifest, n->manifest), "verdict", exit_headline(*code),
 		"why", strbuf_str(&why), "exit_code", *code);
+	/* make compare PEERS=base|new: the peers' release as the runs recorded it */
+	if (str(vers, "peers_tailscale"))
+		json_object_set(json_object_get(out, "peers"), "tailscale",
+				json_object_get(vers, "peers_tailscale"));
 	if (str(vers, "headscale"))
 		json_object_set(json_object_get(out, "peers"), "headscale",
 				json_object_get(vers, "headscale"));

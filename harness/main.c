@@ -467,6 +467,7 @@ static int cmd_summary(int argc, char **argv)
 {
 	json_error_t jerr;
 	json_t *s, *c, *t, *v;
+	const char *peers;
 	size_t i, passed = 0;
 	int ok;
 
@@ -482,7 +483,11 @@ static int cmd_summary(int argc, char **argv)
 	t = json_object_get(s, "timings");
 	ok = !strcmp(str_field(s, "result"), "pass");
 	v = json_object_get(s, "versions");
-	printf("%-6s %s  %zu/%zu passed  total %.1f s (boot %.1f s, online %.1f s)%s%s%s%s%s%s%s\n",
+	/* a mixed-version tailnet says so: the peers on another release than the router */
+	peers = str_field(v, "peers_tailscale");
+	if (!*peers || !strcmp(peers, str_field(s, "tailscale_version")))
+		peers = "";
+	printf("%-6s %s  %zu/%zu passed  total %.1f s (boot %.1f s, online %.1f s)%s%s%s%s%s",
 	       str_field(s, "arch"), ok ? "PASS" : "FAIL", passed,
 	       json_array_size(json_object_get(s, "canaries")),
 	       json_number_value(json_object_get(t, "total_s")),
@@ -490,8 +495,11 @@ static int cmd_summary(int argc, char **argv)
 	       json_number_value(json_object_get(t, "online_s")),
 	       *str_field(v, "kernel_version") ? "  kernel " : "", str_field(v, "kernel_version"),
 	       *str_field(v, "kernel_profile") ? " (" : "", str_field(v, "kernel_profile"),
-	       *str_field(v, "kernel_profile") ? ")" : "",
-	       *str_field(s, "error") ? "  error: " : "", str_field(s, "error"));
+	       *str_field(v, "kernel_profile") ? ")" : "");
+	if (*peers)
+		printf("  peers tailscale %s (router %s)", peers,
+		       str_field(s, "tailscale_version"));
+	printf("%s%s\n", *str_field(s, "error") ? "  error: " : "", str_field(s, "error"));
 	json_decref(s);
 	return ok ? 0 : RUN_FAIL;
 }

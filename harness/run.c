@@ -207,13 +207,21 @@ static void read_kv_file(const char *path, const char *const *keys, const char *
 	strbuf_release(&sb);
 }
 
-/* What went into this run: kernel, busybox copies, build tags, sizes. */
+/* The version a cache entry's name ends in ("...-v1.2.3"), or NULL. */
+static const char *path_version(const char *path)
+{
+	const char *dash = path ? strrchr(path, '-') : NULL;
+
+	return dash && dash[1] == 'v' ? dash + 1 : NULL;
+}
+
+/* What went into this run: kernel, busybox copies, peers, build tags, sizes. */
 static void record_versions(struct run *r)
 {
 	static const char *const kernel_keys[] = { "package", "version", "release", NULL };
 	static const char *const overlay_keys[] = { "busybox_version", NULL };
 	char *path = xasprintf("%s/version", r->o->kernel_dir);
-	const char *hs = strrchr(r->o->headscale, '-');
+	const char *hs = path_version(r->o->headscale), *peers = path_version(r->o->ts_bindir);
 	json_t *m;
 
 	read_kv_file(path, kernel_keys, "kernel_", r->rep.versions);
@@ -224,8 +232,11 @@ static void record_versions(struct run *r)
 	path = xasprintf("%s.versions", r->o->overlay);
 	read_kv_file(path, overlay_keys, "harness_", r->rep.versions);
 	free(path);
-	if (hs && hs[1] == 'v')
-		json_object_set_new(r->rep.versions, "headscale", json_string(hs + 1));
+	if (hs)
+		json_object_set_new(r->rep.versions, "headscale", json_string(hs));
+	/* the client, exit node and phone: the pin, or make test PEERS=vX.Y.Z */
+	if (peers)
+		json_object_set_new(r->rep.versions, "peers_tailscale", json_string(peers));
 	if (r->have_img && r->img.shipped_bytes)
 		json_object_set_new(r->rep.metrics, "image_archive_bytes",
 				    json_integer((json_int_t)r->img.shipped_bytes));
@@ -368,6 +379,9 @@ static int run_key(struct run *r)
 	/* the kernel dir's digest tells kernels apart; the name says which */
 	if (o->kernel_profile)
 		runkey_set(in, "kernel_profile", o->kernel_profile);
+	/* the peers' dir digest tells their binaries apart; this names the release */
+	runkey_set(in, "peers_tailscale_version",
+		   path_version(o->ts_bindir) ? path_version(o->ts_bindir) : "unknown");
 	for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
 		if (!files[i].path)
 			runkey_set(in, files[i].name, "none");
@@ -1354,8 +1368,16 @@ release:
 	free(r.ca_path);
 	if (r.rep.error)
 		error("%s", r.rep.error);
-	progress("result", "%s: %s (exit %d), reports in %s", o->arch,
-		 code == RUN_PASS ? "PASS" : "FAIL", code, o->out_dir);
+	{
+		/* a mixed-version tailnet (make test PEERS=) says so */
+		const char *pv = path_version(o->ts_bindir), *rv = r.rep.tailscale_version;
+		int mixed = pv && rv && strcmp(pv, rv) != 0;
+
+		progress("result", "%s: %s (exit %d)%s%s%s%s%s, reports in %s", o->arch,
+			 code == RUN_PASS ? "PASS" : "FAIL", code,
+			 mixed ? ", peers tailscale " : "", mixed ? pv : "",
+			 mixed ? " (router " : "", mixed ? rv : "", mixed ? ")" : "", o->out_dir);
+	}
 	log_set_file(NULL);
 	if (logfp)
 		fclose(logfp);
