@@ -73,7 +73,8 @@ help:
 	@echo 'make dockerfile-bytes-check ARCH=armv7|all  the Dockerfile ships the gate'\''s bytes'
 	@echo 'make release REGISTRY=host[:port]/name TAG=t  push the index only if the gate passed every platform'
 	@echo 'make release-check        make release against a real registry in a lab namespace'
-	@echo 'make compare NEW=v1.104.7 [BASE=...] [ARCH=all]  the suite on two Tailscale versions, out/<arch>/compare.md'
+	@echo 'make compare NEW=v1.104.7 [BASE=...] [ARCH=all] [PEERS=base|new]  the suite on two Tailscale versions, out/<arch>/compare.md'
+	@echo 'make test ARCH=armv7 PEERS=v1.100.0  the host peers on another Tailscale release (router-new/peers-old)'
 	@echo 'make bisect GOOD=v1.98.5 BAD=v1.102.5 CANARY=name|FIGURE=key  the first release that changed it, out/<arch>/bisect/'
 	@echo 'make coverage ARCH=armv7  the suite without each allowlisted feature, out/<arch>/coverage.md'
 	@echo 'make test IMAGE=x.tar ARCH=armv7 [ALLOWLIST=f] [WAIVERS=f] [BUDGETS=f]  an image tscanary did not build'
@@ -159,7 +160,7 @@ host-probes:
 
 # Tools every arch's run shares live in one build dir: runs for several
 # arches at once (same checkout, same cache) build them under one lock.
-HOST_TOOLS = $(BUILD)/tscanary $(DNSD) $(HTTPD) $(NATPMPD) $(HEADSCALE_BIN) $(TS_HOST_TAILSCALED) $(FEATURE_TABLE)
+HOST_TOOLS = $(BUILD)/tscanary $(DNSD) $(HTTPD) $(NATPMPD) $(HEADSCALE_BIN) $(TS_HOST_TAILSCALED) $(TS_PEERS_TAILSCALED) $(FEATURE_TABLE)
 host-tools:
 	@mkdir -p $(BUILD)
 	@flock $(BUILD)/.host-tools.lock $(MAKE) --no-print-directory host-tools-locked
@@ -189,7 +190,7 @@ else
 RUN_ARGS = --arch $(ARCH) --kernel-dir "$$(cat $(VM_KERNEL_REF))" --kernel-profile $(KERNEL) \
 	--overlay $(VM_OVERLAY) \
 	--headscale $(HEADSCALE_BIN) --dnsd $(DNSD) --httpd $(HTTPD) --natpmpd $(NATPMPD) \
-	--ts-host-dir $(TS_HOST_DIR) --host-probes $(HOST_PROBES) \
+	--ts-host-dir $(TS_PEERS_DIR) --host-probes $(HOST_PROBES) \
 	--cache $(TSCANARY_CACHE) --feature-table $(or $(RUN_FEATURE_TABLE),$(FEATURE_TABLE))
 # Every run that ends in a verdict files it in the verdict store (see
 # VERDICTS): the manifest digest it ran, the harness tree that judged it,
@@ -198,7 +199,11 @@ RUN_ARGS = --arch $(ARCH) --kernel-dir "$$(cat $(VM_KERNEL_REF))" --kernel-profi
 # asks for; never the default): a passing record with this run's key
 # stands for the run, which then says "cached verdict" and boots nothing.
 REUSE ?=
+# PEERS=vX.Y.Z: the host peers (client, exit node, phone, and the nodes
+# canaries add) run that Tailscale release instead of the pin (lab/nodes.mk).
 test: prereqs host-tools $(if $(IMAGE),,image) kernel $(VM_OVERLAY)
+	@test -z '$(PEERS)' || test '$(PEERS)' = '$(PEERS_VERSION)' || \
+		{ echo 'make test: PEERS wants a release version like v1.100.0, not "$(PEERS)"' >&2; exit 2; }
 	@rm -f $(GATE_OUT)/summary.json
 	@rc=0; tree=$$(harness/tree-hash.sh); \
 	$(BUILD)/tscanary run $(RUN_ARGS) --image $(GATE_IMAGE) --out $(GATE_OUT) --tree "$$tree" \
@@ -434,7 +439,9 @@ prereqs:
 # builds both router images (image/build.sh --tailscale-version; BASE
 # defaults to the pinned version, which is then exactly the normal build),
 # runs the suite on each into out/ARCH/compare/{base,new}/, and writes
-# out/ARCH/compare.{json,md}. Peers and headscale stay pinned for both.
+# out/ARCH/compare.{json,md}. Headscale stays pinned for both, and so do
+# the peers unless PEERS=base (both sides' peers on BASE: NEW's suite is
+# router-new/peers-old, a rollout's tailnet) or PEERS=new (on NEW).
 BASE ?= $(TS_HOST_VERSION)
 NEW ?=
 .PHONY: compare
@@ -449,8 +456,8 @@ compare:
 else
 compare: host-tools kernel $(VM_OVERLAY)
 	@test -n '$(NEW)' && test -n '$(BASE)' || \
-		{ echo 'usage: make compare ARCH=armv7|all NEW=vX.Y.Z [BASE=vX.Y.Z, default the pinned $(TS_HOST_VERSION)] [NEW_ALLOWLIST=FILE]' >&2; exit 2; }
-	MAKE='$(MAKE)' NEW_ALLOWLIST='$(NEW_ALLOWLIST)' harness/compare.sh $(ARCH) $(BASE) $(NEW) $(TS_HOST_VERSION)
+		{ echo 'usage: make compare ARCH=armv7|all NEW=vX.Y.Z [BASE=vX.Y.Z, default the pinned $(TS_HOST_VERSION)] [NEW_ALLOWLIST=FILE] [PEERS=base|new]' >&2; exit 2; }
+	MAKE='$(MAKE)' NEW_ALLOWLIST='$(NEW_ALLOWLIST)' PEERS='$(PEERS)' harness/compare.sh $(ARCH) $(BASE) $(NEW) $(TS_HOST_VERSION)
 endif
 
 # --- Find the release that changed it: make bisect -------------------------
