@@ -2,20 +2,31 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # `make compare`: one arch, two Tailscale versions, the same lab.
 #
-#   [NEW_ALLOWLIST=FILE] harness/compare.sh ARCH BASE NEW PINNED  (from the checkout's top)
+#   [NEW_ALLOWLIST=FILE] [PEERS=base|new] harness/compare.sh ARCH BASE NEW PINNED  (from the checkout's top)
 #
 # Builds NEW's router image first (a missing version or unverifiable modules
 # then stop everything at once), then BASE's; runs the suite on each image
 # that built, one after the other, into out/ARCH/compare/{base,new}/; then
 # `tscanary compare` writes out/ARCH/compare.{json,md} and decides the exit
-# status (see `build/tscanary --help`). The lab's peers and headscale are the
-# pinned ones for both sides: only the router image differs. Each side's
+# status (see `build/tscanary --help`). Headscale is the pinned one for both
+# sides, and so are the peers (client, exit node, phone) unless PEERS says
+# otherwise: PEERS=base runs both sides' peers on BASE's release (NEW's
+# suite is then a rollout's tailnet: router new, peers old), PEERS=new on
+# NEW's; empty, the pinned version, as before. Only the router image differs
+# between the sides. Each side's
 # directory keeps build.log and build.status (image/build.sh), image/, and
 # run.status (`make test`'s status) plus the run's own reports.
 set -euo pipefail
 
 [ $# -eq 4 ] || { echo "usage: $0 ARCH BASE NEW PINNED" >&2; exit 2; }
 arch=$1 base=$2 new=$3 pinned=$4
+peers_v=$pinned peers=()
+case ${PEERS:-} in
+'') ;;
+base) peers_v=$base peers=(PEERS="$base") ;;
+new) peers_v=$new peers=(PEERS="$new") ;;
+*) echo "$0: PEERS is base or new, not '$PEERS'" >&2 && exit 2 ;;
+esac
 make=${MAKE:-make}
 out=out/$arch/compare
 t0=$(date +%s)
@@ -51,13 +62,13 @@ fi
 if is_verdict new && is_verdict base; then
 	for side in base new; do
 		[ "$(status "$side")" = 0 ] || { say "no run for $side: its image did not build"; continue; }
-		say "suite on $side (tailscale ${!side})"
+		say "suite on $side (tailscale ${!side}, peers $peers_v)"
 		rc=0
 		# feature-deps judges each side against its own version's feature table
 		table=()
 		[ ! -f "$out/$side/image/feature-table.json" ] ||
 			table=(RUN_FEATURE_TABLE="$out/$side/image/feature-table.json")
-		"$make" --no-print-directory test ARCH="$arch" VARIANT= "${table[@]}" \
+		"$make" --no-print-directory test ARCH="$arch" VARIANT= "${table[@]}" "${peers[@]}" \
 			IMAGE="$out/$side/image/image.oci.tar" GATE_OUT="$out/$side" || rc=$?
 		echo "$rc" >"$out/$side/run.status"
 		[ "$rc" != 130 ] || exit 130
