@@ -138,6 +138,15 @@ static void build_error_from_log(void **state)
 	assert_null(compare_build_error(""));
 }
 
+/* v1.98.5 and v1.102.3, both built and passing, new a little larger */
+static void passing_pair(struct compare_side *b, struct compare_side *n)
+{
+	side(b, "base", "v1.98.5", 0, manifest("v1.98.5", 0),
+	     summary("v1.98.5", NULL, 1, 8.0, 3594108));
+	side(n, "new", "v1.102.3", 0, manifest("v1.102.3", 1),
+	     summary("v1.102.3", NULL, 1, 9.0, 3677860));
+}
+
 static void no_regression_figures_and_features(void **state)
 {
 	struct compare_side b, n;
@@ -146,10 +155,7 @@ static void no_regression_figures_and_features(void **state)
 	char *md;
 
 	(void)state;
-	side(&b, "base", "v1.98.5", 0, manifest("v1.98.5", 0),
-	     summary("v1.98.5", NULL, 1, 8.0, 3594108));
-	side(&n, "new", "v1.102.3", 0, manifest("v1.102.3", 1),
-	     summary("v1.102.3", NULL, 1, 9.0, 3677860));
+	passing_pair(&b, &n);
 	cmp = compare_sides(&b, &n, "armv7", "v1.98.5", &code);
 	assert_int_equal(code, COMPARE_SAME);
 	assert_int_equal(json_array_size(json_object_get(cmp, "regressions")), 0);
@@ -407,6 +413,37 @@ static void load_side_from_directory(void **state)
 	free(sub);
 }
 
+/* make compare PEERS=base: the peers' release is what the runs recorded, not the pin */
+static void peers_from_the_runs(void **state)
+{
+	struct compare_side b, n;
+	json_t *cmp;
+	int code;
+	char *md;
+
+	(void)state;
+	passing_pair(&b, &n);
+	cmp = compare_sides(&b, &n, "armv7", "v1.102.3", &code);
+	assert_string_equal(
+		json_string_value(json_object_get(json_object_get(cmp, "peers"), "tailscale")),
+		"v1.102.3");
+	json_decref(cmp);
+	json_object_set_new(json_object_get(b.summary, "versions"), "peers_tailscale",
+			    json_string("v1.98.5"));
+	json_object_set_new(json_object_get(n.summary, "versions"), "peers_tailscale",
+			    json_string("v1.98.5"));
+	cmp = compare_sides(&b, &n, "armv7", "v1.102.3", &code);
+	assert_string_equal(
+		json_string_value(json_object_get(json_object_get(cmp, "peers"), "tailscale")),
+		"v1.98.5");
+	md = markdown(cmp);
+	assert_non_null(strstr(md, "client, exit node and phone on tailscale v1.98.5"));
+	free(md);
+	json_decref(cmp);
+	compare_side_release(&b);
+	compare_side_release(&n);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -419,6 +456,7 @@ int main(void)
 		cmocka_unit_test(new_does_not_build_or_come_online),
 		cmocka_unit_test(infrastructure_outcomes),
 		cmocka_unit_test(load_side_from_directory),
+		cmocka_unit_test(peers_from_the_runs),
 	};
 
 	return cmocka_run_group_tests_name("compare", tests, NULL, NULL);
