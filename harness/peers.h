@@ -10,7 +10,7 @@ struct proc;
 
 /* Binaries and data the peers need. */
 struct peers_spec {
-	const char *ts_bindir; /* host tailscaled + tailscale, same version as the image */
+	const char *ts_bindir; /* host tailscaled + tailscale: the image's version, or PEERS= */
 	const char *httpd;     /* lab web server */
 	const char *dnsd;      /* lab DNS server */
 	const char *natpmpd;   /* lab NAT-PMP server (RouterOS /ip nat-pmp) */

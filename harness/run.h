@@ -28,7 +28,7 @@ struct run_opts {
 	const char *dnsd;           /* lab DNS server binary */
 	const char *httpd;          /* lab web server binary */
 	const char *natpmpd;        /* lab NAT-PMP server binary (RouterOS /ip nat-pmp) */
-	const char *ts_bindir;      /* host tailscaled + tailscale (same version) */
+	const char *ts_bindir;      /* host tailscaled + tailscale (the pin, or PEERS=) */
 	const char *host_probes;    /* host builds of dnsprobe and httpget */
 	const char *fixtures;       /* fixtures/ */
 	const char *vm_dir;         /* vm/ (arches, initramfs.sh, flash.sh) */
