@@ -21,6 +21,9 @@ const char *guestprobe_signature(int exit_code)
 	}
 }
 
+/* A probe gets its own wait (-w) and this long to report before it is stopped. */
+#define PROBE_GRACE_MS 5000
+
 /* A probe's argv: its path at the site, then args (at most 22). */
 static char *probe_argv(struct scenario *s, const struct probe_site *where, const char *prog,
 			const char **args, const char **argv)
@@ -77,11 +80,11 @@ static int run_probe(struct scenario *s, const struct probe_site *where, struct 
 	if (where && where->netns) {
 		struct proc_spec spec = { .name = prog, .argv = argv, .netns = where->netns };
 
-		if (run_capture(&spec, timeout_ms + 5000, &o, &e, &status) < 0)
+		if (run_capture(&spec, timeout_ms + PROBE_GRACE_MS, &o, &e, &status) < 0)
 			ret = -1;
 	} else {
 		struct agent_result r = AGENT_RESULT_INIT;
-		struct agent_cmd cmd = { .argv = argv, .timeout_ms = timeout_ms + 5000 };
+		struct agent_cmd cmd = { .argv = argv, .timeout_ms = timeout_ms + PROBE_GRACE_MS };
 
 		if (agent_exec(s->router, &cmd, &r) < 0) {
 			ret = -1;
@@ -130,7 +133,7 @@ int probe_http_set(struct scenario *s, struct canary_outcome *out, struct http_p
 						.argv = m[i].argv,
 						.netns = set[i].where->netns };
 		runs[i] = (struct capture){ .spec = &m[i].spec,
-					    .timeout_ms = set[i].timeout_ms + 5000,
+					    .timeout_ms = set[i].timeout_ms + PROBE_GRACE_MS,
 					    .out = &m[i].out,
 					    .err = &m[i].err };
 	}
@@ -194,6 +197,16 @@ int probe_http(struct scenario *s, const struct probe_site *where, struct canary
 	char wait_ms[16];
 	const char *args[] = { "-u", url, "-w", wait_ms, NULL };
 
+	if (where && where->netns) {
+		/* in a lab namespace: one path for every host-side httpget, a set of one */
+		struct http_probe one = {
+			.where = where, .label = label, .url = url, .timeout_ms = timeout_ms
+		};
+		int ret = probe_http_set(s, out, &one, 1);
+
+		*res = one.res;
+		return ret;
+	}
 	snprintf(wait_ms, sizeof(wait_ms), "%d", timeout_ms);
 	return run_probe(s, where, out, label, "httpget", args, timeout_ms, res);
 }

@@ -212,14 +212,12 @@ static int allowed(struct scenario *s, struct canary_outcome *out, struct guest 
 	if (probes[0].res.exit_code != 0 || !seen_since(s->peers->lan_log, lan_mark, guest_src,
 							"path=/policy-allowed", line, sizeof(line)))
 		canary_fail(out, "allowed-blocked",
-			    "the guest peer did not reach %s, which its rules "
-			    "allow",
-			    LAB_LANHOST);
+			    "the guest peer did not reach %s, which its rules allow", LAB_LANHOST);
 	if (probes[1].res.exit_code != 0 || !seen_since(s->peers->lan2_log, lan2_mark, client_src,
 							"path=/policy-control", line, sizeof(line)))
 		canary_fail(out, "control-blocked",
-			    "the client laptop (allowed everything) did not "
-			    "reach %s, so a drop there would prove nothing",
+			    "the client laptop (allowed everything) did not reach %s, so a "
+			    "drop there would prove nothing",
 			    LAB_LANHOST2);
 	return 0;
 }
