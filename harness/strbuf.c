@@ -157,8 +157,11 @@ char *strbuf_detach(struct strbuf *sb, size_t *len)
 {
 	char *p;
 
-	if (!sb->buf)
+	if (!sb->buf) {
+		/* an empty buffer still detaches as a string */
 		strbuf_grow(sb, 0);
+		sb->buf[0] = '\0';
+	}
 	p = sb->buf;
 	if (len)
 		*len = sb->len;
