@@ -61,6 +61,11 @@ usage: $prog --arch ARCH [--variant FILE|NAME] [--tailscale-version V] [--allowl
   --allowlist FILE  the features to build in, instead of image/allowlist (same
                     format; e.g. a fixture that tries the recipe another
                     version needs); it is recorded in manifest.json
+  --fit-features    leave out of the allowlist and waived-deps the features
+                    this Tailscale version does not have (each named in a
+                    warning and in manifest.json as dropped_features), instead
+                    of failing on them: for builds of older releases (make
+                    history), whose feature tables lack newer features
   --allow-missing-deps
                     build the allowlist even where its features declare Deps
                     in neither it nor waived-deps (each named in a warning and
@@ -92,7 +97,7 @@ EOF
 }
 
 # --- arguments --------------------------------------------------------------
-arch='' variant_arg='' allowlist_arg='' allow_missing=no out='' platform_arg='' tar_out='' rootfs_out='' expect_version='' ts_want=''
+arch='' variant_arg='' allowlist_arg='' allow_missing=no fit=no out='' platform_arg='' tar_out='' rootfs_out='' expect_version='' ts_want=''
 # Argument errors exit 2 (usage), like an unknown ARCH does.
 need_value() { [ "$1" -ge 2 ] || { usage >&2 && die_code 2 "'$2' needs a value"; }; }
 while [ $# -gt 0 ]; do
@@ -104,6 +109,7 @@ while [ $# -gt 0 ]; do
 	--allowlist) need_value $# "$1"; allowlist_arg=$2; shift 2 ;;
 	--allowlist=*) allowlist_arg=${1#*=}; shift ;;
 	--allow-missing-deps) allow_missing=yes; shift ;;
+	--fit-features) fit=yes; shift ;;
 	--out) need_value $# "$1"; out=$2; shift 2 ;;
 	--out=*) out=${1#*=}; shift ;;
 	--platform) need_value $# "$1"; platform_arg=$2; shift 2 ;;
@@ -492,6 +498,17 @@ check_known() { # what file names...
 	unknown=$(minus "$*" "$all_features")
 	[ -z "$unknown" ] || die "$what: unknown to tailscale.com@$ts_version featuretags: $(echo "$unknown" | tr '\n' ' ')(see: cd image && go tool featuretags --list)"
 }
+# --fit-features: a feature this version lacks leaves the lists (recorded);
+# without it, an unknown feature is an error in the recipe.
+dropped_features=
+if [ "$fit" = yes ]; then
+	dropped_features=$(minus "$(lines "$allowlist" "$waived")" "$all_features")
+	if [ -n "$dropped_features" ]; then
+		warn "--fit-features: tailscale.com@$ts_version has no $(echo "$dropped_features" | tr '\n' ' ')feature: left out of the allowlist and waived-deps"
+		allowlist=$(both "$allowlist" "$all_features")
+		waived=$(both "$waived" "$all_features")
+	fi
+fi
 check_known "'$allowlist_file'" "$allowlist"
 check_known "'$here/waived-deps'" "$waived"
 [ -z "$(both "$allowlist" "$waived")" ] ||
@@ -595,7 +612,8 @@ key=$(
 		"variant=$variant $variant_hash" "busybox=$bb_version $bb_key" "ca=$ca_version" \
 		"go=$go_version" "epoch=$SOURCE_DATE_EPOCH" ${ts_override:+"modules=$mod_key"} \
 		${allowlist_arg:+"allowlist=$(printf '%s\n' "$allowlist" | sha256sum | cut -d' ' -f1)"} \
-		${unwaived:+"missing_deps=$allow_missing $(printf '%s\n' "$unwaived" | paste -sd' ' -)"} | sha256sum | cut -d' ' -f1
+		${unwaived:+"missing_deps=$allow_missing $(printf '%s\n' "$unwaived" | paste -sd' ' -)"} \
+		${dropped_features:+"dropped_features=$(printf '%s\n' "$dropped_features" | paste -sd' ' -)"} | sha256sum | cut -d' ' -f1
 )
 cached=$cache_root/image/$key
 ref=$ts_version-$arch
@@ -873,6 +891,7 @@ jq -n \
 	--argjson v_omit "$(jarr "$v_omit")" --argjson v_drop "$(jarr "$v_drop")" \
 	--argjson v_add "$(jarr "$v_add")" \
 	--argjson broken "$(jarr "$broken")" --argjson missing_deps "$(jarr "$unwaived")" \
+	--argjson dropped_features "$(jarr "$dropped_features")" \
 	--argjson cfg_drop "$(printf '%s\n' "${v_cfg_drop[@]}" | sed '/^$/d' | jq -R . | jq -sc .)" \
 	--argjson cfg_add "$(printf '%s\n' "${v_cfg_add[@]}" | sed '/^$/d' | jq -R . | jq -sc .)" \
 	--arg go_version "$go_version" --arg go_toolchain_pinned "$pin_toolchain" --arg goflags "$goflags_str" \
@@ -897,6 +916,7 @@ jq -n \
 	platform: $platform, ref: $ref,
 	tags: $tags, omitted_features: $omitted, allowlist: $allowlist, allowlist_file: $allowlist_file,
 	waived_deps: $waived, missing_deps: $missing_deps,
+	dropped_features: $dropped_features,
 	go_version: $go_version, go_toolchain_pinned: $go_toolchain_pinned, goflags: $goflags, goenv: $goenv,
 	verbosity_filter: $filter,
 	busybox: {source: "debian source package busybox (\($bb_suite)), musl, upx", version: $bb_version,
