@@ -75,6 +75,7 @@ help:
 	@echo 'make release-check        make release against a real registry in a lab namespace'
 	@echo 'make compare NEW=v1.104.7 [BASE=...] [ARCH=all] [PEERS=base|new]  the suite on two Tailscale versions, out/<arch>/compare.md'
 	@echo 'make test ARCH=armv7 PEERS=v1.100.0  the host peers on another Tailscale release (router-new/peers-old)'
+	@echo 'make history FROM=v1.94.0 [PEERS=base|new]  figures and verdicts per release, a table and a plot, out/<arch>/history/'
 	@echo 'make bisect GOOD=v1.98.5 BAD=v1.102.5 CANARY=name|FIGURE=key  the first release that changed it, out/<arch>/bisect/'
 	@echo 'make coverage ARCH=armv7  the suite without each allowlisted feature, out/<arch>/coverage.md'
 	@echo 'make test IMAGE=x.tar ARCH=armv7 [ALLOWLIST=f] [WAIVERS=f] [BUDGETS=f]  an image tscanary did not build'
@@ -459,6 +460,24 @@ compare: host-tools kernel $(VM_OVERLAY)
 		{ echo 'usage: make compare ARCH=armv7|all NEW=vX.Y.Z [BASE=vX.Y.Z, default the pinned $(TS_HOST_VERSION)] [NEW_ALLOWLIST=FILE] [PEERS=base|new]' >&2; exit 2; }
 	MAKE='$(MAKE)' NEW_ALLOWLIST='$(NEW_ALLOWLIST)' PEERS='$(PEERS)' harness/compare.sh $(ARCH) $(BASE) $(NEW) $(TS_HOST_VERSION)
 endif
+
+# --- Figures over versions: make history -----------------------------------
+# make history ARCH=armv7 FROM=v1.94.0 (or VERSIONS="v1.98.10 v1.102.5"):
+# harness/history.sh builds each even minor's latest patch release from
+# FROM up (image/build.sh --tailscale-version V --fit-features: the
+# features a version lacks leave the allowlist, recorded), then runs the
+# suite on each (REUSE=1) into out/ARCH/history/<version>/, and writes
+# out/ARCH/history/history.{json,md,dat,svg} (the plot: gnuplot). A version
+# that cannot be built or run is a row with its reason. PEERS=base: the
+# peers run the history's oldest version; PEERS=new: each version's own
+# (out/ARCH/history-peers-P/).
+FROM ?=
+VERSIONS ?=
+.PHONY: history
+history: host-tools kernel $(VM_OVERLAY)
+	@test -n '$(FROM)$(VERSIONS)' && test '$(ARCH)' != all || \
+		{ echo 'usage: make history ARCH=<one arch> FROM=vX.Y.Z|VERSIONS="vX.Y.Z ..." [PEERS=base|new]' >&2; exit 2; }
+	MAKE='$(MAKE)' harness/history.sh $(ARCH) '$(FROM)' '$(VERSIONS)' '$(PEERS)'
 
 # --- Find the release that changed it: make bisect -------------------------
 # make bisect ARCH=armv7 GOOD=v1.98.5 BAD=v1.102.5 CANARY=name|FIGURE=key:

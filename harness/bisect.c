@@ -7,26 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct release {
-	struct tsversion v;
-	const char *s;
-};
-
-static int release_cmp(const void *a, const void *b)
-{
-	const struct release *x = a, *y = b;
-
-	return tsversion_cmp(&x->v, &y->v);
-}
-
-/* A stable release: MAJOR.MINOR.PATCH with an even minor and no pre-release. */
-static int stable(struct tsversion *v, const char *s)
-{
-	return tsversion_parse(v, s) == 0 && !v->pre && v->minor % 2 == 0;
-}
-
 /* Index of s among the sorted releases r[0..n), or -1. */
-static long find_release(const struct release *r, size_t n, const char *s)
+static long find_release(const struct tsrelease *r, size_t n, const char *s)
 {
 	struct tsversion v;
 
@@ -41,18 +23,12 @@ static long find_release(const struct release *r, size_t n, const char *s)
 int bisect_init(struct bisect *b, const char *const *versions, size_t n, const char *good,
 		const char *bad, struct strbuf *err)
 {
-	struct release *r = xcalloc(n ? n : 1, sizeof(*r));
-	size_t m = 0, k = 0;
+	struct tsrelease *r;
+	size_t k;
 	long gi, bi;
 
 	memset(b, 0, sizeof(*b));
-	for (size_t i = 0; i < n; i++)
-		if (stable(&r[m].v, versions[i]))
-			r[m++].s = versions[i];
-	qsort(r, m, sizeof(*r), release_cmp);
-	for (size_t i = 0; i < m; i++)
-		if (!k || tsversion_cmp(&r[k - 1].v, &r[i].v))
-			r[k++] = r[i];
+	k = tsversion_releases(versions, n, &r);
 	gi = find_release(r, k, good);
 	bi = find_release(r, k, bad);
 	if (gi < 0 || bi < 0) {

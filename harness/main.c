@@ -6,6 +6,7 @@
 #include "arch.h"
 #include "bench.h"
 #include "bisect.h"
+#include "history.h"
 #include "canary.h"
 #include "compare.h"
 #include "coverage.h"
@@ -48,6 +49,8 @@ static const char usage_text[] =
 	"                        --new V --new-dir DIR --out DIR\n"
 	"       tscanary bisect --arch ARCH --good V --bad V --canary NAME|--figure KEY\n"
 	"                       --versions FILE --dir DIR\n"
+	"       tscanary history --select --from V --versions FILE\n"
+	"       tscanary history --arch ARCH --dir DIR [--peers P] VERSION...\n"
 	"       tscanary coverage --arch ARCH --allowlist FILE --dir DIR --out FILE.json\n"
 	"                         [--markdown FILE] [--baseline MANIFEST]\n"
 	"       tscanary coverage --list ALLOWLIST\n"
@@ -123,6 +126,14 @@ static const char usage_text[] =
 	"         0 found, 1 skips leave a range or BAD gives GOOD's result, 2 usage,\n"
 	"         3 GOOD or BAD not a release or not GOOD < BAD, 4 GOOD or BAD has no\n"
 	"         result, 5 unreadable files, 130 interrupted.\n"
+	"history  --select: the versions a history covers (each even minor's latest\n"
+	"         patch release from V up, in FILE, the module proxy's list), one a\n"
+	"         line, oldest first (exit 3 if V is not a version or none is left).\n"
+	"         Else one row per VERSION from DIR/<version>/ (the layout `make\n"
+	"         history` fills, as bisect's): writes DIR/history.json, history.md\n"
+	"         and history.dat (gnuplot's data) and prints the Markdown. A version\n"
+	"         that did not build or run is a row with its reason. Exit 0 written,\n"
+	"         2 usage, 5 unreadable files, 130 a build or run was interrupted.\n"
 	"coverage the runtime coverage map from DIR/<feature>/ (build.status, build.log,\n"
 	"         summary.json, logs/) of each feature in the allowlist, each built\n"
 	"         without that feature alone (`make coverage`): writes FILE.json and\n"
@@ -1264,6 +1275,117 @@ static int cmd_arch(int argc, char **argv)
 	return ret ? 1 : 0;
 }
 
+static int history_select_cmd(const char *from, const char *list)
+{
+	struct strbuf text = STRBUF_INIT, err = STRBUF_INIT;
+	const char **chosen = NULL;
+	char **versions;
+	size_t n;
+	long k;
+	int code = 0;
+
+	if (read_versions(list, &text, &versions, &n) < 0) {
+		strbuf_release(&text);
+		return HISTORY_EXIT_INFRA;
+	}
+	k = history_select((const char *const *)versions, n, from, &chosen, &err);
+	if (k < 0) {
+		error("history: %s", strbuf_str(&err));
+		code = HISTORY_EXIT_VERSIONS;
+	} else if (k == 0) {
+		error("history: no release in '%s' is at least %s", list, from);
+		code = HISTORY_EXIT_VERSIONS;
+	}
+	for (long i = 0; i < k; i++)
+		printf("%s\n", chosen[i]);
+	free(chosen);
+	free(versions);
+	strbuf_release(&text);
+	strbuf_release(&err);
+	return code;
+}
+
+static int cmd_history(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "select", no_argument, NULL, 's' },
+		{ "from", required_argument, NULL, 'f' },
+		{ "versions", required_argument, NULL, 'v' },
+		{ "arch", required_argument, NULL, 'a' },
+		{ "dir", required_argument, NULL, 'd' },
+		{ "peers", required_argument, NULL, 'p' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *from = NULL, *list = NULL, *arch = NULL, *dir = NULL, *peers = "pinned";
+	int c, select = 0, code = HISTORY_EXIT_WRITTEN;
+	json_t *rows, *doc;
+	char *dat;
+	FILE *fp;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 's': select = 1; break;
+		case 'f': from = optarg; break;
+		case 'v': list = optarg; break;
+		case 'a': arch = optarg; break;
+		case 'd': dir = optarg; break;
+		case 'p': peers = optarg; break;
+		default: return usage(HISTORY_EXIT_USAGE);
+		}
+	}
+	if (select) {
+		if (!from || !list || optind != argc || arch || dir) {
+			error("history --select needs --from and --versions, and nothing else");
+			return usage(HISTORY_EXIT_USAGE);
+		}
+		return history_select_cmd(from, list);
+	}
+	if (!arch || !dir || optind == argc || from || list) {
+		error("history needs --arch, --dir and at least one version");
+		return usage(HISTORY_EXIT_USAGE);
+	}
+	rows = json_array();
+	for (int i = optind; i < argc; i++) {
+		char *vdir = xasprintf("%s/%s", dir, argv[i]);
+		struct compare_side s;
+
+		if (compare_side_load(&s, "history", argv[i], vdir) < 0) {
+			/* a version never got a directory: still a row, with its reason */
+			memset(&s, 0, sizeof(s));
+			s.version = argv[i];
+			s.build_status = s.run_status = -1;
+		} else if (s.build_status == 130 || s.run_status == 130) {
+			code = HISTORY_EXIT_INTERRUPTED;
+		}
+		json_array_append_new(rows, history_row(&s));
+		compare_side_release(&s);
+		free(vdir);
+	}
+	doc = history_doc(arch, peers, rows);
+	dat = xasprintf("%s/history.dat", dir);
+	if (write_json_md(doc, dir, "history", history_markdown) < 0)
+		code = HISTORY_EXIT_INFRA;
+	else if (!(fp = fopen(dat, "we"))) {
+		error_errno("cannot write '%s'", dat);
+		code = HISTORY_EXIT_INFRA;
+	} else {
+		history_data(doc, fp);
+		if (fclose(fp) != 0) {
+			error_errno("cannot write '%s'", dat);
+			code = HISTORY_EXIT_INFRA;
+		}
+	}
+	if (code != HISTORY_EXIT_INFRA) {
+		history_markdown(doc, stdout);
+		printf("\nhistory: %zu versions, written to %s/history.json, history.md and "
+		       "history.dat\n",
+		       json_array_size(rows), dir);
+	}
+	free(dat);
+	json_decref(doc);
+	return code;
+}
+
 /* The subcommands: each gets argv from its own name on. */
 static const struct command {
 	const char *name;
@@ -1273,7 +1395,7 @@ static const struct command {
 	{ "bench", cmd_bench },   { "mutants", cmd_mutants },   { "variants", cmd_variants },
 	{ "list", cmd_list },     { "coverage", cmd_coverage }, { "compare", cmd_compare },
 	{ "bisect", cmd_bisect }, { "verdict", cmd_verdict },   { "focus", cmd_focus },
-	{ "arch", cmd_arch },
+	{ "arch", cmd_arch },     { "history", cmd_history },
 };
 
 int main(int argc, char **argv)

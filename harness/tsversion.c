@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include "tsversion.h"
 
+#include "strbuf.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
@@ -92,4 +94,28 @@ int tsversion_in(const char *s, const char *spec)
 			p++;
 	}
 	return ok;
+}
+
+static int release_cmp(const void *a, const void *b)
+{
+	const struct tsrelease *x = a, *y = b;
+
+	return tsversion_cmp(&x->v, &y->v);
+}
+
+size_t tsversion_releases(const char *const *versions, size_t n, struct tsrelease **out)
+{
+	struct tsrelease *r = xcalloc(n ? n : 1, sizeof(*r));
+	size_t m = 0, k = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (tsversion_parse(&r[m].v, versions[i]) == 0 && !r[m].v.pre &&
+		    r[m].v.minor % 2 == 0)
+			r[m++].s = versions[i];
+	qsort(r, m, sizeof(*r), release_cmp);
+	for (size_t i = 0; i < m; i++)
+		if (!k || tsversion_cmp(&r[k - 1].v, &r[i].v))
+			r[k++] = r[i];
+	*out = r;
+	return k;
 }

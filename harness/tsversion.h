@@ -2,6 +2,8 @@
 #ifndef TSCANARY_TSVERSION_H
 #define TSCANARY_TSVERSION_H
 
+#include <stddef.h>
+
 /* A Tailscale release version: v1.102.5, 1.102.5 or v1.104.0-pre. */
 struct tsversion {
 	long major, minor, patch;
@@ -18,5 +20,19 @@ int tsversion_cmp(const struct tsversion *a, const struct tsversion *b);
  * s or spec does not parse.
  */
 int tsversion_in(const char *s, const char *spec);
+
+/* One release of a version list: its parsed version and the string (borrowed). */
+struct tsrelease {
+	struct tsversion v;
+	const char *s;
+};
+
+/*
+ * The stable releases among versions (n strings, e.g. the module proxy's
+ * list): MAJOR.MINOR.PATCH with an even minor and no pre-release; anything
+ * else is left out. Oldest first, each version once. *out gets a malloc'd
+ * array (at least one element, so it can always be freed); the count.
+ */
+size_t tsversion_releases(const char *const *versions, size_t n, struct tsrelease **out);
 
 #endif

@@ -9,32 +9,10 @@
 
 #include "bisect.h"
 #include "strbuf.h"
+#include "words.h"
 
 /* The module proxy's list as `go list -m -versions tailscale.com` printed it. */
 #define PROXY_LIST "fixtures/bisect/tailscale-versions"
-
-struct words {
-	struct strbuf text;
-	const char **v;
-	size_t n;
-};
-
-static void load_words(struct words *w, const char *path)
-{
-	memset(w, 0, sizeof(*w));
-	assert_int_equal(strbuf_read_file(&w->text, path), 0);
-	for (char *save = NULL, *t = strtok_r(w->text.buf, " \n", &save); t;
-	     t = strtok_r(NULL, " \n", &save)) {
-		w->v = xrealloc(w->v, (w->n + 1) * sizeof(*w->v));
-		w->v[w->n++] = t;
-	}
-}
-
-static void release_words(struct words *w)
-{
-	strbuf_release(&w->text);
-	free(w->v);
-}
 
 static void init_ok(struct bisect *b, const char *good, const char *bad)
 {
