@@ -121,8 +121,12 @@ char *compare_build_error(const char *log)
 			err = line + sizeof(prefix) - 1;
 			errlen = len - (sizeof(prefix) - 1);
 		} else if (!goerr && is_go_error(line, len)) {
-			goerr = line;
-			golen = len;
+			/* image/build.sh's workspace (CACHE/image/.tmp.X/ws/) is gone
+			 * after the build: the module path is what the reader needs */
+			const char *ws = line[0] == '/' ? memmem(line, len, "/ws/", 4) : NULL;
+
+			goerr = ws ? ws + 4 : line;
+			golen = len - (size_t)(goerr - line);
 		}
 		line = nl ? nl + 1 : NULL;
 	}

@@ -4,6 +4,7 @@
 #include "compare.h"
 #include "strbuf.h"
 #include "tsversion.h"
+#include "vrules.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -48,7 +49,24 @@ static void copy_number(json_t *row, const char *as, json_t *o, const char *key)
 		json_object_set(row, as, v);
 }
 
-json_t *history_row(const struct compare_side *side)
+/* The fits in added whose feature the built image's allowlist holds. */
+static json_t *built_fits(json_t *manifest, json_t *added)
+{
+	json_t *out = json_array(), *f, *a;
+	size_t i, j;
+
+	json_array_foreach(added, i, f)
+		json_array_foreach(json_object_get(manifest, "allowlist"), j,
+				   a) if (json_is_string(a) && str(f, "feature") &&
+					  !strcmp(json_string_value(a), str(f, "feature")))
+	{
+		json_array_append(out, f);
+		break;
+	}
+	return out;
+}
+
+json_t *history_row(const struct compare_side *side, json_t *added)
 {
 	json_t *row = json_pack("{s:s}", "version", side->version);
 	json_t *sizes = json_object_get(side->manifest, "sizes");
@@ -93,6 +111,11 @@ json_t *history_row(const struct compare_side *side)
 	dropped = json_object_get(side->manifest, "dropped_features");
 	json_object_set_new(row, "dropped_features",
 			    json_is_array(dropped) ? json_incref(dropped) : json_array());
+	json_object_set_new(row, "added_features", built_fits(side->manifest, added));
+	if (json_is_string(json_object_get(json_object_get(side->summary, "versions"), "accel")))
+		json_object_set(
+			row, "accel",
+			json_object_get(json_object_get(side->summary, "versions"), "accel"));
 	if (json_object_get(side->summary, "cached_verdict"))
 		json_object_set_new(row, "cached_verdict", json_true());
 	if (json_is_string(json_object_get(side->summary, "join_cli_error")))
@@ -119,6 +142,18 @@ json_t *history_row(const struct compare_side *side)
 		json_object_set_new(row, "total", json_integer(total));
 	}
 	return row;
+}
+
+json_t *history_fits(const struct vrules *rules, const char *version)
+{
+	json_t *out = json_array();
+
+	for (size_t i = 0; i < rules->n; i++)
+		if (vrules_applies(&rules->v[i], version))
+			json_array_append_new(out,
+					      json_pack("{s:s,s:s}", "feature", rules->v[i].key,
+							"why", rules->v[i].why));
+	return out;
 }
 
 json_t *history_doc(const char *arch, const char *peers, json_t *rows)
@@ -183,10 +218,32 @@ static void words_cell(FILE *fp, json_t *arr)
 	json_array_foreach(arr, i, w) fprintf(fp, "%s%s", i ? ", " : "", json_string_value(w));
 }
 
+/* "-ipnbus (not in this release), +clientmetrics (fit)", or "-". */
+static void recipe_cell(FILE *fp, json_t *row)
+{
+	const char *sep = "";
+	size_t i;
+	json_t *f;
+
+	json_array_foreach(json_object_get(row, "dropped_features"), i, f)
+	{
+		fprintf(fp, "%s-%s (not in this release)", sep, json_string_value(f));
+		sep = ", ";
+	}
+	json_array_foreach(json_object_get(row, "added_features"), i, f)
+	{
+		fprintf(fp, "%s+%s (fit)", sep, str(f, "feature"));
+		sep = ", ";
+	}
+	if (!*sep)
+		fputc('-', fp);
+}
+
 void history_markdown(json_t *doc, FILE *fp)
 {
 	json_t *rows = json_object_get(doc, "versions"), *row, *names = json_object();
 	const char *name;
+	int fits = 0;
 	json_t *v;
 	size_t i;
 
@@ -194,7 +251,7 @@ void history_markdown(json_t *doc, FILE *fp)
 		str(doc, "peers"));
 	fputs("| version | suite | packed binary (B) | unpacked binary (B) | rootfs (B) | "
 	      "archive (B) | RSS (KiB) | HWM (KiB) | boot (s) | online (s) | "
-	      "features it lacks | note |\n"
+	      "recipe changes | note |\n"
 	      "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |\n",
 	      fp);
 	json_array_foreach(rows, i, row)
@@ -203,9 +260,12 @@ void history_markdown(json_t *doc, FILE *fp)
 
 		fprintf(fp, "| %s | ", str(row, "version"));
 		if (json_object_get(row, "total"))
-			fprintf(fp, "%s %lld/%lld", strcmp(status, "ok") ? "FAIL" : "PASS",
+			fprintf(fp, "%s %lld/%lld%s%s%s", strcmp(status, "ok") ? "FAIL" : "PASS",
 				json_integer_value(json_object_get(row, "passed")),
-				json_integer_value(json_object_get(row, "total")));
+				json_integer_value(json_object_get(row, "total")),
+				str(row, "accel") ? " (" : "",
+				str(row, "accel") ? str(row, "accel") : "",
+				str(row, "accel") ? ")" : "");
 		else
 			fputs(status, fp);
 		fputs(" |", fp);
@@ -218,7 +278,7 @@ void history_markdown(json_t *doc, FILE *fp)
 		fixed_cell(fp, row, "boot_s", "%.1f");
 		fixed_cell(fp, row, "online_s", "%.1f");
 		fputc(' ', fp);
-		words_cell(fp, json_object_get(row, "dropped_features"));
+		recipe_cell(fp, row);
 		fputs(" | ", fp);
 		if (json_array_size(json_object_get(row, "failed"))) {
 			fputs("failed: ", fp);
@@ -232,6 +292,21 @@ void history_markdown(json_t *doc, FILE *fp)
 		if (json_is_true(json_object_get(row, "cached_verdict")))
 			fputs(" (cached verdict)", fp);
 		fputs(" |\n", fp);
+	}
+
+	/* why each fit was needed */
+	json_array_foreach(rows, i, row)
+	{
+		size_t j;
+
+		json_array_foreach(json_object_get(row, "added_features"), j, v)
+		{
+			if (!fits++)
+				fputs("\nRecipe fits (fixtures/history-fits):\n\n", fp);
+			fprintf(fp, "- %s, +%s: ", str(row, "version"), str(v, "feature"));
+			cell(fp, str(v, "why"));
+			fputc('\n', fp);
+		}
 	}
 
 	/* every canary that ran anywhere, in first-seen order */

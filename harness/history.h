@@ -44,10 +44,19 @@ long history_select(const char *const *versions, size_t n, const char *from, con
  * and a canary or a precondition failed), "unbuilt" (image/build.sh
  * failed: "reason" says why) or "not run"; the sizes from the manifest, the
  * memory and times from the summary (absent when unknown), every canary's
- * result, and the features the build left out because this version does
- * not have them. Caller decrefs.
+ * result, the features the build left out because this version does not
+ * have them, and the features added to fit it (added: history_fits() for
+ * this version, borrowed, NULL for none; the row keeps those the built
+ * image's allowlist holds). Caller decrefs.
  */
-json_t *history_row(const struct compare_side *side);
+json_t *history_row(const struct compare_side *side, json_t *added);
+
+/*
+ * The features fixtures/history-fits (rules, a struct vrules) adds for
+ * version, as an array of {feature, why} (caller decrefs; empty for none).
+ */
+struct vrules;
+json_t *history_fits(const struct vrules *rules, const char *version);
 
 /* history.json: the rows with what they were made from (caller decrefs; rows stolen). */
 json_t *history_doc(const char *arch, const char *peers, json_t *rows);

@@ -9,7 +9,8 @@
 # --select` picks each even minor's latest patch release from FROM up in
 # the module proxy's list of tailscale.com. Every version is built first
 # (image/build.sh --tailscale-version V --fit-features: the recipe without
-# the features that version lacks, each recorded; the image cache makes a
+# the features that version lacks, each recorded, and with the features
+# fixtures/history-fits adds for it, each named; the image cache makes a
 # version built before cost nothing), then the suite runs on each that
 # built (`make test REUSE=1`: a passing verdict of the same run key stands),
 # so no build competes with a run for the CPU. Each version's files go to
@@ -27,6 +28,7 @@ set -euo pipefail
 [ $# -eq 4 ] || { echo "usage: $0 ARCH FROM VERSIONS PEERS" >&2; exit 2; }
 arch=$1 from=$2 versions=$3 peers=$4
 make=${MAKE:-make}
+fits=fixtures/history-fits
 case $peers in
 '') out=out/$arch/history ;;
 base | new) out=out/$arch/history-peers-$peers ;;
@@ -69,16 +71,21 @@ for v in "${list[@]}"; do
 	rm -rf "$d"
 	mkdir -p "$d"
 	s=$(date +%s)
-	say "build $i/$n: tailscale $v"
+	build=(--arch "$arch" --tailscale-version "$v" --fit-features --out "$d/image")
+	fit=$(build/tscanary history --fit "$v" --fits "$fits")
+	if [ -n "$fit" ]; then
+		cat image/allowlist - <<<"$fit" >"$d/allowlist"
+		build+=(--allowlist "$d/allowlist")
+	fi
+	say "build $i/$n: tailscale $v${fit:+ (recipe fit: $(cut -f1 <<<"$fit" | sed 's/^/+/' | paste -sd' ' -))}"
 	brc=0
-	image/build.sh --arch "$arch" --tailscale-version "$v" --fit-features --out "$d/image" \
-		>"$d/build.log" 2>&1 || brc=$?
+	image/build.sh "${build[@]}" >"$d/build.log" 2>&1 || brc=$?
 	echo "$brc" >"$d/build.status"
 	[ "$brc" != 130 ] || exit 130
 	if [ "$brc" = 0 ]; then
 		say "build $i/$n: $v built ($(since "$s"); $(jq -r '.sizes.binary_bytes' "$d/image/manifest.json") packed bytes)"
 	else
-		say "build $i/$n: $v cannot be built (image/build.sh exit $brc, $(since "$s")): $(grep -E '^(build\.sh: )?(error|fatal)' "$d/build.log" | tail -n 1)"
+		say "build $i/$n: $v cannot be built (image/build.sh exit $brc, $(since "$s")): $(grep -E '^[a-z.]+: error: ' "$d/build.log" | tail -n 1 | cut -c1-300)"
 	fi
 done
 
@@ -103,7 +110,7 @@ for v in "${list[@]}"; do
 done
 
 rc=0
-build/tscanary history --arch "$arch" --dir "$out" --peers "${peers:-pinned}" "${list[@]}" || rc=$?
+build/tscanary history --arch "$arch" --dir "$out" --peers "${peers:-pinned}" --fits "$fits" "${list[@]}" || rc=$?
 [ "$rc" = 0 ] || exit "$rc"
 if ! gnuplot -e "dat='$out/history.dat'; out='$out/history.svg'; arch='$arch'" harness/history.gp \
 	2>"$out/gnuplot.log"; then

@@ -7,6 +7,7 @@
 #include "bench.h"
 #include "bisect.h"
 #include "history.h"
+#include "vrules.h"
 #include "canary.h"
 #include "compare.h"
 #include "coverage.h"
@@ -50,7 +51,8 @@ static const char usage_text[] =
 	"       tscanary bisect --arch ARCH --good V --bad V --canary NAME|--figure KEY\n"
 	"                       --versions FILE --dir DIR\n"
 	"       tscanary history --select --from V --versions FILE\n"
-	"       tscanary history --arch ARCH --dir DIR [--peers P] VERSION...\n"
+	"       tscanary history --fit V --fits FILE\n"
+	"       tscanary history --arch ARCH --dir DIR [--peers P] [--fits FILE] VERSION...\n"
 	"       tscanary coverage --arch ARCH --allowlist FILE --dir DIR --out FILE.json\n"
 	"                         [--markdown FILE] [--baseline MANIFEST]\n"
 	"       tscanary coverage --list ALLOWLIST\n"
@@ -129,6 +131,8 @@ static const char usage_text[] =
 	"history  --select: the versions a history covers (each even minor's latest\n"
 	"         patch release from V up, in FILE, the module proxy's list), one a\n"
 	"         line, oldest first (exit 3 if V is not a version or none is left).\n"
+	"         --fit: the features FILE (fixtures/history-fits) adds to build V,\n"
+	"         as allowlist lines (feature, tab, why).\n"
 	"         Else one row per VERSION from DIR/<version>/ (the layout `make\n"
 	"         history` fills, as bisect's): writes DIR/history.json, history.md\n"
 	"         and history.dat (gnuplot's data) and prints the Markdown. A version\n"
@@ -1314,10 +1318,14 @@ static int cmd_history(int argc, char **argv)
 		{ "arch", required_argument, NULL, 'a' },
 		{ "dir", required_argument, NULL, 'd' },
 		{ "peers", required_argument, NULL, 'p' },
+		{ "fit", required_argument, NULL, 'F' },
+		{ "fits", required_argument, NULL, 'i' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *from = NULL, *list = NULL, *arch = NULL, *dir = NULL, *peers = "pinned";
+	const char *fit = NULL, *fits_path = NULL;
 	int c, select = 0, code = HISTORY_EXIT_WRITTEN;
+	struct vrules fits = { 0 };
 	json_t *rows, *doc;
 	char *dat;
 	FILE *fp;
@@ -1330,8 +1338,30 @@ static int cmd_history(int argc, char **argv)
 		case 'a': arch = optarg; break;
 		case 'd': dir = optarg; break;
 		case 'p': peers = optarg; break;
+		case 'F': fit = optarg; break;
+		case 'i': fits_path = optarg; break;
 		default: return usage(HISTORY_EXIT_USAGE);
 		}
+	}
+	if (fits_path && vrules_load(&fits, fits_path) < 0)
+		return HISTORY_EXIT_INFRA;
+	if (fit) {
+		/* the allowlist lines (feature<TAB>why) that fit this version */
+		json_t *add, *f;
+		size_t i;
+
+		if (!fits_path || select || arch || dir || optind != argc) {
+			vrules_release(&fits);
+			error("history --fit needs --fits, and nothing else");
+			return usage(HISTORY_EXIT_USAGE);
+		}
+		add = history_fits(&fits, fit);
+		json_array_foreach(add, i, f)
+			printf("%s\t%s\n", json_string_value(json_object_get(f, "feature")),
+			       json_string_value(json_object_get(f, "why")));
+		json_decref(add);
+		vrules_release(&fits);
+		return 0;
 	}
 	if (select) {
 		if (!from || !list || optind != argc || arch || dir) {
@@ -1348,6 +1378,7 @@ static int cmd_history(int argc, char **argv)
 	for (int i = optind; i < argc; i++) {
 		char *vdir = xasprintf("%s/%s", dir, argv[i]);
 		struct compare_side s;
+		json_t *added;
 
 		if (compare_side_load(&s, "history", argv[i], vdir) < 0) {
 			/* a version never got a directory: still a row, with its reason */
@@ -1357,10 +1388,13 @@ static int cmd_history(int argc, char **argv)
 		} else if (s.build_status == 130 || s.run_status == 130) {
 			code = HISTORY_EXIT_INTERRUPTED;
 		}
-		json_array_append_new(rows, history_row(&s));
+		added = history_fits(&fits, argv[i]);
+		json_array_append_new(rows, history_row(&s, added));
+		json_decref(added);
 		compare_side_release(&s);
 		free(vdir);
 	}
+	vrules_release(&fits);
 	doc = history_doc(arch, peers, rows);
 	dat = xasprintf("%s/history.dat", dir);
 	if (write_json_md(doc, dir, "history", history_markdown) < 0)

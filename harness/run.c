@@ -13,7 +13,7 @@
 #include "bundle.h"
 #include "calibrate.h"
 #include "canary.h"
-#include "clierr.h"
+#include "vrules.h"
 #include "faults.h"
 #include "files.h"
 #include "headscale.h"
@@ -851,8 +851,8 @@ static int judge_cli_error(struct run *r, struct agent_result *res)
 {
 	char how[32], *path;
 	const char *version = r->rep.tailscale_version ? r->rep.tailscale_version : "";
-	const struct clierr_rule *rule = NULL;
-	struct clierr_rules rules = { 0 };
+	const struct vrule *rule = NULL;
+	struct vrules rules = { 0 };
 	json_t *j;
 	int ret;
 
@@ -863,10 +863,10 @@ static int judge_cli_error(struct run *r, struct agent_result *res)
 			 strbuf_str(&res->err));
 	report_extra(&r->rep, "join_cli_error", j);
 	path = xasprintf("%s/cli-errors", r->o->fixtures);
-	if (!res->timed_out && clierr_load(&rules, path) == 0)
-		rule = clierr_match(&rules, version, strbuf_str(&res->err));
+	if (!res->timed_out && vrules_load(&rules, path) == 0)
+		rule = vrules_match(&rules, version, strbuf_str(&res->err));
 	if (rule) {
-		json_t *t = json_pack("{s:s,s:s,s:s}", "pattern", rule->pattern, "versions",
+		json_t *t = json_pack("{s:s,s:s,s:s}", "pattern", rule->key, "versions",
 				      rule->versions, "why", rule->why);
 
 		warning("tailscale up: %s (tolerated for tailscale %s by %s: %s)",
@@ -880,7 +880,7 @@ static int judge_cli_error(struct run *r, struct agent_result *res)
 		json_object_set_new(r->pre, "join", json_false());
 		ret = -1;
 	}
-	clierr_release(&rules);
+	vrules_release(&rules);
 	free(path);
 	json_decref(j);
 	return ret;

@@ -128,6 +128,15 @@ static void build_error_from_log(void **state)
 			    "go build of tailscale.com/cmd/tailscaled failed (first: "
 			    "cmd/tailscaled/zz_tscanary_verbosity_filter.go:30:2: undefined: x)");
 	free(e);
+	/* as v1.94.2's netstack failed: the workspace path goes, the module path stays */
+	e = compare_build_error(
+		"/root/.cache/tscanary/image/.tmp.IJOjU2/ws/tailscale.com/wgengine/netstack/"
+		"netstack.go:434:15: undefined: clientmetric.NewCounterFunc\n"
+		"image: error: go build of tailscale.com/cmd/tailscaled failed\n");
+	assert_string_equal(e, "go build of tailscale.com/cmd/tailscaled failed (first: "
+			       "tailscale.com/wgengine/netstack/netstack.go:434:15: undefined: "
+			       "clientmetric.NewCounterFunc)");
+	free(e);
 	e = compare_build_error(
 		"image: error: tailscale.com has no version v1.999.0 (403 Forbidden \t"
 		"server response:  gone)");

@@ -11,6 +11,7 @@
 #include "compare.h"
 #include "history.h"
 #include "strbuf.h"
+#include "vrules.h"
 #include "words.h"
 
 /* The module proxy's list as `go list -m -versions tailscale.com` printed it. */
@@ -99,7 +100,7 @@ static void test_row_of_a_run(void **state)
 
 	(void)state;
 	side(&s, "v1.96.5", 0, 1, MANIFEST_OLD, SUMMARY_FAIL);
-	row = history_row(&s);
+	row = history_row(&s, NULL);
 	assert_string_equal(json_string_value(json_object_get(row, "status")), "fail");
 	assert_string_equal(json_string_value(json_object_get(row, "reason")), "run result fail");
 	assert_int_equal(json_integer_value(json_object_get(row, "binary_bytes")), 3500000);
@@ -130,7 +131,7 @@ static void test_row_of_a_version_that_did_not_build(void **state)
 	(void)state;
 	side(&s, "v1.104.7", 6, -1, NULL, NULL);
 	s.build_error = xstrdup("the module proxy refused modules tailscaled needs");
-	row = history_row(&s);
+	row = history_row(&s, NULL);
 	assert_string_equal(json_string_value(json_object_get(row, "status")), "unbuilt");
 	assert_string_equal(json_string_value(json_object_get(row, "reason")),
 			    "image/build.sh exit 6: the module proxy refused modules tailscaled "
@@ -144,7 +145,7 @@ static void test_row_of_a_version_that_did_not_build(void **state)
 	compare_side_release(&s);
 
 	side(&s, "v1.102.5", 0, 3, MANIFEST_OLD, NULL);
-	row = history_row(&s);
+	row = history_row(&s, NULL);
 	assert_string_equal(json_string_value(json_object_get(row, "status")), "not run");
 	assert_string_equal(json_string_value(json_object_get(row, "reason")),
 			    "its run wrote no summary.json (make test exit 3)");
@@ -166,17 +167,19 @@ static void test_markdown_and_data(void **state)
 	(void)state;
 	side(&a, "v1.96.5", 0, 1, MANIFEST_OLD, SUMMARY_FAIL);
 	side(&b, "v1.104.7", 6, -1, NULL, NULL);
-	json_array_append_new(rows, history_row(&a));
-	json_array_append_new(rows, history_row(&b));
+	json_array_append_new(rows, history_row(&a, NULL));
+	json_array_append_new(rows, history_row(&b, NULL));
 	doc = history_doc("armv7", "pinned", rows);
 
 	assert_non_null(fp = open_memstream(&md, &mdlen));
 	history_markdown(doc, fp);
 	assert_int_equal(fclose(fp), 0);
 	assert_non_null(strstr(md, "## Tailscale releases on armv7 (peers: pinned)"));
-	assert_non_null(strstr(md, "| v1.96.5 | FAIL 1/3 | 3,500,000 | 15,000,000 | 4,000,000 | "
-				   "3,900,000 | 24,000 | 25,000 | 7.2 | 8.5 | ipnbus | failed: "
-				   "health-report, portmap; "));
+	assert_non_null(strstr(
+		md, "| v1.96.5 | FAIL 1/3 | 3,500,000 | 15,000,000 | 4,000,000 | "
+		    "3,900,000 | 24,000 | 25,000 | 7.2 | 8.5 | -ipnbus (not in this release) | "
+		    "failed: "
+		    "health-report, portmap; "));
 	assert_non_null(strstr(md, "| v1.104.7 | unbuilt | - | - | - | - | - | - | - | - | - | "
 				   "image/build.sh exit 6: see build.log |"));
 	/* the verdict matrix: a column per version, '-' where a version has no verdict */
@@ -198,6 +201,40 @@ static void test_markdown_and_data(void **state)
 	compare_side_release(&b);
 }
 
+/* fixtures/history-fits: what it adds to which release, kept only where it was built in. */
+static void test_fits(void **state)
+{
+	struct compare_side s;
+	struct vrules rules;
+	json_t *add, *row;
+
+	(void)state;
+	assert_int_equal(vrules_load(&rules, "fixtures/history-fits"), 0);
+	add = history_fits(&rules, "v1.96.5");
+	assert_int_equal(json_array_size(add), 1);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(add, 0), "feature")),
+			    "clientmetrics");
+	json_decref(add);
+	add = history_fits(&rules, "v1.98.10");
+	assert_int_equal(json_array_size(add), 0);
+	json_decref(add);
+
+	add = history_fits(&rules, "v1.94.2");
+	side(&s, "v1.94.2", 0, 0, "{\"allowlist\": [\"dns\", \"clientmetrics\"]}", NULL);
+	row = history_row(&s, add);
+	assert_int_equal(json_array_size(json_object_get(row, "added_features")), 1);
+	json_decref(row);
+	compare_side_release(&s);
+	/* an image built without the fit does not claim it */
+	side(&s, "v1.94.2", 0, 0, "{\"allowlist\": [\"dns\"]}", NULL);
+	row = history_row(&s, add);
+	assert_int_equal(json_array_size(json_object_get(row, "added_features")), 0);
+	json_decref(row);
+	compare_side_release(&s);
+	json_decref(add);
+	vrules_release(&rules);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -206,6 +243,7 @@ int main(void)
 		cmocka_unit_test(test_row_of_a_run),
 		cmocka_unit_test(test_row_of_a_version_that_did_not_build),
 		cmocka_unit_test(test_markdown_and_data),
+		cmocka_unit_test(test_fits),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-#include "clierr.h"
+#include "vrules.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -8,7 +8,7 @@
 #include "strbuf.h"
 #include "tsversion.h"
 
-int clierr_parse(struct clierr_rules *rules, const char *text, const char *what)
+int vrules_parse(struct vrules *rules, const char *text, const char *what)
 {
 	const char *line = text;
 	int lineno = 0;
@@ -17,18 +17,17 @@ int clierr_parse(struct clierr_rules *rules, const char *text, const char *what)
 	while (*line) {
 		size_t len = strcspn(line, "\n");
 		const char *t1, *t2, *end = line + len;
-		struct clierr_rule r;
+		struct vrule r;
 
 		lineno++;
 		if (len && *line != '#') {
 			t1 = memchr(line, '\t', len);
 			t2 = t1 ? memchr(t1 + 1, '\t', (size_t)(end - t1 - 1)) : NULL;
 			if (!t1 || !t2 || t1 == line || t2 == t1 + 1 || t2 + 1 >= end) {
-				clierr_release(rules);
-				return error("%s:%d: want pattern<TAB>versions<TAB>why", what,
-					     lineno);
+				vrules_release(rules);
+				return error("%s:%d: want key<TAB>versions<TAB>why", what, lineno);
 			}
-			r.pattern = xasprintf("%.*s", (int)(t1 - line), line);
+			r.key = xasprintf("%.*s", (int)(t1 - line), line);
 			r.versions = xasprintf("%.*s", (int)(t2 - t1 - 1), t1 + 1);
 			r.why = xasprintf("%.*s", (int)(end - t2 - 1), t2 + 1);
 			rules->v = xrealloc(rules->v, (rules->n + 1) * sizeof(*rules->v));
@@ -37,7 +36,7 @@ int clierr_parse(struct clierr_rules *rules, const char *text, const char *what)
 				error("%s:%d: bad versions '%s' (want e.g. '<v1.102.0' or "
 				      "'>=v1.80.0 <v1.102.0')",
 				      what, lineno, r.versions);
-				clierr_release(rules);
+				vrules_release(rules);
 				return -1;
 			}
 		}
@@ -46,7 +45,7 @@ int clierr_parse(struct clierr_rules *rules, const char *text, const char *what)
 	return 0;
 }
 
-int clierr_load(struct clierr_rules *rules, const char *path)
+int vrules_load(struct vrules *rules, const char *path)
 {
 	struct strbuf sb = STRBUF_INIT;
 	int ret;
@@ -54,15 +53,15 @@ int clierr_load(struct clierr_rules *rules, const char *path)
 	memset(rules, 0, sizeof(*rules));
 	if (strbuf_read_file(&sb, path) < 0)
 		return error_errno("cannot read '%s'", path);
-	ret = clierr_parse(rules, strbuf_str(&sb), path);
+	ret = vrules_parse(rules, strbuf_str(&sb), path);
 	strbuf_release(&sb);
 	return ret;
 }
 
-void clierr_release(struct clierr_rules *rules)
+void vrules_release(struct vrules *rules)
 {
 	for (size_t i = 0; i < rules->n; i++) {
-		free(rules->v[i].pattern);
+		free(rules->v[i].key);
 		free(rules->v[i].versions);
 		free(rules->v[i].why);
 	}
@@ -70,12 +69,16 @@ void clierr_release(struct clierr_rules *rules)
 	memset(rules, 0, sizeof(*rules));
 }
 
-const struct clierr_rule *clierr_match(const struct clierr_rules *rules, const char *version,
-				       const char *message)
+int vrules_applies(const struct vrule *rule, const char *version)
+{
+	return tsversion_in(version, rule->versions) == 1;
+}
+
+const struct vrule *vrules_match(const struct vrules *rules, const char *version,
+				 const char *message)
 {
 	for (size_t i = 0; i < rules->n; i++)
-		if (strstr(message, rules->v[i].pattern) &&
-		    tsversion_in(version, rules->v[i].versions) == 1)
+		if (strstr(message, rules->v[i].key) && vrules_applies(&rules->v[i], version))
 			return &rules->v[i];
 	return NULL;
 }

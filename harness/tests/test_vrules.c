@@ -6,7 +6,7 @@
 #include <cmocka.h>
 #include <string.h>
 
-#include "clierr.h"
+#include "vrules.h"
 #include "tsversion.h"
 
 static void orders_versions(void **state)
@@ -51,54 +51,54 @@ static const char tailnet_lock[] = "tailnet lock is not supported by this binary
 
 static void tolerates_only_listed_errors_in_their_versions(void **state)
 {
-	struct clierr_rules r;
-	const struct clierr_rule *m;
+	struct vrules r;
+	const struct vrule *m;
 
 	(void)state;
 	assert_int_equal(
-		clierr_parse(
+		vrules_parse(
 			&r,
 			"# comment\n\n"
 			"tailnet lock is not supported by this binary\t<v1.102.0\tjoins anyway\n",
 			"t"),
 		0);
 	assert_int_equal(r.n, 1);
-	m = clierr_match(&r, "v1.98.5", "exit 1: tailnet lock is not supported by this binary\n");
+	m = vrules_match(&r, "v1.98.5", "exit 1: tailnet lock is not supported by this binary\n");
 	assert_non_null(m);
 	assert_string_equal(m->why, "joins anyway");
-	assert_null(clierr_match(&r, "v1.102.5", tailnet_lock));
-	assert_null(clierr_match(&r, "v1.98.5", "exit 1: backend error: invalid key"));
-	assert_null(clierr_match(&r, "not-a-version", tailnet_lock));
-	clierr_release(&r);
+	assert_null(vrules_match(&r, "v1.102.5", tailnet_lock));
+	assert_null(vrules_match(&r, "v1.98.5", "exit 1: backend error: invalid key"));
+	assert_null(vrules_match(&r, "not-a-version", tailnet_lock));
+	vrules_release(&r);
 }
 
 static void rejects_malformed_rules(void **state)
 {
-	struct clierr_rules r;
+	struct vrules r;
 
 	(void)state;
-	assert_int_equal(clierr_parse(&r, "just a pattern\n", "t"), -1);
-	assert_int_equal(clierr_parse(&r, "p\t<v1.102.0\n", "t"), -1);
-	assert_int_equal(clierr_parse(&r, "p\t<v1.102.0\t\n", "t"), -1);
-	assert_int_equal(clierr_parse(&r, "\t<v1.102.0\twhy\n", "t"), -1);
-	assert_int_equal(clierr_parse(&r, "p\tsoon\twhy\n", "t"), -1);
+	assert_int_equal(vrules_parse(&r, "just a pattern\n", "t"), -1);
+	assert_int_equal(vrules_parse(&r, "p\t<v1.102.0\n", "t"), -1);
+	assert_int_equal(vrules_parse(&r, "p\t<v1.102.0\t\n", "t"), -1);
+	assert_int_equal(vrules_parse(&r, "\t<v1.102.0\twhy\n", "t"), -1);
+	assert_int_equal(vrules_parse(&r, "p\tsoon\twhy\n", "t"), -1);
 	assert_int_equal(r.n, 0);
 }
 
 /* The committed data file parses and scopes the tailnet-lock error to v1.100's predecessors. */
 static void real_fixture(void **state)
 {
-	struct clierr_rules r;
+	struct vrules r;
 
 	(void)state;
-	assert_int_equal(clierr_load(&r, "fixtures/cli-errors"), 0);
+	assert_int_equal(vrules_load(&r, "fixtures/cli-errors"), 0);
 	assert_true(r.n >= 1);
-	assert_non_null(clierr_match(&r, "v1.98.5", tailnet_lock));
-	assert_non_null(clierr_match(&r, "v1.98.10", tailnet_lock));
-	assert_null(clierr_match(&r, "v1.100.0", tailnet_lock));
-	assert_null(clierr_match(&r, "v1.102.5", tailnet_lock));
-	assert_null(clierr_match(&r, "v1.98.5", "exit 1: some other failure"));
-	clierr_release(&r);
+	assert_non_null(vrules_match(&r, "v1.98.5", tailnet_lock));
+	assert_non_null(vrules_match(&r, "v1.98.10", tailnet_lock));
+	assert_null(vrules_match(&r, "v1.100.0", tailnet_lock));
+	assert_null(vrules_match(&r, "v1.102.5", tailnet_lock));
+	assert_null(vrules_match(&r, "v1.98.5", "exit 1: some other failure"));
+	vrules_release(&r);
 }
 
 int main(void)
