@@ -90,8 +90,18 @@ json_t *history_row(const struct compare_side *side, json_t *added)
 	} else {
 		const char *res = str(side->summary, "result");
 
+		json_t *pre = json_object_get(side->summary, "preconditions"), *v;
+		const char *name;
+
 		status = res && !strcmp(res, "pass") ? "ok" : "fail";
-		if (strcmp(status, "ok"))
+		/* the first precondition that failed (the run stops there, so
+		 * the ones after it are false too) says more than the result */
+		json_object_foreach(pre, name, v)
+		{
+			if (json_is_false(v) && !reason.len)
+				strbuf_addf(&reason, "precondition %s failed", name);
+		}
+		if (strcmp(status, "ok") && !reason.len)
 			strbuf_addf(&reason, "run result %s", res ? res : "none");
 	}
 	json_object_set_new(row, "status", json_string(status));
@@ -118,9 +128,13 @@ json_t *history_row(const struct compare_side *side, json_t *added)
 			json_object_get(json_object_get(side->summary, "versions"), "accel"));
 	if (json_object_get(side->summary, "cached_verdict"))
 		json_object_set_new(row, "cached_verdict", json_true());
-	if (json_is_string(json_object_get(side->summary, "join_cli_error")))
+	if (json_is_string(json_object_get(side->summary, "join_cli_error"))) {
 		json_object_set(row, "join_cli_error",
 				json_object_get(side->summary, "join_cli_error"));
+		json_object_set_new(
+			row, "join_cli_tolerated",
+			json_boolean(json_object_get(side->summary, "join_cli_tolerated") != NULL));
+	}
 
 	json_array_foreach(json_object_get(side->summary, "canaries"), i, c)
 	{
@@ -239,6 +253,31 @@ static void recipe_cell(FILE *fp, json_t *row)
 		fputc('-', fp);
 }
 
+/* What went wrong and what the CLI said: "failed: a, b; precondition join failed; ...". */
+static void note_cell(FILE *fp, json_t *row)
+{
+	const char *reason = str(row, "reason"), *sep = "";
+
+	if (json_array_size(json_object_get(row, "failed"))) {
+		fputs("failed: ", fp);
+		words_cell(fp, json_object_get(row, "failed"));
+		sep = "; ";
+	}
+	/* "run result fail" adds nothing to the failed canaries */
+	if (reason && strncmp(reason, "run result", 10)) {
+		fputs(sep, fp);
+		cell(fp, reason);
+		sep = "; ";
+	}
+	if (str(row, "join_cli_error")) {
+		fprintf(fp, "%s`tailscale up`: ", sep);
+		cell(fp, str(row, "join_cli_error"));
+		fputs(json_is_true(json_object_get(row, "join_cli_tolerated")) ? " (tolerated)"
+									       : " (not tolerated)",
+		      fp);
+	}
+}
+
 void history_markdown(json_t *doc, FILE *fp)
 {
 	json_t *rows = json_object_get(doc, "versions"), *row, *names = json_object();
@@ -259,15 +298,16 @@ void history_markdown(json_t *doc, FILE *fp)
 		const char *status = str(row, "status");
 
 		fprintf(fp, "| %s | ", str(row, "version"));
-		if (json_object_get(row, "total"))
-			fprintf(fp, "%s %lld/%lld%s%s%s", strcmp(status, "ok") ? "FAIL" : "PASS",
-				json_integer_value(json_object_get(row, "passed")),
-				json_integer_value(json_object_get(row, "total")),
-				str(row, "accel") ? " (" : "",
-				str(row, "accel") ? str(row, "accel") : "",
-				str(row, "accel") ? ")" : "");
+		if (!strcmp(status, "ok") || !strcmp(status, "fail"))
+			fputs(strcmp(status, "ok") ? "FAIL" : "PASS", fp);
 		else
 			fputs(status, fp);
+		if (json_integer_value(json_object_get(row, "total")))
+			fprintf(fp, " %lld/%lld",
+				json_integer_value(json_object_get(row, "passed")),
+				json_integer_value(json_object_get(row, "total")));
+		if (str(row, "accel"))
+			fprintf(fp, " (%s)", str(row, "accel"));
 		fputs(" |", fp);
 		bytes_cell(fp, row, "binary_bytes");
 		bytes_cell(fp, row, "binary_unpacked_bytes");
@@ -280,15 +320,7 @@ void history_markdown(json_t *doc, FILE *fp)
 		fputc(' ', fp);
 		recipe_cell(fp, row);
 		fputs(" | ", fp);
-		if (json_array_size(json_object_get(row, "failed"))) {
-			fputs("failed: ", fp);
-			words_cell(fp, json_object_get(row, "failed"));
-			fputs("; ", fp);
-		}
-		if (str(row, "reason") && strcmp(status, "fail"))
-			cell(fp, str(row, "reason"));
-		else if (str(row, "join_cli_error"))
-			fputs("`tailscale up` printed a CLI error (tolerated)", fp);
+		note_cell(fp, row);
 		if (json_is_true(json_object_get(row, "cached_verdict")))
 			fputs(" (cached verdict)", fp);
 		fputs(" |\n", fp);

@@ -85,8 +85,14 @@ static void side(struct compare_side *s, const char *version, int build, int run
 	"{\"sizes\": {\"binary_bytes\": 3500000, \"binary_unpacked_bytes\": 15000000,"             \
 	" \"rootfs_bytes\": 4000000, \"archive_bytes\": 3900000},"                                 \
 	" \"dropped_features\": [\"ipnbus\"]}"
+/* v1.94.2's run: `tailscale up` failed with an error no rule tolerates */
+#define SUMMARY_NO_JOIN                                                                            \
+	"{\"result\": \"fail\", \"join_cli_error\": \"exit 1: 404 Not Found\","                    \
+	" \"preconditions\": {\"boot\": true, \"join\": false}, \"canaries\": [],"                 \
+	" \"timings\": {\"boot_s\": 9.3}}"
 #define SUMMARY_FAIL                                                                               \
-	"{\"result\": \"fail\", \"join_cli_error\": \"tailnet lock is not enabled\","              \
+	"{\"result\": \"fail\", \"join_cli_error\": \"exit 1: tailnet lock is not supported\","    \
+	" \"join_cli_tolerated\": {\"versions\": \"<v1.100.0\"},"                                  \
 	" \"metrics\": {\"tailscaled_rss_kib\": 24000, \"tailscaled_hwm_kib\": 25000},"            \
 	" \"timings\": {\"boot_s\": 7.25, \"online_s\": 8.5, \"total_s\": 90},"                    \
 	" \"canaries\": [{\"name\": \"quad100-router\", \"result\": \"pass\"},"                    \
@@ -119,6 +125,19 @@ static void test_row_of_a_run(void **state)
 		json_string_value(json_array_get(json_object_get(row, "dropped_features"), 0)),
 		"ipnbus");
 	assert_non_null(json_object_get(row, "join_cli_error"));
+	assert_true(json_is_true(json_object_get(row, "join_cli_tolerated")));
+	json_decref(row);
+	compare_side_release(&s);
+
+	/* a precondition that failed is the reason, not the bare result */
+	side(&s, "v1.94.2", 0, 1, MANIFEST_OLD, SUMMARY_NO_JOIN);
+	row = history_row(&s, NULL);
+	assert_string_equal(json_string_value(json_object_get(row, "status")), "fail");
+	assert_string_equal(json_string_value(json_object_get(row, "reason")),
+			    "precondition join failed");
+	assert_true(json_is_false(json_object_get(row, "join_cli_tolerated")));
+	assert_int_equal(json_integer_value(json_object_get(row, "total")), 0);
+	assert_null(json_object_get(row, "online_s"));
 	json_decref(row);
 	compare_side_release(&s);
 }
@@ -158,7 +177,7 @@ static void test_row_of_a_version_that_did_not_build(void **state)
 /* The table, the verdict matrix and the plot's data from two rows. */
 static void test_markdown_and_data(void **state)
 {
-	struct compare_side a, b;
+	struct compare_side a, b, c;
 	json_t *rows = json_array(), *doc;
 	char *md = NULL, *dat = NULL;
 	size_t mdlen = 0, datlen = 0;
@@ -167,6 +186,8 @@ static void test_markdown_and_data(void **state)
 	(void)state;
 	side(&a, "v1.96.5", 0, 1, MANIFEST_OLD, SUMMARY_FAIL);
 	side(&b, "v1.104.7", 6, -1, NULL, NULL);
+	side(&c, "v1.94.2", 0, 1, MANIFEST_OLD, SUMMARY_NO_JOIN);
+	json_array_append_new(rows, history_row(&c, NULL));
 	json_array_append_new(rows, history_row(&a, NULL));
 	json_array_append_new(rows, history_row(&b, NULL));
 	doc = history_doc("armv7", "pinned", rows);
@@ -175,16 +196,21 @@ static void test_markdown_and_data(void **state)
 	history_markdown(doc, fp);
 	assert_int_equal(fclose(fp), 0);
 	assert_non_null(strstr(md, "## Tailscale releases on armv7 (peers: pinned)"));
-	assert_non_null(strstr(
-		md, "| v1.96.5 | FAIL 1/3 | 3,500,000 | 15,000,000 | 4,000,000 | "
-		    "3,900,000 | 24,000 | 25,000 | 7.2 | 8.5 | -ipnbus (not in this release) | "
-		    "failed: "
-		    "health-report, portmap; "));
+	assert_non_null(strstr(md,
+			       "| v1.94.2 | FAIL | 3,500,000 | 15,000,000 | 4,000,000 | "
+			       "3,900,000 | - | - | 9.3 | - | -ipnbus (not in this release) | "
+			       "precondition join failed; `tailscale up`: exit 1: 404 Not Found "
+			       "(not tolerated) |"));
+	assert_non_null(strstr(md,
+			       "| v1.96.5 | FAIL 1/3 | 3,500,000 | 15,000,000 | 4,000,000 | "
+			       "3,900,000 | 24,000 | 25,000 | 7.2 | 8.5 | -ipnbus (not in this "
+			       "release) | failed: health-report, portmap; `tailscale up`: exit 1: "
+			       "tailnet lock is not supported (tolerated) |"));
 	assert_non_null(strstr(md, "| v1.104.7 | unbuilt | - | - | - | - | - | - | - | - | - | "
 				   "image/build.sh exit 6: see build.log |"));
 	/* the verdict matrix: a column per version, '-' where a version has no verdict */
-	assert_non_null(strstr(md, "| canary | v1.96.5 | v1.104.7 |"));
-	assert_non_null(strstr(md, "| health-report | fail | - |"));
+	assert_non_null(strstr(md, "| canary | v1.94.2 | v1.96.5 | v1.104.7 |"));
+	assert_non_null(strstr(md, "| health-report | - | fail | - |"));
 
 	assert_non_null(fp = open_memstream(&dat, &datlen));
 	history_data(doc, fp);
@@ -199,6 +225,7 @@ static void test_markdown_and_data(void **state)
 	json_decref(doc);
 	compare_side_release(&a);
 	compare_side_release(&b);
+	compare_side_release(&c);
 }
 
 /* fixtures/history-fits: what it adds to which release, kept only where it was built in. */
