@@ -33,6 +33,7 @@ WORKDIR /src
 COPY .ci/install-deps .ci/
 RUN .ci/install-deps --image
 COPY vm/arches.env vm/arch.sh vm/
+COPY lib/cache-root.sh lib/
 COPY image/ image/
 ARG TARGETOS TARGETARCH TARGETVARIANT TAILSCALE_VERSION
 # A builder behind a TLS-inspecting proxy passes its CA bundle as the secret

@@ -17,7 +17,7 @@
 # Tailscale from the Go module cache/proxy, busybox built from Debian's
 # source package by image/busybox.sh (musl, UPX), ca-certificates from
 # Debian (apt). Results are cached by
-# content under ${TSCANARY_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/tscanary}.
+# content under the cache root (lib/cache-root.sh).
 set -euo pipefail
 umask 022
 trap 'printf "image: error: unexpected failure (status %s) at %s line %s\n" "$?" "$0" "$LINENO" >&2' ERR
@@ -134,6 +134,8 @@ arch_env=$top/vm/arches.env
 [ -r "$arch_env" ] || die "cannot read the arch facts '$arch_env'"
 # shellcheck source=../vm/arch.sh disable=SC1091
 . "$top/vm/arch.sh"
+# shellcheck source=lib/cache-root.sh
+. "$top/lib/cache-root.sh"
 if [ -n "$platform_arg" ]; then
 	[ -z "$arch" ] || die "give --arch or --platform, not both"
 	# linux/arm/v7 -> arm/v7, the oci column of vm/arches; a default
@@ -586,7 +588,7 @@ upx_version=none
 [ "$v_upx" = no ] || upx_version=$(upx --version 2>/dev/null | sed -n 1p)
 
 # --- cache key --------------------------------------------------------------
-cache_root=${TSCANARY_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/tscanary}
+cache_root=$(cache_root)
 mkdir -p "$cache_root/image" "$cache_root/debs" || die "cannot create cache '$cache_root'"
 recipe_files() {
 	(cd "$here" && find build.sh busybox.sh busybox-applets busybox.config busybox-source entrypoint.sh \
