@@ -11,12 +11,15 @@ struct arch {
 	char name[16];       /* ARCH value: armv7, arm64, amd64 */
 	char oci_arch[16];   /* OCI platform architecture: arm, arm64, amd64 */
 	char oci_variant[8]; /* OCI platform variant ("v7") or "" */
+	char oci_base[8];    /* the variant that only restates the baseline ("v8"), or "" */
+	char oci_alias[48];  /* other spellings of oci_arch, comma separated, or "" */
 	char debarch[16];    /* Debian architecture */
 	char kernelpkg[64];  /* Debian kernel metapackage */
 	char triple[48];     /* cross toolchain prefix */
 	char goarch[16];     /* GOARCH */
 	char goarm[4];       /* GOARM or "" */
 	char qemu[48];       /* QEMU system emulator binary */
+	char qemupkg[48];    /* the Debian package that ships it */
 	char machine[16];    /* QEMU machine */
 	char cpu[32];        /* QEMU CPU model */
 	char console[16];    /* guest console device */
