@@ -138,14 +138,15 @@ arch_env=$top/vm/arches.env
 . "$top/lib/cache-root.sh"
 if [ -n "$platform_arg" ]; then
 	[ -z "$arch" ] || die "give --arch or --platform, not both"
-	# linux/arm/v7 -> arm/v7, the oci column of vm/arches; a default
-	# variant (arm64/v8, amd64/v1) names the plain arch
+	# linux/arm/v7 -> arm/v7, the oci column of vm/arches; a variant that
+	# only restates the baseline (the ocibase column: arm64/v8) names the
+	# plain arch
 	case $platform_arg in
 	linux/*) p=${platform_arg#linux/} ;;
 	*) die "--platform '$platform_arg': only linux/... images exist" ;;
 	esac
-	case $p in arm64/v8 | amd64/v1) p=${p%/*} ;; esac
-	arch=$(arch_find OCI "$p") ||
+	arch=$(arch_find OCI "$p") || arch=$(a=$(arch_find OCI "${p%/*}") && arch_set "$a" &&
+		[ -n "$ARCH_OCIBASE" ] && [ "$p" = "$ARCH_OCI/$ARCH_OCIBASE" ] && echo "$a") ||
 		die "no arch in vm/arches has platform '$platform_arg' (have: $(for a in $(arch_names); do arch_set "$a"; printf 'linux/%s ' "$ARCH_OCI"; done))"
 fi
 [ -n "$arch" ] || { usage >&2 && die "no --arch given (valid: $(arch_names))"; }
