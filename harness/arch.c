@@ -185,6 +185,46 @@ int arch_lookup(const char *table_path, const char *name, struct arch *out)
 	return error("unknown ARCH '%s' (valid: %s)", name, names);
 }
 
+static int add_arch(const struct arch *a, void *data)
+{
+	struct arch_table *t = data;
+
+	if (t->n == ARCH_TABLE_MAX)
+		return error("arch table: more than %d arches", ARCH_TABLE_MAX);
+	t->v[t->n++] = *a;
+	return 0;
+}
+
+int arch_table_load(const char *table_path, struct arch_table *out)
+{
+	out->n = 0;
+	return for_each_arch(table_path, add_arch, out) ? -1 : 0;
+}
+
+int arch_oci_is(const struct arch *a, const char *spelling)
+{
+	size_t n = strlen(spelling);
+
+	if (!strcmp(spelling, a->oci_arch))
+		return 1;
+	for (const char *p = a->oci_alias; *p;) {
+		size_t len = strcspn(p, ",");
+
+		if (len == n && !strncmp(p, spelling, n))
+			return 1;
+		p += len + (p[len] == ',');
+	}
+	return 0;
+}
+
+const char *arch_oci_name(const struct arch_table *t, const char *spelling)
+{
+	for (size_t i = 0; i < t->n; i++)
+		if (arch_oci_is(&t->v[i], spelling))
+			return t->v[i].oci_arch;
+	return spelling;
+}
+
 /* One fact of an arch as both views name it (ARCH_<key>). */
 struct view_fact {
 	const char *key;

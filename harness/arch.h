@@ -37,6 +37,23 @@ int arch_lookup(const char *table_path, const char *name, struct arch *out);
 /* Write the table's arch names, space separated, into buf. */
 int arch_names(const char *table_path, char *buf, size_t len);
 
+/* Every arch of the table, in its order. */
+#define ARCH_TABLE_MAX 8
+struct arch_table {
+	struct arch v[ARCH_TABLE_MAX];
+	size_t n;
+};
+
+/* Read the whole table; -1 (reported) when it does not parse or is too long. */
+int arch_table_load(const char *table_path, struct arch_table *out);
+/* Whether spelling names a's OCI architecture: its oci one or an ocialias. */
+int arch_oci_is(const struct arch *a, const char *spelling);
+/*
+ * The OCI architecture spelling names: the oci one of the table's arch whose
+ * ocialias lists it (x86_64 is amd64), else spelling itself.
+ */
+const char *arch_oci_name(const struct arch_table *t, const char *spelling);
+
 /*
  * The table as the other languages read it (tscanary arch): vm/arches.mk,
  * Make variables ARCHES and ARCH_<name>_<KEY>, and vm/arches.env, POSIX sh

@@ -103,6 +103,28 @@ static void looks_up_real_table(void **state)
 	assert_string_equal(names, "armv7 arm64 amd64");
 }
 
+static void names_oci_spellings(void **state)
+{
+	struct arch_table t;
+
+	(void)state;
+	assert_int_equal(arch_table_load("vm/arches", &t), 0);
+	assert_int_equal(t.n, 3);
+	assert_string_equal(t.v[0].name, "armv7");
+	assert_string_equal(arch_oci_name(&t, "aarch64"), "arm64");
+	assert_string_equal(arch_oci_name(&t, "x86_64"), "amd64");
+	assert_string_equal(arch_oci_name(&t, "x86-64"), "amd64");
+	assert_string_equal(arch_oci_name(&t, "amd64"), "amd64");
+	assert_string_equal(arch_oci_name(&t, "arm"), "arm");
+	assert_string_equal(arch_oci_name(&t, "x86"), "x86");
+	assert_string_equal(arch_oci_name(&t, "x86_6"), "x86_6");
+	assert_string_equal(arch_oci_name(&t, ""), "");
+	assert_true(arch_oci_is(&t.v[2], "x86-64"));
+	assert_false(arch_oci_is(&t.v[1], "x86-64"));
+	assert_false(arch_oci_is(&t.v[0], "armhf"));
+	assert_int_equal(arch_table_load("/nonexistent/arches", &t), -1);
+}
+
 /* The view of vm/arches holds every line of want. */
 static void assert_view_holds(int (*view)(const char *, struct strbuf *), const char *const *want,
 			      size_t n)
@@ -174,6 +196,7 @@ int main(void)
 		cmocka_unit_test(skips_comments_and_blanks),
 		cmocka_unit_test(rejects_malformed),
 		cmocka_unit_test(looks_up_real_table),
+		cmocka_unit_test(names_oci_spellings),
 		cmocka_unit_test(make_view_names_every_fact),
 		cmocka_unit_test(sh_view_sets_one_arch),
 		cmocka_unit_test(views_refuse_a_bad_table),
