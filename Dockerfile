@@ -30,9 +30,10 @@ ARG TAILSCALE_VERSION=v1.102.5
 FROM --platform=$BUILDPLATFORM ${DEBIAN_IMAGE} AS rootfs
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
 WORKDIR /src
+COPY vm/arches.env vm/arch.sh vm/
 COPY .ci/install-deps .ci/
 RUN .ci/install-deps --image
-COPY vm/arches.env vm/arch.sh vm/
+COPY lib/cache-root.sh lib/
 COPY image/ image/
 ARG TARGETOS TARGETARCH TARGETVARIANT TAILSCALE_VERSION
 # A builder behind a TLS-inspecting proxy passes its CA bundle as the secret

@@ -5,10 +5,11 @@
 ARCH ?= armv7
 VARIANT ?=
 # The cache root: TSCANARY_CACHE means that directory itself, here as in
-# every script and the harness (--cache). From the environment or the
-# command line (TSCANARY_CACHE=DIR, or CACHE=DIR), else
-# $XDG_CACHE_HOME/tscanary, else ~/.cache/tscanary; exported to recipes.
-CACHE ?= $(or $(TSCANARY_CACHE),$(if $(XDG_CACHE_HOME),$(XDG_CACHE_HOME)/tscanary,$(HOME)/.cache/tscanary))
+# every script and the harness (--cache). From the command line or the
+# environment (CACHE=DIR, or TSCANARY_CACHE=DIR), else
+# $XDG_CACHE_HOME/tscanary, else ~/.cache/tscanary, as lib/cache-root.sh
+# alone defines it (lib/cache-root.mk asks it); exported to recipes.
+include lib/cache-root.mk
 export TSCANARY_CACHE := $(CACHE)
 
 # apt on Debian's container images keeps no package cache (apt.conf.d sets
@@ -339,6 +340,14 @@ arches: $(BUILD)/tscanary
 arches-check: $(BUILD)/tscanary
 	@for v in $(ARCH_VIEWS); do $(BUILD)/tscanary arch $${v#*:} | diff -u $${v%%:*} - || \
 		{ echo "$${v%%:*} is stale: run make arches" >&2; exit 1; }; done
+
+# The cache root's one definition (lib/cache-root.sh) and what the scripts
+# and this Makefile get from it, for every TSCANARY_CACHE, XDG_CACHE_HOME
+# and HOME set, empty or unset (shell; part of make unit).
+.PHONY: cache-root-check
+cache-root-check:
+	tests/cache-root.sh
+unit: cache-root-check
 
 # The house style, enforced: every C file as clang-format (.clang-format)
 # leaves it, every source file with its SPDX line (tests/style-check.sh).

@@ -30,7 +30,9 @@ case $debarch in
 *[!a-z0-9-]* | '') die "invalid Debian architecture '$debarch'" ;;
 esac
 
-cache=${TSCANARY_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/tscanary}
+# shellcheck source=lib/cache-root.sh
+. "$(dirname -- "$0")/../lib/cache-root.sh"
+cache=$(cache_root)
 export LC_ALL=C
 
 # Resolve the candidate version of every package (the cache key) in one

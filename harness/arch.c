@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#define ARCH_FIELDS 12
+#define ARCH_FIELDS 15
 
 /*
  * Every value goes unquoted into the views (Make and sh), so it may hold
@@ -25,6 +25,28 @@ static int copy_field(char *dst, size_t len, const char *src, const char *what)
 	if (src[strspn(src, value_chars)])
 		return error("arch table: %s '%s' holds a character other than [A-Za-z0-9._+/-]",
 			     what, src);
+	memcpy(dst, src, strlen(src) + 1);
+	return 0;
+}
+
+/* A column that may say "-" for none: none is "". */
+static int copy_opt(char *dst, size_t len, const char *src, const char *what)
+{
+	return copy_field(dst, len, strcmp(src, "-") ? src : "", what);
+}
+
+/* The ocialias column: "-" for none, else spellings separated by single commas. */
+static int copy_aliases(char *dst, size_t len, const char *src)
+{
+	if (!strcmp(src, "-"))
+		return copy_opt(dst, len, src, "ocialias");
+	if (strlen(src) >= len)
+		return error("arch table: ocialias '%s' is too long", src);
+	for (const char *p = src; *p; p++)
+		if (*p == ',' ? p == src || !p[1] || p[1] == ',' : !strchr(value_chars, *p))
+			return error("arch table: ocialias '%s' is not spellings of "
+				     "[A-Za-z0-9._+/-] separated by commas",
+				     src);
 	memcpy(dst, src, strlen(src) + 1);
 	return 0;
 }
@@ -68,22 +90,24 @@ int arch_parse_line(const char *line, struct arch *out)
 	if (copy_field(out->name, sizeof(out->name), f[0], "name") < 0 ||
 	    split_pair(f[1], out->oci_arch, sizeof(out->oci_arch), out->oci_variant,
 		       sizeof(out->oci_variant), "oci platform") < 0 ||
-	    copy_field(out->debarch, sizeof(out->debarch), f[2], "debarch") < 0 ||
-	    copy_field(out->kernelpkg, sizeof(out->kernelpkg), f[3], "kernelpkg") < 0 ||
-	    copy_field(out->triple, sizeof(out->triple), f[4], "triple") < 0 ||
-	    split_pair(f[5], out->goarch, sizeof(out->goarch), out->goarm, sizeof(out->goarm),
+	    copy_opt(out->oci_base, sizeof(out->oci_base), f[2], "ocibase") < 0 ||
+	    copy_aliases(out->oci_alias, sizeof(out->oci_alias), f[3]) < 0 ||
+	    copy_field(out->debarch, sizeof(out->debarch), f[4], "debarch") < 0 ||
+	    copy_field(out->kernelpkg, sizeof(out->kernelpkg), f[5], "kernelpkg") < 0 ||
+	    copy_field(out->triple, sizeof(out->triple), f[6], "triple") < 0 ||
+	    split_pair(f[7], out->goarch, sizeof(out->goarch), out->goarm, sizeof(out->goarm),
 		       "goarch") < 0 ||
-	    copy_field(out->qemu, sizeof(out->qemu), f[6], "qemu") < 0 ||
-	    copy_field(out->machine, sizeof(out->machine), f[7], "machine") < 0 ||
-	    copy_field(out->cpu, sizeof(out->cpu), f[8], "cpu") < 0 ||
-	    copy_field(out->console, sizeof(out->console), f[9], "console") < 0 ||
-	    copy_field(out->native, sizeof(out->native), strcmp(f[11], "-") ? f[11] : "",
-		       "native") < 0)
+	    copy_field(out->qemu, sizeof(out->qemu), f[8], "qemu") < 0 ||
+	    copy_field(out->qemupkg, sizeof(out->qemupkg), f[9], "qemupkg") < 0 ||
+	    copy_field(out->machine, sizeof(out->machine), f[10], "machine") < 0 ||
+	    copy_field(out->cpu, sizeof(out->cpu), f[11], "cpu") < 0 ||
+	    copy_field(out->console, sizeof(out->console), f[12], "console") < 0 ||
+	    copy_opt(out->native, sizeof(out->native), f[14], "native") < 0)
 		return -1;
-	if (!strcmp(f[10], "pci"))
+	if (!strcmp(f[13], "pci"))
 		out->virtio_pci = 1;
-	else if (strcmp(f[10], "mmio"))
-		return error("arch table: virtio must be 'mmio' or 'pci', not '%s'", f[10]);
+	else if (strcmp(f[13], "mmio"))
+		return error("arch table: virtio must be 'mmio' or 'pci', not '%s'", f[13]);
 	return 1;
 }
 
@@ -161,13 +185,53 @@ int arch_lookup(const char *table_path, const char *name, struct arch *out)
 	return error("unknown ARCH '%s' (valid: %s)", name, names);
 }
 
+static int add_arch(const struct arch *a, void *data)
+{
+	struct arch_table *t = data;
+
+	if (t->n == ARCH_TABLE_MAX)
+		return error("arch table: more than %d arches", ARCH_TABLE_MAX);
+	t->v[t->n++] = *a;
+	return 0;
+}
+
+int arch_table_load(const char *table_path, struct arch_table *out)
+{
+	out->n = 0;
+	return for_each_arch(table_path, add_arch, out) ? -1 : 0;
+}
+
+int arch_oci_is(const struct arch *a, const char *spelling)
+{
+	size_t n = strlen(spelling);
+
+	if (!strcmp(spelling, a->oci_arch))
+		return 1;
+	for (const char *p = a->oci_alias; *p;) {
+		size_t len = strcspn(p, ",");
+
+		if (len == n && !strncmp(p, spelling, n))
+			return 1;
+		p += len + (p[len] == ',');
+	}
+	return 0;
+}
+
+const char *arch_oci_name(const struct arch_table *t, const char *spelling)
+{
+	for (size_t i = 0; i < t->n; i++)
+		if (arch_oci_is(&t->v[i], spelling))
+			return t->v[i].oci_arch;
+	return spelling;
+}
+
 /* One fact of an arch as both views name it (ARCH_<key>). */
 struct view_fact {
 	const char *key;
 	const char *val;
 };
 
-#define VIEW_FACTS 13
+#define VIEW_FACTS 16
 
 struct view {
 	char oci[32]; /* the oci column again: "arm/v7" */
@@ -180,17 +244,20 @@ static void view_of(const struct arch *a, struct view *v)
 		 a->oci_variant);
 	v->f[0] = (struct view_fact){ "NAME", a->name };
 	v->f[1] = (struct view_fact){ "OCI", v->oci };
-	v->f[2] = (struct view_fact){ "DEBARCH", a->debarch };
-	v->f[3] = (struct view_fact){ "KERNELPKG", a->kernelpkg };
-	v->f[4] = (struct view_fact){ "TRIPLE", a->triple };
-	v->f[5] = (struct view_fact){ "GOARCH", a->goarch };
-	v->f[6] = (struct view_fact){ "GOARM", a->goarm };
-	v->f[7] = (struct view_fact){ "QEMU", a->qemu };
-	v->f[8] = (struct view_fact){ "MACHINE", a->machine };
-	v->f[9] = (struct view_fact){ "CPU", a->cpu };
-	v->f[10] = (struct view_fact){ "CONSOLE", a->console };
-	v->f[11] = (struct view_fact){ "VIRTIO", a->virtio_pci ? "pci" : "mmio" };
-	v->f[12] = (struct view_fact){ "NATIVE", a->native };
+	v->f[2] = (struct view_fact){ "OCIBASE", a->oci_base };
+	v->f[3] = (struct view_fact){ "OCIALIAS", a->oci_alias };
+	v->f[4] = (struct view_fact){ "DEBARCH", a->debarch };
+	v->f[5] = (struct view_fact){ "KERNELPKG", a->kernelpkg };
+	v->f[6] = (struct view_fact){ "TRIPLE", a->triple };
+	v->f[7] = (struct view_fact){ "GOARCH", a->goarch };
+	v->f[8] = (struct view_fact){ "GOARM", a->goarm };
+	v->f[9] = (struct view_fact){ "QEMU", a->qemu };
+	v->f[10] = (struct view_fact){ "QEMUPKG", a->qemupkg };
+	v->f[11] = (struct view_fact){ "MACHINE", a->machine };
+	v->f[12] = (struct view_fact){ "CPU", a->cpu };
+	v->f[13] = (struct view_fact){ "CONSOLE", a->console };
+	v->f[14] = (struct view_fact){ "VIRTIO", a->virtio_pci ? "pci" : "mmio" };
+	v->f[15] = (struct view_fact){ "NATIVE", a->native };
 }
 
 static void view_header(struct strbuf *out, const char *table_path, const char *how)

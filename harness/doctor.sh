@@ -14,6 +14,13 @@ row() { # STATE WHAT DETAIL [FIX]
 	[ "$1" != MISSING ] || missing=$((missing + 1))
 }
 deps='make deps (as root: .ci/install-deps)'
+# The arch facts: vm/arches through its sh view
+# shellcheck source=vm/arch.sh
+. vm/arch.sh
+# the arch this host runs natively (its VMs may use KVM), if any
+host_arch=$(arch_find NATIVE "$(uname -m)") || host_arch=
+# the Debian architecture of this machine
+native_deb=$(dpkg --print-architecture 2>/dev/null)
 
 # The machine
 # shellcheck source=/dev/null
@@ -53,24 +60,28 @@ if [ "$(id -u)" = 0 ] || [ ${#asuser[@]} -gt 0 ]; then
 		row MISSING nftables "nft missing or refused in a namespace" "$deps; the kernel needs nf_tables"
 	fi
 fi
-accel=$(cat "$cache"/accel/amd64-* 2>/dev/null | head -n 1)
+accel=
+[ -z "$host_arch" ] || accel=$(cat "$cache/accel/$host_arch"-* 2>/dev/null | head -n 1)
 if [ ! -e /dev/kvm ]; then
-	row note /dev/kvm "absent: every arch runs under TCG (amd64 too)"
+	row note /dev/kvm "absent: every arch runs under TCG${host_arch:+ ($host_arch too)}"
+elif [ -z "$host_arch" ]; then
+	row note /dev/kvm "present, but no arch of vm/arches runs natively on $(uname -m): every arch runs under TCG"
 elif [ -n "$accel" ]; then
-	row note /dev/kvm "present; the last boot probe chose '$accel' for amd64"
+	row note /dev/kvm "present; the last boot probe chose '$accel' for $host_arch"
 else
-	row note /dev/kvm "present, not probed yet: the first amd64 boot tries it and falls back to TCG"
+	row note /dev/kvm "present, not probed yet: the first $host_arch boot tries it and falls back to TCG"
 fi
 cores=$(nproc)
 row "$([ "$cores" -ge 2 ] && echo ok || echo note)" cpus "$cores cores, $(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)"
 
 # Packages and tools
 foreign=$(dpkg --print-foreign-architectures 2>/dev/null | tr '\n' ' ')
-for a in armhf arm64; do
-	[ "$a" != "$(dpkg --print-architecture 2>/dev/null)" ] || continue
+for a in $ARCHES; do
+	arch_set "$a"
+	[ "$ARCH_DEBARCH" != "$native_deb" ] || continue
 	case " $foreign " in
-	*" $a "*) row ok "dpkg arch $a" "added" ;;
-	*) row MISSING "dpkg arch $a" "not added: kernels, busybox and libraries come from it" "$deps" ;;
+	*" $ARCH_DEBARCH "*) row ok "dpkg arch $ARCH_DEBARCH" "added" ;;
+	*) row MISSING "dpkg arch $ARCH_DEBARCH" "not added: kernels, busybox and libraries come from it" "$deps" ;;
 	esac
 done
 if grep -rqs bookworm-backports /etc/apt/sources.list /etc/apt/sources.list.d; then
@@ -82,20 +93,25 @@ tool() { # COMMAND WHAT
 	if command -v "$1" >/dev/null; then row ok "$1" "$2"; else row MISSING "$1" "$2: not installed" "$deps"; fi
 }
 tool cc "C compiler"
-tool arm-linux-gnueabihf-gcc "armv7 guest programs"
-tool aarch64-linux-gnu-gcc "arm64 guest programs"
-tool qemu-system-arm "armv7 VM"
-tool qemu-system-aarch64 "arm64 VM"
-tool qemu-system-x86_64 "amd64 VM"
+# the cross compiler of every arch but this machine's own, then every VM
+for a in $ARCHES; do
+	arch_set "$a"
+	[ "$ARCH_DEBARCH" = "$native_deb" ] || tool "$ARCH_TRIPLE-gcc" "$a guest programs"
+done
+for a in $ARCHES; do
+	arch_set "$a"
+	tool "$ARCH_QEMU" "$a VM"
+done
 tool skopeo "OCI images"
 tool umoci "OCI images"
 tool upx "packing tailscale.combined and busybox"
 tool dpkg-source "unpacking busybox's Debian source package"
-for a in armhf arm64 amd64; do
-	if dpkg-query -W -f '${Status}' "musl-dev:$a" 2>/dev/null | grep -q 'ok installed'; then
-		row ok "musl-dev:$a" "the image's busybox links against it"
+for a in $ARCHES; do
+	arch_set "$a"
+	if dpkg-query -W -f '${Status}' "musl-dev:$ARCH_DEBARCH" 2>/dev/null | grep -q 'ok installed'; then
+		row ok "musl-dev:$ARCH_DEBARCH" "the image's busybox links against it"
 	else
-		row MISSING "musl-dev:$a" "not installed: image/busybox.sh links busybox against musl" "$deps"
+		row MISSING "musl-dev:$ARCH_DEBARCH" "not installed: image/busybox.sh links busybox against musl" "$deps"
 	fi
 done
 tool jq "JSON in scripts"

@@ -88,16 +88,6 @@ static int set_field(char *dst, size_t len, const char *src, const char *what)
 	return 0;
 }
 
-/* Spellings some tools write instead of the OCI (GOARCH) names. */
-static const char *norm_arch(const char *arch)
-{
-	if (!strcmp(arch, "aarch64"))
-		return "arm64";
-	if (!strcmp(arch, "x86_64") || !strcmp(arch, "x86-64"))
-		return "amd64";
-	return arch;
-}
-
 const char *image_platform_str(const struct image_platform *p, char *buf, size_t len)
 {
 	snprintf(buf, len, "%s/%s%s%s", p->os[0] ? p->os : "?", p->arch[0] ? p->arch : "?",
@@ -115,9 +105,8 @@ void image_platform_of_arch(const struct arch *want, struct image_platform *out)
 
 enum image_match image_platform_match(const struct image_platform *p, const struct arch *want)
 {
-	const char *arch = norm_arch(p->arch);
-
-	if (strcmp(p->os, "linux") || strcmp(arch, want->oci_arch))
+	/* the arch as OCI names it, or as some tools write it (its ocialias) */
+	if (strcmp(p->os, "linux") || !arch_oci_is(want, p->arch))
 		return IMAGE_MISMATCH;
 	if (want->oci_variant[0]) {
 		if (!p->variant[0])
@@ -126,9 +115,8 @@ enum image_match image_platform_match(const struct image_platform *p, const stru
 	}
 	if (!p->variant[0])
 		return IMAGE_MATCH;
-	/* the variants that only restate the baseline (as containerd normalizes) */
-	if ((!strcmp(arch, "arm64") && !strcmp(p->variant, "v8")) ||
-	    (!strcmp(arch, "amd64") && !strcmp(p->variant, "v1")))
+	/* the variant that only restates the baseline (as containerd normalizes) */
+	if (want->oci_base[0] && !strcmp(p->variant, want->oci_base))
 		return IMAGE_MATCH;
 	return IMAGE_MISMATCH;
 }
@@ -408,7 +396,7 @@ void image_candidates_release(struct image_candidates *c)
 
 /* The config decides; the index fills in only what the config leaves out. */
 static void merge_platform(struct image_candidate *cand, const struct image_platform *cfg,
-			   const char *what)
+			   const struct arch_table *arches, const char *what)
 {
 	const struct image_platform *d = &cand->declared;
 	struct image_platform *p = &cand->platform;
@@ -420,7 +408,8 @@ static void merge_platform(struct image_candidate *cand, const struct image_plat
 	if (!p->arch[0])
 		memcpy(p->arch, d->arch, sizeof(p->arch));
 	if ((d->os[0] && strcmp(d->os, p->os)) ||
-	    (d->arch[0] && strcmp(norm_arch(d->arch), norm_arch(p->arch))) ||
+	    (d->arch[0] &&
+	     strcmp(arch_oci_name(arches, d->arch), arch_oci_name(arches, p->arch))) ||
 	    (d->variant[0] && p->variant[0] && strcmp(d->variant, p->variant))) {
 		warning("image %s: the index says %s but the config says %s; going by the config",
 			what, image_platform_str(d, a, sizeof(a)),
@@ -434,6 +423,7 @@ static void merge_platform(struct image_candidate *cand, const struct image_plat
 struct oci_walk {
 	image_read_fn *read;
 	void *ctx;
+	const struct arch_table *arches; /* how index and config may spell an arch */
 	struct image_candidates *out;
 	size_t top;
 	const char *top_index; /* digest of the index index.json names, while walking it */
@@ -485,7 +475,7 @@ static int add_manifest(struct oci_walk *w, json_t *manifest, const char *mt, co
 	}
 	cand->index = w->top;
 	cand->declared = *declared;
-	merge_platform(cand, &cfg.platform, digest);
+	merge_platform(cand, &cfg.platform, w->arches, digest);
 	image_config_release(&cfg);
 	cand->manifest_digest = xstrdup(digest);
 	cand->index_digest = w->top_index ? xstrdup(w->top_index) : NULL;
@@ -607,9 +597,9 @@ static int walk_index(struct oci_walk *w, json_t *index, const char *what, int d
 }
 
 int image_list_oci(const char *index_json, image_read_fn *read, void *ctx,
-		   struct image_candidates *out)
+		   const struct arch_table *arches, struct image_candidates *out)
 {
-	struct oci_walk w = { read, ctx, out, 0, NULL };
+	struct oci_walk w = { read, ctx, arches, out, 0, NULL };
 	json_t *root;
 	int ret;
 
@@ -1120,7 +1110,8 @@ static int detect_format(struct source *src, const char *path)
 	return 0;
 }
 
-static int list_candidates(struct source *src, struct image_candidates *c)
+static int list_candidates(struct source *src, const struct arch_table *arches,
+			   struct image_candidates *c)
 {
 	struct strbuf top = STRBUF_INIT;
 	const char *name = src->format == IMAGE_FORMAT_DOCKER_ARCHIVE ? "manifest.json"
@@ -1135,7 +1126,7 @@ static int list_candidates(struct source *src, struct image_candidates *c)
 	if (src->format == IMAGE_FORMAT_DOCKER_ARCHIVE)
 		ret = image_list_docker(strbuf_str(&top), read_member, src, c);
 	else
-		ret = image_list_oci(strbuf_str(&top), read_member, src, c);
+		ret = image_list_oci(strbuf_str(&top), read_member, src, arches, c);
 	strbuf_release(&top);
 	return ret;
 }
@@ -1328,7 +1319,8 @@ static int make_private_dir(struct image *img, struct source *src, const char *w
 	return 0;
 }
 
-int image_open(struct image *img, const char *path, const struct arch *want, const char *workdir)
+int image_open(struct image *img, const char *path, const struct arch *want,
+	       const struct arch_table *arches, const char *workdir)
 {
 	struct source src = { 0 };
 	struct image_candidates cands = { 0 };
@@ -1340,7 +1332,8 @@ int image_open(struct image *img, const char *path, const struct arch *want, con
 	memset(img, 0, sizeof(*img));
 	img->source = xstrdup(path);
 	if (detect_format(&src, path) < 0 || make_private_dir(img, &src, workdir) < 0 ||
-	    list_candidates(&src, &cands) < 0 || image_select(&cands, want, path, &pick) < 0)
+	    list_candidates(&src, arches, &cands) < 0 ||
+	    image_select(&cands, want, path, &pick) < 0)
 		goto out;
 	cand = &cands.v[pick];
 	img->format = src.format;

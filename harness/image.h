@@ -123,9 +123,11 @@ const char *image_config_label(const struct image_config *cfg, const char *key);
 /*
  * List the runnable images of an OCI layout from its index.json, reading
  * nested indexes, manifests and configs through read (attestations skipped).
+ * An index and a config that spell one architecture two ways (aarch64 and
+ * arm64) agree as the ocialias column of arches says.
  */
 int image_list_oci(const char *index_json, image_read_fn *read, void *ctx,
-		   struct image_candidates *out);
+		   const struct arch_table *arches, struct image_candidates *out);
 /* List the images of a `docker save` manifest.json, reading configs through read. */
 int image_list_docker(const char *manifest_json, image_read_fn *read, void *ctx,
 		      struct image_candidates *out);
@@ -139,13 +141,15 @@ int image_select(const struct image_candidates *c, const struct arch *want, cons
 void image_candidates_release(struct image_candidates *c);
 
 /*
- * Open the image at path for arch want: detect its format, check its
- * platform, convert it (skopeo) and unpack its rootfs (umoci) into a new
- * private directory under workdir (created if missing), and read its config.
- * The directory is removed by image_release() and, failing that, by the undo
- * stack. On failure everything is released and the cause reported.
+ * Open the image at path for arch want of the table arches: detect its
+ * format, check its platform, convert it (skopeo) and unpack its rootfs
+ * (umoci) into a new private directory under workdir (created if missing),
+ * and read its config. The directory is removed by image_release() and,
+ * failing that, by the undo stack. On failure everything is released and the
+ * cause reported.
  */
-int image_open(struct image *img, const char *path, const struct arch *want, const char *workdir);
+int image_open(struct image *img, const char *path, const struct arch *want,
+	       const struct arch_table *arches, const char *workdir);
 /* Remove the image's directory and free everything; idempotent. */
 void image_release(struct image *img);
 /*

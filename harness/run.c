@@ -268,7 +268,7 @@ static int step_image(struct run *r)
 	struct stat st;
 
 	step_begin(r, "image", r->o->image);
-	if (image_open(&r->img, r->o->image, &r->s.arch, r->workdir) < 0) {
+	if (image_open(&r->img, r->o->image, &r->s.arch, &r->arches, r->workdir) < 0) {
 		report_set_error(&r->rep, "image '%s' cannot be used for ARCH=%s", r->o->image,
 				 r->o->arch);
 		return -1;
@@ -1114,11 +1114,12 @@ static const char *const run_preconditions[] = {
 	"image", "boot", "join", "online", "routes", NULL
 };
 
-/* The arch's line of vm/arches. */
+/* The arch's line of vm/arches, and the whole table. */
 static int step_arch(struct run *r)
 {
 	char *archtab = xasprintf("%s/arches", r->o->vm_dir);
-	int bad = arch_lookup(archtab, r->o->arch, &r->s.arch);
+	int bad = arch_lookup(archtab, r->o->arch, &r->s.arch) ||
+		  arch_table_load(archtab, &r->arches);
 
 	free(archtab);
 	return bad ? STEP_FAILED : STEP_OK;

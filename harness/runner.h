@@ -40,6 +40,7 @@ struct run {
 	struct headscale hs;
 	struct peers peers;
 	int have_peers;
+	struct arch_table arches; /* vm/arches, whose line for this run is s.arch */
 	struct image img;
 	int have_img;
 	struct proc *qemu;

@@ -17,7 +17,7 @@
 # Tailscale from the Go module cache/proxy, busybox built from Debian's
 # source package by image/busybox.sh (musl, UPX), ca-certificates from
 # Debian (apt). Results are cached by
-# content under ${TSCANARY_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/tscanary}.
+# content under the cache root (lib/cache-root.sh).
 set -euo pipefail
 umask 022
 trap 'printf "image: error: unexpected failure (status %s) at %s line %s\n" "$?" "$0" "$LINENO" >&2' ERR
@@ -134,16 +134,19 @@ arch_env=$top/vm/arches.env
 [ -r "$arch_env" ] || die "cannot read the arch facts '$arch_env'"
 # shellcheck source=../vm/arch.sh disable=SC1091
 . "$top/vm/arch.sh"
+# shellcheck source=lib/cache-root.sh
+. "$top/lib/cache-root.sh"
 if [ -n "$platform_arg" ]; then
 	[ -z "$arch" ] || die "give --arch or --platform, not both"
-	# linux/arm/v7 -> arm/v7, the oci column of vm/arches; a default
-	# variant (arm64/v8, amd64/v1) names the plain arch
+	# linux/arm/v7 -> arm/v7, the oci column of vm/arches; a variant that
+	# only restates the baseline (the ocibase column: arm64/v8) names the
+	# plain arch
 	case $platform_arg in
 	linux/*) p=${platform_arg#linux/} ;;
 	*) die "--platform '$platform_arg': only linux/... images exist" ;;
 	esac
-	case $p in arm64/v8 | amd64/v1) p=${p%/*} ;; esac
-	arch=$(arch_find OCI "$p") ||
+	arch=$(arch_find OCI "$p") || arch=$(a=$(arch_find OCI "${p%/*}") && arch_set "$a" &&
+		[ -n "$ARCH_OCIBASE" ] && [ "$p" = "$ARCH_OCI/$ARCH_OCIBASE" ] && echo "$a") ||
 		die "no arch in vm/arches has platform '$platform_arg' (have: $(for a in $(arch_names); do arch_set "$a"; printf 'linux/%s ' "$ARCH_OCI"; done))"
 fi
 [ -n "$arch" ] || { usage >&2 && die "no --arch given (valid: $(arch_names))"; }
@@ -586,7 +589,7 @@ upx_version=none
 [ "$v_upx" = no ] || upx_version=$(upx --version 2>/dev/null | sed -n 1p)
 
 # --- cache key --------------------------------------------------------------
-cache_root=${TSCANARY_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/tscanary}
+cache_root=$(cache_root)
 mkdir -p "$cache_root/image" "$cache_root/debs" || die "cannot create cache '$cache_root'"
 recipe_files() {
 	(cd "$here" && find build.sh busybox.sh busybox-applets busybox.config busybox-source entrypoint.sh \

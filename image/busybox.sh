@@ -13,8 +13,8 @@
 # built with; info: key=value facts), or with --key only the cache key (no
 # build, no network). --drop leaves applets of the list out of the config
 # (a known-bad variant; the image still links them). Progress goes to
-# stderr. The entry lives under
-# ${TSCANARY_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/tscanary}/busybox/<key>,
+# stderr. The entry lives under the cache root (lib/cache-root.sh) in
+# busybox/<key>,
 # keyed by the source version, the config, the applets, this script, the
 # compilers, musl, the kernel headers and upx; the source and a private APT
 # state live under busybox-src/ there. The machine's APT sources are never
@@ -60,6 +60,8 @@ top=$(dirname -- "$here")
 arch_env=$top/vm/arches.env
 # shellcheck source=../vm/arch.sh disable=SC1091
 . "$top/vm/arch.sh"
+# shellcheck source=lib/cache-root.sh
+. "$top/lib/cache-root.sh"
 [ -n "$arch" ] || { usage >&2 && exit 2; }
 arch_load "$arch" || exit 2
 
@@ -124,7 +126,7 @@ ld_version=$("$ARCH_TRIPLE-ld" --version | sed -n 1p)
 hostcc_version=$(gcc --version | sed -n 1p)
 
 # --- cache key ----------------------------------------------------------------
-cache_root=${TSCANARY_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/tscanary}
+cache_root=$(cache_root)
 sha() { sha256sum | cut -d' ' -f1; }
 key=$(printf '%s\n' "tscanary busybox v1" "arch=$arch $ARCH_DEBARCH $ARCH_TRIPLE" \
 	"source=$pkg $version $suite $mirror" "config=$(printf '%s\n' "$fragment" | sha)" \

@@ -71,6 +71,8 @@ done
 arch_env=$top/vm/arches.env
 # shellcheck source=../vm/arch.sh disable=SC1091
 . "$top/vm/arch.sh"
+# shellcheck source=lib/cache-root.sh
+. "$top/lib/cache-root.sh"
 arches=$arch
 [ "$arch" != all ] || arches=$(arch_names)
 platforms=''
@@ -83,7 +85,7 @@ build_platform=$(a=$(arch_find DEBARCH "$(dpkg --print-architecture)") && arch_s
 	echo "linux/$ARCH_OCI") || die "no arch in vm/arches builds on $(dpkg --print-architecture)"
 version=$("$top/.ci/tailscale-version") || die "cannot read the pinned Tailscale version"
 
-cache_root=${TSCANARY_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/tscanary}
+cache_root=$(cache_root)
 store=$cache_root/buildah
 mkdir -p "$store" || die "cannot create '$store'"
 bh() { buildah --root "$store/root" --runroot "$store/run" --storage-driver overlay "$@"; }

@@ -5,8 +5,8 @@
 # to --out FILE, for the feature-deps canary. The table comes from
 # image/featuretable/main.go, built for this host inside the image module
 # (so go.mod and go.sum decide the version), and is cached by tailscale.com
-# version, go.sum hash and program hash under
-# ${TSCANARY_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/tscanary}/featuretable.
+# version, go.sum hash and program hash under featuretable/ in the cache
+# root (lib/cache-root.sh).
 #
 # --tailscale-version V writes the table of another version (the one a
 # binary tscanary did not build records): the program runs in a private
@@ -64,7 +64,9 @@ key=$(
 		sha256sum <"$here/featuretable/main.go"
 	} | sha256sum | cut -d' ' -f1
 )
-cache_root=${TSCANARY_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/tscanary}
+# shellcheck source=lib/cache-root.sh
+. "$here/../lib/cache-root.sh"
+cache_root=$(cache_root)
 dir=$cache_root/featuretable
 cached=$dir/$ts_version-${key:0:16}.json
 mkdir -p "$dir" || die "cannot create cache '$dir'"

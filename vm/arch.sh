@@ -1,8 +1,9 @@
 # shellcheck shell=sh
 # SPDX-License-Identifier: BSD-3-Clause
 # Source this file, then call arch_load NAME: it sets and exports ARCH_NAME,
-# ARCH_OCI, ARCH_DEBARCH, ARCH_KERNELPKG, ARCH_TRIPLE, ARCH_GOARCH, ARCH_GOARM,
-# ARCH_QEMU, ARCH_MACHINE, ARCH_CPU, ARCH_CONSOLE, ARCH_VIRTIO and ARCH_NATIVE
+# ARCH_OCI, ARCH_OCIBASE, ARCH_OCIALIAS, ARCH_DEBARCH, ARCH_KERNELPKG,
+# ARCH_TRIPLE, ARCH_GOARCH, ARCH_GOARM, ARCH_QEMU, ARCH_QEMUPKG, ARCH_MACHINE,
+# ARCH_CPU, ARCH_CONSOLE, ARCH_VIRTIO and ARCH_NATIVE
 # (vm/arches says what each means). They come from vm/arches.env, the view of
 # vm/arches that `make arches` generates: scripts that run without the harness
 # (the Dockerfile's build step runs image/build.sh alone) read it as well.

@@ -59,7 +59,9 @@ while [ $# -gt 0 ]; do
 done
 [ -n "$out" ] || usage
 
-cache=${TSCANARY_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/tscanary}
+# shellcheck source=lib/cache-root.sh
+. "$here/../lib/cache-root.sh"
+cache=$(cache_root)
 mkdir -p "$(dirname -- "$out")"
 outdir=$(cd "$(dirname -- "$out")" && pwd)
 # Modes in the archive must not depend on who builds it.

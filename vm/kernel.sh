@@ -66,7 +66,9 @@ esac
 [ -f "$here/kernels/$profile" ] || die "unknown kernel profile '$profile' (one of: $profiles)"
 kprofile_load "$here/kernels/$profile" || exit 1
 
-cache=${TSCANARY_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/tscanary}
+# shellcheck source=lib/cache-root.sh
+. "$here/../lib/cache-root.sh"
+cache=$(cache_root)
 
 # What the guest needs, by module name: the virtio transport of the
 # machine, then the profile's modules (why each: the profile's comments).

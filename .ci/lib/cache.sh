@@ -1,12 +1,12 @@
 # shellcheck shell=sh
 # SPDX-License-Identifier: BSD-3-Clause
-# Shared by the .ci/ tool setups: where the cache is, and how an entry is
-# published (built under a temp name, then renamed, so a killed or parallel
-# run never leaves a half-made entry behind).
+# Shared by the .ci/ tool setups (one directory below .ci/): where the cache
+# is (cache_root, from lib/cache-root.sh, the one definition), and how an
+# entry is published (built under a temp name, then renamed, so a killed or
+# parallel run never leaves a half-made entry behind).
 
-cache_root() {
-	printf '%s\n' "${TSCANARY_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/tscanary}"
-}
+# shellcheck source=lib/cache-root.sh
+. "$(dirname -- "$0")/../../lib/cache-root.sh"
 
 # cache_key FILE...: a short content hash of the files (and the tool that
 # reads them, given as extra words in $CACHE_KEY_EXTRA).

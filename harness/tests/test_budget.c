@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "arch.h"
 #include "budget.h"
 #include "strbuf.h"
 
@@ -36,17 +37,19 @@ static void rejects_budgets_without_source(void **state)
 	assert_int_equal(budget_parse("a=1 measured=1 date=x\nb=2 measured=1 date=x\n", b, 1), -1);
 }
 
+/* Every arch of vm/arches has a budget the image met. */
 static void real_fixtures_parse(void **state)
 {
-	static const char *const arches[] = { "armv7", "arm64", "amd64" };
+	char names[256], *save = NULL;
 
 	(void)state;
-	for (size_t i = 0; i < 3; i++) {
+	assert_int_equal(arch_names("vm/arches", names, sizeof(names)), 0);
+	for (char *name = strtok_r(names, " ", &save); name; name = strtok_r(NULL, " ", &save)) {
 		struct strbuf sb = STRBUF_INIT;
 		struct budget b[16];
 		char path[64];
 
-		snprintf(path, sizeof(path), "fixtures/budgets/%s", arches[i]);
+		snprintf(path, sizeof(path), "fixtures/budgets/%s", name);
 		assert_int_equal(strbuf_read_file(&sb, path), 0);
 		/* binary, rootfs, archive, RSS, HWM, busybox */
 		assert_int_equal(budget_parse(sb.buf, b, 16), 6);

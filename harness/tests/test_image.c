@@ -65,6 +65,16 @@ static struct arch arch_of(const char *name)
 	return a;
 }
 
+/* The whole of vm/arches, read once. */
+static const struct arch_table *arches(void)
+{
+	static struct arch_table t;
+
+	if (!t.n && arch_table_load("vm/arches", &t) < 0)
+		fail_msg("vm/arches does not load");
+	return &t;
+}
+
 /* ---- an in-memory layout for the pure parsers ---- */
 
 #define R4(s)     s s s s
@@ -250,6 +260,17 @@ static struct image_platform plat(const char *os, const char *arch, const char *
 
 static void platform_matching(void **state)
 {
+	static const struct {
+		const char *arch, *variant, *want;
+		enum image_match match;
+	} spelled[] = {
+		{ "aarch64", "", "amd64", IMAGE_MISMATCH },
+		{ "x86_64", "", "amd64", IMAGE_MATCH },
+		{ "x86-64", "v1", "amd64", IMAGE_MATCH },
+		{ "x86-64", "v1", "arm64", IMAGE_MISMATCH },
+		{ "x86", "", "amd64", IMAGE_MISMATCH },
+		{ "arm64", "v1", "arm64", IMAGE_MISMATCH },
+	};
 	struct arch armv7 = arch_of("armv7"), arm64 = arch_of("arm64"), amd64 = arch_of("amd64");
 	struct image_platform p;
 	char buf[96];
@@ -273,6 +294,15 @@ static void platform_matching(void **state)
 	assert_int_equal(image_platform_match(&p, &amd64), IMAGE_MATCH);
 	p = plat("linux", "amd64", "v3");
 	assert_int_equal(image_platform_match(&p, &amd64), IMAGE_MISMATCH);
+	/* other spellings (ocialias) and the baseline variant (ocibase) */
+	for (size_t i = 0; i < ARRAY_SIZE(spelled); i++) {
+		struct arch a = arch_of(spelled[i].want);
+
+		p = plat("linux", spelled[i].arch, spelled[i].variant);
+		if (image_platform_match(&p, &a) != spelled[i].match)
+			fail_msg("linux/%s/%s for %s", spelled[i].arch, spelled[i].variant,
+				 spelled[i].want);
+	}
 	p = plat("windows", "amd64", "");
 	assert_int_equal(image_platform_match(&p, &amd64), IMAGE_MISMATCH);
 	p = plat("", "", "");
@@ -293,7 +323,7 @@ static void index_single_with_platform(void **state)
 	size_t pick = 99;
 
 	(void)state;
-	assert_int_equal(image_list_oci(index, store_read, NULL, &c), 0);
+	assert_int_equal(image_list_oci(index, store_read, NULL, arches(), &c), 0);
 	assert_int_equal(c.n, 1);
 	assert_string_equal(c.v[0].platform.variant, "v7");
 	assert_string_equal(c.v[0].declared.arch, "arm");
@@ -320,7 +350,7 @@ static void index_missing_variant(void **state)
 	size_t pick;
 
 	(void)state;
-	assert_int_equal(image_list_oci(index, store_read, NULL, &c), 0);
+	assert_int_equal(image_list_oci(index, store_read, NULL, arches(), &c), 0);
 	assert_int_equal(c.n, 1);
 	assert_string_equal(c.v[0].platform.arch, "arm");
 	assert_int_equal(image_select(&c, &armv7, "img.tar", &pick), -1);
@@ -337,31 +367,57 @@ static void index_wrong_arch(void **state)
 	size_t pick;
 
 	(void)state;
-	assert_int_equal(image_list_oci(index, store_read, NULL, &c), 0);
+	assert_int_equal(image_list_oci(index, store_read, NULL, arches(), &c), 0);
 	assert_int_equal(image_select(&c, &armv7, "img.tar", &pick), -1);
 	assert_logged("image 'img.tar' has linux/amd64 only; ARCH=armv7 needs linux/arm/v7");
 	assert_int_equal(image_select(&c, &amd64, "img.tar", &pick), 0);
 	image_candidates_release(&c);
 }
 
-static void index_config_is_authoritative(void **state)
+/*
+ * The one manifest of index as listed: the platform merged from the index
+ * and its config is want (an arch of vm/arches, and the variant), the index
+ * and the config disagreed (warned) or not, and ARCH=armv7 refuses it as
+ * refusal says while want runs it.
+ */
+static void check_merged(const char *index, const char *want, const char *variant, int warned,
+			 const char *refusal)
 {
-	/* the index claims arm/v7, the config is amd64: the config wins */
-	static const char index[] = INDEX(
-		DESC(MT_MANIFEST, "1", PLATFORM("linux", "arm", ",\"variant\":\"v7\"")));
-	struct arch armv7 = arch_of("armv7"), amd64 = arch_of("amd64");
+	struct arch armv7 = arch_of("armv7"), runs = arch_of(want);
 	struct image_candidates c;
 	size_t pick;
 
-	(void)state;
-	assert_int_equal(image_list_oci(index, store_read, NULL, &c), 0);
-	assert_logged("the index says linux/arm/v7 but the config says linux/amd64");
-	assert_string_equal(c.v[0].platform.arch, "amd64");
-	assert_string_equal(c.v[0].platform.variant, "");
+	assert_int_equal(image_list_oci(index, store_read, NULL, arches(), &c), 0);
+	fflush(log_fp);
+	if (warned != (log_text && strstr(log_text, "the index says")))
+		fail_msg("the index and config %s, the log has:\n%s", warned ? "disagree" : "agree",
+			 log_text ? log_text : "");
+	assert_string_equal(c.v[0].platform.arch, runs.oci_arch);
+	assert_string_equal(c.v[0].platform.variant, variant);
 	assert_int_equal(image_select(&c, &armv7, "x", &pick), -1);
-	assert_logged("image 'x' has linux/amd64 only; ARCH=armv7 needs linux/arm/v7");
-	assert_int_equal(image_select(&c, &amd64, "x", &pick), 0);
+	assert_logged(refusal);
+	assert_int_equal(image_select(&c, &runs, "x", &pick), 0);
 	image_candidates_release(&c);
+}
+
+static void index_config_is_authoritative(void **state)
+{
+	/* the index claims arm/v7, the config is amd64: the config wins */
+	(void)state;
+	check_merged(INDEX(DESC(MT_MANIFEST, "1", PLATFORM("linux", "arm", ",\"variant\":\"v7\""))),
+		     "amd64", "", 1,
+		     "image 'x' has linux/amd64 only; ARCH=armv7 needs linux/arm/v7");
+	assert_logged("the index says linux/arm/v7 but the config says linux/amd64");
+}
+
+static void index_alias_agrees_with_config(void **state)
+{
+	/* the index spells arm64 as aarch64 (an ocialias): they agree, the index's variant stays */
+	(void)state;
+	check_merged(
+		INDEX(DESC(MT_MANIFEST, "5", PLATFORM("linux", "aarch64", ",\"variant\":\"v8\""))),
+		"arm64", "v8", 0,
+		"image 'x' has linux/arm64/v8 only; ARCH=armv7 needs linux/arm/v7");
 }
 
 static void index_nested_multi_platform(void **state)
@@ -373,7 +429,7 @@ static void index_nested_multi_platform(void **state)
 	size_t pick;
 
 	(void)state;
-	assert_int_equal(image_list_oci(index, store_read, NULL, &c), 0);
+	assert_int_equal(image_list_oci(index, store_read, NULL, arches(), &c), 0);
 	assert_int_equal(c.n, 3); /* the attestation is not an image */
 	for (size_t i = 0; i < c.n; i++)
 		assert_int_equal(c.v[i].index, 0);
@@ -405,7 +461,7 @@ static void index_flat_multi_platform(void **state)
 	size_t pick;
 
 	(void)state;
-	assert_int_equal(image_list_oci(index, store_read, NULL, &c), 0);
+	assert_int_equal(image_list_oci(index, store_read, NULL, arches(), &c), 0);
 	assert_int_equal(c.n, 2);
 	assert_int_equal(image_select(&c, &armv7, "flat", &pick), 0);
 	assert_int_equal(pick, 1);
@@ -434,7 +490,7 @@ static void index_rejects_bad_input(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
-		if (image_list_oci(bad[i], store_read, NULL, &c) != -1)
+		if (image_list_oci(bad[i], store_read, NULL, arches(), &c) != -1)
 			fail_msg("accepted bad index %s", bad[i]);
 		assert_int_equal(c.n, 0);
 		assert_null(c.v);
@@ -451,7 +507,7 @@ static void index_without_images(void **state)
 	size_t pick;
 
 	(void)state;
-	assert_int_equal(image_list_oci(index, store_read, NULL, &c), 0);
+	assert_int_equal(image_list_oci(index, store_read, NULL, arches(), &c), 0);
 	assert_int_equal(c.n, 0);
 	assert_int_equal(image_select(&c, &armv7, "empty", &pick), -1);
 	assert_logged("holds no runnable image");
@@ -896,7 +952,7 @@ static void e2e_oci_archive(void **state)
 	struct stat st;
 	char *dir;
 
-	assert_int_equal(image_open(&img, f->amd_oci, &amd64, f->work), 0);
+	assert_int_equal(image_open(&img, f->amd_oci, &amd64, arches(), f->work), 0);
 	assert_int_equal(img.format, IMAGE_FORMAT_OCI_ARCHIVE);
 	assert_string_equal(img.platform.arch, "amd64");
 	assert_int_equal(strncmp(img.manifest_digest, "sha256:", 7), 0);
@@ -917,7 +973,7 @@ static void e2e_wrong_arch(void **state)
 	struct arch armv7 = arch_of("armv7");
 	struct image img;
 
-	assert_int_equal(image_open(&img, f->amd_oci, &armv7, f->work), -1);
+	assert_int_equal(image_open(&img, f->amd_oci, &armv7, arches(), f->work), -1);
 	assert_logged("has linux/amd64 only; ARCH=armv7 needs linux/arm/v7");
 	assert_null(img.dir);
 	assert_work_empty(f);
@@ -929,7 +985,7 @@ static void e2e_missing_variant(void **state)
 	struct arch armv7 = arch_of("armv7");
 	struct image img;
 
-	assert_int_equal(image_open(&img, f->arm_oci, &armv7, f->work), -1);
+	assert_int_equal(image_open(&img, f->arm_oci, &armv7, arches(), f->work), -1);
 	assert_logged("is linux/arm without a platform variant; ARCH=armv7 needs linux/arm/v7");
 	assert_work_empty(f);
 }
@@ -948,7 +1004,7 @@ static void open_cut(const struct fixture *f, const struct strbuf *src, size_t n
 	close(fd);
 	log_teardown(NULL); /* a fresh log for each cut */
 	log_setup(NULL);
-	assert_int_equal(image_open(&img, cut, &amd64, f->work), -1);
+	assert_int_equal(image_open(&img, cut, &amd64, arches(), f->work), -1);
 	assert_logged("truncated");
 	assert_work_empty(f);
 	free(cut);
@@ -1005,7 +1061,7 @@ static void e2e_corrupt_blob(void **state)
 		free(path);
 	}
 	json_decref(root);
-	assert_int_equal(image_open(&img, copy, &armv7, f->work), -1);
+	assert_int_equal(image_open(&img, copy, &armv7, arches(), f->work), -1);
 	assert_logged("does not match its digest (corrupt image)");
 	assert_work_empty(f);
 	free(index);
@@ -1018,13 +1074,13 @@ static void e2e_docker_archive(void **state)
 	struct arch amd64 = arch_of("amd64"), armv7 = arch_of("armv7");
 	struct image img;
 
-	assert_int_equal(image_open(&img, f->docker, &amd64, f->work), 0);
+	assert_int_equal(image_open(&img, f->docker, &amd64, arches(), f->work), 0);
 	assert_int_equal(img.format, IMAGE_FORMAT_DOCKER_ARCHIVE);
 	assert_string_equal(img.manifest_digest, "");
 	check_unpacked(&img);
 	check_only_rootfs(&img);
 	image_release(&img);
-	assert_int_equal(image_open(&img, f->docker, &armv7, f->work), -1);
+	assert_int_equal(image_open(&img, f->docker, &armv7, arches(), f->work), -1);
 	assert_logged("has linux/amd64 only; ARCH=armv7 needs linux/arm/v7");
 	assert_work_empty(f);
 }
@@ -1036,15 +1092,15 @@ static void e2e_layout_dir_two_platforms(void **state)
 	struct image img;
 	char buf[96];
 
-	assert_int_equal(image_open(&img, f->layout, &armv7, f->work), 0);
+	assert_int_equal(image_open(&img, f->layout, &armv7, arches(), f->work), 0);
 	assert_int_equal(img.format, IMAGE_FORMAT_OCI_DIR);
 	assert_string_equal(image_platform_str(&img.platform, buf, sizeof(buf)), "linux/arm/v7");
 	check_unpacked(&img);
 	image_release(&img);
-	assert_int_equal(image_open(&img, f->layout, &amd64, f->work), 0);
+	assert_int_equal(image_open(&img, f->layout, &amd64, arches(), f->work), 0);
 	assert_string_equal(img.platform.arch, "amd64");
 	image_release(&img);
-	assert_int_equal(image_open(&img, f->layout, &arm64, f->work), -1);
+	assert_int_equal(image_open(&img, f->layout, &arm64, arches(), f->work), -1);
 	assert_logged("has linux/arm/v7, linux/amd64; ARCH=arm64 needs linux/arm64");
 	assert_work_empty(f);
 }
@@ -1056,12 +1112,12 @@ static void e2e_archive_two_platforms(void **state)
 	struct image img;
 
 	/* a plain tar of the layout: "./" member names, two entries */
-	assert_int_equal(image_open(&img, f->multi, &armv7, f->work), 0);
+	assert_int_equal(image_open(&img, f->multi, &armv7, arches(), f->work), 0);
 	assert_int_equal(img.format, IMAGE_FORMAT_OCI_ARCHIVE);
 	assert_string_equal(img.platform.variant, "v7");
 	check_unpacked(&img);
 	image_release(&img);
-	assert_int_equal(image_open(&img, f->multi, &amd64, f->work), 0);
+	assert_int_equal(image_open(&img, f->multi, &amd64, arches(), f->work), 0);
 	assert_string_equal(img.platform.arch, "amd64");
 	check_unpacked(&img);
 	image_release(&img);
@@ -1076,7 +1132,7 @@ static void e2e_nested_index(void **state)
 
 	char *index_digest;
 
-	assert_int_equal(image_open(&img, f->nested, &armv7, f->work), 0);
+	assert_int_equal(image_open(&img, f->nested, &armv7, arches(), f->work), 0);
 	assert_string_equal(img.platform.variant, "v7");
 	/* the run records which index, as well as which manifest, it ran */
 	assert_int_equal(strncmp(img.index_digest, "sha256:", 7), 0);
@@ -1084,12 +1140,12 @@ static void e2e_nested_index(void **state)
 	index_digest = xstrdup(img.index_digest);
 	check_unpacked(&img);
 	image_release(&img);
-	assert_int_equal(image_open(&img, f->nested, &amd64, f->work), 0);
+	assert_int_equal(image_open(&img, f->nested, &amd64, arches(), f->work), 0);
 	assert_string_equal(img.index_digest, index_digest);
 	free(index_digest);
 	check_unpacked(&img);
 	image_release(&img);
-	assert_int_equal(image_open(&img, f->nested, &arm64, f->work), -1);
+	assert_int_equal(image_open(&img, f->nested, &arm64, arches(), f->work), -1);
 	assert_logged("has linux/arm/v7, linux/amd64; ARCH=arm64 needs linux/arm64");
 	assert_work_empty(f);
 }
@@ -1106,11 +1162,11 @@ static void e2e_compressed(void **state)
 	if (!have_tool("gzip"))
 		skip();
 	assert_int_equal(run(gz_oci), 0);
-	assert_int_equal(image_open(&img, oci, &amd64, f->work), 0);
+	assert_int_equal(image_open(&img, oci, &amd64, arches(), f->work), 0);
 	check_unpacked(&img);
 	image_release(&img);
 	assert_int_equal(run(gz_docker), 0);
-	assert_int_equal(image_open(&img, docker, &amd64, f->work), -1);
+	assert_int_equal(image_open(&img, docker, &amd64, arches(), f->work), -1);
 	assert_logged("is a compressed `docker save`, which skopeo 1.9 cannot read");
 	assert_work_empty(f);
 	free(oci);
@@ -1128,19 +1184,19 @@ static void e2e_not_images(void **state)
 	const char *tar[] = { "tar", "-cf", other, "-C", f->dir, "plain.txt", NULL };
 	struct image img;
 
-	assert_int_equal(image_open(&img, missing, &amd64, f->work), -1);
+	assert_int_equal(image_open(&img, missing, &amd64, arches(), f->work), -1);
 	assert_logged("no image at");
-	assert_int_equal(image_open(&img, "/etc/hostname/x", &amd64, f->work), -1);
+	assert_int_equal(image_open(&img, "/etc/hostname/x", &amd64, arches(), f->work), -1);
 	assert_logged("cannot read image '/etc/hostname/x'");
 	assert_int_equal(write_text_file(plain, "not an image\n", 0644), 0);
-	assert_int_equal(image_open(&img, plain, &amd64, f->work), -1);
+	assert_int_equal(image_open(&img, plain, &amd64, arches(), f->work), -1);
 	assert_logged("This does not look like a tar archive");
 	assert_int_equal(run(tar), 0);
-	assert_int_equal(image_open(&img, other, &amd64, f->work), -1);
+	assert_int_equal(image_open(&img, other, &amd64, arches(), f->work), -1);
 	assert_logged("is a tar archive but not an image");
-	assert_int_equal(image_open(&img, f->dir, &amd64, f->work), -1);
+	assert_int_equal(image_open(&img, f->dir, &amd64, arches(), f->work), -1);
 	assert_logged("an OCI layout directory has an 'oci-layout' file");
-	assert_int_equal(image_open(&img, f->amd_oci, &amd64, colon), -1);
+	assert_int_equal(image_open(&img, f->amd_oci, &amd64, arches(), colon), -1);
 	assert_logged("must not contain ':'");
 	assert_work_empty(f);
 	free(missing);
@@ -1162,6 +1218,7 @@ int main(void)
 		LOGGED(index_missing_variant),
 		LOGGED(index_wrong_arch),
 		LOGGED(index_config_is_authoritative),
+		LOGGED(index_alias_agrees_with_config),
 		LOGGED(index_nested_multi_platform),
 		LOGGED(index_flat_multi_platform),
 		LOGGED(index_rejects_bad_input),

@@ -20,14 +20,15 @@ static struct arch arch_of(const char *line)
 
 static struct arch armv7(void)
 {
-	return arch_of("armv7 arm/v7 armhf linux-image-armmp-lpae arm-linux-gnueabihf "
-		       "arm/7 qemu-system-arm virt cortex-a15 ttyAMA0 mmio -");
+	return arch_of("armv7 arm/v7 - - armhf linux-image-armmp-lpae arm-linux-gnueabihf "
+		       "arm/7 qemu-system-arm qemu-system-arm virt cortex-a15 ttyAMA0 mmio -");
 }
 
 static struct arch amd64(void)
 {
-	return arch_of("amd64 amd64 amd64 linux-image-cloud-amd64 x86_64-linux-gnu "
-		       "amd64 qemu-system-x86_64 q35 max ttyS0 pci x86_64");
+	return arch_of("amd64 amd64 v1 x86_64,x86-64 amd64 linux-image-cloud-amd64 "
+		       "x86_64-linux-gnu amd64 qemu-system-x86_64 qemu-system-x86 q35 max ttyS0 "
+		       "pci x86_64");
 }
 
 static struct qemu_config base_config(void)

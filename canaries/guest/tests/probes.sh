@@ -9,14 +9,18 @@
 # 198.51.100.99 reachable but silent (a static neighbour entry behind a
 # veth whose far end has no address), so queries to it meet the timeout.
 # Each ARCH=DIR (armv7, arm64) runs the same DNS and HTTP checks on that
-# arch's binaries under qemu-user (package qemu-user-static), skipped if
-# it is missing.  Needs root, iproute2, ldnsutils and busybox-static.
+# arch's binaries under qemu-user (package qemu-user-static: the twin of the
+# arch's QEMU in vm/arches), skipped if it is missing.  Needs root, iproute2, ldnsutils and busybox-static.
 # Prints TAP and "N passed, N failed"; exits non-zero if any check failed.
 set -eu
 
 here=$(cd "$(dirname -- "$0")" && pwd)
 # shellcheck source=tests/tap.sh
 . "$here/../../../tests/tap.sh"
+# shellcheck disable=SC2034 # read by vm/arch.sh
+arch_env=$here/../../../vm/arches.env
+# shellcheck source=vm/arch.sh
+. "$here/../../../vm/arch.sh"
 native=${1:?usage: $0 NATIVE_DIR [ARCH=DIR ...]}
 shift
 
@@ -216,11 +220,9 @@ check "httpget usage error" 3 reason=usage -- "$h" -u ftp://198.51.100.80/
 
 for spec in "$@"; do
 	arch=${spec%%=*} dir=${spec#*=}
-	case $arch in
-	armv7) qemu='qemu-arm-static' ;;
-	arm64) qemu='qemu-aarch64-static' ;;
-	*) fail "no qemu-user mapping for '$arch'" ;;
-	esac
+	arch_load "$arch" || fail "no qemu-user mapping for '$arch'"
+	# qemu-system-aarch64's user-mode twin is qemu-aarch64-static
+	qemu=qemu-${ARCH_QEMU#qemu-system-}-static
 	if ! command -v "$qemu" >/dev/null; then
 		tap_skip "$arch probes" "$qemu is not installed"
 		continue
