@@ -340,7 +340,20 @@ static char *qemu_path(const struct run *r)
  * selection, variant, timeout scale) and every file the run uses. The
  * inputs go into the summary beside the key, so two keys can be compared.
  * A run without a key runs all the same: 0.
+ *
+ * The image is its manifest digest: its bytes. What built it (image/go.mod,
+ * go.sum, build.sh) is not an input of the run, so of the recipe only the
+ * files the canaries read count, and of the build manifest everything but
+ * the hashes that record the recipe it came from (recipe_hash, cache_key).
+ * So the same image gets the same key whichever tree built it: a bump pull
+ * request builds its BASE release from its own recipe, and that run's key
+ * matches the target branch's gate run of the same release.
  */
+static const char *const manifest_provenance[] = { "recipe_hash", "cache_key", NULL };
+/* The recipe files canaries read (feature-deps, busybox-applets). */
+static const char *const judged_recipe[] = { "allowlist", "waived-deps", "busybox-applets",
+					     "featuretable.sh" };
+
 static int run_key(struct run *r)
 {
 	const struct run_opts *o = r->o;
@@ -355,12 +368,10 @@ static int run_key(struct run *r)
 		{ "natpmpd", o->natpmpd },
 		{ "peers_tailscale", o->ts_bindir },
 		{ "host_probes", o->host_probes },
-		{ "recipe", o->recipe_dir },
 		{ "feature_table", o->feature_table },
 		{ "allowlist", o->allowlist },
 		{ "waivers", o->waivers },
 		{ "budgets", o->budgets },
-		{ "build_manifest", r->manifest_path },
 	};
 	json_t *in = json_object();
 	struct strbuf err = STRBUF_INIT, sel = STRBUF_INIT;
@@ -388,6 +399,20 @@ static int run_key(struct run *r)
 		else if (runkey_set_path(in, files[i].name, files[i].path, &err) < 0)
 			bad = 1;
 	}
+	for (size_t i = 0; i < ARRAY_SIZE(judged_recipe); i++) {
+		char *name = xasprintf("recipe/%s", judged_recipe[i]),
+		     *path = xasprintf("%s/%s", o->recipe_dir, judged_recipe[i]);
+
+		if (runkey_set_path(in, name, path, &err) < 0)
+			bad = 1;
+		free(name);
+		free(path);
+	}
+	if (!r->manifest_path)
+		runkey_set(in, "build_manifest", "none");
+	else if (runkey_set_json(in, "build_manifest", r->manifest_path, manifest_provenance,
+				 &err) < 0)
+		bad = 1;
 	if (!qemu || runkey_set_path(in, "qemu", qemu, &err) < 0) {
 		runkey_set(in, "qemu", "unknown");
 		bad = 1;

@@ -132,6 +132,40 @@ int runkey_set_path(json_t *inputs, const char *name, const char *path, struct s
 	return ret;
 }
 
+int runkey_set_json(json_t *inputs, const char *name, const char *path, const char *const *drop,
+		    struct strbuf *err)
+{
+	json_error_t jerr;
+	json_t *doc;
+	char *text, *hex, *id;
+
+	if (access(path, F_OK) < 0 && errno == ENOENT) {
+		runkey_set(inputs, name, "missing");
+		return 0;
+	}
+	if (!(doc = json_load_file(path, 0, &jerr))) {
+		runkey_set(inputs, name, "unreadable");
+		strbuf_addf(err, "cannot read '%s': %s", path, jerr.text);
+		return -1;
+	}
+	for (size_t i = 0; drop && drop[i]; i++)
+		json_object_del(doc, drop[i]);
+	text = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+	json_decref(doc);
+	if (!text) {
+		runkey_set(inputs, name, "unreadable");
+		strbuf_addf(err, "cannot hash '%s'", path);
+		return -1;
+	}
+	hex = sha256_hex(text, strlen(text));
+	id = xasprintf("json:sha256:%s", hex);
+	runkey_set(inputs, name, id);
+	free(text);
+	free(hex);
+	free(id);
+	return 0;
+}
+
 char *runkey_digest(json_t *inputs)
 {
 	char *dump = json_dumps(inputs, JSON_SORT_KEYS | JSON_COMPACT);

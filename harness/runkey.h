@@ -27,6 +27,15 @@ void runkey_set(json_t *inputs, const char *name, const char *identity);
  * in err (the identity is then "unreadable").
  */
 int runkey_set_path(json_t *inputs, const char *name, const char *path, struct strbuf *err);
+/*
+ * Set inputs[name] to "json:sha256:<hex>" over the JSON file at path with
+ * the top-level keys in drop (a NULL-terminated list) left out, dumped
+ * compactly with sorted keys: the identity of what a document says, without
+ * the fields that only record how it was made. A missing file is
+ * "missing". 0, or -1 with the reason in err ("unreadable").
+ */
+int runkey_set_json(json_t *inputs, const char *name, const char *path, const char *const *drop,
+		    struct strbuf *err);
 /* The key: "sha256:<hex>" over the inputs dumped with sorted keys (caller frees). */
 char *runkey_digest(json_t *inputs);
 

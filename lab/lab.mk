@@ -12,12 +12,12 @@ all: dnsd
 dnsd: $(DNSD)
 
 $(DNSD): $(BUILD)/host/lab/dnsd.o $(BUILD)/host/lab/srv.o
-	$(CC) $(CFLAGS) -o $@ $^ -lldns
+	$(CC) $(CFLAGS) $(PREFIX_MAP) -o $@ $^ -lldns
 
 labtest: $(LABTEST)
 
 $(LABTEST): $(BUILD)/host/lab/labtest.o $(BUILD)/host/libharness.a
-	$(CC) $(CFLAGS) -o $@ $^ $(HOST_LIBS)
+	$(CC) $(CFLAGS) $(PREFIX_MAP) -o $@ $^ $(HOST_LIBS)
 
 # Needs root; prints TAP and "N passed, N failed".
 lab-check: $(DNSD) $(LABTEST)

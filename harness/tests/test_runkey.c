@@ -144,6 +144,68 @@ static void test_missing_path_is_named_missing(void **state)
 	strbuf_release(&err);
 }
 
+static char *json_identity(const char *path, const char *const *drop)
+{
+	json_t *in = json_object();
+	struct strbuf err = STRBUF_INIT;
+	char *id;
+
+	assert_int_equal(runkey_set_json(in, "m", path, drop, &err), 0);
+	assert_int_equal(err.len, 0);
+	id = strdup(json_string_value(json_object_get(in, "m")));
+	json_decref(in);
+	strbuf_release(&err);
+	return id;
+}
+
+/*
+ * A build manifest's identity: what it says, not how it was written, and
+ * not the provenance fields left out (the recipe that built the same bytes).
+ */
+static void test_json_identity_leaves_out_provenance(void **state)
+{
+	static const char *const drop[] = { "recipe_hash", "cache_key", NULL };
+	char dir[] = "/tmp/test_runkey.XXXXXX", *a, *b, *ida, *idb;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	a = xasprintf("%s/a.json", dir);
+	b = xasprintf("%s/b.json", dir);
+	/* the same image from two recipes: only the provenance and the layout differ */
+	assert_int_equal(write_text_file(a,
+					 "{\"tags\": \"t1\", \"recipe_hash\": \"aaa\", "
+					 "\"cache_key\": \"k1\", \"sizes\": {\"b\": 1}}",
+					 0644),
+			 0);
+	assert_int_equal(write_text_file(b,
+					 "{\n  \"sizes\": {\"b\": 1},\n  \"cache_key\": \"k2\",\n"
+					 "  \"recipe_hash\": \"bbb\",\n  \"tags\": \"t1\"\n}\n",
+					 0644),
+			 0);
+	ida = json_identity(a, drop);
+	idb = json_identity(b, drop);
+	assert_string_equal(ida, idb);
+	assert_int_equal(strncmp(ida, "json:sha256:", 12), 0);
+	free(idb);
+	/* without the list the provenance counts */
+	idb = json_identity(b, NULL);
+	assert_string_not_equal(ida, idb);
+	free(idb);
+	/* anything else the manifest says counts */
+	assert_int_equal(write_text_file(b,
+					 "{\"tags\": \"t2\", \"recipe_hash\": \"aaa\", "
+					 "\"cache_key\": \"k1\", \"sizes\": {\"b\": 1}}",
+					 0644),
+			 0);
+	idb = json_identity(b, drop);
+	assert_string_not_equal(ida, idb);
+	free(idb);
+	free(ida);
+	rm_rf(dir);
+	free(a);
+	free(b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -152,6 +214,7 @@ int main(void)
 		cmocka_unit_test(test_file_identity_is_its_sha256),
 		cmocka_unit_test(test_dir_identity_sees_content_names_and_links),
 		cmocka_unit_test(test_missing_path_is_named_missing),
+		cmocka_unit_test(test_json_identity_leaves_out_provenance),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
