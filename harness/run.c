@@ -344,12 +344,14 @@ static char *qemu_path(const struct run *r)
  * The image is its manifest digest: its bytes. What built it (image/go.mod,
  * go.sum, build.sh) is not an input of the run, so of the recipe only the
  * files the canaries read count, and of the build manifest everything but
- * the hashes that record the recipe it came from (recipe_hash, cache_key).
+ * what records the recipe it came from (recipe_hash, cache_key) and how
+ * another release's modules were resolved (tailscale_module).
  * So the same image gets the same key whichever tree built it: a bump pull
  * request builds its BASE release from its own recipe, and that run's key
  * matches the target branch's gate run of the same release.
  */
-static const char *const manifest_provenance[] = { "recipe_hash", "cache_key", NULL };
+static const char *const manifest_provenance[] = { "recipe_hash", "cache_key", "tailscale_module",
+						   NULL };
 /* The recipe files canaries read (feature-deps, busybox-applets). */
 static const char *const judged_recipe[] = { "allowlist", "waived-deps", "busybox-applets",
 					     "featuretable.sh" };
