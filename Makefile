@@ -50,12 +50,30 @@ ALL_CFLAGS = -std=gnu11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(PREFIX_MAP) -MMD -MP -
 SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 HOST_LIBS := -lldns -lcurl -ljansson -lcrypto
 
-# The harness library: every harness/*.c but main.c, plus host-side canary drivers.
-LIB_SRCS := $(filter-out harness/main.c,$(wildcard harness/*.c)) $(wildcard canaries/host/*.c)
-LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/host/%.o)
-SAN_OBJS := $(LIB_SRCS:%.c=$(BUILD)/asan/%.o)
+# The host-side C code in its layers (harness/layers.mk: core, lab,
+# canaries, runner), one archive each: build/host/lib<layer>.a, and
+# build/asan/lib<layer>.a for the unit tests, linked highest layer first.
+# Each layer but the runner also links whole on the ones below it alone
+# (LAYER_LINKS), so a lower layer that takes a symbol from a higher one
+# fails the build; tests/layers-check.sh checks the #includes. main.c is
+# the program's own object.
+include harness/layers.mk
+LAYER_UNMAPPED := $(filter-out $(foreach l,$(LAYERS),$(LAYER_$(l))),$(wildcard harness/*.[ch] canaries/host/*.[ch]))
+$(if $(LAYER_UNMAPPED),$(error in no layer of harness/layers.mk: $(LAYER_UNMAPPED)))
+# $(call layer_srcs,L): layer L's archived sources
+layer_srcs = $(filter-out harness/main.c,$(filter %.c,$(LAYER_$(1))))
+# $(call layers_upto,L): the layers from the lowest up to L, highest first
+layers_upto = $(call layers_rev,$(call layers_from,$(1),$(LAYERS)))
+layers_from = $(firstword $(2)) $(if $(filter $(1),$(firstword $(2))),,$(call layers_from,$(1),$(wordlist 2,$(words $(2)),$(2))))
+layers_rev = $(if $(1),$(call layers_rev,$(wordlist 2,$(words $(1)),$(1))) $(firstword $(1)))
+# $(call layer_libs,DIR,L): the archives a program of layer L links, in order
+layer_libs = $(foreach l,$(call layers_upto,$(2)),$(BUILD)/$(1)/lib$(l).a)
+LAYER_LINKS := $(foreach l,$(filter-out runner,$(LAYERS)),$(BUILD)/host/layer-$(l).linked)
 TEST_SRCS := $(wildcard harness/tests/test_*.c)
 TEST_BINS := $(TEST_SRCS:harness/tests/%.c=$(BUILD)/tests/%)
+# test_<m> links the layer of harness/<m>.c or canaries/host/<m>.c and those
+# below it; a test named after no source, all of them.
+test_layer = $(or $(firstword $(foreach l,$(LAYERS),$(if $(filter %/$(1).c,$(LAYER_$(l))),$(l)))),runner)
 
 .PHONY: all help harness unit check test clean distclean deps
 .SECONDARY:
@@ -88,15 +106,26 @@ help:
 
 harness: $(BUILD)/tscanary
 
-$(BUILD)/tscanary: $(BUILD)/host/harness/main.o $(BUILD)/host/libharness.a
+$(BUILD)/tscanary: $(BUILD)/host/harness/main.o $(call layer_libs,host,runner) | $(LAYER_LINKS)
 	$(CC) $(CFLAGS) -o $@ $^ $(HOST_LIBS)
 
-# Archives: a binary pulls in only the objects it needs.
-$(BUILD)/host/libharness.a: $(LIB_OBJS)
-	rm -f $@ && ar rcs $@ $^
+# Archives, one per layer: a binary pulls in only the objects it needs.
+define layer_archive
+$(BUILD)/$(1)/lib$(2).a: $(patsubst %.c,$(BUILD)/$(1)/%.o,$(call layer_srcs,$(2)))
+	rm -f $$@ && ar rcs $$@ $$^
+endef
+$(foreach d,host asan,$(foreach l,$(LAYERS),$(eval $(call layer_archive,$(d),$(l)))))
 
-$(BUILD)/asan/libharness.a: $(SAN_OBJS)
-	rm -f $@ && ar rcs $@ $^
+# Every layer but the runner linked whole on the ones below it alone (the
+# program's link takes only the objects main.c reaches, with all of the
+# runner's): a symbol of a higher layer, from any of its objects, is then
+# undefined. The program's build makes these links first.
+define layer_link
+$(BUILD)/host/layer-$(1).linked: $(call layer_libs,host,$(1))
+	$$(CC) -Wl,--defsym=main=0 -o $$@ -Wl,--whole-archive $$< -Wl,--no-whole-archive \
+		$$(wordlist 2,$$(words $$^),$$^) $$(HOST_LIBS)
+endef
+$(foreach l,$(filter-out runner,$(LAYERS)),$(eval $(call layer_link,$(l))))
 
 $(BUILD)/host/%.o: %.c
 	@mkdir -p $(@D)
@@ -106,9 +135,12 @@ $(BUILD)/asan/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(SAN) -O1 -c -o $@ $<
 
-$(BUILD)/tests/%: $(BUILD)/asan/harness/tests/%.o $(BUILD)/asan/libharness.a
-	@mkdir -p $(@D)
-	$(CC) $(SAN) -o $@ $^ -lcmocka $(HOST_LIBS)
+define test_link
+$(BUILD)/tests/$(1): $(BUILD)/asan/harness/tests/$(1).o $(call layer_libs,asan,$(call test_layer,$(1:test_%=%)))
+	@mkdir -p $$(@D)
+	$$(CC) $$(SAN) -o $$@ $$^ -lcmocka $$(HOST_LIBS)
+endef
+$(foreach t,$(TEST_BINS:$(BUILD)/tests/%=%),$(eval $(call test_link,$(t))))
 
 unit: $(TEST_BINS)
 	@set -e; for t in $(TEST_BINS); do echo "== $$t"; \
@@ -360,6 +392,13 @@ unit: cache-root-check
 style-check:
 	tests/style-check.sh
 
+# The layers of the host-side C code (harness/layers.mk): each file in one,
+# no #include of a higher layer's header, each layer linking on the lower
+# ones alone (tests/layers-check.sh, and the links above).
+.PHONY: layers-check
+layers-check: $(LAYER_LINKS)
+	tests/layers-check.sh
+
 # Bad input: a clear message and its own exit code, never a hang (needs a
 # good image of each arch: the gate's own, cached).
 .PHONY: bad-input-check
@@ -426,7 +465,7 @@ release-check: $(BUILD)/tscanary
 # One gate, armv7's (what a maintainer, the bump PR and the release check
 # run; the gate pipeline runs each arch in its own job, .woodpecker/gate.yaml),
 # run as an ordinary user: the same verdict proves the gate needs no root.
-check: prereqs unit readme-check arches-check style-check ci-config-check lab-check guest-canaries-check override-check oci-compare-test
+check: prereqs unit readme-check arches-check style-check layers-check ci-config-check lab-check guest-canaries-check override-check oci-compare-test
 	$(MAKE) --no-print-directory test-unprivileged ARCH=armv7
 	$(MAKE) --no-print-directory release-check RELEASE_ARCHES=armv7
 	$(MAKE) --no-print-directory bad-input-check

@@ -10,7 +10,7 @@
 #include "proc.h"
 #include "runner.h"
 #include "strbuf.h"
-#include "tailnet.h"
+#include "router.h"
 #include "undo.h"
 #include "userns.h"
 

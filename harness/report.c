@@ -88,16 +88,6 @@ int report_passed(const struct report *r)
 	return 1;
 }
 
-const char *verdict_name(enum verdict v)
-{
-	switch (v) {
-	case VERDICT_PASS: return "pass";
-	case VERDICT_FAIL: return "fail";
-	case VERDICT_SKIP: return "skip";
-	}
-	return "?";
-}
-
 /*
  * Length of the well-formed UTF-8 sequence at p that is also a character
  * XML 1.0 and YAML allow (no surrogates, no U+FFFE/U+FFFF), or 0. Control

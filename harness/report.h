@@ -6,12 +6,7 @@
 
 #include <jansson.h>
 
-/* A canary's verdict; in a gate a skip is not a pass. */
-enum verdict {
-	VERDICT_PASS,
-	VERDICT_FAIL,
-	VERDICT_SKIP,
-};
+#include "canary.h"
 
 /* One canary's outcome. */
 struct canary_result {
@@ -53,8 +48,6 @@ void report_extra(struct report *r, const char *key, json_t *value);
 void report_set_error(struct report *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* 1 only if there is no run error, at least one canary, and all passed. */
 int report_passed(const struct report *r);
-/* The verdict's name: "pass", "fail", "skip". */
-const char *verdict_name(enum verdict v);
 
 /* TAP 13 (plan, YAML diagnostics, # SKIP, # TIMEOUT). */
 int report_write_tap(const struct report *r, FILE *fp);

@@ -30,7 +30,7 @@
 #include "scenario.h"
 #include "sentinel.h"
 #include "strbuf.h"
-#include "tailnet.h"
+#include "router.h"
 #include "undo.h"
 #include "userns.h"
 #include "variant.h"

@@ -6,7 +6,7 @@
 #include "log.h"
 #include "runner.h"
 #include "strbuf.h"
-#include "tailnet.h"
+#include "router.h"
 #include "verdict.h"
 
 #include <stdio.h>

@@ -16,7 +16,7 @@ $(DNSD): $(BUILD)/host/lab/dnsd.o $(BUILD)/host/lab/srv.o
 
 labtest: $(LABTEST)
 
-$(LABTEST): $(BUILD)/host/lab/labtest.o $(BUILD)/host/libharness.a
+$(LABTEST): $(BUILD)/host/lab/labtest.o $(call layer_libs,host,lab)
 	$(CC) $(CFLAGS) $(PREFIX_MAP) -o $@ $^ $(HOST_LIBS)
 
 # Needs root; prints TAP and "N passed, N failed".

@@ -1,0 +1,84 @@
+#!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
+# tests/layers-check.sh: the layers of the host-side C code, enforced
+# (make layers-check). harness/layers.mk is the map, lowest layer first;
+# Make reads it here as the Makefile does.
+#   1. every C source and header of harness/ and canaries/host/ is in
+#      exactly one layer, and every file the map names exists;
+#   2. no file #includes a header of a layer after its own (a quoted
+#      include resolves as the compiler's: the file's own directory, then
+#      -Iharness, then -Icanaries/host);
+#   3. the runner includes of the canaries only their interface
+#      (LAYER_canaries_interface).
+# The archives (one per layer, linked highest first) catch the same
+# direction at link time. TAP 13 on stdout; exit 1 on any failure.
+set -eu
+cd "$(dirname "$0")/.."
+# shellcheck source=tests/tap.sh
+. tests/tap.sh
+
+# "<layer> <file>...": one line per layer in order, then the interface
+# shellcheck disable=SC2016 # Make expands these, not the shell
+map=$(MAKEFLAGS='' make -s --no-print-directory -f harness/layers.mk \
+	--eval 'layers-print: ; @$(foreach l,$(LAYERS),echo "$(l) $(LAYER_$(l))";) echo "interface $(LAYER_canaries_interface)"' \
+	layers-print)
+files=$(ls harness/*.c harness/*.h canaries/host/*.c canaries/host/*.h)
+
+# 1. the map covers the tree, once each
+bad=$(printf '%s\n' "$map" | awk -v files="$files" '
+	$1 != "interface" { for (i = 2; i <= NF; i++) { n[$i]++; where[$i] = where[$i] " " $1 } }
+	END {
+		split(files, f, "\n")
+		for (i in f) { on_disk[f[i]] = 1; if (!(f[i] in n)) print f[i] ": in no layer" }
+		for (p in n) {
+			if (n[p] > 1) print p ": in" where[p]
+			if (!(p in on_disk)) print p ": in the map, not in the tree"
+		}
+	}' | sort)
+if [ -z "$bad" ]; then
+	tap_ok "$(echo "$files" | wc -l) files of harness/ and canaries/host/ each in one layer"
+else
+	tap_not_ok "files of harness/ and canaries/host/ each in one layer"
+	printf '%s\n' "$bad" | tap_diag
+fi
+
+# 2. and 3. every quoted #include against the map
+# shellcheck disable=SC2086 # the file list splits on whitespace
+includes=$(grep -H '^[[:space:]]*#[[:space:]]*include[[:space:]]*"' $files || true)
+violations=$(printf '%s\n' "$map" | awk -v includes="$includes" '
+	$1 == "interface" { for (i = 2; i <= NF; i++) iface[$i] = 1; next }
+	{ for (i = 2; i <= NF; i++) { layer[$i] = $1; rank[$i] = NR } }
+	END {
+		n = split(includes, lines, "\n")
+		for (k = 1; k <= n; k++) {
+			line = lines[k]
+			if (line == "") continue
+			file = substr(line, 1, index(line, ":") - 1)
+			split(line, q, "\"")
+			dir = file; sub(/\/[^\/]*$/, "", dir)
+			hdr = ""
+			if ((dir "/" q[2]) in layer) hdr = dir "/" q[2]
+			else if (("harness/" q[2]) in layer) hdr = "harness/" q[2]
+			else if (("canaries/host/" q[2]) in layer) hdr = "canaries/host/" q[2]
+			if (hdr == "" || !(file in layer)) continue
+			if (rank[hdr] > rank[file])
+				print "up " file " (" layer[file] ") includes " hdr " (" layer[hdr] ")"
+			else if (layer[file] == "runner" && layer[hdr] == "canaries" && !(hdr in iface))
+				print "iface " file " (runner) includes " hdr ", not the canaries interface"
+		}
+	}' | sort)
+up=$(printf '%s\n' "$violations" | sed -n 's/^up //p')
+iface=$(printf '%s\n' "$violations" | sed -n 's/^iface //p')
+if [ -z "$up" ]; then
+	tap_ok "no file includes a header of a higher layer"
+else
+	tap_not_ok "no file includes a header of a higher layer"
+	printf '%s\n' "$up" | tap_diag
+fi
+if [ -z "$iface" ]; then
+	tap_ok "the runner includes of the canaries only their interface"
+else
+	tap_not_ok "the runner includes of the canaries only their interface"
+	printf '%s\n' "$iface" | tap_diag
+fi
+tap_done layers-check
