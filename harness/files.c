@@ -153,15 +153,21 @@ int write_text_file(const char *path, const char *text, mode_t mode)
 	return write_file(path, text, strlen(text), mode);
 }
 
-int copy_file(const char *from, const char *to)
+int concat_files(const char *const *from, size_t n, const char *to)
 {
 	struct strbuf sb = STRBUF_INIT;
-	int ret;
+	int ret = 0;
 
-	if (strbuf_read_file(&sb, from) < 0)
-		ret = error_errno("cannot read '%s'", from);
-	else
+	for (size_t i = 0; i < n && !ret; i++)
+		if (strbuf_read_file(&sb, from[i]) < 0)
+			ret = error_errno("cannot read '%s'", from[i]);
+	if (!ret)
 		ret = write_file(to, sb.buf ? sb.buf : "", sb.len, 0644);
 	strbuf_release(&sb);
 	return ret;
+}
+
+int copy_file(const char *from, const char *to)
+{
+	return concat_files(&from, 1, to);
 }

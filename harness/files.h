@@ -27,6 +27,8 @@ int write_text_file(const char *path, const char *text, mode_t mode);
 /* Copy the regular file from to to (mode 0644), through a temporary file
  * beside it and a rename. 0, or -1 (reported). */
 int copy_file(const char *from, const char *to);
+/* The n files in from, one after the other, as the file to (as copy_file). */
+int concat_files(const char *const *from, size_t n, const char *to);
 
 struct strbuf;
 /*

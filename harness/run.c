@@ -129,18 +129,13 @@ static int build_initrd(struct run *r, char **initrd)
 	char *rootfs_cpio = xasprintf("%s/rootfs.cpio.gz", r->workdir);
 	char *script = xasprintf("%s/initramfs.sh", r->o->vm_dir);
 	const char *pack[] = { script, "--rootfs", r->img.rootfs, "--out", rootfs_cpio, NULL };
-	struct strbuf cmd = STRBUF_INIT;
+	const char *parts[] = { rootfs_cpio, r->o->overlay };
 	int ret;
 
 	*initrd = xasprintf("%s/initrd.cpio.gz", r->workdir);
 	ret = run_argv(scaled(&r->s, 120000), pack);
-	if (!ret) {
-		strbuf_addf(&cmd, "cat '%s' '%s' > '%s'", rootfs_cpio, r->o->overlay, *initrd);
-		const char *cat[] = { "sh", "-c", cmd.buf, NULL };
-
-		ret = run_argv(60000, cat);
-	}
-	strbuf_release(&cmd);
+	if (!ret)
+		ret = concat_files(parts, ARRAY_SIZE(parts), *initrd);
 	free(script);
 	free(rootfs_cpio);
 	return ret;
