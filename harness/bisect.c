@@ -402,16 +402,6 @@ json_t *bisect_json(const struct bisect *b, const char *arch, const char *subjec
 	return doc;
 }
 
-/* Table cells stay on one line: '|' and newlines would break the row. */
-static void cell(FILE *fp, const char *s)
-{
-	for (; s && *s; s++) {
-		if (*s == '|')
-			fputc('\\', fp);
-		fputc(*s == '\n' ? ' ' : *s, fp);
-	}
-}
-
 void bisect_markdown(json_t *doc, FILE *fp)
 {
 	size_t i;
@@ -430,7 +420,7 @@ void bisect_markdown(json_t *doc, FILE *fp)
 			continue;
 		fprintf(fp, "| %s | %s | %s | ", field(s, "version"), field(s, "mark"),
 			*field(s, "value") ? field(s, "value") : "-");
-		cell(fp, field(s, "detail"));
+		md_cell_put(fp, field(s, "detail"));
 		fprintf(fp, " | %s |\n",
 			*field(s, "summary_json") ? field(s, "summary_json") : "-");
 	}

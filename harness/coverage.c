@@ -191,13 +191,6 @@ void coverage_set_flash(json_t *entry, json_int_t base_bytes, json_int_t bytes)
 	json_object_set_new(entry, "flash_cost_bytes", json_integer(base_bytes - bytes));
 }
 
-/* Table cells hold no pipes or newlines. */
-static void add_cell(struct strbuf *out, const char *s)
-{
-	for (; s && *s; s++)
-		strbuf_addstr(out, *s == '|' ? "\\|" : *s == '\n' ? " " : (char[]){ *s, 0 });
-}
-
 void coverage_markdown(json_t *doc, struct strbuf *out)
 {
 	json_t *list = json_object_get(doc, "features");
@@ -225,7 +218,7 @@ void coverage_markdown(json_t *doc, struct strbuf *out)
 		if (!strcmp(status, "not-built") || !strcmp(status, "no-run") ||
 		    !strcmp(status, "inconclusive")) {
 			strbuf_addf(out, "%s: ", status);
-			add_cell(out, str_of(e, "error"));
+			strbuf_add_md_cell(out, str_of(e, "error"));
 		} else if (!json_array_size(by)) {
 			strbuf_addstr(
 				out, json_is_true(json_object_get(e, "explained"))
@@ -240,13 +233,13 @@ void coverage_markdown(json_t *doc, struct strbuf *out)
 		}
 		strbuf_addstr(out, " | ");
 		if (crash) {
-			add_cell(out, str_of(crash, "message"));
+			strbuf_add_md_cell(out, str_of(crash, "message"));
 			strbuf_addstr(out, " at `");
-			add_cell(out, str_of(crash, "frame"));
+			strbuf_add_md_cell(out, str_of(crash, "frame"));
 			strbuf_addstr(out, "`");
 		}
 		strbuf_addstr(out, " | ");
-		add_cell(out, str_of(e, "feature_deps") ? str_of(e, "feature_deps") : "");
+		strbuf_add_md_cell(out, str_of(e, "feature_deps") ? str_of(e, "feature_deps") : "");
 		strbuf_addstr(out, " |\n");
 	}
 }

@@ -189,16 +189,6 @@ static int number(json_t *row, const char *key, double *v)
 	return 1;
 }
 
-/* Table cells stay on one line: '|' and newlines would break the row. */
-static void cell(FILE *fp, const char *s)
-{
-	for (; s && *s; s++) {
-		if (*s == '|')
-			fputc('\\', fp);
-		fputc(*s == '\n' ? ' ' : *s, fp);
-	}
-}
-
 static void bytes_cell(FILE *fp, json_t *row, const char *key)
 {
 	struct strbuf sb = STRBUF_INIT;
@@ -266,12 +256,12 @@ static void note_cell(FILE *fp, json_t *row)
 	/* "run result fail" adds nothing to the failed canaries */
 	if (reason && strncmp(reason, "run result", 10)) {
 		fputs(sep, fp);
-		cell(fp, reason);
+		md_cell_put(fp, reason);
 		sep = "; ";
 	}
 	if (str(row, "join_cli_error")) {
 		fprintf(fp, "%s`tailscale up`: ", sep);
-		cell(fp, str(row, "join_cli_error"));
+		md_cell_put(fp, str(row, "join_cli_error"));
 		fputs(json_is_true(json_object_get(row, "join_cli_tolerated")) ? " (tolerated)"
 									       : " (not tolerated)",
 		      fp);
@@ -336,7 +326,7 @@ void history_markdown(json_t *doc, FILE *fp)
 			if (!fits++)
 				fputs("\nRecipe fits (fixtures/history-fits):\n\n", fp);
 			fprintf(fp, "- %s, +%s: ", str(row, "version"), str(v, "feature"));
-			cell(fp, str(v, "why"));
+			md_cell_put(fp, str(v, "why"));
 			fputc('\n', fp);
 		}
 	}

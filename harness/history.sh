@@ -85,7 +85,7 @@ for v in "${list[@]}"; do
 	if [ "$brc" = 0 ]; then
 		say "build $i/$n: $v built ($(since "$s"); $(jq -r '.sizes.binary_bytes' "$d/image/manifest.json") packed bytes)"
 	else
-		say "build $i/$n: $v cannot be built (image/build.sh exit $brc, $(since "$s")): $(grep -E '^[a-z.]+: error: ' "$d/build.log" | tail -n 1 | cut -c1-300)"
+		say "build $i/$n: $v cannot be built (image/build.sh exit $brc, $(since "$s"); the reason goes into history.md, the log is $d/build.log)"
 	fi
 done
 

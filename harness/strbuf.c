@@ -266,3 +266,21 @@ int strbuf_has_word(const struct strbuf *sb, const char *word)
 	}
 	return 0;
 }
+
+void strbuf_add_md_cell(struct strbuf *sb, const char *s)
+{
+	for (; s && *s; s++) {
+		if (*s == '|')
+			strbuf_addch(sb, '\\');
+		strbuf_addch(sb, *s == '\n' ? ' ' : *s);
+	}
+}
+
+void md_cell_put(FILE *fp, const char *s)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	strbuf_add_md_cell(&sb, s);
+	fputs(strbuf_str(&sb), fp);
+	strbuf_release(&sb);
+}

@@ -4,6 +4,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 
 /* A growable, always NUL-terminated byte buffer (binary-safe through len). */
 struct strbuf {
@@ -49,6 +50,14 @@ int strbuf_read_file(struct strbuf *sb, const char *path);
 void strbuf_add_sorted(struct strbuf *sb, char **v, size_t n, const char *sep);
 /* Append the last n lines of the file at path, indented, for error messages. */
 void strbuf_add_log_tail(struct strbuf *sb, const char *path, int n);
+
+/*
+ * A Markdown table cell on one line: each '|' escaped ("\\|"), each newline
+ * a space, so text (an error, a log line) cannot break its row. NULL adds
+ * nothing. md_cell_put writes the same to fp.
+ */
+void strbuf_add_md_cell(struct strbuf *sb, const char *s);
+void md_cell_put(FILE *fp, const char *s);
 
 /* Allocation helpers that abort on out-of-memory. */
 void *xmalloc(size_t n);

@@ -262,6 +262,18 @@ static void test_fits(void **state)
 	vrules_release(&rules);
 }
 
+/* Text in a table cell cannot break its row: pipes escaped, newlines spaces. */
+static void test_md_cell(void **state)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	(void)state;
+	strbuf_add_md_cell(&sb, "exit 1: a|b\nnext line");
+	strbuf_add_md_cell(&sb, NULL);
+	assert_string_equal(strbuf_str(&sb), "exit 1: a\\|b next line");
+	strbuf_release(&sb);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -271,6 +283,7 @@ int main(void)
 		cmocka_unit_test(test_row_of_a_version_that_did_not_build),
 		cmocka_unit_test(test_markdown_and_data),
 		cmocka_unit_test(test_fits),
+		cmocka_unit_test(test_md_cell),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
