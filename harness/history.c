@@ -6,7 +6,6 @@
 #include "tsversion.h"
 #include "vrules.h"
 
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
