@@ -23,11 +23,9 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#define GUEST_BUSYBOX GUEST_DIR "/bin/busybox"
-#define GUEST_RUN     GUEST_DIR "/run"
-#define GUEST_CA      GUEST_RUN "/lab-ca.crt"
-#define GUEST_TS_LOG  GUEST_RUN "/tailscaled.log"
-#define TS_CLI        "/usr/local/bin/tailscale"
+#define GUEST_CA     GUEST_RUN "/lab-ca.crt"
+#define GUEST_TS_LOG GUEST_RUN "/tailscaled.log"
+#define TS_CLI       "/usr/local/bin/tailscale"
 /* RouterOS restart-interval=10s with restart-policy=on-failure. */
 #define RESTART_MS 10000
 

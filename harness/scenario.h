@@ -18,6 +18,10 @@ struct peers_spec;
 #define LAB_QUAD100 "100.100.100.100"
 /* Where the guest overlay keeps its own programs (off the image's PATH). */
 #define GUEST_DIR "/.tscanary"
+/* The overlay's own busybox (every applet; the image's has few). */
+#define GUEST_BUSYBOX GUEST_DIR "/bin/busybox"
+/* The overlay's scratch directory, on the guest's RAM. */
+#define GUEST_RUN GUEST_DIR "/run"
 /* The upstream zone's fixture, relative to the fixtures dir. */
 #define ZONE_UPSTREAM "zones/canary.test.zone"
 

@@ -276,6 +276,18 @@ void strbuf_add_md_cell(struct strbuf *sb, const char *s)
 	}
 }
 
+void strbuf_add_sq(struct strbuf *sb, const char *s)
+{
+	strbuf_addch(sb, '\'');
+	for (; s && *s; s++) {
+		if (*s == '\'')
+			strbuf_addstr(sb, "'\\''");
+		else
+			strbuf_addch(sb, *s);
+	}
+	strbuf_addch(sb, '\'');
+}
+
 void md_cell_put(FILE *fp, const char *s)
 {
 	struct strbuf sb = STRBUF_INIT;

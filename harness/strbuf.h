@@ -59,6 +59,12 @@ void strbuf_add_log_tail(struct strbuf *sb, const char *path, int n);
 void strbuf_add_md_cell(struct strbuf *sb, const char *s);
 void md_cell_put(FILE *fp, const char *s);
 
+/*
+ * s as one POSIX shell word: inside single quotes, each ' written as '\''
+ * (so "it's" becomes 'it'\''s'); NULL or "" adds ''.
+ */
+void strbuf_add_sq(struct strbuf *sb, const char *s);
+
 /* Allocation helpers that abort on out-of-memory. */
 void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t size);

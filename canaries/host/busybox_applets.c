@@ -23,7 +23,6 @@
 
 /* The image's busybox and the guest's own (the harness overlay's) */
 #define IMAGE_BB "/bin/busybox"
-#define GUEST_BB GUEST_DIR "/bin/busybox"
 /* A name of the lab's upstream zone and its address (the web server). */
 #define LOOKUP_NAME "www.canary.test"
 #define LOOKUP_ADDR LAB_WEB
@@ -130,7 +129,7 @@ static int check_help(struct scenario *s, struct canary_outcome *out, char **nam
 		      struct strbuf *missing, struct strbuf *crashed)
 {
 	struct strbuf script = STRBUF_INIT, o = STRBUF_INIT;
-	const char *argv[] = { GUEST_BB, "sh", "-c", NULL, NULL };
+	const char *argv[] = { GUEST_BUSYBOX, "sh", "-c", NULL, NULL };
 	size_t ran = 0;
 	int st;
 
@@ -142,7 +141,7 @@ static int check_help(struct scenario *s, struct canary_outcome *out, char **nam
 		strbuf_addf(&script,
 			    "; do %s timeout %d /bin/\"$a\" --help </dev/null >/dev/null "
 			    "2>&1; echo \"$a $?\"; done & ",
-			    GUEST_BB, HELP_TIMEOUT_S);
+			    GUEST_BUSYBOX, HELP_TIMEOUT_S);
 	}
 	strbuf_addstr(&script, "wait");
 	argv[3] = script.buf;

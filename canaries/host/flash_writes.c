@@ -32,7 +32,6 @@
 
 /* The flash as the guest names it (vm/guest/init mounts it). */
 #define FLASH_DEV "vda"
-#define GUEST_BB  GUEST_DIR "/bin/busybox"
 /*
  * A preference the daemon persists and nothing else reads: the profile's
  * nickname. The run's `tailscale up` sets none, so "" restores it.
@@ -56,7 +55,7 @@ int canary_flash_writes(struct scenario *s, struct canary_outcome *out);
 /* Run a busybox shell script in the router; stdout into o; 0 only on exit 0. */
 static int guest_sh(struct scenario *s, const char *script, struct strbuf *o)
 {
-	const char *argv[] = { GUEST_BB, "sh", "-c", script, NULL };
+	const char *argv[] = { GUEST_BUSYBOX, "sh", "-c", script, NULL };
 	struct agent_cmd cmd = { .argv = argv, .timeout_ms = scaled(s, 20000) };
 	struct agent_result res = AGENT_RESULT_INIT;
 	int ret = 0;
@@ -80,7 +79,8 @@ static int written_sectors(struct scenario *s, unsigned long long *sectors)
 {
 	struct agent_status st;
 
-	if (guest_sh(s, GUEST_BB " sync", NULL) < 0 || agent_status(s->router, FLASH_DEV, &st) < 0)
+	if (guest_sh(s, GUEST_BUSYBOX " sync", NULL) < 0 ||
+	    agent_status(s->router, FLASH_DEV, &st) < 0)
 		return -1;
 	if (st.disk_fields <= AGENT_DISK_WRITE_SECTORS)
 		return error("no write counter in /sys/block/" FLASH_DEV "/stat: '%s'",
@@ -126,8 +126,9 @@ static int check_device(struct scenario *s, struct canary_outcome *out)
 
 	if (agent_read_file(s->router, "/sys/block/" FLASH_DEV "/dev", 64, &devnum, NULL) < 0 ||
 	    flash_parse_devnum(strbuf_str(&devnum), &major, &minor) < 0 ||
-	    guest_sh(s, GUEST_BB " stat -c %d " FLASH_STATE_DIR, &stdev) < 0 ||
-	    guest_sh(s, GUEST_BB " grep ' " FLASH_STATE_DIR " ' /proc/mounts || true", &mnt) < 0)
+	    guest_sh(s, GUEST_BUSYBOX " stat -c %d " FLASH_STATE_DIR, &stdev) < 0 ||
+	    guest_sh(s, GUEST_BUSYBOX " grep ' " FLASH_STATE_DIR " ' /proc/mounts || true", &mnt) <
+		    0)
 		goto out;
 	match = flash_dev_matches(strbuf_str(&stdev), major, minor, &got_major, &got_minor);
 	if (match < 0)
@@ -419,8 +420,8 @@ static int check_listing(struct scenario *s, struct canary_outcome *out)
 	int has_state = 0, n;
 
 	if (guest_sh(s,
-		     GUEST_BB " find " FLASH_STATE_DIR " -mindepth 1 -exec " GUEST_BB
-			      " stat -c '%s %n' {} \\;",
+		     GUEST_BUSYBOX " find " FLASH_STATE_DIR " -mindepth 1 -exec " GUEST_BUSYBOX
+				   " stat -c '%s %n' {} \\;",
 		     &listing) < 0) {
 		strbuf_release(&listing);
 		return -1;

@@ -38,21 +38,54 @@ int probe_dns_type(struct scenario *s, const struct probe_site *where, struct ca
 /* Run httpget for url (expecting HTTP 200); evidence as for probe_dns(). */
 int probe_http(struct scenario *s, const struct probe_site *where, struct canary_outcome *out,
 	       const char *label, const char *url, int timeout_ms, struct guestprobe *res);
-/* One httpget of a set run side by side (probe_http_set()). */
+/*
+ * Sets: the probes of a set run at once, so probes that can only pass by
+ * timing out wait together, and their evidence goes into the detail in the
+ * set's order. A set runs all in the router (one shell of the agent starts
+ * them; a set of one is run by the agent directly) or all in lab
+ * namespaces (any mix of them), never both.
+ */
+/* One httpget of a set (probe_http_set()). */
 struct http_probe {
-	const struct probe_site *where; /* a lab namespace: the router's agent runs one at a time */
+	const struct probe_site *where;
 	const char *label;
 	const char *url;
 	int timeout_ms;
 	struct guestprobe res; /* out */
 };
-/*
- * probe_http() for every probe of set at once, so probes that can only
- * pass by timing out wait together. Evidence goes into the detail in the
- * set's order. 0, or -1 when any could not be run.
- */
+/* probe_http() for every probe of set at once; 0, or -1 when any could not be run. */
 int probe_http_set(struct scenario *s, struct canary_outcome *out, struct http_probe *set,
 		   size_t n);
+/* One dnsprobe of a set (probe_dns_set()). */
+struct dns_probe {
+	const struct probe_site *where;
+	const char *label;
+	const char *server;
+	const char *name;
+	const char *type; /* "A", "AAAA", "TXT"; NULL: dnsprobe's default, A */
+	const char *transport;
+	const char *expect; /* NULL: rcode only */
+	int timeout_ms;
+	struct guestprobe res; /* out */
+};
+/* probe_dns_type() for every probe of set at once; 0, or -1 when any could not be run. */
+int probe_dns_set(struct scenario *s, struct canary_outcome *out, struct dns_probe *set, size_t n);
+
+/*
+ * The router's side of a set, pure for its tests. probeset_script writes
+ * the busybox sh script that starts argvs[0..n) at once and then reports
+ * each in order: a line "STATUS OUTBYTES ERRBYTES" (STATUS the shell's $?)
+ * followed by its stdout and stderr. probeset_split cuts that report into
+ * parts (pointers into buf; status a wait status); -1 with a message when
+ * it is not n well-formed reports.
+ */
+struct probeset_part {
+	int status;
+	const char *out, *err;
+	size_t out_len, err_len;
+};
+void probeset_script(struct strbuf *sb, const char *const *const *argvs, size_t n);
+int probeset_split(const char *buf, size_t len, struct probeset_part *parts, size_t n);
 /* The router's dnsprobe (kept for the router canaries' brevity). */
 int guest_dnsprobe(struct scenario *s, struct canary_outcome *out, const char *label,
 		   const char *server, const char *name, const char *transport, const char *expect,
