@@ -69,8 +69,10 @@ layers_rev = $(if $(1),$(call layers_rev,$(wordlist 2,$(words $(1)),$(1))) $(fir
 # $(call layer_libs,DIR,L): the archives a program of layer L links, in order
 layer_libs = $(foreach l,$(call layers_upto,$(2)),$(BUILD)/$(1)/lib$(l).a)
 LAYER_LINKS := $(foreach l,$(filter-out runner,$(LAYERS)),$(BUILD)/host/layer-$(l).linked)
-TEST_SRCS := $(wildcard harness/tests/test_*.c)
-TEST_BINS := $(TEST_SRCS:harness/tests/%.c=$(BUILD)/tests/%)
+# A module's unit test lives beside it: harness/tests/ for the core, lab and
+# runner layers, canaries/host/tests/ for the canaries' (tests/layers-check.sh).
+TEST_SRCS := $(wildcard harness/tests/test_*.c canaries/host/tests/test_*.c)
+TEST_BINS := $(patsubst %,$(BUILD)/tests/%,$(basename $(notdir $(TEST_SRCS))))
 # test_<m> links the layer of harness/<m>.c or canaries/host/<m>.c and those
 # below it; a test named after no source, all of them.
 test_layer = $(or $(firstword $(foreach l,$(LAYERS),$(if $(filter %/$(1).c,$(LAYER_$(l))),$(l)))),runner)
@@ -136,7 +138,7 @@ $(BUILD)/asan/%.o: %.c
 	$(CC) $(ALL_CFLAGS) $(SAN) -O1 -c -o $@ $<
 
 define test_link
-$(BUILD)/tests/$(1): $(BUILD)/asan/harness/tests/$(1).o $(call layer_libs,asan,$(call test_layer,$(1:test_%=%)))
+$(BUILD)/tests/$(1): $(BUILD)/asan/$(basename $(filter %/$(1).c,$(TEST_SRCS))).o $(call layer_libs,asan,$(call test_layer,$(1:test_%=%)))
 	@mkdir -p $$(@D)
 	$$(CC) $$(SAN) -o $$@ $$^ -lcmocka $$(HOST_LIBS)
 endef

@@ -9,7 +9,11 @@
 #      include resolves as the compiler's: the file's own directory, then
 #      -Iharness, then -Icanaries/host);
 #   3. the runner includes of the canaries only their interface
-#      (LAYER_canaries_interface).
+#      (LAYER_canaries_interface);
+#   4. a unit test (test_<m>.c) lives beside its module's layer
+#      (canaries/host/tests/ for the canaries', harness/tests/ for the
+#      rest; a test named after no module counts as the runner's) and
+#      includes nothing above that layer.
 # The archives (one per layer, linked highest first) catch the same
 # direction at link time. TAP 13 on stdout; exit 1 on any failure.
 set -eu
@@ -80,5 +84,42 @@ if [ -z "$iface" ]; then
 else
 	tap_not_ok "the runner includes of the canaries only their interface"
 	printf '%s\n' "$iface" | tap_diag
+fi
+# 4. the unit tests: their place and their includes, as files of their module's layer
+tests=$(ls harness/tests/test_*.c canaries/host/tests/test_*.c 2>/dev/null || true)
+# shellcheck disable=SC2086 # the file list splits on whitespace
+tincludes=$(grep -H '^[[:space:]]*#[[:space:]]*include[[:space:]]*"' $tests /dev/null || true)
+tbad=$(printf '%s\n' "$map" | awk -v tests="$tests" -v includes="$tincludes" '
+	$1 == "interface" { next }
+	{ for (i = 2; i <= NF; i++) { layer[$i] = $1; rank[$i] = NR } lrank[$1] = NR }
+	END {
+		n = split(tests, t, "\n")
+		for (k = 1; k <= n; k++) {
+			file = t[k]; m = file; sub(/^.*\/test_/, "", m); sub(/\.c$/, "", m)
+			l = "runner"
+			if (("harness/" m ".c") in layer) l = layer["harness/" m ".c"]
+			else if (("canaries/host/" m ".c") in layer) l = layer["canaries/host/" m ".c"]
+			tl[file] = l
+			want = l == "canaries" ? "canaries/host/tests/" : "harness/tests/"
+			if (index(file, want) != 1) print file ": a test of the " l " layer belongs in " want
+		}
+		n = split(includes, lines, "\n")
+		for (k = 1; k <= n; k++) {
+			line = lines[k]
+			if (line == "") continue
+			file = substr(line, 1, index(line, ":") - 1)
+			split(line, q, "\"")
+			hdr = ""
+			if (("harness/" q[2]) in layer) hdr = "harness/" q[2]
+			else if (("canaries/host/" q[2]) in layer) hdr = "canaries/host/" q[2]
+			if (hdr != "" && (file in tl) && rank[hdr] > lrank[tl[file]])
+				print file " (a test of the " tl[file] " layer) includes " hdr " (" layer[hdr] ")"
+		}
+	}' | sort)
+if [ -z "$tbad" ]; then
+	tap_ok "$(echo "$tests" | wc -l) unit tests beside their layer, including nothing above it"
+else
+	tap_not_ok "unit tests beside their layer, including nothing above it"
+	printf '%s\n' "$tbad" | tap_diag
 fi
 tap_done layers-check
