@@ -184,11 +184,17 @@ out:
 /*
  * What the rules allow works: the guest to its LAN host, and the client
  * laptop (allowed everything) to the other LAN host, which makes a drop
- * there the policy's. The two are independent, so they run side by side:
- * on a broken router each waits out its timeout. The first packets of a
- * new pair may wait for a handshake: a longer timeout.
+ * there the policy's. What they leave out does not: the guest to the other
+ * LAN host (the router must drop it, and log the drop) and to the internet
+ * through the router as its exit node (the web server must not see it).
+ * The guest sets the exit node first, which leaves its path to the LAN
+ * hosts as it was (the LAN route is the more specific one, through the same
+ * router). The probes are independent, so they run side by side: the
+ * denied ones pass only by timing out, and on a broken router the allowed
+ * ones wait out theirs. The first packets of a new pair may wait for a
+ * handshake: the allowed GETs get a longer timeout.
  */
-static int allowed(struct scenario *s, struct canary_outcome *out, struct guest *g)
+static int flows(struct scenario *s, struct canary_outcome *out, struct guest *g)
 {
 	const struct probe_site guest_site = { g->node.netns },
 				client_site = { s->peers->client_ns };
@@ -201,14 +207,36 @@ static int allowed(struct scenario *s, struct canary_outcome *out, struct guest 
 		  .label = "client-control",
 		  .url = "http://" LAB_LANHOST2 "/policy-control",
 		  .timeout_ms = scaled(s, 15000) },
+		{ .where = &guest_site,
+		  .label = "guest-denied",
+		  .url = "http://" LAB_LANHOST2 "/policy-denied",
+		  .timeout_ms = scaled(s, 5000) },
+		{ .where = &guest_site,
+		  .label = "guest-exit",
+		  .url = "http://" LAB_WEB "/policy-exit",
+		  .timeout_ms = scaled(s, 8000) },
 	};
-	size_t lan_mark = log_mark(s->peers->lan_log), lan2_mark = log_mark(s->peers->lan2_log);
+	const char *unset[] = { "set", "--exit-node=", NULL };
+	struct strbuf hit = STRBUF_INIT;
+	size_t lan_mark, lan2_mark, web_mark;
 	char guest_src[96], client_src[96], line[512];
+	long from;
+	int r, exit_on, ret = -1;
 
 	snprintf(guest_src, sizeof(guest_src), "src=%s:", g->ip4);
 	snprintf(client_src, sizeof(client_src), "src=%s:", s->peers->client_ip4);
-	if (probe_http_set(s, out, probes, 2) < 0)
+	from = router_log_len(s);
+	if (from < 0)
 		return -1;
+	lan_mark = log_mark(s->peers->lan_log);
+	lan2_mark = log_mark(s->peers->lan2_log);
+	web_mark = log_mark(s->peers->web_log);
+	exit_on = exit_set(s, out, g);
+	if (exit_on < 0)
+		return -1;
+	if (probe_http_set(s, out, probes, exit_on ? 4 : 3) < 0)
+		goto out;
+	/* allowed */
 	if (probes[0].res.exit_code != 0 || !seen_since(s->peers->lan_log, lan_mark, guest_src,
 							"path=/policy-allowed", line, sizeof(line)))
 		canary_fail(out, "allowed-blocked",
@@ -219,48 +247,8 @@ static int allowed(struct scenario *s, struct canary_outcome *out, struct guest 
 			    "the client laptop (allowed everything) did not reach %s, so a "
 			    "drop there would prove nothing",
 			    LAB_LANHOST2);
-	return 0;
-}
-
-/*
- * What the rules leave out: the guest to the other LAN host (the router
- * must drop it, and log the drop) and to the internet through the router
- * as its exit node (the web server must not see it). Both pass only by
- * timing out, so their probes wait side by side; the exit node is set
- * first, which leaves the guest's path to the LAN host as it was (the LAN
- * route is the more specific one, through the same router).
- */
-static int denied(struct scenario *s, struct canary_outcome *out, struct guest *g)
-{
-	const struct probe_site site = { g->node.netns };
-	struct http_probe probes[] = {
-		{ .where = &site,
-		  .label = "guest-denied",
-		  .url = "http://" LAB_LANHOST2 "/policy-denied",
-		  .timeout_ms = scaled(s, 5000) },
-		{ .where = &site,
-		  .label = "guest-exit",
-		  .url = "http://" LAB_WEB "/policy-exit",
-		  .timeout_ms = scaled(s, 8000) },
-	};
-	const char *unset[] = { "set", "--exit-node=", NULL };
-	struct strbuf hit = STRBUF_INIT;
-	size_t lan2_mark, web_mark;
-	char line[512];
-	long from;
-	int r, exit_on, ret = -1;
-
-	from = router_log_len(s);
-	if (from < 0)
-		return -1;
-	lan2_mark = log_mark(s->peers->lan2_log);
-	web_mark = log_mark(s->peers->web_log);
-	exit_on = exit_set(s, out, g);
-	if (exit_on < 0)
-		return -1;
-	if (probe_http_set(s, out, probes, exit_on ? 2 : 1) < 0)
-		goto out;
-	if (probes[0].res.exit_code == 0 ||
+	/* left out */
+	if (probes[2].res.exit_code == 0 ||
 	    seen_since(s->peers->lan2_log, lan2_mark, "path=/policy-denied", "status=", line,
 		       sizeof(line))) {
 		canary_fail(out, "not-dropped",
@@ -278,7 +266,7 @@ static int denied(struct scenario *s, struct canary_outcome *out, struct guest *
 				    "elsewhere",
 				    LAB_LANHOST2, g->ip4, LAB_LANHOST2);
 	}
-	if (exit_on && (probes[1].res.exit_code == 0 ||
+	if (exit_on && (probes[3].res.exit_code == 0 ||
 			seen_since(s->peers->web_log, web_mark, "path=/policy-exit",
 				   "status=", line, sizeof(line))))
 		canary_fail(out, "exit-allowed",
@@ -315,9 +303,7 @@ static int check(struct scenario *s, struct canary_outcome *out, struct guest *g
 		goto out;
 	}
 
-	ret = allowed(s, out, g);
-	if (ret == 0)
-		ret = denied(s, out, g);
+	ret = flows(s, out, g);
 out:
 	strbuf_release(&seen);
 	return ret;
