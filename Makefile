@@ -188,7 +188,7 @@ $(GUEST_EXTRA)/.stamp: $(CANARY_BINS)
 
 $(VM_OVERLAY): $(GUEST_EXTRA)/.stamp
 
-.PHONY: test negative-control test-all
+.PHONY: test negative-control
 # Host-side probes (client canaries) are the builds of the guest ones for
 # this machine's own arch: the one whose native column is its `uname -m`.
 HOST_MACHINE := $(shell uname -m)
@@ -207,23 +207,35 @@ host-tools:
 host-tools-locked: $(HOST_TOOLS) host-probes
 
 .PHONY: host-probes host-tools host-tools-locked
-ifeq ($(KERNEL),all)
-# Every guest kernel profile (vm/kernels/), one after the other, for ARCH
-# (or every arch); then one summary line per run, each naming its kernel.
-# Exits 0 only if all passed.
-KERNEL_ARCHES = $(if $(filter all,$(ARCH)),$(ARCHES),$(ARCH))
+# $(call pair_word,A.B,N): the Nth word of a target's stem A.B
+pair_word = $(word $(2),$(subst ., ,$(1)))
+ifneq ($(filter all,$(ARCH) $(KERNEL)),)
+# Several runs: every arch (ARCH=all; the good image, VARIANT is dropped)
+# and/or every guest kernel profile (KERNEL=all). Each run is a target,
+# run-ARCH.KERNEL (make test for that pair); the list runs under make -k,
+# JOBS at a time, and tscanary summary judges them all: one line per run,
+# exit 0 only if every one passed (a run that left no summary did not).
+# JOBS=1 (default): one after the other, output as it comes (what CI runs:
+# timings stay as measured alone). JOBS=3: three at once, each run's output
+# in out/ARCH.KERNEL.make.log; faster in wall time on this 2-core machine
+# (armv7+arm64: 53 s together, 79 s one after the other) but every run's
+# own timings grow.
+RUN_VARIANT = $(if $(filter all,$(ARCH)),,$(VARIANT))
+RUN_PAIRS = $(strip $(foreach k,$(if $(filter all,$(KERNEL)),$(KERNEL_PROFILES),$(KERNEL)),\
+	$(foreach a,$(if $(filter all,$(ARCH)),$(ARCHES),$(ARCH)),$(a).$(k))))
+# $(call pair_summary,ARCH.KERNEL): where that run writes its summary
+pair_summary = out/$(call pair_word,$(1),1)$(if $(RUN_VARIANT),-$(RUN_VARIANT))$(if \
+	$(filter-out $(KERNEL_DEFAULT),$(call pair_word,$(1),2)),-kernel-$(call pair_word,$(1),2))/summary.json
+RUN_SUMMARIES = $(foreach p,$(RUN_PAIRS),$(call pair_summary,$(p)))
 test: prereqs host-tools
-	@rc=0; for k in $(KERNEL_PROFILES); do \
-		$(MAKE) --no-print-directory test ARCH=$(ARCH) KERNEL=$$k || rc=1; done; \
-	echo "== every kernel profile: $(KERNEL_PROFILES)"; \
-	for k in $(KERNEL_PROFILES); do s=; [ $$k = $(KERNEL_DEFAULT) ] || s=-kernel-$$k; \
-		for a in $(KERNEL_ARCHES); do \
-		$(BUILD)/tscanary summary out/$$a$(if $(VARIANT),-$(VARIANT))$$s/summary.json || rc=1; \
-	done; done; exit $$rc
-else ifeq ($(ARCH),all)
-# Every arch, one after the other, then one summary line per arch; exits 0
-# only if all passed.
-test: test-all
+	@rm -f $(RUN_SUMMARIES); mkdir -p out
+	$(if $(filter-out 1,$(JOBS)),@echo "running $(RUN_PAIRS) ($(JOBS) at a time); output in out/ARCH.KERNEL.make.log")
+	-@$(MAKE) --no-print-directory -k -j$(JOBS) $(RUN_PAIRS:%=run-%)
+	@echo "== every run: $(RUN_PAIRS)"
+	@$(BUILD)/tscanary summary $(RUN_SUMMARIES)
+run-%:
+	@$(MAKE) --no-print-directory test ARCH=$(call pair_word,$*,1) KERNEL=$(call pair_word,$*,2) \
+		VARIANT=$(RUN_VARIANT) $(if $(filter-out 1,$(JOBS)),>out/$*.make.log 2>&1 </dev/null)
 else
 # What every run of ARCH needs besides --image and --out (run-args prints it
 # for scripts that call the harness directly, e.g. tests/bad-inputs.sh).
@@ -261,24 +273,7 @@ VERDICTS ?= $(TSCANARY_CACHE)/verdicts/records
 run-args: host-tools kernel $(VM_OVERLAY)
 	@echo $(RUN_ARGS)
 
-# JOBS=1 (default): one arch after the other, output as it comes (what CI
-# runs: timings stay as measured alone). JOBS=3: all at once, each arch's
-# output in out/<arch>.make.log; faster in wall time on this 2-core machine
-# (armv7+arm64: 53 s together, 79 s one after the other) but every run's
-# own timings grow.
 JOBS ?= 1
-test-all: prereqs host-tools
-	@rc=0; rm -f $(ARCHES:%=out/%$(KERNEL_OUT_SUFFIX)/summary.json); \
-	if [ "$(JOBS)" -gt 1 ]; then \
-		echo "running $(ARCHES) at once; output in $(ARCHES:%=out/%.make.log)"; \
-		$(MAKE) --no-print-directory -k -j$(JOBS) $(ARCHES:%=test-one-%) || rc=1; \
-	else for a in $(ARCHES); do \
-		$(MAKE) --no-print-directory test ARCH=$$a VARIANT= || rc=1; done; fi; \
-	for a in $(ARCHES); do $(BUILD)/tscanary summary out/$$a$(KERNEL_OUT_SUFFIX)/summary.json || rc=1; done; \
-	exit $$rc
-
-test-one-%:
-	@mkdir -p out && $(MAKE) --no-print-directory test ARCH=$* VARIANT= >out/$*.make.log 2>&1
 
 # The gate as an ordinary user (what make check runs for armv7): as root,
 # the system user tscanary gets read-write access to /dev/net/tun and a
@@ -342,12 +337,17 @@ coverage: host-tools kernel $(VM_OVERLAY)
 BENCH_RUNS ?= 5
 BENCH_ARCHES ?= $(ARCHES)
 .PHONY: bench
+# Each run is a target, bench-ARCH.N (one after the other: -j1, so none
+# stretches another's timings); tscanary bench judges the runs that left a summary.
+BENCH_LIST = $(foreach a,$(BENCH_ARCHES),$(foreach i,$(shell seq $(BENCH_RUNS)),bench-$(a).$(i)))
 bench: $(BUILD)/tscanary
-	@rm -rf out/bench; for a in $(BENCH_ARCHES); do for i in $$(seq $(BENCH_RUNS)); do \
-		$(MAKE) --no-print-directory test ARCH=$$a VARIANT= || true; \
-		mkdir -p out/bench/$$a && rm -rf out/bench/$$a/$$i && cp -r out/$$a out/bench/$$a/$$i; \
-	done; done
+	@rm -rf out/bench
+	-@$(MAKE) --no-print-directory -k -j1 $(BENCH_LIST)
 	$(BUILD)/tscanary bench --out out/bench.json out/bench/*/*/summary.json | tee out/bench.md
+bench-%:
+	-@$(MAKE) --no-print-directory test ARCH=$(call pair_word,$*,1) VARIANT=
+	@mkdir -p out/bench/$(call pair_word,$*,1) && \
+		cp -r out/$(call pair_word,$*,1)$(KERNEL_OUT_SUFFIX) out/bench/$(call pair_word,$*,1)/$(call pair_word,$*,2)
 
 # The README's canary and variant tables are generated (from the registry
 # and from fixtures/variants/), never written by hand.
@@ -474,14 +474,11 @@ release-check: $(BUILD)/tscanary
 CHECK_STATIC := unit readme-check arches-check style-check layers-check ci-config-check \
 	lab-check guest-canaries-check override-check oci-compare-test
 CHECK_JOBS ?= 2
-.PHONY: check-gate
-check: prereqs
-	$(MAKE) --no-print-directory -j$(CHECK_JOBS) check-gate $(CHECK_STATIC)
+check: prereqs $(BUILD)/tscanary
+	$(MAKE) --no-print-directory -j$(CHECK_JOBS) ARCH=armv7 test-unprivileged $(CHECK_STATIC)
 	$(MAKE) --no-print-directory release-check RELEASE_ARCHES=armv7
-	$(MAKE) --no-print-directory -j$(CHECK_JOBS) bad-input-check mutants ARCH=armv7
+	$(MAKE) --no-print-directory -j$(CHECK_JOBS) ARCH=armv7 bad-input-check mutants
 	$(MAKE) --no-print-directory report-check
-check-gate: $(BUILD)/tscanary
-	$(MAKE) --no-print-directory test-unprivileged ARCH=armv7
 
 # Every prerequisite, its state and the fix; reads only (about a second).
 .PHONY: doctor

@@ -100,9 +100,22 @@ def check(top, path, problems):
                 bad(f"no step runs '{want}'")
 
 
+def make_words(top, word):
+    """A word of the Makefile as make expands it: $(VAR) becomes its
+    value's words, anything else stays itself."""
+    if not (word.startswith("$(") and word.endswith(")")):
+        return [word]
+    out = subprocess.run(
+        ["make", "-s", "--no-print-directory", "-C", top, "--eval",
+         f"check-rules-expand: ; @echo {word}", "check-rules-expand"],
+        capture_output=True, text=True, check=True, env={**os.environ, "MAKEFLAGS": ""})
+    return out.stdout.split()
+
+
 def check_targets(top):
     """The make targets `make check` runs: its prerequisites and the
-    targets of its `$(MAKE) ...` recipe lines (variables dropped)."""
+    targets of its `$(MAKE) ...` recipe lines (a variable's words as make
+    expands them; assignments and options dropped)."""
     targets, in_check = [], False
     with open(os.path.join(top, "Makefile"), encoding="utf-8") as f:
         for line in f:
@@ -115,8 +128,10 @@ def check_targets(top):
                     break
                 words = line.split()
                 if words and words[0] == "$(MAKE)":
-                    targets += [w for w in words[1:] if not w.startswith("-") and "=" not in w]
-    return targets
+                    for w in words[1:]:
+                        if not w.startswith("-") and "=" not in w:
+                            targets += make_words(top, w)
+    return [t for t in targets if not t.startswith("$(BUILD)")]
 
 
 def made_targets(files):

@@ -42,7 +42,7 @@ static const char usage_text[] =
 	"       tscanary judge --variant NAME [--fixtures DIR] SUMMARY.json\n"
 	"       tscanary mutants --arch ARCH [--full] [--fixtures DIR] [--out-root DIR]\n"
 	"       tscanary focus NAME [--fixtures DIR]\n"
-	"       tscanary summary SUMMARY.json\n"
+	"       tscanary summary SUMMARY.json...\n"
 	"       tscanary bench --out FILE SUMMARY.json...\n"
 	"       tscanary list [--markdown] [--fixtures DIR]\n"
 	"       tscanary variants [--markdown] [--fixtures DIR]\n"
@@ -103,7 +103,8 @@ static const char usage_text[] =
 	"focus    the canaries a focused run of variant NAME needs: its claims and\n"
 	"         collateral, in run order (the sentinel and the preconditions are\n"
 	"         judged on every run).\n"
-	"summary  one line for a run (arch, verdict, timings, canaries); exit 0 if it passed.\n"
+	"summary  one line per run (arch, verdict, timings, canaries); exit 0 if every one "
+	"passed.\n"
 	"bench    median and min-max of every step, every canary and tailscaled RSS/HWM\n"
 	"         per arch over many runs' summaries: JSON to FILE, a table on stdout.\n"
 	"list     the canaries: name, where it runs, what a pass proves, the variants\n"
@@ -478,7 +479,8 @@ static int cmd_mutants(int argc, char **argv)
 	return all ? 0 : RUN_FAIL;
 }
 
-static int cmd_summary(int argc, char **argv)
+/* One run's line; 0 if it passed. */
+static int summary_line(const char *path)
 {
 	json_error_t jerr;
 	json_t *s, *c, *t, *v;
@@ -486,11 +488,9 @@ static int cmd_summary(int argc, char **argv)
 	size_t i, passed = 0;
 	int ok;
 
-	if (argc != 2)
-		return usage(RUN_USAGE);
-	s = json_load_file(argv[1], 0, &jerr);
+	s = json_load_file(path, 0, &jerr);
 	if (!s) {
-		printf("%s: no result (%s)\n", argv[1], jerr.text);
+		printf("%s: no result (%s)\n", path, jerr.text);
 		return RUN_FAIL;
 	}
 	json_array_foreach(json_object_get(s, "canaries"), i, c)
@@ -517,6 +517,19 @@ static int cmd_summary(int argc, char **argv)
 	printf("%s%s\n", *str_field(s, "error") ? "  error: " : "", str_field(s, "error"));
 	json_decref(s);
 	return ok ? 0 : RUN_FAIL;
+}
+
+/* A line for each run named; 0 only if every one passed (a missing one did not). */
+static int cmd_summary(int argc, char **argv)
+{
+	int rc = 0;
+
+	if (argc < 2)
+		return usage(RUN_USAGE);
+	for (int i = 1; i < argc; i++)
+		if (summary_line(argv[i]))
+			rc = RUN_FAIL;
+	return rc;
 }
 
 static int cmd_bench(int argc, char **argv)
