@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include "proc.h"
+#include "tsversion.h"
 
 #include "clock.h"
 #include "log.h"
@@ -425,4 +426,23 @@ int run_argv_ns(const char *netns, int timeout_ms, const char *const *argv)
 int run_argv(int timeout_ms, const char *const *argv)
 {
 	return run_argv_ns(NULL, timeout_ms, argv);
+}
+
+int program_version(const char *path, const char *arg, char *out, size_t len)
+{
+	const char *argv[] = { path, arg, NULL };
+	struct proc_spec spec = { .name = "version", .argv = argv };
+	struct strbuf o = STRBUF_INIT;
+	int status = 0, ret = -1;
+
+	if (run_capture(&spec, 10000, &o, NULL, &status) < 0 || !WIFEXITED(status) ||
+	    WEXITSTATUS(status))
+		error("'%s %s' did not run", path, arg);
+	else if (tsversion_from_output(strbuf_str(&o), out, len) < 0)
+		error("'%s %s' named no release: '%.*s'", path, arg,
+		      (int)strcspn(strbuf_str(&o), "\n"), strbuf_str(&o));
+	else
+		ret = 0;
+	strbuf_release(&o);
+	return ret;
 }

@@ -63,6 +63,12 @@ int run_capture_set(struct capture *set, size_t n);
 int run_argv(int timeout_ms, const char *const *argv);
 /* Same, inside network namespace netns. */
 int run_argv_ns(const char *netns, int timeout_ms, const char *const *argv);
+/*
+ * The release a program names when asked (path arg, e.g. "tailscale
+ * version"): "vMAJOR.MINOR.PATCH" (tsversion_from_output) into out. 0, or
+ * -1 with a message when it would not run or named none.
+ */
+int program_version(const char *path, const char *arg, char *out, size_t len);
 /* Describe a wait status ("exit 3", "signal 9") into buf. */
 const char *proc_describe_status(int status, char *buf, size_t len);
 

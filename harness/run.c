@@ -202,12 +202,23 @@ static void read_kv_file(const char *path, const char *const *keys, const char *
 	strbuf_release(&sb);
 }
 
-/* The version a cache entry's name ends in ("...-v1.2.3"), or NULL. */
-static const char *path_version(const char *path)
+/*
+ * The releases of the lab's headscale and of the peers' tailscale, as the
+ * binaries name themselves (headscale version, tailscale version), for the
+ * key, the summary and the result line.
+ */
+static int step_tool_versions(struct run *r)
 {
-	const char *dash = path ? strrchr(path, '-') : NULL;
+	char *cli = xasprintf("%s/tailscale", r->o->ts_bindir);
+	int ret = 0;
 
-	return dash && dash[1] == 'v' ? dash + 1 : NULL;
+	if (program_version(r->o->headscale, "version", r->hs_version, sizeof(r->hs_version)) < 0 ||
+	    program_version(cli, "version", r->peers_version, sizeof(r->peers_version)) < 0)
+		ret = -1;
+	else
+		info("headscale %s, peers' tailscale %s", r->hs_version, r->peers_version);
+	free(cli);
+	return ret;
 }
 
 /* What went into this run: kernel, busybox copies, peers, build tags, sizes. */
@@ -216,7 +227,7 @@ static void record_versions(struct run *r)
 	static const char *const kernel_keys[] = { "package", "version", "release", NULL };
 	static const char *const overlay_keys[] = { "busybox_version", NULL };
 	char *path = xasprintf("%s/version", r->o->kernel_dir);
-	const char *hs = path_version(r->o->headscale), *peers = path_version(r->o->ts_bindir);
+	const char *hs = r->hs_version, *peers = r->peers_version;
 	json_t *m;
 
 	read_kv_file(path, kernel_keys, "kernel_", r->rep.versions);
@@ -227,10 +238,10 @@ static void record_versions(struct run *r)
 	path = xasprintf("%s.versions", r->o->overlay);
 	read_kv_file(path, overlay_keys, "harness_", r->rep.versions);
 	free(path);
-	if (hs)
+	if (*hs)
 		json_object_set_new(r->rep.versions, "headscale", json_string(hs));
 	/* the client, exit node and phone: the pin, or make test PEERS=vX.Y.Z */
-	if (peers)
+	if (*peers)
 		json_object_set_new(r->rep.versions, "peers_tailscale", json_string(peers));
 	if (r->have_img && r->img.shipped_bytes)
 		json_object_set_new(r->rep.metrics, "image_archive_bytes",
@@ -388,8 +399,7 @@ static int run_key(struct run *r)
 	if (o->kernel_profile)
 		runkey_set(in, "kernel_profile", o->kernel_profile);
 	/* the peers' dir digest tells their binaries apart; this names the release */
-	runkey_set(in, "peers_tailscale_version",
-		   path_version(o->ts_bindir) ? path_version(o->ts_bindir) : "unknown");
+	runkey_set(in, "peers_tailscale_version", *r->peers_version ? r->peers_version : "unknown");
 	for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
 		if (!files[i].path)
 			runkey_set(in, files[i].name, "none");
@@ -1243,6 +1253,8 @@ static const struct run_step {
 	{ "calibrate", step_calibrate, NULL, RUN_INFRA },
 	{ "preflight", step_preflight, "this machine cannot run the lab (see run.log)", RUN_ENV },
 	{ "kernel", step_kernel, NULL, RUN_INFRA },
+	{ "tools", step_tool_versions,
+	  "the lab's headscale or the peers' tailscale did not name its release", RUN_INFRA },
 	{ "snapshot", step_snapshot, NULL, RUN_INFRA },
 	{ "workdir", make_workdir, NULL, RUN_ENV },
 	{ "image", step_image, NULL, RUN_BAD_IMAGE },
@@ -1393,8 +1405,8 @@ release:
 		error("%s", r.rep.error);
 	{
 		/* a mixed-version tailnet (make test PEERS=) says so */
-		const char *pv = path_version(o->ts_bindir), *rv = r.rep.tailscale_version;
-		int mixed = pv && rv && strcmp(pv, rv) != 0;
+		const char *pv = r.peers_version, *rv = r.rep.tailscale_version;
+		int mixed = *pv && rv && strcmp(pv, rv) != 0;
 
 		progress("result", "%s: %s (exit %d)%s%s%s%s%s, reports in %s", o->arch,
 			 code == RUN_PASS ? "PASS" : "FAIL", code,

@@ -71,6 +71,8 @@ struct run {
 	char *key;                 /* the run's key (runkey.h), NULL when an input is unreadable */
 	json_t *manifest;          /* image/build.sh's manifest.json of this image, or NULL */
 	char *manifest_path;
+	char hs_version[32];    /* the lab's headscale, as it names itself */
+	char peers_version[32]; /* the peers' tailscale, as it names itself */
 };
 
 /* The run that owns a scenario (canaries get the scenario only). */

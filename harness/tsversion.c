@@ -5,6 +5,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -118,4 +119,28 @@ size_t tsversion_releases(const char *const *versions, size_t n, struct tsreleas
 			r[k++] = r[i];
 	*out = r;
 	return k;
+}
+
+int tsversion_from_output(const char *text, char *out, size_t len)
+{
+	const char *p = text, *end = text + strcspn(text, "\n");
+
+	while (p < end) {
+		size_t n;
+		char word[64];
+		struct tsversion v;
+
+		p += strspn(p, " \t");
+		n = strcspn(p, " \t\n");
+		if (n && n < sizeof(word)) {
+			memcpy(word, p, n);
+			word[n] = '\0';
+			if (tsversion_parse(&v, word) == 0) {
+				snprintf(out, len, "v%ld.%ld.%ld", v.major, v.minor, v.patch);
+				return 0;
+			}
+		}
+		p += n;
+	}
+	return -1;
 }

@@ -12,6 +12,13 @@ struct tsversion {
 
 /* Parse "[v]MAJOR.MINOR.PATCH[-anything]"; 0, or -1 if it is not one. */
 int tsversion_parse(struct tsversion *v, const char *s);
+/*
+ * The release a program's version output names: the first word of its
+ * first line that parses ("1.102.5-t1234" from tailscale version, "v0.29.2"
+ * from "headscale version v0.29.2"), written as "vMAJOR.MINOR.PATCH" with
+ * any suffix dropped. 0, or -1 when the line names none.
+ */
+int tsversion_from_output(const char *text, char *out, size_t len);
 /* <0, 0 or >0 as a is older than, the same as or newer than b. */
 int tsversion_cmp(const struct tsversion *a, const struct tsversion *b);
 /*

@@ -54,9 +54,10 @@ check vm-freeze 1 '[.canaries[] | select(.name == "sentinel") | .signature] == [
 # sentinel fails as agent-lost, and no crash
 check reboot-fails 1 '([.canaries[] | select(.name == "restart-persistence") | .signature] == ["reboot-failed"]) and ([.canaries[] | select(.name == "sentinel") | .signature] == ["agent-lost"])' \
 	TSCANARY_FAULT=noboot:restart-persistence -- --canary restart-persistence
-# a headscale that starts and never answers
+# a headscale that names its release and, started, never answers
 cat >"$tmp/headscale" <<'SH'
 #!/bin/sh
+[ "$1" != version ] || { echo "headscale version v0.29.2"; exit 0; }
 exec sleep 100000
 SH
 chmod +x "$tmp/headscale"
