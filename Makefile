@@ -496,29 +496,81 @@ prereqs:
 	@.ci/install-deps --ensure
 
 # --- Old vs new: two Tailscale versions through the same lab ---------------
-# make compare ARCH=armv7 BASE=v1.102.5 NEW=v1.104.7: harness/compare.sh
-# builds both router images (image/build.sh --tailscale-version; BASE
-# defaults to the pinned version, which is then exactly the normal build),
-# runs the suite on each into out/ARCH/compare/{base,new}/, and writes
-# out/ARCH/compare.{json,md}. Headscale stays pinned for both, and so do
-# the peers unless PEERS=base (both sides' peers on BASE: NEW's suite is
-# router-new/peers-old, a rollout's tailnet) or PEERS=new (on NEW).
+# make compare ARCH=armv7 BASE=v1.102.5 NEW=v1.104.7 builds both router
+# images (image/build.sh --tailscale-version; BASE defaults to the pinned
+# version, which is then exactly the normal build), NEW's first (a missing
+# version or unverifiable modules then stop everything at once), runs the
+# suite on each image that built, BASE's first, into out/ARCH/compare/
+# {base,new}/, and tscanary compare writes out/ARCH/compare.{json,md} and
+# decides the exit status (see `build/tscanary --help`). Each side is a
+# chain of targets: compare-image-SIDE (build.log, build.status: build.sh's
+# exit), then compare-run-SIDE (run.status: make test's), which record how
+# they ended and never fail themselves; the judge is tscanary compare.
+# Headscale stays pinned for both, and so do the peers unless PEERS=base
+# (both sides' peers on BASE: NEW's suite is router-new/peers-old, a
+# rollout's tailnet) or PEERS=new (on NEW). NEW_ALLOWLIST=FILE tries NEW
+# with another allowlist (e.g. one a newer version's feature table needs);
+# BASE keeps the recipe's own.
 BASE ?= $(TS_HOST_VERSION)
 NEW ?=
-.PHONY: compare
 NEW_ALLOWLIST ?=
+.PHONY: compare compare-image-base compare-image-new compare-run-base compare-run-new
 ifeq ($(ARCH),all)
-# Every arch one after the other; exit 0 only if every arch's compare did.
+# Every arch one after the other (a list under make -k), then one verdict
+# line per arch; exit 0 only if every arch's compare did.
 compare:
-	@rc=0; for a in $(ARCHES); do \
-		$(MAKE) --no-print-directory compare ARCH=$$a || rc=1; done; \
-	for a in $(ARCHES); do echo "== $$a: $$(jq -r '"\(.verdict) (exit \(.exit_code)): \(.why)"' out/$$a/compare.json 2>/dev/null || echo 'no compare.json')"; done; \
-	exit $$rc
+	@rm -f $(ARCHES:%=out/%/compare.json); rc=0; \
+	$(MAKE) --no-print-directory -k $(ARCHES:%=compare-arch-%) || rc=$$?; \
+	jq -r '"== \(.arch): \(.verdict) (exit \(.exit_code)): \(.why)"' $(wildcard $(ARCHES:%=out/%/compare.json)) /dev/null; \
+	[ $$rc = 0 ] && [ "$$(ls $(ARCHES:%=out/%/compare.json) 2>/dev/null | wc -l)" = $(words $(ARCHES)) ]
+compare-arch-%:
+	@$(MAKE) --no-print-directory compare ARCH=$*
 else
+CMP = out/$(ARCH)/compare
+# PEERS=base|new: the peers' release for both sides (empty: the pin)
+CMP_PEERS = $(if $(filter base,$(PEERS)),$(BASE),$(if $(filter new,$(PEERS)),$(NEW)))
 compare: host-tools kernel $(VM_OVERLAY)
 	@test -n '$(NEW)' && test -n '$(BASE)' || \
 		{ echo 'usage: make compare ARCH=armv7|all NEW=vX.Y.Z [BASE=vX.Y.Z, default the pinned $(TS_HOST_VERSION)] [NEW_ALLOWLIST=FILE] [PEERS=base|new]' >&2; exit 2; }
-	MAKE='$(MAKE)' NEW_ALLOWLIST='$(NEW_ALLOWLIST)' PEERS='$(PEERS)' harness/compare.sh $(ARCH) $(BASE) $(NEW) $(TS_HOST_VERSION)
+	@case '$(PEERS)' in ''|base|new) ;; *) echo "make compare: PEERS is base or new, not '$(PEERS)'" >&2; exit 2;; esac
+	@rm -rf $(CMP) out/$(ARCH)/compare.json out/$(ARCH)/compare.md; mkdir -p $(CMP)/base $(CMP)/new
+	@t0=$$(date +%s); rc=0; \
+	$(MAKE) --no-print-directory compare-run-new || exit $$?; \
+	$(BUILD)/tscanary compare --arch $(ARCH) --pinned $(TS_HOST_VERSION) --base $(BASE) \
+		--base-dir $(CMP)/base --new $(NEW) --new-dir $(CMP)/new --out out/$(ARCH) || rc=$$?; \
+	echo "== compare: $$(($$(date +%s) - t0)) s in all"; exit $$rc
+# image/build.sh's status for a side: a verdict is 0 (built) or 1 (failed)
+cmp_status = $$(cat $(CMP)/$(1)/build.status 2>/dev/null || echo -1)
+# $(call cmp_build,SIDE,VERSION,ARGS): build a side's image, its status kept
+cmp_build = echo "== compare: image for $(1) (tailscale $(2))"; \
+	{ rc=0; image/build.sh --arch $(ARCH) --tailscale-version $(2) $(3) --out $(CMP)/$(1)/image 2>&1 || \
+		rc=$$?; echo $$rc >$(CMP)/$(1)/build.status; } | tee $(CMP)/$(1)/build.log
+compare-image-new:
+	@$(call cmp_build,new,$(NEW),$(if $(NEW_ALLOWLIST),--allowlist $(NEW_ALLOWLIST)))
+compare-image-base: compare-image-new
+	@case $(call cmp_status,new) in 0|1) ;; *) \
+		echo "== compare: no base image: new stopped with image/build.sh exit $(call cmp_status,new)"; \
+		exit 0;; esac; \
+	$(call cmp_build,base,$(BASE),)
+# $(call cmp_run,SIDE,VERSION): the suite on a side's image, its status
+# kept; only when both builds gave a verdict and this side's image built.
+# feature-deps judges each side against its own version's feature table.
+define cmp_run
+	@case "$(call cmp_status,new) $(call cmp_status,base)" in [01]\ [01]) ;; *) exit 0;; esac; \
+	[ $(call cmp_status,$(1)) = 0 ] || { echo "== compare: no run for $(1): its image did not build"; exit 0; }; \
+	echo "== compare: suite on $(1) (tailscale $(2), peers $(or $(CMP_PEERS),$(TS_HOST_VERSION)))"; \
+	t=$(CMP)/$(1)/image/feature-table.json; table=; [ ! -f $$t ] || table=RUN_FEATURE_TABLE=$$t; \
+	rc=0; $(MAKE) --no-print-directory test ARCH=$(ARCH) VARIANT= $$table \
+		$(if $(CMP_PEERS),PEERS=$(CMP_PEERS)) IMAGE=$(CMP)/$(1)/image/image.oci.tar \
+		GATE_OUT=$(CMP)/$(1) || rc=$$?; \
+	echo $$rc >$(CMP)/$(1)/run.status
+endef
+# Both images are in (or their builds stopped) before either suite runs;
+# BASE's suite first.
+compare-run-base: compare-image-base
+	$(call cmp_run,base,$(BASE))
+compare-run-new: compare-run-base
+	$(call cmp_run,new,$(NEW))
 endif
 
 # --- Figures over versions: make history -----------------------------------

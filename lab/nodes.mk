@@ -21,7 +21,7 @@ TS_HOST_DIR := $(TSCANARY_CACHE)/bin/tailscale-host-$(TS_HOST_VERSION)
 TS_HOST_TAILSCALED := $(TS_HOST_DIR)/tailscaled
 TS_HOST_TAILSCALE := $(TS_HOST_DIR)/tailscale
 # PEERS=vX.Y.Z: the peers' version when it is not the pin. Anything else
-# (empty, or make compare's base|new, which compare.sh turns into a version)
+# (empty, or make compare's base|new, which its targets turn into a version)
 # leaves the pin.
 PEERS ?=
 PEERS_VERSION := $(or $(filter v%,$(PEERS)),$(TS_HOST_VERSION))
