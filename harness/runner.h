@@ -99,12 +99,12 @@ int step_boot_wait(struct run *r);
 int step_configure_guest(struct run *r);
 /* Start the image's ENTRYPOINT + CMD with its ENV plus the container envs. */
 int step_start_entrypoint(struct run *r, const char *const *extra_env);
-/* Wait for tailscaled's socket in the guest. */
+/* Wait for tailscaled's socket in the guest (online.c). */
 int wait_guest_socket(struct run *r, int timeout_ms);
 struct hs_node;
 /*
  * Wait until the router is online (tailscaled Running, no blocking health
- * warning, online in headscale); see run.c.
+ * warning, online in headscale); see online.c.
  */
 int wait_online(struct run *r, int timeout_ms, int login_grace_ms, struct hs_node *node,
 		char *state_out, size_t state_len);
@@ -113,6 +113,11 @@ void power_off(struct run *r);
 /* While waiting for the guest agent: 0, with why, when it never will answer. */
 int guest_may_come_up(void *arg, struct strbuf *why);
 
+/* schedule.c: the canaries' part of the run. */
+/* Whether the run selected the canary name (no --canary: every one). */
+int selected(const struct run_opts *o, const char *name);
+/* The step that runs every selected canary, in the registry's order. */
+int run_canaries(struct run *r);
 /* A canary's share of the work: all of it, or one half around its restart. */
 enum canary_part { PART_RUN, PART_BEFORE, PART_AFTER };
 struct canary;
