@@ -112,14 +112,15 @@ def make_words(top, word):
     return out.stdout.split()
 
 
-def check_targets(top):
+def check_targets(top, rule="check"):
     """The make targets `make check` runs: its prerequisites and the
     targets of its `$(MAKE) ...` recipe lines (a variable's words as make
-    expands them; assignments and options dropped)."""
+    expands them; assignments and options dropped), with a check-* target
+    replaced by what its own recipe runs."""
     targets, in_check = [], False
     with open(os.path.join(top, "Makefile"), encoding="utf-8") as f:
         for line in f:
-            if line.startswith("check:"):
+            if line.startswith(rule + ":"):
                 in_check = True
                 targets += line.split(":", 1)[1].split()
                 continue
@@ -131,7 +132,12 @@ def check_targets(top):
                     for w in words[1:]:
                         if not w.startswith("-") and "=" not in w:
                             targets += make_words(top, w)
-    return [t for t in targets if not t.startswith("$(BUILD)")]
+    out = []
+    for t in targets:
+        if t.startswith("$(BUILD)"):
+            continue
+        out += check_targets(top, t) if t.startswith("check-") else [t]
+    return out
 
 
 def made_targets(files):
