@@ -109,6 +109,21 @@ void file_sha256_hex(const char *path, struct strbuf *out)
 	close(fd);
 }
 
+char *sha256_hex(const void *data, size_t len)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int n = 0;
+	struct strbuf sb = STRBUF_INIT;
+
+	if (!EVP_Digest(data, len, md, &n, EVP_sha256(), NULL)) {
+		error("cannot compute a sha256 digest");
+		abort();
+	}
+	for (unsigned int i = 0; i < n; i++)
+		strbuf_addf(&sb, "%02x", md[i]);
+	return strbuf_detach(&sb, NULL);
+}
+
 void undo_rm_rf(void *path)
 {
 	rm_rf(path);

@@ -38,5 +38,7 @@ struct strbuf;
  * built from it still differs when the file cannot be read.
  */
 void file_sha256_hex(const char *path, struct strbuf *out);
+/* The sha256 of len bytes of data as lowercase hex (caller frees). */
+char *sha256_hex(const void *data, size_t len);
 
 #endif

@@ -8,7 +8,6 @@
 
 #include <errno.h>
 #include <fts.h>
-#include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -17,21 +16,6 @@
 void runkey_set(json_t *inputs, const char *name, const char *identity)
 {
 	json_object_set_new(inputs, name, json_string(identity));
-}
-
-static char *sha256_hex(const char *data, size_t len)
-{
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int n = 0;
-	struct strbuf sb = STRBUF_INIT;
-
-	if (!EVP_Digest(data, len, md, &n, EVP_sha256(), NULL)) {
-		error("cannot compute a sha256 digest");
-		abort();
-	}
-	for (unsigned int i = 0; i < n; i++)
-		strbuf_addf(&sb, "%02x", md[i]);
-	return strbuf_detach(&sb, NULL);
 }
 
 /* Every entry under dir as "relpath\tidentity", sorted by fts. */

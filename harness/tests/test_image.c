@@ -607,18 +607,6 @@ static int run(const char *const *argv)
 	return run_argv(60000, argv);
 }
 
-static char *sha256_hex(const char *text)
-{
-	unsigned char sum[EVP_MAX_MD_SIZE];
-	unsigned int n = 0;
-	struct strbuf sb = STRBUF_INIT;
-
-	EVP_Digest(text, strlen(text), sum, &n, EVP_sha256(), NULL);
-	for (unsigned int i = 0; i < n; i++)
-		strbuf_addf(&sb, "%02x", sum[i]);
-	return strbuf_detach(&sb, NULL);
-}
-
 static int build_rootfs(const char *root)
 {
 	char *etc = xasprintf("%s/etc", root), *bin = xasprintf("%s/bin", root);
@@ -716,7 +704,7 @@ static int make_nested(const struct fixture *f)
 			   "manifests", list);
 	text = json_dumps(nested, JSON_COMPACT);
 	json_decref(nested);
-	hex = sha256_hex(text);
+	hex = sha256_hex(text, strlen(text));
 	blob = xasprintf("%s/blobs/sha256/%s", f->nested, hex);
 	entry = json_pack("{s:i, s:[{s:s, s:s+, s:I}]}", "schemaVersion", 2, "manifests",
 			  "mediaType", MT_INDEX, "digest", "sha256:", hex, "size",
