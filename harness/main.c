@@ -42,6 +42,7 @@ static const char usage_text[] =
 	"       tscanary judge --variant NAME [--fixtures DIR] SUMMARY.json\n"
 	"       tscanary mutants --arch ARCH [--full] [--fixtures DIR] [--out-root DIR]\n"
 	"       tscanary focus NAME [--fixtures DIR]\n"
+	"       tscanary variant-env NAME|FILE [--fixtures DIR]\n"
 	"       tscanary summary SUMMARY.json...\n"
 	"       tscanary bench --out FILE SUMMARY.json...\n"
 	"       tscanary list [--markdown] [--fixtures DIR]\n"
@@ -103,6 +104,12 @@ static const char usage_text[] =
 	"focus    the canaries a focused run of variant NAME needs: its claims and\n"
 	"         collateral, in run order (the sentinel and the preconditions are\n"
 	"         judged on every run).\n"
+	"variant-env the recipe side of a known-bad variant (FILE, or NAME in\n"
+	"         fixtures/variants) as sh assignments for image/build.sh --variant-env:\n"
+	"         variant, v_desc, v_side, v_omit, v_drop, v_add, v_bb_drop, v_upx,\n"
+	"         v_filter, v_config_drop and v_config_add (lines), v_sha256 (of the\n"
+	"         lines the build reads). tscanary alone parses variant files: exit 2\n"
+	"         when the variant cannot be read or does not parse.\n"
 	"summary  one line per run (arch, verdict, timings, canaries); exit 0 if every one "
 	"passed.\n"
 	"bench    median and min-max of every step, every canary and tailscaled RSS/HWM\n"
@@ -249,6 +256,20 @@ static int load_variant(struct variant *v, const char *fixtures, const char *nam
 	return ret;
 }
 
+/* A command's NAME [--fixtures DIR]: 0, or -1 on a usage error. */
+static int name_args(int argc, char **argv, const char **fixtures, const char **name)
+{
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--fixtures") && i + 1 < argc)
+			*fixtures = argv[++i];
+		else if (!*name && argv[i][0] != '-')
+			*name = argv[i];
+		else
+			return -1;
+	}
+	return *name ? 0 : -1;
+}
+
 /*
  * The canaries a focused run of variant NAME needs: its claims and its
  * collateral that are registry canaries, in run order (the sentinel and the
@@ -262,15 +283,7 @@ static int cmd_focus(int argc, char **argv)
 	struct variant v;
 	int first = 1, bad = 0, *want;
 
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--fixtures") && i + 1 < argc)
-			fixtures = argv[++i];
-		else if (!name && argv[i][0] != '-')
-			name = argv[i];
-		else
-			return usage(RUN_USAGE);
-	}
-	if (!name)
+	if (name_args(argc, argv, &fixtures, &name) < 0)
 		return usage(RUN_USAGE);
 	if (load_variant(&v, fixtures, name) < 0)
 		return RUN_USAGE;
@@ -292,6 +305,36 @@ static int cmd_focus(int argc, char **argv)
 	free(names);
 	free(want);
 	return bad ? RUN_FAIL : 0;
+}
+
+/*
+ * The recipe side of variant NAME|FILE as sh assignments on stdout, for
+ * image/build.sh --variant-env (which reads no variant file itself).
+ */
+static int cmd_variant_env(int argc, char **argv)
+{
+	const char *fixtures = "fixtures", *arg = NULL;
+	struct strbuf env = STRBUF_INIT;
+	struct variant v;
+	char *dir;
+	int ret;
+
+	if (name_args(argc, argv, &fixtures, &arg) < 0)
+		return usage(RUN_USAGE);
+	dir = xasprintf("%s/variants", fixtures);
+	ret = variant_load_recipe(&v, dir, arg);
+	free(dir);
+	if (ret < 0)
+		return RUN_USAGE;
+	variant_env(&v, &env);
+	fputs(strbuf_str(&env), stdout);
+	variant_release(&v);
+	strbuf_release(&env);
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		error_errno("cannot write the variant's env");
+		return RUN_FAIL;
+	}
+	return 0;
 }
 
 /* The known-bad variants with their claims, for the README's table. */
@@ -1442,7 +1485,7 @@ static const struct command {
 	{ "bench", cmd_bench },   { "mutants", cmd_mutants },   { "variants", cmd_variants },
 	{ "list", cmd_list },     { "coverage", cmd_coverage }, { "compare", cmd_compare },
 	{ "bisect", cmd_bisect }, { "verdict", cmd_verdict },   { "focus", cmd_focus },
-	{ "arch", cmd_arch },     { "history", cmd_history },
+	{ "arch", cmd_arch },     { "history", cmd_history },   { "variant-env", cmd_variant_env },
 };
 
 int main(int argc, char **argv)

@@ -1,12 +1,16 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include "variant.h"
 
+#include "files.h"
 #include "log.h"
 #include "strbuf.h"
 
+#include <ctype.h>
 #include <dirent.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static char *trim(char *s)
 {
@@ -111,17 +115,108 @@ static int set_collateral(struct variant *v, const char *val, int lineno)
 	return ret;
 }
 
-int variant_parse(struct variant *v, const char *name, const char *text)
+/*
+ * The keys of the image recipe: image/build.sh applies them, and its cache
+ * key covers the lines that set them (recipe_line()).
+ */
+static const char *const recipe_keys[] = { "omit",         "drop_allow", "add",
+					   "busybox_drop", "upx",        "filter",
+					   "config_drop",  "config_add", NULL };
+
+static int is_recipe_key(const char *key)
+{
+	for (const char *const *k = recipe_keys; *k; k++)
+		if (!strcmp(key, *k))
+			return 1;
+	return 0;
+}
+
+/*
+ * Add raw, a line as the file has it, to lines when it sets a recipe key
+ * (space, the key, space, '='), with the space around it removed: the text
+ * the image's cache key hashes, so that editing a claim or a comment
+ * rebuilds nothing.
+ */
+static void recipe_line(const char *raw, struct strbuf *lines)
+{
+	const char *p = raw, *e = raw + strlen(raw);
+
+	while (isspace((unsigned char)*p))
+		p++;
+	for (const char *const *k = recipe_keys; *k; k++) {
+		size_t n = strlen(*k);
+		const char *q = p + n;
+
+		if (strncmp(p, *k, n))
+			continue;
+		while (isspace((unsigned char)*q))
+			q++;
+		if (*q != '=')
+			continue;
+		while (e > p && isspace((unsigned char)e[-1]))
+			e--;
+		strbuf_add(lines, p, (size_t)(e - p));
+		strbuf_addch(lines, '\n');
+		return;
+	}
+}
+
+/* An image-config line to drop or add, appended to *lines. */
+static int add_config_line(struct variant *v, const char *key, const char *val, int lineno)
+{
+	char ***lines = !strcmp(key, "config_drop") ? &v->config_drop : &v->config_add;
+	size_t *n = !strcmp(key, "config_drop") ? &v->nconfig_drop : &v->nconfig_add;
+
+	if (!*val)
+		return error("variant '%s' line %d: %s wants a line of image/image-config", v->name,
+			     lineno, key);
+	*lines = xrealloc(*lines, (*n + 1) * sizeof(**lines));
+	(*lines)[(*n)++] = xstrdup(val);
+	return 0;
+}
+
+/* A recipe key's value into v (the last one counts, config lines add up). */
+static int set_recipe_key(struct variant *v, const char *key, const char *val, int lineno)
+{
+	char **word = !strcmp(key, "omit")           ? &v->omit
+		      : !strcmp(key, "drop_allow")   ? &v->drop_allow
+		      : !strcmp(key, "add")          ? &v->add
+		      : !strcmp(key, "busybox_drop") ? &v->busybox_drop
+						     : NULL;
+
+	if (word) {
+		free(*word);
+		*word = xstrdup(val);
+		return 0;
+	}
+	if (!strcmp(key, "upx") || !strcmp(key, "filter")) {
+		if (strcmp(val, "yes") && strcmp(val, "no"))
+			return error("variant '%s' line %d: %s is yes or no, not '%s'", v->name,
+				     lineno, key, val);
+		*(!strcmp(key, "upx") ? &v->upx : &v->filter) = !strcmp(val, "yes");
+		return 0;
+	}
+	return add_config_line(v, key, val, lineno);
+}
+
+/*
+ * gate: also what only the gate needs (a claim, signatures of claimed
+ * canaries, no canary both claimed and collateral); else the recipe's
+ * hash for an image-side variant, which must then set a recipe key.
+ */
+static int parse(struct variant *v, const char *name, const char *text, int gate)
 {
 	char *copy = xstrdup(text), *line = copy, *next;
 	int lineno = 0, ret = 0;
-	struct strbuf sigs = STRBUF_INIT; /* "canary\tsig\tline\n", applied after claims */
-	const char *build_key = NULL;     /* the first image-side key, for side=lab */
-	const char *lab_key = NULL;       /* the last lab-side key, for side=image */
+	struct strbuf sigs = STRBUF_INIT;   /* "canary\tsig\tline\n", applied after claims */
+	struct strbuf recipe = STRBUF_INIT; /* the recipe's lines (recipe_line()) */
+	const char *build_key = NULL;       /* the first image-side key, for side=lab */
+	const char *lab_key = NULL;         /* the last lab-side key, for side=image */
 
 	memset(v, 0, sizeof(*v));
 	v->name = xstrdup(name);
 	v->router_nat6 = 1;
+	v->upx = v->filter = 1;
 	for (; line && !ret; line = next) {
 		char *eq, *key, *val;
 
@@ -129,12 +224,14 @@ int variant_parse(struct variant *v, const char *name, const char *text)
 		if (next)
 			*next++ = '\0';
 		lineno++;
+		recipe_line(line, &recipe);
 		line = trim(line);
 		if (!*line || *line == '#')
 			continue;
 		eq = strchr(line, '=');
 		if (!eq) {
-			ret = error("variant '%s' line %d: expected key=value", name, lineno);
+			ret = error("variant '%s' line %d: expected key=value, not '%s'", name,
+				    lineno, line);
 			break;
 		}
 		*eq = '\0';
@@ -182,18 +279,16 @@ int variant_parse(struct variant *v, const char *name, const char *text)
 			lab_key = key; /* lives in copy, freed last */
 		} else if (!strncmp(key, "signature.", 10)) {
 			strbuf_addf(&sigs, "%s\t%s\t%d\n", key + 10, val, lineno);
-		} else if (!strcmp(key, "omit") || !strcmp(key, "drop_allow") ||
-			   !strcmp(key, "add") || !strcmp(key, "upx") || !strcmp(key, "filter") ||
-			   !strcmp(key, "config_drop") || !strcmp(key, "config_add") ||
-			   !strcmp(key, "busybox_drop")) {
+		} else if (is_recipe_key(key)) {
 			/* build-side keys: image/build.sh applies them */
 			if (!build_key)
 				build_key = key; /* lives in copy, freed last */
+			ret = set_recipe_key(v, key, val, lineno);
 		} else {
 			ret = error("variant '%s' line %d: unknown key '%s'", name, lineno, key);
 		}
 	}
-	for (char *s = sigs.buf; !ret && s && *s;) {
+	for (char *s = sigs.buf; gate && !ret && s && *s;) {
 		char *nl = strchr(s, '\n'), *t1 = strchr(s, '\t'), *t2;
 
 		*nl = '\0';
@@ -203,9 +298,9 @@ int variant_parse(struct variant *v, const char *name, const char *text)
 		ret = set_signature(v, s, t1 + 1, (int)strtol(t2 + 1, NULL, 10));
 		s = nl + 1;
 	}
-	if (!ret && !v->nclaims)
+	if (gate && !ret && !v->nclaims)
 		ret = error("variant '%s' claims no canary: it could never be caught", name);
-	for (size_t i = 0; !ret && i < v->ncollateral; i++)
+	for (size_t i = 0; gate && !ret && i < v->ncollateral; i++)
 		if (find_claim(v, v->collateral[i]))
 			ret = error("variant '%s': '%s' is both claimed and collateral", name,
 				    v->collateral[i]);
@@ -222,11 +317,31 @@ int variant_parse(struct variant *v, const char *name, const char *text)
 	if (!ret && strcmp(v->side, "lab") && lab_key)
 		ret = error("variant '%s': %s= changes the lab, so side must be lab", name,
 			    lab_key);
+	if (!gate && !ret && strcmp(v->side, "lab")) {
+		if (!recipe.len)
+			ret = error("variant '%s': side=image, but it sets no key of the recipe "
+				    "(omit=, drop_allow=, add=, busybox_drop=, upx=, filter=, "
+				    "config_drop=, config_add=)",
+				    name);
+		else
+			v->recipe_sha256 = sha256_hex(recipe.buf, recipe.len);
+	}
+	strbuf_release(&recipe);
 	strbuf_release(&sigs);
 	free(copy);
 	if (ret)
 		variant_release(v);
 	return ret;
+}
+
+int variant_parse(struct variant *v, const char *name, const char *text)
+{
+	return parse(v, name, text, 1);
+}
+
+int variant_parse_recipe(struct variant *v, const char *name, const char *text)
+{
+	return parse(v, name, text, 0);
 }
 
 int variant_load(struct variant *v, const char *dir, const char *name)
@@ -247,12 +362,111 @@ int variant_load(struct variant *v, const char *dir, const char *name)
 	return ret;
 }
 
+static int by_name(const struct dirent **a, const struct dirent **b)
+{
+	return strcmp((*a)->d_name, (*b)->d_name);
+}
+
+/* The names in dir (fixtures/variants), sorted, space-separated into names. */
+static void variant_names(const char *dir, struct strbuf *names)
+{
+	struct dirent **ents = NULL;
+	int k = scandir(dir, &ents, NULL, by_name);
+
+	for (int i = 0; i < k; i++) {
+		if (ents[i]->d_name[0] != '.')
+			strbuf_addf(names, "%s%s", names->len ? " " : "", ents[i]->d_name);
+		free(ents[i]);
+	}
+	free(ents);
+}
+
+int variant_load_recipe(struct variant *v, const char *dir, const char *arg)
+{
+	struct strbuf sb = STRBUF_INIT, names = STRBUF_INIT;
+	const char *slash = strrchr(arg, '/');
+	struct stat st;
+	char *path;
+	int ret;
+
+	if (!stat(arg, &st) && S_ISREG(st.st_mode))
+		path = xstrdup(arg);
+	else if (!*arg || slash || arg[0] == '.')
+		return error("no variant file '%s'", arg);
+	else
+		path = xasprintf("%s/%s", dir, arg);
+	if (strbuf_read_file(&sb, path) == 0) {
+		ret = variant_parse_recipe(v, slash ? slash + 1 : arg, strbuf_str(&sb));
+	} else if (errno == ENOENT) {
+		variant_names(dir, &names);
+		ret = error("no variant file '%s' (nor '%s'; have: %s)", arg, path,
+			    names.len ? names.buf : "none");
+	} else {
+		ret = error_errno("cannot read variant '%s'", path);
+	}
+	strbuf_release(&names);
+	strbuf_release(&sb);
+	free(path);
+	return ret;
+}
+
+static void env_assign(struct strbuf *out, const char *name, const char *val)
+{
+	strbuf_addf(out, "%s=", name);
+	strbuf_add_sq(out, val);
+	strbuf_addch(out, '\n');
+}
+
+/* lines[0..n) one a line, as one assignment. */
+static void env_assign_lines(struct strbuf *out, const char *name, char **lines, size_t n)
+{
+	struct strbuf joined = STRBUF_INIT;
+
+	for (size_t i = 0; i < n; i++)
+		strbuf_addf(&joined, "%s%s", i ? "\n" : "", lines[i]);
+	env_assign(out, name, joined.buf);
+	strbuf_release(&joined);
+}
+
+void variant_env(const struct variant *v, struct strbuf *out)
+{
+	strbuf_addstr(
+		out,
+		"# written by tscanary variant-env: image/build.sh --variant-env sources it\n");
+	env_assign(out, "variant", v->name);
+	env_assign(out, "v_desc", v->description);
+	env_assign(out, "v_side", v->side);
+	env_assign(out, "v_omit", v->omit);
+	env_assign(out, "v_drop", v->drop_allow);
+	env_assign(out, "v_add", v->add);
+	env_assign(out, "v_bb_drop", v->busybox_drop);
+	env_assign(out, "v_upx", v->upx ? "yes" : "no");
+	env_assign(out, "v_filter", v->filter ? "yes" : "no");
+	env_assign_lines(out, "v_config_drop", v->config_drop, v->nconfig_drop);
+	env_assign_lines(out, "v_config_add", v->config_add, v->nconfig_add);
+	env_assign(out, "v_sha256", v->recipe_sha256);
+}
+
+static void free_lines(char **lines, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(lines[i]);
+	free(lines);
+}
+
 void variant_release(struct variant *v)
 {
 	for (size_t i = 0; i < v->nclaims; i++) {
 		free(v->claims[i].canary);
 		free(v->claims[i].signature);
 	}
+	free_lines(v->config_drop, v->nconfig_drop);
+	free_lines(v->config_add, v->nconfig_add);
+	free(v->omit);
+	free(v->drop_allow);
+	free(v->add);
+	free(v->busybox_drop);
+	free(v->recipe_sha256);
 	free_collateral(v);
 	free(v->claims);
 	free(v->side);
@@ -495,11 +709,6 @@ json_t *variant_report(const struct variant *v, json_t *summary)
 	json_object_set_new(o, "caught", json_boolean(caught));
 	strbuf_release(&why);
 	return o;
-}
-
-static int by_name(const struct dirent **a, const struct dirent **b)
-{
-	return strcmp((*a)->d_name, (*b)->d_name);
 }
 
 int variant_load_all(const char *dir, struct variant **v, size_t *n)

@@ -26,6 +26,16 @@ struct variant {
 	char *side;      /* what it changes: "image" (the recipe) or "lab" */
 	char *policy;    /* side=lab: headscale policy in fixtures/headscale/, or NULL */
 	int router_nat6; /* side=lab: 0 when the router lacks its IPv6 masquerade, else 1 */
+	/* side=image: the recipe's changes, which image/build.sh applies */
+	char *omit;         /* allowlisted features built without, or NULL */
+	char *drop_allow;   /* features taken off the allowlist, or NULL */
+	char *add;          /* features built in besides the allowlist, or NULL */
+	char *busybox_drop; /* applets the busybox build leaves out (links kept), or NULL */
+	int upx, filter;    /* 1 (yes, the default) or 0 (no) */
+	char **config_drop; /* image/image-config lines to remove, in file order */
+	char **config_add;  /* image/image-config lines to append, in file order */
+	size_t nconfig_drop, nconfig_add;
+	char *recipe_sha256; /* of the lines the build reads (its cache key), or NULL */
 };
 
 /*
@@ -38,6 +48,24 @@ size_t variant_focus(const struct variant *v, const char *const *names, size_t n
 		     struct strbuf *why);
 /* Parse a variant file's text (key=value lines, # comments). */
 int variant_parse(struct variant *v, const char *name, const char *text);
+/*
+ * Parse it for the image build: every key and side checked as
+ * variant_parse() does, but not what only the gate needs (claims,
+ * signatures, collateral against claims); an image-side variant must name
+ * a recipe key. recipe_sha256 is then set for side=image.
+ */
+int variant_parse_recipe(struct variant *v, const char *name, const char *text);
+/*
+ * variant_parse_recipe() of arg: a regular file (its name is the file's),
+ * else variant arg in dir (fixtures/variants).
+ */
+int variant_load_recipe(struct variant *v, const char *dir, const char *arg);
+/*
+ * Append what image/build.sh --variant-env sources: the recipe side of v
+ * (parsed by variant_parse_recipe()) as POSIX sh assignments, each value in
+ * single quotes; the config lines one a line.
+ */
+void variant_env(const struct variant *v, struct strbuf *out);
 /* Load fixtures/variants/<name> from dir. */
 int variant_load(struct variant *v, const char *dir, const char *name);
 /* Free a parsed variant. */

@@ -4,8 +4,12 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "files.h"
 #include "strbuf.h"
 #include "variant.h"
 
@@ -80,6 +84,186 @@ static void rejects_bad_files(void **state)
 	assert_int_equal(variant_parse(&v, "x", "claims=a\nside=lab\nrouter_nat6=yes\n"), -1);
 	assert_int_equal(variant_parse(&v, "x", "claims=a\nside=lab\nrouter_nat6=no\nupx=no\n"),
 			 -1);
+}
+
+/* An image variant with every recipe key, claims and comments among them. */
+static const char recipe_text[] = "# a comment, not hashed\n"
+				  "description=the entrypoint's shortcut\n"
+				  "  omit = netstack gro  \n"
+				  "drop_allow=peerapiserver\n"
+				  "add=debug\n"
+				  "busybox_drop=ping6\n"
+				  "upx=no\n"
+				  "filter=no\n"
+				  "config_drop=entrypoint /usr/local/bin/entrypoint.sh\n"
+				  "config_add=entrypoint /usr/local/bin/tailscaled\n"
+				  "config_add=label it's=quoted\n"
+				  "claims=exitnode-traffic\n"
+				  "signature.exitnode-traffic=no-answer\n"
+				  "upx=no";
+
+/* The first line cmd prints (popen, sh), as a new string. */
+static char *sh_line(const char *cmd)
+{
+	char buf[512] = "";
+	FILE *p = popen(cmd, "r");
+
+	assert_non_null(p);
+	if (!fgets(buf, sizeof(buf), p))
+		buf[0] = '\0';
+	assert_int_equal(pclose(p), 0);
+	buf[strcspn(buf, "\n")] = '\0';
+	return xstrdup(buf);
+}
+
+/* text in a new temporary file, whose name is returned. */
+static char *temp_file(const char *text)
+{
+	char *path = xstrdup("/tmp/tsc-variant-test.XXXXXX");
+	int fd = mkstemp(path);
+
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(write_text_file(path, text, 0644), 0);
+	return path;
+}
+
+/* What of it the image's cache key covers: the recipe's lines, trimmed, in order. */
+static const char recipe_lines[] = "omit = netstack gro\ndrop_allow=peerapiserver\nadd=debug\n"
+				   "busybox_drop=ping6\nupx=no\nfilter=no\n"
+				   "config_drop=entrypoint /usr/local/bin/entrypoint.sh\n"
+				   "config_add=entrypoint /usr/local/bin/tailscaled\n"
+				   "config_add=label it's=quoted\nupx=no\n";
+
+static void recipe_env_quotes_every_value(void **state)
+{
+	struct strbuf env = STRBUF_INIT;
+	struct variant v;
+	char *want, *file, *cmd, *got;
+
+	(void)state;
+	assert_int_equal(variant_parse_recipe(&v, "it's-bad", recipe_text), 0);
+	want = sha256_hex(recipe_lines, strlen(recipe_lines));
+	assert_string_equal(v.recipe_sha256, want);
+	/* the same digest as the grep the image's cache key was made with */
+	file = temp_file(recipe_text);
+	cmd = xasprintf("grep -E '^[[:space:]]*(omit|drop_allow|add|upx|filter|config_drop|"
+			"config_add|busybox_drop)[[:space:]]*=' %s | sed -e 's/^[[:space:]]*//' "
+			"-e 's/[[:space:]]*$//' | sha256sum | cut -d' ' -f1",
+			file);
+	got = sh_line(cmd);
+	assert_string_equal(got, want);
+	free(got);
+	free(cmd);
+	variant_env(&v, &env);
+	free(want);
+	want = xasprintf(
+		"# written by tscanary variant-env: image/build.sh --variant-env sources it\n"
+		"variant='it'\\''s-bad'\n"
+		"v_desc='the entrypoint'\\''s shortcut'\n"
+		"v_side='image'\n"
+		"v_omit='netstack gro'\n"
+		"v_drop='peerapiserver'\n"
+		"v_add='debug'\n"
+		"v_bb_drop='ping6'\n"
+		"v_upx='no'\n"
+		"v_filter='no'\n"
+		"v_config_drop='entrypoint /usr/local/bin/entrypoint.sh'\n"
+		"v_config_add='entrypoint /usr/local/bin/tailscaled\n"
+		"label it'\\''s=quoted'\n"
+		"v_sha256='%s'\n",
+		v.recipe_sha256);
+	assert_string_equal(strbuf_str(&env), want);
+	/* and a POSIX shell reads each value back as it was */
+	assert_int_equal(write_text_file(file, strbuf_str(&env), 0644), 0);
+	cmd = xasprintf(". %s && printf '%%s|%%s|%%s\\n' \"$variant\" \"$v_desc\" "
+			"\"$(printf '%%s' \"$v_config_add\" | tail -n 1)\"",
+			file);
+	got = sh_line(cmd);
+	assert_string_equal(got, "it's-bad|the entrypoint's shortcut|label it's=quoted");
+	free(got);
+	free(cmd);
+	unlink(file);
+	free(file);
+	free(want);
+	variant_release(&v);
+	strbuf_release(&env);
+}
+
+static void recipe_of_lab_and_default_keys(void **state)
+{
+	struct strbuf env = STRBUF_INIT;
+	struct variant v;
+
+	(void)state;
+	/* no claims needed to build it; yes is the default of upx and filter */
+	assert_int_equal(variant_parse_recipe(&v, "drop-dns", "omit=dns\n"), 0);
+	assert_int_equal(v.upx, 1);
+	assert_int_equal(v.filter, 1);
+	assert_string_equal(v.side, "image");
+	variant_release(&v);
+	/* a lab variant builds the recipe's own image: no recipe digest */
+	assert_int_equal(
+		variant_parse_recipe(&v, "allow-all", "side=lab\npolicy=p.hujson\nclaims=a\n"), 0);
+	assert_null(v.recipe_sha256);
+	variant_env(&v, &env);
+	assert_non_null(strstr(strbuf_str(&env), "\nv_side='lab'\n"));
+	assert_non_null(strstr(strbuf_str(&env), "\nv_omit=''\n"));
+	assert_non_null(strstr(strbuf_str(&env), "\nv_upx='yes'\n"));
+	assert_non_null(strstr(strbuf_str(&env), "\nv_sha256=''\n"));
+	variant_release(&v);
+	strbuf_release(&env);
+}
+
+static void recipe_rejects_bad_files(void **state)
+{
+	struct variant v;
+
+	(void)state;
+	assert_int_equal(variant_parse_recipe(&v, "x", "omit=dns\nnonsense\n"), -1);
+	assert_int_equal(variant_parse_recipe(&v, "x", "omit=dns\nwhat=1\n"), -1);
+	assert_int_equal(variant_parse_recipe(&v, "x", "omit=dns\nenv=A=1\n"), -1);
+	assert_int_equal(variant_parse_recipe(&v, "x", "upx=maybe\n"), -1);
+	assert_int_equal(variant_parse_recipe(&v, "x", "filter=\n"), -1);
+	assert_int_equal(variant_parse_recipe(&v, "x", "config_drop=\n"), -1);
+	assert_int_equal(variant_parse_recipe(&v, "x", "upx=yes\nside=kernel\n"), -1);
+	/* side=lab changes the lab only */
+	assert_int_equal(variant_parse_recipe(&v, "x", "side=lab\npolicy=p\nomit=dns\n"), -1);
+	assert_int_equal(variant_parse_recipe(&v, "x", "side=lab\npolicy=p\nupx=yes\n"), -1);
+	assert_int_equal(variant_parse_recipe(&v, "x", "omit=dns\nrouter_nat6=no\n"), -1);
+	/* an image variant that sets nothing of the recipe */
+	assert_int_equal(variant_parse_recipe(&v, "x", "description=d\nclaims=a\n"), -1);
+	/* the gate's checks stay the gate's: a claim is still needed there */
+	assert_int_equal(variant_parse(&v, "x", "omit=dns\n"), -1);
+}
+
+static void recipe_loads_a_name_or_a_file(void **state)
+{
+	struct variant v;
+	char *file;
+
+	(void)state;
+	assert_int_equal(variant_load_recipe(&v, "fixtures/variants", "no-forwarding"), 0);
+	assert_string_equal(v.name, "no-forwarding");
+	assert_int_equal(v.nconfig_drop, 1);
+	assert_string_equal(v.config_add[0], "entrypoint /usr/local/bin/tailscaled");
+	variant_release(&v);
+	/* a file elsewhere is named by its file name */
+	file = temp_file("omit=dns\n");
+	assert_int_equal(variant_load_recipe(&v, "fixtures/variants", file), 0);
+	assert_string_equal(v.name, strrchr(file, '/') + 1);
+	assert_string_equal(v.omit, "dns");
+	variant_release(&v);
+	unlink(file);
+	assert_int_equal(variant_load_recipe(&v, "fixtures/variants", file), -1);
+	free(file);
+	assert_int_equal(variant_load_recipe(&v, "fixtures/variants", "no-such-variant"), -1);
+	assert_int_equal(variant_load_recipe(&v, "fixtures/variants", "fixtures/variants/no-upx"),
+			 0);
+	assert_string_equal(v.name, "no-upx");
+	variant_release(&v);
+	assert_int_equal(variant_load_recipe(&v, "fixtures/variants", "../no-upx"), -1);
+	assert_int_equal(variant_load_recipe(&v, "fixtures/variants", ""), -1);
 }
 
 /* A summary as the harness writes it: variant, every precondition, canaries. */
@@ -434,6 +618,10 @@ int main(void)
 		cmocka_unit_test(report_lists_claims_failures_and_verdict),
 		cmocka_unit_test(real_variants_parse),
 		cmocka_unit_test(real_summaries),
+		cmocka_unit_test(recipe_env_quotes_every_value),
+		cmocka_unit_test(recipe_of_lab_and_default_keys),
+		cmocka_unit_test(recipe_rejects_bad_files),
+		cmocka_unit_test(recipe_loads_a_name_or_a_file),
 	};
 
 	return cmocka_run_group_tests_name("variant", tests, NULL, NULL);
