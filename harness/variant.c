@@ -389,17 +389,16 @@ int variant_load_recipe(struct variant *v, const char *dir, const char *arg)
 	char *path;
 	int ret;
 
-	if (!stat(arg, &st) && S_ISREG(st.st_mode))
-		path = xstrdup(arg);
-	else if (!*arg || slash || arg[0] == '.')
+	if (slash && (stat(arg, &st) || !S_ISREG(st.st_mode)))
 		return error("no variant file '%s'", arg);
-	else
-		path = xasprintf("%s/%s", dir, arg);
+	if (!*arg || arg[0] == '.')
+		return error("invalid variant name '%s'", arg);
+	path = slash ? xstrdup(arg) : xasprintf("%s/%s", dir, arg);
 	if (strbuf_read_file(&sb, path) == 0) {
 		ret = variant_parse_recipe(v, slash ? slash + 1 : arg, strbuf_str(&sb));
-	} else if (errno == ENOENT) {
+	} else if (errno == ENOENT && !slash) {
 		variant_names(dir, &names);
-		ret = error("no variant file '%s' (nor '%s'; have: %s)", arg, path,
+		ret = error("no variant '%s' in '%s' (have: %s)", arg, dir,
 			    names.len ? names.buf : "none");
 	} else {
 		ret = error_errno("cannot read variant '%s'", path);

@@ -56,8 +56,8 @@ int variant_parse(struct variant *v, const char *name, const char *text);
  */
 int variant_parse_recipe(struct variant *v, const char *name, const char *text);
 /*
- * variant_parse_recipe() of arg: a regular file (its name is the file's),
- * else variant arg in dir (fixtures/variants).
+ * variant_parse_recipe() of arg: a NAME (no '/') in dir (fixtures/variants),
+ * else a FILE path (the variant is named by its file name).
  */
 int variant_load_recipe(struct variant *v, const char *dir, const char *arg);
 /*
