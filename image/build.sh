@@ -3,7 +3,7 @@
 # Build the tscanary image for one arch natively (no Docker) and write an OCI
 # archive plus a manifest.json that says exactly what went into it.
 #
-#   image/build.sh --arch ARCH [--variant FILE|NAME] [--tailscale-version V] --out DIR [--tar FILE]
+#   image/build.sh --arch ARCH [--variant-env FILE] [--tailscale-version V] --out DIR [--tar FILE]
 #   image/build.sh --platform OS/ARCH[/VARIANT] --rootfs DIR [--expect-version V]
 #
 # The second form is the recipe's build step for the top-level Dockerfile: it
@@ -13,7 +13,8 @@
 # busybox.config, busybox-source, entrypoint.sh, image-config,
 # verbosity_filter.go, rootfs/, go.mod/go.sum), the arch facts in vm/arches
 # (as its generated view vm/arches.env says them),
-# and optionally a known-bad variant from fixtures/variants/. Sources:
+# and optionally a known-bad variant's recipe changes, as `tscanary
+# variant-env` writes them (the harness alone reads fixtures/variants/). Sources:
 # Tailscale from the Go module cache/proxy, busybox built from Debian's
 # source package by image/busybox.sh (musl, UPX), ca-certificates from
 # Debian (apt). Results are cached by
@@ -42,15 +43,19 @@ die_code() { # status message...
 }
 usage() {
 	cat <<EOF
-usage: $prog --arch ARCH [--variant FILE|NAME] [--tailscale-version V] [--allowlist FILE]
+usage: $prog --arch ARCH [--variant-env FILE] [--tailscale-version V] [--allowlist FILE]
                       [--allow-missing-deps] --out DIR [--tar FILE]
        $prog --platform OS/ARCH[/VARIANT] --rootfs DIR [--expect-version V]
 
   --arch ARCH       one of the arches in vm/arches
   --platform P      the arch whose OCI platform is P (e.g. linux/arm/v7, as
                     Docker's TARGETPLATFORM), instead of --arch
-  --variant FILE    a known-bad variant (key=value file); a bare NAME means
-                    fixtures/variants/NAME; without it the variant is "default"
+  --variant-env FILE
+                    a known-bad variant's recipe changes: the sh assignments
+                    \`tscanary variant-env NAME|FILE\` prints for a variant
+                    of fixtures/variants/ (make image VARIANT=NAME writes
+                    build/variants/NAME.env); without it the variant is
+                    "default"
   --tailscale-version V
                     build tailscale.com V (vX.Y.Z[-pre]) instead of the version
                     image/go.mod pins, without touching image/go.mod: a private
@@ -97,15 +102,15 @@ EOF
 }
 
 # --- arguments --------------------------------------------------------------
-arch='' variant_arg='' allowlist_arg='' allow_missing=no fit=no out='' platform_arg='' tar_out='' rootfs_out='' expect_version='' ts_want=''
+arch='' variant_env_arg='' allowlist_arg='' allow_missing=no fit=no out='' platform_arg='' tar_out='' rootfs_out='' expect_version='' ts_want=''
 # Argument errors exit 2 (usage), like an unknown ARCH does.
 need_value() { [ "$1" -ge 2 ] || { usage >&2 && die_code 2 "'$2' needs a value"; }; }
 while [ $# -gt 0 ]; do
 	case $1 in
 	--arch) need_value $# "$1"; arch=$2; shift 2 ;;
 	--arch=*) arch=${1#*=}; shift ;;
-	--variant) need_value $# "$1"; variant_arg=$2; shift 2 ;;
-	--variant=*) variant_arg=${1#*=}; shift ;;
+	--variant-env) need_value $# "$1"; variant_env_arg=$2; shift 2 ;;
+	--variant-env=*) variant_env_arg=${1#*=}; shift ;;
 	--allowlist) need_value $# "$1"; allowlist_arg=$2; shift 2 ;;
 	--allowlist=*) allowlist_arg=${1#*=}; shift ;;
 	--allow-missing-deps) allow_missing=yes; shift ;;
@@ -177,54 +182,29 @@ need_tools go jq apt-get apt-cache dpkg-deb tar sha256sum basenc base64 awk find
 [ -n "$rootfs_out" ] || need_tools umoci skopeo
 
 # --- variant ----------------------------------------------------------------
-variant=default variant_file='' v_desc='' v_omit='' v_drop='' v_add='' v_upx=yes v_filter=yes v_side=image
-v_bb_drop=''
+# A known-bad variant's recipe changes, as `tscanary variant-env` wrote them:
+# the harness alone parses fixtures/variants/ (and checks every key), this
+# script sources what it printed.
+variant=default variant_env='' v_desc='' v_omit='' v_drop='' v_add='' v_upx=yes v_filter=yes v_side=image
+v_bb_drop='' v_sha256=''
 v_cfg_drop=() v_cfg_add=()
-if [ -n "$variant_arg" ]; then
-	if [ -f "$variant_arg" ]; then
-		variant_file=$variant_arg
-	elif [ -f "$top/fixtures/variants/$variant_arg" ]; then
-		variant_file=$top/fixtures/variants/$variant_arg
-	else
-		die "no variant file '$variant_arg' (nor '$top/fixtures/variants/$variant_arg'; have: $(cd "$top/fixtures/variants" 2>/dev/null && printf '%s ' *))"
-	fi
-	variant=$(basename -- "$variant_file")
-	lineno=0
-	while IFS= read -r line || [ -n "$line" ]; do
-		lineno=$((lineno + 1))
-		case $line in '' | \#* | [[:space:]]\#*) continue ;; esac
-		case $line in *=*) ;; *) die "'$variant_file':$lineno: not key=value: '$line'" ;; esac
-		key=${line%%=*} val=${line#*=}
-		key=${key//[[:space:]]/}
-		val=$(printf '%s' "$val" | sed -e 's/^[[:space:]]*//' -e 's/[[:space:]]*$//')
-		case $key in
-		description) v_desc=$val ;;
-		omit) v_omit=$val ;;
-		drop_allow) v_drop=$val ;;
-		add) v_add=$val ;;
-		# applets of image/busybox-applets the busybox build leaves out
-		# (their links stay in the image)
-		busybox_drop) v_bb_drop=$val ;;
-		upx | filter)
-			case $val in yes | no) ;; *) die "'$variant_file':$lineno: $key must be yes or no, not '$val'" ;; esac
-			if [ "$key" = upx ]; then v_upx=$val; else v_filter=$val; fi
-			;;
-		# one image-config line (verbatim) to remove, or to append
-		config_drop) v_cfg_drop+=("$val") ;;
-		config_add) v_cfg_add+=("$val") ;;
-		side) v_side=$val ;;
-		claims | collateral | policy | router_nat6 | signature.?*) ;; # for the harness, not the build
-		*) die "'$variant_file':$lineno: unknown key '$key'" ;;
-		esac
-	done <"$variant_file"
+if [ -n "$variant_env_arg" ]; then
+	not_env="is not a variant env (write it with: build/tscanary variant-env NAME|FILE)"
+	{ [ -f "$variant_env_arg" ] && [ -r "$variant_env_arg" ]; } || die "cannot read the variant env '$variant_env_arg'"
+	grep -q "^variant='" "$variant_env_arg" || die "'$variant_env_arg' $not_env"
+	v_config_drop='' v_config_add=''
+	# shellcheck source=/dev/null
+	. "$variant_env_arg"
+	case $v_side in image) [ -n "$v_sha256" ] ;; lab) ;; *) false ;; esac || die "'$variant_env_arg' $not_env"
+	variant_env=$variant_env_arg
+	# one image-config line (verbatim) a line: to remove, or to append
+	[ -z "$v_config_drop" ] || mapfile -t v_cfg_drop <<<"$v_config_drop"
+	[ -z "$v_config_add" ] || mapfile -t v_cfg_add <<<"$v_config_add"
 	# A lab-side variant (a policy or router setting the lab runs with) is judged on the
 	# recipe's own image: the same bytes, from the same cache entry.
 	if [ "$v_side" = lab ]; then
-		if [ -n "$v_omit$v_drop$v_add$v_bb_drop" ] || [ ${#v_cfg_drop[@]} -gt 0 ] || [ ${#v_cfg_add[@]} -gt 0 ]; then
-			die "variant '$variant' is side=lab but changes the image too"
-		fi
 		say "variant '$variant' changes the lab only: building the recipe's own image"
-		variant=default variant_file=''
+		variant=default variant_env=''
 	fi
 fi
 [ "$v_upx" = no ] || need_tools upx
@@ -602,10 +582,9 @@ recipe_hash=$( (cd "$here" && printf '%s\n' "$recipe_list" | xargs -d '\n' sha25
 	printf 'allowlist %s\nwaived-deps %s\n' "$(read_feature_file "$here/allowlist" | tr '\n' ' ')" \
 		"$(printf '%s\n' "$waived" | tr '\n' ' ')") | sha256sum | cut -d' ' -f1)
 variant_hash=none
-# Only the lines the build reads: editing a variant's claims or comments
-# must not rebuild its image.
-[ -z "$variant_file" ] || variant_hash=$(grep -E '^[[:space:]]*(omit|drop_allow|add|upx|filter|config_drop|config_add|env|busybox_drop)[[:space:]]*=' "$variant_file" |
-	sed -e 's/^[[:space:]]*//' -e 's/[[:space:]]*$//' | sha256sum | cut -d' ' -f1)
+# Only the lines the build reads (tscanary variant-env's digest of them):
+# editing a variant's claims or comments must not rebuild its image.
+[ -z "$variant_env" ] || variant_hash=$v_sha256
 # arch=: the arch facts this script reads (busybox's key holds the ones
 # image/busybox.sh reads), so a fact only the VMs use rebuilds no image.
 key=$(

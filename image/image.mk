@@ -5,11 +5,13 @@
 #   make image ARCH=armv7 VARIANT=no-netstack
 #   make image ARCH=armv7 TAILSCALE_VERSION=v1.102.3   (not the pinned version;
 #       image/go.mod stays as it is, see image/build.sh --help)
-# Writes out/$(ARCH)[-$(VARIANT)]/image/{image.oci.tar,manifest.json}; the
+# Writes out/$(ARCH)[-$(VARIANT)]/image/{image.oci.tar,manifest.json} (and
+# the variant's build/variants/$(VARIANT).env, from tscanary variant-env); the
 # build is cached by content, so this target always runs and is cheap when
 # nothing changed.
 
 IMAGE_OUT = out/$(ARCH)$(if $(VARIANT),-$(VARIANT))/image
+VARIANT_ENV = $(BUILD)/variants/$(VARIANT).env
 TAILSCALE_VERSION ?=
 
 # The release artifact: one OCI image index over every arch's image, byte
@@ -27,9 +29,19 @@ image:
 	@for a in $(RELEASE_ARCHES); do $(MAKE) --no-print-directory image ARCH=$$a VARIANT= || exit 1; done
 	image/index.sh --out $(RELEASE_INDEX) $(RELEASE_ARCHES:%=out/%/image)
 else
-image:
-	image/build.sh --arch $(ARCH) $(if $(VARIANT),--variant fixtures/variants/$(VARIANT)) \
+image: $(if $(VARIANT),$(VARIANT_ENV))
+	image/build.sh --arch $(ARCH) $(if $(VARIANT),--variant-env $(VARIANT_ENV)) \
 		$(if $(TAILSCALE_VERSION),--tailscale-version $(TAILSCALE_VERSION)) --out $(IMAGE_OUT)
+endif
+
+# A variant's recipe changes as image/build.sh --variant-env sources them:
+# tscanary is the one parser of fixtures/variants/. Without the variant's
+# file, tscanary still runs, to name the variants there are.
+ifneq ($(VARIANT),)
+$(VARIANT_ENV): $(wildcard fixtures/variants/$(VARIANT)) $(BUILD)/tscanary
+	@mkdir -p $(@D)
+	$(BUILD)/tscanary variant-env $(VARIANT) >$@.tmp || { rm -f $@.tmp; exit 2; }
+	@mv -f $@.tmp $@
 endif
 
 # The feature table (featuretags) of the pinned tailscale.com, for the

@@ -136,6 +136,15 @@ expect "missing kernel" 5 "error: no kernel .*vmlinuz" -- \
 # a Tailscale version that does not exist: the module proxy says so at once
 expect "TAILSCALE_VERSION that does not exist" 3 "tailscale.com has no version v1\.999\.0" -- \
 	image/build.sh --arch armv7 --tailscale-version v1.999.0 --out "$tmp/img-none"
+# a known-bad variant: tscanary alone parses fixtures/variants/ (an unknown
+# name, a bad value), and image/build.sh takes only what it wrote
+expect "VARIANT that does not exist" 2 "no variant 'no-such-variant' in 'fixtures/variants' \(have: " -- \
+	make --no-print-directory image ARCH=armv7 VARIANT=no-such-variant
+printf 'description=x\nomit=netstack\nupx=maybe\n' >"$tmp/bad-variant"
+expect "variant with upx neither yes nor no" 2 "upx is yes or no, not 'maybe'" -- \
+	build/tscanary variant-env "$tmp/bad-variant"
+expect "a variant file as image/build.sh's variant env" 1 "is not a variant env" -- \
+	image/build.sh --arch armv7 --variant-env fixtures/variants/no-netstack --out "$tmp/img"
 # a full disk under the cache: the image build stops at once, naming it
 mkdir -p "$tmp/full"
 cat >"$tmp/full.sh" <<'SH'
