@@ -391,7 +391,7 @@ int variant_load_recipe(struct variant *v, const char *dir, const char *arg)
 
 	if (slash && (stat(arg, &st) || !S_ISREG(st.st_mode)))
 		return error("no variant file '%s'", arg);
-	if (!*arg || arg[0] == '.')
+	if (!slash && (!*arg || arg[0] == '.'))
 		return error("invalid variant name '%s'", arg);
 	path = slash ? xstrdup(arg) : xasprintf("%s/%s", dir, arg);
 	if (strbuf_read_file(&sb, path) == 0) {

@@ -262,6 +262,10 @@ static void recipe_loads_a_name_or_a_file(void **state)
 			 0);
 	assert_string_equal(v.name, "no-upx");
 	variant_release(&v);
+	assert_int_equal(variant_load_recipe(&v, "fixtures/variants", "./fixtures/variants/no-upx"),
+			 0);
+	assert_string_equal(v.name, "no-upx");
+	variant_release(&v);
 	assert_int_equal(variant_load_recipe(&v, "fixtures/variants", "../no-upx"), -1);
 	/* a bare name is never a file here */
 	assert_int_equal(variant_load_recipe(&v, "fixtures/variants", "Makefile"), -1);
