@@ -46,10 +46,24 @@ else
 	printf '%s\n' "$bad" | tap_diag
 fi
 
+# The header a quoted "#include" line of file names, as the compiler finds
+# it (the file's own directory, then -Iharness, then -Icanaries/host), if
+# the map has it; else "". An awk function both include checks use.
+# shellcheck disable=SC2016 # awk expands these, not the shell
+header_of='
+function header_of(line, file,    q, dir) {
+	split(line, q, "\"")
+	dir = file; sub(/\/[^\/]*$/, "", dir)
+	if ((dir "/" q[2]) in layer) return dir "/" q[2]
+	if (("harness/" q[2]) in layer) return "harness/" q[2]
+	if (("canaries/host/" q[2]) in layer) return "canaries/host/" q[2]
+	return ""
+}'
+
 # 2. and 3. every quoted #include against the map
 # shellcheck disable=SC2086 # the file list splits on whitespace
 includes=$(grep -H '^[[:space:]]*#[[:space:]]*include[[:space:]]*"' $files || true)
-violations=$(printf '%s\n' "$map" | awk -v includes="$includes" '
+violations=$(printf '%s\n' "$map" | awk -v includes="$includes" "$header_of"'
 	$1 == "interface" { for (i = 2; i <= NF; i++) iface[$i] = 1; next }
 	{ for (i = 2; i <= NF; i++) { layer[$i] = $1; rank[$i] = NR } }
 	END {
@@ -58,12 +72,7 @@ violations=$(printf '%s\n' "$map" | awk -v includes="$includes" '
 			line = lines[k]
 			if (line == "") continue
 			file = substr(line, 1, index(line, ":") - 1)
-			split(line, q, "\"")
-			dir = file; sub(/\/[^\/]*$/, "", dir)
-			hdr = ""
-			if ((dir "/" q[2]) in layer) hdr = dir "/" q[2]
-			else if (("harness/" q[2]) in layer) hdr = "harness/" q[2]
-			else if (("canaries/host/" q[2]) in layer) hdr = "canaries/host/" q[2]
+			hdr = header_of(line, file)
 			if (hdr == "" || !(file in layer)) continue
 			if (rank[hdr] > rank[file])
 				print "up " file " (" layer[file] ") includes " hdr " (" layer[hdr] ")"
@@ -89,7 +98,7 @@ fi
 tests=$(ls harness/tests/test_*.c canaries/host/tests/test_*.c 2>/dev/null || true)
 # shellcheck disable=SC2086 # the file list splits on whitespace
 tincludes=$(grep -H '^[[:space:]]*#[[:space:]]*include[[:space:]]*"' $tests /dev/null || true)
-tbad=$(printf '%s\n' "$map" | awk -v tests="$tests" -v includes="$tincludes" '
+tbad=$(printf '%s\n' "$map" | awk -v tests="$tests" -v includes="$tincludes" "$header_of"'
 	$1 == "interface" { next }
 	{ for (i = 2; i <= NF; i++) { layer[$i] = $1; rank[$i] = NR } lrank[$1] = NR }
 	END {
@@ -108,10 +117,7 @@ tbad=$(printf '%s\n' "$map" | awk -v tests="$tests" -v includes="$tincludes" '
 			line = lines[k]
 			if (line == "") continue
 			file = substr(line, 1, index(line, ":") - 1)
-			split(line, q, "\"")
-			hdr = ""
-			if (("harness/" q[2]) in layer) hdr = "harness/" q[2]
-			else if (("canaries/host/" q[2]) in layer) hdr = "canaries/host/" q[2]
+			hdr = header_of(line, file)
 			if (hdr != "" && (file in tl) && rank[hdr] > lrank[tl[file]])
 				print file " (a test of the " tl[file] " layer) includes " hdr " (" layer[hdr] ")"
 		}
