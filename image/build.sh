@@ -204,7 +204,7 @@ if [ -n "$variant_env_arg" ]; then
 	# recipe's own image: the same bytes, from the same cache entry.
 	if [ "$v_side" = lab ]; then
 		say "variant '$variant' changes the lab only: building the recipe's own image"
-		variant=default variant_env=''
+		variant=default variant_env='' v_desc=''
 	fi
 fi
 [ "$v_upx" = no ] || need_tools upx
