@@ -6,6 +6,7 @@ Run by .ci/check-woodpecker with the tools venv's Python (ruamel.yaml):
 Prints one line per broken rule and exits 1 if any.
 """
 import os
+import re
 import subprocess
 import sys
 
@@ -158,6 +159,38 @@ def made_targets(files):
     return out
 
 
+def make_rules(top):
+    """Every rule line `name: words` of the Makefile and its fragments:
+    name -> the words after the colon (variables left unexpanded)."""
+    rules = {}
+    paths = [os.path.join(top, "Makefile")]
+    for d, _, names in os.walk(top):
+        if "/." in d[len(top):] and not d[len(top):].startswith("/.ci"):
+            continue
+        paths += [os.path.join(d, n) for n in names if n.endswith(".mk")]
+    for path in paths:
+        with open(path, encoding="utf-8") as f:
+            for line in f:
+                m = re.match(r"^([A-Za-z0-9_.%-]+)\s*:(?![:=])(.*)$", line)
+                if m:
+                    rules.setdefault(m.group(1), []).extend(m.group(2).split())
+    return rules
+
+
+def orphan_checks(top, roots):
+    """The *-check targets neither make check nor a pipeline reaches (a
+    test nobody runs): roots and every prerequisite under them, followed."""
+    rules = make_rules(top)
+    seen, todo = set(), list(roots)
+    while todo:
+        t = todo.pop()
+        if t in seen:
+            continue
+        seen.add(t)
+        todo += rules.get(t, [])
+    return sorted(t for t in rules if t.endswith("-check") and t not in seen)
+
+
 def main():
     top, files = sys.argv[1], sys.argv[2:]
     problems = []
@@ -170,6 +203,8 @@ def main():
     for t in wanted:
         if t not in made:
             problems.append(f"make check runs '{t}', which no pipeline step runs")
+    for t in orphan_checks(top, set(wanted) | made | {"check"}):
+        problems.append(f"'{t}' is run by neither make check nor any pipeline step")
     if not any(os.path.basename(p).startswith("gate.") for p in files):
         problems.append("no gate workflow (.woodpecker/gate.yaml)")
     for p in problems:

@@ -1137,7 +1137,8 @@ report:
 			check_sentinel(&r); /* keep the log and restart evidence */
 		save_status(&r, code != RUN_PASS);
 	}
-	if (!json_object_get(r.pre, "routes") && code != RUN_USAGE)
+	/* (every precondition is in r.pre by now: the unreached ones as false) */
+	if (!json_is_true(json_object_get(r.pre, "routes")) && code != RUN_USAGE)
 		for (size_t i = 0; i < canary_count; i++)
 			if (selected(o, canary_registry[i].name))
 				report_add(&r.rep, canary_registry[i].name, VERDICT_SKIP, 0, 0,
