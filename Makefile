@@ -237,13 +237,20 @@ run-%:
 	@$(MAKE) --no-print-directory test ARCH=$(call pair_word,$*,1) KERNEL=$(call pair_word,$*,2) \
 		VARIANT=$(RUN_VARIANT) $(if $(filter-out 1,$(JOBS)),>out/$*.make.log 2>&1 </dev/null)
 else
-# What every run of ARCH needs besides --image and --out (run-args prints it
-# for scripts that call the harness directly, e.g. tests/bad-inputs.sh).
-RUN_ARGS = --arch $(ARCH) --kernel-dir "$$(cat $(VM_KERNEL_REF))" --kernel-profile $(KERNEL) \
+# The kit: every input of a run of ARCH but the image, each with its
+# identity (tscanary kit), one file per kernel profile, peers' release and
+# judge overrides. Its bytes change only when an input did. make kit writes
+# it and prints its path last (for scripts that call the harness directly,
+# e.g. tests/bad-inputs.sh: tscanary run --kit KIT --image I --out O).
+KIT_JUDGE = $(strip $(JUDGE_ARGS) $(RUN_FEATURE_TABLE))
+KIT = $(BUILD)/$(ARCH)/kit-$(KERNEL)$(if $(PEERS),-peers-$(PEERS))$(if $(KIT_JUDGE),-$(shell \
+	printf '%s' '$(KIT_JUDGE)' | sha256sum | cut -c1-12)).json
+KIT_ARGS = --arch $(ARCH) --kernel-dir "$$(cat $(VM_KERNEL_REF))" --kernel-profile $(KERNEL) \
 	--overlay $(VM_OVERLAY) \
 	--headscale $(HEADSCALE_BIN) --dnsd $(DNSD) --httpd $(HTTPD) --natpmpd $(NATPMPD) \
 	--ts-host-dir $(TS_PEERS_DIR) --host-probes $(HOST_PROBES) \
-	--cache $(TSCANARY_CACHE) --feature-table $(or $(RUN_FEATURE_TABLE),$(FEATURE_TABLE))
+	--cache $(TSCANARY_CACHE) --feature-table $(or $(RUN_FEATURE_TABLE),$(FEATURE_TABLE)) \
+	$(JUDGE_ARGS)
 # Every run that ends in a verdict files it in the verdict store (see
 # VERDICTS): the manifest digest it ran, the harness tree that judged it,
 # the run's key, the result, and its reports. The old summary goes first,
@@ -257,11 +264,12 @@ test: prereqs host-tools $(if $(IMAGE),,image) kernel $(VM_OVERLAY)
 	@test -z '$(PEERS)' || test '$(PEERS)' = '$(PEERS_VERSION)' || \
 		{ echo 'make test: PEERS wants a release version like v1.100.0, not "$(PEERS)"' >&2; exit 2; }
 	@rm -f $(GATE_OUT)/summary.json
+	@$(BUILD)/tscanary kit $(KIT_ARGS) --out $(KIT) >/dev/null
 	@rc=0; tree=$$(harness/tree-hash.sh); \
-	$(BUILD)/tscanary run $(RUN_ARGS) --image $(GATE_IMAGE) --out $(GATE_OUT) --tree "$$tree" \
+	$(BUILD)/tscanary run --kit $(KIT) --image $(GATE_IMAGE) --out $(GATE_OUT) --tree "$$tree" \
 		$(if $(filter 1,$(REUSE)),--reuse $(VERDICTS)) \
 		$(if $(VARIANT),--variant $(VARIANT)) $(foreach c,$(CANARY),--canary $(c)) \
-		$(JUDGE_ARGS) $(if $(KEEP),--keep) || rc=$$?; \
+		$(if $(KEEP),--keep) || rc=$$?; \
 	if [ "$$rc" -le 1 ] && ! $(BUILD)/tscanary verdict record --store $(VERDICTS) \
 		--tree "$$tree" $(GATE_OUT)/summary.json; then \
 		[ "$$rc" = 1 ] || rc=3; fi; \
@@ -269,9 +277,9 @@ test: prereqs host-tools $(if $(IMAGE),,image) kernel $(VM_OVERLAY)
 endif
 # The verdict store: one record per gate run, under the cache CI keeps.
 VERDICTS ?= $(TSCANARY_CACHE)/verdicts/records
-.PHONY: run-args
-run-args: host-tools kernel $(VM_OVERLAY)
-	@echo $(RUN_ARGS)
+.PHONY: kit
+kit: host-tools kernel $(VM_OVERLAY)
+	@$(BUILD)/tscanary kit $(KIT_ARGS) --out $(KIT)
 
 JOBS ?= 1
 

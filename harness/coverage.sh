@@ -10,9 +10,9 @@
 # `tscanary coverage` writes out/ARCH/coverage.json and coverage.md.
 #
 # A verdict is reused when every input of its run is unchanged: the image
-# archive, the harness binary, every path `make run-args` names (kernel,
-# overlay, headscale, lab servers, host tailscale, probes, feature table)
-# and fixtures/. The key's inputs are listed in the verdict's key.txt; the
+# archive, the harness binary, every input of the arch's kit with its
+# identity (make kit: kernel, overlay, headscale, lab servers, host
+# tailscale, probes, feature table, the judged recipe files) and fixtures/. The key's inputs are listed in the verdict's key.txt; the
 # store is $TSCANARY_CACHE/verdicts/. REUSE=no runs every suite again.
 #
 # A feature whose image does not build without it alone (another
@@ -58,16 +58,12 @@ dependents() {
 	{ say "the recipe's own image did not build (see $out/baseline-build.log)"; exit 1; }
 n=$(wc -w <<<"$features")
 
-# The run inputs shared by every feature's suite (the host tools first).
-args=$("$make" --no-print-directory -s run-args ARCH="$arch" | tail -n 1)
+# The run inputs shared by every feature's suite: the kit says what they
+# are and what their bytes are.
+kit=$("$make" --no-print-directory -s kit ARCH="$arch" | tail -n 1)
 shared_key() {
-	local a
 	sha256sum build/tscanary
-	for a in $args; do
-		if [ -f "$a" ]; then sha256sum "$a"
-		elif [ -d "$a" ]; then find "$a" -type f -print0 | sort -z | xargs -0 sha256sum
-		fi
-	done
+	jq -S '{versions, inputs: (.inputs | map_values(.identity))}' "$kit"
 	find fixtures -type f -print0 | sort -z | xargs -0 sha256sum
 }
 shared=$(shared_key)

@@ -14,6 +14,7 @@
 #include "featuretags.h"
 #include "files.h"
 #include "image.h"
+#include "kit.h"
 #include "log.h"
 #include "run.h"
 #include "strbuf.h"
@@ -30,15 +31,15 @@
 #include <unistd.h>
 
 static const char usage_text[] =
-	"usage: tscanary run --arch ARCH --image PATH --kernel-dir DIR --overlay FILE\n"
-	"                    --headscale BIN --dnsd BIN --httpd BIN --natpmpd BIN\n"
-	"                    --ts-host-dir DIR\n"
-	"                    --host-probes DIR [--out DIR] [--variant NAME]\n"
-	"                    [--feature-table FILE] [--recipe-dir DIR]\n"
-	"                    [--allowlist FILE] [--waivers FILE] [--budgets FILE]\n"
-	"                    [--kernel-profile NAME]\n"
+	"usage: tscanary run --kit FILE --image PATH [--out DIR] [--variant NAME]\n"
 	"                    [--canary NAME]... [--timeout-scale X] [--keep] [-v]\n"
 	"                    [--tree HASH [--reuse STORE]]\n"
+	"       tscanary kit --out FILE [--from KIT] [--arch ARCH] [--kernel-profile NAME]\n"
+	"                    [--kernel-dir DIR] [--overlay FILE] [--headscale BIN]\n"
+	"                    [--dnsd BIN] [--httpd BIN] [--natpmpd BIN] [--ts-host-dir DIR]\n"
+	"                    [--host-probes DIR] [--feature-table FILE] [--allowlist FILE]\n"
+	"                    [--waivers FILE] [--budgets FILE] [--cache DIR]\n"
+	"                    [--fixtures DIR] [--vm-dir DIR] [--recipe-dir DIR]\n"
 	"       tscanary judge --variant NAME [--fixtures DIR] SUMMARY.json\n"
 	"       tscanary mutants --arch ARCH [--full] [--fixtures DIR] [--out-root DIR]\n"
 	"       tscanary focus NAME [--fixtures DIR]\n"
@@ -69,27 +70,40 @@ static const char usage_text[] =
 	"         Exit: 0 all passed, 1 a canary failed, 2 usage, 3 machine cannot\n"
 	"         run the lab, 4 bad image, 5 lab/VM/control did not come up,\n"
 	"         130 interrupted. --keep leaves a failed run's lab up until Ctrl-C.\n"
-	"         --feature-table: the pinned tailscale.com's feature table (JSON of\n"
-	"         image/featuretable.sh) that feature-deps judges the build against;\n"
-	"         --recipe-dir: where allowlist and waived-deps live (default image).\n"
+	"         Every input but the image comes from --kit (see kit); the run\n"
+	"         first checks each still has the identity the kit holds (a changed\n"
+	"         one: exit 2, write the kit again).\n"
 	"         The run's key (summary.json run_key, its inputs in run_inputs):\n"
 	"         the image manifest, --tree (the harness tree hash), the canary\n"
-	"         selection, variant, timeout scale, --kernel-profile (the guest\n"
-	"         kernel's profile name, also versions.kernel_profile in the\n"
-	"         summary), and the sha256 of every file\n"
-	"         the run uses (kernel, overlay, lab servers, peers, probes, recipe,\n"
-	"         feature table, allowlist, waivers, budgets, build manifest, QEMU). --reuse "
-	"STORE: when the verdict store holds\n"
-	"         a passing run with this key, its reports stand for this run\n"
+	"         selection, variant, timeout scale, the kernel profile (also\n"
+	"         versions.kernel_profile in the summary), every input of the kit,\n"
+	"         the build manifest and QEMU. --reuse STORE: when the verdict store\n"
+	"         holds a passing run with this key, its reports stand for this run\n"
 	"         (\"cached verdict\"; summary.json says so) and nothing boots.\n"
-	"         An image judged on its own terms (one tscanary did not build):\n"
-	"         feature-deps reads its tags and tailscale.com version from the\n"
-	"         binary and builds that version's table when it is not the one given;\n"
-	"         --allowlist: judge the build against this allowlist (else the\n"
-	"         build manifest's, or, with none, every built feature's Deps);\n"
-	"         --waivers: dependencies left out on purpose (default\n"
+	"kit      write FILE: every input of a run but the image, each with its\n"
+	"         identity (sha256 of the file, or over a directory's files), and the\n"
+	"         releases the lab's headscale and the peers' tailscale name (make kit\n"
+	"         writes build/ARCH/kit-KERNEL.json; its bytes change only when an\n"
+	"         input did). --from KIT starts from another kit, the flags given\n"
+	"         replace its inputs (an empty value drops an optional one).\n"
+	"         --kernel-dir (vm/kernel.sh), --overlay (vm/initramfs.sh),\n"
+	"         --headscale, --dnsd, --httpd, --natpmpd (the lab's servers),\n"
+	"         --ts-host-dir (the peers' tailscaled and tailscale), --host-probes\n"
+	"         (this machine's build of the guest probes), --cache (remembers\n"
+	"         the KVM probe and recent boots). --fixtures, --vm-dir and\n"
+	"         --recipe-dir (where allowlist and waived-deps live) default to\n"
+	"         fixtures, vm and image. --feature-table: the pinned tailscale.com's\n"
+	"         feature table (image/featuretable.sh) that feature-deps judges the\n"
+	"         build against; an image judged on its own terms (one tscanary did\n"
+	"         not build): feature-deps reads its tags and tailscale.com version\n"
+	"         from the binary and builds that version's table when it is not the\n"
+	"         one given; --allowlist: judge the build against this allowlist\n"
+	"         (else the build manifest's, or, with none, every built feature's\n"
+	"         Deps); --waivers: dependencies left out on purpose (default\n"
 	"         image/waived-deps, none for an image judged on its own features);\n"
 	"         --budgets: footprint's budgets (default fixtures/budgets/ARCH).\n"
+	"         Exit: 0 written, 2 usage or an unreadable input, 5 headscale or\n"
+	"         tailscale did not name its release.\n"
 	"judge    exit 0 only if the run in SUMMARY.json caught known-bad variant\n"
 	"         NAME (fixtures/variants/NAME): the summary is NAME's with no run\n"
 	"         error and every precondition true, every claiming canary failed\n"
@@ -977,30 +991,107 @@ static int cmd_verdict(int argc, char **argv)
 	return usage(RUN_USAGE);
 }
 
+/* A kernel profile's name: lower-case letters, digits, '-'. */
+static int profile_name_ok(const char *name)
+{
+	return *name && strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789-") == strlen(name);
+}
+
+/*
+ * tscanary kit: write a run's inputs with their identities into one file
+ * (kit.h), from a flag per input, or from another kit with some replaced
+ * (--from). Prints the kit's path.
+ */
+static int cmd_kit(int argc, char **argv)
+{
+	enum { FIRST_INPUT = 256 };
+	struct option opts[32] = {
+		{ "out", required_argument, NULL, 'o' },
+		{ "from", required_argument, NULL, 'F' },
+		{ "arch", required_argument, NULL, 'a' },
+		{ "kernel-profile", required_argument, NULL, 'X' },
+		{ "cache", required_argument, NULL, 'C' },
+		{ "fixtures", required_argument, NULL, 'x' },
+		{ "vm-dir", required_argument, NULL, 'M' },
+		{ "recipe-dir", required_argument, NULL, 'R' },
+	};
+	struct kit k = { 0 };
+	struct strbuf err = STRBUF_INIT;
+	const char *out = NULL, *from = NULL;
+	size_t nopts = 8;
+	char **set;
+	int c, infra, code = RUN_USAGE;
+
+	for (size_t i = 0; i < kit_ninputs; i++)
+		opts[nopts++] = (struct option){ kit_inputs[i].flag, required_argument, NULL,
+						 FIRST_INPUT + (int)i };
+	/* --from first: the flags then replace what it says */
+	for (int i = 1; i + 1 < argc; i++)
+		if (!strcmp(argv[i], "--from"))
+			from = argv[i + 1];
+	if (from && kit_load(from, &k, &err) < 0) {
+		error("%s", strbuf_str(&err));
+		goto out;
+	}
+	if (!k.fixtures) {
+		k.fixtures = xstrdup("fixtures");
+		k.vm_dir = xstrdup("vm");
+		k.recipe_dir = xstrdup("image");
+	}
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'o': out = optarg; continue;
+		case 'F': continue;
+		case 'a': set = &k.arch; break;
+		case 'X':
+			if (!profile_name_ok(optarg)) {
+				error("--kernel-profile wants a profile name (lower-case letters, "
+				      "digits, '-'), not '%s'",
+				      optarg);
+				goto out;
+			}
+			set = &k.kernel_profile;
+			break;
+		case 'C': set = &k.cache_dir; break;
+		case 'x': set = &k.fixtures; break;
+		case 'M': set = &k.vm_dir; break;
+		case 'R': set = &k.recipe_dir; break;
+		default:
+			if (c < FIRST_INPUT || c >= FIRST_INPUT + (int)kit_ninputs) {
+				usage(RUN_USAGE);
+				goto out;
+			}
+			set = kit_field(&k, &kit_inputs[c - FIRST_INPUT]);
+			break;
+		}
+		free(*set);
+		*set = *optarg ? xstrdup(optarg) : NULL;
+	}
+	if (optind != argc || !out) {
+		error("kit needs --out FILE (and no other words)");
+		usage(RUN_USAGE);
+		goto out;
+	}
+	if (kit_write(&k, out, &infra, &err) < 0) {
+		error("%s", strbuf_str(&err));
+		code = infra ? RUN_INFRA : RUN_USAGE;
+		goto out;
+	}
+	printf("%s\n", out);
+	code = RUN_PASS;
+out:
+	kit_release(&k);
+	strbuf_release(&err);
+	return code;
+}
+
 static int cmd_run(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "arch", required_argument, NULL, 'a' },
+		{ "kit", required_argument, NULL, 'k' },
 		{ "image", required_argument, NULL, 'i' },
 		{ "out", required_argument, NULL, 'o' },
 		{ "variant", required_argument, NULL, 'V' },
-		{ "kernel-dir", required_argument, NULL, 'k' },
-		{ "kernel-profile", required_argument, NULL, 'X' },
-		{ "overlay", required_argument, NULL, 'O' },
-		{ "headscale", required_argument, NULL, 'H' },
-		{ "dnsd", required_argument, NULL, 'D' },
-		{ "httpd", required_argument, NULL, 'W' },
-		{ "natpmpd", required_argument, NULL, 'N' },
-		{ "ts-host-dir", required_argument, NULL, 'T' },
-		{ "host-probes", required_argument, NULL, 'P' },
-		{ "cache", required_argument, NULL, 'C' },
-		{ "fixtures", required_argument, NULL, 'F' },
-		{ "vm-dir", required_argument, NULL, 'M' },
-		{ "recipe-dir", required_argument, NULL, 'R' },
-		{ "feature-table", required_argument, NULL, 'f' },
-		{ "allowlist", required_argument, NULL, 'A' },
-		{ "waivers", required_argument, NULL, 'w' },
-		{ "budgets", required_argument, NULL, 'B' },
 		{ "canary", required_argument, NULL, 'c' },
 		{ "timeout-scale", required_argument, NULL, 't' },
 		{ "tree", required_argument, NULL, 'G' },
@@ -1009,46 +1100,19 @@ static int cmd_run(int argc, char **argv)
 		{ "verbose", no_argument, NULL, 'v' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct run_opts o = {
-		.fixtures = "fixtures", .vm_dir = "vm", .recipe_dir = "image", .timeout_scale = 1.0
-	};
-	const char **names = NULL;
+	struct run_opts o = { .timeout_scale = 1.0 };
+	struct kit kit;
+	struct strbuf err = STRBUF_INIT;
+	const char **names = NULL, *kit_path = NULL;
 	char *out = NULL, *end;
-	int c, code;
+	int c, code = RUN_USAGE;
 
 	while ((c = getopt_long(argc, argv, "v", opts, NULL)) != -1) {
 		switch (c) {
-		case 'a': o.arch = optarg; break;
+		case 'k': kit_path = optarg; break;
 		case 'i': o.image = optarg; break;
 		case 'o': o.out_dir = optarg; break;
 		case 'V': o.variant = *optarg ? optarg : NULL; break;
-		case 'k': o.kernel_dir = optarg; break;
-		case 'X':
-			if (!*optarg || strspn(optarg, "abcdefghijklmnopqrstuvwxyz0123456789-") !=
-						strlen(optarg)) {
-				error("--kernel-profile wants a profile name (lower-case letters, "
-				      "digits, '-'), not '%s'",
-				      optarg);
-				free(names);
-				return RUN_USAGE;
-			}
-			o.kernel_profile = optarg;
-			break;
-		case 'O': o.overlay = optarg; break;
-		case 'H': o.headscale = optarg; break;
-		case 'D': o.dnsd = optarg; break;
-		case 'W': o.httpd = optarg; break;
-		case 'N': o.natpmpd = optarg; break;
-		case 'T': o.ts_bindir = optarg; break;
-		case 'P': o.host_probes = optarg; break;
-		case 'C': o.cache_dir = optarg; break;
-		case 'F': o.fixtures = optarg; break;
-		case 'M': o.vm_dir = optarg; break;
-		case 'R': o.recipe_dir = optarg; break;
-		case 'f': o.feature_table = optarg; break;
-		case 'A': o.allowlist = optarg; break;
-		case 'w': o.waivers = optarg; break;
-		case 'B': o.budgets = optarg; break;
 		case 'K': o.keep = 1; break;
 		case 'v': log_set_level(LOG_DEBUG); break;
 		case 'c':
@@ -1075,24 +1139,46 @@ static int cmd_run(int argc, char **argv)
 		}
 	}
 	o.canaries = names;
-	if (optind != argc || !o.arch || !o.image || !o.kernel_dir || !o.overlay || !o.headscale ||
-	    !o.dnsd || !o.httpd || !o.natpmpd || !o.ts_bindir || !o.host_probes) {
+	if (optind != argc || !kit_path || !o.image) {
 		free(names);
-		error("run needs --arch, --image, --kernel-dir, --overlay, --headscale, --dnsd, "
-		      "--httpd, --natpmpd, --ts-host-dir and --host-probes");
+		error("run needs --kit (make kit writes one) and --image");
 		return usage(RUN_USAGE);
 	}
+	if (kit_load(kit_path, &kit, &err) < 0) {
+		error("%s", strbuf_str(&err));
+		strbuf_release(&err);
+		free(names);
+		return RUN_USAGE;
+	}
+	o.kit = &kit;
+	o.arch = kit.arch;
+	o.kernel_dir = kit.kernel_dir;
+	o.kernel_profile = kit.kernel_profile;
+	o.overlay = kit.overlay;
+	o.headscale = kit.headscale;
+	o.dnsd = kit.dnsd;
+	o.httpd = kit.httpd;
+	o.natpmpd = kit.natpmpd;
+	o.ts_bindir = kit.ts_bindir;
+	o.host_probes = kit.host_probes;
+	o.fixtures = kit.fixtures;
+	o.vm_dir = kit.vm_dir;
+	o.cache_dir = kit.cache_dir;
+	o.recipe_dir = kit.recipe_dir;
+	o.feature_table = kit.feature_table;
+	o.allowlist = kit.allowlist;
+	o.waivers = kit.waivers;
+	o.budgets = kit.budgets;
 	{
-		/* a file the user named must be there before any lab comes up */
-		const char *const files[][2] = { { "--allowlist", o.allowlist },
-						 { "--waivers", o.waivers },
-						 { "--budgets", o.budgets } };
+		/* a judge's file the kit names must be there before any lab comes up */
+		const char *const files[][2] = { { "allowlist", o.allowlist },
+						 { "waivers", o.waivers },
+						 { "budgets", o.budgets } };
 
 		for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
 			if (files[i][1] && access(files[i][1], R_OK) < 0) {
-				error_errno("%s '%s'", files[i][0], files[i][1]);
-				free(names);
-				return RUN_USAGE;
+				error_errno("the kit's %s '%s'", files[i][0], files[i][1]);
+				goto out;
 			}
 		}
 	}
@@ -1102,8 +1188,11 @@ static int cmd_run(int argc, char **argv)
 		o.out_dir = out;
 	}
 	code = run_gate(&o);
+out:
 	free(out);
 	free(names);
+	kit_release(&kit);
+	strbuf_release(&err);
 	return code;
 }
 
@@ -1482,11 +1571,14 @@ static const struct command {
 	const char *name;
 	int (*fn)(int argc, char **argv);
 } commands[] = {
-	{ "run", cmd_run },       { "judge", cmd_judge },       { "summary", cmd_summary },
-	{ "bench", cmd_bench },   { "mutants", cmd_mutants },   { "variants", cmd_variants },
-	{ "list", cmd_list },     { "coverage", cmd_coverage }, { "compare", cmd_compare },
-	{ "bisect", cmd_bisect }, { "verdict", cmd_verdict },   { "focus", cmd_focus },
-	{ "arch", cmd_arch },     { "history", cmd_history },   { "variant-env", cmd_variant_env },
+	{ "run", cmd_run },           { "kit", cmd_kit },
+	{ "judge", cmd_judge },       { "summary", cmd_summary },
+	{ "bench", cmd_bench },       { "mutants", cmd_mutants },
+	{ "variants", cmd_variants }, { "list", cmd_list },
+	{ "coverage", cmd_coverage }, { "compare", cmd_compare },
+	{ "bisect", cmd_bisect },     { "verdict", cmd_verdict },
+	{ "focus", cmd_focus },       { "arch", cmd_arch },
+	{ "history", cmd_history },   { "variant-env", cmd_variant_env },
 };
 
 int main(int argc, char **argv)

@@ -18,6 +18,7 @@
 #include "files.h"
 #include "headscale.h"
 #include "image.h"
+#include "kit.h"
 #include "lab.h"
 #include "log.h"
 #include "peers.h"
@@ -203,22 +204,29 @@ static void read_kv_file(const char *path, const char *const *keys, const char *
 }
 
 /*
- * The releases of the lab's headscale and of the peers' tailscale, as the
- * binaries name themselves (headscale version, tailscale version), for the
- * key, the summary and the result line.
+ * The kit: every input still the one it names (a changed one stops the
+ * run, an unreadable one leaves it without a key), and the releases its
+ * headscale and peers' tailscale named when it was written.
  */
-static int step_tool_versions(struct run *r)
+static int step_kit(struct run *r)
 {
-	char *cli = xasprintf("%s/tailscale", r->o->ts_bindir);
-	int ret = 0;
+	struct strbuf err = STRBUF_INIT;
+	int v;
 
-	if (program_version(r->o->headscale, "version", r->hs_version, sizeof(r->hs_version)) < 0 ||
-	    program_version(cli, "version", r->peers_version, sizeof(r->peers_version)) < 0)
-		ret = -1;
-	else
-		info("headscale %s, peers' tailscale %s", r->hs_version, r->peers_version);
-	free(cli);
-	return ret;
+	r->kit_ids = json_object();
+	v = kit_verify(r->o->kit, r->kit_ids, &err);
+	if (v < 0)
+		error("%s", strbuf_str(&err));
+	else if (v > 0)
+		warning("this run has no key (no verdict reuse): %s", strbuf_str(&err));
+	r->kit_unkeyed = v > 0;
+	strbuf_release(&err);
+	if (v < 0)
+		return -1;
+	snprintf(r->hs_version, sizeof(r->hs_version), "%s", r->o->kit->hs_version);
+	snprintf(r->peers_version, sizeof(r->peers_version), "%s", r->o->kit->peers_version);
+	info("headscale %s, peers' tailscale %s", r->hs_version, r->peers_version);
+	return 0;
 }
 
 /* What went into this run: kernel, busybox copies, peers, build tags, sizes. */
@@ -343,7 +351,8 @@ static char *qemu_path(const struct run *r)
 
 /*
  * The run's key: the image's manifest, the judge (harness tree, canary
- * selection, variant, timeout scale) and every file the run uses. The
+ * selection, variant, timeout scale), every input of the kit (as the kit
+ * step found them) and QEMU. The
  * inputs go into the summary beside the key, so two keys can be compared.
  * A run without a key runs all the same: 0.
  *
@@ -358,33 +367,14 @@ static char *qemu_path(const struct run *r)
  */
 static const char *const manifest_provenance[] = { "recipe_hash", "cache_key", "tailscale_module",
 						   NULL };
-/* The recipe files canaries read (feature-deps, busybox-applets). */
-static const char *const judged_recipe[] = { "allowlist", "waived-deps", "busybox-applets",
-					     "featuretable.sh" };
 
 static int run_key(struct run *r)
 {
 	const struct run_opts *o = r->o;
-	const struct {
-		const char *name, *path;
-	} files[] = {
-		{ "kernel", o->kernel_dir },
-		{ "overlay", o->overlay },
-		{ "headscale", o->headscale },
-		{ "dnsd", o->dnsd },
-		{ "httpd", o->httpd },
-		{ "natpmpd", o->natpmpd },
-		{ "peers_tailscale", o->ts_bindir },
-		{ "host_probes", o->host_probes },
-		{ "feature_table", o->feature_table },
-		{ "allowlist", o->allowlist },
-		{ "waivers", o->waivers },
-		{ "budgets", o->budgets },
-	};
-	json_t *in = json_object();
+	json_t *in = json_deep_copy(r->kit_ids);
 	struct strbuf err = STRBUF_INIT, sel = STRBUF_INIT;
 	char scale[32], *qemu = qemu_path(r);
-	int bad = 0;
+	int bad = r->kit_unkeyed;
 
 	runkey_set(in, "image", r->img.manifest_digest);
 	runkey_set(in, "arch", o->arch);
@@ -400,21 +390,6 @@ static int run_key(struct run *r)
 		runkey_set(in, "kernel_profile", o->kernel_profile);
 	/* the peers' dir digest tells their binaries apart; this names the release */
 	runkey_set(in, "peers_tailscale_version", *r->peers_version ? r->peers_version : "unknown");
-	for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
-		if (!files[i].path)
-			runkey_set(in, files[i].name, "none");
-		else if (runkey_set_path(in, files[i].name, files[i].path, &err) < 0)
-			bad = 1;
-	}
-	for (size_t i = 0; i < ARRAY_SIZE(judged_recipe); i++) {
-		char *name = xasprintf("recipe/%s", judged_recipe[i]),
-		     *path = xasprintf("%s/%s", o->recipe_dir, judged_recipe[i]);
-
-		if (runkey_set_path(in, name, path, &err) < 0)
-			bad = 1;
-		free(name);
-		free(path);
-	}
 	if (!r->manifest_path)
 		runkey_set(in, "build_manifest", "none");
 	else if (runkey_set_json(in, "build_manifest", r->manifest_path, manifest_provenance,
@@ -425,7 +400,7 @@ static int run_key(struct run *r)
 		bad = 1;
 	}
 	r->key = bad || !o->tree ? NULL : runkey_digest(in);
-	if (bad)
+	if (bad && !r->kit_unkeyed)
 		warning("this run has no key (no verdict reuse): %s",
 			err.len ? strbuf_str(&err) : "QEMU not found on PATH");
 	if (r->key)
@@ -1035,8 +1010,7 @@ static const struct run_step {
 	{ "calibrate", step_calibrate, NULL, RUN_INFRA },
 	{ "preflight", step_preflight, "this machine cannot run the lab (see run.log)", RUN_ENV },
 	{ "kernel", step_kernel, NULL, RUN_INFRA },
-	{ "tools", step_tool_versions,
-	  "the lab's headscale or the peers' tailscale did not name its release", RUN_INFRA },
+	{ "kit", step_kit, "the kit does not hold this run's inputs", RUN_USAGE },
 	{ "snapshot", step_snapshot, NULL, RUN_INFRA },
 	{ "workdir", make_workdir, NULL, RUN_ENV },
 	{ "image", step_image, NULL, RUN_BAD_IMAGE },
@@ -1212,6 +1186,7 @@ release:
 	free(r.policy);
 	free(r.key);
 	json_decref(r.manifest);
+	json_decref(r.kit_ids);
 	free(r.manifest_path);
 	strbuf_release(&r.before);
 	strbuf_release(&after);

@@ -15,8 +15,14 @@ enum run_exit {
 	RUN_INTERRUPTED = 130,
 };
 
-/* What `tscanary run` was asked to do. */
+struct kit;
+
+/*
+ * What `tscanary run` was asked to do: the image, and the kit's inputs
+ * (kit.h; the paths below point into it).
+ */
 struct run_opts {
+	const struct kit *kit;
 	const char *arch;
 	const char *image;          /* OCI archive, OCI layout or docker save tarball */
 	const char *variant;        /* label of a known-bad variant, or NULL */

@@ -68,6 +68,8 @@ struct run {
 	struct strbuf life_detail; /* every ended life's sentinel evidence */
 	char *policy;              /* headscale policy in fixtures/headscale/ */
 	int router_nat6;           /* the router masquerades IPv6 on its WAN (lab_side) */
+	json_t *kit_ids;           /* the kit's inputs' identities, as the kit step found them */
+	int kit_unkeyed;           /* one of them could not be read: the run has no key */
 	char *key;                 /* the run's key (runkey.h), NULL when an input is unreadable */
 	json_t *manifest;          /* image/build.sh's manifest.json of this image, or NULL */
 	char *manifest_path;

@@ -8,8 +8,8 @@
 #   tests/bad-inputs.sh ARMV7_IMAGE ARM64_IMAGE AMD64_IMAGE
 #
 # Good OCI archives of each arch: armv7 is the arch under test, arm64 the
-# image of another platform, amd64 the one a broken /dev/kvm would run. Run as root from the repo root after `make run-args`
-# built what a run needs; `make bad-input-check` does all of that. The
+# image of another platform, amd64 the one a broken /dev/kvm would run. Run
+# as root from the repo root after `make kit` built what a run needs; `make bad-input-check` does all of that. The
 # cases without root change nothing on the machine: what they lack or get
 # is in namespaces of their own.
 set -uo pipefail
@@ -25,7 +25,9 @@ tmp=$(mktemp -d /tmp/tscanary-badinput-XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 trap 'exit 130' INT TERM
 
-read -r -a run_args <<<"$(make -s --no-print-directory run-args ARCH=armv7 | tail -n 1)"
+kit=$(make -s --no-print-directory kit ARCH=armv7 | tail -n 1)
+[ -f "$kit" ] ||
+	{ echo "bad-inputs: make kit ARCH=armv7 wrote no kit" >&2; exit 2; }
 # shellcheck source=tests/tap.sh
 . "$(dirname -- "$0")/tap.sh"
 t_all=$(date +%s)
@@ -52,11 +54,27 @@ expect() {
 	fi
 }
 
-tsc=(build/tscanary run "${run_args[@]}" --out "$tmp/o")
+tsc=(build/tscanary run --kit "$kit" --out "$tmp/o")
+# a kit like the armv7 one but for the flags given: its path
+kit_with() {
+	local out=$tmp/kit-$((++nkits)).json
+	build/tscanary kit --from "$kit" --out "$out" "$@" >/dev/null && echo "$out"
+}
+nkits=0
 
 # usage (2)
 expect "unknown ARCH" 2 "error: unknown ARCH .mips." -- \
-	build/tscanary run "${run_args[@]/armv7/mips}" --image "$good" --out "$tmp/o"
+	build/tscanary run --kit "$(kit_with --arch mips)" --image "$good" --out "$tmp/o"
+expect "no kit" 2 "error: cannot read the kit" -- \
+	build/tscanary run --kit "$tmp/no-such-kit.json" --image "$good" --out "$tmp/o"
+echo '{"arch": "armv7"}' >"$tmp/not-a-kit.json"
+expect "not a kit" 2 "error: .* is not a kit" -- \
+	build/tscanary run --kit "$tmp/not-a-kit.json" --image "$good" --out "$tmp/o"
+# an input changed after its kit was written: the run stops, naming it
+cp "$(jq -r .inputs.dnsd.path "$kit")" "$tmp/dnsd" && stale=$(kit_with --dnsd "$tmp/dnsd") &&
+	printf 'X' >>"$tmp/dnsd"
+expect "stale kit" 2 "error: the kit is stale: dnsd .* is not what it was" -- \
+	build/tscanary run --kit "$stale" --image "$good" --out "$tmp/o"
 expect "unknown canary" 2 "error: unknown canary .no-such-canary." -- "${tsc[@]}" --image "$good" --canary no-such-canary
 # image (4)
 expect "IMAGE missing" 4 "error: no image at" -- "${tsc[@]}" --image "$tmp/no-such-image.tar"
@@ -76,7 +94,7 @@ expect "IMAGE of another platform" 4 "error: .*has linux/arm64 only; ARCH=armv7 
 # this machine (3)
 expect "no CAP_NET_ADMIN" 3 "error: the lab needs CAP_NET_ADMIN" -- \
 	setpriv --inh-caps=-all --bounding-set=-net_admin,-sys_admin -- \
-	build/tscanary run "${run_args[@]}" --image "$good" --out "$tmp/o"
+	build/tscanary run --kit "$kit" --image "$good" --out "$tmp/o"
 # Not root: the harness would enter a user namespace of its own, but nobody
 # may not open /dev/net/tun here (nobody may write its reports, so what
 # stops it is that check).
@@ -84,7 +102,7 @@ chmod 0755 "$tmp" && mkdir -m 1777 "$tmp/nobody"
 expect "not root, no /dev/net/tun access" 3 \
 	"error: not root, and nobody \(uid 65534\) cannot open /dev/net/tun read-write: .*run as root, or allow unprivileged user namespaces.*setfacl -m u:nobody:rw /dev/net/tun" -- \
 	setpriv --reuid=65534 --regid=65534 --clear-groups -- \
-	build/tscanary run "${run_args[@]}" --image "$good" --out "$tmp/nobody/o"
+	build/tscanary run --kit "$kit" --image "$good" --out "$tmp/nobody/o"
 # Not root, /dev/net/tun read-write, user namespaces refused: nobody runs
 # in a user namespace whose user.max_user_namespaces is 0 (a limit of that
 # namespace, not the machine's), with a tun node of its own in a private
@@ -117,22 +135,15 @@ expect "not root, user namespaces refused" 3 \
 	"error: not root, and nobody \(uid 65534\) cannot make a user namespace.*No space left on device; run as root, or allow unprivileged user namespaces" -- \
 	unshare --mount --propagation private sh -c \
 	'mount -t tmpfs tsc-tun /dev/net && mknod -m 0666 /dev/net/tun c 10 200 && exec "$@"' sh \
-	python3 "$tmp/nouserns.py" build/tscanary run "${run_args[@]}" --image "$good" --out "$tmp/nobody/o2"
+	python3 "$tmp/nouserns.py" build/tscanary run --kit "$kit" --image "$good" --out "$tmp/nobody/o2"
 expect "no /dev/net/tun" 3 "error: no /dev/net/tun" -- \
 	unshare --mount --propagation private sh -c \
 	'mount -t tmpfs tsc-no-tun /dev/net && exec "$@"' sh \
-	build/tscanary run "${run_args[@]}" --image "$good" --out "$tmp/o"
+	build/tscanary run --kit "$kit" --image "$good" --out "$tmp/o"
 # a missing kernel: the VM cannot start (5), named as such
-no_kernel=()
-for ((i = 0; i < ${#run_args[@]}; i++)); do
-	if [ "${run_args[i]}" = --kernel-dir ]; then
-		i=$((i + 1))
-		continue
-	fi
-	no_kernel+=("${run_args[i]}")
-done
 expect "missing kernel" 5 "error: no kernel .*vmlinuz" -- \
-	build/tscanary run "${no_kernel[@]}" --kernel-dir "$tmp/no-kernel" --image "$good" --out "$tmp/o"
+	build/tscanary run --kit "$(kit_with --kernel-dir "$tmp/no-kernel" 2>/dev/null)" \
+	--image "$good" --out "$tmp/o"
 # a Tailscale version that does not exist: the module proxy says so at once
 expect "TAILSCALE_VERSION that does not exist" 3 "tailscale.com has no version v1\.999\.0" -- \
 	image/build.sh --arch armv7 --tailscale-version v1.999.0 --out "$tmp/img-none"
@@ -169,8 +180,9 @@ arch_env=vm/arches.env
 . vm/arch.sh
 amd64_host=$(arch_load amd64 && echo "$ARCH_NATIVE") || exit 2
 if [ -e /dev/kvm ] && [ "$(uname -m)" = "$amd64_host" ]; then
-	read -r -a amd64_args <<<"$(make -s --no-print-directory run-args ARCH=amd64 | tail -n 1)"
+	amd64_kit=$(make -s --no-print-directory kit ARCH=amd64 | tail -n 1)
 	mkdir -p "$tmp/kvm-cache"
+	build/tscanary kit --from "$amd64_kit" --cache "$tmp/kvm-cache" --out "$tmp/kvm-kit.json" >/dev/null
 	cat >"$tmp/kvm.sh" <<'SH'
 set -e
 mount --bind /dev/null /dev/kvm
@@ -178,7 +190,7 @@ exec "$@"
 SH
 	expect "broken /dev/kvm" 0 "falling back to TCG" -- \
 		unshare --mount --propagation private sh "$tmp/kvm.sh" \
-		build/tscanary run "${amd64_args[@]}" --cache "$tmp/kvm-cache" --image "$native" \
+		build/tscanary run --kit "$tmp/kvm-kit.json" --image "$native" \
 		--out "$tmp/kvm-out" --canary footprint
 else
 	tap_skip "broken /dev/kvm" "no /dev/kvm on an $amd64_host host here"

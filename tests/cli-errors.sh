@@ -12,7 +12,9 @@ arch=${1:-armv7} version=v1.98.5
 tmp=$(mktemp -d /tmp/tscanary-clierr-XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 trap 'exit 130' INT TERM
-read -r -a args <<<"$(make -s --no-print-directory run-args ARCH="$arch" | tail -n 1)"
+kit=$(make -s --no-print-directory kit ARCH="$arch" | tail -n 1)
+[ -f "$kit" ] ||
+	{ echo "cli-errors: make kit ARCH=$arch wrote no kit" >&2; exit 2; }
 image/build.sh --arch "$arch" --tailscale-version "$version" --out "$tmp/img" >"$tmp/build.log" 2>&1 ||
 	{ echo "cli-errors: cannot build tailscale $version for $arch (see below)" >&2; tail -n 5 "$tmp/build.log" >&2; exit 2; }
 # the same fixtures, but the rule no longer covers this version
@@ -25,7 +27,9 @@ awk -F '\t' -v OFS='\t' '!/^#/ && NF == 3 { $2 = "<v1.0.0" } { print }' fixtures
 check() {
 	local name=$1 want=$2 jqc=$3 fx=$4 code t0
 	t0=$(date +%s)
-	timeout --kill-after=10 600 build/tscanary run "${args[@]}" --fixtures "$fx" \
+	build/tscanary kit --from "$kit" --fixtures "$fx" --out "$tmp/$name.kit.json" >/dev/null ||
+		{ tap_not_ok "$name: cannot write its kit"; return; }
+	timeout --kill-after=10 600 build/tscanary run --kit "$tmp/$name.kit.json" \
 		--image "$tmp/img/image.oci.tar" --out "$tmp/$name" --canary footprint >"$tmp/$name.log" 2>&1
 	code=$?
 	if [ "$code" = "$want" ] && jq -e "$jqc" "$tmp/$name/summary.json" >/dev/null 2>&1; then

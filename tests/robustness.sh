@@ -13,13 +13,16 @@ arch=${1:-armv7}
 tmp=$(mktemp -d /tmp/tscanary-robust-XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 trap 'exit 130' INT TERM
-read -r -a args <<<"$(make -s --no-print-directory run-args ARCH="$arch" | tail -n 1)"
+kit=$(make -s --no-print-directory kit ARCH="$arch" | tail -n 1)
+[ -f "$kit" ] ||
+	{ echo "robustness: make kit ARCH=$arch wrote no kit" >&2; exit 2; }
 image=out/$arch/image/image.oci.tar
 [ -f "$image" ] || make --no-print-directory image ARCH="$arch" >/dev/null || exit 1
 # shellcheck source=tests/tap.sh
 . "$(dirname -- "$0")/tap.sh"
 
-# case NAME CODE JQ-CHECK [ENV=VALUE...] -- [harness args...]: the run exits
+# case NAME CODE JQ-CHECK [ENV=VALUE...] -- [harness args...]: the run (of
+# the kit $run_kit, else the arch's) exits
 # CODE and its summary.json satisfies JQ-CHECK; nothing of it survives.
 check() {
 	local name=$1 want=$2 jqc=$3 t0 code out=$tmp/$1 env=()
@@ -27,7 +30,7 @@ check() {
 	while [ "$1" != -- ]; do env+=("$1"); shift; done
 	shift
 	t0=$(date +%s)
-	env "${env[@]}" timeout --kill-after=10 600 build/tscanary run "${args[@]}" --image "$image" \
+	env "${env[@]}" timeout --kill-after=10 600 build/tscanary run --kit "${run_kit:-$kit}" --image "$image" \
 		--out "$out" "$@" >"$tmp/$name.log" 2>&1
 	code=$?
 	local took=$(($(date +%s) - t0))
@@ -61,6 +64,8 @@ cat >"$tmp/headscale" <<'SH'
 exec sleep 100000
 SH
 chmod +x "$tmp/headscale"
-check headscale-never-ready 5 '.error | test("headscale")' -- --headscale "$tmp/headscale"
+hs_kit=$(build/tscanary kit --from "$kit" --headscale "$tmp/headscale" --out "$tmp/hs-kit.json") ||
+	exit 2
+run_kit=$hs_kit check headscale-never-ready 5 '.error | test("headscale")' --
 
 tap_done robustness

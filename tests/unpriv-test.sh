@@ -86,7 +86,7 @@ for v in http_proxy https_proxy no_proxy HTTP_PROXY HTTPS_PROXY NO_PROXY SSL_CER
 done
 
 # UNPRIV_GOALS: what make runs as the user (default the gate; e.g. "image
-# run-args" builds all a run needs without booting anything).
+# kit" builds all a run needs without booting anything).
 goals=${UNPRIV_GOALS:-test}
 say "make $goals ARCH=$arch as $user (uid $(id -u "$user")), not root"
 rc=0
