@@ -149,6 +149,13 @@ unit: $(TEST_BINS)
 		ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 		CMOCKA_MESSAGE_OUTPUT=stdout $$t; done
 
+# $(MAKE) $(IN_TURN) TARGETS: a make of their own makes TARGETS one at a
+# time in their order and stops at the first that fails (-j1 -S: whatever
+# -j or -k the caller gave). The lists: kernel-PROFILE (vm/vm.mk),
+# image-arch-ARCH (image/image.mk), guest-canaries-arch-ARCH (canaries.mk).
+# ($(MAKE) stays in the recipe line: make -n runs only lines that name it.)
+IN_TURN = --no-print-directory -j1 -S
+
 # The fragments, each a part of the build; a missing one is an error.
 include image/image.mk vm/vm.mk vm/guest/guest.mk lab/lab.mk lab/headscale.mk lab/nodes.mk canaries/canaries.mk .ci/ci.mk
 
@@ -305,7 +312,8 @@ negative-control:
 # variant claims or names as collateral (tscanary focus), which is what it
 # is judged on. FULL=1 runs the whole suite for each and also requires every
 # other canary to pass (specificity; the nightly pipeline).
-# MUTANT_JOBS variants run at once, the ones with the most canaries first;
+# MUTANT_JOBS variants run at once, the ones with the most canaries first
+# (tscanary focus --order);
 # each run's output goes to out/ARCH-VARIANT.make.log and one line says how
 # it ended. Two at once on this 2-core machine: most of a focused run waits
 # out a no-answer timeout, so two overlap well; a variant is judged on its
@@ -319,10 +327,9 @@ MUTANT_JOBS ?= $(if $(FULL),1,2)
 # not build is then judged "did not run", never on an earlier run.
 mutants: prereqs host-tools kernel $(VM_OVERLAY)
 	@rm -f $(VARIANTS:%=out/$(ARCH)-%/summary.json); mkdir -p out; \
-	order=$$(for v in $(VARIANTS); do c=$$($(BUILD)/tscanary focus $$v) || exit 2; \
-		echo "$$(echo $$c | wc -w) $$v"; done | sort -k1,1nr -k2 | awk '{ print "mutant-" $$2 }') || exit 2; \
+	order=$$($(BUILD)/tscanary focus --order $(VARIANTS)) || exit 2; \
 	echo "mutants: $(words $(VARIANTS)) variants on $(ARCH), $(MUTANT_JOBS) at a time; output in out/$(ARCH)-<variant>.make.log"; \
-	$(MAKE) --no-print-directory -k -j$(MUTANT_JOBS) $$order || true
+	$(MAKE) --no-print-directory -k -j$(MUTANT_JOBS) $$(printf 'mutant-%s\n' $$order) || true
 	$(BUILD)/tscanary mutants --arch $(ARCH) $(if $(FULL),--full)
 
 # One variant's run (never fails: the judge decides what its end means).
@@ -413,7 +420,7 @@ layers-check: $(LAYER_LINKS)
 # good image of each arch: the gate's own, cached).
 .PHONY: bad-input-check
 bad-input-check: $(BUILD)/tscanary
-	@for a in $(ARCHES); do $(MAKE) --no-print-directory image ARCH=$$a >/dev/null || exit 1; done
+	@$(MAKE) $(IN_TURN) $(ARCHES:%=image-arch-%) >/dev/null
 	tests/bad-inputs.sh $(foreach a,$(ARCHES),out/$(a)/image/image.oci.tar)
 
 # A canary that never returns, a guest kernel panic, a frozen VM, a headscale

@@ -45,8 +45,12 @@ CANARY_LIBS_httpget :=
 guest-canaries: $(CANARY_BINS)
 
 guest-canaries-all:
-	@set -e; for a in $(ARCHES); do \
-		$(MAKE) --no-print-directory ARCH=$$a guest-canaries; done
+	@$(MAKE) $(IN_TURN) $(ARCHES:%=guest-canaries-arch-%)
+# guest-canaries-arch-ARCH: make guest-canaries for that arch (static: these
+# targets alone).
+.PHONY: $(ARCHES:%=guest-canaries-arch-%)
+$(ARCHES:%=guest-canaries-arch-%): guest-canaries-arch-%:
+	@$(MAKE) --no-print-directory ARCH=$* guest-canaries
 
 # The host's own build (HOST_ARCH, the top Makefile) runs on the host.
 guest-canaries-check: guest-canaries

@@ -43,6 +43,7 @@ static const char usage_text[] =
 	"       tscanary judge --variant NAME [--fixtures DIR] SUMMARY.json\n"
 	"       tscanary mutants --arch ARCH [--full] [--fixtures DIR] [--out-root DIR]\n"
 	"       tscanary focus NAME [--fixtures DIR]\n"
+	"       tscanary focus --order NAME... [--fixtures DIR]\n"
 	"       tscanary variant-env NAME|FILE [--fixtures DIR]\n"
 	"       tscanary summary SUMMARY.json...\n"
 	"       tscanary bench --out FILE SUMMARY.json...\n"
@@ -118,6 +119,10 @@ static const char usage_text[] =
 	"focus    the canaries a focused run of variant NAME needs: its claims and\n"
 	"         collateral, in run order (the sentinel and the preconditions are\n"
 	"         judged on every run).\n"
+	"         --order: the variants NAME..., one a line, in the order make\n"
+	"         mutants runs them: the most such canaries first, equal counts by\n"
+	"         name. Exit 2 when a variant cannot be read, 1 when one names a\n"
+	"         canary the registry does not hold.\n"
 	"variant-env the recipe side of a known-bad variant (NAME in fixtures/variants,\n"
 	"         or a FILE path, one with a '/') as sh assignments, each value in\n"
 	"         single quotes, for image/build.sh --variant-env: variant, v_desc,\n"
@@ -286,9 +291,59 @@ static int name_args(int argc, char **argv, const char **fixtures, const char **
 }
 
 /*
+ * focus --order NAME... [--fixtures DIR]: the variants NAME..., one a line,
+ * in the order make mutants runs them (variant_focus_order()).
+ */
+static int focus_order(int argc, char **argv)
+{
+	const char *fixtures = "fixtures", **args = xcalloc(argc, sizeof(*args));
+	struct variant *v = xcalloc(argc, sizeof(*v));
+	struct strbuf why = STRBUF_INIT;
+	size_t n = 0, loaded = 0;
+	int ret = 0;
+
+	for (int i = 1; i < argc && !ret; i++) {
+		if (!strcmp(argv[i], "--fixtures") && i + 1 < argc)
+			fixtures = argv[++i];
+		else if (argv[i][0] != '-')
+			args[n++] = argv[i];
+		else if (strcmp(argv[i], "--order"))
+			ret = usage(RUN_USAGE);
+	}
+	if (!ret && !n)
+		ret = usage(RUN_USAGE);
+	while (!ret && loaded < n) {
+		if (load_variant(&v[loaded], fixtures, args[loaded]) < 0)
+			ret = RUN_USAGE;
+		else
+			loaded++;
+	}
+	if (!ret) {
+		const char **names = registry_names();
+		size_t *order = xcalloc(n, sizeof(*order));
+
+		if (variant_focus_order(v, n, names, canary_count, order, &why) > 0) {
+			fputs(strbuf_str(&why), stderr);
+			ret = RUN_FAIL;
+		}
+		for (size_t i = 0; i < n && !ret; i++)
+			puts(v[order[i]].name);
+		free(order);
+		free(names);
+	}
+	for (size_t i = 0; i < loaded; i++)
+		variant_release(&v[i]);
+	strbuf_release(&why);
+	free(args);
+	free(v);
+	return ret;
+}
+
+/*
  * The canaries a focused run of variant NAME needs: its claims and its
  * collateral that are registry canaries, in run order (the sentinel and the
- * preconditions are judged on every run). Space separated on stdout.
+ * preconditions are judged on every run). Space separated on stdout. With
+ * --order, see focus_order().
  */
 static int cmd_focus(int argc, char **argv)
 {
@@ -298,6 +353,9 @@ static int cmd_focus(int argc, char **argv)
 	struct variant v;
 	int first = 1, bad = 0, *want;
 
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "--order"))
+			return focus_order(argc, argv);
 	if (name_args(argc, argv, &fixtures, &name) < 0)
 		return usage(RUN_USAGE);
 	if (load_variant(&v, fixtures, name) < 0)

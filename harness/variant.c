@@ -774,3 +774,33 @@ size_t variant_focus(const struct variant *v, const char *const *names, size_t n
 	}
 	return unknown;
 }
+
+size_t variant_focus_order(const struct variant *v, size_t n, const char *const *names,
+			   size_t n_names, size_t *order, struct strbuf *why)
+{
+	size_t *count = xcalloc(n, sizeof(*count)), unknown = 0;
+	int *want = xcalloc(n_names, sizeof(*want));
+
+	for (size_t i = 0; i < n; i++) {
+		unknown += variant_focus(&v[i], names, n_names, want, why);
+		for (size_t k = 0; k < n_names; k++)
+			count[i] += want[k];
+	}
+	/* an insertion sort: a few dozen variants at most */
+	for (size_t i = 0; i < n; i++) {
+		size_t j = i;
+
+		for (; j > 0; j--) {
+			size_t prev = order[j - 1];
+
+			if (count[prev] > count[i] ||
+			    (count[prev] == count[i] && strcmp(v[prev].name, v[i].name) <= 0))
+				break;
+			order[j] = prev;
+		}
+		order[j] = i;
+	}
+	free(want);
+	free(count);
+	return unknown;
+}

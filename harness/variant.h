@@ -46,6 +46,15 @@ struct variant {
  */
 size_t variant_focus(const struct variant *v, const char *const *names, size_t n, int *want,
 		     struct strbuf *why);
+/*
+ * The order make mutants runs the n variants v in: the one variant_focus()
+ * wants the most of the n_names registry canaries first, equal counts by
+ * name (strcmp, as sort(1) in the C locale); order[] gets their indexes
+ * into v. Returns the names the n variants give that are neither a
+ * registry canary nor the sentinel, summed (each written to why).
+ */
+size_t variant_focus_order(const struct variant *v, size_t n, const char *const *names,
+			   size_t n_names, size_t *order, struct strbuf *why);
 /* Parse a variant file's text (key=value lines, # comments). */
 int variant_parse(struct variant *v, const char *name, const char *text);
 /*

@@ -26,13 +26,21 @@ RELEASE_ARCHES ?= $(ARCHES)
 ifeq ($(ARCH),all)
 image:
 	@[ -z "$(VARIANT)" ] || { echo "make image ARCH=all builds the release: no VARIANT" >&2; exit 2; }
-	@for a in $(RELEASE_ARCHES); do $(MAKE) --no-print-directory image ARCH=$$a VARIANT= || exit 1; done
+	@$(MAKE) $(IN_TURN) $(RELEASE_ARCHES:%=image-arch-%)
 	image/index.sh --out $(RELEASE_INDEX) $(RELEASE_ARCHES:%=out/%/image)
 else
 image: $(if $(VARIANT),$(VARIANT_ENV))
 	image/build.sh --arch $(ARCH) $(if $(VARIANT),--variant-env $(VARIANT_ENV)) \
 		$(if $(TAILSCALE_VERSION),--tailscale-version $(TAILSCALE_VERSION)) --out $(IMAGE_OUT)
 endif
+# image-arch-ARCH: make image for that arch, the recipe's own (no VARIANT);
+# the lists of make image ARCH=all and make bad-input-check. A static
+# pattern rule, so it names these targets alone (an image-% pattern would
+# also match files such as image/image-config).
+IMAGE_ARCH_TARGETS := $(patsubst %,image-arch-%,$(sort $(ARCHES) $(RELEASE_ARCHES)))
+.PHONY: $(IMAGE_ARCH_TARGETS)
+$(IMAGE_ARCH_TARGETS): image-arch-%:
+	@$(MAKE) --no-print-directory image ARCH=$* VARIANT=
 
 # A variant's recipe changes as image/build.sh --variant-env sources them:
 # tscanary is the one parser of fixtures/variants/. Without the variant's

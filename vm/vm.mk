@@ -19,7 +19,7 @@
 # closer to RouterOS 7's kernel). A profile other than the default builds
 # in $(BUILD)/ARCH/vm-NAME and reports in out/ARCH-kernel-NAME, so each
 # keeps its own overlay and results. KERNEL=all: every profile in turn (make
-# test and make kernel).
+# test and make kernel; make kernel's list is of kernel-PROFILE targets).
 KERNEL_DEFAULT := bookworm
 KERNEL ?= $(KERNEL_DEFAULT)
 KERNEL_PROFILES := $(notdir $(wildcard vm/kernels/*))
@@ -37,10 +37,17 @@ vm-force:
 
 ifeq ($(KERNEL),all)
 kernel:
-	@for k in $(KERNEL_PROFILES); do $(MAKE) --no-print-directory kernel KERNEL=$$k || exit 1; done
+	@$(MAKE) $(IN_TURN) $(KERNEL_TARGETS)
 else
 kernel: $(VM_KERNEL_REF)
 endif
+# kernel-PROFILE: make kernel for that profile. A static pattern rule, so
+# it names these targets alone (a kernel-% pattern would also match files
+# such as $(VM_KERNEL_REF), kernel-dir).
+KERNEL_TARGETS := $(KERNEL_PROFILES:%=kernel-%)
+.PHONY: $(KERNEL_TARGETS)
+$(KERNEL_TARGETS): kernel-%:
+	@$(MAKE) --no-print-directory kernel KERNEL=$*
 
 # The profile parser's and the profiles' own checks (shell; part of make unit).
 .PHONY: kernel-profile-check

@@ -608,10 +608,51 @@ static void focus_names_claims_and_collateral_in_run_order(void **state)
 	strbuf_release(&why);
 }
 
+static void focus_order_most_canaries_first_then_by_name(void **state)
+{
+	static const char *const registry[] = { "quad100-router", "footprint", "no-panic",
+						"derp-only", "portmap" };
+	static const char *const text[][2] = {
+		{ "no-upx", "claims=footprint\ncollateral=\n" },
+		{ "no-netstack", no_netstack },
+		{ "b-two", "claims=portmap\ncollateral=footprint:pass\n" },
+		{ "a-two", "claims=portmap no-panic\n" },
+		{ "Z-one", "claims=derp-only\ncollateral=sentinel:pass\n" },
+	};
+	/* 3 canaries, then the two 2s and the two 1s each by name, bytewise */
+	static const char *const want[] = { "no-netstack", "a-two", "b-two", "Z-one", "no-upx" };
+	struct strbuf why = STRBUF_INIT;
+	struct variant v[5];
+	size_t order[5];
+
+	(void)state;
+	for (size_t i = 0; i < 5; i++)
+		assert_int_equal(variant_parse(&v[i], text[i][0], text[i][1]), 0);
+	assert_int_equal(variant_focus_order(v, 5, registry, 5, order, &why), 0);
+	for (size_t i = 0; i < 5; i++)
+		assert_string_equal(v[order[i]].name, want[i]);
+	assert_int_equal(why.len, 0);
+	/* one variant alone, and none */
+	assert_int_equal(variant_focus_order(&v[2], 1, registry, 5, order, &why), 0);
+	assert_int_equal(order[0], 0);
+	assert_int_equal(variant_focus_order(v, 0, registry, 5, order, &why), 0);
+	/* a canary the registry lacks is counted and named, the order still made */
+	variant_release(&v[0]);
+	assert_int_equal(variant_parse(&v[0], "typo", "claims=footprnt portmap\n"), 0);
+	assert_int_equal(variant_focus_order(v, 5, registry, 5, order, &why), 1);
+	assert_non_null(strstr(strbuf_str(&why), "'footprnt'"));
+	assert_string_equal(v[order[0]].name, "no-netstack");
+	assert_string_equal(v[order[4]].name, "typo");
+	for (size_t i = 0; i < 5; i++)
+		variant_release(&v[i]);
+	strbuf_release(&why);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(focus_names_claims_and_collateral_in_run_order),
+		cmocka_unit_test(focus_order_most_canaries_first_then_by_name),
 		cmocka_unit_test(parses_claims_signatures_and_collateral),
 		cmocka_unit_test(rejects_bad_files),
 		cmocka_unit_test(caught_when_claims_fail_with_signature),
