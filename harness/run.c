@@ -1047,6 +1047,7 @@ int run_gate(const struct run_opts *o)
 	r.s.fixtures_dir = o->fixtures;
 	r.s.host_probes = o->host_probes;
 	r.s.restart_router = restart_router;
+	r.s.selected = scenario_selected;
 	r.s.recipe_dir = o->recipe_dir;
 	r.s.feature_table = o->feature_table;
 	r.s.allowlist = o->allowlist;

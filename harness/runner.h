@@ -118,6 +118,8 @@ int guest_may_come_up(void *arg, struct strbuf *why);
 /* schedule.c: the canaries' part of the run. */
 /* Whether the run selected the canary name (no --canary: every one). */
 int selected(const struct run_opts *o, const char *name);
+/* The same, as the scenario's selected() for the canaries. */
+int scenario_selected(const struct scenario *s, const char *name);
 /* The step that runs every selected canary, in the registry's order. */
 int run_canaries(struct run *r);
 /* A canary's share of the work: all of it, or one half around its restart. */

@@ -71,6 +71,8 @@ struct scenario {
 	 */
 	int (*restart_router)(struct scenario *s, const struct router_restart *rq,
 			      struct router_restart_result *res);
+	/* Whether this run selected canary name (every canary, when none was named). */
+	int (*selected)(const struct scenario *s, const char *name);
 	const struct image *image; /* the image under test, unpacked (rootfs, config, source) */
 	const char *recipe_dir;    /* image/: allowlist, waived-deps */
 	const char *feature_table; /* featuretags table of the pinned tailscale.com, or NULL */

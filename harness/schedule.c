@@ -25,6 +25,12 @@ int selected(const struct run_opts *o, const char *name)
 	return 0;
 }
 
+/* The scenario's selected(): what the canaries may ask of the selection. */
+int scenario_selected(const struct scenario *s, const char *name)
+{
+	return selected(run_of((struct scenario *)s)->o, name);
+}
+
 /*
  * The watchdog over c's work: armed with what is left of its timeout after
  * spent seconds; a canary stuck past it is stopped, not waited for.
