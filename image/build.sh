@@ -10,9 +10,9 @@
 # builds the same rootfs (same tags, flags, version stamp, overlay, UPX,
 # busybox, CA bundle) and stops before the OCI packing, which Docker does.
 # Inputs: the recipe in image/ (allowlist, waived-deps, busybox-applets,
-# busybox.config, busybox-source, entrypoint.sh, image-config,
-# verbosity_filter.go, rootfs/, go.mod/go.sum), the arch facts in vm/arches
-# (as its generated view vm/arches.env says them),
+# busybox.config, busybox-source, entrypoint.sh, image-config and its
+# reader image-config.sh, verbosity_filter.go, rootfs/, go.mod/go.sum), the
+# arch facts in vm/arches (as its generated view vm/arches.env says them),
 # and optionally a known-bad variant's recipe changes, as `tscanary
 # variant-env` writes them (the harness alone reads fixtures/variants/). Sources:
 # Tailscale from the Go module cache/proxy, busybox built from Debian's
@@ -141,6 +141,8 @@ arch_env=$top/vm/arches.env
 . "$top/vm/arch.sh"
 # shellcheck source=lib/cache-root.sh
 . "$top/lib/cache-root.sh"
+# shellcheck source=image/image-config.sh
+. "$here/image-config.sh"
 if [ -n "$platform_arg" ]; then
 	[ -z "$arch" ] || die "give --arch or --platform, not both"
 	# linux/arm/v7 -> arm/v7, the oci column of vm/arches; a variant that
@@ -571,7 +573,7 @@ cache_root=$(cache_root)
 mkdir -p "$cache_root/image" "$cache_root/debs" || die "cannot create cache '$cache_root'"
 recipe_files() {
 	(cd "$here" && find build.sh busybox.sh busybox-applets busybox.config busybox-source entrypoint.sh \
-		image-config verbosity_filter.go go.mod go.sum rootfs -type f | LC_ALL=C sort)
+		image-config image-config.sh verbosity_filter.go go.mod go.sum rootfs -type f | LC_ALL=C sort)
 }
 recipe_list=$(recipe_files)
 # The feature lists count by their names only: editing a reason (why a
@@ -779,8 +781,10 @@ for l in "${v_cfg_drop[@]}"; do
 	config_text=$(grep -vxF -- "$l" <<<"$config_text")
 done
 for l in "${v_cfg_add[@]}"; do config_text=$config_text$'\n'$l; done
-while read -r k v; do
-	case $k in '' | \#*) continue ;; esac
+config_lines=$(image_config - "$here/image-config" <<<"$config_text") ||
+	die "fix '$here/image-config' (or the config lines of variant '$variant')"
+while IFS=$'\t' read -r k v; do
+	[ -n "$k" ] || continue
 	v=${v//@TAILSCALE_VERSION@/$ts_version}
 	v=${v//@OCI_VERSION@/$ts_version}
 	case $k in
@@ -789,9 +793,8 @@ while read -r k v; do
 	entrypoint) cfg+=(--config.entrypoint "$v") ;;
 	cmd) cfg+=(--config.cmd "$v") ;;
 	label) cfg+=(--config.label "$v") ;;
-	*) die "'$here/image-config': unknown key '$k'" ;;
 	esac
-done <<<"$config_text"
+done <<<"$config_lines"
 umoci config --image "$layout:$ref" "${cfg[@]}" || die "umoci config failed"
 
 # umoci knows no platform variant: write it into the config, which changes
