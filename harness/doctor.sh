@@ -133,8 +133,9 @@ for lib in ldns libcurl jansson cmocka; do
 		row MISSING "lib $lib" "no pkg-config entry" "$deps"
 	fi
 done
-pin=$(awk '$1 == "toolchain" { print $2 }' image/go.mod 2>/dev/null)
 if command -v go >/dev/null; then
+	# the toolchain line, as Go reads it (image/build.sh reads it the same way)
+	pin=$(go mod edit -json image/go.mod 2>/dev/null | jq -r '.Toolchain // ""' 2>/dev/null)
 	row ok go "$(go env GOVERSION 2>/dev/null); builds with $pin (image/go.mod), fetched through GOPROXY when it differs"
 	proxy=$(go env GOPROXY 2>/dev/null | cut -d, -f1)
 	case $proxy in

@@ -33,9 +33,12 @@ const struct kit_input kit_inputs[] = {
 #undef IN
 const size_t kit_ninputs = sizeof(kit_inputs) / sizeof(kit_inputs[0]);
 
-/* The recipe files the canaries read (feature-deps, busybox-applets), under recipe_dir. */
+/*
+ * The recipe files the canaries read or run (feature-deps; busybox-applets:
+ * the list and busybox.sh, its reader), under recipe_dir.
+ */
 static const char *const judged_recipe[] = { "allowlist", "waived-deps", "busybox-applets",
-					     "featuretable.sh" };
+					     "busybox.sh", "featuretable.sh" };
 #define NRECIPE (sizeof(judged_recipe) / sizeof(judged_recipe[0]))
 
 /* The plain settings: name in the file, field. */

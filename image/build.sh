@@ -10,9 +10,9 @@
 # builds the same rootfs (same tags, flags, version stamp, overlay, UPX,
 # busybox, CA bundle) and stops before the OCI packing, which Docker does.
 # Inputs: the recipe in image/ (allowlist, waived-deps, busybox-applets,
-# busybox.config, busybox-source, entrypoint.sh, image-config,
-# verbosity_filter.go, rootfs/, go.mod/go.sum), the arch facts in vm/arches
-# (as its generated view vm/arches.env says them),
+# busybox.config, busybox-source, entrypoint.sh, image-config and its
+# reader image-config.sh, verbosity_filter.go, rootfs/, go.mod/go.sum), the
+# arch facts in vm/arches (as its generated view vm/arches.env says them),
 # and optionally a known-bad variant's recipe changes, as `tscanary
 # variant-env` writes them (the harness alone reads fixtures/variants/). Sources:
 # Tailscale from the Go module cache/proxy, busybox built from Debian's
@@ -141,6 +141,8 @@ arch_env=$top/vm/arches.env
 . "$top/vm/arch.sh"
 # shellcheck source=lib/cache-root.sh
 . "$top/lib/cache-root.sh"
+# shellcheck source=image/image-config.sh
+. "$here/image-config.sh"
 if [ -n "$platform_arg" ]; then
 	[ -z "$arch" ] || die "give --arch or --platform, not both"
 	# linux/arm/v7 -> arm/v7, the oci column of vm/arches; a variant that
@@ -224,9 +226,9 @@ allowlist_file=${allowlist_arg:-$here/allowlist}
 [ -r "$allowlist_file" ] || die_code 2 "cannot read allowlist '$allowlist_file'"
 allowlist=$(read_feature_file "$allowlist_file") || die "fix '$allowlist_file'"
 waived=$(read_feature_file "$here/waived-deps") || die "fix '$here/waived-deps'"
-applets=$(awk '/^[[:space:]]*(#|$)/ { next } { print $1 }' "$here/busybox-applets")
+# the applets every image links, as image/busybox.sh (the list's reader) says them
+applets=$("$here/busybox.sh" --list) || die "image/busybox.sh --list failed (above)"
 [ -n "$allowlist" ] || die "'$allowlist_file' lists no feature"
-[ -n "$applets" ] || die "'$here/busybox-applets' lists no applet"
 
 # Is version A (x.y.z, no v) at most version B, in Go's and Tailscale's order?
 ver_le() { [ "$(printf '%s\n' "$1" "$2" | sort -V | head -n 1)" = "$1" ]; }
@@ -556,11 +558,9 @@ candidate() {
 	case $v in '' | '(none)') return 1 ;; esac
 	printf '%s\n' "$v"
 }
-# busybox: the source version image/busybox-source pins, and the key of
-# image/busybox.sh's cache entry (source, config, applets, compilers, musl,
-# upx): computed without building.
-bb_version=$(awk '$1 == "version" { print $2 }' "$here/busybox-source")
-[ -n "$bb_version" ] || die "'$here/busybox-source' names no version"
+# busybox: the key of image/busybox.sh's cache entry (the source
+# image/busybox-source pins, config, applets, compilers, musl, upx):
+# computed without building. The version is the entry's (bb_info, below).
 bb_args=(--arch "$arch")
 [ -z "$v_bb_drop" ] || bb_args+=(--drop "$v_bb_drop")
 bb_key=$("$here/busybox.sh" "${bb_args[@]}" --key) || die "image/busybox.sh cannot build busybox for $arch here (see above)"
@@ -573,7 +573,7 @@ cache_root=$(cache_root)
 mkdir -p "$cache_root/image" "$cache_root/debs" || die "cannot create cache '$cache_root'"
 recipe_files() {
 	(cd "$here" && find build.sh busybox.sh busybox-applets busybox.config busybox-source entrypoint.sh \
-		image-config verbosity_filter.go go.mod go.sum rootfs -type f | LC_ALL=C sort)
+		image-config image-config.sh verbosity_filter.go go.mod go.sum rootfs -type f | LC_ALL=C sort)
 }
 recipe_list=$(recipe_files)
 # The feature lists count by their names only: editing a reason (why a
@@ -591,7 +591,7 @@ key=$(
 	printf '%s\n' "tscanary image cache v1" "tailscale=$ts_version" \
 		"arch=$arch $ARCH_OCI $ARCH_GOARCH $ARCH_GOARM" "tags=$tags" \
 		"upx=$v_upx $upx_version" "filter=$v_filter" "recipe=$recipe_hash" \
-		"variant=$variant $variant_hash" "busybox=$bb_version $bb_key" "ca=$ca_version" \
+		"variant=$variant $variant_hash" "busybox=$bb_key" "ca=$ca_version" \
 		"go=$go_version" "epoch=$SOURCE_DATE_EPOCH" ${ts_override:+"modules=$mod_key"} \
 		${allowlist_arg:+"allowlist=$(printf '%s\n' "$allowlist" | sha256sum | cut -d' ' -f1)"} \
 		${unwaived:+"missing_deps=$allow_missing $(printf '%s\n' "$unwaived" | paste -sd' ' -)"} \
@@ -712,14 +712,16 @@ binary_bytes=$(stat -c %s "$work/bin/tailscale.combined")
 # Built (or taken from the cache) by image/busybox.sh, which checks the
 # binary's applet table against the list; a variant's dropped applets are
 # the only ones it may lack, and they keep their links.
-say "busybox $bb_version for $arch (image/busybox.sh, key ${bb_key:0:16})"
+say "busybox for $arch (image/busybox.sh, key ${bb_key:0:16})"
 bb_entry=$("$here/busybox.sh" "${bb_args[@]}") || die "the busybox build for $arch failed (image/busybox.sh, above)"
-got=$(sed -n 's/^key=//p' "$bb_entry/info")
+bb_info() { sed -n "s/^$1=//p" "$bb_entry/info"; }
+got=$(bb_info key)
 [ "$got" = "$bb_key" ] || die "busybox entry '$bb_entry' has key '$got', want '$bb_key'"
+bb_version=$(bb_info version)
+[ -n "$bb_version" ] || die "busybox entry '$bb_entry' names no version"
 lacking=$(minus "$(minus "$applets" "$(cat "$bb_entry/applets")")" "$v_bb_drop")
 [ -z "$lacking" ] || die "busybox ($arch) lacks applets listed in image/busybox-applets: $(echo "$lacking" | tr '\n' ' ')"
 [ -z "$v_bb_drop" ] || say "variant '$variant': busybox built without $v_bb_drop (links kept, on purpose)"
-bb_info() { sed -n "s/^$1=//p" "$bb_entry/info"; }
 
 # --- CA certificates --------------------------------------------------------
 # Built from the package, not copied from this host: the host's bundle may
@@ -779,8 +781,10 @@ for l in "${v_cfg_drop[@]}"; do
 	config_text=$(grep -vxF -- "$l" <<<"$config_text")
 done
 for l in "${v_cfg_add[@]}"; do config_text=$config_text$'\n'$l; done
-while read -r k v; do
-	case $k in '' | \#*) continue ;; esac
+config_lines=$(image_config - "$here/image-config" <<<"$config_text") ||
+	die "fix '$here/image-config' (or the config lines of variant '$variant')"
+while IFS=$'\t' read -r k v; do
+	[ -n "$k" ] || continue
 	v=${v//@TAILSCALE_VERSION@/$ts_version}
 	v=${v//@OCI_VERSION@/$ts_version}
 	case $k in
@@ -789,9 +793,8 @@ while read -r k v; do
 	entrypoint) cfg+=(--config.entrypoint "$v") ;;
 	cmd) cfg+=(--config.cmd "$v") ;;
 	label) cfg+=(--config.label "$v") ;;
-	*) die "'$here/image-config': unknown key '$k'" ;;
 	esac
-done <<<"$config_text"
+done <<<"$config_lines"
 umoci config --image "$layout:$ref" "${cfg[@]}" || die "umoci config failed"
 
 # umoci knows no platform variant: write it into the config, which changes

@@ -7,7 +7,11 @@
 # Debian's cross compilers, then UPX-packed.
 #
 #   image/busybox.sh --arch ARCH [--drop "APPLET..."] [--key]
+#   image/busybox.sh --list
 #
+# --list prints the applets image/busybox-applets lists, one a line in its
+# order, and stops (no arch, no tools): this script is that file's one
+# reader, image/build.sh and the busybox-applets canary take the list here.
 # Prints the cache entry's directory on stdout (busybox: the packed binary;
 # busybox.unpacked; applets: its applet table; config: the .config it was
 # built with; info: key=value facts), or with --key only the cache key (no
@@ -34,14 +38,16 @@ die() {
 usage() {
 	cat <<EOF
 usage: $prog --arch ARCH [--drop "APPLET..."] [--key]
+       $prog --list
   --arch ARCH   one of the arches in vm/arches
   --drop LIST   applets of image/busybox-applets to leave out (known-bad variants)
   --key         print the cache key and stop (nothing is built or fetched)
+  --list        print the applets image/busybox-applets lists and stop
 Environment: TSCANARY_CACHE (cache root).
 EOF
 }
 
-arch='' drop='' key_only=''
+arch='' drop='' key_only='' list_only=''
 while [ $# -gt 0 ]; do
 	case $1 in
 	--arch) [ $# -ge 2 ] || { usage >&2 && exit 2; }; arch=$2; shift 2 ;;
@@ -49,6 +55,7 @@ while [ $# -gt 0 ]; do
 	--drop) [ $# -ge 2 ] || { usage >&2 && exit 2; }; drop=$2; shift 2 ;;
 	--drop=*) drop=${1#*=}; shift ;;
 	--key) key_only=1; shift ;;
+	--list) list_only=1; shift ;;
 	-h | --help) usage; exit 0 ;;
 	*) usage >&2; printf 'busybox: error: unknown argument %s\n' "$1" >&2; exit 2 ;;
 	esac
@@ -56,6 +63,15 @@ done
 
 here=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)
 top=$(dirname -- "$here")
+# The applets: the first word of each line that is not a comment.
+list_file=$here/busybox-applets
+[ -r "$list_file" ] || die "cannot read '$list_file'"
+named=$(awk '/^[[:space:]]*(#|$)/ { next } { print $1 }' "$list_file")
+[ -n "$named" ] || die "'$list_file' lists no applet"
+if [ -n "$list_only" ]; then
+	printf '%s\n' "$named"
+	exit 0
+fi
 # shellcheck disable=SC2034 # read by vm/arch.sh
 arch_env=$top/vm/arches.env
 # shellcheck source=../vm/arch.sh disable=SC1091
@@ -68,8 +84,7 @@ arch_load "$arch" || exit 2
 # --- recipe -------------------------------------------------------------------
 src_file=$here/busybox-source
 cfg_file=$here/busybox.config
-list_file=$here/busybox-applets
-for f in "$src_file" "$cfg_file" "$list_file"; do
+for f in "$src_file" "$cfg_file"; do
 	[ -r "$f" ] || die "cannot read '$f'"
 done
 src_get() { awk -v k="$1" '!/^[[:space:]]*(#|$)/ && $1 == k { print $2; n++ } END { exit n != 1 }' "$src_file" ||
@@ -79,8 +94,7 @@ version=$(src_get version)
 suite=$(src_get suite)
 mirror=$(src_get mirror)
 lines() { printf '%s\n' "$@" | tr ' ' '\n' | sed '/^$/d' | LC_ALL=C sort -u; }
-listed=$(lines "$(awk '/^[[:space:]]*(#|$)/ { next } { print $1 }' "$list_file")")
-[ -n "$listed" ] || die "'$list_file' lists no applet"
+listed=$(lines "$named")
 dropped=$(lines "$drop")
 stray=$(LC_ALL=C comm -13 <(printf '%s\n' "$listed") <(printf '%s\n' "$dropped") | sed '/^$/d')
 [ -z "$stray" ] || die "--drop names applets image/busybox-applets does not list: $(echo "$stray" | tr '\n' ' ')"

@@ -13,7 +13,9 @@
  * resolver answers for the lab's documentation and ULA ranges: a client
  * that looks an address up (busybox nslookup does, for every answer) gets
  * its "no name" at once instead of retrying a refusal.
- * Wildcards and delegations are not supported.
+ * Wildcards and delegations are not supported. The file is read by
+ * zone_load (harness/zone.c), the zone files' one reader: the origin is
+ * ORIGIN, else the file's; the default TTL 3600; an SOA at the origin.
  *
  * One line per query, written at once, so tests can see who asked:
  *   <unix time> src=<ip>:<port> proto=udp|tcp qname=<name> qtype=<type> rcode=<rcode>
@@ -24,6 +26,7 @@
  * it with exit status 0.
  */
 #include "srv.h"
+#include "zone.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -45,12 +48,6 @@
 #define MAX_TCP         16
 #define TCP_IDLE_MS     5000
 #define MAX_CNAME_CHAIN 8
-
-struct zone {
-	ldns_rdf *origin;
-	ldns_rr *soa;
-	ldns_rr_list *rrs; /* every record, SOA included */
-};
 
 struct tcp_conn {
 	int fd;
@@ -94,58 +91,6 @@ static void log_query(const struct sockaddr_storage *peer, const char *proto,
 		    rcode_name(rcode));
 	free(qname);
 	free(qtype);
-}
-
-static int load_zone(const char *path, const char *origin_str, struct zone *z)
-{
-	ldns_rdf *origin = NULL;
-	ldns_zone *zone = NULL;
-	ldns_status st;
-	int line = 1;
-	FILE *fp;
-
-	if (origin_str) {
-		origin = ldns_dname_new_frm_str(origin_str);
-		if (!origin)
-			return srv_fail("dnsd", "invalid origin '%s'", origin_str);
-	}
-	fp = fopen(path, "re");
-	if (!fp) {
-		ldns_rdf_deep_free(origin);
-		return srv_fail("dnsd", "cannot open zone file '%s': %s", path, strerror(errno));
-	}
-	st = ldns_zone_new_frm_fp_l(&zone, fp, origin, 3600, LDNS_RR_CLASS_IN, &line);
-	fclose(fp);
-	if (st != LDNS_STATUS_OK) {
-		ldns_rdf_deep_free(origin);
-		return srv_fail("dnsd", "cannot parse zone file '%s' near line %d: %s", path, line,
-				ldns_get_errorstr_by_id(st));
-	}
-	if (!ldns_zone_soa(zone)) {
-		ldns_zone_deep_free(zone);
-		ldns_rdf_deep_free(origin);
-		return srv_fail("dnsd", "zone file '%s' has no SOA record", path);
-	}
-	z->soa = ldns_rr_clone(ldns_zone_soa(zone));
-	z->rrs = ldns_rr_list_clone(ldns_zone_rrs(zone));
-	ldns_rr_list_push_rr(z->rrs, ldns_rr_clone(z->soa));
-	z->origin = origin ? origin : ldns_rdf_clone(ldns_rr_owner(z->soa));
-	ldns_zone_deep_free(zone);
-	if (ldns_dname_compare(ldns_rr_owner(z->soa), z->origin) != 0) {
-		char *o = ldns_rdf2str(z->origin);
-
-		srv_fail("dnsd", "the SOA of '%s' is not at the origin %s", path, o ? o : "?");
-		free(o);
-		return -1;
-	}
-	return 0;
-}
-
-static void free_zone(struct zone *z)
-{
-	ldns_rr_list_deep_free(z->rrs);
-	ldns_rr_free(z->soa);
-	ldns_rdf_deep_free(z->origin);
 }
 
 static int in_zone(const struct zone *z, const ldns_rdf *name)
@@ -516,6 +461,7 @@ int main(int argc, char **argv)
 	struct sockaddr_storage ss;
 	sigset_t run_mask;
 	struct zone z = { 0 };
+	struct strbuf err = STRBUF_INIT;
 	socklen_t sslen = 0;
 	int opt, ufd, tfd, ret;
 
@@ -547,10 +493,13 @@ int main(int argc, char **argv)
 	if (srv_start("dnsd", logpath, &run_mask) < 0)
 		return 1;
 
-	if (load_zone(zonefile, origin, &z) < 0)
+	if (zone_load(zonefile, origin, &z, &err) < 0) {
+		srv_fail("dnsd", "%s", strbuf_str(&err));
+		strbuf_release(&err);
 		return 1;
+	}
 	if (srv_parse_addr("dnsd", addr, (unsigned)port, &ss, &sslen) < 0) {
-		free_zone(&z);
+		zone_free(&z);
 		return 1;
 	}
 	ufd = srv_open_socket("dnsd", &ss, sslen, SOCK_DGRAM, 0);
@@ -558,7 +507,7 @@ int main(int argc, char **argv)
 	if (tfd < 0) {
 		if (ufd >= 0)
 			close(ufd);
-		free_zone(&z);
+		zone_free(&z);
 		return 1;
 	}
 	{
@@ -575,6 +524,6 @@ int main(int argc, char **argv)
 		srv_logline("dnsd: exiting on signal %d", (int)srv_stop_signal);
 	close(ufd);
 	close(tfd);
-	free_zone(&z);
+	zone_free(&z);
 	return ret < 0 ? 1 : 0;
 }

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * busybox-applets: the image's busybox is the debug shell a RouterOS user
- * gets with /container shell. Every applet image/busybox-applets lists must
- * be in the busybox the image ships (its own `busybox --list`), and each
+ * gets with /container shell. Every applet image/busybox-applets lists (as
+ * its one reader, `image/busybox.sh --list`, says them: the recipe's
+ * requirement, whatever a build kept) must be in the busybox the image
+ * ships (its own `busybox --list`), and each
  * link must start and end by itself: `<applet> --help` exits with a status
  * below 128 (usage, mostly 1), never by a signal, never "applet not found"
  * (127). Users resolve through the image's /etc/passwd (`id -un` says
@@ -15,6 +17,7 @@
 #include "agent.h"
 #include "lab.h"
 #include "log.h"
+#include "proc.h"
 #include "qemu.h"
 
 #include <stdio.h>
@@ -65,18 +68,36 @@ static int has_line(const char *text, const char *word)
 	return 0;
 }
 
-/* The applet names of an applet list file: first word of each non-comment line. */
-static size_t parse_applets(char *text, char ***names)
+/*
+ * The applets the recipe requires, one a line in list: what its list's
+ * reader prints (`<recipe>/busybox.sh --list`). -1 when it did not run.
+ */
+static int recipe_applets(struct scenario *s, struct strbuf *list)
+{
+	char *script = xasprintf("%s/busybox.sh", s->recipe_dir);
+	const char *argv[] = { script, "--list", NULL };
+	struct proc_spec spec = { .name = "busybox.sh --list", .argv = argv };
+	struct strbuf e = STRBUF_INIT;
+	int st = 0, ret = 0;
+
+	if (run_capture(&spec, scaled(s, 30000), list, &e, &st) < 0) {
+		ret = error("cannot run '%s --list'", script);
+	} else if (st != 0) {
+		strbuf_rtrim(&e);
+		ret = error("'%s --list' failed (status %d): %s", script, st, strbuf_str(&e));
+	}
+	strbuf_release(&e);
+	free(script);
+	return ret;
+}
+
+/* The lines of text, in order (empty ones skipped); text is cut in place. */
+static size_t split_lines(char *text, char ***names)
 {
 	size_t n = 0, cap = 0;
 
 	*names = NULL;
-	for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
-		char *w = line + strspn(line, " \t");
-
-		if (!*w || *w == '#')
-			continue;
-		w[strcspn(w, " \t")] = '\0';
+	for (char *w = strtok(text, "\n"); w; w = strtok(NULL, "\n")) {
 		if (n == cap) {
 			cap = cap ? 2 * cap : 64;
 			*names = xrealloc(*names, cap * sizeof(**names));
@@ -218,19 +239,16 @@ err:
 int canary_busybox_applets(struct scenario *s, struct canary_outcome *out)
 {
 	struct strbuf list = STRBUF_INIT, missing = STRBUF_INIT, crashed = STRBUF_INIT;
-	char *path = xasprintf("%s/busybox-applets", s->recipe_dir);
 	char **names = NULL;
 	size_t n;
 	int ret = -1;
 
 	out->verdict = VERDICT_PASS;
-	if (strbuf_read_file(&list, path) < 0) {
-		error_errno("cannot read '%s'", path);
+	if (recipe_applets(s, &list) < 0)
 		goto out;
-	}
-	n = parse_applets(list.buf, &names);
+	n = list.len ? split_lines(list.buf, &names) : 0;
 	if (!n) {
-		error("'%s' lists no applet", path);
+		error("%s/busybox.sh --list names no applet", s->recipe_dir);
 		goto out;
 	}
 	if (check_list(s, out, names, n, &missing) < 0 ||
@@ -251,7 +269,6 @@ int canary_busybox_applets(struct scenario *s, struct canary_outcome *out)
 	ret = check_names(s, out);
 out:
 	free(names);
-	free(path);
 	strbuf_release(&list);
 	strbuf_release(&missing);
 	strbuf_release(&crashed);

@@ -39,7 +39,7 @@ static int setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
 	static const char *const recipe[] = { "allowlist", "waived-deps", "busybox-applets",
-					      "featuretable.sh" };
+					      "busybox.sh", "featuretable.sh" };
 
 	strcpy(f->dir, "/tmp/tsc-test-kit-XXXXXX");
 	assert_non_null(mkdtemp(f->dir));
