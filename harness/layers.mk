@@ -21,7 +21,7 @@ c_and_h = $(foreach m,$(2),$(1)/$(m).c $(1)/$(m).h)
 # No knowledge of Tailscale, the lab or the canaries; the small parsers
 # beside it use only it.
 LAYER_core := $(call c_and_h,harness,strbuf log proc undo files clock frame \
-	http1 kv tsversion buildinfo zone arch variant budget vrules featuretags)
+	http1 kv tsversion buildinfo zone arch variant budget vrules featuretags outcome)
 
 # The world one run builds and tears down, the router's tailscaled seen
 # from the host, and the scenario: what a canary sees of it.

@@ -6,7 +6,7 @@
 
 #include <jansson.h>
 
-#include "canary.h"
+#include "outcome.h"
 
 /* One canary's outcome. */
 struct canary_result {

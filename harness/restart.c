@@ -3,6 +3,7 @@
 #include "restart.h"
 
 #include "agent.h"
+#include "canary.h"
 #include "faults.h"
 #include "headscale.h"
 #include "log.h"
@@ -25,8 +26,18 @@
  * reboot's, else the first), under that canary's watchdog.
  */
 #define RESTART_ENV_MAX 16
-void run_restart_group(struct run *r, struct canary_slot *g, size_t n)
+
+/* What a canary that restarts the router carries from its first half to its second. */
+struct canary_slot {
+	const struct canary *c;
+	struct canary_outcome out;
+	double spent; /* seconds so far, the restart's included for its owner */
+	int ret;      /* before(): 1 wants the restart, 0 verdict in, -1 error */
+};
+
+void run_restart_group(struct run *r, const struct canary *const *cs, size_t n)
 {
+	struct canary_slot g[RESTART_GROUP_MAX] = { 0 };
 	const char *env[RESTART_ENV_MAX + 1];
 	struct router_restart rq = { 0 };
 	struct router_restart_result res = { 0 };
@@ -34,7 +45,10 @@ void run_restart_group(struct run *r, struct canary_slot *g, size_t n)
 	size_t ne = 0;
 	int restarted = -1;
 
+	if (n > RESTART_GROUP_MAX)
+		n = RESTART_GROUP_MAX;
 	for (size_t k = 0; k < n; k++) {
+		g[k].c = cs[k];
 		g[k].out.figures = json_object();
 		progress("canary", "%s (%s): up to the restart%s", g[k].c->name,
 			 canary_where_name(g[k].c->where), n > 1 ? " it shares" : "");

@@ -87,4 +87,10 @@ struct scenario {
 	const char *budgets;   /* --budgets: footprint's budgets, or NULL */
 };
 
+/* t (milliseconds or seconds) stretched by the run's timeout scale. */
+static inline int scaled(const struct scenario *s, int t)
+{
+	return (int)(t * s->timeout_scale);
+}
+
 #endif

@@ -103,14 +103,14 @@ void finish_canary(struct run *r, const struct canary *c, struct canary_outcome 
 
 int run_canaries(struct run *r)
 {
-	struct canary_slot group[8];
+	const struct canary *group[RESTART_GROUP_MAX];
 	size_t ng = 0;
 
 	/* the restarting canaries selected: they run as one group, sharing their restart */
 	for (size_t i = 0; i < canary_count; i++)
 		if (canary_registry[i].after && selected(r->o, canary_registry[i].name) &&
 		    ng < ARRAY_SIZE(group))
-			group[ng++] = (struct canary_slot){ .c = &canary_registry[i] };
+			group[ng++] = &canary_registry[i];
 	for (size_t i = 0; i < canary_count; i++) {
 		const struct canary *c = &canary_registry[i];
 		struct canary_outcome out = { 0 };
@@ -126,7 +126,7 @@ int run_canaries(struct run *r)
 			continue;
 		}
 		if (c->after) {
-			if (c == group[0].c)
+			if (c == group[0])
 				run_restart_group(r, group, ng);
 			continue; /* the others ran in the group */
 		}

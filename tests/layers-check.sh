@@ -9,7 +9,8 @@
 #      include resolves as the compiler's: the file's own directory, then
 #      -Iharness, then -Icanaries/host);
 #   3. the runner includes of the canaries only their interface
-#      (LAYER_canaries_interface);
+#      (LAYER_canaries_interface), and only from its .c files: no header
+#      under harness/ includes one of canaries/;
 #   4. a unit test (test_<m>.c) lives beside its module's layer
 #      (canaries/host/tests/ for the canaries', harness/tests/ for the
 #      rest; a test named after no module counts as the runner's) and
@@ -78,10 +79,13 @@ violations=$(printf '%s\n' "$map" | awk -v includes="$includes" "$header_of"'
 				print "up " file " (" layer[file] ") includes " hdr " (" layer[hdr] ")"
 			else if (layer[file] == "runner" && layer[hdr] == "canaries" && !(hdr in iface))
 				print "iface " file " (runner) includes " hdr ", not the canaries interface"
+			else if (file ~ /^harness\/.*\.h$/ && hdr ~ /^canaries\//)
+				print "hdr " file " (a header of harness/) includes " hdr
 		}
 	}' | sort)
 up=$(printf '%s\n' "$violations" | sed -n 's/^up //p')
 iface=$(printf '%s\n' "$violations" | sed -n 's/^iface //p')
+hdrs=$(printf '%s\n' "$violations" | sed -n 's/^hdr //p')
 if [ -z "$up" ]; then
 	tap_ok "no file includes a header of a higher layer"
 else
@@ -93,6 +97,12 @@ if [ -z "$iface" ]; then
 else
 	tap_not_ok "the runner includes of the canaries only their interface"
 	printf '%s\n' "$iface" | tap_diag
+fi
+if [ -z "$hdrs" ]; then
+	tap_ok "no header of harness/ includes one of canaries/"
+else
+	tap_not_ok "no header of harness/ includes one of canaries/"
+	printf '%s\n' "$hdrs" | tap_diag
 fi
 # 4. the unit tests: their place and their includes, as files of their module's layer
 tests=$(ls harness/tests/test_*.c canaries/host/tests/test_*.c 2>/dev/null || true)

@@ -6,15 +6,9 @@
 
 #include <jansson.h>
 
+#include "outcome.h"
 #include "scenario.h"
 #include "strbuf.h"
-
-/* A canary's verdict; in a gate a skip is not a pass. */
-enum verdict {
-	VERDICT_PASS,
-	VERDICT_FAIL,
-	VERDICT_SKIP,
-};
 
 /* Where a canary's action runs. */
 enum canary_where {
@@ -65,13 +59,6 @@ extern const size_t canary_count;
 const struct canary *canary_find(const char *name);
 /* "router", "client" or "host". */
 const char *canary_where_name(enum canary_where w);
-/* The verdict's name: "pass", "fail", "skip". */
-const char *verdict_name(enum verdict v);
-/* t (milliseconds or seconds) stretched by the run's timeout scale. */
-static inline int scaled(const struct scenario *s, int t)
-{
-	return (int)(t * s->timeout_scale);
-}
 
 /* Mark the outcome failed with a signature and a one-line summary. */
 void canary_fail(struct canary_outcome *out, const char *signature, const char *fmt, ...)

@@ -265,16 +265,6 @@ const char *canary_where_name(enum canary_where w)
 	return "?";
 }
 
-const char *verdict_name(enum verdict v)
-{
-	switch (v) {
-	case VERDICT_PASS: return "pass";
-	case VERDICT_FAIL: return "fail";
-	case VERDICT_SKIP: return "skip";
-	}
-	return "?";
-}
-
 void canary_fail(struct canary_outcome *out, const char *signature, const char *fmt, ...)
 {
 	va_list ap;
