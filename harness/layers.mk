@@ -34,7 +34,7 @@ LAYER_canaries := canaries/host/canary.h canaries/host/registry.c \
 	exitnode_traffic feature_deps flash_writes footprint health_report \
 	log_verbosity no_panic peerapi_doh policy_enforced quad100_aaaa \
 	quad100_router restart_persistence router_uses_exit subnet_route) \
-	$(call c_and_h,canaries/host,doh flash guestprobe portmap tailnet tsping udpblock)
+	$(call c_and_h,canaries/host,doh flash guestprobe portmap tailnet tsping udpblock webget)
 # What the runner may see of the canaries: the interface alone.
 LAYER_canaries_interface := canaries/host/canary.h
 

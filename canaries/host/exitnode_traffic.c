@@ -15,56 +15,39 @@
 #include "node.h"
 #include "peers.h"
 #include "tailnet.h"
+#include "webget.h"
 
 #include <stdio.h>
 
 int canary_exitnode_traffic(struct scenario *s, struct canary_outcome *out);
 int canary_exitnode_traffic6(struct scenario *s, struct canary_outcome *out);
 
-/* One family's GET through the router as exit node. */
-struct exit_get {
-	const char *label; /* in the evidence */
-	const char *url;
-	const char *web_log; /* the web server's log */
-	const char *wan;     /* the source it must log: "a.b.c.d" or "[v6]" */
-	size_t mark;         /* the log's end before the GET */
-	struct guestprobe res;
-};
+/* exitnode-traffic6's GET when exitnode-traffic made it, in its exit-node window. */
+static struct sibling_get early6;
 
-static const struct exit_get get4 = { .label = "get",
-				      .url = "http://" LAB_WEB "/exit-traffic",
-				      .wan = LAB_ROUTER_WAN };
-static const struct exit_get get6 = { .label = "get6",
-				      .url = "http://[" LAB_WEB6 "]/exit-traffic6",
-				      .wan = "[" LAB_ROUTER_WAN6 "]" };
-
-/*
- * exitnode-traffic6's GET when exitnode-traffic made it beside its own, in
- * the same exit-node window (both selected: one wait, not two, when the
- * router forwards nothing). exitnode-traffic6 then judges it instead of
- * asking again.
- */
-static struct {
-	int made;
-	struct exit_get g;
-} early6;
+/* The two families' GETs: the web server must log them from the router's WAN address. */
+static void exit_gets(struct scenario *s, struct web_get *set)
+{
+	web_get_init(&set[0], "get", "http://" LAB_WEB "/exit-traffic", s->peers->web_log,
+		     LAB_ROUTER_WAN);
+	web_get_init(&set[1], "get6", "http://[" LAB_WEB6 "]/exit-traffic6", s->peers->web6_log,
+		     "[" LAB_ROUTER_WAN6 "]");
+}
 
 /* Judge g's GET: an answer, logged upstream from the router's WAN address. */
-static void judge_get(struct canary_outcome *out, const struct exit_get *g)
+static void judge_get(struct canary_outcome *out, const struct web_get *g)
 {
-	char src[96], line[512];
-	const char *needles[] = { src, "status=200", NULL };
+	char line[512], addr[96];
 
-	snprintf(src, sizeof(src), "src=%s:", g->wan);
 	out->verdict = VERDICT_PASS;
 	if (g->res.exit_code != 0)
 		canary_fail(out, g->res.exit_code == 2 ? "no-answer" : "wrong-answer",
 			    "GET %s through the router as exit node failed", g->url);
-	else if (log_find_since(g->web_log, g->mark, needles, line, sizeof(line)) < 0)
+	else if (web_get_seen(g, line, sizeof(line)) < 0)
 		canary_fail(out, "not-via-exit",
 			    "the web server did not see the request from "
 			    "the router's WAN address %s",
-			    g->wan);
+			    web_get_addr(g, addr, sizeof(addr)));
 	else
 		strbuf_addf(&out->detail, "web log: %s\n", line);
 }
@@ -73,25 +56,16 @@ static void judge_get(struct canary_outcome *out, const struct exit_get *g)
  * With the router as the client's exit node, make the GETs of set (n of
  * them) at once; the client's exit node is cleared again on every path.
  */
-static int gets_via_router(struct scenario *s, struct canary_outcome *out, struct exit_get *set,
+static int gets_via_router(struct scenario *s, struct canary_outcome *out, struct web_get *set,
 			   size_t n)
 {
 	struct probe_site client = { s->peers->client_ns };
-	struct http_probe probes[2];
 	int timeout_ms = scaled(s, 20000), ret = 0;
 
 	if (node_use_exit(&s->peers->client, s->router_ip4, timeout_ms) < 0)
 		return -1;
-	for (size_t i = 0; i < n; i++) {
-		set[i].mark = log_mark(set[i].web_log);
-		probes[i] = (struct http_probe){
-			&client, set[i].label, set[i].url, scaled(s, 8000), { 0 }
-		};
-	}
-	if (probe_http_set(s, out, probes, n) < 0)
+	if (web_gets(s, out, &client, set, n, scaled(s, 8000)) < 0)
 		ret = -1;
-	for (size_t i = 0; i < n; i++)
-		set[i].res = probes[i].res;
 	if (node_use_exit(&s->peers->client, "", timeout_ms) < 0)
 		ret = -1;
 	return ret;
@@ -99,38 +73,27 @@ static int gets_via_router(struct scenario *s, struct canary_outcome *out, struc
 
 int canary_exitnode_traffic(struct scenario *s, struct canary_outcome *out)
 {
-	struct exit_get set[2] = { get4, get6 };
+	struct web_get set[2];
 	size_t n = s->selected(s, "exitnode-traffic6") ? 2 : 1;
 
-	set[0].web_log = s->peers->web_log;
-	set[1].web_log = s->peers->web6_log;
-	early6.made = 0;
+	sibling_keep(&early6, NULL, 0);
+	exit_gets(s, set);
 	if (gets_via_router(s, out, set, n) < 0)
 		return -1;
 	judge_get(out, &set[0]);
-	if (n == 2) {
-		early6.g = set[1];
-		early6.made = 1;
-	}
+	sibling_keep(&early6, set, n);
 	return 0;
 }
 
 int canary_exitnode_traffic6(struct scenario *s, struct canary_outcome *out)
 {
-	struct exit_get g = get6;
+	struct web_get set[2];
 
-	if (early6.made) {
-		early6.made = 0;
-		strbuf_addf(&out->detail,
-			    "%s: %s (made beside exitnode-traffic's GET, in its exit-node "
-			    "window)\n",
-			    early6.g.label, early6.g.res.line);
-		judge_get(out, &early6.g);
-		return 0;
+	if (!sibling_take(&early6, out, "exitnode-traffic", &set[1])) {
+		exit_gets(s, set);
+		if (gets_via_router(s, out, &set[1], 1) < 0)
+			return -1;
 	}
-	g.web_log = s->peers->web6_log;
-	if (gets_via_router(s, out, &g, 1) < 0)
-		return -1;
-	judge_get(out, &g);
+	judge_get(out, &set[1]);
 	return 0;
 }
