@@ -5,6 +5,7 @@
 #include "agent.h"
 #include "files.h"
 #include "headscale.h"
+#include "kit.h"
 #include "log.h"
 #include "node.h"
 #include "proc.h"
@@ -174,7 +175,7 @@ void keep_until_interrupted(struct run *r)
 	}
 	if (r->hs.config_path)
 		fprintf(stderr, "  ip netns exec %s %s -c %s nodes list   # headscale\n",
-			r->lab.inet, r->o->headscale, r->hs.config_path);
+			r->lab.inet, r->o->kit->headscale, r->hs.config_path);
 	fprintf(stderr,
 		"  the router VM: its console is %s/console.log (live); its agent socket "
 		"%s/agent.sock\n"

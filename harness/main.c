@@ -1209,29 +1209,11 @@ static int cmd_run(int argc, char **argv)
 		return RUN_USAGE;
 	}
 	o.kit = &kit;
-	o.arch = kit.arch;
-	o.kernel_dir = kit.kernel_dir;
-	o.kernel_profile = kit.kernel_profile;
-	o.overlay = kit.overlay;
-	o.headscale = kit.headscale;
-	o.dnsd = kit.dnsd;
-	o.httpd = kit.httpd;
-	o.natpmpd = kit.natpmpd;
-	o.ts_bindir = kit.ts_bindir;
-	o.host_probes = kit.host_probes;
-	o.fixtures = kit.fixtures;
-	o.vm_dir = kit.vm_dir;
-	o.cache_dir = kit.cache_dir;
-	o.recipe_dir = kit.recipe_dir;
-	o.feature_table = kit.feature_table;
-	o.allowlist = kit.allowlist;
-	o.waivers = kit.waivers;
-	o.budgets = kit.budgets;
 	{
 		/* a judge's file the kit names must be there before any lab comes up */
-		const char *const files[][2] = { { "allowlist", o.allowlist },
-						 { "waivers", o.waivers },
-						 { "budgets", o.budgets } };
+		const char *const files[][2] = { { "allowlist", kit.allowlist },
+						 { "waivers", kit.waivers },
+						 { "budgets", kit.budgets } };
 
 		for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
 			if (files[i][1] && access(files[i][1], R_OK) < 0) {
@@ -1241,8 +1223,8 @@ static int cmd_run(int argc, char **argv)
 		}
 	}
 	if (!o.out_dir) {
-		out = o.variant ? xasprintf("out/%s-%s", o.arch, o.variant)
-				: xasprintf("out/%s", o.arch);
+		out = o.variant ? xasprintf("out/%s-%s", kit.arch, o.variant)
+				: xasprintf("out/%s", kit.arch);
 		o.out_dir = out;
 	}
 	code = run_gate(&o);

@@ -75,7 +75,8 @@ static void step_end(struct run *r, const char *name)
 static int make_workdir(struct run *r)
 {
 	const char *tmp = getenv("TMPDIR");
-	char *tmpl = xasprintf("%s/tscanary-%s-XXXXXX", tmp && *tmp ? tmp : "/tmp", r->o->arch);
+	char *tmpl = xasprintf("%s/tscanary-%s-XXXXXX", tmp && *tmp ? tmp : "/tmp",
+			       r->o->kit->arch);
 
 	if (!mkdtemp(tmpl)) {
 		error_errno("cannot create work dir '%s'", tmpl);
@@ -128,9 +129,9 @@ int guest_sh(struct run *r, const char *script, int timeout_ms, struct strbuf *o
 static int build_initrd(struct run *r, char **initrd)
 {
 	char *rootfs_cpio = xasprintf("%s/rootfs.cpio.gz", r->workdir);
-	char *script = xasprintf("%s/initramfs.sh", r->o->vm_dir);
+	char *script = xasprintf("%s/initramfs.sh", r->o->kit->vm_dir);
 	const char *pack[] = { script, "--rootfs", r->img.rootfs, "--out", rootfs_cpio, NULL };
-	const char *parts[] = { rootfs_cpio, r->o->overlay };
+	const char *parts[] = { rootfs_cpio, r->o->kit->overlay };
 	int ret;
 
 	*initrd = xasprintf("%s/initrd.cpio.gz", r->workdir);
@@ -144,7 +145,7 @@ static int build_initrd(struct run *r, char **initrd)
 
 static int make_flash(struct run *r, char **flash)
 {
-	char *script = xasprintf("%s/flash.sh", r->o->vm_dir);
+	char *script = xasprintf("%s/flash.sh", r->o->kit->vm_dir);
 	int ret;
 
 	*flash = xasprintf("%s/flash.img", r->workdir);
@@ -234,16 +235,16 @@ static void record_versions(struct run *r)
 {
 	static const char *const kernel_keys[] = { "package", "version", "release", NULL };
 	static const char *const overlay_keys[] = { "busybox_version", NULL };
-	char *path = xasprintf("%s/version", r->o->kernel_dir);
+	char *path = xasprintf("%s/version", r->o->kit->kernel_dir);
 	const char *hs = r->hs_version, *peers = r->peers_version;
 	json_t *m;
 
 	read_kv_file(path, kernel_keys, "kernel_", r->rep.versions);
 	free(path);
-	if (r->o->kernel_profile)
+	if (r->o->kit->kernel_profile)
 		json_object_set_new(r->rep.versions, "kernel_profile",
-				    json_string(r->o->kernel_profile));
-	path = xasprintf("%s.versions", r->o->overlay);
+				    json_string(r->o->kit->kernel_profile));
+	path = xasprintf("%s.versions", r->o->kit->overlay);
 	read_kv_file(path, overlay_keys, "harness_", r->rep.versions);
 	free(path);
 	if (*hs)
@@ -284,7 +285,7 @@ static int step_image(struct run *r)
 	step_begin(r, "image", r->o->image);
 	if (image_open(&r->img, r->o->image, &r->s.arch, &r->arches, r->workdir) < 0) {
 		report_set_error(&r->rep, "image '%s' cannot be used for ARCH=%s", r->o->image,
-				 r->o->arch);
+				 r->o->kit->arch);
 		return -1;
 	}
 	r->have_img = 1;
@@ -377,7 +378,7 @@ static int run_key(struct run *r)
 	int bad = r->kit_unkeyed;
 
 	runkey_set(in, "image", r->img.manifest_digest);
-	runkey_set(in, "arch", o->arch);
+	runkey_set(in, "arch", o->kit->arch);
 	runkey_set(in, "variant", o->variant ? o->variant : "default");
 	for (size_t i = 0; i < o->ncanaries; i++)
 		strbuf_addf(&sel, "%s%s", i ? "," : "", o->canaries[i]);
@@ -386,8 +387,8 @@ static int run_key(struct run *r)
 	snprintf(scale, sizeof(scale), "%g", o->timeout_scale);
 	runkey_set(in, "timeout_scale", scale);
 	/* the kernel dir's digest tells kernels apart; the name says which */
-	if (o->kernel_profile)
-		runkey_set(in, "kernel_profile", o->kernel_profile);
+	if (o->kit->kernel_profile)
+		runkey_set(in, "kernel_profile", o->kit->kernel_profile);
 	/* the peers' dir digest tells their binaries apart; this names the release */
 	runkey_set(in, "peers_tailscale_version", *r->peers_version ? r->peers_version : "unknown");
 	if (!r->manifest_path)
@@ -453,7 +454,7 @@ static int reuse_verdict(struct run *r)
 	    json_dump_file(summary, path, JSON_INDENT(2) | JSON_SORT_KEYS) == 0) {
 		progress("result",
 			 "%s: cached verdict: PASS, from the run at %s with key %.19s (%s)",
-			 r->o->arch, json_string_value(json_object_get(rec, "time")), r->key,
+			 r->o->kit->arch, json_string_value(json_object_get(rec, "time")), r->key,
 			 json_string_value(json_object_get(rec, "path")));
 		reused = STEP_REUSED;
 	} else {
@@ -476,9 +477,10 @@ static int step_lab(struct run *r)
 		return -1;
 	r->s.lab = &r->lab;
 	start_captures(r);
-	zone = xasprintf("%s/zones/canary.test.zone", r->o->fixtures);
+	zone = xasprintf("%s/zones/canary.test.zone", r->o->kit->fixtures);
 	dnslog = run_logpath(r, "dns-upstream.log");
-	dns = lab_start_dnsd(r->o->dnsd, r->lab.inet, LAB_DNS_UPSTREAM, zone, dnslog, LAB_DNSD_RA);
+	dns = lab_start_dnsd(r->o->kit->dnsd, r->lab.inet, LAB_DNS_UPSTREAM, zone, dnslog,
+			     LAB_DNSD_RA);
 	free(zone);
 	r->s.upstream_dns_log = dnslog;
 	if (!dns)
@@ -490,7 +492,7 @@ static int step_lab(struct run *r)
 int step_qemu(struct run *r)
 {
 	struct qemu_config cfg = { 0 };
-	char *kernel = xasprintf("%s/vmlinuz", r->o->kernel_dir);
+	char *kernel = xasprintf("%s/vmlinuz", r->o->kit->kernel_dir);
 	char *sock = xasprintf("%s/agent.sock", r->workdir);
 	char *console = r->boots ? xasprintf("%s/console.boot%u.log", r->logdir, r->boots + 1)
 				 : run_logpath(r, "console.log");
@@ -501,7 +503,7 @@ int step_qemu(struct run *r)
 
 	if (!r->accel_chosen) {
 		r->accel_chosen = 1;
-		r->accel = accel_choose(&r->probe, &r->s.arch, r->o->cache_dir);
+		r->accel = accel_choose(&r->probe, &r->s.arch, r->o->kit->cache_dir);
 	}
 	cfg.kernel = kernel;
 	cfg.initrd = r->initrd;
@@ -597,7 +599,7 @@ int step_boot_wait(struct run *r)
 	info("guest: %s", agent_hello(r->s.router)->uname);
 	if (!r->boots++) {
 		json_object_set_new(r->rep.timings, "boot_s", json_real(now_s() - r->t_boot));
-		calibrate_record(r->o->cache_dir, r->s.arch.name, now_s() - r->t_boot);
+		calibrate_record(r->o->kit->cache_dir, r->s.arch.name, now_s() - r->t_boot);
 		json_object_set_new(r->pre, "boot", json_true());
 	}
 	progress("boot", "agent ready after %.1f s", now_s() - r->t_boot);
@@ -609,11 +611,11 @@ static int step_peers_lab(struct run *r)
 {
 	struct peers_spec *ps = &r->ps;
 
-	ps->ts_bindir = r->o->ts_bindir;
-	ps->httpd = r->o->httpd;
-	ps->natpmpd = r->o->natpmpd;
-	ps->dnsd = r->o->dnsd;
-	ps->fixtures = r->o->fixtures;
+	ps->ts_bindir = r->o->kit->ts_bindir;
+	ps->httpd = r->o->kit->httpd;
+	ps->natpmpd = r->o->kit->natpmpd;
+	ps->dnsd = r->o->kit->dnsd;
+	ps->fixtures = r->o->kit->fixtures;
 	ps->workdir = r->workdir;
 	ps->logdir = r->logdir;
 	ps->timeout_ms = scaled(&r->s, 30000);
@@ -628,8 +630,8 @@ static int step_headscale(struct run *r)
 	struct headscale_spec spec = { 0 };
 	char *state = xasprintf("%s/headscale", r->workdir);
 	char *tls = xasprintf("%s/pki", r->workdir);
-	char *tmpl = xasprintf("%s/headscale/config.yaml.in", r->o->fixtures);
-	char *policy = xasprintf("%s/headscale/%s", r->o->fixtures, r->policy);
+	char *tmpl = xasprintf("%s/headscale/config.yaml.in", r->o->kit->fixtures);
+	char *policy = xasprintf("%s/headscale/%s", r->o->kit->fixtures, r->policy);
 	char *hlog = run_logpath(r, "headscale.log");
 	uint64_t uid;
 	int ret = -1;
@@ -637,7 +639,7 @@ static int step_headscale(struct run *r)
 	step_begin(r, "control", "per-run CA, headscale with embedded DERP");
 	if (mkdir_p(state) < 0 || mkdir_p(tls) < 0 || pki_make(tls, LAB_INET_GW) < 0)
 		goto out;
-	spec.binary = r->o->headscale;
+	spec.binary = r->o->kit->headscale;
 	spec.netns = r->lab.inet;
 	spec.state_dir = state;
 	spec.tls_dir = tls;
@@ -768,7 +770,7 @@ static int judge_cli_error(struct run *r, struct agent_result *res)
 					: proc_describe_status(res->status, how, sizeof(how)),
 			 strbuf_str(&res->err));
 	report_extra(&r->rep, "join_cli_error", j);
-	path = xasprintf("%s/cli-errors", r->o->fixtures);
+	path = xasprintf("%s/cli-errors", r->o->kit->fixtures);
 	if (!res->timed_out && vrules_load(&rules, path) == 0)
 		rule = vrules_match(&rules, version, strbuf_str(&res->err));
 	if (rule) {
@@ -871,7 +873,7 @@ void power_off(struct run *r)
  */
 static int lab_side(struct run *r)
 {
-	char *dir = xasprintf("%s/variants", r->o->fixtures);
+	char *dir = xasprintf("%s/variants", r->o->kit->fixtures);
 	char *path = r->o->variant ? xasprintf("%s/%s", dir, r->o->variant) : NULL;
 	struct variant v;
 	int ret = 0;
@@ -906,8 +908,8 @@ static const char *const run_preconditions[] = {
 /* The arch's line of vm/arches, and the whole table. */
 static int step_arch(struct run *r)
 {
-	char *archtab = xasprintf("%s/arches", r->o->vm_dir);
-	int bad = arch_lookup(archtab, r->o->arch, &r->s.arch) ||
+	char *archtab = xasprintf("%s/arches", r->o->kit->vm_dir);
+	int bad = arch_lookup(archtab, r->o->kit->arch, &r->s.arch) ||
 		  arch_table_load(archtab, &r->arches);
 
 	free(archtab);
@@ -917,7 +919,7 @@ static int step_arch(struct run *r)
 /* Every timeout's factor: the user's times this arch's recent boots. */
 static int step_calibrate(struct run *r)
 {
-	r->scale = calibrate_scale(r->o->cache_dir, r->s.arch.name, r->o->timeout_scale);
+	r->scale = calibrate_scale(r->o->kit->cache_dir, r->s.arch.name, r->o->timeout_scale);
 	r->s.timeout_scale = r->scale;
 	json_object_set_new(r->rep.timings, "timeout_scale", json_real(r->scale));
 	return STEP_OK;
@@ -936,12 +938,12 @@ static int step_preflight(struct run *r)
 /* Before building anything: a VM needs its kernel. */
 static int step_kernel(struct run *r)
 {
-	char *kernel = xasprintf("%s/vmlinuz", r->o->kernel_dir);
+	char *kernel = xasprintf("%s/vmlinuz", r->o->kit->kernel_dir);
 	int missing = access(kernel, R_OK) != 0;
 
 	if (missing) {
 		error_errno("no kernel '%s' for ARCH=%s (make kernel ARCH=%s fetches it)", kernel,
-			    r->o->arch, r->o->arch);
+			    r->o->kit->arch, r->o->kit->arch);
 		report_set_error(&r->rep, "no kernel '%s'", kernel);
 	}
 	free(kernel);
@@ -1044,16 +1046,16 @@ int run_gate(const struct run_opts *o)
 	memset(&r, 0, sizeof(r));
 	r.o = o;
 	r.hs = (struct headscale)HEADSCALE_INIT;
-	r.s.fixtures_dir = o->fixtures;
-	r.s.host_probes = o->host_probes;
+	r.s.fixtures_dir = o->kit->fixtures;
+	r.s.host_probes = o->kit->host_probes;
 	r.s.restart_router = restart_router;
 	r.s.selected = scenario_selected;
-	r.s.recipe_dir = o->recipe_dir;
-	r.s.feature_table = o->feature_table;
-	r.s.allowlist = o->allowlist;
-	r.s.waivers = o->waivers;
-	r.s.budgets = o->budgets;
-	report_init(&r.rep, o->arch, o->variant);
+	r.s.recipe_dir = o->kit->recipe_dir;
+	r.s.feature_table = o->kit->feature_table;
+	r.s.allowlist = o->kit->allowlist;
+	r.s.waivers = o->kit->waivers;
+	r.s.budgets = o->kit->budgets;
+	report_init(&r.rep, o->kit->arch, o->variant);
 	r.s.metrics = r.rep.metrics;
 	r.pre = json_object();
 	r.health = json_array();
@@ -1166,7 +1168,7 @@ release:
 		const char *pv = r.peers_version, *rv = r.rep.tailscale_version;
 		int mixed = *pv && rv && strcmp(pv, rv) != 0;
 
-		progress("result", "%s: %s (exit %d)%s%s%s%s%s, reports in %s", o->arch,
+		progress("result", "%s: %s (exit %d)%s%s%s%s%s, reports in %s", o->kit->arch,
 			 code == RUN_PASS ? "PASS" : "FAIL", code,
 			 mixed ? ", peers tailscale " : "", mixed ? pv : "",
 			 mixed ? " (router " : "", mixed ? rv : "", mixed ? ")" : "", o->out_dir);

@@ -17,33 +17,12 @@ enum run_exit {
 
 struct kit;
 
-/*
- * What `tscanary run` was asked to do: the image, and the kit's inputs
- * (kit.h; the paths below point into it).
- */
+/* What `tscanary run` was asked to do: the image, judged with the kit's inputs. */
 struct run_opts {
-	const struct kit *kit;
-	const char *arch;
-	const char *image;          /* OCI archive, OCI layout or docker save tarball */
-	const char *variant;        /* label of a known-bad variant, or NULL */
-	const char *out_dir;        /* out/<arch>[-<variant>] */
-	const char *kernel_dir;     /* from vm/kernel.sh */
-	const char *kernel_profile; /* its profile (vm/kernels/<name>), or NULL */
-	const char *overlay;        /* harness overlay cpio.gz from vm/initramfs.sh */
-	const char *headscale;      /* headscale binary */
-	const char *dnsd;           /* lab DNS server binary */
-	const char *httpd;          /* lab web server binary */
-	const char *natpmpd;        /* lab NAT-PMP server binary (RouterOS /ip nat-pmp) */
-	const char *ts_bindir;      /* host tailscaled + tailscale (the pin, or PEERS=) */
-	const char *host_probes;    /* host builds of dnsprobe and httpget */
-	const char *fixtures;       /* fixtures/ */
-	const char *vm_dir;         /* vm/ (arches, initramfs.sh, flash.sh) */
-	const char *cache_dir;      /* $TSCANARY_CACHE: remembers the KVM probe */
-	const char *recipe_dir;     /* image/ (allowlist, waived-deps) */
-	const char *feature_table;  /* featuretags table JSON (image/featuretable.sh), or NULL */
-	const char *allowlist;      /* feature-deps judges against this allowlist, or NULL */
-	const char *waivers;   /* feature-deps' waived dependencies, or NULL (see feature_deps.c) */
-	const char *budgets;   /* footprint's budgets, or NULL: fixtures/budgets/<arch> */
+	const struct kit *kit; /* every input but the image (kit.h) */
+	const char *image;     /* OCI archive, OCI layout or docker save tarball */
+	const char *variant;   /* label of a known-bad variant, or NULL */
+	const char *out_dir;   /* out/<arch>[-<variant>] */
 	const char **canaries; /* selected canary names; NULL: all */
 	size_t ncanaries;
 	const char *tree; /* harness tree hash (harness/tree-hash.sh): part of the run's key */
