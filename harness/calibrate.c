@@ -41,16 +41,21 @@ static size_t speed_load(const char *cache_dir, const char *arch, double *v, siz
 	return n;
 }
 
+double calibrate_factor(double boot_s)
+{
+	double f = boot_s / BOOT_REF_S;
+
+	return f < 1 ? 1 : f > 4 ? 4 : f;
+}
+
 double calibrate_scale(const char *cache_dir, const char *arch, double user_scale)
 {
 	double v[SPEED_KEEP], f = 1.0, scale;
 	size_t n = speed_load(cache_dir, arch, v, SPEED_KEEP);
 	struct bench_stats st;
 
-	if (bench_stats(v, n, &st) == 0) {
-		f = st.median / BOOT_REF_S;
-		f = f < 1 ? 1 : f > 4 ? 4 : f;
-	}
+	if (bench_stats(v, n, &st) == 0)
+		f = calibrate_factor(st.median);
 	scale = user_scale * f;
 	info("timeouts scaled by %.2f (%s)", scale,
 	     n ? "median of this arch's recent boots" : "no boots measured yet");

@@ -566,6 +566,22 @@ static void remember_accel(struct run *r, const char *answer)
 		json_object_set_new(r->rep.versions, "accel_probe", json_string(answer));
 }
 
+/*
+ * From the first boot on, every timeout follows that boot (calibrate.h);
+ * the summary keeps the scale the run started with beside the one its
+ * canaries had.
+ */
+static void rescale(struct run *r, double boot_s)
+{
+	double scale = r->o->timeout_scale * calibrate_factor(boot_s);
+
+	json_object_set_new(r->rep.timings, "boot_timeout_scale", json_real(r->scale));
+	r->scale = scale;
+	r->s.timeout_scale = scale;
+	json_object_set_new(r->rep.timings, "timeout_scale", json_real(scale));
+	info("timeouts scaled by %.2f from here (this boot)", scale);
+}
+
 /* Wait for the guest agent: the VM has booted when it says hello. */
 int step_boot_wait(struct run *r)
 {
@@ -598,8 +614,11 @@ int step_boot_wait(struct run *r)
 		return error("router VM did not bring up its agent (see logs/console.log)");
 	info("guest: %s", agent_hello(r->s.router)->uname);
 	if (!r->boots++) {
-		json_object_set_new(r->rep.timings, "boot_s", json_real(now_s() - r->t_boot));
-		calibrate_record(r->o->kit->cache_dir, r->s.arch.name, now_s() - r->t_boot);
+		double boot_s = now_s() - r->t_boot;
+
+		json_object_set_new(r->rep.timings, "boot_s", json_real(boot_s));
+		calibrate_record(r->o->kit->cache_dir, r->s.arch.name, boot_s);
+		rescale(r, boot_s);
 		json_object_set_new(r->pre, "boot", json_true());
 	}
 	progress("boot", "agent ready after %.1f s", now_s() - r->t_boot);
@@ -916,7 +935,7 @@ static int step_arch(struct run *r)
 	return bad ? STEP_FAILED : STEP_OK;
 }
 
-/* Every timeout's factor: the user's times this arch's recent boots. */
+/* Every timeout's factor up to the boot: the user's times this arch's recent boots. */
 static int step_calibrate(struct run *r)
 {
 	r->scale = calibrate_scale(r->o->kit->cache_dir, r->s.arch.name, r->o->timeout_scale);

@@ -64,7 +64,7 @@ static int gets_via_router(struct scenario *s, struct canary_outcome *out, struc
 
 	if (node_use_exit(&s->peers->client, s->router_ip4, timeout_ms) < 0)
 		return -1;
-	if (web_gets(s, out, &client, set, n, scaled(s, 8000)) < 0)
+	if (web_gets(s, out, &client, set, n, scaled(s, PROBE_ANSWER_MS)) < 0)
 		ret = -1;
 	if (node_use_exit(&s->peers->client, "", timeout_ms) < 0)
 		ret = -1;

@@ -83,7 +83,7 @@ int canary_router_uses_exit(struct scenario *s, struct canary_outcome *out)
 	}
 	mark = log_mark(s->peers->web_log);
 	if (probe_http(s, NULL, out, "router-get", "http://" LAB_WEB "/router-exit",
-		       scaled(s, 8000), &res) < 0) {
+		       scaled(s, PROBE_ANSWER_MS), &res) < 0) {
 		ret = -1;
 		goto restore;
 	}

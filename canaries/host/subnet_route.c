@@ -68,7 +68,7 @@ int canary_subnet_route(struct scenario *s, struct canary_outcome *out)
 	lan_get4(s, &set[0]);
 	if (s->selected(s, "subnet-route6") && lan_get6(s, &set[1]) == 0)
 		n = 2;
-	if (web_gets(s, out, &client, set, n, scaled(s, 8000)) < 0)
+	if (web_gets(s, out, &client, set, n, scaled(s, PROBE_ANSWER_MS)) < 0)
 		return -1;
 	judge_get(out, &set[0]);
 	sibling_keep(&early6, set, n);
@@ -87,7 +87,7 @@ int canary_subnet_route6(struct scenario *s, struct canary_outcome *out)
 				    "headscale gave the client no tailnet IPv6 address");
 			return 0;
 		}
-		if (web_gets(s, out, &client, &g, 1, scaled(s, 8000)) < 0)
+		if (web_gets(s, out, &client, &g, 1, scaled(s, PROBE_ANSWER_MS)) < 0)
 			return -1;
 	}
 	judge_get(out, &g);
