@@ -4,6 +4,7 @@
 
 #include "agent.h"
 #include "canary.h"
+#include "clock.h"
 #include "faults.h"
 #include "headscale.h"
 #include "log.h"
@@ -137,6 +138,7 @@ int restart_router(struct scenario *s, const struct router_restart *rq,
 	if (wait_online(r, scaled(&r->s, 90000), scaled(&r->s, 15000), &node, res->backend_state,
 			sizeof(res->backend_state)) == 0) {
 		res->online = 1;
+		r->s.router_online_at = mono_s();
 		res->node_id = node.id;
 		snprintf(res->ip4, sizeof(res->ip4), "%s", node.ipv4 ? node.ipv4 : "");
 	}

@@ -13,6 +13,7 @@
 #include "bundle.h"
 #include "calibrate.h"
 #include "canary.h"
+#include "clock.h"
 #include "vrules.h"
 #include "faults.h"
 #include "files.h"
@@ -858,6 +859,7 @@ static int step_join(struct run *r)
 	info("router online as %s (%s, node %llu)", r->s.router_fqdn, r->s.router_ip4,
 	     (unsigned long long)node.id);
 	json_object_set_new(r->rep.timings, "online_s", json_real(now_s() - t0));
+	r->s.router_online_at = mono_s();
 	json_object_set_new(r->pre, "online", json_true());
 	step_end(r, "online");
 	ret = 0;

@@ -60,6 +60,7 @@ struct scenario {
 	char router_ip4[64];                 /* router's tailnet IPv4, from headscale */
 	char router_ip6[64];                 /* router's tailnet IPv6, from headscale */
 	unsigned long long router_node_id;
+	double router_online_at;   /* mono_s() when the router last came online */
 	int router_ts_pid;         /* tailscaled's first pid in the guest */
 	const char *router_ts_log; /* its log inside the guest */
 	char *upstream_dns_log;    /* queries the upstream DNS saw */

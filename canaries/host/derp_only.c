@@ -274,9 +274,10 @@ static int exit_over_derp(struct scenario *s, struct canary_outcome *out, const 
 	else
 		strbuf_addf(&out->detail, "web log: %s\n", line);
 	/* DNS goes to the router's PeerAPI DoH once the client knows its URL */
-	if (node_wait_peerapi(&s->peers->client, s->router_ip4, scaled(s, 10000), NULL, 0) < 0)
-		strbuf_addf(&out->detail, "no PeerAPI URL for the router after %d s\n",
-			    scaled(s, 10));
+	if (router_peerapi_wait(s, &s->peers->client, NULL, 0) < 0)
+		strbuf_addf(&out->detail,
+			    "no PeerAPI URL for the router within %d s of its coming online\n",
+			    scaled(s, PEERAPI_SETTLE_MS / 1000));
 	mark = log_mark(s->upstream_dns_log);
 	if (probe_dns(s, &site, out, "dns over DERP", LAB_QUAD100, "www.canary.test", "udp",
 		      zone_addr, scaled(s, 5000), &res) < 0) {

@@ -8,7 +8,6 @@
  */
 #include "canary.h"
 
-#include "clock.h"
 #include "guestprobe.h"
 #include "log.h"
 #include "node.h"
@@ -24,17 +23,15 @@ int canary_exitnode_dns_client(struct scenario *s, struct canary_outcome *out);
 
 /*
  * One device: use the router as exit node, resolve, check who asked
- * upstream. *settle_by (mono_s(); 0: from the first device's switch on)
- * bounds the wait for the router's PeerAPI.
+ * upstream.
  */
 static int lookup_via_exit(struct scenario *s, struct canary_outcome *out, const char *label,
-			   struct node *dev, const char *netns, const char *zone_addr,
-			   double *settle_by)
+			   struct node *dev, const char *netns, const char *zone_addr)
 {
 	struct probe_site site = { netns };
 	struct guestprobe res;
 	const char *needles[] = { "src=" LAB_ROUTER_WAN ":", "qname=www.canary.test", NULL };
-	int timeout_ms = scaled(s, 20000), ret = 0, settle_ms;
+	int timeout_ms = scaled(s, 20000), ret = 0;
 	size_t mark;
 	char line[512];
 
@@ -44,17 +41,13 @@ static int lookup_via_exit(struct scenario *s, struct canary_outcome *out, const
 	 * The device routes DNS to the exit node's DoH once it has learnt the
 	 * router's PeerAPI services through control; let that settle, then ask
 	 * either way: without the PeerAPI server it never comes. The settling
-	 * is the router's, so both devices share one window: the second one,
-	 * whose netmap is as old as the first's, waits only what is left of it
-	 * (and looks at least once).
+	 * is the router's: one window from its coming online, for both devices
+	 * and every canary that needs it.
 	 */
-	if (!*settle_by)
-		*settle_by = mono_s() + scaled(s, 10000) / 1000.0;
-	settle_ms = (int)((*settle_by - mono_s()) * 1000);
-	if (node_wait_peerapi(dev, s->router_ip4, settle_ms > 0 ? settle_ms : 0, NULL, 0) < 0)
+	if (router_peerapi_wait(s, dev, NULL, 0) < 0)
 		strbuf_addf(&out->detail,
-			    "%s: no PeerAPI URL for the router within the canary's %d s window\n",
-			    label, scaled(s, 10));
+			    "%s: no PeerAPI URL for the router within %d s of its coming online\n",
+			    label, scaled(s, PEERAPI_SETTLE_MS / 1000));
 	mark = log_mark(s->upstream_dns_log);
 	if (probe_dns(s, &site, out, label, LAB_QUAD100, "www.canary.test", "udp", zone_addr,
 		      scaled(s, 5000), &res) < 0) {
@@ -86,17 +79,15 @@ restore:
 int canary_exitnode_dns_client(struct scenario *s, struct canary_outcome *out)
 {
 	char zone_path[512], zone_addr[128];
-	double settle_by = 0;
 
 	snprintf(zone_path, sizeof(zone_path), "%s/" ZONE_UPSTREAM, s->fixtures_dir);
 	if (zone_lookup(zone_path, "www.canary.test", 0, zone_addr, sizeof(zone_addr)) < 0)
 		return -1;
 	out->verdict = VERDICT_PASS;
 	/* the laptop's own resolver answers canary.test differently: a leak shows */
-	if (lookup_via_exit(s, out, "laptop", &s->peers->client, s->peers->client_ns, zone_addr,
-			    &settle_by) < 0)
+	if (lookup_via_exit(s, out, "laptop", &s->peers->client, s->peers->client_ns, zone_addr) <
+	    0)
 		return -1;
 	/* the phone has no resolver of its own: Tailscale owns its DNS */
-	return lookup_via_exit(s, out, "phone", &s->peers->phone, s->peers->phone_ns, zone_addr,
-			       &settle_by);
+	return lookup_via_exit(s, out, "phone", &s->peers->phone, s->peers->phone_ns, zone_addr);
 }

@@ -26,12 +26,11 @@ int canary_peerapi_doh(struct scenario *s, struct canary_outcome *out)
 	if (zone_lookup(zone_path, "www.canary.test", 0, zone_addr, sizeof(zone_addr)) < 0)
 		return -1;
 	out->verdict = VERDICT_PASS;
-	if (node_wait_peerapi(&s->peers->client, s->router_ip4, scaled(s, 10000), base,
-			      sizeof(base)) < 0) {
+	if (router_peerapi_wait(s, &s->peers->client, base, sizeof(base)) < 0) {
 		canary_fail(out, "no-peerapi",
 			    "the client's status shows no PeerAPI URL for the "
-			    "router %s within %d s",
-			    s->router_ip4, scaled(s, 10));
+			    "router %s within %d s of its coming online",
+			    s->router_ip4, scaled(s, PEERAPI_SETTLE_MS / 1000));
 		return 0;
 	}
 	snprintf(url, sizeof(url), "%s/dns-query", base);

@@ -129,3 +129,10 @@ int node_wait_peerapi(struct node *n, const char *peer_ip, int timeout_ms, char 
 	} while (mono_s() < deadline && !interrupted());
 	return -1;
 }
+
+int router_peerapi_wait(struct scenario *s, struct node *n, char *url, size_t len)
+{
+	double left = s->router_online_at + scaled(s, PEERAPI_SETTLE_MS) / 1000.0 - mono_s();
+
+	return node_wait_peerapi(n, s->router_ip4, left > 0 ? (int)(left * 1000) : 0, url, len);
+}

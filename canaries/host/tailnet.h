@@ -42,5 +42,18 @@ int node_use_exit(struct node *n, const char *ip, int timeout_ms);
  * error reported: a build without the PeerAPI server never shows one).
  */
 int node_wait_peerapi(struct node *n, const char *peer_ip, int timeout_ms, char *url, size_t len);
+/*
+ * How long the router's PeerAPI services have to reach a device through
+ * control, before scaling: counted from the router coming online, once for
+ * the run (and again after a restart), so the canaries that need them share
+ * one window instead of each waiting out its own on a build that never
+ * offers them.
+ */
+#define PEERAPI_SETTLE_MS 10000
+/*
+ * node_wait_peerapi() for the router, as seen by device n, until the
+ * router's window is over (looking at least once): 0 found, -1 not.
+ */
+int router_peerapi_wait(struct scenario *s, struct node *n, char *url, size_t len);
 
 #endif
