@@ -335,9 +335,11 @@ mutants: prereqs host-tools kernel $(VM_OVERLAY)
 	$(MAKE) --no-print-directory -k -j$(MUTANT_JOBS) $$(printf 'mutant-%s\n' $$order) || true
 	$(BUILD)/tscanary mutants --arch $(ARCH) $(if $(FULL),--full)
 
-# One variant's run (never fails: the judge decides what its end means).
+# One variant's run (never fails: the judge decides what its end means);
+# its old summary goes first, so a run that ends early is never read as it.
 mutant-%:
-	@t0=$$(date +%s); c=; [ -n "$(FULL)" ] || c=$$($(BUILD)/tscanary focus $*) || exit 2; \
+	@rm -f out/$(ARCH)-$*/summary.json; \
+	t0=$$(date +%s); c=; [ -n "$(FULL)" ] || c=$$($(BUILD)/tscanary focus $*) || exit 2; \
 	rc=0; $(MAKE) --no-print-directory test ARCH=$(ARCH) VARIANT=$* CANARY="$$c" \
 		>out/$(ARCH)-$*.make.log 2>&1 </dev/null || rc=$$?; \
 	s=out/$(ARCH)-$*/summary.json; r=$$(jq -r .result $$s 2>/dev/null) || r="no summary (make exit $$rc)"; \
