@@ -255,9 +255,8 @@ static int exit_over_derp(struct scenario *s, struct canary_outcome *out, const 
 	if (node_use_exit(&s->peers->client, s->router_ip4, timeout_ms) < 0)
 		return -1;
 	mark = log_mark(s->peers->web_log);
-	/* longer than PROBE_ANSWER_MS: the path has just moved to DERP */
 	if (probe_http(s, &site, out, "web over DERP", "http://" LAB_WEB "/derp-only",
-		       scaled(s, 8000), &res) < 0) {
+		       scaled(s, PROBE_ANSWER_MS), &res) < 0) {
 		ret = -1;
 		goto restore;
 	}

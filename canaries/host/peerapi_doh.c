@@ -7,6 +7,7 @@
 #include "canary.h"
 
 #include "doh.h"
+#include "guestprobe.h"
 #include "node.h"
 #include "peers.h"
 #include "tailnet.h"
@@ -20,7 +21,7 @@ int canary_peerapi_doh(struct scenario *s, struct canary_outcome *out);
 int canary_peerapi_doh(struct scenario *s, struct canary_outcome *out)
 {
 	char zone_path[512], zone_addr[128], url[256], base[200];
-	int timeout_ms = scaled(s, 8000);
+	int timeout_ms = scaled(s, PROBE_ANSWER_MS);
 
 	snprintf(zone_path, sizeof(zone_path), "%s/" ZONE_UPSTREAM, s->fixtures_dir);
 	if (zone_lookup(zone_path, "www.canary.test", 0, zone_addr, sizeof(zone_addr)) < 0)

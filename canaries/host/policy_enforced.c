@@ -185,8 +185,8 @@ out:
  * How long the guest's allowed GET waits, before scaling: the guest has
  * just joined, and its first WireGuard handshake may reach the router
  * before the router's netmap holds it; WireGuard tries again 5 s later
- * (measured: answered after 5.2 s, against about 150 ms when the first
- * handshake gets through), and 15 s holds two such retries.
+ * (measured: answered after 5.2 s in two runs of five, against about 150 ms
+ * when the first handshake gets through), and 15 s holds two such retries.
  */
 #define NEW_PEER_ANSWER_MS 15000
 /*
