@@ -183,10 +183,12 @@ out:
 
 /*
  * How long the guest's allowed GET waits, before scaling: the guest has
- * just joined, and its first WireGuard handshake may reach the router
- * before the router's netmap holds it; WireGuard tries again 5 s later
- * (measured: answered after 5.2 s in two runs of five, against about 150 ms
- * when the first handshake gets through), and 15 s holds two such retries.
+ * just joined, and its first WireGuard handshake with the router is often
+ * lost; WireGuard tries again 5 s later (measured: answered after 5.1-5.4 s
+ * in three bench runs of five and two of four runs alone, against about
+ * 150-200 ms when the first handshake gets through; the router's status
+ * listed the guest within 0.1 s each time, so it is not the router's
+ * netmap lagging), and 15 s holds two such retries.
  */
 #define NEW_PEER_ANSWER_MS 15000
 /*
