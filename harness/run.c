@@ -576,8 +576,7 @@ static void rescale(struct run *r, double boot_s)
 {
 	double scale = r->o->timeout_scale * calibrate_factor(boot_s);
 
-	json_object_set_new(r->rep.timings, "boot_timeout_scale", json_real(r->scale));
-	r->scale = scale;
+	json_object_set_new(r->rep.timings, "boot_timeout_scale", json_real(r->s.timeout_scale));
 	r->s.timeout_scale = scale;
 	json_object_set_new(r->rep.timings, "timeout_scale", json_real(scale));
 	info("timeouts scaled by %.2f from here (this boot)", scale);
@@ -940,9 +939,9 @@ static int step_arch(struct run *r)
 /* Every timeout's factor up to the boot: the user's times this arch's recent boots. */
 static int step_calibrate(struct run *r)
 {
-	r->scale = calibrate_scale(r->o->kit->cache_dir, r->s.arch.name, r->o->timeout_scale);
-	r->s.timeout_scale = r->scale;
-	json_object_set_new(r->rep.timings, "timeout_scale", json_real(r->scale));
+	r->s.timeout_scale = calibrate_scale(r->o->kit->cache_dir, r->s.arch.name,
+					     r->o->timeout_scale);
+	json_object_set_new(r->rep.timings, "timeout_scale", json_real(r->s.timeout_scale));
 	return STEP_OK;
 }
 

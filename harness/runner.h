@@ -48,7 +48,6 @@ struct run {
 	pid_t ts_pid;
 	double t_step;
 	double t_boot;
-	double scale; /* every timeout's factor: user's times the arch's speed */
 	enum qemu_accel accel;
 	int accel_chosen; /* the first boot chose accel */
 	struct accel_probe probe;

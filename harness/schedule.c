@@ -38,7 +38,7 @@ int scenario_selected(const struct scenario *s, const char *name)
  */
 double watch_begin(struct run *r, const struct canary *c, double spent)
 {
-	double left = c->timeout_s * r->scale - spent;
+	double left = c->timeout_s * r->s.timeout_scale - spent;
 
 	r->canary_now = c->name;
 	deadline_arm(left > 0 ? (int)(left * 1000) : 1);
@@ -52,7 +52,7 @@ void watch_end(struct run *r, const struct canary *c, struct canary_outcome *out
 	if (deadline_expired() && !out->timed_out) {
 		out->timed_out = 1;
 		canary_fail(out, "timeout", "did not finish within its %d s timeout: stopped",
-			    (int)(c->timeout_s * r->scale));
+			    (int)(c->timeout_s * r->s.timeout_scale));
 	}
 	deadline_disarm();
 	*spent += now_s() - t0;
@@ -87,10 +87,10 @@ void finish_canary(struct run *r, const struct canary *c, struct canary_outcome 
 {
 	if (ret < 0)
 		canary_fail(out, "harness-error", "the canary could not run (see run.log)");
-	if (d > c->timeout_s * r->scale && !out->timed_out) {
+	if (d > c->timeout_s * r->s.timeout_scale && !out->timed_out) {
 		out->timed_out = 1;
 		canary_fail(out, "timeout", "exceeded its %d s timeout",
-			    (int)(c->timeout_s * r->scale));
+			    (int)(c->timeout_s * r->s.timeout_scale));
 	}
 	progress("canary", "%s: %s%s%s (%.1f s)", c->name, verdict_name(out->verdict),
 		 out->summary.len ? ": " : "", strbuf_str(&out->summary), d);

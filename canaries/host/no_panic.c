@@ -24,6 +24,8 @@ int canary_no_panic(struct scenario *s, struct canary_outcome *out);
 
 /* TSMP pings each way, at most (the first pong ends them) */
 #define PING_TRIES 3
+#define STR_(x)    #x
+#define STR(x)     STR_(x)
 
 /* tailscaled as the guest agent sees it, and how long its log is. */
 struct ts_snapshot {
@@ -69,9 +71,9 @@ static int tsmp_pong(struct strbuf *detail, const char *what, const char *ip, in
 
 int canary_no_panic(struct scenario *s, struct canary_outcome *out)
 {
-	char tries[16];
-	const char *to_client[] = { "ping", "--tsmp", tries, "--timeout=5s", s->peers->client_ip4,
-				    NULL };
+	const char *to_client[] = {
+		"ping", "--tsmp", "--c=" STR(PING_TRIES), "--timeout=5s", s->peers->client_ip4, NULL
+	};
 	const char *to_router[] = {
 		"ping", "--tsmp", "--c=1", "--timeout=5s", s->router_ip4, NULL
 	};
@@ -83,7 +85,6 @@ int canary_no_panic(struct scenario *s, struct canary_outcome *out)
 	int rc, st = 0, pong_out, pong_in, ret = -1;
 	json_t *j = NULL;
 
-	snprintf(tries, sizeof(tries), "--c=%d", PING_TRIES);
 	out->verdict = VERDICT_PASS;
 	if (router_wait_running(s, scaled(s, 40000), state, sizeof(state)) < 0) {
 		canary_fail(out, "not-running",
@@ -99,8 +100,6 @@ int canary_no_panic(struct scenario *s, struct canary_outcome *out)
 
 	rc = router_cli(s, to_client, scaled(s, 30000), &o, &e);
 	pong_out = tsmp_pong(&out->detail, "router -> client", s->peers->client_ip4, rc, &o, &e);
-	strbuf_reset(&o);
-	strbuf_reset(&e);
 	/*
 	 * The client's pings, one at a time (three tries, as the router's),
 	 * each after a look at the router's tailscaled: one that ended has its
