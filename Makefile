@@ -88,6 +88,7 @@ help:
 	@echo 'make test-unprivileged ARCH=armv7  the gate as the user tscanary (made as root), in a user namespace'
 	@echo 'make doctor               every prerequisite, its state on this machine and the fix'
 	@echo 'make arches               after editing vm/arches: regenerate its views vm/arches.mk and vm/arches.env'
+	@echo 'make features             after editing image/allowlist or waived-deps: regenerate image/features.env'
 	@echo 'make image ARCH=armv7     build only the image (out/<arch>/image/)'
 	@echo 'make image ARCH=all       every arch, then the release index out/release/index.oci.tar'
 	@echo 'make test ARCH=armv7 REUSE=1  a passing stored run with the same key stands (cached verdict)'
@@ -399,6 +400,20 @@ arches-check: $(BUILD)/tscanary
 	@for v in $(ARCH_VIEWS); do $(BUILD)/tscanary arch $${v#*:} | diff -u $${v%%:*} - || \
 		{ echo "$${v%%:*} is stale: run make arches" >&2; exit 1; }; done
 
+# The view of the feature lists image/build.sh sources, image/features.env
+# (see image/image.mk): make features writes it, features-check (make
+# check) fails when it says other than image/allowlist and image/waived-deps.
+.PHONY: features features-check
+features: $(BUILD)/tscanary
+	$(BUILD)/tscanary features --sh >$(FEATURES_VIEW).tmp && mv -f $(FEATURES_VIEW).tmp $(FEATURES_VIEW)
+features-check: $(BUILD)/tscanary
+	@$(BUILD)/tscanary features --sh | diff -u $(FEATURES_VIEW) - || \
+		{ echo "$(FEATURES_VIEW) is stale: run make features" >&2; exit 1; }
+# build.sh on the view: a stale or foreign one refused, the parser's refusals.
+.PHONY: features-test
+features-test: $(BUILD)/tscanary
+	image/tests/features.sh
+
 # The cache root's one definition (lib/cache-root.sh) and what the scripts
 # and this Makefile get from it, for every TSCANARY_CACHE, XDG_CACHE_HOME
 # and HOME set, empty or unset (shell; part of make unit).
@@ -453,7 +468,7 @@ interrupt-check: host-tools kernel $(VM_OVERLAY) image
 # malformed or missing version, verification off, no checksum database, a
 # stalled or refusing module proxy).
 .PHONY: override-check
-override-check:
+override-check: $(BUILD)/tscanary
 	image/tests/override.sh
 
 # Reproducibility: ARCH's image built twice from empty tscanary and Go build
@@ -494,7 +509,7 @@ release-check: $(BUILD)/tscanary
 # The bad inputs go beside the gate, not beside the variants: measured
 # beside the variants, that phase took 522 s against 462 s for the
 # variants alone, more than the bad inputs' 35 s.
-CHECK_STATIC := unit readme-check arches-check style-check layers-check ci-config-check \
+CHECK_STATIC := unit readme-check arches-check features-check features-test style-check layers-check ci-config-check \
 	lab-check guest-canaries-check override-check oci-compare-test bad-input-check
 CHECK_JOBS ?= 2
 .PHONY: check-static
@@ -574,7 +589,9 @@ cmp_build = echo "== compare: image for $(1) (tailscale $(2))"; \
 	{ rc=0; image/build.sh --arch $(ARCH) --tailscale-version $(2) $(3) --out $(CMP)/$(1)/image 2>&1 || \
 		rc=$$?; echo $$rc >$(CMP)/$(1)/build.status; } | tee $(CMP)/$(1)/build.log
 compare-image-new:
-	@$(call cmp_build,new,$(NEW),$(if $(NEW_ALLOWLIST),--allowlist $(NEW_ALLOWLIST)))
+	@$(if $(NEW_ALLOWLIST),$(BUILD)/tscanary features --sh --allowlist $(NEW_ALLOWLIST) \
+		>$(CMP)/new/features.env || exit 2;)
+	@$(call cmp_build,new,$(NEW),$(if $(NEW_ALLOWLIST),--features $(CMP)/new/features.env))
 compare-image-base: compare-image-new
 	@case $(call cmp_status,new) in 0|1) ;; *) \
 		echo "== compare: no base image: new stopped with image/build.sh exit $(call cmp_status,new)"; \

@@ -217,7 +217,7 @@ int feature_list_parse(struct feature_list *l, const char *text, const char *wha
 		lineno++;
 		while (ws < len && (line[ws] == ' ' || line[ws] == '\t'))
 			ws++;
-		/* like build.sh: blank lines and lines whose first non-blank is # */
+		/* blank lines and lines whose first non-blank is # are skipped */
 		if (!blank(line, len) && line[ws] != '#' &&
 		    parse_item(l, line, len, what, lineno) < 0) {
 			feature_list_release(l);
@@ -244,6 +244,23 @@ const struct feature_item *feature_list_find(const struct feature_list *l, const
 		if (!strcmp(l->v[i].name, name))
 			return &l->v[i];
 	return NULL;
+}
+
+void feature_list_env(struct strbuf *out, const char *var, const char *path, const char *sha256,
+		      const struct feature_list *l)
+{
+	struct strbuf names = STRBUF_INIT;
+
+	for (size_t i = 0; i < l->n; i++)
+		strbuf_addf(&names, "%s%s", i ? "\n" : "", l->v[i].name);
+	strbuf_addf(out, "%s_file=", var);
+	strbuf_add_sq(out, path);
+	strbuf_addf(out, "\n%s_sha256=", var);
+	strbuf_add_sq(out, sha256);
+	strbuf_addf(out, "\n%s=", var);
+	strbuf_add_sq(out, strbuf_str(&names));
+	strbuf_addch(out, '\n');
+	strbuf_release(&names);
 }
 
 void feature_list_release(struct feature_list *l)

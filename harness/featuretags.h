@@ -55,8 +55,9 @@ struct feature_list {
 
 /*
  * Parse a "name<TAB>reason" file (blank lines and # comments skipped) into
- * l, checking it as image/build.sh does: a reason on every line, names of
- * [a-z0-9_], none twice. what names the file in messages. -1 (reported,
+ * l, the lists' one parser (image/build.sh sources the view tscanary
+ * features --sh writes): a reason on every line, names of [a-z0-9_], none
+ * twice. what names the file in messages. -1 (reported,
  * l empty) on the first bad line.
  */
 int feature_list_parse(struct feature_list *l, const char *text, const char *what);
@@ -66,6 +67,14 @@ void feature_list_add(struct feature_list *l, const char *name, const char *reas
 const struct feature_item *feature_list_find(const struct feature_list *l, const char *name);
 /* Free a list and make it empty. */
 void feature_list_release(struct feature_list *l);
+/*
+ * Append the sh assignments of one list for image/build.sh to source:
+ * <var>_file (path), <var>_sha256 (of the file's bytes, so a reader can
+ * tell the view is stale without parsing the list) and <var> (the names,
+ * one a line), each value single-quoted.
+ */
+void feature_list_env(struct strbuf *out, const char *var, const char *path, const char *sha256,
+		      const struct feature_list *l);
 
 /* Whether a build with tags (comma or space separated) holds feature f. */
 int feature_in_build(const struct feature *f, const char *tags);

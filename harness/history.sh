@@ -75,7 +75,9 @@ for v in "${list[@]}"; do
 	fit=$(build/tscanary history --fit "$v" --fits "$fits")
 	if [ -n "$fit" ]; then
 		cat image/allowlist - <<<"$fit" >"$d/allowlist"
-		build+=(--allowlist "$d/allowlist")
+		build/tscanary features --sh --allowlist "$d/allowlist" >"$d/features.env" ||
+			{ echo "history: $v: the fitted allowlist does not parse" >&2; exit 2; }
+		build+=(--features "$d/features.env")
 	fi
 	say "build $i/$n: tailscale $v${fit:+ (recipe fit: $(cut -f1 <<<"$fit" | sed 's/^/+/' | paste -sd' ' -))}"
 	brc=0

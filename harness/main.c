@@ -45,6 +45,7 @@ static const char usage_text[] =
 	"       tscanary focus NAME [--fixtures DIR]\n"
 	"       tscanary focus --order NAME... [--fixtures DIR]\n"
 	"       tscanary variant-env NAME|FILE [--fixtures DIR]\n"
+	"       tscanary features --sh [--recipe-dir DIR] [--allowlist FILE] [--waivers FILE]\n"
 	"       tscanary summary SUMMARY.json...\n"
 	"       tscanary bench --out FILE SUMMARY.json...\n"
 	"       tscanary list [--markdown] [--fixtures DIR]\n"
@@ -130,6 +131,13 @@ static const char usage_text[] =
 	"         v_config_drop and v_config_add (image-config lines, one a line),\n"
 	"         v_sha256 (of the lines the build reads). tscanary alone parses\n"
 	"         variant files: exit 2 when it cannot be read or does not parse.\n"
+	"features the recipe's feature lists (--allowlist, default DIR/allowlist;\n"
+	"         --waivers, default DIR/waived-deps; DIR is --recipe-dir, default\n"
+	"         image) as sh assignments for image/build.sh, which parses neither:\n"
+	"         features_allowlist and features_waived (the names, one a line), each\n"
+	"         with _file and _sha256 (of its bytes, so build.sh can tell a stale\n"
+	"         view). make features writes the recipe's own view, image/features.env.\n"
+	"         Exit 2 when a list cannot be read or does not parse.\n"
 	"summary  one line per run (arch, verdict, timings, canaries); exit 0 if every one "
 	"passed.\n"
 	"bench    median and min-max of every step, every canary and tailscaled RSS/HWM\n"
@@ -408,6 +416,87 @@ static int cmd_variant_env(int argc, char **argv)
 		return RUN_FAIL;
 	}
 	return 0;
+}
+
+/* Parse a "name<TAB>reason" file into l: 0, or -1 reported. */
+static int load_features(struct feature_list *l, const char *path)
+{
+	struct strbuf text = STRBUF_INIT;
+	int ret = strbuf_read_file(&text, path) < 0
+			  ? error_errno("cannot read '%s'", path)
+			  : feature_list_parse(l, strbuf_str(&text), path);
+
+	strbuf_release(&text);
+	return ret < 0 ? -1 : 0;
+}
+
+/* Parse one feature list and append its assignments as var; -1 reported. */
+static int feature_view(struct strbuf *out, const char *var, const char *path)
+{
+	struct feature_list l = { 0 };
+	struct strbuf sha = STRBUF_INIT;
+
+	if (load_features(&l, path) < 0)
+		return -1;
+	file_sha256_hex(path, &sha);
+	feature_list_env(out, var, path, strbuf_str(&sha), &l);
+	feature_list_release(&l);
+	strbuf_release(&sha);
+	return 0;
+}
+
+/*
+ * The recipe's feature lists as sh assignments on stdout, for image/build.sh
+ * (which parses neither list itself; the Dockerfile's build stage sources the
+ * committed image/features.env).
+ */
+static int cmd_features(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "sh", no_argument, NULL, 's' },
+		{ "recipe-dir", required_argument, NULL, 'r' },
+		{ "allowlist", required_argument, NULL, 'l' },
+		{ "waivers", required_argument, NULL, 'w' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *recipe = "image", *allow = NULL, *waivers = NULL;
+	struct strbuf env = STRBUF_INIT;
+	char *allow_def, *waivers_def;
+	int c, sh = 0, ret = 0;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c == 's')
+			sh = 1;
+		else if (c == 'r')
+			recipe = optarg;
+		else if (c == 'l')
+			allow = optarg;
+		else if (c == 'w')
+			waivers = optarg;
+		else
+			return usage(RUN_USAGE);
+	}
+	if (!sh || optind != argc) {
+		error("features: want --sh and no arguments");
+		return usage(RUN_USAGE);
+	}
+	allow_def = xasprintf("%s/allowlist", recipe);
+	waivers_def = xasprintf("%s/waived-deps", recipe);
+	strbuf_addstr(&env, "# written by tscanary features --sh (make features): image/build.sh "
+			    "sources it\n");
+	if (feature_view(&env, "features_allowlist", allow ? allow : allow_def) < 0 ||
+	    feature_view(&env, "features_waived", waivers ? waivers : waivers_def) < 0)
+		ret = RUN_USAGE;
+	else
+		fputs(strbuf_str(&env), stdout);
+	free(allow_def);
+	free(waivers_def);
+	strbuf_release(&env);
+	if (!ret && (fflush(stdout) != 0 || ferror(stdout))) {
+		error_errno("cannot write the feature lists' view");
+		return RUN_FAIL;
+	}
+	return ret;
 }
 
 /* The known-bad variants with their claims, for the README's table. */
@@ -1290,18 +1379,6 @@ static char *build_error(const char *dir)
 	return why;
 }
 
-/* Parse a "name<TAB>reason" file into l: 0, or -1 reported. */
-static int load_features(struct feature_list *l, const char *path)
-{
-	struct strbuf text = STRBUF_INIT;
-	int ret = strbuf_read_file(&text, path) < 0
-			  ? error_errno("cannot read '%s'", path)
-			  : feature_list_parse(l, strbuf_str(&text), path);
-
-	strbuf_release(&text);
-	return ret < 0 ? -1 : 0;
-}
-
 /* The names of an allowlist, one a line: what harness/coverage.sh loops over. */
 static int list_features(const char *path)
 {
@@ -1619,6 +1696,7 @@ static const struct command {
 	{ "bisect", cmd_bisect },     { "verdict", cmd_verdict },
 	{ "focus", cmd_focus },       { "arch", cmd_arch },
 	{ "history", cmd_history },   { "variant-env", cmd_variant_env },
+	{ "features", cmd_features },
 };
 
 int main(int argc, char **argv)

@@ -9,7 +9,8 @@
 # The second form is the recipe's build step for the top-level Dockerfile: it
 # builds the same rootfs (same tags, flags, version stamp, overlay, UPX,
 # busybox, CA bundle) and stops before the OCI packing, which Docker does.
-# Inputs: the recipe in image/ (allowlist, waived-deps, busybox-applets,
+# Inputs: the recipe in image/ (allowlist and waived-deps, as their committed
+# view features.env from `tscanary features --sh` says them; busybox-applets,
 # busybox.config, busybox-source, entrypoint.sh, image-config and its
 # reader image-config.sh, verbosity_filter.go, rootfs/, go.mod/go.sum), the
 # arch facts in vm/arches (as its generated view vm/arches.env says them),
@@ -43,7 +44,7 @@ die_code() { # status message...
 }
 usage() {
 	cat <<EOF
-usage: $prog --arch ARCH [--variant-env FILE] [--tailscale-version V] [--allowlist FILE]
+usage: $prog --arch ARCH [--variant-env FILE] [--tailscale-version V] [--features FILE]
                       [--allow-missing-deps] --out DIR [--tar FILE]
        $prog --platform OS/ARCH[/VARIANT] --rootfs DIR [--expect-version V]
 
@@ -63,9 +64,12 @@ usage: $prog --arch ARCH [--variant-env FILE] [--tailscale-version V] [--allowli
                     checked against the checksum database (GOSUMDB, through the
                     module proxy); the added go.sum lines go into manifest.json.
                     V equal to the pinned version is exactly the normal build.
-  --allowlist FILE  the features to build in, instead of image/allowlist (same
-                    format; e.g. a fixture that tries the recipe another
-                    version needs); it is recorded in manifest.json
+  --features FILE   the feature lists to build from, instead of the recipe's
+                    own (image/features.env, the view of image/allowlist and
+                    image/waived-deps): the sh assignments \`tscanary features
+                    --sh --allowlist LIST\` prints for another allowlist (e.g.
+                    a fixture that tries the recipe another version needs);
+                    the allowlist's path is recorded in manifest.json
   --fit-features    leave out of the allowlist and waived-deps the features
                     this Tailscale version does not have (each named in a
                     warning and in manifest.json as dropped_features), instead
@@ -102,7 +106,7 @@ EOF
 }
 
 # --- arguments --------------------------------------------------------------
-arch='' variant_env_arg='' allowlist_arg='' allow_missing=no fit=no out='' platform_arg='' tar_out='' rootfs_out='' expect_version='' ts_want=''
+arch='' variant_env_arg='' features_arg='' allow_missing=no fit=no out='' platform_arg='' tar_out='' rootfs_out='' expect_version='' ts_want=''
 # Argument errors exit 2 (usage), like an unknown ARCH does.
 need_value() { [ "$1" -ge 2 ] || { usage >&2 && die_code 2 "'$2' needs a value"; }; }
 while [ $# -gt 0 ]; do
@@ -111,8 +115,8 @@ while [ $# -gt 0 ]; do
 	--arch=*) arch=${1#*=}; shift ;;
 	--variant-env) need_value $# "$1"; variant_env_arg=$2; shift 2 ;;
 	--variant-env=*) variant_env_arg=${1#*=}; shift ;;
-	--allowlist) need_value $# "$1"; allowlist_arg=$2; shift 2 ;;
-	--allowlist=*) allowlist_arg=${1#*=}; shift ;;
+	--features) need_value $# "$1"; features_arg=$2; shift 2 ;;
+	--features=*) features_arg=${1#*=}; shift ;;
 	--allow-missing-deps) allow_missing=yes; shift ;;
 	--fit-features) fit=yes; shift ;;
 	--out) need_value $# "$1"; out=$2; shift 2 ;;
@@ -212,20 +216,31 @@ fi
 [ "$v_upx" = no ] || need_tools upx
 
 # --- recipe -----------------------------------------------------------------
-# Print the names of a "name<TAB>reason" file, checking its format.
-read_feature_file() {
-	awk -F '\t' -v f="$1" '
-		/^[[:space:]]*(#|$)/ { next }
-		NF < 2 || $2 ~ /^[[:space:]]*$/ { printf "%s:%d: want name<TAB>reason\n", f, NR > "/dev/stderr"; bad = 1; next }
-		$1 !~ /^[a-z0-9_]+$/ { printf "%s:%d: bad feature name \"%s\"\n", f, NR, $1 > "/dev/stderr"; bad = 1; next }
-		seen[$1]++ { printf "%s:%d: \"%s\" listed twice\n", f, NR, $1 > "/dev/stderr"; bad = 1; next }
-		{ print $1 }
-		END { exit bad }' "$1"
+# The feature lists as `tscanary features --sh` says them (their one parser;
+# this script reads names only): the recipe's own from its committed view
+# features.env, which must still hash as the lists it was written from,
+# then --features' over them.
+# Source a feature-lists view: features_{allowlist,waived}{,_file,_sha256}.
+load_features() {
+	features_allowlist_file='' features_waived_file=''
+	[ -r "$1" ] || die_code 2 "cannot read the feature lists' view '$1'"
+	# shellcheck source=image/features.env
+	. "$1" || die_code 2 "'$1' is not a view \`tscanary features --sh\` wrote"
+	if [ -z "$features_allowlist_file" ] || [ -z "$features_waived_file" ]; then
+		die_code 2 "'$1' is not a view \`tscanary features --sh\` wrote"
+	fi
 }
-allowlist_file=${allowlist_arg:-$here/allowlist}
-[ -r "$allowlist_file" ] || die_code 2 "cannot read allowlist '$allowlist_file'"
-allowlist=$(read_feature_file "$allowlist_file") || die "fix '$allowlist_file'"
-waived=$(read_feature_file "$here/waived-deps") || die "fix '$here/waived-deps'"
+view_fresh() { [ "$(sha256sum <"$2" | cut -d' ' -f1)" = "$1" ]; }
+load_features "$here/features.env"
+if ! view_fresh "$features_allowlist_sha256" "$here/allowlist" ||
+	! view_fresh "$features_waived_sha256" "$here/waived-deps"; then
+	die "image/features.env is stale: image/allowlist or image/waived-deps changed since it was written (make features)"
+fi
+recipe_allowlist=$features_allowlist
+[ -z "$features_arg" ] || load_features "$features_arg"
+allowlist_file=$features_allowlist_file
+allowlist=$features_allowlist
+waived=$features_waived
 # the applets every image links, as image/busybox.sh (the list's reader) says them
 applets=$("$here/busybox.sh" --list) || die "image/busybox.sh --list failed (above)"
 [ -n "$allowlist" ] || die "'$allowlist_file' lists no feature"
@@ -495,7 +510,7 @@ if [ "$fit" = yes ]; then
 	fi
 fi
 check_known "'$allowlist_file'" "$allowlist"
-check_known "'$here/waived-deps'" "$waived"
+check_known "'$features_waived_file'" "$waived"
 [ -z "$(both "$allowlist" "$waived")" ] ||
 	die "features both allowed and waived: $(both "$allowlist" "$waived" | tr '\n' ' ')"
 
@@ -579,7 +594,7 @@ recipe_list=$(recipe_files)
 # The feature lists count by their names only: editing a reason (why a
 # feature is kept, what coverage found) must not rebuild an image.
 recipe_hash=$( (cd "$here" && printf '%s\n' "$recipe_list" | xargs -d '\n' sha256sum
-	printf 'allowlist %s\nwaived-deps %s\n' "$(read_feature_file "$here/allowlist" | tr '\n' ' ')" \
+	printf 'allowlist %s\nwaived-deps %s\n' "$(printf '%s\n' "$recipe_allowlist" | tr '\n' ' ')" \
 		"$(printf '%s\n' "$waived" | tr '\n' ' ')") | sha256sum | cut -d' ' -f1)
 variant_hash=none
 # Only the lines the build reads (tscanary variant-env's digest of them):
@@ -593,7 +608,7 @@ key=$(
 		"upx=$v_upx $upx_version" "filter=$v_filter" "recipe=$recipe_hash" \
 		"variant=$variant $variant_hash" "busybox=$bb_key" "ca=$ca_version" \
 		"go=$go_version" "epoch=$SOURCE_DATE_EPOCH" ${ts_override:+"modules=$mod_key"} \
-		${allowlist_arg:+"allowlist=$(printf '%s\n' "$allowlist" | sha256sum | cut -d' ' -f1)"} \
+		${features_arg:+"allowlist=$(printf '%s\n' "$allowlist" | sha256sum | cut -d' ' -f1)"} \
 		${unwaived:+"missing_deps=$allow_missing $(printf '%s\n' "$unwaived" | paste -sd' ' -)"} \
 		${dropped_features:+"dropped_features=$(printf '%s\n' "$dropped_features" | paste -sd' ' -)"} | sha256sum | cut -d' ' -f1
 )
@@ -872,7 +887,7 @@ jq -n \
 	--argjson platform "$platform" --arg ref "$ref" \
 	--arg tags "$tags" --argjson omitted "$(jarr "$omitted")" \
 	--argjson allowlist "$(jarr "$eff_allow")" --argjson waived "$(jarr "$waived")" \
-	--arg allowlist_file "${allowlist_arg:-image/allowlist}" \
+	--arg allowlist_file "$allowlist_file" \
 	--argjson v_omit "$(jarr "$v_omit")" --argjson v_drop "$(jarr "$v_drop")" \
 	--argjson v_add "$(jarr "$v_add")" \
 	--argjson broken "$(jarr "$broken")" --argjson missing_deps "$(jarr "$unwaived")" \

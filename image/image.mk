@@ -29,7 +29,7 @@ image:
 	@$(MAKE) $(IN_TURN) $(RELEASE_ARCHES:%=image-arch-%)
 	image/index.sh --out $(RELEASE_INDEX) $(RELEASE_ARCHES:%=out/%/image)
 else
-image: $(if $(VARIANT),$(VARIANT_ENV))
+image: $(FEATURES_VIEW) $(if $(VARIANT),$(VARIANT_ENV))
 	image/build.sh --arch $(ARCH) $(if $(VARIANT),--variant-env $(VARIANT_ENV)) \
 		$(if $(TAILSCALE_VERSION),--tailscale-version $(TAILSCALE_VERSION)) --out $(IMAGE_OUT)
 endif
@@ -41,6 +41,21 @@ IMAGE_ARCH_TARGETS := $(patsubst %,image-arch-%,$(sort $(ARCHES) $(RELEASE_ARCHE
 .PHONY: $(IMAGE_ARCH_TARGETS)
 $(IMAGE_ARCH_TARGETS): image-arch-%:
 	@$(MAKE) --no-print-directory image ARCH=$* VARIANT=
+
+# The feature lists as image/build.sh sources them: tscanary is the one
+# parser of image/allowlist and image/waived-deps, and their view is
+# committed because the Dockerfile's build stage runs build.sh without the
+# harness (build.sh refuses a view whose lists changed since). After an edit
+# of either list this writes the view again; it is replaced only when its
+# text changes, so a checkout whose view is current (as git leaves it,
+# whatever the files' times) is never written to.
+FEATURES_VIEW = image/features.env
+$(FEATURES_VIEW): image/allowlist image/waived-deps | $(BUILD)/tscanary
+	@mkdir -p $(BUILD)
+	@$(BUILD)/tscanary features --sh >$(BUILD)/features.env.tmp || { rm -f $(BUILD)/features.env.tmp; exit 2; }
+	@if cmp -s $(BUILD)/features.env.tmp $@; then rm -f $(BUILD)/features.env.tmp; \
+	else echo "tscanary: $@ written again from image/allowlist and image/waived-deps"; \
+		mv -f $(BUILD)/features.env.tmp $@; fi
 
 # A variant's recipe changes as image/build.sh --variant-env sources them:
 # tscanary is the one parser of fixtures/variants/. Without the variant's

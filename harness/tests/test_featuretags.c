@@ -140,7 +140,7 @@ static void rejects_bad_tables(void **state)
 	}
 }
 
-static void parses_lists_like_build_sh(void **state)
+static void parses_lists(void **state)
 {
 	struct feature_list l;
 
@@ -163,13 +163,33 @@ static void parses_lists_like_build_sh(void **state)
 	feature_list_release(&l);
 }
 
+/* The view image/build.sh sources: names one a line, every value quoted. */
+static void renders_the_view_build_sh_sources(void **state)
+{
+	struct strbuf sb = STRBUF_INIT;
+	struct feature_list l;
+
+	(void)state;
+	assert_int_equal(feature_list_parse(&l, "gro\tsmall\n# x\nnetstack\tdns\n", "a"), 0);
+	feature_list_env(&sb, "features_allowlist", "it's/allowlist", "ab12", &l);
+	assert_string_equal(sb.buf, "features_allowlist_file='it'\\''s/allowlist'\n"
+				    "features_allowlist_sha256='ab12'\n"
+				    "features_allowlist='gro\nnetstack'\n");
+	feature_list_release(&l);
+	strbuf_reset(&sb);
+	feature_list_env(&sb, "features_waived", "w", "cd", &l);
+	assert_string_equal(sb.buf, "features_waived_file='w'\nfeatures_waived_sha256='cd'\n"
+				    "features_waived=''\n");
+	strbuf_release(&sb);
+}
+
 static void rejects_bad_lists(void **state)
 {
 	static const char *const bad[] = {
 		"netstack\n",            /* no reason */
 		"netstack\t  \n",        /* blank reason */
 		"net-stack\tdashes\n",   /* bad name */
-		" netstack\tindented\n", /* awk's $1 would hold the blank */
+		" netstack\tindented\n", /* the name would hold the blank */
 		"gro\ta\ngro\tb\n",      /* twice */
 		"\tno name\n",
 	};
@@ -508,8 +528,9 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(parses_table),
 		cmocka_unit_test(rejects_bad_tables),
-		cmocka_unit_test(parses_lists_like_build_sh),
+		cmocka_unit_test(parses_lists),
 		cmocka_unit_test(rejects_bad_lists),
+		cmocka_unit_test(renders_the_view_build_sh_sources),
 		cmocka_unit_test(reads_tags),
 		cmocka_unit_test(good_build_passes_with_closure),
 		cmocka_unit_test(dropped_dependency_is_missing_dep),

@@ -76,8 +76,11 @@ expect "GOPRIVATE covers tailscale.com" 4 60 env GOPRIVATE='*.com' "${build[@]}"
 refused_mod=gvisor.dev/gvisor@v0.0.0-20260915211658-a6f909f08a72
 refusal=$(cd "$tmp/fetch" && GOFLAGS=-mod=mod timeout 60 go mod download -json "$refused_mod" 2>&1) || true
 if grep -q '403\|not available' <<<"$refusal"; then
+	"$top/build/tscanary" features --sh --recipe-dir "$top/image" \
+		--allowlist "$top/fixtures/allowlists/v1.104" >"$tmp/v1.104.env" ||
+		{ echo "override.sh: tscanary features cannot read fixtures/allowlists/v1.104" >&2; exit 2; }
 	expect "proxy refuses modules the build needs (fitting allowlist)" 6 300 \
-		"${build[@]}" v1.104.7 --allowlist "$top/fixtures/allowlists/v1.104"
+		"${build[@]}" v1.104.7 --features "$tmp/v1.104.env"
 	expect "recipe does not fit, and the proxy refuses modules" 1 300 "${build[@]}" v1.104.7
 else
 	for c in "proxy refuses modules the build needs" "recipe does not fit, and the proxy refuses modules"; do
