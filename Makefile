@@ -264,7 +264,8 @@ KIT_ARGS = --arch $(ARCH) --kernel-dir "$$(cat $(VM_KERNEL_REF))" --kernel-profi
 # the run's key, the result, and its reports. The old summary goes first,
 # so a run that ends before writing its own files nothing. REUSE=1 (what CI
 # asks for; never the default): a passing record with this run's key
-# stands for the run, which then says "cached verdict" and boots nothing.
+# stands for the run, which then says "cached verdict" and boots nothing;
+# REUSE=any: a failed one too (what make coverage asks for).
 REUSE ?=
 # PEERS=vX.Y.Z: the host peers (client, exit node, phone, and the nodes
 # canaries add) run that Tailscale release instead of the pin (lab/nodes.mk).
@@ -275,7 +276,7 @@ test: prereqs host-tools $(if $(IMAGE),,image) kernel $(VM_OVERLAY)
 	@$(BUILD)/tscanary kit $(KIT_ARGS) --out $(KIT) >/dev/null
 	@rc=0; tree=$$(harness/tree-hash.sh); \
 	$(BUILD)/tscanary run --kit $(KIT) --image $(GATE_IMAGE) --out $(GATE_OUT) --tree "$$tree" \
-		$(if $(filter 1,$(REUSE)),--reuse $(VERDICTS)) \
+		$(if $(filter 1 any,$(REUSE)),--reuse $(VERDICTS)) $(if $(filter any,$(REUSE)),--reuse-failures) \
 		$(if $(VARIANT),--variant $(VARIANT)) $(foreach c,$(CANARY),--canary $(c)) \
 		$(if $(KEEP),--keep) || rc=$$?; \
 	if [ "$$rc" -le 1 ] && ! $(BUILD)/tscanary verdict record --store $(VERDICTS) \
@@ -347,12 +348,55 @@ mutant-%:
 	echo "mutants: $* ran in $$(( $$(date +%s) - t0 )) s: $$r (log out/$(ARCH)-$*.make.log)"; \
 	[ -f $$s ] || tail -n 20 out/$(ARCH)-$*.make.log
 
-# The runtime coverage map: the suite on an image without each allowlisted
-# feature alone, into out/ARCH/coverage.{json,md} (not part of check: about
-# 42 minutes on armv7 (2499 s measured); unchanged inputs reuse their verdict, REUSE=no runs all).
+# The runtime coverage map (not part of check: about 42 minutes on armv7,
+# 2499 s measured): for each allowlisted feature, coverage-FEATURE builds
+# the image without it alone (a variant tscanary coverage --variant
+# writes) and runs the suite on it into out/ARCH/coverage/FEATURE/, one
+# after the other; tscanary coverage judges them into
+# out/ARCH/coverage.{json,md}. A feature whose image does not build
+# without it alone (an allowlisted feature needs its code) is built again
+# without those features too (omitted_with). A suite whose run key has a
+# verdict in the store, passed or failed, stands on it (REUSE=any;
+# REUSE=no runs every one). FEATURES="a b" measures only those again,
+# keeping the other features' last results.
+COVERAGE_OUT = out/$(ARCH)/coverage
+COVERAGE_VARIANT = $(BUILD)/tscanary coverage --allowlist image/allowlist --vdir $(BUILD)/coverage
 .PHONY: coverage
 coverage: host-tools kernel $(VM_OVERLAY)
-	MAKE="$(MAKE)" harness/coverage.sh $(ARCH)
+	@$(if $(FEATURES),,rm -rf $(COVERAGE_OUT);) rm -f out/$(ARCH)/coverage.json out/$(ARCH)/coverage.md; \
+	mkdir -p $(COVERAGE_OUT); t0=$$(date +%s); \
+	echo "== coverage $(ARCH): the recipe's own image, what each feature's cost is measured against"; \
+	$(MAKE) --no-print-directory image ARCH=$(ARCH) VARIANT= >$(COVERAGE_OUT)/baseline-build.log 2>&1 || \
+		{ echo "== coverage $(ARCH): the recipe's own image did not build ($(COVERAGE_OUT)/baseline-build.log)"; exit 1; }; \
+	features='$(FEATURES)'; [ -n "$$features" ] || features=$$($(BUILD)/tscanary coverage --list image/allowlist) || exit 2; \
+	mk=0; $(MAKE) --no-print-directory -j1 -k $$(printf 'coverage-%s\n' $$features) || mk=$$?; \
+	rc=0; $(BUILD)/tscanary coverage --arch $(ARCH) --allowlist image/allowlist --dir $(COVERAGE_OUT) \
+		--out out/$(ARCH)/coverage.json --markdown out/$(ARCH)/coverage.md \
+		--baseline out/$(ARCH)/image/manifest.json || rc=$$?; \
+	cat out/$(ARCH)/coverage.md; echo "== coverage $(ARCH): done in $$(($$(date +%s) - t0)) s"; \
+	[ $$mk = 0 ] || { echo "== coverage $(ARCH): a feature could not be asked for (above)" >&2; exit 2; }; \
+	exit $$rc
+
+# One feature's part of the map. Its status files (build.status,
+# run.status) say how it ended; the target fails only when the feature
+# cannot be asked for (not allowlisted) or on an interrupt.
+coverage-%: $(BUILD)/tscanary $(FEATURE_TABLE)
+	@d=$(COVERAGE_OUT)/$*; v=$(BUILD)/coverage/drop-$*; rm -rf $$d && mkdir -p $$d && \
+	$(COVERAGE_VARIANT) --variant $* >/dev/null || exit 2; \
+	echo "== coverage $(ARCH): image without $*"; \
+	rc=0; image/build.sh --arch $(ARCH) --variant-env $$v.env --out $$d/image >$$d/build.log 2>&1 || rc=$$?; \
+	if [ $$rc = 1 ] && with=$$($(COVERAGE_VARIANT) --variant $* --with-dependents $(FEATURE_TABLE)); then \
+		echo "== coverage $(ARCH): $* cannot go alone (the build failed); again without what needs it: $$with"; \
+		mv $$d/build.log $$d/build-alone.log; echo "$$with" >$$d/omitted_with; \
+		rc=0; image/build.sh --arch $(ARCH) --variant-env $$v.env --out $$d/image >$$d/build.log 2>&1 || rc=$$?; \
+	fi; \
+	echo $$rc >$$d/build.status; [ $$rc != 130 ] || exit 130; \
+	[ $$rc = 0 ] || { echo "== coverage $(ARCH): $*: image/build.sh exit $$rc ($$(tail -n 1 $$d/build.log))"; exit 0; }; \
+	echo "== coverage $(ARCH): suite without $*"; \
+	rc=0; $(MAKE) --no-print-directory test ARCH=$(ARCH) VARIANT=drop-$* IMAGE=$$d/image/image.oci.tar \
+		GATE_OUT=$$d REUSE=$(if $(filter no,$(REUSE)),,any) >$$d/run.log 2>&1 </dev/null || rc=$$?; \
+	echo $$rc >$$d/run.status; [ $$rc != 130 ] || exit 130; \
+	echo "== coverage $(ARCH): $*: $$($(BUILD)/tscanary summary $$d/summary.json 2>&1 | tail -n 1)"
 
 # Repeated runs per arch into out/bench.json and a table (not part of check).
 BENCH_RUNS ?= 5

@@ -34,6 +34,14 @@ json_t *coverage_entry(const char *feature, const char *reason, const char *buil
  */
 void coverage_set_flash(json_t *entry, json_int_t base_bytes, json_int_t bytes);
 
+/*
+ * The variant file (fixtures/variants' format) of the recipe without feature
+ * and the nwith features of with (the allowlisted ones that need it, when
+ * the build cannot leave it out alone): image side, UPX and the filter as
+ * the recipe has them.
+ */
+void coverage_variant(struct strbuf *out, const char *feature, char *const *with, size_t nwith);
+
 /* The README table: one row per entry of doc's "features". */
 void coverage_markdown(json_t *doc, struct strbuf *out);
 

@@ -276,6 +276,36 @@ void feature_list_release(struct feature_list *l)
 /* --- build tags ---------------------------------------------------------- */
 
 /* Whether tags (separated by commas or blanks) hold tag exactly. */
+char **feature_dependents(const struct feature_table *t, const struct feature_list *allow,
+			  const char *name, size_t *n)
+{
+	char **reach = NULL, **out = NULL;
+	size_t nreach = 0, grown = 1;
+
+	*n = 0;
+	vec_push(&reach, &nreach, name);
+	while (grown) {
+		grown = 0;
+		for (size_t i = 0; i < allow->n; i++) {
+			const struct feature *f = feature_table_find(t, allow->v[i].name);
+
+			if (!f || vec_has(reach, nreach, f->name))
+				continue;
+			for (size_t d = 0; d < f->ndeps; d++)
+				if (vec_has(reach, nreach, f->deps[d])) {
+					vec_push(&reach, &nreach, f->name);
+					grown = 1;
+					break;
+				}
+		}
+	}
+	for (size_t i = 1; i < nreach; i++)
+		vec_push(&out, n, reach[i]);
+	vec_free(reach, nreach);
+	vec_sort(out, *n);
+	return out;
+}
+
 static int has_tag(const char *tags, const char *tag)
 {
 	size_t tlen = strlen(tag);

@@ -76,6 +76,15 @@ void feature_list_release(struct feature_list *l);
 void feature_list_env(struct strbuf *out, const char *var, const char *path, const char *sha256,
 		      const struct feature_list *l);
 
+/*
+ * The features of allow whose Deps in table t reach name, directly or through
+ * other features of allow (name itself aside): what must go with name when
+ * the build cannot leave it out alone. Sorted; *n of them; NULL when none.
+ * The caller frees each string and the array.
+ */
+char **feature_dependents(const struct feature_table *t, const struct feature_list *allow,
+			  const char *name, size_t *n);
+
 /* Whether a build with tags (comma or space separated) holds feature f. */
 int feature_in_build(const struct feature *f, const char *tags);
 

@@ -33,7 +33,7 @@
 static const char usage_text[] =
 	"usage: tscanary run --kit FILE --image PATH [--out DIR] [--variant NAME]\n"
 	"                    [--canary NAME]... [--timeout-scale X] [--keep] [-v]\n"
-	"                    [--tree HASH [--reuse STORE]]\n"
+	"                    [--tree HASH [--reuse STORE [--reuse-failures]]]\n"
 	"       tscanary kit --out FILE [--from KIT] [--arch ARCH] [--kernel-profile NAME]\n"
 	"                    [--kernel-dir DIR] [--overlay FILE] [--headscale BIN]\n"
 	"                    [--dnsd BIN] [--httpd BIN] [--natpmpd BIN] [--ts-host-dir DIR]\n"
@@ -60,6 +60,8 @@ static const char usage_text[] =
 	"       tscanary coverage --arch ARCH --allowlist FILE --dir DIR --out FILE.json\n"
 	"                         [--markdown FILE] [--baseline MANIFEST]\n"
 	"       tscanary coverage --list ALLOWLIST\n"
+	"       tscanary coverage --variant FEATURE --allowlist FILE [--vdir DIR]\n"
+	"                         [--with-dependents FEATURE-TABLE]\n"
 	"       tscanary verdict record --store DIR --tree HASH SUMMARY.json\n"
 	"       tscanary verdict check --store DIR --tree HASH [--arches FILE]\n"
 	"                              PLATFORM=DIGEST...\n"
@@ -81,7 +83,8 @@ static const char usage_text[] =
 	"         versions.kernel_profile in the summary), every input of the kit,\n"
 	"         the build manifest and QEMU. --reuse STORE: when the verdict store\n"
 	"         holds a passing run with this key, its reports stand for this run\n"
-	"         (\"cached verdict\"; summary.json says so) and nothing boots.\n"
+	"         (\"cached verdict\"; summary.json says so) and nothing boots;\n"
+	"         --reuse-failures: a failed run with this key too (its exit is 1).\n"
 	"kit      write FILE: every input of a run but the image, each with its\n"
 	"         identity (sha256 of the file, or over a directory's files), and the\n"
 	"         releases the lab's headscale and the peers' tailscale name (make kit\n"
@@ -184,6 +187,13 @@ static const char usage_text[] =
 	"         marked \"unseen at runtime\" in the allowlist with its reason; 1 a\n"
 	"         feature nothing notices; 2 usage; 5 a feature has no verdict.\n"
 	"         --list: the allowlist's feature names, one a line.\n"
+	"         --variant: write DIR/drop-FEATURE (default build/coverage), the\n"
+	"         variant of the recipe without FEATURE, and its recipe side as\n"
+	"         variant-env prints it (DIR/drop-FEATURE.env); --with-dependents:\n"
+	"         without FEATURE and the allowlisted features whose Deps in the\n"
+	"         table reach it (for a build that cannot leave it out alone),\n"
+	"         printed; exit 1 when there are none, 2 when FEATURE is not\n"
+	"         allowlisted.\n"
 	"verdict  the verdict store (a directory CI keeps): `record` files the run in\n"
 	"         SUMMARY.json as judged by harness tree HASH (arch, manifest digest,\n"
 	"         result, full suite or not, time); `check` exits 0 only if, for every\n"
@@ -1243,6 +1253,7 @@ static int cmd_run(int argc, char **argv)
 		{ "timeout-scale", required_argument, NULL, 't' },
 		{ "tree", required_argument, NULL, 'G' },
 		{ "reuse", required_argument, NULL, 'u' },
+		{ "reuse-failures", no_argument, NULL, 'F' },
 		{ "keep", no_argument, NULL, 'K' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ NULL, 0, NULL, 0 },
@@ -1273,6 +1284,7 @@ static int cmd_run(int argc, char **argv)
 			break;
 		case 'G': o.tree = optarg; break;
 		case 'u': o.reuse_store = optarg; break;
+		case 'F': o.reuse_failures = 1; break;
 		case 't':
 			o.timeout_scale = strtod(optarg, &end);
 			if (*end || o.timeout_scale < 0.1 || o.timeout_scale > 100) {
@@ -1286,6 +1298,11 @@ static int cmd_run(int argc, char **argv)
 		}
 	}
 	o.canaries = names;
+	if (o.reuse_failures && !o.reuse_store) {
+		free(names);
+		error("--reuse-failures needs --reuse STORE");
+		return RUN_USAGE;
+	}
 	if (optind != argc || !kit_path || !o.image) {
 		free(names);
 		error("run needs --kit (make kit writes one) and --image");
@@ -1325,11 +1342,12 @@ out:
 	return code;
 }
 
-/* Every tailscaled log of a run (logs/tailscaled*.log), one after the other. */
+/* The router's tailscaled logs of a run (logs/tailscaled.log, tailscaled.lifeN.log), one after the
+ * other. */
 static char *run_logs(const char *dir)
 {
 	struct strbuf all = STRBUF_INIT;
-	char *pattern = xasprintf("%s/logs/tailscaled*.log", dir);
+	char *pattern = xasprintf("%s/logs/tailscaled.*log", dir);
 	glob_t g;
 
 	if (!glob(pattern, 0, NULL, &g)) {
@@ -1379,7 +1397,7 @@ static char *build_error(const char *dir)
 	return why;
 }
 
-/* The names of an allowlist, one a line: what harness/coverage.sh loops over. */
+/* The names of an allowlist, one a line: the features make coverage runs. */
 static int list_features(const char *path)
 {
 	struct feature_list l = { 0 };
@@ -1392,6 +1410,69 @@ static int list_features(const char *path)
 	return 0;
 }
 
+/*
+ * coverage --variant: the variant of the recipe without feature, VDIR/drop-F,
+ * and its recipe side as variant-env writes it, VDIR/drop-F.env. With a
+ * feature table: without feature and the allowlisted features whose Deps
+ * reach it, printed space separated; RUN_FAIL when there are none.
+ */
+static int coverage_variant_files(const char *allow_path, const char *feature, const char *vdir,
+				  const char *table_path)
+{
+	struct feature_list allow = { 0 };
+	struct feature_table t = { 0 };
+	struct strbuf text = STRBUF_INIT, env = STRBUF_INIT;
+	char **with = NULL, *path = NULL, *epath = NULL;
+	size_t nwith = 0;
+	struct variant v;
+	int ret = RUN_USAGE;
+
+	if (load_features(&allow, allow_path) < 0)
+		goto out;
+	if (!feature_list_find(&allow, feature)) {
+		error("coverage: '%s' is not in '%s'", feature, allow_path);
+		goto out;
+	}
+	if (table_path) {
+		if (strbuf_read_file(&text, table_path) < 0) {
+			error_errno("cannot read '%s'", table_path);
+			goto out;
+		}
+		if (feature_table_parse(&t, text.buf, text.len) < 0)
+			goto out;
+		strbuf_reset(&text);
+		with = feature_dependents(&t, &allow, feature, &nwith);
+		if (!nwith) {
+			ret = RUN_FAIL;
+			goto out;
+		}
+	}
+	coverage_variant(&text, feature, with, nwith);
+	path = xasprintf("%s/drop-%s", vdir, feature);
+	epath = xasprintf("%s.env", path);
+	if (mkdir_p(vdir) < 0 || write_text_file(path, strbuf_str(&text), 0644) < 0 ||
+	    variant_load_recipe(&v, vdir, path) < 0)
+		goto out;
+	variant_env(&v, &env);
+	variant_release(&v);
+	if (write_text_file(epath, strbuf_str(&env), 0644) < 0)
+		goto out;
+	for (size_t i = 0; i < nwith; i++)
+		printf("%s%s", with[i], i + 1 < nwith ? " " : "\n");
+	ret = 0;
+out:
+	for (size_t i = 0; i < nwith; i++)
+		free(with[i]);
+	free(with);
+	free(path);
+	free(epath);
+	feature_list_release(&allow);
+	feature_table_release(&t);
+	strbuf_release(&text);
+	strbuf_release(&env);
+	return ret;
+}
+
 static int cmd_coverage(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -1401,10 +1482,13 @@ static int cmd_coverage(int argc, char **argv)
 		{ "out", required_argument, NULL, 'o' },
 		{ "markdown", required_argument, NULL, 'm' },
 		{ "baseline", required_argument, NULL, 'b' },
+		{ "variant", required_argument, NULL, 'V' },
+		{ "vdir", required_argument, NULL, 'D' },
+		{ "with-dependents", required_argument, NULL, 'W' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *arch = NULL, *allow_path = NULL, *dir = NULL, *out = NULL, *md = NULL;
-	const char *baseline = NULL;
+	const char *baseline = NULL, *feature = NULL, *vdir = "build/coverage", *table_path = NULL;
 	json_int_t base_bytes = -1;
 	struct strbuf table = STRBUF_INIT;
 	struct feature_list allow = { 0 };
@@ -1427,10 +1511,18 @@ static int cmd_coverage(int argc, char **argv)
 			md = optarg;
 		else if (c == 'b')
 			baseline = optarg;
+		else if (c == 'V')
+			feature = optarg;
+		else if (c == 'D')
+			vdir = optarg;
+		else if (c == 'W')
+			table_path = optarg;
 		else
 			return usage(RUN_USAGE);
 	}
-	if (!arch || !allow_path || !dir || !out || optind != argc)
+	if (feature && allow_path && optind == argc)
+		return coverage_variant_files(allow_path, feature, vdir, table_path);
+	if (feature || table_path || !arch || !allow_path || !dir || !out || optind != argc)
 		return usage(RUN_USAGE);
 	if (baseline) {
 		base_bytes = manifest_binary_bytes(baseline);

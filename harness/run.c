@@ -52,7 +52,7 @@
 enum step_result {
 	STEP_OK = 0,
 	STEP_FAILED = -1, /* its row's failure text and exit code end the run */
-	STEP_REUSED = 1,  /* a cached verdict stands for the run: exit RUN_PASS */
+	STEP_REUSED = 1,  /* a cached verdict stands for the run: exit as it did */
 	STEP_VERDICT = 2, /* a precondition the image is judged by failed (the step
 			     said why): exit RUN_FAIL */
 };
@@ -417,7 +417,8 @@ static int run_key(struct run *r)
 
 /*
  * With --reuse STORE: the newest passing record of this run's key stands
- * for the run. Its reports go into the out dir, the summary saying so
+ * for the run (with --reuse-failures, the newest that passed or failed). Its reports go into the
+ * out dir, the summary saying so
  * ("cached_verdict"). STEP_REUSED when reused, 0 when the run must happen.
  */
 static int reuse_verdict(struct run *r)
@@ -433,7 +434,7 @@ static int reuse_verdict(struct run *r)
 		return 0;
 	}
 	recs = verdict_store_get(r->o->reuse_store, r->img.manifest_digest);
-	rec = verdict_find_reusable(recs, r->key);
+	rec = verdict_find_reusable(recs, r->key, r->o->reuse_failures);
 	if (!rec) {
 		progress("reuse", "no cached verdict for key %.19s (%zu records of this image)",
 			 r->key, json_array_size(recs));
@@ -447,15 +448,19 @@ static int reuse_verdict(struct run *r)
 	}
 	path = xasprintf("%s/summary.json", r->o->out_dir);
 	summary = json_load_file(path, 0, NULL);
+	r->reused_failed = !strcmp(json_string_value(json_object_get(rec, "result")), "fail");
 	cached = json_pack(
 		"{s:s,s:s,s:s,s:s}", "record", json_string_value(json_object_get(rec, "path")),
 		"time", json_string_value(json_object_get(rec, "time")), "run_key", r->key, "note",
-		"not run again: a passing run with this key (same image, inputs and judge)");
+		r->reused_failed ? "not run again: a failed run with this key (same "
+				   "image, inputs and judge; reuse of failures asked for)"
+				 : "not run again: a passing run with this key (same "
+				   "image, inputs and judge)");
 	if (summary && json_object_set_new(summary, "cached_verdict", cached) == 0 &&
 	    json_dump_file(summary, path, JSON_INDENT(2) | JSON_SORT_KEYS) == 0) {
-		progress("result",
-			 "%s: cached verdict: PASS, from the run at %s with key %.19s (%s)",
-			 r->o->kit->arch, json_string_value(json_object_get(rec, "time")), r->key,
+		progress("result", "%s: cached verdict: %s, from the run at %s with key %.19s (%s)",
+			 r->o->kit->arch, r->reused_failed ? "FAIL" : "PASS",
+			 json_string_value(json_object_get(rec, "time")), r->key,
 			 json_string_value(json_object_get(rec, "path")));
 		reused = STEP_REUSED;
 	} else {
@@ -1097,7 +1102,7 @@ int run_gate(const struct run_opts *o)
 		if (ret == STEP_OK)
 			continue;
 		if (ret == STEP_REUSED) {
-			code = RUN_PASS;
+			code = r.reused_failed ? RUN_FAIL : RUN_PASS;
 			undo_unwind(base);
 			goto release;
 		}

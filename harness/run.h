@@ -28,6 +28,7 @@ struct run_opts {
 	const char *tree; /* harness tree hash (harness/tree-hash.sh): part of the run's key */
 	const char
 		*reuse_store; /* verdict store: a passing run with this run's key stands for it */
+	int reuse_failures;   /* a failed one too (make coverage) */
 	double timeout_scale; /* multiplies every timeout */
 	int keep;             /* keep the lab and work dir for inspection */
 };

@@ -70,6 +70,7 @@ struct run {
 	json_t *kit_ids;           /* the kit's inputs' identities, as the kit step found them */
 	int kit_unkeyed;           /* one of them could not be read: the run has no key */
 	char *key;                 /* the run's key (runkey.h), NULL when an input is unreadable */
+	int reused_failed;         /* the cached verdict that stands for the run failed */
 	json_t *manifest;          /* image/build.sh's manifest.json of this image, or NULL */
 	char *manifest_path;
 	char hs_version[32];    /* the lab's headscale, as it names itself */

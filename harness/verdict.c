@@ -8,6 +8,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <glob.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -255,10 +256,17 @@ char *verdict_reports_dir(const char *record_path)
 	return xasprintf("%.*s.reports", (int)n, record_path);
 }
 
-/* Copy every report file from one directory into another (created). */
+/*
+ * Copy every report file from one directory into another (created), and
+ * the router's tailscaled logs the run left (logs/tailscaled.log and one
+ * per earlier life, logs/tailscaled.lifeN.log; none is fine): a crash is
+ * read from them (make coverage), so a reused verdict brings them along.
+ */
 static int copy_reports(const char *from_dir, const char *to_dir)
 {
 	int ret = mkdir_p(to_dir);
+	char *pattern = xasprintf("%s/logs/tailscaled.*log", from_dir);
+	glob_t g;
 
 	for (size_t i = 0; !ret && i < ARRAY_SIZE(report_files); i++) {
 		char *from = xasprintf("%s/%s", from_dir, report_files[i]);
@@ -268,6 +276,21 @@ static int copy_reports(const char *from_dir, const char *to_dir)
 		free(from);
 		free(to);
 	}
+	if (!ret && !glob(pattern, 0, NULL, &g)) {
+		char *logs = xasprintf("%s/logs", to_dir);
+
+		ret = mkdir_p(logs);
+		for (size_t i = 0; !ret && i < g.gl_pathc; i++) {
+			const char *base = strrchr(g.gl_pathv[i], '/') + 1;
+			char *to = xasprintf("%s/%s", logs, base);
+
+			ret = copy_file(g.gl_pathv[i], to);
+			free(to);
+		}
+		free(logs);
+		globfree(&g);
+	}
+	free(pattern);
 	return ret;
 }
 
@@ -291,7 +314,7 @@ int verdict_restore_reports(const char *record_path, const char *to_dir)
 	return ret;
 }
 
-json_t *verdict_find_reusable(json_t *records, const char *key)
+json_t *verdict_find_reusable(json_t *records, const char *key, int failures)
 {
 	json_t *rec, *newest = NULL;
 	size_t i;
@@ -300,7 +323,9 @@ json_t *verdict_find_reusable(json_t *records, const char *key)
 		return NULL;
 	json_array_foreach(records, i, rec)
 	{
-		if (!field_is(rec, "run_key", key) || !field_is(rec, "result", "pass") ||
+		if (!field_is(rec, "run_key", key) ||
+		    !(field_is(rec, "result", "pass") ||
+		      (failures && field_is(rec, "result", "fail"))) ||
 		    !str(rec, "path"))
 			continue;
 		if (!newest || json_integer_value(json_object_get(rec, "time_unix")) >=

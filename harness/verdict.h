@@ -35,8 +35,9 @@ char *verdict_store_put(const char *store, json_t *rec);
 json_t *verdict_store_get(const char *store, const char *digest);
 
 /*
- * A record's run's reports (summary.json, report.tap, junit.xml) are kept
- * in <record without .json>.reports/: verdict_store_reports copies them
+ * A record's run's reports (summary.json, report.tap, junit.xml, and the
+ * router's tailscaled logs under logs/) are kept in <record without
+ * .json>.reports/: verdict_store_reports copies them
  * there from the run's out dir, verdict_restore_reports back into an out
  * dir. 0, or -1 (reported; a partial copy is removed).
  */
@@ -45,10 +46,11 @@ int verdict_store_reports(const char *record_path, const char *from_dir);
 int verdict_restore_reports(const char *record_path, const char *to_dir);
 /*
  * The newest passing record (read by verdict_store_get) whose run_key is
- * key: a run with that key may stand on it. NULL when there is none; a
- * record without a key never matches.
+ * key: a run with that key may stand on it; with failures, the newest that
+ * passed or failed (a verdict either way, as make coverage asks). NULL when
+ * there is none; a record without a key never matches.
  */
-json_t *verdict_find_reusable(json_t *records, const char *key);
+json_t *verdict_find_reusable(json_t *records, const char *key, int failures);
 
 enum verdict_state {
 	GATED_PASS,       /* the newest full run from this tree passed */

@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <cmocka.h>
 #include <string.h>
 
@@ -181,6 +182,36 @@ static void renders_the_view_build_sh_sources(void **state)
 	assert_string_equal(sb.buf, "features_waived_file='w'\nfeatures_waived_sha256='cd'\n"
 				    "features_waived=''\n");
 	strbuf_release(&sb);
+}
+
+/* What must go with a feature the build cannot leave out alone. */
+static void dependents_are_the_allowlisted_features_that_reach_it(void **state)
+{
+	struct fixture f;
+	char **d;
+	size_t n;
+
+	(void)state;
+	load(&f);
+	d = feature_dependents(&f.t, &f.allow, "netstack", &n);
+	/* gro needs it; cycb does too but is not allowlisted */
+	assert_int_equal(n, 1);
+	assert_string_equal(d[0], "gro");
+	free(d[0]);
+	free(d);
+	/* through another allowlisted feature, sorted */
+	d = feature_dependents(&f.t, &f.allow, "c2n", &n);
+	assert_int_equal(n, 2);
+	assert_string_equal(d[0], "advertiseexitnode");
+	assert_string_equal(d[1], "advertiseroutes");
+	for (size_t i = 0; i < n; i++)
+		free(d[i]);
+	free(d);
+	assert_null(feature_dependents(&f.t, &f.allow, "useexitnode", &n));
+	assert_int_equal(n, 0);
+	assert_null(feature_dependents(&f.t, &f.allow, "nosuchfeature", &n));
+	assert_int_equal(n, 0);
+	release(&f);
 }
 
 static void rejects_bad_lists(void **state)
@@ -531,6 +562,7 @@ int main(void)
 		cmocka_unit_test(parses_lists),
 		cmocka_unit_test(rejects_bad_lists),
 		cmocka_unit_test(renders_the_view_build_sh_sources),
+		cmocka_unit_test(dependents_are_the_allowlisted_features_that_reach_it),
 		cmocka_unit_test(reads_tags),
 		cmocka_unit_test(good_build_passes_with_closure),
 		cmocka_unit_test(dropped_dependency_is_missing_dep),

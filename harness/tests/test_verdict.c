@@ -241,13 +241,25 @@ static void reuse_needs_the_same_key_and_a_pass(void **state)
 	json_array_append_new(recs, keyed("fail", KEY_A, 400, "/s/newest-fail"));
 	json_array_append_new(recs, keyed("pass", KEY_B, 500, "/s/other-key"));
 	json_array_append_new(recs, keyed("pass", NULL, 600, "/s/no-key"));
-	got = verdict_find_reusable(recs, KEY_A);
+	got = verdict_find_reusable(recs, KEY_A, 0);
 	assert_non_null(got);
 	/* the newest pass of that key; a failure of the key does not hide it */
 	assert_string_equal(json_string_value(json_object_get(got, "path")), "/s/new-pass");
-	assert_null(verdict_find_reusable(recs, "sha256:cccc"));
-	assert_null(verdict_find_reusable(recs, NULL));
-	assert_null(verdict_find_reusable(recs, ""));
+	assert_null(verdict_find_reusable(recs, "sha256:cccc", 0));
+	assert_null(verdict_find_reusable(recs, NULL, 0));
+	assert_null(verdict_find_reusable(recs, "", 0));
+	/* failures asked for: the newest verdict of the key, failed or not */
+	got = verdict_find_reusable(recs, KEY_A, 1);
+	assert_non_null(got);
+	assert_string_equal(json_string_value(json_object_get(got, "path")), "/s/newest-fail");
+	assert_null(verdict_find_reusable(recs, "sha256:cccc", 1));
+	json_decref(recs);
+	/* a record that is neither pass nor fail never stands, asked or not */
+	recs = json_array();
+	got = keyed("fail", KEY_A, 700, "/s/error");
+	json_object_set_new(got, "result", json_string("error"));
+	json_array_append_new(recs, got);
+	assert_null(verdict_find_reusable(recs, KEY_A, 1));
 	json_decref(recs);
 }
 
@@ -270,6 +282,9 @@ static void reports_go_beside_the_record_and_back(void **state)
 {
 	char dir[] = "/tmp/tsc-verdict-test.XXXXXX";
 	static const char *const files[] = { "summary.json", "report.tap", "junit.xml" };
+	/* the last is a peer's */
+	static const char *const logs[] = { "tailscaled.log", "tailscaled.life1.log",
+					    "tailscaled-client.log" };
 	char *run, *back, *rec, *rdir, *p;
 	struct strbuf sb = STRBUF_INIT;
 
@@ -292,13 +307,29 @@ static void reports_go_beside_the_record_and_back(void **state)
 		assert_int_equal(write_text_file(p, files[i], 0644), 0);
 		free(p);
 	}
+	/* the router's tailscaled logs go along; a peer's stays behind */
+	p = xasprintf("%s/logs", run);
+	assert_int_equal(mkdir_p(p), 0);
+	free(p);
+	for (size_t i = 0; i < ARRAY_SIZE(logs); i++) {
+		p = xasprintf("%s/logs/%s", run, logs[i]);
+		assert_int_equal(write_text_file(p, logs[i], 0644), 0);
+		free(p);
+	}
 	assert_int_equal(verdict_store_reports(rec, run), 0);
 	assert_int_equal(verdict_restore_reports(rec, back), 0);
-	for (size_t i = 0; i < 3; i++) {
-		p = xasprintf("%s/%s", back, files[i]);
+	for (size_t i = 0; i < 3 + ARRAY_SIZE(logs); i++) {
+		int peer = i == 3 + ARRAY_SIZE(logs) - 1;
+		const char *name = i < 3 ? files[i] : logs[i - 3];
+
+		p = i < 3 ? xasprintf("%s/%s", back, name) : xasprintf("%s/logs/%s", back, name);
 		strbuf_reset(&sb);
-		assert_int_equal(strbuf_read_file(&sb, p), 0);
-		assert_string_equal(strbuf_str(&sb), files[i]);
+		if (peer) {
+			assert_int_not_equal(access(p, F_OK), 0);
+		} else {
+			assert_int_equal(strbuf_read_file(&sb, p), 0);
+			assert_string_equal(strbuf_str(&sb), name);
+		}
 		free(p);
 	}
 	strbuf_release(&sb);
