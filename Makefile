@@ -664,21 +664,78 @@ endif
 
 # --- Figures over versions: make history -----------------------------------
 # make history ARCH=armv7 FROM=v1.94.0 (or VERSIONS="v1.98.10 v1.102.5"):
-# harness/history.sh builds each even minor's latest patch release from
-# FROM up (image/build.sh --tailscale-version V --fit-features: the
-# features a version lacks leave the allowlist, recorded), then runs the
-# suite on each (REUSE=1) into out/ARCH/history/<version>/, and writes
-# out/ARCH/history/history.{json,md,dat,svg} (the plot: gnuplot). A version
-# that cannot be built or run is a row with its reason. PEERS=base: the
-# peers run the history's oldest version; PEERS=new: each version's own
-# (out/ARCH/history-peers-P/).
+# tscanary history --select names each even minor's latest patch release
+# from FROM up in the module proxy's list of tailscale.com; every version
+# is built first, each a target history-build-VERSION (image/build.sh
+# --tailscale-version V --fit-features: the features a version lacks leave
+# the allowlist, recorded; those fixtures/history-fits adds for it join
+# it, named), then the suite runs on each that built, each a target
+# history-run-VERSION (REUSE=1), so no build competes with a run for the
+# CPU; both lists one at a time. Each version's files go to
+# out/ARCH/history[-peers-P]/<version>/ (the layout make bisect fills);
+# tscanary history writes history.{json,md,dat} from them and gnuplot
+# (harness/history.gp) history.svg. A version that cannot be built or run
+# is a row with its reason. PEERS=base: the peers run the history's oldest
+# version (a rollout's tailnet); PEERS=new: each version's own.
+# Exit: tscanary history's (0 written), 2 usage, 5 the version list or the
+# plot could not be made, 130 interrupted.
 FROM ?=
 VERSIONS ?=
+HISTORY_OUT = out/$(ARCH)/history$(if $(filter base new,$(PEERS)),-peers-$(PEERS))
+HISTORY_FITS = fixtures/history-fits
 .PHONY: history
 history: host-tools kernel $(VM_OVERLAY)
 	@test -n '$(FROM)$(VERSIONS)' && test '$(ARCH)' != all || \
 		{ echo 'usage: make history ARCH=<one arch> FROM=vX.Y.Z|VERSIONS="vX.Y.Z ..." [PEERS=base|new]' >&2; exit 2; }
-	MAKE='$(MAKE)' harness/history.sh $(ARCH) '$(FROM)' '$(VERSIONS)' '$(PEERS)'
+	@case '$(PEERS)' in ''|base|new) ;; *) echo "make history: PEERS is base or new, not '$(PEERS)'" >&2; exit 2;; esac
+	@command -v gnuplot >/dev/null || { echo '== history: gnuplot is missing (make deps installs gnuplot-nox)'; exit 5; }
+	@t0=$$(date +%s); mkdir -p $(HISTORY_OUT); versions='$(VERSIONS)'; \
+	if [ -z "$$versions" ]; then \
+		(cd image && GOWORK=off GOFLAGS=-mod=mod timeout -k 10 120 go list -m -versions tailscale.com) \
+			>$(HISTORY_OUT)/proxy-versions 2>$(HISTORY_OUT)/proxy-versions.log || \
+			{ echo "== history: cannot list the versions of tailscale.com from the module proxy: $$(tail -n 3 $(HISTORY_OUT)/proxy-versions.log)"; exit 5; }; \
+		versions=$$($(BUILD)/tscanary history --select --from '$(FROM)' --versions $(HISTORY_OUT)/proxy-versions) || exit $$?; \
+	fi; \
+	versions=$$(echo $$versions); echo "== history: $$(echo $$versions | wc -w) versions on $(ARCH): $$versions"; \
+	mk=0; $(MAKE) --no-print-directory -j1 -k $$(printf 'history-build-%s\n' $$versions) || mk=$$?; \
+	[ $$mk != 130 ] || exit 130; \
+	$(MAKE) --no-print-directory -j1 -k $$(printf 'history-run-%s\n' $$versions) \
+		HISTORY_OLDEST=$${versions%% *} || mk=$$?; \
+	[ $$mk != 130 ] || exit 130; \
+	$(BUILD)/tscanary history --arch $(ARCH) --dir $(HISTORY_OUT) --peers $(or $(PEERS),pinned) \
+		--fits $(HISTORY_FITS) $$versions || exit $$?; \
+	gnuplot -e "dat='$(HISTORY_OUT)/history.dat'; out='$(HISTORY_OUT)/history.svg'; arch='$(ARCH)'" \
+		harness/history.gp 2>$(HISTORY_OUT)/gnuplot.log || \
+		{ echo "== history: gnuplot failed: $$(tail -n 3 $(HISTORY_OUT)/gnuplot.log)"; exit 5; }; \
+	echo "== history: done in $$(($$(date +%s) - t0)) s: $(HISTORY_OUT)/history.md, history.json, history.svg"; \
+	[ $$mk = 0 ] || { echo "== history: a version could not be asked for (above)" >&2; exit 2; }
+
+# One version's image. Stale results are never judged: its directory
+# starts empty. build.status says how the build ended.
+history-build-%: $(BUILD)/tscanary
+	@d=$(HISTORY_OUT)/$*; rm -rf $$d && mkdir -p $$d; s=$$(date +%s); \
+	fit=$$($(BUILD)/tscanary history --fit $* --fits $(HISTORY_FITS)) || exit 2; features=; \
+	if [ -n "$$fit" ]; then printf '%s\n' "$$fit" | cat image/allowlist - >$$d/allowlist && \
+		$(BUILD)/tscanary features --sh --allowlist $$d/allowlist >$$d/features.env || exit 2; \
+		features="--features $$d/features.env"; fi; \
+	echo "== history: build $*$${fit:+ (recipe fit: $$(printf '%s\n' "$$fit" | cut -f1 | sed 's/^/+/' | paste -sd' ' -))}"; \
+	rc=0; image/build.sh --arch $(ARCH) --tailscale-version $* --fit-features $$features --out $$d/image \
+		>$$d/build.log 2>&1 || rc=$$?; \
+	echo $$rc >$$d/build.status; [ $$rc != 130 ] || exit 130; \
+	if [ $$rc = 0 ]; then echo "== history: $* built ($$(($$(date +%s) - s)) s; $$(jq -r .sizes.binary_bytes $$d/image/manifest.json) packed bytes)"; \
+	else echo "== history: $* cannot be built (image/build.sh exit $$rc, $$(($$(date +%s) - s)) s; the reason goes into history.md, the log is $$d/build.log)"; fi
+
+# The suite on one version's image, when it built; run.status says how it
+# ended.
+history-run-%: $(BUILD)/tscanary
+	@d=$(HISTORY_OUT)/$*; [ "$$(cat $$d/build.status 2>/dev/null)" = 0 ] || exit 0; s=$$(date +%s); \
+	echo "== history: run $* (the whole suite; log: $$d/run.log)"; \
+	table=; [ ! -f $$d/image/feature-table.json ] || table=RUN_FEATURE_TABLE=$$d/image/feature-table.json; \
+	rc=0; $(MAKE) --no-print-directory test ARCH=$(ARCH) VARIANT= CANARY= REUSE=1 $$table \
+		PEERS=$(if $(filter base,$(PEERS)),$(HISTORY_OLDEST),$(if $(filter new,$(PEERS)),$*)) \
+		IMAGE=$$d/image/image.oci.tar GATE_OUT=$$d >$$d/run.log 2>&1 </dev/null || rc=$$?; \
+	echo $$rc >$$d/run.status; [ $$rc != 130 ] || exit 130; \
+	echo "== history: $*: $$($(BUILD)/tscanary summary $$d/summary.json 2>/dev/null || echo "no summary (make test exit $$rc)") ($$(($$(date +%s) - s)) s)"
 
 # --- Find the release that changed it: make bisect -------------------------
 # make bisect ARCH=armv7 GOOD=v1.98.5 BAD=v1.102.5 CANARY=name|FIGURE=key:

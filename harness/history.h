@@ -12,7 +12,7 @@ struct strbuf;
 /*
  * Figures over versions (`make history`): the image built from one
  * Tailscale release after another and the suite run on each, as one table
- * and one plot. Pure logic: harness/history.sh builds and runs, these
+ * and one plot. Pure logic: make history builds and runs, these
  * functions choose the versions and turn each version's directory (the
  * layout `make bisect` and `make compare` fill: build.status, build.log,
  * image/manifest.json, run.status, summary.json) into a row.
