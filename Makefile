@@ -273,7 +273,7 @@ test: prereqs host-tools $(if $(IMAGE),,image) kernel $(VM_OVERLAY)
 	@test -z '$(PEERS)' || test '$(PEERS)' = '$(PEERS_VERSION)' || \
 		{ echo 'make test: PEERS wants a release version like v1.100.0, not "$(PEERS)"' >&2; exit 2; }
 	@rm -f $(GATE_OUT)/summary.json
-	@$(BUILD)/tscanary kit $(KIT_ARGS) --out $(KIT) >/dev/null
+	@$(MAKE) --no-print-directory kit-write >/dev/null
 	@rc=0; tree=$$(harness/tree-hash.sh); \
 	$(BUILD)/tscanary run --kit $(KIT) --image $(GATE_IMAGE) --out $(GATE_OUT) --tree "$$tree" \
 		$(if $(filter 1 any,$(REUSE)),--reuse $(VERDICTS)) $(if $(filter any,$(REUSE)),--reuse-failures) \
@@ -288,6 +288,12 @@ endif
 VERDICTS ?= $(TSCANARY_CACHE)/verdicts/records
 .PHONY: kit
 kit: host-tools kernel $(VM_OVERLAY)
+	@$(MAKE) --no-print-directory kit-write
+# The kit, written by a make that reads this file again: on a fresh machine
+# prereqs installs Go only after Make has read its rules, and what it asked
+# Go then (the pinned Tailscale version, so the peers' directory) was empty.
+.PHONY: kit-write
+kit-write:
 	@$(BUILD)/tscanary kit $(KIT_ARGS) --out $(KIT)
 
 JOBS ?= 1
