@@ -95,6 +95,7 @@ help:
 	@echo 'make test ARCH=armv7 KERNEL=bullseye|all  the gate on another guest kernel profile (vm/kernels/), out/<arch>-kernel-<name>/'
 	@echo 'make mutants ARCH=armv7   every known-bad variant, focused, MUTANT_JOBS=3 at a time (FULL=1: whole suite, one at a time)'
 	@echo 'make repro-check ARCH=armv7  build twice from empty caches (once unprivileged), compare bytes'
+	@echo 'make fresh-check ARCH=armv7  make test on a fresh Debian 12 root (mmdebstrap, chroot), timed'
 	@echo 'make dockerfile-build ARCH=armv7|all  build the Dockerfile with buildah (out/dockerfile/<ARCH>/)'
 	@echo 'make dockerfile-bytes-check ARCH=armv7|all  the Dockerfile ships the gate'\''s bytes'
 	@echo 'make release REGISTRY=host[:port]/name TAG=t  push the index only if the gate passed every platform'
@@ -523,6 +524,14 @@ override-check: $(BUILD)/tscanary
 
 # Reproducibility: ARCH's image built twice from empty tscanary and Go build
 # caches, the second as nobody with its own Go module cache, must be
+# make test ARCH on a fresh Debian 12 (tests/fresh-machine.sh): a minbase
+# root with git and make only, a clone of HEAD, `make test` chrooted in it,
+# installing and building everything; timed, the root removed afterwards.
+# Not part of check (about 10 minutes): .woodpecker/fresh.yaml, nightly.
+.PHONY: fresh-check
+fresh-check:
+	tests/fresh-machine.sh $(ARCH)
+
 # byte-identical, and so must the release index over it (tests/repro.sh;
 # not part of check, see the README for its measured cost).
 .PHONY: repro-check
