@@ -391,11 +391,11 @@ coverage-%: $(BUILD)/tscanary $(FEATURE_TABLE)
 	@d=$(COVERAGE_OUT)/$*; v=$(BUILD)/coverage/drop-$*; rm -rf $$d && mkdir -p $$d && \
 	$(COVERAGE_VARIANT) --variant $* >/dev/null || exit 2; \
 	echo "== coverage $(ARCH): image without $*"; \
-	rc=0; image/build.sh --arch $(ARCH) --variant-env $$v.env --out $$d/image >$$d/build.log 2>&1 || rc=$$?; \
+	build() { rc=0; image/build.sh --arch $(ARCH) --variant-env $$v.env --out $$d/image >$$d/build.log 2>&1 || rc=$$?; }; \
+	build; \
 	if [ $$rc = 1 ] && with=$$($(COVERAGE_VARIANT) --variant $* --with-dependents $(FEATURE_TABLE)); then \
 		echo "== coverage $(ARCH): $* cannot go alone (the build failed); again without what needs it: $$with"; \
-		mv $$d/build.log $$d/build-alone.log; echo "$$with" >$$d/omitted_with; \
-		rc=0; image/build.sh --arch $(ARCH) --variant-env $$v.env --out $$d/image >$$d/build.log 2>&1 || rc=$$?; \
+		mv $$d/build.log $$d/build-alone.log; echo "$$with" >$$d/omitted_with; build; \
 	fi; \
 	echo $$rc >$$d/build.status; [ $$rc != 130 ] || exit 130; \
 	[ $$rc = 0 ] || { echo "== coverage $(ARCH): $*: image/build.sh exit $$rc ($$(tail -n 1 $$d/build.log))"; exit 0; }; \
