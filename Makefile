@@ -456,7 +456,7 @@ arches-check: $(BUILD)/tscanary
 # check) fails when it says other than image/allowlist and image/waived-deps.
 .PHONY: features features-check
 features: $(BUILD)/tscanary
-	$(BUILD)/tscanary features --sh >$(FEATURES_VIEW).tmp && mv -f $(FEATURES_VIEW).tmp $(FEATURES_VIEW)
+	$(write_features_view)
 features-check: $(BUILD)/tscanary
 	@$(BUILD)/tscanary features --sh | diff -u $(FEATURES_VIEW) - || \
 		{ echo "$(FEATURES_VIEW) is stale: run make features" >&2; exit 1; }

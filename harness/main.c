@@ -1342,8 +1342,10 @@ out:
 	return code;
 }
 
-/* The router's tailscaled logs of a run (logs/tailscaled.log, tailscaled.lifeN.log), one after the
- * other. */
+/*
+ * The router's tailscaled logs of a run (logs/tailscaled.log and
+ * tailscaled.lifeN.log), one after the other.
+ */
 static char *run_logs(const char *dir)
 {
 	struct strbuf all = STRBUF_INIT;

@@ -49,13 +49,17 @@ $(IMAGE_ARCH_TARGETS): image-arch-%:
 # of either list this writes the view again; it is replaced only when its
 # text changes, so a checkout whose view is current (as git leaves it,
 # whatever the files' times) is never written to.
+# make features writes it the same way, whatever the files' times.
 FEATURES_VIEW = image/features.env
-$(FEATURES_VIEW): image/allowlist image/waived-deps | $(BUILD)/tscanary
+define write_features_view
 	@mkdir -p $(BUILD)
 	@$(BUILD)/tscanary features --sh >$(BUILD)/features.env.tmp || { rm -f $(BUILD)/features.env.tmp; exit 2; }
-	@if cmp -s $(BUILD)/features.env.tmp $@; then rm -f $(BUILD)/features.env.tmp; \
-	else echo "tscanary: $@ written again from image/allowlist and image/waived-deps"; \
-		mv -f $(BUILD)/features.env.tmp $@; fi
+	@if cmp -s $(BUILD)/features.env.tmp $(FEATURES_VIEW); then rm -f $(BUILD)/features.env.tmp; \
+	else echo "tscanary: $(FEATURES_VIEW) written again from image/allowlist and image/waived-deps"; \
+		mv -f $(BUILD)/features.env.tmp $(FEATURES_VIEW); fi
+endef
+$(FEATURES_VIEW): image/allowlist image/waived-deps | $(BUILD)/tscanary
+	$(write_features_view)
 
 # A variant's recipe changes as image/build.sh --variant-env sources them:
 # tscanary is the one parser of fixtures/variants/. Without the variant's
