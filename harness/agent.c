@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <time.h>
@@ -35,6 +36,8 @@ struct agent {
 	int quiet;            /* the guest's refusal is the caller's to report */
 	agent_alive_fn alive; /* during agent_connect_watch() only */
 	void *alive_arg;
+	int lock_fd;    /* agent_share(): the lock its processes take per exchange, or -1 */
+	unsigned locks; /* exchanges this process is inside (call() nests a ping) */
 };
 
 /* 0 (and an error naming why) when the watched guest will never answer. */
@@ -202,15 +205,62 @@ static int remote_error(struct agent *a, const char *what, const struct frame *f
 	return -1;
 }
 
-/*
- * Send the request in b (begun with id) and wait up to wait_ms for the
- * frame that answers it, of type want. The reply is valid until the next
- * call on a.
- */
 static int ping_quick(struct agent *a);
 
+/*
+ * One exchange at a time on the shared stream: a POSIX record lock belongs
+ * to the process that took it, so the processes agent_share() let use the
+ * one connection wait for each other, and a process that dies releases it.
+ */
+static int exchange_lock(struct agent *a)
+{
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+
+	if (a->lock_fd < 0 || a->locks++)
+		return 0;
+	while (fcntl(a->lock_fd, F_SETLKW, &fl) < 0) {
+		if (errno != EINTR || interrupted()) {
+			a->locks--;
+			return error_errno("cannot take the lock of agent '%s'", a->path);
+		}
+	}
+	return 0;
+}
+
+static void exchange_unlock(struct agent *a)
+{
+	struct flock fl = { .l_type = F_UNLCK, .l_whence = SEEK_SET };
+
+	if (a->lock_fd < 0 || --a->locks)
+		return;
+	if (fcntl(a->lock_fd, F_SETLK, &fl) < 0)
+		error_errno("cannot release the lock of agent '%s'", a->path);
+}
+
+static int call_locked(struct agent *a, struct frame_builder *b, uint32_t id, unsigned want,
+		       int wait_ms, const char *what, struct frame *reply);
+
+/*
+ * Send the request in b (begun with id) and wait up to wait_ms for the
+ * frame that answers it, of type want, holding the stream meanwhile. The
+ * reply is valid until the next call on a.
+ */
 static int call(struct agent *a, struct frame_builder *b, uint32_t id, unsigned want, int wait_ms,
 		const char *what, struct frame *reply)
+{
+	int ret;
+
+	if (exchange_lock(a) < 0) {
+		frame_builder_release(b);
+		return -1;
+	}
+	ret = call_locked(a, b, id, want, wait_ms, what, reply);
+	exchange_unlock(a);
+	return ret;
+}
+
+static int call_locked(struct agent *a, struct frame_builder *b, uint32_t id, unsigned want,
+		       int wait_ms, const char *what, struct frame *reply)
 {
 	long deadline;
 	int ret;
@@ -399,6 +449,7 @@ struct agent *agent_connect_watch(const char *sock_path, int timeout_ms, agent_a
 	}
 	a = xcalloc(1, sizeof(*a));
 	a->fd = fd;
+	a->lock_fd = -1;
 	a->path = xstrdup(sock_path);
 	a->timeout_ms = DEFAULT_TIMEOUT_MS;
 	/* ids differ per connection: a late answer to an earlier one never matches */
@@ -700,12 +751,29 @@ int agent_poweroff(struct agent *a)
 	return -1;
 }
 
+int agent_share(struct agent *a)
+{
+	if (a->lock_fd >= 0)
+		return 0;
+	a->lock_fd = memfd_create("tscanary-agent-lock", MFD_CLOEXEC);
+	if (a->lock_fd < 0)
+		return error_errno("cannot make a lock for agent '%s'", a->path);
+	return 0;
+}
+
+void agent_lane(struct agent *a, unsigned lane)
+{
+	a->next_id += (uint32_t)lane << 28;
+}
+
 void agent_close(struct agent *a)
 {
 	if (!a)
 		return;
 	if (a->fd >= 0)
 		close(a->fd);
+	if (a->lock_fd >= 0)
+		close(a->lock_fd);
 	frame_decoder_release(&a->dec);
 	free(a->path);
 	free(a);

@@ -139,6 +139,14 @@ struct agent_http_req {
 int agent_http(struct agent *a, const struct agent_http_req *rq, int *status, struct strbuf *body);
 /* Sync and power the guest off; 0 once the agent confirmed or went away. */
 int agent_poweroff(struct agent *a);
+/*
+ * Let processes forked from now on use a as well: each exchange (a request
+ * and its answer) then holds a lock, so theirs come one after another on
+ * the one stream. 0, or -1 with an error.
+ */
+int agent_share(struct agent *a);
+/* In such a forked process: ids of its own (lane 1..15), so no answer is taken for another's. */
+void agent_lane(struct agent *a, unsigned lane);
 /* Close the connection (the guest agent keeps running) and free a. */
 void agent_close(struct agent *a);
 

@@ -41,5 +41,6 @@ LAYER_canaries_interface := canaries/host/canary.h
 # One run (a table of steps) and the commands (main.c), with what they need
 # to run, report and remember a run. main.c is the program, not archived.
 LAYER_runner := harness/main.c harness/runner.h harness/online.c harness/schedule.c \
+	$(call c_and_h,harness,beside) \
 	$(call c_and_h,harness,run restart sentinel bundle faults calibrate report runkey kit \
 	verdict bench compare bisect history coverage)

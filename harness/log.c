@@ -49,11 +49,30 @@ static void vlog(enum log_level level, const char *prefix, const char *fmt, va_l
 	va_list cp;
 
 	if (level <= stderr_level) {
+		/*
+		 * One write per line: canaries run side by side in processes
+		 * of their own (schedule.c) share stderr, unbuffered.
+		 */
+		char line[4096];
+		int n = snprintf(line, sizeof(line), "%s: ", prefix ? prefix : level_names[level]);
+
 		va_copy(cp, ap);
-		fprintf(stderr, "%s: ", prefix ? prefix : level_names[level]);
-		vfprintf(stderr, fmt, cp);
-		fprintf(stderr, "%s%s\n", suffix ? ": " : "", suffix ? suffix : "");
+		if (n >= 0 && (size_t)n < sizeof(line))
+			n += vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, cp);
 		va_end(cp);
+		if (n >= 0 && (size_t)n < sizeof(line))
+			n += snprintf(line + n, sizeof(line) - (size_t)n, "%s%s\n",
+				      suffix ? ": " : "", suffix ? suffix : "");
+		if (n < 0 || (size_t)n >= sizeof(line)) {
+			/* too long for one write: as it comes */
+			va_copy(cp, ap);
+			fprintf(stderr, "%s: ", prefix ? prefix : level_names[level]);
+			vfprintf(stderr, fmt, cp);
+			fprintf(stderr, "%s%s\n", suffix ? ": " : "", suffix ? suffix : "");
+			va_end(cp);
+		} else {
+			fputs(line, stderr);
+		}
 	}
 	if (log_file) {
 		va_copy(cp, ap);

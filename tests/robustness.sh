@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # The harness ends every run within its timeouts with a verdict naming the
 # cause, and leaves nothing behind, when a part of the lab misbehaves:
-# a canary that never returns, a guest kernel that panics, a VM that
-# freezes, a headscale that never becomes ready. Faults come from
+# a canary that never returns (alone, or side by side with another), a
+# guest kernel that panics, a VM that freezes, a headscale that never
+# becomes ready. Faults come from
 # TSCANARY_FAULT (harness/faults.c) or from a stand-in binary.
 #
 #   tests/robustness.sh [ARCH]      (root; `make robustness-check`)
@@ -49,6 +50,10 @@ check() {
 
 check canary-hang 1 '.canaries[] | select(.name == "footprint") | .signature == "timeout"' \
 	TSCANARY_FAULT=hang:footprint -- --canary footprint --canary quad100-router
+# side by side: the hung canary's own process times out; the one beside
+# it still gets its verdict
+check canary-hang-beside 1 '([.canaries[] | select(.name == "policy-enforced") | .signature] == ["timeout"]) and ([.canaries[] | select(.name == "flash-writes") | .result] == ["pass"])' \
+	TSCANARY_FAULT=hang:policy-enforced -- --canary flash-writes --canary policy-enforced
 check guest-panic 1 '.canaries[] | select(.name == "sentinel") | .signature == "guest-panic"' \
 	TSCANARY_FAULT=panic:footprint -- --canary footprint
 check vm-freeze 1 '[.canaries[] | select(.name == "sentinel") | .signature] == ["agent-lost"]' \

@@ -17,6 +17,27 @@ enum canary_where {
 	CANARY_HOST,   /* in the harness itself */
 };
 
+/*
+ * Whether a canary may run beside others, and what it then holds to itself
+ * (the harness's schedule.c). Without CANARY_BESIDE it runs alone, after
+ * whatever ran before it and before whatever comes after. Two canaries run
+ * side by side only when they hold nothing in common.
+ */
+enum canary_holds {
+	CANARY_BESIDE = 1u << 0,
+	/*
+	 * The client laptop: its prefs (its exit node) and its UDP path to the
+	 * router, which derp-only blocks and whose loss others would see.
+	 */
+	HOLDS_CLIENT = 1u << 1,
+	/*
+	 * The router's flash: flash-writes counts every sector written while
+	 * it runs, so nothing beside it may change what tailscaled persists
+	 * (its prefs). The canaries that do run alone.
+	 */
+	HOLDS_FLASH = 1u << 2,
+};
+
 /* What a canary hands back: a verdict with its evidence and figures. */
 struct canary_outcome {
 	enum verdict verdict;
@@ -48,6 +69,13 @@ struct canary {
 	int (*after)(struct scenario *s, struct canary_outcome *out, int restarted,
 		     const struct router_restart_result *res);
 	struct router_restart restart;
+	/*
+	 * CANARY_BESIDE and what it holds (enum canary_holds), or 0 to run
+	 * alone. Side by side, the canary runs in a process of its own and
+	 * shares the router's agent one exchange at a time; it must undo what
+	 * it changes before it returns (its undo entries run in that process).
+	 */
+	unsigned holds;
 };
 
 /* The registry, in run order. */

@@ -149,27 +149,6 @@ const struct canary canary_registry[] = {
 			  "logs no panic from then on and keeps its LocalAPI answering",
 	},
 	{
-		.name = "derp-only",
-		.where = CANARY_CLIENT,
-		.run = canary_derp_only,
-		.timeout_s = 90,
-		.proves = "with direct UDP between the client and the router dropped on the "
-			  "router's host (counters above zero), a direct path falls back to DERP "
-			  "and the router still carries the client's exit traffic and DNS; the "
-			  "path comes back direct once the drop goes",
-	},
-	{
-		.name = "flash-writes",
-		.where = CANARY_ROUTER,
-		.run = canary_flash_writes,
-		.timeout_s = 60,
-		.proves =
-			"tailscaled writes nothing to the router's flash while its netmap changes "
-			"(a node joins and leaves, a route is approved and removed, a DNS record "
-			"is added and removed), and keeps nothing there but tailscaled.state and "
-			"derpmap.cached.json; the counter is shown to see a persisted pref change",
-	},
-	{
 		.name = "health-report",
 		.where = CANARY_ROUTER,
 		.run = canary_health_report,
@@ -192,6 +171,29 @@ const struct canary canary_registry[] = {
 			"endpoint (portmap) among the ones it sends to control for its peers",
 	},
 	{
+		.name = "derp-only",
+		.where = CANARY_CLIENT,
+		.run = canary_derp_only,
+		.timeout_s = 90,
+		.proves = "with direct UDP between the client and the router dropped on the "
+			  "router's host (counters above zero), a direct path falls back to DERP "
+			  "and the router still carries the client's exit traffic and DNS; the "
+			  "path comes back direct once the drop goes",
+		.holds = CANARY_BESIDE | HOLDS_CLIENT,
+	},
+	{
+		.name = "flash-writes",
+		.where = CANARY_ROUTER,
+		.run = canary_flash_writes,
+		.timeout_s = 60,
+		.proves =
+			"tailscaled writes nothing to the router's flash while its netmap changes "
+			"(a node joins and leaves, a route is approved and removed, a DNS record "
+			"is added and removed), and keeps nothing there but tailscaled.state and "
+			"derpmap.cached.json; the counter is shown to see a persisted pref change",
+		.holds = CANARY_BESIDE | HOLDS_FLASH,
+	},
+	{
 		.name = "policy-enforced",
 		.where = CANARY_CLIENT,
 		.run = canary_policy_enforced,
@@ -199,8 +201,9 @@ const struct canary canary_registry[] = {
 		.proves =
 			"the router enforces the tailnet policy: a peer whose rules give it only "
 			"the router and LAN host 172.20.0.10 reaches that host, while its packets "
-			"to 172.20.0.11 (which the client laptop reaches) are dropped and logged "
+			"to 172.20.0.11 (which the phone reaches) are dropped and logged "
 			"by the router and never arrive, and it gets no exit traffic upstream",
+		.holds = CANARY_BESIDE,
 	},
 	{
 		.name = "busybox-applets",

@@ -943,6 +943,51 @@ static void http_silent_server_times_out(void **state)
 	free(sock);
 }
 
+/*
+ * Two processes on one shared connection, each with its own run of
+ * commands: every answer goes to the process that asked, whole.
+ */
+static int lane_calls(struct agent *a, char tag, int n)
+{
+	for (int i = 0; i < n; i++) {
+		char want[32], arg[32];
+		const char *argv[] = { "sh", "-c", "printf '%s' \"$1\"", "sh", arg, NULL };
+		struct agent_cmd cmd = { .argv = argv, .timeout_ms = 10000 };
+		struct agent_result res = AGENT_RESULT_INIT;
+		int ok;
+
+		snprintf(arg, sizeof(arg), "%c%d", tag, i);
+		snprintf(want, sizeof(want), "%c%d", tag, i);
+		ok = agent_exec(a, &cmd, &res) == 0 && res.status == 0 &&
+		     !strcmp(strbuf_str(&res.out), want);
+		agent_result_release(&res);
+		if (!ok)
+			return -1;
+	}
+	return 0;
+}
+
+static void shared_by_two_processes(void **state)
+{
+	struct fixture *fx = *state;
+	int status = 0;
+	pid_t pid;
+
+	assert_int_equal(agent_share(fx->a), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		agent_lane(fx->a, 1);
+		_exit(lane_calls(fx->a, 'c', 40) == 0 ? 0 : 1);
+	}
+	assert_int_equal(lane_calls(fx->a, 'p', 40), 0);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	/* and the parent's connection is still in step afterwards */
+	assert_int_equal(agent_ping(fx->a), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -973,6 +1018,7 @@ int main(void)
 		T(http_request_and_answer),
 		T(http_without_server_fails),
 		T(http_silent_server_times_out),
+		T(shared_by_two_processes),
 #undef T
 	};
 
