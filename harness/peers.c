@@ -135,10 +135,6 @@ static int start_node(struct node *n, const char *name, const char *netns, const
 
 int peers_join(struct peers *p, struct headscale *hs, const struct peers_spec *spec)
 {
-	/*
-	 * The phone accepts routes as Tailscale's phone apps do by default;
-	 * policy-enforced reaches a LAN host through it.
-	 */
 	static const char *const client_flags[] = { "--accept-routes", NULL };
 	static const char *const exit_flags[] = { "--advertise-exit-node", NULL };
 	static const char *const exit_routes[] = { "0.0.0.0/0", "::/0", NULL };
@@ -160,7 +156,7 @@ int peers_join(struct peers *p, struct headscale *hs, const struct peers_spec *s
 		goto out;
 	if (node_up(&p->client, HEADSCALE_URL, key, client_flags) < 0 ||
 	    node_up(&p->exit, HEADSCALE_URL, key, exit_flags) < 0 ||
-	    node_up(&p->phone, HEADSCALE_URL, key, client_flags) < 0)
+	    node_up(&p->phone, HEADSCALE_URL, key, NULL) < 0)
 		goto out;
 	if (headscale_wait_online(hs, "client", spec->timeout_ms, &hn) < 0)
 		goto out;

@@ -26,16 +26,11 @@ enum canary_where {
 enum canary_holds {
 	CANARY_BESIDE = 1u << 0,
 	/*
-	 * The client laptop: its prefs (its exit node) and its UDP path to the
-	 * router, which derp-only blocks and whose loss others would see.
-	 */
-	HOLDS_CLIENT = 1u << 1,
-	/*
 	 * The router's flash: flash-writes counts every sector written while
 	 * it runs, so nothing beside it may change what tailscaled persists
 	 * (its prefs). The canaries that do run alone.
 	 */
-	HOLDS_FLASH = 1u << 2,
+	HOLDS_FLASH = 1u << 1,
 };
 
 /* What a canary hands back: a verdict with its evidence and figures. */

@@ -11,10 +11,8 @@
  * host must never see them. Its exit attempt must reach nothing upstream
  * (control gives it no exit route, so its own client refuses; if it did
  * not, the router would have to drop the traffic). The allowed flows hold:
- * the guest reaches 172.20.0.10, and the phone (allowed everything, routes
- * accepted) reaches 172.20.0.11, so a drop is the policy's, not a broken
- * LAN. The phone, not the client laptop: this canary runs beside derp-only,
- * which blocks the client's path to the router (schedule.c).
+ * the guest reaches 172.20.0.10, and the client laptop (allowed everything)
+ * reaches 172.20.0.11, so a drop is the policy's, not a broken LAN.
  */
 #include "canary.h"
 
@@ -208,7 +206,7 @@ out:
 
 /*
  * What the rules allow works, first: the guest to its LAN host, and the
- * phone (allowed everything) to the other LAN host, which makes a
+ * client laptop (allowed everything) to the other LAN host, which makes a
  * drop there the policy's. Then what they leave out, side by side (they pass
  * only by timing out): the guest to the other LAN host (the router must drop
  * it, and log the drop) and to the internet through the router as its exit
@@ -219,14 +217,15 @@ out:
  */
 static int flows(struct scenario *s, struct canary_outcome *out, struct guest *g)
 {
-	const struct probe_site guest_site = { g->node.netns }, phone_site = { s->peers->phone_ns };
+	const struct probe_site guest_site = { g->node.netns },
+				client_site = { s->peers->client_ns };
 	struct http_probe allowed[] = {
 		{ .where = &guest_site,
 		  .label = "guest-allowed",
 		  .url = "http://" LAB_LANHOST "/policy-allowed",
 		  .timeout_ms = scaled(s, NEW_PEER_ANSWER_MS) },
-		{ .where = &phone_site,
-		  .label = "phone-control",
+		{ .where = &client_site,
+		  .label = "client-control",
 		  .url = "http://" LAB_LANHOST2 "/policy-control",
 		  .timeout_ms = scaled(s, PROBE_ANSWER_MS) },
 	};
@@ -243,12 +242,12 @@ static int flows(struct scenario *s, struct canary_outcome *out, struct guest *g
 	const char *unset[] = { "set", "--exit-node=", NULL };
 	struct strbuf hit = STRBUF_INIT;
 	size_t lan_mark, lan2_mark, web_mark;
-	char guest_src[96], phone_src[96], line[512];
+	char guest_src[96], client_src[96], line[512];
 	long from;
 	int r, exit_on, ret = -1;
 
 	snprintf(guest_src, sizeof(guest_src), "src=%s:", g->ip4);
-	snprintf(phone_src, sizeof(phone_src), "src=%s:", s->peers->phone_ip4);
+	snprintf(client_src, sizeof(client_src), "src=%s:", s->peers->client_ip4);
 	from = router_log_len(s);
 	if (from < 0)
 		return -1;
@@ -266,10 +265,10 @@ static int flows(struct scenario *s, struct canary_outcome *out, struct guest *g
 		canary_fail(out, "allowed-blocked",
 			    "the guest peer did not reach %s, which its rules allow", LAB_LANHOST);
 	if (allowed[1].res.exit_code != 0 ||
-	    !seen_since(s->peers->lan2_log, lan2_mark, phone_src, "path=/policy-control", line,
+	    !seen_since(s->peers->lan2_log, lan2_mark, client_src, "path=/policy-control", line,
 			sizeof(line)))
 		canary_fail(out, "control-blocked",
-			    "the phone (allowed everything) did not reach %s, so a "
+			    "the client laptop (allowed everything) did not reach %s, so a "
 			    "drop there would prove nothing",
 			    LAB_LANHOST2);
 	if (out->verdict != VERDICT_PASS) {

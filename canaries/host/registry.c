@@ -179,7 +179,12 @@ const struct canary canary_registry[] = {
 			  "router's host (counters above zero), a direct path falls back to DERP "
 			  "and the router still carries the client's exit traffic and DNS; the "
 			  "path comes back direct once the drop goes",
-		.holds = CANARY_BESIDE | HOLDS_CLIENT,
+		/*
+		 * Alone: beside flash-writes and policy-enforced, whose netmap
+		 * changes came while the path was on DERP, its exit GET and DNS
+		 * over DERP went unanswered (one bench run of three); the cause
+		 * is not known, so it gets a tailnet nobody else changes.
+		 */
 	},
 	{
 		.name = "flash-writes",
@@ -201,7 +206,7 @@ const struct canary canary_registry[] = {
 		.proves =
 			"the router enforces the tailnet policy: a peer whose rules give it only "
 			"the router and LAN host 172.20.0.10 reaches that host, while its packets "
-			"to 172.20.0.11 (which the phone reaches) are dropped and logged "
+			"to 172.20.0.11 (which the client laptop reaches) are dropped and logged "
 			"by the router and never arrive, and it gets no exit traffic upstream",
 		.holds = CANARY_BESIDE,
 	},
@@ -215,6 +220,7 @@ const struct canary canary_registry[] = {
 			"link runs and exits below 128 on --help (no signal, no 'applet not "
 			"found'), id -un says root and a lab name resolves through nslookup and "
 			"through the C library (ping)",
+		.holds = CANARY_BESIDE,
 	},
 	/*
 	 * The two that restart tailscaled come last: a restart resets peers'
