@@ -18,13 +18,16 @@
 
 #define MAGIC "tscanary-beside 1\n"
 
-int beside_may_start(unsigned holds, unsigned held, size_t running)
+int beside_may_start(unsigned holds, unsigned changes, unsigned held, unsigned changed,
+		     size_t running)
 {
+	unsigned what = ~(unsigned)CANARY_BESIDE;
+
 	if (!running)
 		return 1;
 	if (!(holds & CANARY_BESIDE) || !(held & CANARY_BESIDE) || running >= BESIDE_MAX)
 		return 0;
-	return !(holds & held & ~(unsigned)CANARY_BESIDE);
+	return !(holds & changed & what) && !(changes & held & what);
 }
 
 static void add_text(struct strbuf *sb, const char *name, const char *p, size_t len)

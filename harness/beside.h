@@ -16,11 +16,14 @@ struct canary_outcome;
 #define BESIDE_MAX 3
 
 /*
- * Whether a canary holding holds (struct canary) may start while running
- * canaries run, together holding held: 1 yes, 0 not yet. One that runs
- * alone starts only when none runs, and none starts beside it.
+ * Whether a canary that holds holds and changes changes (struct canary) may
+ * start while running canaries run, together holding held and changing
+ * changed: 1 yes, 0 not yet. One that runs alone starts only when none
+ * runs, and none starts beside it; otherwise neither side may change what
+ * the other holds.
  */
-int beside_may_start(unsigned holds, unsigned held, size_t running);
+int beside_may_start(unsigned holds, unsigned changes, unsigned held, unsigned changed,
+		     size_t running);
 
 /*
  * The message a canary's process writes when it is done: its outcome, what

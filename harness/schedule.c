@@ -150,7 +150,7 @@ struct lane {
 struct lanes {
 	struct lane lane[16];
 	size_t n, running;
-	unsigned held;
+	unsigned held, changed; /* by the running ones together */
 };
 
 /* The undo entry of a stretch: stop whatever still runs (a harness error or a signal). */
@@ -251,6 +251,7 @@ static int lane_start(struct run *r, struct lanes *l, const struct canary *c)
 	l->n++;
 	l->running++;
 	l->held |= c->holds;
+	l->changed |= c->changes;
 	debug("canary '%s' runs as pid %d", c->name, (int)pid);
 	return 0;
 }
@@ -267,10 +268,12 @@ static void lane_end(struct run *r, struct lanes *l, struct lane *ln)
 		;
 	ln->pid = 0;
 	l->running--;
-	l->held = 0;
+	l->held = l->changed = 0;
 	for (size_t i = 0; i < l->n; i++)
-		if (l->lane[i].fd >= 0)
+		if (l->lane[i].fd >= 0) {
 			l->held |= l->lane[i].c->holds;
+			l->changed |= l->lane[i].c->changes;
+		}
 	ln->out.figures = json_object();
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 ||
 	    beside_decode(ln->msg.buf ? ln->msg.buf : "", ln->msg.len, &ln->out, &ln->ret,
@@ -354,7 +357,7 @@ static void lanes_drain(struct run *r, struct lanes *l, size_t undo_at)
 	for (size_t i = 0; i < l->n; i++)
 		report_canary(r, l->lane[i].c, &l->lane[i].out, l->lane[i].spent);
 	l->n = 0;
-	l->held = 0;
+	l->held = l->changed = 0;
 }
 
 int run_canaries(struct run *r)
@@ -377,9 +380,10 @@ int run_canaries(struct run *r)
 		if (!selected(r->o, c->name))
 			continue;
 		if ((c->holds & CANARY_BESIDE) && !c->after && r->s.router && !interrupted()) {
-			/* beside the running ones, once a lane and what it holds are free */
+			/* beside the running ones, once a lane is free and nothing conflicts */
 			while (lanes->running &&
-			       !beside_may_start(c->holds, lanes->held, lanes->running))
+			       !beside_may_start(c->holds, c->changes, lanes->held, lanes->changed,
+						 lanes->running))
 				lanes_wait(r, lanes, 1);
 			/* (again after a restart: the router's agent is then another) */
 			if (agent_share(r->s.router) < 0) {

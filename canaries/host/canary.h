@@ -18,10 +18,11 @@ enum canary_where {
 };
 
 /*
- * Whether a canary may run beside others, and what it then holds to itself
- * (the harness's schedule.c). Without CANARY_BESIDE it runs alone, after
- * whatever ran before it and before whatever comes after. Two canaries run
- * side by side only when they hold nothing in common.
+ * Whether a canary may run beside others, and what of the lab it then needs
+ * left as it is or changes (the harness's schedule.c). Without
+ * CANARY_BESIDE it runs alone, after whatever ran before it and before
+ * whatever comes after. Two canaries run side by side only when neither
+ * changes what the other holds.
  */
 enum canary_holds {
 	CANARY_BESIDE = 1u << 0,
@@ -30,7 +31,12 @@ enum canary_holds {
 	 * it runs, so nothing beside it may change what tailscaled persists
 	 * (its prefs). The canaries that do run alone.
 	 */
-	HOLDS_FLASH = 1u << 1,
+	SHARED_FLASH = 1u << 1,
+	/*
+	 * The tailnet's netmap: a node joining or leaving, a route or a DNS
+	 * record changing.
+	 */
+	SHARED_NETMAP = 1u << 2,
 };
 
 /* What a canary hands back: a verdict with its evidence and figures. */
@@ -65,12 +71,14 @@ struct canary {
 		     const struct router_restart_result *res);
 	struct router_restart restart;
 	/*
-	 * CANARY_BESIDE and what it holds (enum canary_holds), or 0 to run
-	 * alone. Side by side, the canary runs in a process of its own and
+	 * CANARY_BESIDE and what it needs left as it is (enum canary_holds),
+	 * or 0 to run alone. Side by side, the canary runs in a process of its own and
 	 * shares the router's agent one exchange at a time; it must undo what
 	 * it changes before it returns (its undo entries run in that process).
 	 */
 	unsigned holds;
+	/* What of the lab (enum canary_holds) it changes while it runs. */
+	unsigned changes;
 };
 
 /* The registry, in run order. */

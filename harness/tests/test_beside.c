@@ -14,39 +14,45 @@
 #include "canary.h"
 #include "log.h"
 
-/* A second thing to hold, beside the flash: the rule is the same for any bit. */
-#define HOLDS_OTHER (1u << 7)
+/* Two parts of the lab: the rule is the same for any bit. */
+#define PART_A SHARED_FLASH
+#define PART_B SHARED_NETMAP
 
 static void alone_waits_for_everyone(void **state)
 {
 	(void)state;
-	assert_int_equal(beside_may_start(0, 0, 0), 1);
-	assert_int_equal(beside_may_start(0, CANARY_BESIDE, 1), 0);
-	assert_int_equal(beside_may_start(0, CANARY_BESIDE | HOLDS_OTHER, 2), 0);
+	assert_int_equal(beside_may_start(0, 0, 0, 0, 0), 1);
+	assert_int_equal(beside_may_start(0, 0, CANARY_BESIDE, 0, 1), 0);
+	assert_int_equal(beside_may_start(0, 0, CANARY_BESIDE | PART_A, PART_B, 2), 0);
+	/* and none starts beside one that runs alone (it runs in the run itself) */
+	assert_int_equal(beside_may_start(CANARY_BESIDE, 0, 0, 0, 1), 0);
 }
 
-static void beside_starts_when_nothing_it_holds_is_held(void **state)
+static void beside_unless_one_changes_what_the_other_holds(void **state)
 {
 	(void)state;
-	assert_int_equal(beside_may_start(CANARY_BESIDE, 0, 0), 1);
-	assert_int_equal(beside_may_start(CANARY_BESIDE | HOLDS_OTHER, 0, 0), 1);
-	assert_int_equal(beside_may_start(CANARY_BESIDE, CANARY_BESIDE | HOLDS_OTHER, 1), 1);
+	assert_int_equal(beside_may_start(CANARY_BESIDE, 0, 0, 0, 0), 1);
+	assert_int_equal(beside_may_start(CANARY_BESIDE | PART_A, PART_B, 0, 0, 0), 1);
+	/* both hold the same part, neither changes it */
+	assert_int_equal(beside_may_start(CANARY_BESIDE | PART_B, 0, CANARY_BESIDE | PART_B, 0, 1),
+			 1);
+	/* both change the same part, neither holds it */
+	assert_int_equal(beside_may_start(CANARY_BESIDE, PART_B, CANARY_BESIDE, PART_B, 1), 1);
+	/* it changes what a running one holds */
+	assert_int_equal(beside_may_start(CANARY_BESIDE, PART_B, CANARY_BESIDE | PART_B, 0, 1), 0);
+	/* a running one changes what it holds */
+	assert_int_equal(beside_may_start(CANARY_BESIDE | PART_B, 0, CANARY_BESIDE, PART_B, 1), 0);
+	/* other parts do not matter */
 	assert_int_equal(
-		beside_may_start(CANARY_BESIDE | HOLDS_FLASH, CANARY_BESIDE | HOLDS_OTHER, 1), 1);
-	/* what it holds is held */
-	assert_int_equal(beside_may_start(CANARY_BESIDE | HOLDS_OTHER,
-					  CANARY_BESIDE | HOLDS_OTHER | HOLDS_FLASH, 2),
-			 0);
-	assert_int_equal(beside_may_start(CANARY_BESIDE | HOLDS_OTHER | HOLDS_FLASH,
-					  CANARY_BESIDE | HOLDS_FLASH, 1),
-			 0);
+		beside_may_start(CANARY_BESIDE | PART_A, PART_A, CANARY_BESIDE | PART_B, PART_B, 2),
+		1);
 }
 
 static void no_more_than_the_maximum(void **state)
 {
 	(void)state;
-	assert_int_equal(beside_may_start(CANARY_BESIDE, CANARY_BESIDE, BESIDE_MAX - 1), 1);
-	assert_int_equal(beside_may_start(CANARY_BESIDE, CANARY_BESIDE, BESIDE_MAX), 0);
+	assert_int_equal(beside_may_start(CANARY_BESIDE, 0, CANARY_BESIDE, 0, BESIDE_MAX - 1), 1);
+	assert_int_equal(beside_may_start(CANARY_BESIDE, 0, CANARY_BESIDE, 0, BESIDE_MAX), 0);
 }
 
 /* Any byte, NUL and broken UTF-8 included, in a detail and a summary. */
@@ -201,7 +207,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(alone_waits_for_everyone),
-		cmocka_unit_test(beside_starts_when_nothing_it_holds_is_held),
+		cmocka_unit_test(beside_unless_one_changes_what_the_other_holds),
 		cmocka_unit_test(no_more_than_the_maximum),
 		cmocka_unit_test(outcome_round_trip),
 		cmocka_unit_test(a_pass_with_nothing_to_say),
