@@ -151,6 +151,8 @@ struct lanes {
 	struct lane lane[16];
 	size_t n, running;
 	unsigned held, changed; /* by the running ones together */
+	size_t undo_at;         /* open: its lanes_stop() entry sits at this depth */
+	int open;
 };
 
 /* The undo entry of a stretch: stop whatever still runs (a harness error or a signal). */
@@ -349,11 +351,25 @@ static void lanes_wait(struct run *r, struct lanes *l, int until_one)
 	}
 }
 
-/* Wait for every canary of the stretch, then report them in the order they started. */
-static void lanes_drain(struct run *r, struct lanes *l, size_t undo_at)
+/* Open a stretch: from here on a harness error or a signal stops its canaries. */
+static void lanes_open(struct lanes *l)
 {
+	struct lanes **arg = xcalloc(1, sizeof(*arg));
+
+	*arg = l;
+	l->undo_at = undo_depth();
+	l->open = 1;
+	undo_push(lanes_stop, arg, "stop the canaries side by side");
+}
+
+/* Close it: wait for every canary, then report them in the order they started. */
+static void lanes_drain(struct run *r, struct lanes *l)
+{
+	if (!l->open)
+		return;
 	lanes_wait(r, l, 0);
-	undo_unwind(undo_at); /* lanes_stop(): nothing left to stop */
+	undo_unwind(l->undo_at); /* lanes_stop(): nothing left to stop */
+	l->open = 0;
 	for (size_t i = 0; i < l->n; i++)
 		report_canary(r, l->lane[i].c, &l->lane[i].out, l->lane[i].spent);
 	l->n = 0;
@@ -363,7 +379,7 @@ static void lanes_drain(struct run *r, struct lanes *l, size_t undo_at)
 int run_canaries(struct run *r)
 {
 	const struct canary *group[RESTART_GROUP_MAX];
-	size_t ng = 0, undo_at = 0;
+	size_t ng = 0;
 	struct lanes *lanes = xcalloc(1, sizeof(*lanes));
 
 	/* the restarting canaries selected: they run as one group, sharing their restart */
@@ -387,23 +403,17 @@ int run_canaries(struct run *r)
 				lanes_wait(r, lanes, 1);
 			/* (again after a restart: the router's agent is then another) */
 			if (agent_share(r->s.router) < 0) {
-				lanes_drain(r, lanes, undo_at);
+				lanes_drain(r, lanes);
 				free(lanes);
 				return -1;
 			}
-			if (!lanes->n) {
-				struct lanes **arg = xcalloc(1, sizeof(*arg));
-
-				*arg = lanes;
-				undo_at = undo_depth();
-				undo_push(lanes_stop, arg, "stop the canaries side by side");
-			}
+			if (!lanes->open)
+				lanes_open(lanes);
 			if (lane_start(r, lanes, c) == 0)
 				continue;
 			/* no process for it: it runs here, once the others are done */
 		}
-		if (lanes->n)
-			lanes_drain(r, lanes, undo_at);
+		lanes_drain(r, lanes);
 		if (!r->s.router) {
 			/* a planned restart that failed took the VM with it */
 			report_add(&r->rep, c->name, VERDICT_FAIL, 0, 0, "agent-lost",
@@ -420,8 +430,7 @@ int run_canaries(struct run *r)
 		ret = run_part(r, c, PART_RUN, &out, &spent, 0, NULL);
 		finish_canary(r, c, &out, ret, spent);
 	}
-	if (lanes->n)
-		lanes_drain(r, lanes, undo_at);
+	lanes_drain(r, lanes);
 	free(lanes);
 	return 0;
 }
