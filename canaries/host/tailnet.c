@@ -17,6 +17,14 @@
 #include <string.h>
 #include <time.h>
 
+/*
+ * Between two looks at a node's status (a CLI or LocalAPI round trip that
+ * costs tailscaled a whole status): a wait that never ends its way (a bad
+ * build) would otherwise keep a core busy that canaries side by side and
+ * the router VM share.
+ */
+#define STATUS_POLL_MS 100
+
 int extra_node_join(struct scenario *s, const struct extra_node_spec *spec, struct node *n,
 		    int *started, unsigned long long *id, char *ip4, size_t len)
 {
@@ -103,6 +111,7 @@ int node_use_exit(struct node *n, const char *ip, int timeout_ms)
 			ret = 0;
 			goto out;
 		}
+		poll(NULL, 0, STATUS_POLL_MS);
 	}
 	error("node '%s' did not switch its exit node to '%s' within %d s", n->name, ip,
 	      timeout_ms / 1000);
@@ -126,6 +135,7 @@ int node_wait_peerapi(struct node *n, const char *peer_ip, int timeout_ms, char 
 		json_decref(st);
 		if (found)
 			return 0;
+		poll(NULL, 0, STATUS_POLL_MS);
 	} while (mono_s() < deadline && !interrupted());
 	return -1;
 }
