@@ -19,13 +19,13 @@
 #define MAGIC "tscanary-beside 1\n"
 
 int beside_may_start(unsigned holds, unsigned changes, unsigned held, unsigned changed,
-		     size_t running)
+		     size_t running, size_t max)
 {
 	unsigned what = ~(unsigned)CANARY_BESIDE;
 
 	if (!running)
 		return 1;
-	if (!(holds & CANARY_BESIDE) || !(held & CANARY_BESIDE) || running >= BESIDE_MAX)
+	if (!(holds & CANARY_BESIDE) || !(held & CANARY_BESIDE) || running >= max)
 		return 0;
 	return !(holds & changed & what) && !(changes & held & what);
 }

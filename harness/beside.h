@@ -12,18 +12,18 @@
 
 struct canary_outcome;
 
-/* At most this many canaries run side by side. */
+/* At most this many canaries run side by side (tscanary run --beside: fewer). */
 #define BESIDE_MAX 3
 
 /*
  * Whether a canary that holds holds and changes changes (struct canary) may
  * start while running canaries run, together holding held and changing
- * changed: 1 yes, 0 not yet. One that runs alone starts only when none
- * runs, and none starts beside it; otherwise neither side may change what
- * the other holds.
+ * changed, with at most max side by side: 1 yes, 0 not yet. One that runs
+ * alone starts only when none runs, and none starts beside it; otherwise
+ * neither side may change what the other holds.
  */
 int beside_may_start(unsigned holds, unsigned changes, unsigned held, unsigned changed,
-		     size_t running);
+		     size_t running, size_t max);
 
 /*
  * The message a canary's process writes when it is done: its outcome, what

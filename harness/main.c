@@ -5,6 +5,7 @@
  */
 #include "arch.h"
 #include "bench.h"
+#include "beside.h"
 #include "bisect.h"
 #include "history.h"
 #include "vrules.h"
@@ -33,6 +34,7 @@
 static const char usage_text[] =
 	"usage: tscanary run --kit FILE --image PATH [--out DIR] [--variant NAME]\n"
 	"                    [--canary NAME]... [--timeout-scale X] [--keep] [-v]\n"
+	"                    [--beside N]\n"
 	"                    [--tree HASH [--reuse STORE [--reuse-failures]]]\n"
 	"       tscanary kit --out FILE [--from KIT] [--arch ARCH] [--kernel-profile NAME]\n"
 	"                    [--kernel-dir DIR] [--overlay FILE] [--headscale BIN]\n"
@@ -1255,10 +1257,12 @@ static int cmd_run(int argc, char **argv)
 		{ "reuse", required_argument, NULL, 'u' },
 		{ "reuse-failures", no_argument, NULL, 'F' },
 		{ "keep", no_argument, NULL, 'K' },
+		{ "beside", required_argument, NULL, 'B' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct run_opts o = { .timeout_scale = 1.0 };
+	long beside;
 	struct kit kit;
 	struct strbuf err = STRBUF_INIT;
 	const char **names = NULL, *kit_path = NULL;
@@ -1285,6 +1289,16 @@ static int cmd_run(int argc, char **argv)
 		case 'G': o.tree = optarg; break;
 		case 'u': o.reuse_store = optarg; break;
 		case 'F': o.reuse_failures = 1; break;
+		case 'B':
+			beside = strtol(optarg, &end, 10);
+			if (*end || end == optarg || beside < 1 || beside > BESIDE_MAX) {
+				error("--beside wants a number from 1 to %d, not '%s'", BESIDE_MAX,
+				      optarg);
+				free(names);
+				return RUN_USAGE;
+			}
+			o.beside = (unsigned)beside;
+			break;
 		case 't':
 			o.timeout_scale = strtod(optarg, &end);
 			if (*end || o.timeout_scale < 0.1 || o.timeout_scale > 100) {

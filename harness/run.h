@@ -31,6 +31,7 @@ struct run_opts {
 	int reuse_failures;   /* a failed one too (make coverage) */
 	double timeout_scale; /* multiplies every timeout */
 	int keep;             /* keep the lab and work dir for inspection */
+	unsigned beside;      /* canaries side by side at most; 1: one at a time; 0: the default */
 };
 
 /* Run the gate once; returns an enum run_exit value. */

@@ -379,7 +379,7 @@ static void lanes_drain(struct run *r, struct lanes *l)
 int run_canaries(struct run *r)
 {
 	const struct canary *group[RESTART_GROUP_MAX];
-	size_t ng = 0;
+	size_t ng = 0, max = r->o->beside ? r->o->beside : BESIDE_MAX;
 	struct lanes *lanes = xcalloc(1, sizeof(*lanes));
 
 	/* the restarting canaries selected: they run as one group, sharing their restart */
@@ -395,11 +395,12 @@ int run_canaries(struct run *r)
 
 		if (!selected(r->o, c->name))
 			continue;
-		if ((c->holds & CANARY_BESIDE) && !c->after && r->s.router && !interrupted()) {
+		if ((c->holds & CANARY_BESIDE) && max > 1 && !c->after && r->s.router &&
+		    !interrupted()) {
 			/* beside the running ones, once a lane is free and nothing conflicts */
 			while (lanes->running &&
 			       !beside_may_start(c->holds, c->changes, lanes->held, lanes->changed,
-						 lanes->running))
+						 lanes->running, max))
 				lanes_wait(r, lanes, 1);
 			/* (again after a restart: the router's agent is then another) */
 			if (agent_share(r->s.router) < 0) {

@@ -21,38 +21,52 @@
 static void alone_waits_for_everyone(void **state)
 {
 	(void)state;
-	assert_int_equal(beside_may_start(0, 0, 0, 0, 0), 1);
-	assert_int_equal(beside_may_start(0, 0, CANARY_BESIDE, 0, 1), 0);
-	assert_int_equal(beside_may_start(0, 0, CANARY_BESIDE | PART_A, PART_B, 2), 0);
+	assert_int_equal(beside_may_start(0, 0, 0, 0, 0, BESIDE_MAX), 1);
+	assert_int_equal(beside_may_start(0, 0, CANARY_BESIDE, 0, 1, BESIDE_MAX), 0);
+	assert_int_equal(beside_may_start(0, 0, CANARY_BESIDE | PART_A, PART_B, 2, BESIDE_MAX), 0);
 	/* and none starts beside one that runs alone (it runs in the run itself) */
-	assert_int_equal(beside_may_start(CANARY_BESIDE, 0, 0, 0, 1), 0);
+	assert_int_equal(beside_may_start(CANARY_BESIDE, 0, 0, 0, 1, BESIDE_MAX), 0);
 }
 
 static void beside_unless_one_changes_what_the_other_holds(void **state)
 {
 	(void)state;
-	assert_int_equal(beside_may_start(CANARY_BESIDE, 0, 0, 0, 0), 1);
-	assert_int_equal(beside_may_start(CANARY_BESIDE | PART_A, PART_B, 0, 0, 0), 1);
+	assert_int_equal(beside_may_start(CANARY_BESIDE, 0, 0, 0, 0, BESIDE_MAX), 1);
+	assert_int_equal(beside_may_start(CANARY_BESIDE | PART_A, PART_B, 0, 0, 0, BESIDE_MAX), 1);
 	/* both hold the same part, neither changes it */
-	assert_int_equal(beside_may_start(CANARY_BESIDE | PART_B, 0, CANARY_BESIDE | PART_B, 0, 1),
+	assert_int_equal(beside_may_start(CANARY_BESIDE | PART_B, 0, CANARY_BESIDE | PART_B, 0, 1,
+					  BESIDE_MAX),
 			 1);
 	/* both change the same part, neither holds it */
-	assert_int_equal(beside_may_start(CANARY_BESIDE, PART_B, CANARY_BESIDE, PART_B, 1), 1);
-	/* it changes what a running one holds */
-	assert_int_equal(beside_may_start(CANARY_BESIDE, PART_B, CANARY_BESIDE | PART_B, 0, 1), 0);
-	/* a running one changes what it holds */
-	assert_int_equal(beside_may_start(CANARY_BESIDE | PART_B, 0, CANARY_BESIDE, PART_B, 1), 0);
-	/* other parts do not matter */
 	assert_int_equal(
-		beside_may_start(CANARY_BESIDE | PART_A, PART_A, CANARY_BESIDE | PART_B, PART_B, 2),
-		1);
+		beside_may_start(CANARY_BESIDE, PART_B, CANARY_BESIDE, PART_B, 1, BESIDE_MAX), 1);
+	/* it changes what a running one holds */
+	assert_int_equal(
+		beside_may_start(CANARY_BESIDE, PART_B, CANARY_BESIDE | PART_B, 0, 1, BESIDE_MAX),
+		0);
+	/* a running one changes what it holds */
+	assert_int_equal(
+		beside_may_start(CANARY_BESIDE | PART_B, 0, CANARY_BESIDE, PART_B, 1, BESIDE_MAX),
+		0);
+	/* other parts do not matter */
+	assert_int_equal(beside_may_start(CANARY_BESIDE | PART_A, PART_A, CANARY_BESIDE | PART_B,
+					  PART_B, 2, BESIDE_MAX),
+			 1);
 }
 
 static void no_more_than_the_maximum(void **state)
 {
 	(void)state;
-	assert_int_equal(beside_may_start(CANARY_BESIDE, 0, CANARY_BESIDE, 0, BESIDE_MAX - 1), 1);
-	assert_int_equal(beside_may_start(CANARY_BESIDE, 0, CANARY_BESIDE, 0, BESIDE_MAX), 0);
+	/* --beside 1: every canary one at a time; --beside 2: two */
+	assert_int_equal(beside_may_start(CANARY_BESIDE, 0, 0, 0, 0, 1), 1);
+	assert_int_equal(beside_may_start(CANARY_BESIDE, 0, CANARY_BESIDE, 0, 1, 1), 0);
+	assert_int_equal(beside_may_start(CANARY_BESIDE, 0, CANARY_BESIDE, 0, 1, 2), 1);
+	assert_int_equal(beside_may_start(CANARY_BESIDE, 0, CANARY_BESIDE, 0, 2, 2), 0);
+	assert_int_equal(
+		beside_may_start(CANARY_BESIDE, 0, CANARY_BESIDE, 0, BESIDE_MAX - 1, BESIDE_MAX),
+		1);
+	assert_int_equal(
+		beside_may_start(CANARY_BESIDE, 0, CANARY_BESIDE, 0, BESIDE_MAX, BESIDE_MAX), 0);
 }
 
 /* Any byte, NUL and broken UTF-8 included, in a detail and a summary. */
