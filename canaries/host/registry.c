@@ -184,7 +184,7 @@ const struct canary canary_registry[] = {
 		/*
 		 * A tailnet nobody changes: beside netmap changes (flash-writes'
 		 * and policy-enforced's) its exit GET and DNS over DERP once went
-		 * unanswered for 15 s (one bench run of three), cause not found.
+		 * unanswered for 15 s (one bench run of five), cause not found.
 		 */
 		.holds = CANARY_BESIDE | SHARED_NETMAP,
 	},
