@@ -150,8 +150,7 @@ struct lane {
 struct lanes {
 	struct lane lane[16];
 	size_t n, running;
-	unsigned held, changed; /* by the running ones together */
-	size_t undo_at;         /* open: its lanes_stop() entry sits at this depth */
+	size_t undo_at; /* open: its lanes_stop() entry sits at this depth */
 	int open;
 };
 
@@ -252,8 +251,6 @@ static int lane_start(struct run *r, struct lanes *l, const struct canary *c)
 	ln->stop_at = ln->t0 + c->timeout_s * r->s.timeout_scale + BESIDE_GRACE_S;
 	l->n++;
 	l->running++;
-	l->held |= c->holds;
-	l->changed |= c->changes;
 	debug("canary '%s' runs as pid %d", c->name, (int)pid);
 	return 0;
 }
@@ -270,12 +267,6 @@ static void lane_end(struct run *r, struct lanes *l, struct lane *ln)
 		;
 	ln->pid = 0;
 	l->running--;
-	l->held = l->changed = 0;
-	for (size_t i = 0; i < l->n; i++)
-		if (l->lane[i].fd >= 0) {
-			l->held |= l->lane[i].c->holds;
-			l->changed |= l->lane[i].c->changes;
-		}
 	ln->out.figures = json_object();
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 ||
 	    beside_decode(ln->msg.buf ? ln->msg.buf : "", ln->msg.len, &ln->out, &ln->ret,
@@ -373,7 +364,19 @@ static void lanes_drain(struct run *r, struct lanes *l)
 	for (size_t i = 0; i < l->n; i++)
 		report_canary(r, l->lane[i].c, &l->lane[i].out, l->lane[i].spent);
 	l->n = 0;
-	l->held = l->changed = 0;
+}
+
+/* Whether c may start beside the ones still running, at most max side by side. */
+static int lanes_admit(const struct lanes *l, const struct canary *c, size_t max)
+{
+	unsigned held = 0, changed = 0;
+
+	for (size_t i = 0; i < l->n; i++)
+		if (l->lane[i].fd >= 0) {
+			held |= l->lane[i].c->holds;
+			changed |= l->lane[i].c->changes;
+		}
+	return beside_may_start(c->holds, c->changes, held, changed, l->running, max);
 }
 
 int run_canaries(struct run *r)
@@ -398,9 +401,7 @@ int run_canaries(struct run *r)
 		if ((c->holds & CANARY_BESIDE) && max > 1 && !c->after && r->s.router &&
 		    !interrupted()) {
 			/* beside the running ones, once a lane is free and nothing conflicts */
-			while (lanes->running &&
-			       !beside_may_start(c->holds, c->changes, lanes->held, lanes->changed,
-						 lanes->running, max))
+			while (lanes->running && !lanes_admit(lanes, c, max))
 				lanes_wait(r, lanes, 1);
 			/* (again after a restart: the router's agent is then another) */
 			if (agent_share(r->s.router) < 0) {
