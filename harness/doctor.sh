@@ -106,6 +106,7 @@ tool skopeo "OCI images"
 tool umoci "OCI images"
 tool upx "packing tailscale.combined and busybox"
 tool dpkg-source "unpacking busybox's Debian source package"
+tool mkimage "the armv7 kernel, unpacked once into a uImage (vm/kernel.sh)"
 for a in $ARCHES; do
 	arch_set "$a"
 	if dpkg-query -W -f '${Status}' "musl-dev:$ARCH_DEBARCH" 2>/dev/null | grep -q 'ok installed'; then
