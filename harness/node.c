@@ -350,33 +350,54 @@ fail:
 	return -1;
 }
 
+/* `tailscale --socket=<sock> args...` as node n runs it: netns, private /etc, env. */
+struct node_cmd {
+	struct proc_spec spec;
+	const char *env[3];
+	const char **argv;
+	char *socket;
+	size_t nargs;
+};
+
+static void node_cmd_init(struct node_cmd *c, struct node *n, const char *const *args)
+{
+	memset(c, 0, sizeof(*c));
+	while (args[c->nargs])
+		c->nargs++;
+	c->socket = xasprintf("--socket=%s", n->sock);
+	c->argv = xcalloc(c->nargs + 3, sizeof(*c->argv));
+	c->argv[0] = n->tailscale;
+	c->argv[1] = c->socket;
+	for (size_t i = 0; i < c->nargs; i++)
+		c->argv[2 + i] = args[i];
+	c->env[0] = n->ca_env;
+	c->env[1] = n->dbus_env;
+	c->spec.name = "tailscale";
+	c->spec.argv = c->argv;
+	c->spec.env = c->env;
+	c->spec.netns = n->netns;
+	c->spec.private_etc = n->etc;
+	c->spec.cwd = n->dir;
+}
+
+static void node_cmd_release(struct node_cmd *c)
+{
+	free(c->argv);
+	free(c->socket);
+	memset(c, 0, sizeof(*c));
+}
+
 int node_cli(struct node *n, const char *const *args, int timeout_ms, struct strbuf *out,
 	     struct strbuf *err, int *status)
 {
 	struct strbuf own_err = STRBUF_INIT;
-	struct proc_spec spec = { 0 };
-	const char *env[] = { n->ca_env, n->dbus_env, NULL };
-	char *socket = xasprintf("--socket=%s", n->sock);
-	size_t k = 0;
-	const char **argv;
+	struct node_cmd c;
 	int st = 0, ret;
 
-	while (args[k])
-		k++;
-	argv = xcalloc(k + 3, sizeof(*argv));
-	argv[0] = n->tailscale;
-	argv[1] = socket;
-	for (size_t i = 0; i < k; i++)
-		argv[2 + i] = args[i];
-	spec.name = "tailscale";
-	spec.argv = argv;
-	spec.env = env;
-	spec.netns = n->netns;
-	spec.private_etc = n->etc;
-	spec.cwd = n->dir;
+	node_cmd_init(&c, n, args);
 	if (!err && !status)
 		err = &own_err;
-	ret = run_capture(&spec, timeout_ms > 0 ? timeout_ms : CLI_TIMEOUT_MS, out, err, &st);
+	ret = run_capture(&c.spec, timeout_ms > 0 ? timeout_ms : CLI_TIMEOUT_MS, out, err, &st);
 	if (ret < 0) {
 		error("cannot run 'tailscale %s' on node '%s'", args[0] ? args[0] : "", n->name);
 	} else if (status) {
@@ -385,7 +406,7 @@ int node_cli(struct node *n, const char *const *args, int timeout_ms, struct str
 		struct strbuf cmd = STRBUF_INIT;
 		char how[32];
 
-		for (size_t i = 0; i < k; i++)
+		for (size_t i = 0; i < c.nargs; i++)
 			strbuf_addf(&cmd, " %s", args[i]);
 		strbuf_rtrim(err);
 		ret = error("'tailscale%s' on node '%s' failed (%s): %s", strbuf_str(&cmd), n->name,
@@ -393,8 +414,7 @@ int node_cli(struct node *n, const char *const *args, int timeout_ms, struct str
 		strbuf_release(&cmd);
 	}
 	strbuf_release(&own_err);
-	free(argv);
-	free(socket);
+	node_cmd_release(&c);
 	return ret;
 }
 
@@ -447,59 +467,106 @@ int node_wait_state(struct node *n, const char *state, int timeout_ms)
 	}
 }
 
-int node_up(struct node *n, const char *login_server, const char *authkey, const char *const *flags)
+int node_up_all(struct node *const *nodes, size_t n, const char *login_server, const char *authkey,
+		const char *const *const *flags)
 {
-	struct strbuf out = STRBUF_INIT, err = STRBUF_INIT;
+	struct node_cmd *cmds = xcalloc(n ? n : 1, sizeof(*cmds));
+	struct capture *set = xcalloc(n ? n : 1, sizeof(*set));
+	struct strbuf *outs = xcalloc(n ? n : 1, sizeof(*outs));
+	struct strbuf *errs = xcalloc(n ? n : 1, sizeof(*errs));
+	const char ***args = xcalloc(n ? n : 1, sizeof(*args));
 	char *login = xasprintf("--login-server=%s", login_server);
 	char *key = xasprintf("--authkey=%s", authkey);
-	char *host = xasprintf("--hostname=%s", n->name);
-	size_t k = 0, i = 0;
-	const char **args;
-	double t0 = mono_s();
-	double deadline = t0 +
-			  (n->timeout_ms > UP_TIMEOUT_MS ? n->timeout_ms : UP_TIMEOUT_MS) / 1000.0;
-	int status = 0, ret = -1;
+	char **hosts = xcalloc(n ? n : 1, sizeof(*hosts));
+	double t0 = mono_s(), deadline = t0;
+	int ret = 0;
 
-	while (flags && flags[k])
-		k++;
-	args = xcalloc(k + 5, sizeof(*args));
-	args[i++] = "up";
-	args[i++] = login;
-	args[i++] = key;
-	args[i++] = host;
-	for (size_t f = 0; f < k; f++)
-		args[i++] = flags[f];
-	args[i] = NULL;
-	if (node_cli(n, args, ms_left(deadline), &out, &err, &status) < 0)
-		goto out;
-	strbuf_rtrim(&err);
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		struct strbuf msg = STRBUF_INIT;
-		char how[32];
+	for (size_t j = 0; j < n; j++) {
+		const char *const *fl = flags ? flags[j] : NULL;
+		size_t k = 0, i = 0;
+		double d = t0 + (nodes[j]->timeout_ms > UP_TIMEOUT_MS ? nodes[j]->timeout_ms
+								      : UP_TIMEOUT_MS) /
+					1000.0;
 
-		/* the command line holds the auth key: name only the flags */
-		strbuf_addf(&msg, "'tailscale up' on node '%s' failed (%s): %s", n->name,
-			    proc_describe_status(status, how, sizeof(how)), strbuf_str(&err));
-		strbuf_add_log_tail(&msg, n->log_path, LOG_TAIL_LINES);
-		error("%s", strbuf_str(&msg));
-		strbuf_release(&msg);
-		goto out;
+		if (d > deadline)
+			deadline = d;
+		while (fl && fl[k])
+			k++;
+		hosts[j] = xasprintf("--hostname=%s", nodes[j]->name);
+		args[j] = xcalloc(k + 5, sizeof(**args));
+		args[j][i++] = "up";
+		args[j][i++] = login;
+		args[j][i++] = key;
+		args[j][i++] = hosts[j];
+		for (size_t f = 0; f < k; f++)
+			args[j][i++] = fl[f];
+		node_cmd_init(&cmds[j], nodes[j], args[j]);
+		outs[j] = (struct strbuf)STRBUF_INIT;
+		errs[j] = (struct strbuf)STRBUF_INIT;
+		set[j] = (struct capture){ .spec = &cmds[j].spec,
+					   .timeout_ms = ms_left(d),
+					   .out = &outs[j],
+					   .err = &errs[j] };
 	}
-	if (err.len)
-		debug("node '%s': tailscale up says: %s", n->name, strbuf_str(&err));
-	if (node_wait_state(n, "Running", ms_left(deadline)) < 0)
-		goto out;
-	n->up_s = mono_s() - t0;
-	info("node '%s' up (Running) in %.2f s", n->name, n->up_s);
-	ret = 0;
-out:
-	strbuf_release(&out);
-	strbuf_release(&err);
+	/* side by side: each join waits mostly on control, not on this machine */
+	run_capture_set(set, n);
+	for (size_t j = 0; j < n; j++) {
+		struct node *nd = nodes[j];
+
+		strbuf_rtrim(&errs[j]);
+		if (set[j].ret < 0) {
+			ret = error("cannot run 'tailscale up' on node '%s' (did not start, timed "
+				    "out or was interrupted)",
+				    nd->name);
+			continue;
+		}
+		if (!WIFEXITED(set[j].status) || WEXITSTATUS(set[j].status) != 0) {
+			struct strbuf msg = STRBUF_INIT;
+			char how[32];
+
+			/* the command line holds the auth key: name only the flags */
+			strbuf_addf(&msg, "'tailscale up' on node '%s' failed (%s): %s", nd->name,
+				    proc_describe_status(set[j].status, how, sizeof(how)),
+				    strbuf_str(&errs[j]));
+			strbuf_add_log_tail(&msg, nd->log_path, LOG_TAIL_LINES);
+			error("%s", strbuf_str(&msg));
+			strbuf_release(&msg);
+			ret = -1;
+			continue;
+		}
+		if (errs[j].len)
+			debug("node '%s': tailscale up says: %s", nd->name, strbuf_str(&errs[j]));
+		if (node_wait_state(nd, "Running", ms_left(deadline)) < 0) {
+			ret = -1;
+			continue;
+		}
+		nd->up_s = mono_s() - t0;
+		info("node '%s' up (Running) in %.2f s", nd->name, nd->up_s);
+	}
+	for (size_t j = 0; j < n; j++) {
+		node_cmd_release(&cmds[j]);
+		strbuf_release(&outs[j]);
+		strbuf_release(&errs[j]);
+		free(args[j]);
+		free(hosts[j]);
+	}
+	free(cmds);
+	free(set);
+	free(outs);
+	free(errs);
 	free(args);
+	free(hosts);
 	free(login);
 	free(key);
-	free(host);
 	return ret;
+}
+
+int node_up(struct node *n, const char *login_server, const char *authkey, const char *const *flags)
+{
+	struct node *const nodes[] = { n };
+	const char *const *const fl[] = { flags };
+
+	return node_up_all(nodes, 1, login_server, authkey, fl);
 }
 
 int node_restart(struct node *n, const char *resolv_conf)

@@ -102,6 +102,14 @@ int node_cli(struct node *n, const char *const *args, int timeout_ms, struct str
  */
 int node_up(struct node *n, const char *login_server, const char *authkey,
 	    const char *const *flags);
+/*
+ * node_up() for n nodes at once: every `tailscale up` runs side by side
+ * (flags[j] for nodes[j]; flags or an entry may be NULL), then each is
+ * waited for to be Running. 0 when all are; -1 when any is not (each
+ * failure said).
+ */
+int node_up_all(struct node *const *nodes, size_t n, const char *login_server, const char *authkey,
+		const char *const *const *flags);
 /* `tailscale status --json`, parsed (caller decrefs); NULL on failure. */
 json_t *node_status(struct node *n);
 /* Poll status until BackendState is state ("Running"), up to timeout_ms. */

@@ -138,6 +138,8 @@ int peers_join(struct peers *p, struct headscale *hs, const struct peers_spec *s
 	static const char *const client_flags[] = { "--accept-routes", NULL };
 	static const char *const exit_flags[] = { "--advertise-exit-node", NULL };
 	static const char *const exit_routes[] = { "0.0.0.0/0", "::/0", NULL };
+	struct node *const nodes[] = { &p->client, &p->exit, &p->phone };
+	const char *const *const flags[] = { client_flags, exit_flags, NULL };
 	struct hs_node hn = { 0 };
 	uint64_t uid;
 	char *key = NULL;
@@ -154,9 +156,7 @@ int peers_join(struct peers *p, struct headscale *hs, const struct peers_spec *s
 	if (headscale_create_user(hs, "laptops", &uid) < 0 ||
 	    headscale_create_authkey(hs, uid, HS_AUTHKEY_REUSABLE, "1h", &key) < 0)
 		goto out;
-	if (node_up(&p->client, HEADSCALE_URL, key, client_flags) < 0 ||
-	    node_up(&p->exit, HEADSCALE_URL, key, exit_flags) < 0 ||
-	    node_up(&p->phone, HEADSCALE_URL, key, NULL) < 0)
+	if (node_up_all(nodes, ARRAY_SIZE(nodes), HEADSCALE_URL, key, flags) < 0)
 		goto out;
 	if (headscale_wait_online(hs, "client", spec->timeout_ms, &hn) < 0)
 		goto out;
