@@ -10,6 +10,7 @@
 #include "clock.h"
 #include "guestprobe.h"
 #include "kv.h"
+#include "lab.h"
 #include "log.h"
 #include "node.h"
 #include "peers.h"
@@ -24,6 +25,19 @@
 #include <time.h>
 
 int canary_router_uses_exit(struct scenario *s, struct canary_outcome *out);
+
+/*
+ * The undo of `tailscale set --advertise-exit-node=false --exit-node=IP`:
+ * no exit node, and the routes the join advertised (the exit routes with
+ * them) advertised again. Through the LocalAPI: the CLI is what this
+ * canary tests, once; starting it again in the guest would only unpack the
+ * packed binary once more.
+ */
+static const char restore_prefs[] = "{\"ExitNodeIDSet\":true,\"ExitNodeID\":\"\","
+				    "\"ExitNodeIPSet\":true,\"ExitNodeIP\":\"\","
+				    "\"AdvertiseRoutesSet\":true,\"AdvertiseRoutes\":"
+				    "[\"0.0.0.0/0\",\"::/0\",\"" LAB_CTR_NET "\",\"" LAB_CTR6_NET
+				    "\"]}";
 
 /*
  * Wait until the router's own status (its LocalAPI's, what `tailscale
@@ -56,7 +70,6 @@ int canary_router_uses_exit(struct scenario *s, struct canary_outcome *out)
 {
 	char zone_path[512], zone_addr[128], flag[96], line[512];
 	const char *use[] = { "set", "--advertise-exit-node=false", flag, NULL };
-	const char *restore[] = { "set", "--exit-node=", "--advertise-exit-node=true", NULL };
 	const char *web_needles[] = { "src=" LAB_EXIT ":", "status=200", NULL };
 	const char *dns_needles[] = { "src=" LAB_EXIT ":", "qname=www.canary.test", NULL };
 	int timeout_ms = scaled(s, 20000), ret = 0;
@@ -126,7 +139,8 @@ int canary_router_uses_exit(struct scenario *s, struct canary_outcome *out)
 	else
 		strbuf_addf(&out->detail, "upstream dns log: %s\n", line);
 restore:
-	if (router_cli(s, restore, timeout_ms, NULL, NULL) < 0 ||
+	if (router_set_prefs(s, restore_prefs, "no exit node, exit routes advertised", timeout_ms) <
+		    0 ||
 	    router_exit_is(s, "", timeout_ms) < 0)
 		ret = -1;
 	return ret;
