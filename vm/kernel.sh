@@ -76,7 +76,7 @@ cache=$(cache_root)
 # machine, then the profile's modules (why each: the profile's comments).
 # Bump recipe when the way this script builds the directory changes: it is
 # part of the cache key.
-recipe=2
+recipe=3
 case $ARCH_VIRTIO in
 mmio) transport=virtio_mmio ;;
 pci) transport=virtio_pci ;;
@@ -229,7 +229,8 @@ cp "$tmp/root/boot/config-$release" "$tmp/out/config"
 # config): 0x208000 for Debian's armmp kernels, which enable ARCH_MESON.
 # Loaded at RAM + 0x8000 instead, such a kernel believes RAM starts 2 MiB
 # lower than it does and loses its exception vectors at the first interrupt.
-boot=zimage
+boot=as-shipped
+boot_at=
 if [ "$ARCH_QEMU" = qemu-system-arm ] &&
 	[ "$(od -An -tx4 -j36 -N4 "$tmp/out/vmlinuz" | tr -d ' ')" = 016f2818 ]; then
 	cfg=$tmp/out/config
@@ -271,7 +272,9 @@ if [ "$ARCH_QEMU" = qemu-system-arm ] &&
 			die "mkimage failed on the unpacked kernel of '$pkg'"
 		mv -f "$tmp/out/vmlinuz.uimage" "$tmp/out/vmlinuz"
 		rm -f "$tmp/Image"
-		boot="uimage load=$load textofs=$(printf '0x%x' "$textofs")"
+		boot=uimage
+		boot_at="load_address=$load
+text_offset=$(printf '0x%x' "$textofs")"
 		say "unpacked the zImage once: a $(($(stat -c %s "$tmp/out/vmlinuz") / 1048576)) MiB uImage, loaded at $load"
 	fi
 fi
@@ -322,6 +325,7 @@ version=$ver
 release=$release
 boot=$boot
 EOF
+[ -z "$boot_at" ] || printf '%s\n' "$boot_at" >>"$tmp/out/version"
 
 if ! mv -T -- "$tmp/out" "$dest" 2>/dev/null; then
 	# Another run may have filled the same entry meanwhile: take theirs.
