@@ -141,6 +141,9 @@ build_overlay() {
 	install -m 0755 "$busybox" "$t/bin/busybox"
 	install -m 0755 "$agent" "$t/bin/agent"
 	install -m 0644 "$kdir/modules.load" "$t/modules/modules.load"
+	if [ -f "$kdir/modules.waves" ]; then
+		install -m 0644 "$kdir/modules.waves" "$t/modules/modules.waves"
+	fi
 	while read -r m; do
 		[ -f "$kdir/modules/$m" ] || die "'$kdir/modules.load' names missing '$m'"
 		install -m 0644 "$kdir/modules/$m" "$t/modules/$m"
