@@ -2,6 +2,7 @@
 #include "qemu.h"
 
 #include "arch.h"
+#include "kv.h"
 #include "log.h"
 #include "proc.h"
 #include "strbuf.h"
@@ -232,4 +233,35 @@ struct proc *qemu_start(const struct arch *arch, const struct qemu_config *cfg, 
 	p = proc_spawn(&spec);
 	qemu_argv_release(&argv);
 	return p;
+}
+
+int qemu_console_modules(const char *text, size_t len, unsigned *loaded, unsigned *failed)
+{
+	static const char tag[] = "tscanary: init: modules ";
+	const char *p = text, *end = text + len, *last = NULL, *eol;
+	char line[256];
+	size_t n;
+	double l, f;
+
+	while (p < end && (p = memmem(p, (size_t)(end - p), tag, sizeof(tag) - 1))) {
+		last = p;
+		p += sizeof(tag) - 1;
+	}
+	if (!last)
+		return -1;
+	eol = memchr(last, '\n', (size_t)(end - last));
+	n = (size_t)((eol ? eol : end) - last);
+	/* the guest's tty ends its lines with \r\n */
+	while (n && (last[n - 1] == '\r' || last[n - 1] == ' '))
+		n--;
+	if (n >= sizeof(line))
+		n = sizeof(line) - 1;
+	memcpy(line, last, n);
+	line[n] = '\0';
+	if (kv_get_double(line, "loaded", &l) < 0 || kv_get_double(line, "failed", &f) < 0 ||
+	    l < 0 || f < 0 || l > 100000 || f > 100000 || l != (unsigned)l || f != (unsigned)f)
+		return -1;
+	*loaded = (unsigned)l;
+	*failed = (unsigned)f;
+	return 0;
 }

@@ -66,6 +66,14 @@ struct qemu_config {
 int qemu_build_argv(const struct arch *arch, const struct qemu_config *cfg, struct qemu_argv *out);
 
 /*
+ * What the guest's init said of its kernel modules on the console (len
+ * bytes of text): the last "tscanary: init: modules <ms> loaded=N
+ * failed=M" line. 0 with *loaded and *failed set; -1 when there is no such
+ * line or it lacks either count.
+ */
+int qemu_console_modules(const char *text, size_t len, unsigned *loaded, unsigned *failed);
+
+/*
  * Start QEMU for arch and cfg inside network namespace netns (NULL: stay),
  * its own stdout and stderr appended to log_path; the stop is on the undo
  * stack (proc_spawn). NULL on failure.

@@ -565,6 +565,34 @@ int guest_may_come_up(void *arg, struct strbuf *why)
 	return alive;
 }
 
+/*
+ * The guest's init loads the kernel modules the lab needs (nftables, TUN,
+ * ext4 for the flash, virtio) before it starts the agent: one that failed
+ * leaves a guest that is not the container host the canaries assume, and
+ * what breaks then would be blamed on the image. The console says.
+ */
+static int guest_modules_loaded(struct run *r)
+{
+	const char *console = r->console ? r->console : "";
+	const char *name = strrchr(console, '/') ? strrchr(console, '/') + 1 : console;
+	struct strbuf text = STRBUF_INIT;
+	unsigned loaded = 0, failed = 0;
+	int ret = 0;
+
+	if (strbuf_read_file(&text, console) < 0 ||
+	    qemu_console_modules(text.buf, text.len, &loaded, &failed) < 0)
+		warning("the router's init said nothing of its kernel modules (logs/%s)", name);
+	else if (failed)
+		ret = error("the router's init failed to load %u of its %u kernel modules "
+			    "(logs/%s says which): the guest is not the container host the "
+			    "canaries need",
+			    failed, loaded + failed, name);
+	else
+		debug("guest: %u kernel modules loaded", loaded);
+	strbuf_release(&text);
+	return ret;
+}
+
 /* File the KVM probe's answer; the summary says what this boot probed. */
 static void remember_accel(struct run *r, const char *answer)
 {
@@ -618,6 +646,8 @@ int step_boot_wait(struct run *r)
 	if (!r->s.router)
 		return error("router VM did not bring up its agent (see logs/console.log)");
 	info("guest: %s", agent_hello(r->s.router)->uname);
+	if (guest_modules_loaded(r) < 0)
+		return -1;
 	if (!r->boots++) {
 		double boot_s = now_s() - r->t_boot;
 

@@ -260,6 +260,46 @@ static void argv_grows_and_stays_terminated(void **state)
 	qemu_argv_release(&v);
 }
 
+static void console_module_counts(void **state)
+{
+	/* as the console file holds it: the guest's tty ends lines with \r\n */
+	static const char good[] = "[    1.2] Run /.tscanary/init as init process\r\n"
+				   "tscanary: init: start 1480\n"
+				   "tscanary: init: modules 4170 loaded=24 failed=0\r\n"
+				   "tscanary: init: lo 4390\n";
+	static const char bad[] = "tscanary: init: warning: insmod 'ext4.ko' failed\n"
+				  "tscanary: init: modules 2710 loaded=22 failed=2";
+	/* a reboot's console holds both boots: the last line counts */
+	static const char two[] = "tscanary: init: modules 1 loaded=24 failed=0\n\0junk\n"
+				  "tscanary: init: modules 2 loaded=23 failed=1\n";
+	static const char *const not_counts[] = {
+		"tscanary: init: modules 9 loaded=x failed=0",
+		"tscanary: init: modules 9 loaded=3 failed=-1",
+		"tscanary: init: modules 9 loaded=2.5 failed=0",
+		"tscanary: init: modules 9 loaded= failed=0",
+	};
+	unsigned loaded = 99, failed = 99;
+
+	(void)state;
+	assert_int_equal(qemu_console_modules(good, sizeof(good) - 1, &loaded, &failed), 0);
+	assert_int_equal(loaded, 24);
+	assert_int_equal(failed, 0);
+	assert_int_equal(qemu_console_modules(bad, sizeof(bad) - 1, &loaded, &failed), 0);
+	assert_int_equal(loaded, 22);
+	assert_int_equal(failed, 2);
+	assert_int_equal(qemu_console_modules(two, sizeof(two) - 1, &loaded, &failed), 0);
+	assert_int_equal(loaded, 23);
+	assert_int_equal(failed, 1);
+	/* no line, a cut line, counts that are no counts: refused */
+	assert_int_equal(qemu_console_modules("", 0, &loaded, &failed), -1);
+	assert_int_equal(
+		qemu_console_modules(good, strstr(good, " failed=") - good, &loaded, &failed), -1);
+	for (size_t i = 0; i < sizeof(not_counts) / sizeof(not_counts[0]); i++)
+		assert_int_equal(qemu_console_modules(not_counts[i], strlen(not_counts[i]), &loaded,
+						      &failed),
+				 -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -270,6 +310,7 @@ int main(void)
 		cmocka_unit_test(commas_in_paths_are_escaped),
 		cmocka_unit_test(rejects_bad_configs),
 		cmocka_unit_test(argv_grows_and_stays_terminated),
+		cmocka_unit_test(console_module_counts),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
