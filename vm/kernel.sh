@@ -333,7 +333,7 @@ while read -r path; do
 	base=${base%.gz}
 	m=${base%.ko}
 	wave=0
-	needs=$(awk -v p="$path" -F': *' '{ if ("'"$moddir"'/" $1 == p) { print $2; exit } }' \
+	needs=$(awk -v p="$path" -v d="$moddir/" -F': *' 'd $1 == p { print $2; exit }' \
 		"$moddir/modules.dep")
 	for dep in $needs; do
 		d=$(basename -- "$dep")
