@@ -467,95 +467,90 @@ int node_wait_state(struct node *n, const char *state, int timeout_ms)
 	}
 }
 
+/* One node's part of node_up_all(): its command, its capture, its deadline. */
+struct up_job {
+	struct node_cmd cmd;
+	struct capture cap;
+	struct strbuf err;
+	const char **args;
+	char *host;
+	double deadline;
+};
+
 int node_up_all(struct node *const *nodes, size_t n, const char *login_server, const char *authkey,
 		const char *const *const *flags)
 {
-	struct node_cmd *cmds = xcalloc(n ? n : 1, sizeof(*cmds));
+	struct up_job *jobs = xcalloc(n ? n : 1, sizeof(*jobs));
 	struct capture *set = xcalloc(n ? n : 1, sizeof(*set));
-	struct strbuf *outs = xcalloc(n ? n : 1, sizeof(*outs));
-	struct strbuf *errs = xcalloc(n ? n : 1, sizeof(*errs));
-	const char ***args = xcalloc(n ? n : 1, sizeof(*args));
 	char *login = xasprintf("--login-server=%s", login_server);
 	char *key = xasprintf("--authkey=%s", authkey);
-	char **hosts = xcalloc(n ? n : 1, sizeof(*hosts));
-	double t0 = mono_s(), deadline = t0;
+	double t0 = mono_s();
 	int ret = 0;
 
 	for (size_t j = 0; j < n; j++) {
+		struct up_job *jb = &jobs[j];
 		const char *const *fl = flags ? flags[j] : NULL;
+		int timeout_ms = nodes[j]->timeout_ms > UP_TIMEOUT_MS ? nodes[j]->timeout_ms
+								      : UP_TIMEOUT_MS;
 		size_t k = 0, i = 0;
-		double d = t0 + (nodes[j]->timeout_ms > UP_TIMEOUT_MS ? nodes[j]->timeout_ms
-								      : UP_TIMEOUT_MS) /
-					1000.0;
 
-		if (d > deadline)
-			deadline = d;
 		while (fl && fl[k])
 			k++;
-		hosts[j] = xasprintf("--hostname=%s", nodes[j]->name);
-		args[j] = xcalloc(k + 5, sizeof(**args));
-		args[j][i++] = "up";
-		args[j][i++] = login;
-		args[j][i++] = key;
-		args[j][i++] = hosts[j];
+		jb->deadline = t0 + timeout_ms / 1000.0;
+		jb->host = xasprintf("--hostname=%s", nodes[j]->name);
+		jb->args = xcalloc(k + 5, sizeof(*jb->args));
+		jb->args[i++] = "up";
+		jb->args[i++] = login;
+		jb->args[i++] = key;
+		jb->args[i++] = jb->host;
 		for (size_t f = 0; f < k; f++)
-			args[j][i++] = fl[f];
-		node_cmd_init(&cmds[j], nodes[j], args[j]);
-		outs[j] = (struct strbuf)STRBUF_INIT;
-		errs[j] = (struct strbuf)STRBUF_INIT;
-		set[j] = (struct capture){ .spec = &cmds[j].spec,
-					   .timeout_ms = ms_left(d),
-					   .out = &outs[j],
-					   .err = &errs[j] };
+			jb->args[i++] = fl[f];
+		node_cmd_init(&jb->cmd, nodes[j], jb->args);
+		jb->err = (struct strbuf)STRBUF_INIT;
+		set[j] = (struct capture){ .spec = &jb->cmd.spec,
+					   .timeout_ms = timeout_ms,
+					   .err = &jb->err };
 	}
 	/* side by side: each join waits mostly on control, not on this machine */
 	run_capture_set(set, n);
 	for (size_t j = 0; j < n; j++) {
+		struct up_job *jb = &jobs[j];
 		struct node *nd = nodes[j];
 
-		strbuf_rtrim(&errs[j]);
+		strbuf_rtrim(&jb->err);
 		if (set[j].ret < 0) {
 			ret = error("cannot run 'tailscale up' on node '%s' (did not start, timed "
 				    "out or was interrupted)",
 				    nd->name);
-			continue;
-		}
-		if (!WIFEXITED(set[j].status) || WEXITSTATUS(set[j].status) != 0) {
+		} else if (!WIFEXITED(set[j].status) || WEXITSTATUS(set[j].status) != 0) {
 			struct strbuf msg = STRBUF_INIT;
 			char how[32];
 
 			/* the command line holds the auth key: name only the flags */
 			strbuf_addf(&msg, "'tailscale up' on node '%s' failed (%s): %s", nd->name,
 				    proc_describe_status(set[j].status, how, sizeof(how)),
-				    strbuf_str(&errs[j]));
+				    strbuf_str(&jb->err));
 			strbuf_add_log_tail(&msg, nd->log_path, LOG_TAIL_LINES);
-			error("%s", strbuf_str(&msg));
+			ret = error("%s", strbuf_str(&msg));
 			strbuf_release(&msg);
-			ret = -1;
-			continue;
+		} else {
+			if (jb->err.len)
+				debug("node '%s': tailscale up says: %s", nd->name,
+				      strbuf_str(&jb->err));
+			if (node_wait_state(nd, "Running", ms_left(jb->deadline)) < 0) {
+				ret = -1;
+			} else {
+				nd->up_s = mono_s() - t0;
+				info("node '%s' up (Running) in %.2f s", nd->name, nd->up_s);
+			}
 		}
-		if (errs[j].len)
-			debug("node '%s': tailscale up says: %s", nd->name, strbuf_str(&errs[j]));
-		if (node_wait_state(nd, "Running", ms_left(deadline)) < 0) {
-			ret = -1;
-			continue;
-		}
-		nd->up_s = mono_s() - t0;
-		info("node '%s' up (Running) in %.2f s", nd->name, nd->up_s);
+		node_cmd_release(&jb->cmd);
+		strbuf_release(&jb->err);
+		free(jb->args);
+		free(jb->host);
 	}
-	for (size_t j = 0; j < n; j++) {
-		node_cmd_release(&cmds[j]);
-		strbuf_release(&outs[j]);
-		strbuf_release(&errs[j]);
-		free(args[j]);
-		free(hosts[j]);
-	}
-	free(cmds);
+	free(jobs);
 	free(set);
-	free(outs);
-	free(errs);
-	free(args);
-	free(hosts);
 	free(login);
 	free(key);
 	return ret;
