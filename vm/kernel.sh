@@ -223,7 +223,7 @@ cp "$tmp/root/boot/config-$release" "$tmp/out/config"
 
 # A 32-bit ARM zImage unpacks itself at every boot: under TCG that took
 # about 2.5 s of each armv7 boot (make vm-smoke: 7.3-7.7 s as a zImage,
-# 4.1-4.9 s as below). Unpack it once here instead and hand QEMU the kernel
+# 4.1-5.2 s as below). Unpack it once here instead and hand QEMU the kernel
 # Image in a U-Boot legacy image, which QEMU loads at the image's load
 # address and enters with the same Linux boot protocol. The Image must sit
 # where the zImage's own decompressor puts it: start of RAM + TEXT_OFFSET,
@@ -324,24 +324,24 @@ done <"$tmp/paths"
 # depends (modules.dep) and the modules its softdep "pre:" names load first
 # by name or alias (libcrc32c asks the crypto API for "crc32c" at load,
 # which crc32c_generic provides; nothing in modules.dep says so).
-: >"$tmp/out/modules.waves"
 : >"$tmp/waveof"
+# a module's name as the kernel knows it, from its file
+modname() {
+	b=$(basename -- "$1")
+	b=${b%.xz}
+	b=${b%.zst}
+	b=${b%.gz}
+	echo "${b%.ko}" | tr - _
+}
 while read -r path; do
-	base=$(basename -- "$path")
-	base=${base%.xz}
-	base=${base%.zst}
-	base=${base%.gz}
-	m=${base%.ko}
+	m=$(modname "$path")
 	wave=0
 	needs=$(awk -v p="$path" -v d="$moddir/" -F': *' 'd $1 == p { print $2; exit }' \
 		"$moddir/modules.dep")
 	for dep in $needs; do
-		d=$(basename -- "$dep")
-		d=${d%.xz}
-		d=${d%.zst}
-		d=${d%.gz}
-		w=$(awk -v m="$(echo "${d%.ko}" | tr - _)" '$1 == m { print $2; exit }' "$tmp/waveof")
-		[ -n "$w" ] || die "'$m' needs '${d%.ko}', which loads after it"
+		d=$(modname "$dep")
+		w=$(awk -v m="$d" '$1 == m { print $2; exit }' "$tmp/waveof")
+		[ -n "$w" ] || die "'$m' needs '$d', which loads after it"
 		[ "$w" -lt "$wave" ] || wave=$((w + 1))
 	done
 	for pre in $(modinfo -F softdep "$path" 2>/dev/null | sed -n 's/.*pre: *//p' | sed 's/ *post:.*//'); do
@@ -351,17 +351,12 @@ while read -r path; do
 		[ -z "$w" ] || [ "$w" -lt "$wave" ] || wave=$((w + 1))
 	done
 	aliases=$(modinfo -F alias "$path" 2>/dev/null | tr - _ | tr '\n' ' ')
-	echo "$(echo "$m" | tr - _) $wave $aliases" >>"$tmp/waveof"
+	echo "$m $wave $aliases" >>"$tmp/waveof"
 done <"$tmp/paths"
-waves=$(awk '{ print $2 }' "$tmp/waveof" | sort -n | tail -1)
-i=0
-while [ "$i" -le "${waves:-0}" ]; do
-	# the file names, in load order, of wave i
-	paste -d' ' "$tmp/out/modules.load" "$tmp/waveof" |
-		awk -v i="$i" '$3 == i { printf "%s%s", n++ ? " " : "", $1 } END { print "" }' \
-			>>"$tmp/out/modules.waves"
-	i=$((i + 1))
-done
+# one line per wave: its modules' file names, in load order
+paste -d' ' "$tmp/out/modules.load" "$tmp/waveof" |
+	awk '{ w[$3] = w[$3] (w[$3] == "" ? "" : " ") $1; if ($3 > last) last = $3 }
+	     END { for (i = 0; i <= last; i++) print w[i] }' >"$tmp/out/modules.waves"
 
 printf 'recipe %s\n%s\n' "$recipe" "$wanted" >"$tmp/out/wanted"
 cat >"$tmp/out/version" <<EOF
