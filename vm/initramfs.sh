@@ -10,7 +10,7 @@
 #       init               vm/guest/init (rdinit=/.tscanary/init)
 #       bin/busybox        Debian busybox-static for the arch (from the cache)
 #       bin/agent          the guest agent (--agent)
-#       modules/           the kernel dir's modules/*.ko and modules.load
+#       modules/           the kernel dir's modules/*.ko and modules.waves
 #       run/               mount point for init's tmpfs
 #       versions           what went in: kernel, busybox, input hashes
 #       <--extra>/...      the contents of --extra (guest canaries)
@@ -121,7 +121,8 @@ build_overlay() {
 		usage
 	fi
 	arch_load "$arch" || exit 1
-	if [ ! -f "$kdir/modules.load" ] || [ ! -f "$kdir/version" ]; then
+	if [ ! -f "$kdir/modules.load" ] || [ ! -f "$kdir/modules.waves" ] ||
+		[ ! -f "$kdir/version" ]; then
 		die "'$kdir' is not a kernel dir from vm/kernel.sh"
 	fi
 	if [ ! -f "$agent" ] || [ ! -x "$agent" ]; then
@@ -140,10 +141,7 @@ build_overlay() {
 	install -m 0755 "$here/guest/init" "$t/init"
 	install -m 0755 "$busybox" "$t/bin/busybox"
 	install -m 0755 "$agent" "$t/bin/agent"
-	install -m 0644 "$kdir/modules.load" "$t/modules/modules.load"
-	if [ -f "$kdir/modules.waves" ]; then
-		install -m 0644 "$kdir/modules.waves" "$t/modules/modules.waves"
-	fi
+	install -m 0644 "$kdir/modules.waves" "$t/modules/modules.waves"
 	while read -r m; do
 		[ -f "$kdir/modules/$m" ] || die "'$kdir/modules.load' names missing '$m'"
 		install -m 0644 "$kdir/modules/$m" "$t/modules/$m"
