@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include "buildinfo.h"
 
-#include "log.h"
 #include "strbuf.h"
 
 #include <ctype.h>
@@ -127,7 +126,7 @@ int go_buildinfo_parse(struct go_buildinfo *bi, const char *text)
 	if (!bi->go_version || strncmp(bi->go_version, "go", 2) ||
 	    (!bi->path && !bi->nmods && !bi->nsettings)) {
 		go_buildinfo_release(bi);
-		return error("no Go build info in the text");
+		return -1;
 	}
 	return 0;
 }

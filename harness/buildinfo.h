@@ -34,7 +34,11 @@ struct go_buildinfo {
 	size_t nsettings;
 };
 
-/* Parse `go version -m` output for one binary; -1 (reported) when it holds no build info. */
+/*
+ * Parse `go version -m` output for one binary; -1 when it holds no build
+ * info, unreported: a packed binary has none, and the caller says what that
+ * means (older go commands print a line and exit 0 for such a file).
+ */
 int go_buildinfo_parse(struct go_buildinfo *bi, const char *text);
 /* Free a parsed build info. */
 void go_buildinfo_release(struct go_buildinfo *bi);
