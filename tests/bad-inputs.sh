@@ -99,9 +99,20 @@ expect "no CAP_NET_ADMIN" 3 "error: the lab needs CAP_NET_ADMIN" -- \
 # may not open /dev/net/tun here (nobody may write its reports, so what
 # stops it is that check).
 chmod 0755 "$tmp" && mkdir -m 1777 "$tmp/nobody"
+# nobody runs from this tree, or, where it cannot read it (a private
+# directory above it, as /root is), from a copy of its files, the harness
+# and the kit in $tmp.
+ntree=$PWD
+if ! setpriv --reuid=65534 --regid=65534 --clear-groups -- \
+	test -r vm/arches -a -x build/tscanary -a -r "$kit"; then
+	ntree=$tmp/tree
+	mkdir "$ntree"
+	{ git ls-files -z -co --exclude-standard && printf '%s\0' build/tscanary "$kit"; } |
+		xargs -0 cp -a --parents -t "$ntree"
+fi
 expect "not root, no /dev/net/tun access" 3 \
 	"error: not root, and nobody \(uid 65534\) cannot open /dev/net/tun read-write: .*run as root, or allow unprivileged user namespaces.*setfacl -m u:nobody:rw /dev/net/tun" -- \
-	setpriv --reuid=65534 --regid=65534 --clear-groups -- \
+	env -C "$ntree" setpriv --reuid=65534 --regid=65534 --clear-groups -- \
 	build/tscanary run --kit "$kit" --image "$good" --out "$tmp/nobody/o"
 # Not root, /dev/net/tun read-write, user namespaces refused: nobody runs
 # in a user namespace whose user.max_user_namespaces is 0 (a limit of that
@@ -133,7 +144,7 @@ sys.exit(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))
 PY
 expect "not root, user namespaces refused" 3 \
 	"error: not root, and nobody \(uid 65534\) cannot make a user namespace.*No space left on device; run as root, or allow unprivileged user namespaces" -- \
-	unshare --mount --propagation private sh -c \
+	env -C "$ntree" unshare --mount --propagation private sh -c \
 	'mount -t tmpfs tsc-tun /dev/net && mknod -m 0666 /dev/net/tun c 10 200 && exec "$@"' sh \
 	python3 "$tmp/nouserns.py" build/tscanary run --kit "$kit" --image "$good" --out "$tmp/nobody/o2"
 expect "no /dev/net/tun" 3 "error: no /dev/net/tun" -- \
